@@ -1,0 +1,47 @@
+// Source contracts. Webhook sources are pure (verify + parse) so fixtures test them
+// directly; polling sources get their last state back, so a restart neither misses
+// nor repeats a transition.
+import type { SourceConfig } from '../../../shared/config.js';
+import type { EventInput } from '../../../shared/event.js';
+
+/** A received HTTP request, as ingress hands it to a source. Header names are lowercase. */
+export interface IncomingRequest {
+  headers: Record<string, string | undefined>;
+  /** The raw body bytes, exactly as received (signatures are over these). */
+  body: Buffer;
+  /** Path segments after `/hooks/<sourceId>/`, for sources that carry a token in the path. */
+  pathRest: string;
+}
+
+export type ParseResult =
+  | { kind: 'events'; events: EventInput[]; deliveryId?: string; raw?: unknown }
+  /** Understood but not interesting (a ping, an action Herald does not map): 2xx, recorded as ignored. */
+  | { kind: 'ignored'; reason: string; deliveryId?: string }
+  /** Malformed: 400 with this reason. */
+  | { kind: 'invalid'; reason: string };
+
+export interface WebhookSource<S extends SourceConfig = SourceConfig> {
+  readonly kind: S['kind'];
+  /** Constant-time check of the request's signature or token against the resolved secret. */
+  verify(request: IncomingRequest, secret: string, config: S): boolean;
+  parse(request: IncomingRequest, config: S): ParseResult;
+}
+
+export interface PollContext<S extends SourceConfig = SourceConfig> {
+  config: S;
+  secrets: Record<string, string>;
+  signal: AbortSignal;
+  now: Date;
+}
+
+export interface PollResult<State> {
+  events: EventInput[];
+  state: State;
+}
+
+export interface PollingSource<S extends SourceConfig = SourceConfig, State = unknown> {
+  readonly kind: S['kind'];
+  /** Seconds between polls when the source does not say. */
+  readonly defaultIntervalSeconds: number;
+  poll(ctx: PollContext<S>, lastState: State | undefined): Promise<PollResult<State>>;
+}

@@ -1,0 +1,220 @@
+// The one contract between the UI (and scripts) and the hub. Electron IPC and the
+// headless HTTP server are two transports of it: `POST /api/<method>` with the input
+// as JSON, the output as JSON; live updates as server-sent events on `/api/updates`.
+import { z } from 'zod';
+import { ChannelSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema } from './config.js';
+import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
+
+const id = z.string().min(1).max(100);
+
+export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
+export const DeliverySchema = z.object({
+  id: z.string(),
+  eventId: z.string(),
+  channelId: z.string(),
+  ruleId: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number(),
+  nextAttemptAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+/** Why a rule did or did not send an event: shown in the event detail. */
+export const RULE_OUTCOMES = ['routed', 'throttled', 'quiet_hours', 'snoozed', 'no_channels'] as const;
+export const RuleOutcomeSchema = z.object({
+  ruleId: z.string(),
+  ruleName: z.string(),
+  outcome: z.enum(RULE_OUTCOMES),
+  /** Channels that got a delivery. */
+  channels: z.array(z.string()),
+  /** Channels the rule names that were held back (snooze, quiet hours) or unknown. */
+  heldBack: z.array(z.string()),
+  reason: z.string(),
+});
+export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
+
+export const EventQuerySchema = z
+  .object({
+    /** Full-text search over title, summary and subject. */
+    text: z.string().max(500).optional(),
+    sources: z.array(id).optional(),
+    types: z.array(EventTypeSchema).optional(),
+    severities: z.array(SeveritySchema).optional(),
+    ...Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(300).optional()])),
+    unread: z.boolean().optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    limit: z.number().int().min(1).max(500).default(100),
+    /** Opaque; from the previous page's `nextCursor`. */
+    cursor: z.string().max(200).optional(),
+  })
+  .strict() as z.ZodType<EventQuery, EventQueryInput>;
+type SubjectFilter = { [K in (typeof SUBJECT_FIELDS)[number]]?: string };
+export type EventQuery = {
+  text?: string;
+  sources?: string[];
+  types?: string[];
+  severities?: z.infer<typeof SeveritySchema>[];
+  unread?: boolean;
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+} & SubjectFilter;
+export type EventQueryInput = Omit<EventQuery, 'limit'> & { limit?: number };
+
+export const EventPageSchema = z.object({
+  items: z.array(EventSchema),
+  nextCursor: z.string().optional(),
+  /** Matches of the query in all pages. */
+  total: z.number(),
+});
+
+export const EventDetailSchema = z.object({
+  event: EventSchema,
+  /** The payload as the source sent it (capped), for the detail view. */
+  raw: z.unknown().optional(),
+  matches: z.array(RuleOutcomeSchema),
+  deliveries: z.array(DeliverySchema),
+});
+
+export const HealthStateSchema = z.object({
+  healthy: z.boolean(),
+  consecutiveFailures: z.number(),
+  lastError: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastFailureAt: z.string().nullable(),
+});
+export type HealthState = z.infer<typeof HealthStateSchema>;
+
+/** Secret fields come back as `{ set: boolean }` only: the api never returns a secret. */
+export const SecretStatusSchema = z.record(z.string(), z.object({ set: z.boolean(), ref: z.string().optional() }));
+
+export const SourceViewSchema = z.object({
+  config: z.record(z.string(), z.unknown()),
+  secrets: SecretStatusSchema,
+  ingressUrl: z.string(),
+  lastEventAt: z.string().nullable(),
+  eventCount: z.number(),
+  health: HealthStateSchema,
+});
+export const ChannelViewSchema = z.object({
+  config: z.record(z.string(), z.unknown()),
+  secrets: SecretStatusSchema,
+  health: HealthStateSchema,
+  pending: z.number(),
+  failed: z.number(),
+});
+
+/**
+ * Create/update input for items with secrets: `config` is the item (secret fields may be
+ * left out), `secrets` maps a secret field path (`secret`, `secretHeaders.Authorization`)
+ * to its plaintext value, which the hub writes to the keychain.
+ */
+const withSecrets = <T extends z.ZodTypeAny>(config: T) =>
+  z.object({ config, secrets: z.record(z.string().max(200), z.string().max(10_000)).default({}) }).strict();
+
+export const HubStatusSchema = z.object({
+  version: z.string(),
+  startedAt: z.string(),
+  ingressUrl: z.string(),
+  apiUrl: z.string(),
+  keychain: z.object({ available: z.boolean(), reason: z.string().optional() }),
+  counts: z.object({
+    events: z.number(),
+    unread: z.number(),
+    pendingDeliveries: z.number(),
+    failedDeliveries: z.number(),
+  }),
+  channels: z.array(z.object({ id: z.string(), name: z.string(), health: HealthStateSchema })),
+  sources: z.array(z.object({ id: z.string(), name: z.string(), health: HealthStateSchema })),
+});
+
+export const TestResultSchema = z.object({ ok: z.boolean(), detail: z.string() });
+
+const method = <I extends z.ZodTypeAny, O extends z.ZodTypeAny>(input: I, output: O) => ({ input, output });
+const none = z.object({}).strict().default({});
+const byId = z.object({ id }).strict();
+const ok = z.object({ ok: z.literal(true) });
+
+export const apiContract = {
+  'hub.status': method(none, HubStatusSchema),
+
+  'events.list': method(EventQuerySchema, EventPageSchema),
+  'events.get': method(byId, EventDetailSchema),
+  'events.markRead': method(
+    z.object({ ids: z.array(id).max(10_000).optional(), all: z.boolean().optional(), read: z.boolean().default(true) }).strict(),
+    z.object({ updated: z.number() }),
+  ),
+  'events.delete': method(z.object({ ids: z.array(id).min(1).max(10_000) }).strict(), z.object({ deleted: z.number() })),
+
+  'deliveries.list': method(
+    z.object({ eventId: id.optional(), status: z.enum(DELIVERY_STATUSES).optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    z.array(DeliverySchema),
+  ),
+  'deliveries.retry': method(byId, DeliverySchema),
+
+  'sources.list': method(none, z.array(SourceViewSchema)),
+  'sources.create': method(withSecrets(z.record(z.string(), z.unknown())), SourceViewSchema),
+  'sources.update': method(withSecrets(z.record(z.string(), z.unknown())), SourceViewSchema),
+  'sources.delete': method(byId, ok),
+
+  'channels.list': method(none, z.array(ChannelViewSchema)),
+  'channels.create': method(withSecrets(z.record(z.string(), z.unknown())), ChannelViewSchema),
+  'channels.update': method(withSecrets(z.record(z.string(), z.unknown())), ChannelViewSchema),
+  'channels.delete': method(byId, ok),
+  'channels.test': method(byId, TestResultSchema),
+
+  'rules.list': method(none, z.array(RuleSchema)),
+  'rules.create': method(z.object({ config: z.record(z.string(), z.unknown()) }).strict(), RuleSchema),
+  'rules.update': method(z.object({ config: z.record(z.string(), z.unknown()) }).strict(), RuleSchema),
+  'rules.delete': method(byId, ok),
+  'rules.preview': method(
+    z.object({ config: z.record(z.string(), z.unknown()), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    z.object({ scanned: z.number(), matched: z.array(EventSchema) }),
+  ),
+
+  'settings.get': method(none, SettingsSchema),
+  'settings.update': method(z.object({ settings: z.record(z.string(), z.unknown()) }).strict(), SettingsSchema),
+} as const;
+
+export type ApiContract = typeof apiContract;
+export type ApiMethod = keyof ApiContract;
+export type ApiInput<M extends ApiMethod> = z.input<ApiContract[M]['input']>;
+export type ApiParsedInput<M extends ApiMethod> = z.output<ApiContract[M]['input']>;
+export type ApiOutput<M extends ApiMethod> = z.output<ApiContract[M]['output']>;
+
+/** What a client (the renderer, a script) calls. */
+export type Api = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiOutput<M>> };
+/** What the hub implements; a missing method fails to compile. */
+export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Promise<ApiOutput<M>> };
+
+/** Live updates, pushed to every subscribed client. */
+export const ApiUpdateSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event.created'), event: EventSchema }),
+  z.object({ type: z.literal('events.changed') }),
+  z.object({ type: z.literal('delivery.updated'), delivery: DeliverySchema }),
+  z.object({ type: z.literal('health.changed') }),
+  z.object({ type: z.literal('config.changed'), what: z.enum(['sources', 'channels', 'rules', 'settings']) }),
+]);
+export type ApiUpdate = z.infer<typeof ApiUpdateSchema>;
+
+/** Errors cross the transport as `{ error: { code, message } }`. */
+export const API_ERROR_CODES = ['invalid_input', 'not_found', 'conflict', 'unavailable', 'internal'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const API_METHODS = Object.keys(apiContract) as ApiMethod[];
+export { ChannelSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema };
