@@ -218,3 +218,22 @@ export class ApiError extends Error {
 
 export const API_METHODS = Object.keys(apiContract) as ApiMethod[];
 export { ChannelSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema };
+
+/**
+ * What a transport gives the renderer: Electron's preload exposes it as `window.herald`;
+ * in a browser the renderer builds it over HTTP. The renderer does not know which it has.
+ */
+export interface HeraldBridge {
+  invoke<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>>;
+  /** Live updates; returns the unsubscribe function (fits React effect cleanup). */
+  subscribe(listener: (update: ApiUpdate) => void): () => void;
+}
+
+/** The HTTP transport (headless): paths and names both sides agree on. */
+export const HTTP_TRANSPORT = {
+  methodPath: (method: ApiMethod) => `/api/${method}`,
+  updatesPath: '/api/updates',
+  /** Visiting `/?token=…` sets this cookie (HttpOnly, SameSite=Strict) and redirects to `/`. */
+  tokenCookie: 'herald_token',
+  tokenQuery: 'token',
+} as const;
