@@ -1,0 +1,140 @@
+// Plain-Node entry: the hub, the HTTP api and the built renderer, no display needed.
+// `node dist/electron/headless.js --help` lists the flags.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startApiServer } from './hub/api/http-server.js';
+import { checkSecretRefs } from './hub/config/config-file.js';
+import { openSecretStore } from './hub/config/secrets.js';
+import { startHub } from './hub/hub.js';
+
+const HELP = `Herald hub (headless)
+
+Usage: herald-headless [options]   (npm run serve -- [options])
+
+  --data-dir DIR       where the database, config and api token live
+                       (default: $HERALD_DATA_DIR, else the OS data folder /herald)
+  --config FILE        a JSON or YAML config (sources, channels, rules, settings);
+                       it replaces the stored config at start: config as code
+  --ingress-port N     webhook port (default from settings: 8787; 0 = any free port)
+  --api-port N         UI/api port (default from settings: 8788; 0 = any free port)
+  --host ADDR          address both listeners bind (default 127.0.0.1)
+  --api-token TOKEN    api token (or $HERALD_API_TOKEN); otherwise one is generated
+                       and kept in the data dir
+  -h, --help           this text
+`;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const VERSION = (() => {
+  for (const candidate of [join(here, '../../package.json'), join(here, '../package.json')]) {
+    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
+})();
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = homedir()): string {
+  if (env.HERALD_DATA_DIR) return env.HERALD_DATA_DIR;
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Herald');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Herald');
+  return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'herald');
+}
+
+function parsePort(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag}: not a port number: "${value}"`);
+  return port;
+}
+
+/** The api token: given, or kept in the data dir (created owner-only on first start). */
+function apiToken(dataDir: string, given: string | undefined): string {
+  if (given) return given;
+  const file = join(dataDir, 'api-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      config: { type: 'string' },
+      'ingress-port': { type: 'string' },
+      'api-port': { type: 'string' },
+      host: { type: 'string' },
+      'api-token': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  mkdirSync(dataDir, { recursive: true });
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  const secrets = await openSecretStore();
+  const hub = await startHub({
+    dataDir,
+    ...(values.config && { configFile: resolve(values.config) }),
+    ...(values.host && { ingressHost: values.host }),
+    ...(values['ingress-port'] !== undefined && { ingressPort: parsePort(values['ingress-port'], '--ingress-port') }),
+    secrets,
+    version: VERSION,
+    log,
+  });
+  const settings = hub.config.settings;
+  const token = apiToken(dataDir, values['api-token'] ?? process.env.HERALD_API_TOKEN);
+  const rendererDir = join(here, '../renderer');
+  let api;
+  try {
+    api = await startApiServer({
+      host: values.host ?? settings.api.host,
+      port: parsePort(values['api-port'], '--api-port') ?? settings.api.port,
+      token,
+      handlers: hub.api,
+      subscribe: (listener) => hub.onUpdate(listener),
+      rendererDir,
+    });
+  } catch (error) {
+    await hub.stop();
+    throw new Error(`could not start the api: ${(error as Error).message}`);
+  }
+  hub.setApiUrl(api.url);
+
+  log(`Herald ${VERSION} hub running headless`);
+  log(`  data dir: ${dataDir}`);
+  log(`  ingress:  ${hub.ingressUrl}  (webhooks: POST ${hub.ingressUrl}/hooks/<sourceId>)`);
+  log(`  ui/api:   ${api.url}/?token=${token}`);
+  log(`  keychain: ${secrets.status.available ? 'available' : `unavailable: ${secrets.status.reason}`}`);
+  for (const problem of await checkSecretRefs(hub.config, secrets)) log(`  warning:  ${problem}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping (queued deliveries stay in the store)`);
+    await api.close();
+    await hub.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  main().catch((error: Error) => {
+    process.stderr.write(`herald: ${error.message}\n`);
+    process.exit(1);
+  });
+}

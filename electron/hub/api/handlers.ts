@@ -1,0 +1,288 @@
+// The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
+// (HTTP here, Electron IPC in the shell) validate input with the contract first.
+import { randomUUID } from 'node:crypto';
+import { ApiError, type ApiHandlers, type HealthState } from '../../../shared/api.js';
+import {
+  type ChannelConfig,
+  ChannelSchema,
+  RuleSchema,
+  SECRET_FIELDS,
+  SettingsSchema,
+  type SourceConfig,
+  SourceSchema,
+} from '../../../shared/config.js';
+import { describeZodError } from '../../../shared/event.js';
+import { previewRule } from '../../../shared/rules.js';
+import { channelForConfig } from '../channels/registry.js';
+import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
+import { type SecretStore, secretRefsOf } from '../config/secrets.js';
+import type { DeliveryWorker } from '../delivery/worker.js';
+import type { Store } from '../store/store.js';
+
+export interface HandlerDeps {
+  store: Store;
+  config: ConfigStore;
+  secrets: SecretStore;
+  worker: DeliveryWorker;
+  version: string;
+  startedAt: Date;
+  ingressUrl: () => string;
+  apiUrl: () => string;
+  resolveChannelSecrets: (config: ChannelConfig) => Promise<Record<string, string>>;
+  onEventsChanged: () => void;
+}
+
+type Section = 'sources' | 'channels' | 'rules';
+
+function toApiError(error: unknown): never {
+  if (error instanceof ApiError) throw error;
+  if (error instanceof ConfigError) {
+    const code = error.code === 'not_found' ? 'not_found' : error.code === 'duplicate' || error.code === 'in_use' ? 'conflict' : 'invalid_input';
+    throw new ApiError(code, error.message);
+  }
+  if (error instanceof RangeError) throw new ApiError('invalid_input', error.message);
+  throw error;
+}
+
+/** Config without its secret fields, plus whether each secret is set (never its value). */
+async function secretView(item: SourceConfig | ChannelConfig, secrets: SecretStore) {
+  const config: Record<string, unknown> = { ...item };
+  for (const field of SECRET_FIELDS[item.kind] ?? []) delete config[field];
+  const status: Record<string, { set: boolean; ref?: string }> = {};
+  for (const { field, ref } of secretRefsOf(item)) {
+    let set = false;
+    try {
+      set = await secrets.has(ref);
+    } catch {
+      set = false;
+    }
+    status[field] = { set, ...(ref.startsWith('env:') && { ref }) };
+  }
+  return { config, secrets: status };
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: string): void {
+  const [head, ...rest] = path.split('.');
+  if (!head) return;
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+  const inner = (target[head] && typeof target[head] === 'object' ? { ...(target[head] as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  setPath(inner, rest.join('.'), value);
+  target[head] = inner;
+}
+
+export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
+  const { store, config, secrets } = deps;
+
+  const sourceView = async (source: SourceConfig) => {
+    const base = deps.config.get().settings.publicUrl ?? deps.ingressUrl();
+    return {
+      ...(await secretView(source, secrets)),
+      ingressUrl: `${base.replace(/\/$/, '')}/hooks/${source.id}`,
+      ...store.events.sourceStats(source.id),
+      eventCount: store.events.sourceStats(source.id).count,
+      health: store.health.get('source', source.id),
+    };
+  };
+  const channelView = async (channel: ChannelConfig) => ({
+    ...(await secretView(channel, secrets)),
+    health: store.health.get('channel', channel.id),
+    ...store.outbox.channelCounts(channel.id),
+  });
+
+  /**
+   * Create or update an item with secrets: plaintext secrets go to the keychain first
+   * (after the item validates), refs into the config; an update keeps refs not resent.
+   */
+  async function saveWithSecrets<S extends 'sources' | 'channels'>(
+    section: S,
+    input: { config: Record<string, unknown>; secrets: Record<string, string> },
+    mode: 'create' | 'update',
+  ) {
+    const schema = section === 'sources' ? SourceSchema : ChannelSchema;
+    const id = typeof input.config.id === 'string' ? input.config.id : '';
+    const existing = (config.get()[section] as Array<SourceConfig | ChannelConfig>).find((item) => item.id === id);
+    const merged: Record<string, unknown> = { ...input.config };
+    if (mode === 'update' && existing) {
+      for (const field of SECRET_FIELDS[existing.kind] ?? []) {
+        if (merged[field] === undefined) merged[field] = (existing as unknown as Record<string, unknown>)[field];
+      }
+    }
+    const keychainNames = new Map<string, string>();
+    for (const path of Object.keys(input.secrets)) {
+      const name = `${section}/${id}/${path}`;
+      keychainNames.set(path, name);
+      setPath(merged, path, `keychain:${name}`);
+    }
+    const check = schema.safeParse(merged);
+    if (!check.success) throw new ApiError('invalid_input', describeZodError(check.error));
+    for (const [path, value] of Object.entries(input.secrets)) {
+      if (!secrets.status.available) {
+        throw new ApiError('unavailable', `cannot store the secret ${path}: ${secrets.status.reason ?? 'no keychain'}`);
+      }
+      await secrets.set(keychainNames.get(path)!, value);
+    }
+    try {
+      return upsertItem(config, section, merged, mode) as S extends 'sources' ? SourceConfig : ChannelConfig;
+    } catch (error) {
+      return toApiError(error);
+    }
+  }
+
+  async function removeWithSecrets(section: Section, id: string) {
+    const item = (config.get()[section] as Array<{ id: string }>).find((i) => i.id === id);
+    try {
+      removeItem(config, section, id);
+    } catch (error) {
+      toApiError(error);
+    }
+    if (item && section !== 'rules') {
+      for (const { ref } of secretRefsOf(item as SourceConfig | ChannelConfig)) {
+        if (ref.startsWith('keychain:')) await secrets.delete(ref).catch(() => undefined);
+      }
+    }
+    if (section === 'channels') store.outbox.cancelForChannel(id, `channel "${id}" was deleted`, Date.now());
+    return { ok: true as const };
+  }
+
+  const findChannel = (id: string) => {
+    const channel = config.get().channels.find((c) => c.id === id);
+    if (!channel) throw new ApiError('not_found', `no channel with id "${id}"`);
+    return channel;
+  };
+
+  return {
+    'hub.status': async () => {
+      const cfg = config.get();
+      const health = (kind: 'channel' | 'source', items: Array<{ id: string; name: string }>) =>
+        items.map((item) => ({ id: item.id, name: item.name, health: store.health.get(kind, item.id) as HealthState }));
+      const outbox = store.outbox.counts();
+      return {
+        version: deps.version,
+        startedAt: deps.startedAt.toISOString(),
+        ingressUrl: deps.ingressUrl(),
+        apiUrl: deps.apiUrl(),
+        keychain: secrets.status,
+        counts: { ...store.events.counts(), pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
+        channels: health('channel', cfg.channels),
+        sources: health('source', cfg.sources),
+      };
+    },
+
+    'events.list': async (query) => {
+      try {
+        return store.events.list(query);
+      } catch (error) {
+        return toApiError(error);
+      }
+    },
+    'events.get': async ({ id }) => {
+      const found = store.events.get(id);
+      if (!found) throw new ApiError('not_found', `no event with id "${id}"`);
+      return {
+        event: found.event,
+        ...(found.raw !== undefined && { raw: found.raw }),
+        matches: found.matches,
+        deliveries: store.outbox.list({ eventId: id, limit: 500 }),
+      };
+    },
+    'events.markRead': async ({ ids, all, read }) => {
+      if (!all && !ids?.length) throw new ApiError('invalid_input', 'ids: give the events to mark, or all: true');
+      const updated = store.events.markRead({ ...(ids && { ids }), ...(all !== undefined && { all }) }, read);
+      if (updated) deps.onEventsChanged();
+      return { updated };
+    },
+    'events.delete': async ({ ids }) => {
+      const deleted = store.events.delete(ids);
+      if (deleted) deps.onEventsChanged();
+      return { deleted };
+    },
+
+    'deliveries.list': async (filter) => store.outbox.list(filter),
+    'deliveries.retry': async ({ id }) => {
+      const numeric = Number.parseInt(id, 10);
+      const before = Number.isSafeInteger(numeric) ? store.outbox.get(numeric) : undefined;
+      if (!before) throw new ApiError('not_found', `no delivery with id "${id}"`);
+      if (before.status !== 'failed' && before.status !== 'cancelled') {
+        throw new ApiError('conflict', `delivery ${id} is ${before.status}; only failed or cancelled deliveries can be retried`);
+      }
+      const after = store.outbox.retryNow(numeric, Date.now())!;
+      deps.worker.wake();
+      return after;
+    },
+
+    'sources.list': async () => Promise.all(config.get().sources.map(sourceView)),
+    'sources.create': async (input) => sourceView(await saveWithSecrets('sources', input, 'create')),
+    'sources.update': async (input) => sourceView(await saveWithSecrets('sources', input, 'update')),
+    'sources.delete': async ({ id }) => removeWithSecrets('sources', id),
+
+    'channels.list': async () => Promise.all(config.get().channels.map(channelView)),
+    'channels.create': async (input) => channelView(await saveWithSecrets('channels', input, 'create')),
+    'channels.update': async (input) => channelView(await saveWithSecrets('channels', input, 'update')),
+    'channels.delete': async ({ id }) => removeWithSecrets('channels', id),
+    'channels.test': async ({ id }) => {
+      const channel = findChannel(id);
+      const now = new Date().toISOString();
+      let resolved: Record<string, string>;
+      try {
+        resolved = await deps.resolveChannelSecrets(channel);
+      } catch (error) {
+        return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
+      }
+      const event = {
+        id: randomUUID(),
+        source: { kind: 'herald', id: 'herald', name: 'Herald' },
+        type: 'herald.test',
+        severity: 'info' as const,
+        subject: {},
+        title: `Test message from Herald to ${channel.name}`,
+        summary: 'If you can read this, the channel works.',
+        occurredAt: now,
+        receivedAt: now,
+        dedupKey: `herald.test:${id}`,
+        read: false,
+      };
+      const signal = AbortSignal.timeout(30_000);
+      const result = await channelForConfig(channel).send({ event, test: true }, channel, resolved, signal);
+      if (result.kind === 'ok') return { ok: true, detail: result.detail ?? 'sent' };
+      return { ok: false, detail: result.reason };
+    },
+
+    'rules.list': async () => config.get().rules,
+    'rules.create': async ({ config: rule }) => {
+      try {
+        return upsertItem(config, 'rules', rule, 'create');
+      } catch (error) {
+        return toApiError(error);
+      }
+    },
+    'rules.update': async ({ config: rule }) => {
+      try {
+        return upsertItem(config, 'rules', rule, 'update');
+      } catch (error) {
+        return toApiError(error);
+      }
+    },
+    'rules.delete': async ({ id }) => removeWithSecrets('rules', id),
+    'rules.preview': async ({ config: rule, limit }) => {
+      const parsed = RuleSchema.safeParse(rule);
+      if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
+      const recent = store.events.recent(limit);
+      return { scanned: recent.length, matched: previewRule(parsed.data, recent) };
+    },
+
+    'settings.get': async () => config.get().settings,
+    'settings.update': async ({ settings }) => {
+      const merged = { ...config.get().settings, ...settings };
+      const parsed = SettingsSchema.safeParse(merged);
+      if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
+      try {
+        return config.update('settings', (cfg) => ({ ...cfg, settings: parsed.data })).settings;
+      } catch (error) {
+        return toApiError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// The headless transport of shared/api.ts: `POST /api/<method>` (JSON in, JSON out),
+// `GET /api/updates` (server-sent events), and the built renderer. Its own port, never
+// the webhook port; a token on every api request; Host and Origin checked so neither a
+// foreign page (CSRF) nor a rebound DNS name can reach it.
+import { existsSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { ApiError, type ApiErrorCode, apiContract, type ApiHandlers, type ApiMethod, type ApiUpdate, HTTP_TRANSPORT } from '../../../shared/api.js';
+import { describeZodError } from '../../../shared/event.js';
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  token: string;
+  handlers: ApiHandlers;
+  subscribe: (listener: (update: ApiUpdate) => void) => () => void;
+  /** The built renderer (index.html and assets); absent = api only. */
+  rendererDir?: string;
+  /** Extra Host names allowed besides 127.0.0.1, localhost and [::1] (a reverse proxy's). */
+  allowedHosts?: string[];
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const STATUS: Record<ApiErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, unavailable: 503, internal: 500 };
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024, forceCloseConnections: true });
+  let port = options.port;
+  const allowedHosts = () =>
+    new Set(['127.0.0.1', 'localhost', '[::1]', ...(options.allowedHosts ?? [])].flatMap((h) => [h, `${h}:${port}`]));
+  const allowedOrigins = () => new Set([...allowedHosts()].map((h) => `http://${h}`));
+
+  const authorized = (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    return sameToken(bearer, options.token) || sameToken(cookieValue(request.headers.cookie, HTTP_TRANSPORT.tokenCookie), options.token);
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const host = request.headers.host ?? '';
+    if (!allowedHosts().has(host.toLowerCase())) {
+      return reply.code(403).send({ error: { code: 'forbidden', message: `Host "${host}" is not allowed` } });
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
+      return reply.code(403).send({ error: { code: 'forbidden', message: `Origin "${origin}" is not allowed` } });
+    }
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    if (request.url.startsWith('/api/') && !authorized(request)) {
+      return reply.code(401).send({ error: { code: 'unauthorized', message: 'missing or wrong api token' } });
+    }
+  });
+
+  // Opening the printed URL (`/?token=…`) trades the token for a cookie, then drops it from the address bar.
+  app.get('/', async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
+    const given = request.query[HTTP_TRANSPORT.tokenQuery];
+    if (given !== undefined) {
+      if (!sameToken(given, options.token)) return reply.code(401).type('text/plain').send('wrong token: open the URL Herald printed at start');
+      reply.header('Set-Cookie', `${HTTP_TRANSPORT.tokenCookie}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`);
+      return reply.redirect('/');
+    }
+    if (options.rendererDir && existsSync(`${options.rendererDir}/index.html`)) return reply.sendFile('index.html');
+    return reply.type('text/plain').send('Herald hub: the UI is not built (npm run build:renderer); the api is at /api/<method>.');
+  });
+
+  for (const method of Object.keys(apiContract) as ApiMethod[]) {
+    const contract = apiContract[method];
+    app.post(HTTP_TRANSPORT.methodPath(method), async (request, reply) => {
+      const parsed = contract.input.safeParse(request.body ?? {});
+      if (!parsed.success) return sendError(reply, new ApiError('invalid_input', describeZodError(parsed.error)));
+      try {
+        const handler = options.handlers[method] as (input: unknown) => Promise<unknown>;
+        return reply.send(await handler(parsed.data));
+      } catch (error) {
+        return sendError(reply, error);
+      }
+    });
+  }
+
+  app.get(HTTP_TRANSPORT.updatesPath, (request, reply) => {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    raw.write(': connected\n\n');
+    const unsubscribe = options.subscribe((update) => raw.write(`data: ${JSON.stringify(update)}\n\n`));
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 25_000);
+    request.raw.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+
+  if (options.rendererDir && existsSync(options.rendererDir)) {
+    await app.register(fastifyStatic, { root: options.rendererDir, index: false, wildcard: true });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/')) {
+      return reply.code(404).send({ error: { code: 'not_found', message: `no api method ${request.url.slice(5).split('?')[0]}` } });
+    }
+    // Client-side routes of the single-page app.
+    if (request.method === 'GET' && options.rendererDir && existsSync(`${options.rendererDir}/index.html`)) return reply.sendFile('index.html');
+    return reply.code(404).send({ error: { code: 'not_found', message: 'not found' } });
+  });
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error));
+
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { url: `http://${host}:${port}`, port, close: () => app.close() };
+}
+
+function sendError(reply: FastifyReply, error: unknown) {
+  if (error instanceof ApiError) return reply.code(STATUS[error.code]).send({ error: { code: error.code, message: error.message } });
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status && status >= 400 && status < 500) {
+    return reply.code(status).send({ error: { code: 'invalid_input', message: (error as Error).message } });
+  }
+  if (error && typeof error === 'object' && 'issues' in error) {
+    return reply.code(400).send({ error: { code: 'invalid_input', message: describeZodError(error as never) } });
+  }
+  return reply.code(500).send({ error: { code: 'internal', message: (error as Error).message ?? 'internal error' } });
+}

@@ -1,0 +1,195 @@
+// The user's config (sources, channels, rules, settings), persisted as `<dataDir>/config.json`
+// through `conf` (electron-store, conf's Electron sibling, when the shell passes one). Every
+// read and every change is validated with HeraldConfigSchema: a bad file is an error naming
+// the file and each bad field, never a silent reset, and a bad change writes nothing.
+import path from 'node:path';
+import Conf from 'conf';
+import {
+  HeraldConfigSchema,
+  type HeraldConfig,
+  type HeraldConfigInput,
+} from '../../../shared/config.js';
+import { ConfigError, formatProblem, parseJsonText, zodProblems } from './problems.js';
+
+export { ConfigError } from './problems.js';
+
+export type ConfigSection = 'sources' | 'channels' | 'rules' | 'settings';
+export const CONFIG_SECTIONS: readonly ConfigSection[] = ['sources', 'channels', 'rules', 'settings'];
+
+/** What conf and electron-store both offer: the whole document, read and written at once. */
+export interface KeyValueBackend {
+  store: Record<string, unknown>;
+  readonly path: string;
+}
+
+export interface ConfigStore {
+  /** The validated config, defaults applied. Frozen: change it through update/replace. */
+  get(): HeraldConfig;
+  /**
+   * Validates the whole result (defaults applied, so `fn` may return input-shaped items);
+   * invalid → ConfigError and nothing is written. `fn` gets a copy it may change.
+   */
+  update(section: ConfigSection, fn: (cfg: HeraldConfig) => HeraldConfigInput): HeraldConfig;
+  /** Validates and persists a whole config (what `--config FILE` does). */
+  replace(cfg: HeraldConfigInput): HeraldConfig;
+  /** Called after each persisted change; returns the unsubscribe function. */
+  onChange(listener: (cfg: HeraldConfig, section: ConfigSection) => void): () => void;
+  readonly path: string;
+}
+
+type Listener = (cfg: HeraldConfig, section: ConfigSection) => void;
+
+/** conf keeps its own bookkeeping (migrations) under this key; it is not part of our schema. */
+const CONF_INTERNAL_KEY = '__internal__';
+
+export function openConfigStore(opts: { dataDir: string; backend?: KeyValueBackend }): ConfigStore {
+  const backend = opts.backend ?? openConfBackend(opts.dataDir);
+  return new PersistedConfigStore(backend);
+}
+
+function openConfBackend(dataDir: string): KeyValueBackend {
+  const file = path.resolve(dataDir, 'config.json');
+  // conf writes through `atomically` (temp file + rename), so a crash never leaves half a file.
+  return new Conf<Record<string, unknown>>({
+    cwd: dataDir,
+    configName: 'config',
+    // Webhook URLs (Slack's, for one) are bearer credentials of a kind: owner-only.
+    configFileMode: 0o600,
+    clearInvalidConfig: false,
+    deserialize: (text) => parseJsonText(text, file) as Record<string, unknown>,
+  });
+}
+
+class PersistedConfigStore implements ConfigStore {
+  readonly path: string;
+  #current: HeraldConfig;
+  readonly #listeners = new Set<Listener>();
+
+  constructor(private readonly backend: KeyValueBackend) {
+    this.path = backend.path;
+    const { [CONF_INTERNAL_KEY]: _internal, ...stored } = backend.store;
+    this.#current = validate(stored, this.path);
+  }
+
+  get(): HeraldConfig {
+    return this.#current;
+  }
+
+  update(section: ConfigSection, fn: (cfg: HeraldConfig) => HeraldConfigInput): HeraldConfig {
+    const next = validate(fn(structuredClone(this.#current)), `invalid change to ${section}`);
+    this.#commit(next, [section]);
+    return this.#current;
+  }
+
+  replace(cfg: HeraldConfigInput): HeraldConfig {
+    const next = validate(cfg, 'invalid config');
+    const changed = CONFIG_SECTIONS.filter((s) => JSON.stringify(next[s]) !== JSON.stringify(this.#current[s]));
+    this.#commit(next, changed);
+    return this.#current;
+  }
+
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #commit(next: HeraldConfig, sections: readonly ConfigSection[]): void {
+    this.backend.store = structuredClone(next) as Record<string, unknown>;
+    this.#current = deepFreeze(next);
+    // A failing listener must not keep the others from hearing of a change that is already
+    // persisted; the first failure is rethrown once all have run.
+    let failure: { error: unknown } | undefined;
+    for (const section of sections) {
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(this.#current, section);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }
+    if (failure) throw failure.error;
+  }
+}
+
+/** Parses with HeraldConfigSchema; `where` (a file, or what was being changed) prefixes each problem. */
+export function validate(input: unknown, where: string): HeraldConfig {
+  const result = HeraldConfigSchema.safeParse(input);
+  if (!result.success) throw ConfigError.fromProblems(where, zodProblems(result.error).map(formatProblem));
+  return result.data;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+// ── Item helpers for the api's create / update / delete ────────────────────
+
+export type ItemSection = 'sources' | 'channels' | 'rules';
+export type ConfigItem<S extends ItemSection> = HeraldConfig[S][number];
+
+const SINGULAR: Record<ItemSection, string> = { sources: 'source', channels: 'channel', rules: 'rule' };
+
+/**
+ * Creates (`mode: 'create'`, the id must be new) or replaces (`mode: 'update'`, the id must
+ * exist) one source, channel or rule. The item is validated with the whole config, so a rule
+ * naming an unknown channel fails here; problems are reported relative to the item (`url: …`).
+ */
+export function upsertItem<S extends ItemSection>(
+  store: ConfigStore,
+  section: S,
+  item: unknown,
+  mode: 'create' | 'update',
+): ConfigItem<S> {
+  const kind = SINGULAR[section];
+  const id = (item as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string' || id === '') {
+    throw new ConfigError(`invalid ${kind}: id: required`, ['id: required']);
+  }
+  const list = store.get()[section] as ReadonlyArray<{ id: string }>;
+  const index = list.findIndex((existing) => existing.id === id);
+  if (mode === 'create' && index !== -1) {
+    throw new ConfigError(`a ${kind} with id "${id}" already exists`, [`id: duplicate id "${id}"`], 'duplicate');
+  }
+  if (mode === 'update' && index === -1) {
+    throw new ConfigError(`no ${kind} with id "${id}"`, [`id: no ${kind} with id "${id}"`], 'not_found');
+  }
+  const at = index === -1 ? list.length : index;
+  const nextList = [...list];
+  nextList[at] = item as { id: string };
+  try {
+    // The item is unchecked input here; `update` validates the whole config and applies defaults.
+    const saved = store.update(section, (cfg) => ({ ...cfg, [section]: nextList }) as HeraldConfigInput);
+    return saved[section][at] as ConfigItem<S>;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw relativeToItem(error, kind, `${section}.${at}.`);
+  }
+}
+
+/** Removes one item; a channel that rules still send to cannot be removed. */
+export function removeItem(store: ConfigStore, section: ItemSection, id: string): void {
+  const kind = SINGULAR[section];
+  const cfg = store.get();
+  const list = cfg[section] as ReadonlyArray<{ id: string }>;
+  if (!list.some((item) => item.id === id)) {
+    throw new ConfigError(`no ${kind} with id "${id}"`, [`id: no ${kind} with id "${id}"`], 'not_found');
+  }
+  if (section === 'channels') {
+    const users = cfg.rules.filter((rule) => rule.channels.includes(id)).map((rule) => rule.id);
+    if (users.length) {
+      const message = `channel "${id}" is used by rule${users.length > 1 ? 's' : ''} ${users.join(', ')}; remove it from them first`;
+      throw new ConfigError(message, [message], 'in_use');
+    }
+  }
+  store.update(section, (current) => ({ ...current, [section]: list.filter((item) => item.id !== id) }));
+}
+
+function relativeToItem(error: ConfigError, kind: string, prefix: string): ConfigError {
+  const problems = error.problems.map((p) => (p.startsWith(prefix) ? p.slice(prefix.length) : p));
+  return ConfigError.fromProblems(`invalid ${kind}`, problems, error.code);
+}

@@ -1,0 +1,226 @@
+// Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
+// wires them. It decides nothing itself; the modules it wires do.
+import { mkdirSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
+import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
+import type { EventInput } from '../../shared/event.js';
+import { routeEvent } from '../../shared/rules.js';
+import { createApiHandlers } from './api/handlers.js';
+import type { Channel } from './channels/channel.js';
+import { CHANNEL_LIMITS } from './channels/limits.js';
+import { channelForConfig } from './channels/registry.js';
+import { applyConfigFile } from './config/config-file.js';
+import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
+import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { Ingestor } from './ingest.js';
+import { type IngressListener, startIngress } from './ingress/listener.js';
+import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
+import type { IncomingRequest } from './sources/source.js';
+import type { Router } from './store/events.js';
+import { openStore, type Store } from './store/store.js';
+
+export interface HubOptions {
+  dataDir: string;
+  /** A declarative config (JSON or YAML) that replaces the stored one at start. */
+  configFile?: string;
+  ingressHost?: string;
+  /** 0 picks a free port. Default: settings.ingress.port. */
+  ingressPort?: number;
+  secrets?: SecretStore;
+  /** electron-store inside Electron; conf otherwise. */
+  configBackend?: KeyValueBackend;
+  /** Replace a kind's channel (the Electron shell's native popups for `desktop`). */
+  channelOverrides?: Partial<Record<ChannelKind, Channel>>;
+  version?: string;
+  log?: (line: string) => void;
+  /** How often retention runs; default 10 min. */
+  retentionIntervalMs?: number;
+}
+
+export interface Hub {
+  readonly api: ApiHandlers;
+  onUpdate(listener: (update: ApiUpdate) => void): () => void;
+  readonly ingressUrl: string;
+  readonly store: Store;
+  readonly config: HeraldConfig;
+  /** Feed a request in as if it had reached ingress (the relay client uses this). */
+  receive(sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer>;
+  setApiUrl(url: string): void;
+  /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
+  stop(): Promise<void>;
+}
+
+export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as const;
+
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const log = options.log ?? (() => undefined);
+  mkdirSync(options.dataDir, { recursive: true });
+  const config = openConfigStore({ dataDir: options.dataDir, ...(options.configBackend && { backend: options.configBackend }) });
+  if (options.configFile) {
+    const counts = applyConfigFile(config, options.configFile);
+    log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
+  }
+  const secrets = options.secrets ?? (await openSecretStore());
+  const store = openStore(options.dataDir);
+  const updates = new EventEmitter();
+  updates.setMaxListeners(0);
+  const emit = (update: ApiUpdate) => updates.emit('update', update);
+
+  let current = config.get();
+  let router = buildRouter(current);
+  let channelsById = new Map(current.channels.map((c) => [c.id, c]));
+  let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
+  config.onChange((cfg, section) => {
+    current = cfg;
+    router = buildRouter(cfg);
+    channelsById = new Map(cfg.channels.map((c) => [c.id, c]));
+    sourcesById = new Map(cfg.sources.map((s) => [s.id, s]));
+    emit({ type: 'config.changed', what: section });
+    if (section === 'channels') worker.wake();
+  });
+
+  const resolveAll = async (item: SourceConfig | ChannelConfig) => {
+    const resolved: Record<string, string> = {};
+    for (const { field, ref } of secretRefsOf(item)) resolved[field] = await secrets.resolve(ref);
+    return resolved;
+  };
+  const channelFor = (config: ChannelConfig) => options.channelOverrides?.[config.kind] ?? channelForConfig(config);
+
+  const worker: DeliveryWorker = new DeliveryWorker({
+    store,
+    channel: (id) => channelsById.get(id),
+    settings: () => current.settings,
+    channelFor: (kind) => channelFor({ kind } as ChannelConfig),
+    resolveSecrets: resolveAll,
+    rateLimit: (kind) => CHANNEL_LIMITS[kind],
+    onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
+    onHealthTransition: (channel, transition, lastError) => {
+      emit({ type: 'health.changed' });
+      void ingestor
+        .submit({ source: HERALD_SOURCE, inputs: [healthEvent('channel', channel, transition, lastError)] })
+        .catch((error: Error) => log(`health: could not record: ${error.message}`));
+    },
+    log,
+  });
+
+  const ingestor = new Ingestor({
+    store,
+    router: () => router,
+    onCommitted: (outcomes) => {
+      let deliveries = 0;
+      for (const outcome of outcomes) {
+        if (outcome.status !== 'accepted') continue;
+        deliveries += outcome.deliveries;
+        for (const event of outcome.events) emit({ type: 'event.created', event });
+      }
+      if (deliveries > 0) worker.wake();
+    },
+  });
+
+  const receiverDeps = {
+    source: (id: string) => sourcesById.get(id),
+    resolveSecret: async (source: SourceConfig) => {
+      const refs = secretRefsOf(source);
+      if (refs.length === 0) throw new Error('the source has no secret configured');
+      return secrets.resolve(refs[0]!.ref);
+    },
+    ingestor,
+  };
+
+  const settings = current.settings;
+  let ingress: IngressListener;
+  try {
+    ingress = await startIngress(receiverDeps, {
+      host: options.ingressHost ?? settings.ingress.host,
+      port: options.ingressPort ?? settings.ingress.port,
+      maxBodyBytes: settings.ingress.maxBodyBytes,
+    });
+  } catch (error) {
+    store.close();
+    throw new Error(`could not listen for webhooks: ${(error as Error).message}`);
+  }
+  worker.start();
+
+  const runRetention = () => {
+    try {
+      const { maxAgeDays, maxEvents } = current.settings.retention;
+      const deleted = store.events.enforceRetention(maxAgeDays, maxEvents);
+      if (deleted > 0) {
+        log(`retention: deleted ${deleted} events`);
+        emit({ type: 'events.changed' });
+      }
+    } catch (error) {
+      log(`retention failed: ${(error as Error).message}`);
+    }
+  };
+  setImmediate(runRetention);
+  const retentionTimer = setInterval(runRetention, options.retentionIntervalMs ?? 10 * 60_000);
+  retentionTimer.unref();
+
+  let apiUrl = '';
+  const api = createApiHandlers({
+    store,
+    config,
+    secrets,
+    worker,
+    version: options.version ?? '0.0.0',
+    startedAt: new Date(),
+    ingressUrl: () => ingress.url,
+    apiUrl: () => apiUrl,
+    resolveChannelSecrets: resolveAll,
+    onEventsChanged: () => emit({ type: 'events.changed' }),
+  });
+
+  let stopped = false;
+  return {
+    api,
+    onUpdate(listener) {
+      updates.on('update', listener);
+      return () => updates.off('update', listener);
+    },
+    ingressUrl: ingress.url,
+    store,
+    get config() {
+      return current;
+    },
+    receive: (sourceId, request) => receiveWebhook(receiverDeps, sourceId, request),
+    setApiUrl: (url) => {
+      apiUrl = url;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(retentionTimer);
+      await ingress.close();
+      await worker.stop();
+      store.close();
+    },
+  };
+}
+
+function buildRouter(cfg: HeraldConfig): Router {
+  const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
+  const rules = cfg.rules;
+  const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
+  return (event, lastRoutedAt) => routeEvent(event, rules, { now: new Date(), lastRoutedAt, channelKinds, settings });
+}
+
+/** Herald's own event when a channel or source turns unhealthy or recovers (as the seeds do). */
+export function healthEvent(
+  what: 'channel' | 'source',
+  item: { id: string; name: string; kind: string },
+  transition: 'became_unhealthy' | 'recovered',
+  lastError: string | null,
+): EventInput {
+  const unhealthy = transition === 'became_unhealthy';
+  return {
+    type: unhealthy ? 'health.integration_unhealthy' : 'health.integration_recovered',
+    title: unhealthy ? `${item.name} (${item.kind} ${what}) is failing` : `${item.name} (${item.kind} ${what}) works again`,
+    ...(unhealthy && lastError && { summary: `Last error: ${lastError.slice(0, 2000)}` }),
+    subject: { project: item.name },
+    dedupKey: `herald:${what}:${item.id}:${unhealthy ? 'unhealthy' : 'recovered'}`,
+    data: { [`${what}Id`]: item.id, kind: item.kind },
+  };
+}

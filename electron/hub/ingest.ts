@@ -1,0 +1,57 @@
+// Group commit: requests that arrive while a commit is being prepared share one
+// transaction (one fsync), and each gets its answer only after that commit.
+import type { IngestItem, IngestOutcome, Router } from './store/events.js';
+import type { Store } from './store/store.js';
+
+export interface IngestorDeps {
+  store: Store;
+  router: () => Router;
+  /** After commit: tell the UI, wake the delivery worker. */
+  onCommitted: (outcomes: IngestOutcome[]) => void;
+}
+
+interface Pending {
+  item: IngestItem;
+  resolve: (outcome: IngestOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/** Most items one transaction takes; bounds the event-loop pause of one commit. */
+const MAX_BATCH = 500;
+
+export class Ingestor {
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(private readonly deps: IngestorDeps) {}
+
+  submit(item: IngestItem): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      let outcomes: IngestOutcome[];
+      try {
+        outcomes = this.deps.store.events.ingest(
+          batch.map((p) => p.item),
+          this.deps.router(),
+        );
+      } catch (error) {
+        const failure = new Error(`could not store the event: ${(error as Error).message}`);
+        for (const pending of batch) pending.reject(failure);
+        continue;
+      }
+      batch.forEach((pending, i) => pending.resolve(outcomes[i]!));
+      this.deps.onCommitted(outcomes);
+    }
+  }
+}

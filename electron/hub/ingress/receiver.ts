@@ -1,0 +1,66 @@
+// What happens to one received webhook, whatever carried it (the ingress listener or the
+// relay client): find the source, verify, parse, validate, store durably, answer.
+import type { SourceConfig } from '../../../shared/config.js';
+import { describeZodError, EventInputSchema, type EventInput } from '../../../shared/event.js';
+import type { Ingestor } from '../ingest.js';
+import { webhookSourceFor } from '../sources/registry.js';
+import type { IncomingRequest } from '../sources/source.js';
+
+export interface ReceiverDeps {
+  source: (id: string) => SourceConfig | undefined;
+  /** Resolves the source's secret ref (keychain or env). */
+  resolveSecret: (source: SourceConfig) => Promise<string>;
+  ingestor: Ingestor;
+  /** Adjusts parsed events before storing (pipeline streaks); runs inside no transaction. */
+  enrich?: (source: SourceConfig, events: EventInput[]) => EventInput[];
+  onIgnored?: (source: SourceConfig, reason: string) => void;
+}
+
+export interface ReceiverAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const answer = (status: number, body: Record<string, unknown>): ReceiverAnswer => ({ status, body });
+const refuse = (status: number, error: string): ReceiverAnswer => answer(status, { error });
+
+export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer> {
+  const source = deps.source(sourceId);
+  if (!source) return refuse(404, `unknown source "${sourceId}"`);
+  if (!source.enabled) return refuse(403, `source "${sourceId}" is paused`);
+  const handler = webhookSourceFor(source.kind);
+  if (!handler) return refuse(405, `source "${sourceId}" (${source.kind}) is polled, it does not take webhooks`);
+
+  let secret: string;
+  try {
+    secret = await deps.resolveSecret(source);
+  } catch (error) {
+    return refuse(503, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
+  }
+  if (!handler.verify(request, secret, source)) return refuse(401, 'signature or token missing or wrong');
+
+  const parsed = handler.parse(request, source);
+  if (parsed.kind === 'invalid') return refuse(400, parsed.reason);
+  if (parsed.kind === 'ignored') {
+    deps.onIgnored?.(source, parsed.reason);
+    return answer(202, { ignored: parsed.reason });
+  }
+  // Sources are code we trust less than the schema: validate what they produced too.
+  for (const [i, event] of parsed.events.entries()) {
+    const check = EventInputSchema.safeParse(event);
+    if (!check.success) return refuse(400, `event ${i}: ${describeZodError(check.error)}`);
+  }
+  const events = deps.enrich ? deps.enrich(source, parsed.events) : parsed.events;
+  try {
+    const outcome = await deps.ingestor.submit({
+      source: { kind: source.kind, id: source.id, name: source.name },
+      inputs: events,
+      ...(parsed.deliveryId !== undefined && { deliveryId: parsed.deliveryId }),
+      ...(parsed.raw !== undefined && { raw: parsed.raw }),
+    });
+    if (outcome.status === 'duplicate') return answer(200, { duplicate: true });
+    return answer(202, { accepted: outcome.events.length, ids: outcome.events.map((e) => e.id) });
+  } catch (error) {
+    return refuse(503, (error as Error).message);
+  }
+}

@@ -1,0 +1,355 @@
+// Events: the durable ingest transaction (event + rule outcomes + deliveries), history
+// queries with full-text search, read state, deletion and retention.
+import { randomUUID } from 'node:crypto';
+import type { EventQuery, RuleOutcome } from '../../../shared/api.js';
+import {
+  completeEvent,
+  type EventInput,
+  type HeraldEvent,
+  type Severity,
+  type SourceRef,
+  SUBJECT_FIELDS,
+  type Subject,
+} from '../../../shared/event.js';
+import type Database from 'better-sqlite3';
+import type { Db } from './open.js';
+
+/** One accepted request (or one poll): its events are stored together or not at all. */
+export interface IngestItem {
+  source: SourceRef;
+  inputs: EventInput[];
+  /** The sender's delivery id (X-GitHub-Delivery…): a redelivery with the same id is stored once. */
+  deliveryId?: string;
+  /** The payload as received, kept (capped) for the event detail view. */
+  raw?: unknown;
+}
+
+export type IngestOutcome = { status: 'accepted'; events: HeraldEvent[]; deliveries: number } | { status: 'duplicate' };
+
+/** Decides, inside the ingest transaction, which rules route an event where. */
+export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
+
+const RAW_MAX_CHARS = 64 * 1024;
+/** Subject fields map to columns; `group` is a keyword in SQL. */
+const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
+  project: 'project',
+  group: 'grp',
+  environment: 'environment',
+  pipeline: 'pipeline',
+  branch: 'branch',
+  cluster: 'cluster',
+  artifact: 'artifact',
+};
+
+interface EventRow {
+  seq: number;
+  id: string;
+  source_id: string;
+  source_kind: string;
+  source_name: string;
+  type: string;
+  severity: string;
+  project: string | null;
+  grp: string | null;
+  environment: string | null;
+  pipeline: string | null;
+  branch: string | null;
+  cluster: string | null;
+  artifact: string | null;
+  title: string;
+  summary: string | null;
+  url: string | null;
+  actor: string | null;
+  occurred_at: string;
+  received_at: number;
+  dedup_key: string;
+  data: string | null;
+  raw?: string | null;
+  matches?: string;
+  read: number;
+}
+
+const LIST_COLUMNS =
+  'e.seq, e.id, e.source_id, e.source_kind, e.source_name, e.type, e.severity, e.project, e.grp, e.environment, e.pipeline, e.branch, e.cluster, e.artifact, e.title, e.summary, e.url, e.actor, e.occurred_at, e.received_at, e.dedup_key, e.data, e.read';
+
+export function rowToEvent(row: EventRow): HeraldEvent {
+  const subject: Subject = {};
+  for (const field of SUBJECT_FIELDS) {
+    const value = row[SUBJECT_COLUMN[field] as keyof EventRow];
+    if (typeof value === 'string') subject[field] = value;
+  }
+  return {
+    id: row.id,
+    source: { kind: row.source_kind, id: row.source_id, name: row.source_name },
+    type: row.type,
+    severity: row.severity as Severity,
+    subject,
+    title: row.title,
+    ...(row.summary !== null && { summary: row.summary }),
+    ...(row.url !== null && { url: row.url }),
+    ...(row.actor !== null && { actor: row.actor }),
+    occurredAt: row.occurred_at,
+    receivedAt: new Date(row.received_at).toISOString(),
+    dedupKey: row.dedup_key,
+    ...(row.data !== null && { data: JSON.parse(row.data) as Record<string, unknown> }),
+    read: row.read === 1,
+  };
+}
+
+/** Free text → an FTS5 query of quoted terms (AND), the last one a prefix: no syntax errors from users. */
+export function toFtsQuery(text: string): string | undefined {
+  const terms = text
+    .split(/\s+/)
+    .map((t) => t.replace(/"/g, '').trim())
+    .filter(Boolean)
+    .slice(0, 20);
+  if (terms.length === 0) return undefined;
+  return terms.map((t, i) => `"${t}"${i === terms.length - 1 ? '*' : ''}`).join(' ');
+}
+
+function capRaw(raw: unknown): string | null {
+  if (raw === undefined) return null;
+  const text = typeof raw === 'string' ? JSON.stringify(raw) : JSON.stringify(raw);
+  if (text === undefined) return null;
+  if (text.length <= RAW_MAX_CHARS) return text;
+  return JSON.stringify({ truncated: true, chars: text.length, head: text.slice(0, RAW_MAX_CHARS) });
+}
+
+export class EventStore {
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  private readonly insertEvent;
+  private readonly insertDelivery;
+  private readonly insertSeen;
+  private readonly selectSeen;
+  private readonly selectThrottle;
+  private readonly upsertThrottle;
+  private readonly updateMatches;
+  private readonly ingestTx;
+
+  constructor(private readonly db: Db) {
+    this.insertEvent = db.prepare(`INSERT INTO events
+      (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact,
+       title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw)
+      VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact,
+       @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw)`);
+    this.insertDelivery = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
+    this.insertSeen = db.prepare('INSERT INTO seen_deliveries (source_id, delivery_id, received_at) VALUES (?, ?, ?)');
+    this.selectSeen = db.prepare('SELECT 1 FROM seen_deliveries WHERE source_id = ? AND delivery_id = ?').pluck();
+    this.selectThrottle = db.prepare('SELECT routed_at FROM throttle WHERE rule_id = ? AND dedup_key = ?').pluck();
+    this.upsertThrottle = db.prepare(
+      'INSERT INTO throttle (rule_id, dedup_key, routed_at) VALUES (?, ?, ?) ON CONFLICT (rule_id, dedup_key) DO UPDATE SET routed_at = excluded.routed_at',
+    );
+    this.updateMatches = db.prepare('UPDATE events SET matches = ? WHERE seq = ?');
+    this.ingestTx = db.transaction((items: IngestItem[], router: Router, now: Date) =>
+      items.map((item) => this.ingestOne(item, router, now)),
+    );
+  }
+
+  /**
+   * Stores every item's events, their rule outcomes and their deliveries in ONE
+   * transaction: when this returns, all of it is on disk (the caller answers 2xx after).
+   */
+  ingest(items: IngestItem[], router: Router, now = new Date()): IngestOutcome[] {
+    return this.ingestTx(items, router, now);
+  }
+
+  private ingestOne(item: IngestItem, router: Router, now: Date): IngestOutcome {
+    const nowMs = now.getTime();
+    if (item.deliveryId !== undefined) {
+      if (this.selectSeen.get(item.source.id, item.deliveryId)) return { status: 'duplicate' };
+      this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
+    }
+    const raw = capRaw(item.raw);
+    const lastRoutedAt = (ruleId: string, dedupKey: string) => this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
+    const events: HeraldEvent[] = [];
+    let deliveries = 0;
+    for (const input of item.inputs) {
+      const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: randomUUID(), read: false };
+      const { lastInsertRowid } = this.insertEvent.run({
+        id: event.id,
+        source_id: event.source.id,
+        source_kind: event.source.kind,
+        source_name: event.source.name,
+        type: event.type,
+        severity: event.severity,
+        project: event.subject.project ?? null,
+        grp: event.subject.group ?? null,
+        environment: event.subject.environment ?? null,
+        pipeline: event.subject.pipeline ?? null,
+        branch: event.subject.branch ?? null,
+        cluster: event.subject.cluster ?? null,
+        artifact: event.subject.artifact ?? null,
+        title: event.title,
+        summary: event.summary ?? null,
+        url: event.url ?? null,
+        actor: event.actor ?? null,
+        occurred_at: event.occurredAt,
+        received_at: nowMs,
+        dedup_key: event.dedupKey,
+        data: event.data === undefined ? null : JSON.stringify(event.data),
+        raw: item.inputs.length === 1 ? raw : null,
+      });
+      const outcomes = router(event, lastRoutedAt);
+      for (const outcome of outcomes) {
+        if (outcome.outcome !== 'routed') continue;
+        this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
+        for (const channelId of outcome.channels) {
+          this.insertDelivery.run(lastInsertRowid, channelId, outcome.ruleId, nowMs, nowMs, nowMs);
+          deliveries++;
+        }
+      }
+      if (outcomes.length > 0) this.updateMatches.run(JSON.stringify(outcomes), lastInsertRowid);
+      events.push(event);
+    }
+    return { status: 'accepted', events, deliveries };
+  }
+
+  private prepared(sql: string) {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  list(query: EventQuery): { items: HeraldEvent[]; nextCursor?: string; total: number } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    let from = 'events e';
+    const fts = query.text ? toFtsQuery(query.text) : undefined;
+    if (fts) {
+      from = 'events_fts f JOIN events e ON e.seq = f.rowid';
+      where.push('events_fts MATCH ?');
+      params.push(fts);
+    }
+    const inList = (column: string, values: readonly string[] | undefined) => {
+      if (!values || values.length === 0) return;
+      where.push(`${column} IN (${values.map(() => '?').join(',')})`);
+      params.push(...values);
+    };
+    inList('e.source_id', query.sources);
+    inList('e.type', query.types);
+    inList('e.severity', query.severities);
+    for (const field of SUBJECT_FIELDS) {
+      const value = query[field];
+      if (value !== undefined && value !== '') {
+        where.push(`e.${SUBJECT_COLUMN[field]} = ?`);
+        params.push(value);
+      }
+    }
+    if (query.unread !== undefined) {
+      where.push('e.read = ?');
+      params.push(query.unread ? 0 : 1);
+    }
+    if (query.since) {
+      where.push('e.received_at >= ?');
+      params.push(Date.parse(query.since));
+    }
+    if (query.until) {
+      where.push('e.received_at < ?');
+      params.push(Date.parse(query.until));
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = this.prepared(`SELECT count(*) FROM ${from} ${filter}`).pluck().get(...params) as number;
+
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (query.cursor !== undefined) {
+      const cursor = Number.parseInt(query.cursor, 10);
+      if (!Number.isSafeInteger(cursor)) throw new RangeError(`cursor: not a cursor from a previous page: "${query.cursor}"`);
+      pageWhere.push('e.seq < ?');
+      pageParams.push(cursor);
+    }
+    const pageFilter = pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : '';
+    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM ${from} ${pageFilter} ORDER BY e.seq DESC LIMIT ?`).all(
+      ...pageParams,
+      query.limit + 1,
+    ) as EventRow[];
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    return {
+      items: page.map(rowToEvent),
+      ...(more && { nextCursor: String(page[page.length - 1]!.seq) }),
+      total,
+    };
+  }
+
+  get(id: string): { seq: number; event: HeraldEvent; raw: unknown; matches: RuleOutcome[] } | undefined {
+    const row = this.prepared(`SELECT ${LIST_COLUMNS}, e.raw, e.matches FROM events e WHERE e.id = ?`).get(id) as EventRow | undefined;
+    if (!row) return undefined;
+    return {
+      seq: row.seq,
+      event: rowToEvent(row),
+      raw: row.raw ? (JSON.parse(row.raw) as unknown) : undefined,
+      matches: JSON.parse(row.matches ?? '[]') as RuleOutcome[],
+    };
+  }
+
+  getBySeq(seq: number): HeraldEvent | undefined {
+    const row = this.prepared(`SELECT ${LIST_COLUMNS} FROM events e WHERE e.seq = ?`).get(seq) as EventRow | undefined;
+    return row && rowToEvent(row);
+  }
+
+  /** The newest events, for rule previews and the tray menu. */
+  recent(limit: number): HeraldEvent[] {
+    return (this.prepared(`SELECT ${LIST_COLUMNS} FROM events e ORDER BY e.seq DESC LIMIT ?`).all(limit) as EventRow[]).map(rowToEvent);
+  }
+
+  markRead(selection: { ids?: string[]; all?: boolean }, read: boolean): number {
+    const value = read ? 1 : 0;
+    if (selection.all) return this.prepared('UPDATE events SET read = ? WHERE read != ?').run(value, value).changes;
+    const ids = selection.ids ?? [];
+    const update = this.prepared('UPDATE events SET read = ? WHERE id = ? AND read != ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + update.run(value, id, value).changes, 0))();
+  }
+
+  delete(ids: string[]): number {
+    const remove = this.prepared('DELETE FROM events WHERE id = ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+  }
+
+  counts(): { events: number; unread: number } {
+    const events = this.prepared('SELECT count(*) FROM events').pluck().get() as number;
+    const unread = this.prepared('SELECT count(*) FROM events WHERE read = 0').pluck().get() as number;
+    return { events, unread };
+  }
+
+  sourceStats(sourceId: string): { lastEventAt: string | null; count: number } {
+    const row = this.prepared('SELECT count(*) AS n, max(received_at) AS last FROM events WHERE source_id = ?').get(sourceId) as {
+      n: number;
+      last: number | null;
+    };
+    return { count: row.n, lastEventAt: row.last === null ? null : new Date(row.last).toISOString() };
+  }
+
+  /**
+   * Deletes events older than maxAgeDays and beyond the newest maxEvents, a chunk per
+   * transaction so ingest is never blocked for long. Returns how many were deleted.
+   */
+  enforceRetention(maxAgeDays: number, maxEvents: number, now = new Date(), chunk = 2000): number {
+    const cutoff = now.getTime() - maxAgeDays * 86_400_000;
+    let deleted = 0;
+    const byAge = this.prepared('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_at < ? ORDER BY seq LIMIT ?)');
+    const boundary = this.prepared('SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?').pluck();
+    const byCount = this.prepared('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)');
+    for (;;) {
+      const n = byAge.run(cutoff, chunk).changes;
+      deleted += n;
+      if (n < chunk) break;
+    }
+    const lastKept = boundary.get(maxEvents) as number | undefined;
+    if (lastKept !== undefined) {
+      for (;;) {
+        const n = byCount.run(lastKept, chunk).changes;
+        deleted += n;
+        if (n < chunk) break;
+      }
+    }
+    // Dedup and throttle memory older than the longest window they serve.
+    this.prepared('DELETE FROM seen_deliveries WHERE received_at < ?').run(now.getTime() - 7 * 86_400_000);
+    this.prepared('DELETE FROM throttle WHERE routed_at < ?').run(now.getTime() - 31 * 86_400_000);
+    return deleted;
+  }
+}

@@ -1,0 +1,113 @@
+// Versioned schema migrations, applied in order inside one transaction each.
+// PRAGMA user_version records how far a database file has come.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: events with full-text search, the delivery outbox, per-source state, dedup and throttle memory, health.
+  `
+  CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    source_id    TEXT NOT NULL,
+    source_kind  TEXT NOT NULL,
+    source_name  TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    severity     TEXT NOT NULL,
+    project      TEXT, grp TEXT, environment TEXT, pipeline TEXT, branch TEXT, cluster TEXT, artifact TEXT,
+    title        TEXT NOT NULL,
+    summary      TEXT,
+    url          TEXT,
+    actor        TEXT,
+    occurred_at  TEXT NOT NULL,
+    received_at  INTEGER NOT NULL,
+    dedup_key    TEXT NOT NULL,
+    data         TEXT,
+    raw          TEXT,
+    matches      TEXT NOT NULL DEFAULT '[]',
+    read         INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX events_received ON events(received_at);
+  CREATE INDEX events_source ON events(source_id, seq);
+  CREATE INDEX events_unread ON events(read, seq);
+
+  -- Contentless: the text lives once, in events; the index only points at seq.
+  CREATE VIRTUAL TABLE events_fts USING fts5(title, summary, subject, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+  CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+    INSERT INTO events_fts(rowid, title, summary, subject) VALUES (
+      new.seq, new.title, coalesce(new.summary, ''),
+      concat_ws(' ', new.project, new.grp, new.environment, new.pipeline, new.branch, new.cluster, new.artifact, new.source_name, new.type, new.actor));
+  END;
+  CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+    DELETE FROM events_fts WHERE rowid = old.seq;
+  END;
+
+  CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_seq       INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    channel_id      TEXT NOT NULL,
+    rule_id         TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending','sending','delivered','failed','cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    delivered_at    INTEGER
+  );
+  CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_event ON deliveries(event_seq);
+  CREATE INDEX deliveries_channel_status ON deliveries(channel_id, status);
+
+  CREATE TABLE source_state (
+    source_id  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (source_id, key)
+  ) WITHOUT ROWID;
+
+  -- Webhook delivery ids already accepted (e.g. X-GitHub-Delivery): a redelivery is stored once.
+  CREATE TABLE seen_deliveries (
+    source_id   TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (source_id, delivery_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE throttle (
+    rule_id   TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    routed_at INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, dedup_key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE health (
+    kind                 TEXT NOT NULL CHECK (kind IN ('channel','source')),
+    id                   TEXT NOT NULL,
+    healthy              INTEGER NOT NULL DEFAULT 1,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    last_error           TEXT,
+    last_success_at      INTEGER,
+    last_failure_at      INTEGER,
+    PRIMARY KEY (kind, id)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${from} is newer than this Herald understands (${SCHEMA_VERSION}); upgrade Herald or use another --data-dir`,
+    );
+  }
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return { from, to: SCHEMA_VERSION };
+}

@@ -1,0 +1,160 @@
+// The delivery outbox: claim due deliveries, record each attempt's result, manual retry.
+// Rows in 'sending' when the process died are put back to 'pending' on open (at least once).
+import type { Delivery } from '../../../shared/api.js';
+import type { Db } from './open.js';
+
+interface DeliveryRow {
+  id: number;
+  event_seq: number;
+  event_id: string;
+  channel_id: string;
+  rule_id: string;
+  status: Delivery['status'];
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface ClaimedDelivery {
+  id: number;
+  eventSeq: number;
+  channelId: string;
+  ruleId: string;
+  /** Counting this one. */
+  attempt: number;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function rowToDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: String(row.id),
+    eventId: row.event_id,
+    channelId: row.channel_id,
+    ruleId: row.rule_id,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? iso(row.next_attempt_at) : null,
+    lastError: row.last_error,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    deliveredAt: iso(row.delivered_at),
+  };
+}
+
+const SELECT_DELIVERY = `SELECT d.*, e.id AS event_id FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
+
+export class Outbox {
+  private readonly selectDue;
+  private readonly markSending;
+  private readonly markDelivered;
+  private readonly markRetry;
+  private readonly markFailed;
+  private readonly selectOne;
+  private readonly nextDueAt;
+
+  constructor(private readonly db: Db) {
+    this.selectDue = db.prepare(
+      `SELECT id, event_seq, channel_id, rule_id, attempts FROM deliveries
+       WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+    );
+    this.markSending = db.prepare(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'`);
+    this.markDelivered = db.prepare(
+      `UPDATE deliveries SET status = 'delivered', delivered_at = ?, updated_at = ?, last_error = NULL, next_attempt_at = NULL WHERE id = ?`,
+    );
+    this.markRetry = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`);
+    this.markFailed = db.prepare(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`);
+    this.selectOne = db.prepare(`${SELECT_DELIVERY} WHERE d.id = ?`);
+    this.nextDueAt = db.prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'`).pluck();
+    // A crash mid-send leaves rows in 'sending': send them again (at least once).
+    db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'`).run(Date.now());
+  }
+
+  /**
+   * Claims up to `limit` due deliveries whose channel `canTake` accepts, marking them
+   * 'sending' in one transaction so nothing is sent twice by this process.
+   */
+  claimDue(now: number, limit: number, canTake: (channelId: string) => boolean): ClaimedDelivery[] {
+    return this.db.transaction(() => {
+      const rows = this.selectDue.all(now, limit * 4) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'>[];
+      const claimed: ClaimedDelivery[] = [];
+      for (const row of rows) {
+        if (claimed.length >= limit) break;
+        if (!canTake(row.channel_id)) continue;
+        if (this.markSending.run(now, row.id).changes === 1) {
+          claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
+        }
+      }
+      return claimed;
+    })();
+  }
+
+  /** When the next pending delivery is due (epoch ms), if any: the worker sleeps until then. */
+  nextDue(): number | undefined {
+    return (this.nextDueAt.get() as number | null) ?? undefined;
+  }
+
+  delivered(id: number, now: number): void {
+    this.markDelivered.run(now, now, id);
+  }
+
+  retryAt(id: number, at: number, error: string, now: number): void {
+    this.markRetry.run(at, error, now, id);
+  }
+
+  failed(id: number, error: string, now: number): void {
+    this.markFailed.run(error, now, id);
+  }
+
+  get(id: number): Delivery | undefined {
+    const row = this.selectOne.get(id) as DeliveryRow | undefined;
+    return row && rowToDelivery(row);
+  }
+
+  list(filter: { eventId?: string; status?: Delivery['status']; limit: number }): Delivery[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.eventId) {
+      where.push('e.id = ?');
+      params.push(filter.eventId);
+    }
+    if (filter.status) {
+      where.push('d.status = ?');
+      params.push(filter.status);
+    }
+    const sql = `${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, filter.limit) as DeliveryRow[]).map(rowToDelivery);
+  }
+
+  /** Manual retry of a failed or cancelled delivery: a fresh series of attempts, due now. */
+  retryNow(id: number, now: number): Delivery | undefined {
+    this.db
+      .prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status IN ('failed','cancelled')`)
+      .run(now, now, id);
+    return this.get(id);
+  }
+
+  /** A deleted channel's queued deliveries will never be sent: say so instead of retrying forever. */
+  cancelForChannel(channelId: string, reason: string, now: number): number {
+    return this.db
+      .prepare(`UPDATE deliveries SET status = 'cancelled', last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE channel_id = ? AND status IN ('pending','sending')`)
+      .run(reason, now, channelId).changes;
+  }
+
+  counts(): { pending: number; failed: number } {
+    const row = this.db
+      .prepare(`SELECT sum(status IN ('pending','sending')) AS pending, sum(status = 'failed') AS failed FROM deliveries`)
+      .get() as { pending: number | null; failed: number | null };
+    return { pending: row.pending ?? 0, failed: row.failed ?? 0 };
+  }
+
+  channelCounts(channelId: string): { pending: number; failed: number } {
+    const row = this.db
+      .prepare(`SELECT sum(status IN ('pending','sending')) AS pending, sum(status = 'failed') AS failed FROM deliveries WHERE channel_id = ?`)
+      .get(channelId) as { pending: number | null; failed: number | null };
+    return { pending: row.pending ?? 0, failed: row.failed ?? 0 };
+  }
+}
