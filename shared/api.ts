@@ -2,7 +2,7 @@
 // headless HTTP server are two transports of it: `POST /api/<method>` with the input
 // as JSON, the output as JSON; live updates as server-sent events on `/api/updates`.
 import { z } from 'zod';
-import { ChannelSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema } from './config.js';
+import { ChannelSchema, HeraldConfigSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema } from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
 
 const id = z.string().min(1).max(100);
@@ -162,6 +162,8 @@ export const apiContract = {
   'sources.create': method(withSecrets(z.record(z.string(), z.unknown())), SourceViewSchema),
   'sources.update': method(withSecrets(z.record(z.string(), z.unknown())), SourceViewSchema),
   'sources.delete': method(byId, ok),
+  /** Can Herald reach it / can it reach Herald: a poller polls once, a webhook source gets a `herald.test` event through ingress. */
+  'sources.test': method(byId, TestResultSchema),
 
   'channels.list': method(none, z.array(ChannelViewSchema)),
   'channels.create': method(withSecrets(z.record(z.string(), z.unknown())), ChannelViewSchema),
@@ -177,9 +179,29 @@ export const apiContract = {
     z.object({ config: z.record(z.string(), z.unknown()), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     z.object({ scanned: z.number(), matched: z.array(EventSchema) }),
   ),
+  /** Rules are evaluated in order: rewrite the order. `ids` must name every rule exactly once. */
+  'rules.reorder': method(z.object({ ids: z.array(IdSchema).max(1000) }).strict(), z.array(RuleSchema)),
 
   'settings.get': method(none, SettingsSchema),
   'settings.update': method(z.object({ settings: z.record(z.string(), z.unknown()) }).strict(), SettingsSchema),
+
+  /** The whole config in the `--config FILE` shape (secret refs only, never a secret). */
+  'config.export': method(none, z.object({ config: HeraldConfigSchema })),
+  /** Replaces sources, channels, rules and settings wholesale, like `--config FILE` at start. */
+  'config.import': method(
+    z.object({ config: HeraldConfigSchema }).strict(),
+    z.object({
+      sources: z.number(),
+      channels: z.number(),
+      rules: z.number(),
+      /** Secret refs that do not resolve on this machine (`sources.0.secret: …`): imported, but will fail until set. */
+      unresolvedSecrets: z.array(z.string()),
+    }),
+  ),
+
+  /** Start at login: the Electron shell answers; the headless hub says `supported: false`. */
+  'autostart.get': method(none, z.object({ supported: z.boolean(), enabled: z.boolean() })),
+  'autostart.set': method(z.object({ enabled: z.boolean() }).strict(), z.object({ supported: z.boolean(), enabled: z.boolean() })),
 } as const;
 
 export type ApiContract = typeof apiContract;

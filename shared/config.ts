@@ -2,6 +2,7 @@
 // its config store and `--config FILE` with these; the UI validates its forms with them.
 import { z } from 'zod';
 import { SeveritySchema } from './event.js';
+import { validateJsonTemplate } from './templates.js';
 
 /**
  * Config files never hold a secret, only where to find it:
@@ -29,7 +30,54 @@ export const GenericSourceSchema = z
   .object({ ...base, kind: z.literal('generic'), secret: SecretRefSchema })
   .strict();
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema]);
+/** A smee-compatible channel URL that relays this source's webhooks to a hub without a public address. */
+const relayUrl = z.url({ protocol: /^https?$/ }).max(2000).optional();
+
+/** GitHub webhooks (workflow_run, workflow_job, deployment_status, check_suite), signed with X-Hub-Signature-256. */
+export const GithubSourceSchema = z
+  .object({ ...base, kind: z.literal('github'), secret: SecretRefSchema, relayUrl })
+  .strict();
+
+/** GitLab pipeline, job and deployment hooks, authenticated by X-Gitlab-Token. */
+export const GitlabSourceSchema = z
+  .object({ ...base, kind: z.literal('gitlab'), secret: SecretRefSchema, relayUrl })
+  .strict();
+
+/** Jenkins Notification plugin JSON; the token comes in the URL path (`/hooks/<id>/<token>`) or X-Herald-Token. */
+export const JenkinsSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('jenkins'),
+    secret: SecretRefSchema,
+    /** The phase whose status is the build's outcome: FINALIZED (after post-build steps) or COMPLETED, never both. */
+    outcomePhase: z.enum(['FINALIZED', 'COMPLETED']).default('FINALIZED'),
+  })
+  .strict();
+
+/** Any cctray.xml feed (Jenkins, GoCD, TeamCity, Buildkite…), polled; optional basic or bearer auth. */
+export const CctraySourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('cctray'),
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    pollIntervalSeconds: z.number().int().min(10).max(86_400).default(60),
+    /** Basic auth user; its password is the `password` secret. */
+    username: z.string().min(1).max(200).optional(),
+    password: SecretRefSchema.optional(),
+    /** Bearer token, instead of basic auth. */
+    token: SecretRefSchema.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.username === undefined) !== (s.password === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [s.username === undefined ? 'username' : 'password'], message: 'basic auth needs both username and password' });
+    }
+    if (s.token !== undefined && s.password !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'use either basic auth (username/password) or a bearer token, not both' });
+    }
+  });
+
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 
@@ -49,7 +97,15 @@ export const WebhookChannelSchema = z
     /** Header values kept in the keychain, e.g. `Authorization`. */
     secretHeaders: z.record(headerName, SecretRefSchema).default({}),
     /** JSON with `{{variable}}` placeholders; absent = the event itself as JSON. */
-    template: z.string().max(100_000).optional(),
+    template: z
+      .string()
+      .max(100_000)
+      .superRefine((template, ctx) => {
+        // Checked when saved, not when an event is sent: a broken template never reaches the outbox.
+        const check = validateJsonTemplate(template);
+        if (!check.ok) ctx.addIssue({ code: 'custom', message: check.error });
+      })
+      .optional(),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     concurrency: z.number().int().min(1).max(32).default(4),
   })
@@ -213,6 +269,10 @@ export type HeraldConfigInput = z.input<typeof HeraldConfigSchema>;
 /** Which fields of each kind hold secret refs: the api masks them and writes them to the keychain. */
 export const SECRET_FIELDS: Record<string, readonly string[]> = {
   generic: ['secret'],
+  github: ['secret'],
+  gitlab: ['secret'],
+  jenkins: ['secret'],
+  cctray: ['password', 'token'],
   webhook: ['secretHeaders'],
   desktop: [],
 };

@@ -35,6 +35,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** Start at login (the Electron shell provides it). */
+  autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
   retentionIntervalMs?: number;
 }
@@ -170,6 +172,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ingressUrl: () => ingress.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
+    resolveSourceSecrets: resolveAll,
+    ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => emit({ type: 'events.changed' }),
   });
 

@@ -14,6 +14,7 @@ import {
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
 import { channelForConfig } from '../channels/registry.js';
+import { checkSecretRefs } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
 import { type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
@@ -29,7 +30,10 @@ export interface HandlerDeps {
   ingressUrl: () => string;
   apiUrl: () => string;
   resolveChannelSecrets: (config: ChannelConfig) => Promise<Record<string, string>>;
+  resolveSourceSecrets: (config: SourceConfig) => Promise<Record<string, string>>;
   onEventsChanged: () => void;
+  /** Start at login: only the Electron shell can; headless answers unsupported. */
+  autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
 
 type Section = 'sources' | 'channels' | 'rules';
@@ -271,6 +275,70 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
       const recent = store.events.recent(limit);
       return { scanned: recent.length, matched: previewRule(parsed.data, recent) };
+    },
+
+    'rules.reorder': async ({ ids }) => {
+      const rules = config.get().rules;
+      const byId = new Map(rules.map((r) => [r.id, r]));
+      const unique = new Set(ids);
+      if (unique.size !== ids.length || ids.length !== rules.length || ids.some((id) => !byId.has(id))) {
+        throw new ApiError('invalid_input', `ids: must name every rule exactly once (${rules.map((r) => r.id).join(', ')})`);
+      }
+      try {
+        return config.update('rules', (cfg) => ({ ...cfg, rules: ids.map((id) => byId.get(id)!) })).rules;
+      } catch (error) {
+        return toApiError(error);
+      }
+    },
+
+    'sources.test': async ({ id }) => {
+      const source = config.get().sources.find((s) => s.id === id);
+      if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
+      let resolved: Record<string, string>;
+      try {
+        resolved = await deps.resolveSourceSecrets(source);
+      } catch (error) {
+        return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
+      }
+      if (source.kind !== 'generic') return { ok: true, detail: 'secret resolves; send a test delivery from the sending tool' };
+      // A real request through the real listener, authenticated as a sender would be.
+      const url = `${deps.ingressUrl()}/hooks/${encodeURIComponent(source.id)}`;
+      const body = { type: 'herald.test', title: `Test event for source ${source.name}`, summary: 'Sent by "test connection".' };
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${resolved.secret ?? ''}` },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const answer = (await response.json().catch(() => ({}))) as { error?: string };
+        if (response.ok) return { ok: true, detail: `ingress accepted a herald.test event at ${url}` };
+        return { ok: false, detail: `ingress answered HTTP ${response.status}: ${answer.error ?? response.statusText}` };
+      } catch (error) {
+        return { ok: false, detail: `could not reach ingress at ${url}: ${(error as Error).message}` };
+      }
+    },
+
+    'config.export': async () => ({ config: config.get() }),
+    'config.import': async ({ config: incoming }) => {
+      try {
+        const saved = config.replace(incoming);
+        return {
+          sources: saved.sources.length,
+          channels: saved.channels.length,
+          rules: saved.rules.length,
+          unresolvedSecrets: await checkSecretRefs(saved, secrets),
+        };
+      } catch (error) {
+        return toApiError(error);
+      }
+    },
+
+    'autostart.get': async () =>
+      deps.autostart ? { supported: true, enabled: await deps.autostart.get() } : { supported: false, enabled: false },
+    'autostart.set': async ({ enabled }) => {
+      if (!deps.autostart) throw new ApiError('unavailable', 'start at login is a desktop-app setting; this hub runs headless');
+      return { supported: true, enabled: await deps.autostart.set(enabled) };
     },
 
     'settings.get': async () => config.get().settings,

@@ -162,6 +162,8 @@ class KeychainSecretStore implements SecretStore {
     const parsed = parseSecretRef(`keychain:${name}`);
     if (value.length === 0) throw new SecretError(`${parsed.ref}: a secret must not be empty`, 'invalid_value', parsed.ref);
     const keytar = this.#keychain(parsed);
+    // Before: nobody reads the old value from the cache meanwhile; after: a lookup that
+    // raced the write does not cache what it read.
     this.#invalidate(parsed.name);
     try {
       await keytar.setPassword(this.service, parsed.name, value);

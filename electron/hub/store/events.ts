@@ -22,6 +22,8 @@ export interface IngestItem {
   deliveryId?: string;
   /** The payload as received, kept (capped) for the event detail view. */
   raw?: unknown;
+  /** Source state committed with the events (a poller's cursor): a restart neither repeats nor misses. */
+  state?: { key: string; value: unknown };
 }
 
 export type IngestOutcome = { status: 'accepted'; events: HeraldEvent[]; deliveries: number } | { status: 'duplicate' };
@@ -124,6 +126,7 @@ export class EventStore {
   private readonly selectThrottle;
   private readonly upsertThrottle;
   private readonly updateMatches;
+  private readonly upsertState;
   private readonly ingestTx;
 
   constructor(private readonly db: Db) {
@@ -141,6 +144,8 @@ export class EventStore {
       'INSERT INTO throttle (rule_id, dedup_key, routed_at) VALUES (?, ?, ?) ON CONFLICT (rule_id, dedup_key) DO UPDATE SET routed_at = excluded.routed_at',
     );
     this.updateMatches = db.prepare('UPDATE events SET matches = ? WHERE seq = ?');
+    this.upsertState = db.prepare(`INSERT INTO source_state (source_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (source_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
     this.ingestTx = db.transaction((items: IngestItem[], router: Router, now: Date) =>
       items.map((item) => this.ingestOne(item, router, now)),
     );
@@ -160,6 +165,7 @@ export class EventStore {
       if (this.selectSeen.get(item.source.id, item.deliveryId)) return { status: 'duplicate' };
       this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
     }
+    if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
     const raw = capRaw(item.raw);
     const lastRoutedAt = (ruleId: string, dedupKey: string) => this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
     const events: HeraldEvent[] = [];

@@ -1,0 +1,146 @@
+// The `desktop` channel: a native popup through node-notifier (notify-send on Linux,
+// terminal-notifier on macOS, SnoreToast on Windows). The Electron shell may show its
+// own Notification instead; this one works headless on a desktop session too.
+import nodeNotifier from 'node-notifier';
+import type { ChannelConfig } from '../../../shared/config.js';
+import type { Severity } from '../../../shared/event.js';
+import type { OutboundEvent } from '../../../shared/templates.js';
+import { fail, ok, retry, type Channel, type SendResult } from './channel.js';
+
+export type DesktopChannelConfig = Extract<ChannelConfig, { kind: 'desktop' }>;
+
+/** What node-notifier's `notify` looks like; tests inject their own. */
+export interface DesktopNotifier {
+  notify(options: Record<string, unknown>, callback: (err: unknown, response?: unknown) => void): unknown;
+}
+
+export interface Popup {
+  /** Plain text (the Notifications spec shows the summary as is). */
+  title: string;
+  /** `pango`: notify-send's body, markup with event text escaped; `plain` elsewhere. */
+  body: string;
+  urgency: 'low' | 'normal' | 'critical';
+}
+
+const SYMBOL: Record<Severity, string> = { critical: '✖', warning: '⚠', success: '✔', info: 'ℹ' };
+const MAX_TITLE_CHARS = 120;
+const MAX_SUMMARY_CHARS = 300;
+const MAX_BODY_CHARS = 500;
+/** notify-send exits at once; a popup that has not gone out by then will not. */
+const NOTIFY_TIMEOUT_MS = 15_000;
+
+/** Escape for the body markup of notify-send (Pango). Quotes stay: they only matter in attributes. */
+export function escapePango(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Control characters out (a popup is not a terminal); line breaks kept or folded. */
+function clean(text: string, keepNewlines: boolean): string {
+  const t = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ');
+  return keepNewlines ? t.replace(/\n{3,}/g, '\n\n') : t.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Cut at a word boundary near `max` code points, marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const cut = chars.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/**
+ * notify-send's body is Pango markup, and notify-send itself unescapes C-style `\n`,
+ * `\t`, `\\` in it (g_strcompress): escape both, so event text shows as written.
+ */
+export function escapeNotifySendBody(text: string): string {
+  return escapePango(text).replace(/\\/g, '\\\\');
+}
+
+export type BodyFormat = 'pango' | 'plain';
+const DEFAULT_FORMAT: BodyFormat = process.platform === 'linux' || process.platform.endsWith('bsd') ? 'pango' : 'plain';
+
+/** "✖ build failed on main · acme/api", then summary, subject and actor. */
+export function buildPopup(event: OutboundEvent, format: BodyFormat = DEFAULT_FORMAT): Popup {
+  const project = event.subject.project;
+  let title = `${SYMBOL[event.severity]} ${clean(event.title, false).trim()}`;
+  if (project && !event.title.includes(project)) title += ` · ${clean(project, false)}`;
+
+  const lines: string[] = [];
+  if (event.summary?.trim()) lines.push(truncate(clean(event.summary.trim(), true), MAX_SUMMARY_CHARS));
+  const where = [event.subject.environment, event.subject.branch, event.subject.pipeline, event.subject.artifact]
+    .filter((v): v is string => !!v)
+    .map((v) => clean(v, false));
+  if (where.length) lines.push(where.join(' · '));
+  const by = [event.actor && `by ${clean(event.actor, false)}`, `via ${clean(event.source.name, false)}`].filter(Boolean);
+  lines.push(by.join(' '));
+
+  let body = truncate(lines.join('\n'), MAX_BODY_CHARS);
+  if (format === 'pango') {
+    body = escapeNotifySendBody(body);
+    // notify-send would read a leading '-' as an option; the entity displays the same dash.
+    if (body.startsWith('-')) body = `&#45;${body.slice(1)}`;
+  }
+  return {
+    title: truncate(title, MAX_TITLE_CHARS),
+    body,
+    urgency: event.severity === 'critical' ? 'critical' : 'normal',
+  };
+}
+
+function errorText(err: unknown): string {
+  if (typeof err === 'string') return err.trim();
+  return (err as Error | undefined)?.message ?? String(err);
+}
+
+export function createDesktopChannel(
+  notifier: DesktopNotifier = nodeNotifier as unknown as DesktopNotifier,
+  format: BodyFormat = DEFAULT_FORMAT,
+): Channel<DesktopChannelConfig> {
+  return {
+    kind: 'desktop',
+    send(message, config, _secrets, signal) {
+      if (signal.aborted) return Promise.resolve(retry('cancelled before the popup was shown'));
+      const popup = buildPopup(message.event, format);
+      const options: Record<string, unknown> = {
+        title: popup.title,
+        message: popup.body,
+        urgency: popup.urgency,
+        'app-name': 'Herald',
+        wait: false,
+      };
+      if (config.sound) {
+        options.sound = true; // macOS and Windows
+        if (process.platform === 'linux') options.hint = 'string:sound-name:message-new-instant';
+      }
+      return new Promise<SendResult>((resolve) => {
+        let settled = false;
+        const settle = (result: SendResult) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        };
+        const onAbort = () => settle(retry('cancelled while showing the popup'));
+        const timer = setTimeout(() => settle(retry(`no answer from the notifier within ${NOTIFY_TIMEOUT_MS / 1000} s`)), NOTIFY_TIMEOUT_MS);
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          notifier.notify(options, (err) => {
+            // node-notifier passes notify-send's stderr as `err`: empty means success.
+            if (!err) return settle(ok());
+            const text = errorText(err);
+            if (/notify-send must be installed|not found: notify-send|ENOENT/.test(text)) {
+              return settle(fail('desktop popups need notify-send: install libnotify-bin'));
+            }
+            settle(retry(`the desktop notifier failed: ${text}`));
+          });
+        } catch (err) {
+          settle(retry(`the desktop notifier failed: ${errorText(err)}`));
+        }
+      });
+    },
+  };
+}
+
+export const desktopChannel = createDesktopChannel();

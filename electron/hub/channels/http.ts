@@ -1,0 +1,259 @@
+// HTTP helpers shared by every HTTP channel (as Alertmanager's notify package): post
+// JSON, turn a status into ok/retry/fail, say exactly what a network error was, and
+// keep webhook tokens out of every message.
+import { STATUS_CODES } from 'node:http';
+import { fail, ok, retry, type SendResult } from './channel.js';
+
+export { CHANNEL_LIMITS, type ChannelLimits } from './limits.js';
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+}
+
+export interface PostOptions {
+  method?: 'POST' | 'PUT' | 'PATCH';
+  headers?: Record<string, string> | Headers;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Enough of an answer to quote the service's error; the rest is dropped unread. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const USER_AGENT = 'Herald (+https://github.com/herald)';
+
+async function readLimited(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < MAX_RESPONSE_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= MAX_RESPONSE_BYTES) await reader.cancel().catch(() => undefined);
+  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+}
+
+/**
+ * POST (or PUT/PATCH) a JSON body with Node's fetch. A string body is sent as is (a
+ * rendered template); anything else is JSON-encoded. Redirects are not followed: a
+ * moved webhook should be fixed in its config, not silently turned into a GET.
+ * Throws what fetch throws; `describeFetchError` explains it.
+ */
+export async function postJson(url: string, body: unknown, options: PostOptions = {}): Promise<HttpResponse> {
+  const headers = new Headers(options.headers);
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT);
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const response = await fetch(url, {
+    method: options.method ?? 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    redirect: 'manual',
+    signal,
+  });
+  return { status: response.status, headers: response.headers, bodyText: await readLimited(response) };
+}
+
+/** postJson + classification, with the URL redacted in every reason. */
+export async function sendJson(url: string, body: unknown, options: PostOptions = {}): Promise<SendResult> {
+  try {
+    const response = await postJson(url, body, options);
+    return classifyHttpResponse(response.status, response.headers, response.bodyText);
+  } catch (err) {
+    return describeFetchError(err, { url, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  }
+}
+
+// ── Status classification ──────────────────────────────────────────────────
+
+/** `Retry-After: 7` or `Retry-After: <HTTP-date>` → milliseconds from now (never negative). */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+const MAX_ERROR_TEXT = 300;
+
+/** The service's own words, short: a JSON error field if there is one, else the text without markup. */
+export function serviceErrorText(bodyText: string, contentType?: string | null): string {
+  let text = bodyText.trim();
+  if (!text) return '';
+  try {
+    const json: unknown = JSON.parse(text);
+    const pick = (v: unknown): string | undefined => {
+      if (typeof v === 'string' && v) return v;
+      if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        for (const key of ['message', 'error_description', 'error', 'detail', 'title', 'code']) {
+          const found = pick(o[key]);
+          if (found) return found;
+        }
+        if (Array.isArray(o.errors)) return pick(o.errors[0]);
+      }
+      return undefined;
+    };
+    const picked = pick(json);
+    if (picked) text = picked;
+  } catch {
+    if (contentType?.includes('html') || /^<(!doctype|html)/i.test(text)) {
+      text = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
+    }
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
+}
+
+function retryAfterFromBody(bodyText: string): number | undefined {
+  try {
+    const v = (JSON.parse(bodyText) as { retry_after?: unknown }).retry_after;
+    return typeof v === 'number' && v >= 0 ? Math.ceil(v * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 2xx ok; 408/425/429/5xx retry (with Retry-After); other codes fail with the service's text. */
+export function classifyHttpResponse(
+  status: number,
+  headers: Headers | Record<string, string>,
+  bodyText: string,
+  now = Date.now(),
+): SendResult {
+  const h = headers instanceof Headers ? headers : new Headers(headers);
+  const text = serviceErrorText(bodyText, h.get('content-type'));
+  const describe = `HTTP ${status}: ${text || STATUS_CODES[status] || 'no error text'}`;
+  if (status >= 200 && status < 300) return ok(`HTTP ${status}`);
+  if (status === 408 || status === 425 || status === 429 || status >= 500) {
+    const afterMs = parseRetryAfter(h.get('retry-after'), now) ?? (status === 429 ? retryAfterFromBody(bodyText) : undefined);
+    return retry(describe, afterMs);
+  }
+  if (status >= 300 && status < 400) {
+    const location = h.get('location');
+    return fail(`HTTP ${status}: the URL redirects${location ? ` to ${redactUrl(location)}` : ''}; update it in the channel settings`);
+  }
+  return fail(describe);
+}
+
+// ── Network errors ─────────────────────────────────────────────────────────
+
+interface ErrorWithCode {
+  name?: string;
+  message?: string;
+  code?: string;
+  cause?: unknown;
+  errors?: unknown[];
+}
+
+function rootCause(err: unknown): ErrorWithCode | undefined {
+  let cause = (err as ErrorWithCode | undefined)?.cause as ErrorWithCode | undefined;
+  // Happy eyeballs: several addresses tried, each failed; the first tells the story.
+  if (cause && !cause.code && Array.isArray(cause.errors) && cause.errors.length) cause = cause.errors[0] as ErrorWithCode;
+  return cause;
+}
+
+const TLS_PROBLEMS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not yet valid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'a self-signed certificate is in the chain',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is signed by an unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is signed by an unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT: 'the certificate is signed by an unknown authority',
+  CERT_REVOKED: 'the certificate has been revoked',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is for a different host name',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on this port (should the URL start with http://?)',
+};
+
+/** Say exactly what went wrong, and whether a retry can help. */
+export function describeFetchError(err: unknown, context: { url?: string; timeoutMs?: number } = {}): SendResult {
+  let host = 'the server';
+  try {
+    if (context.url) host = new URL(context.url).host;
+  } catch {
+    /* keep the generic name */
+  }
+  const scrub = (text: string) => (context.url ? text.split(context.url).join(redactUrl(context.url)) : text);
+  const e = err as ErrorWithCode | undefined;
+  if (e?.name === 'TimeoutError') {
+    return retry(`timeout: no answer from ${host}${context.timeoutMs ? ` within ${context.timeoutMs} ms` : ''}`);
+  }
+  if (e?.name === 'AbortError') return retry('cancelled before the request finished');
+
+  const cause = rootCause(err);
+  const code = cause?.code ?? e?.code;
+  const detail = scrub(cause?.message ?? e?.message ?? String(err));
+  switch (code) {
+    case 'ENOTFOUND':
+      return retry(`DNS: ${host.replace(/:\d+$/, '')} not found (ENOTFOUND); check the host name`);
+    case 'EAI_AGAIN':
+      return retry(`DNS: lookup of ${host.replace(/:\d+$/, '')} failed temporarily (EAI_AGAIN); is the network up?`);
+    case 'ECONNREFUSED':
+      return retry(`connection refused by ${host} (ECONNREFUSED): nothing is listening there`);
+    case 'ECONNRESET':
+      return retry(`connection reset by ${host} (ECONNRESET)`);
+    case 'UND_ERR_SOCKET':
+      return retry(`connection closed by ${host} before it answered (${detail})`);
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return retry(`timeout: could not connect to ${host} (${code})`);
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return retry(`timeout: ${host} stopped answering (${code})`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return retry(`${host} is unreachable (${code}); is the network up?`);
+    case undefined:
+      break;
+    default:
+      if (code in TLS_PROBLEMS) return fail(`TLS: ${TLS_PROBLEMS[code]} for ${host} (${code})`);
+      if (/^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/.test(code)) return fail(`TLS: ${detail} for ${host} (${code})`);
+      return retry(`network error talking to ${host}: ${detail} (${code})`);
+  }
+  // No cause: fetch refused the request itself (bad header value, bad URL): a retry cannot help.
+  if (e instanceof TypeError && !cause) return fail(`invalid request: ${detail}`);
+  return retry(`network error talking to ${host}: ${detail}`);
+}
+
+// ── Redaction ──────────────────────────────────────────────────────────────
+
+/** A path segment that reads like a word (`services`, `api`, `webhooks`), not like a token. */
+const PLAIN_SEGMENT = /^[a-z][a-z_-]{0,23}$/;
+
+/**
+ * Hide what makes a webhook URL a secret: path segments from the first token-like one
+ * on, query values, and credentials. `https://hooks.slack.com/services/T0/B0/XX` →
+ * `https://hooks.slack.com/services/***`.
+ */
+export function redactUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '<invalid URL>';
+  }
+  const auth = u.username || u.password ? '***@' : '';
+  const kept: string[] = [];
+  const segments = u.pathname.split('/').slice(1);
+  let redacted = false;
+  for (const segment of segments) {
+    if (!segment) continue;
+    if (!PLAIN_SEGMENT.test(segment)) {
+      redacted = true;
+      break;
+    }
+    kept.push(segment);
+  }
+  const path = `/${kept.join('/')}${redacted ? `${kept.length ? '/' : ''}***` : ''}`;
+  const query = [...u.searchParams.keys()].map((k) => `${encodeURIComponent(k)}=***`).join('&');
+  return `${u.protocol}//${auth}${u.host}${path === '/' ? '' : path}${query ? `?${query}` : ''}`;
+}

@@ -1,0 +1,54 @@
+// The `webhook` channel (Devtron's): any URL, method and headers, and a JSON body from
+// the user's `{{variable}}` template, or the event itself when there is none.
+import type { ChannelConfig } from '../../../shared/config.js';
+import { TemplateError, outboundEvent, renderJsonTemplate, safeJsonStringify, templateVariables } from '../../../shared/templates.js';
+import { fail, type Channel, type Message, type SendResult } from './channel.js';
+import { sendJson } from './http.js';
+import { CHANNEL_LIMITS } from './limits.js';
+
+export type WebhookChannelConfig = Extract<ChannelConfig, { kind: 'webhook' }>;
+
+/** The request body: the rendered template, or `{event, rule}` as JSON. Throws TemplateError. */
+export function webhookBody(message: Message, template: string | undefined): string {
+  if (template === undefined) return safeJsonStringify({ event: outboundEvent(message.event), rule: message.rule ?? null });
+  return renderJsonTemplate(template, templateVariables(message.event, { rule: message.rule }));
+}
+
+/** Plain headers, then secret ones from the keychain; a secret that is not set is named. */
+export function webhookHeaders(config: WebhookChannelConfig, secrets: Record<string, string>): Headers | SendResult {
+  const headers = new Headers();
+  const entries: [string, string][] = Object.entries(config.headers);
+  for (const [name, ref] of Object.entries(config.secretHeaders)) {
+    const value = secrets[`secretHeaders.${name}`];
+    if (value === undefined) return fail(`secret header ${name} has no value: set it (${ref}) in the channel settings`);
+    entries.push([name, value]);
+  }
+  for (const [name, value] of entries) {
+    try {
+      headers.set(name, value);
+    } catch {
+      // Never quote the value: it may be a secret.
+      return fail(`header ${name}: the value is not a valid HTTP header value (Latin-1 text, no line breaks)`);
+    }
+  }
+  return headers;
+}
+
+export const webhookChannel: Channel<WebhookChannelConfig> = {
+  kind: 'webhook',
+  async send(message, config, secrets, signal) {
+    let body: string;
+    try {
+      body = webhookBody(message, config.template);
+    } catch (e) {
+      if (e instanceof TemplateError) return fail(`template: ${e.message}`);
+      throw e;
+    }
+    const maxBytes = CHANNEL_LIMITS.webhook.maxBodyBytes ?? Infinity;
+    const bytes = Buffer.byteLength(body);
+    if (bytes > maxBytes) return fail(`the rendered body is ${bytes} bytes, over the ${maxBytes}-byte limit`);
+    const headers = webhookHeaders(config, secrets);
+    if (!(headers instanceof Headers)) return headers;
+    return sendJson(config.url, body, { method: config.method, headers, timeoutMs: config.timeoutMs, signal });
+  },
+};
