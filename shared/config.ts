@@ -59,7 +59,10 @@ export const CctraySourceSchema = z
   .object({
     ...base,
     kind: z.literal('cctray'),
-    url: z.url({ protocol: /^https?$/ }).max(2000),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'must not contain a user or password: use username and the password secret'),
     pollIntervalSeconds: z.number().int().min(10).max(86_400).default(60),
     /** Basic auth user; its password is the `password` secret. */
     username: z.string().min(1).max(200).optional(),
@@ -77,7 +80,90 @@ export const CctraySourceSchema = z
     }
   });
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema]);
+// Compliance and security tools (Kosli, SecObserve, DefectDojo): polled APIs and pushed webhooks.
+
+/** How Herald trusts a self-hosted server's certificate. */
+export const PollTlsSchema = z
+  .object({
+    /** A CA certificate (PEM) to trust besides the system's, for an internal CA. */
+    caPem: z.string().max(50_000).regex(/-----BEGIN CERTIFICATE-----/, 'must be a PEM certificate').optional(),
+    /** Accept any certificate (self-signed, expired, other host name): a lab server only. */
+    insecureSkipVerify: z.boolean().default(false),
+  })
+  .strict();
+
+const apiBaseUrl = z.url({ protocol: /^https?$/ }).max(2000);
+const polled = {
+  /** Absent = the tool's default (Kosli 60 s, SecObserve 300 s, DefectDojo 300 s). */
+  pollIntervalSeconds: z.number().int().min(10).max(86_400).optional(),
+  /** One request's timeout. */
+  timeoutSeconds: z.number().int().min(1).max(300).default(30),
+  tls: PollTlsSchema.optional(),
+};
+
+/** Kosli API v2: environment snapshots, diffed into artifact and compliance events. Bearer API token. */
+export const KosliSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('kosli'),
+    /** app.kosli.com, or the EU/self-hosted host. */
+    host: apiBaseUrl.default('https://app.kosli.com'),
+    org: z.string().trim().min(1).max(200),
+    environments: z.array(z.string().trim().min(1).max(200)).min(1).max(50),
+    token: SecretRefSchema,
+    ...polled,
+  })
+  .strict();
+
+/** Kosli's custom-webhook notifications; Kosli takes only a URL, so the secret rides in it (`/hooks/<id>/<secret>`). */
+export const KosliWebhookSourceSchema = z.object({ ...base, kind: z.literal('kosli-webhook'), secret: SecretRefSchema }).strict();
+
+/** SecObserve: product security gates and exception notifications. `Authorization: APIToken <token>`. */
+export const SecobserveSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('secobserve'),
+    /** The API base, e.g. https://secobserve.example.com (routes are /api/...). */
+    url: apiBaseUrl,
+    token: SecretRefSchema,
+    /** Product names to watch; absent = every product the token can see. */
+    products: z.array(z.string().trim().min(1).max(255)).max(500).optional(),
+    /** Raise `error.exception` from SecObserve's stored notifications. */
+    exceptions: z.boolean().default(true),
+    /** The same exception at most once per window (SecObserve's EXCEPTION_RATELIMIT; default 1 h). */
+    exceptionWindowSeconds: z.number().int().min(0).max(30 * 86_400).default(3600),
+    /** The SecObserve UI (BASE_URL_FRONTEND), for links in events. */
+    frontendUrl: apiBaseUrl.optional(),
+    ...polled,
+  })
+  .strict();
+
+export const DEFECTDOJO_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'] as const;
+const defectdojoSeverity = z.enum(DEFECTDOJO_SEVERITIES);
+
+/** DefectDojo API v2: new findings, imported scans, new products, upcoming engagements. `Authorization: Token <key>`. */
+export const DefectdojoSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('defectdojo'),
+    url: apiBaseUrl,
+    token: SecretRefSchema,
+    /** Findings below this severity raise nothing. */
+    minimumSeverity: defectdojoSeverity.default('Medium'),
+    /** Engagements starting within this many days raise `engagement.upcoming` once. */
+    upcomingEngagementDays: z.number().int().min(0).max(365).default(3),
+    /** More new findings than this in one poll are summed up in one event. */
+    maxFindingEvents: z.number().int().min(1).max(1000).default(50),
+    ...polled,
+  })
+  .strict();
+
+/** DefectDojo's notification webhooks (`X-DefectDojo-Event`); the secret as Bearer, X-Herald-Token or in the URL. */
+export const DefectdojoWebhookSourceSchema = z
+  .object({ ...base, kind: z.literal('defectdojo-webhook'), secret: SecretRefSchema, minimumSeverity: defectdojoSeverity.default('Medium') })
+  .strict();
+
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 
@@ -121,7 +207,146 @@ export const DesktopChannelSchema = z
   })
   .strict();
 
-export const ChannelSchema = z.discriminatedUnion('kind', [WebhookChannelSchema, DesktopChannelSchema]);
+const channelTimeout = (ms: number) => z.number().int().min(100).max(120_000).default(ms);
+const channelConcurrency = z.number().int().min(1).max(8).default(1);
+
+/** Slack: an incoming webhook, or a bot token (`chat:write`) and a channel, as DefectDojo does. */
+export const SlackChannelSchema = z
+  .object({
+    ...base,
+    kind: z.literal('slack'),
+    /** The incoming webhook URL is itself the credential: kept in the keychain. */
+    webhookUrl: SecretRefSchema.optional(),
+    /** Bot token (xoxb-…) with the chat:write scope; needs `channel`. */
+    botToken: SecretRefSchema.optional(),
+    /** Where the bot posts: a channel id (C0123ABCD) or #name. */
+    channel: z
+      .string()
+      .regex(/^(#?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{8,})$/, 'must be a channel id such as C0123ABCD or a #channel-name')
+      .optional(),
+    /** Web API base URL: GovSlack (https://slack-gov.com/api/) or a proxy. */
+    apiUrl: z.url({ protocol: /^https?$/ }).default('https://slack.com/api/'),
+    timeoutMs: channelTimeout(10_000),
+    concurrency: channelConcurrency,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.webhookUrl === undefined) === (c.botToken === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['webhookUrl'], message: 'set either an incoming webhook URL or a bot token, not both' });
+    }
+    if (c.botToken !== undefined && c.channel === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'a bot token needs the channel to post to' });
+    }
+  });
+
+/** Microsoft Teams: a Workflows (Power Automate) webhook, or a legacy Office 365 connector. */
+export const TeamsChannelSchema = z
+  .object({
+    ...base,
+    kind: z.literal('teams'),
+    /** The URL carries its signature (`sig=`): kept in the keychain. */
+    webhookUrl: SecretRefSchema,
+    /** `adaptive`: an Adaptive Card 1.4 message (Workflows); `messagecard`: the retiring connectors' MessageCard. */
+    format: z.enum(['adaptive', 'messagecard']).default('adaptive'),
+    timeoutMs: channelTimeout(10_000),
+    concurrency: channelConcurrency,
+  })
+  .strict();
+
+/** Discord webhook: content plus one embed. */
+export const DiscordChannelSchema = z
+  .object({
+    ...base,
+    kind: z.literal('discord'),
+    /** The token is part of the URL: kept in the keychain. */
+    webhookUrl: SecretRefSchema,
+    username: z.string().trim().min(1).max(80).optional(),
+    avatarUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    timeoutMs: channelTimeout(10_000),
+    concurrency: channelConcurrency,
+  })
+  .strict();
+
+const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
+/** `a@x.org, b@y.org` → the addresses. */
+export function splitEmailList(list: string): string[] {
+  return list
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+}
+/** `a@x.org, b@y.org`: SecObserve-style comma-separated recipients. */
+export const EmailListSchema = z
+  .string()
+  .max(5_000)
+  .superRefine((list, ctx) => {
+    const addresses = splitEmailList(list);
+    if (!addresses.length) ctx.addIssue({ code: 'custom', message: 'must name at least one address' });
+    const bad = addresses.filter((a) => !EMAIL.test(a));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not an email address: ${bad.join(', ')}` });
+  });
+/** `herald@acme.org` or `Herald <herald@acme.org>`. */
+export const EmailSenderSchema = z
+  .string()
+  .trim()
+  .max(320)
+  .refine((v) => EMAIL.test(v) || /^[^<>\r\n]{1,200}<[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+>$/.test(v), 'must be an address, or Name <address>');
+
+/** Email through SMTP (nodemailer) or Amazon SES (SESv2). */
+export const EmailChannelSchema = z
+  .object({
+    ...base,
+    kind: z.literal('email'),
+    transport: z.enum(['smtp', 'ses']).default('smtp'),
+    /** Recipients; a rule may name its own instead. */
+    to: EmailListSchema.optional(),
+    /** Sender; absent = the default sender in settings. */
+    from: EmailSenderSchema.optional(),
+    subjectPrefix: z.string().max(100).regex(/^[^\r\n]*$/, 'must be one line').default('[Herald]'),
+    // SMTP
+    host: z.string().trim().min(1).max(255).optional(),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** starttls: plain connect, then STARTTLS, required; tls: TLS from the start (port 465); none: local relays only. */
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    username: z.string().max(320).optional(),
+    password: SecretRefSchema.optional(),
+    /** A CA certificate (PEM) to trust besides the system's, for an internal relay. */
+    tlsCa: z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'must be a PEM certificate').optional(),
+    /** Keep connections open between messages. */
+    pool: z.boolean().default(true),
+    maxConnections: z.number().int().min(1).max(20).default(2),
+    /** At most this many messages per second through the pool. */
+    ratePerSecond: z.number().int().min(1).max(1000).optional(),
+    // Amazon SES
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1').optional(),
+    /** Absent = the AWS default credential chain (environment, instance role). */
+    accessKeyId: SecretRefSchema.optional(),
+    secretAccessKey: SecretRefSchema.optional(),
+    /** SES endpoint override, e.g. a VPC endpoint. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    timeoutMs: channelTimeout(30_000),
+    concurrency: channelConcurrency,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.transport === 'smtp' && c.host === undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'SMTP needs a host' });
+    if (c.transport === 'ses' && c.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'SES needs a region' });
+    if ((c.username === undefined) !== (c.password === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.username === undefined ? 'username' : 'password'], message: 'SMTP auth needs both username and password' });
+    }
+    if ((c.accessKeyId === undefined) !== (c.secretAccessKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'], message: 'SES keys need both the access key id and the secret' });
+    }
+  });
+
+export const ChannelSchema = z.discriminatedUnion('kind', [
+  WebhookChannelSchema,
+  DesktopChannelSchema,
+  SlackChannelSchema,
+  TeamsChannelSchema,
+  DiscordChannelSchema,
+  EmailChannelSchema,
+]);
 export type ChannelConfig = z.infer<typeof ChannelSchema>;
 export type ChannelKind = ChannelConfig['kind'];
 
@@ -273,6 +498,15 @@ export const SECRET_FIELDS: Record<string, readonly string[]> = {
   gitlab: ['secret'],
   jenkins: ['secret'],
   cctray: ['password', 'token'],
+  kosli: ['token'],
+  'kosli-webhook': ['secret'],
+  secobserve: ['token'],
+  defectdojo: ['token'],
+  'defectdojo-webhook': ['secret'],
   webhook: ['secretHeaders'],
   desktop: [],
+  slack: ['webhookUrl', 'botToken'],
+  teams: ['webhookUrl'],
+  discord: ['webhookUrl'],
+  email: ['password', 'accessKeyId', 'secretAccessKey'],
 };

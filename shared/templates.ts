@@ -42,6 +42,7 @@ export const TEMPLATE_VARIABLES: readonly TemplateVariable[] = [
   { name: 'id', description: 'Herald event id' },
   { name: 'type', description: 'event type, e.g. pipeline.failed' },
   { name: 'typeLabel', description: 'event type in words, e.g. "Pipeline failed"' },
+  { name: 'typeConstant', description: 'event type as a constant, e.g. PIPELINE_FAILED (Kosli\'s event_type style)' },
   { name: 'severity', description: 'info, success, warning or critical' },
   { name: 'severityEmoji', description: 'an emoji for the severity (🔴 🟠 ✅ ℹ️)' },
   { name: 'title', description: 'one-line title' },
@@ -138,6 +139,7 @@ export function templateVariables(event: OutboundEvent, extras: TemplateExtras =
     id: event.id,
     type: event.type,
     typeLabel: typeLabel(event.type),
+    typeConstant: event.type.replace(/\./g, '_').toUpperCase(),
     severity: event.severity,
     severityEmoji: SEVERITY_EMOJI[event.severity],
     title: event.title,
@@ -196,10 +198,95 @@ function asJsonValue(value: unknown): string {
   return value === undefined ? 'null' : safeJsonStringify(value);
 }
 
+// ── Escaping for where text lands (channels use these too) ─────────────────
+
+/** Slack mrkdwn: & < > as entities, so no `<!channel>`, `<@U123>` or `<url|text>` can form. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Markdown as Teams and Discord render it: a backslash before every character that can
+ * format, link or mention (`* _ ~ \` | [ ] ( ) < > #`), and before list or quote markers
+ * at the start of a line.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\`*_~|[\]()<>#]/g, '\\$&')
+    .replace(/^(\s*)([-+])(?=\s)/gm, '$1\\$2') // - item, + item
+    .replace(/^(\s*\d+)\.(?=\s)/gm, '$1\\.') // 1. item
+    .replace(/^(\s*)([-=])(?=[-=]{2,}\s*$)/gm, '$1\\$2'); // --- rule, === heading underline
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** At most `max` code points (never half a surrogate pair), cut with … */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/**
+ * The longest prefix of `text` whose escaped form, plus …, fits in `max` UTF-16 units
+ * (the unit Slack, Teams and Discord count). Cut before escaping, so no escape is split.
+ */
+export function fitEscaped(text: string, max: number, escape: (s: string) => string): string {
+  const whole = escape(text);
+  if (whole.length <= max) return whole;
+  const chars = Array.from(text);
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (escape(chars.slice(0, mid).join('')).length + 1 <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${escape(chars.slice(0, lo).join(''))}…`;
+}
+
 // ── Rendering ──────────────────────────────────────────────────────────────
 
-/** `{{ name }}`: any run of non-space, non-brace characters, spaces allowed inside the braces. */
-const PLACEHOLDER = /\{\{\s*([^{}\s]*)\s*\}\}/y;
+/**
+ * `{{ name }}` or `{{ name | filter | max:200 }}`: a run of non-space, non-brace characters,
+ * then optional filters; spaces allowed inside the braces.
+ */
+const PLACEHOLDER = /\{\{\s*([^{}\s|]*)\s*((?:\|\s*[A-Za-z_]+(?::\d+)?\s*)*)\}\}/y;
+
+/** Filters escape a value for where the JSON is going (a Slack or Teams payload) or shorten it. */
+export const TEMPLATE_FILTERS: readonly { name: string; description: string }[] = [
+  { name: 'slack', description: 'escape & < > for Slack mrkdwn, so no <!channel>, <@user> or link can be injected' },
+  { name: 'markdown', description: 'backslash-escape Markdown (Teams, Discord, RingCentral), so text cannot format or link' },
+  { name: 'html', description: 'escape & < > " \' for HTML' },
+  { name: 'max:N', description: 'at most N characters, cut with …' },
+];
+
+function applyFilters(value: unknown, filters: string, at: { line: number; column: number }, placeholder: string): unknown {
+  const names = filters
+    .split('|')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (!names.length) return value;
+  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  for (const filter of names) {
+    const [name, arg] = filter.split(':');
+    if (name === 'slack') text = escapeSlack(text);
+    else if (name === 'markdown') text = escapeMarkdown(text);
+    else if (name === 'html') text = escapeHtml(text);
+    else if (name === 'max' && arg) text = truncateText(text, Math.max(1, Number(arg)));
+    else {
+      throw new TemplateError(
+        `unknown filter |${filter} in ${placeholder} at line ${at.line} col ${at.column}; known: ${TEMPLATE_FILTERS.map((f) => f.name).join(', ')}`,
+        at.line,
+        at.column,
+      );
+    }
+  }
+  return text;
+}
 
 interface Segment {
   outStart: number;
@@ -282,7 +369,7 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       const at = lineCol(template, i);
       if (!m) {
         throw new TemplateError(
-          `malformed placeholder at line ${at.line} col ${at.column}: expected {{name}}, found ${JSON.stringify(template.slice(i, i + 30))}`,
+          `malformed placeholder at line ${at.line} col ${at.column}: expected {{name}} or {{name | filter}}, found ${JSON.stringify(template.slice(i, i + 30))}`,
           at.line,
           at.column,
         );
@@ -291,7 +378,7 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       if (!name) throw new TemplateError(`empty placeholder {{}} at line ${at.line} col ${at.column}`, at.line, at.column);
       if (!Object.prototype.hasOwnProperty.call(vars, name)) throw unknownVariableError(name, Object.keys(vars), at);
       flushLiteral(i);
-      const value = vars[name];
+      const value = applyFilters(vars[name], m[2] ?? '', at, m[0]);
       emit(inString ? asStringContent(value) : asJsonValue(value), i, false);
       i += m[0].length;
       literalStart = i;
@@ -466,3 +553,172 @@ export function validateJsonTemplate(template: string): { ok: true } | { ok: fal
     throw e;
   }
 }
+
+// ── Presets for the webhook channel's template ─────────────────────────────
+
+export interface WebhookPreset {
+  id: string;
+  name: string;
+  description: string;
+  template: string;
+}
+
+/**
+ * Devtron's documented sample payloads (seeds/devtron-notifications.md) with filters that
+ * escape event text for where it lands, and Kosli's custom-webhook payload shape.
+ */
+export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
+  {
+    id: 'devtron-teams',
+    name: 'Microsoft Teams (Devtron sample)',
+    description: 'Adaptive Card message for a Teams Workflows webhook',
+    template: `{
+    "type": "message",
+    "attachments": [
+        {
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.2",
+                "body": [
+                    {
+                        "type": "TextBlock",
+                        "wrap": true,
+                        "text": "Automation Notification for Devtron \\n *App* : {{devtronAppName | markdown | max:300}} \\n *Event Type* : {{eventType}} \\n {{title | markdown | max:500}}"
+                    }
+                ]
+            }
+        }
+    ]
+}`,
+  },
+  {
+    id: 'devtron-slack',
+    name: 'Slack (Devtron sample)',
+    description: 'Block Kit message for a Slack incoming webhook',
+    template: `{
+    "text": "{{typeLabel | slack}}: {{title | slack | max:500}}",
+    "blocks": [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "Automation Notification for Devtron \\n *App* : {{devtronAppName | slack | max:300}} \\n *Event Type* : {{eventType}} \\n {{title | slack | max:500}}"
+            },
+            "accessory": {
+                "type": "image",
+                "image_url": "https://awsmp-logos.s3.amazonaws.com/3ec35b66-ca90-4ed0-8c9e-146fa65e1037/f3966518a472c0e5f51c57f5efb20da7.png",
+                "alt_text": "Devtron Logo"
+            }
+        }
+    ]
+}`,
+  },
+  {
+    id: 'devtron-discord',
+    name: 'Discord (Devtron sample)',
+    description: 'Plain content for a Discord webhook; mentions in event text never ping',
+    template: `{
+    "content": "Automation Notification at Devtron \\n App : {{devtronAppName | markdown | max:300}} \\n Event Type : {{eventType}} \\n {{title | markdown | max:1000}}",
+    "allowed_mentions": { "parse": [] }
+}`,
+  },
+  {
+    id: 'devtron-ringcentral',
+    name: 'RingCentral (Devtron sample)',
+    description: 'Adaptive Card for a RingCentral incoming webhook',
+    template: `{
+    "activity": "{{typeLabel | markdown}}",
+    "attachments": [
+    {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.0",
+        "body": [
+        {
+            "type": "TextBlock",
+            "text": "Automation Notification at Devtron \\n App: {{devtronAppName | markdown | max:300}} \\n Event Type: {{eventType}}",
+            "weight": "bolder",
+            "size": "medium",
+            "wrap": true
+        },
+        {
+            "type": "ColumnSet",
+            "columns": [
+            {
+                "type": "Column",
+                "width": "auto",
+                "items": [
+                {
+                    "type": "Image",
+                    "url": "https://awsmp-logos.s3.amazonaws.com/3ec35b66-ca90-4ed0-8c9e-146fa65e1037/f3966518a472c0e5f51c57f5efb20da7.png",
+                    "size": "small",
+                    "style": "person"
+                }
+                ]
+            },
+            {
+                "type": "Column",
+                "width": "stretch",
+                "items": [
+                {
+                    "type": "TextBlock",
+                    "text": "Container Image Repo: {{devtronContainerImageRepo | markdown | max:300}} \\n Container Image Tag: {{devtronContainerImageTag | markdown | max:200}}",
+                    "weight": "bolder",
+                    "wrap": true
+                },
+                {
+                    "type": "TextBlock",
+                    "spacing": "none",
+                    "text": "Triggered by: {{devtronTriggeredByEmail | markdown | max:200}}",
+                    "isSubtle": true,
+                    "wrap": true
+                }
+                ]
+            }
+            ]
+        }
+        ]
+    }
+    ]
+}`,
+  },
+  {
+    id: 'kosli',
+    name: 'Kosli custom webhook shape',
+    description:
+      "Kosli's custom-webhook payload: org = subject.group, environment, event_type = the type as a constant, artifact = subject.artifact in the flow subject.project. Snapshot index and fingerprint have no Herald counterpart and stay empty.",
+    template: `{
+    "version": "1.0",
+    "timestamp": "{{occurredAtUnix}}",
+    "org": "{{subject.group}}",
+    "environment": "{{subject.environment}}",
+    "event_type": "{{typeConstant}}",
+    "description": "{{title}}",
+    "snapshot": {
+        "index": "",
+        "status": "",
+        "html_url": "{{url}}",
+        "api_url": ""
+    },
+    "artifact": {
+        "name": "{{subject.artifact}}",
+        "fingerprint": "",
+        "provenance": {
+            "flow": "{{subject.project}}",
+            "status": "",
+            "commit": "{{devtronBuildGitCommitHash}}",
+            "commit_url": "",
+            "html_url": "{{url}}",
+            "api_url": "",
+            "build_url": "{{url}}",
+            "deployments": [],
+            "approvals": []
+        }
+    },
+    "herald": {{event}}
+}`,
+  },
+];

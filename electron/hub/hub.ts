@@ -17,6 +17,8 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
+import { type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
+import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import type { Router } from './store/events.js';
 import { openStore, type Store } from './store/store.js';
@@ -74,6 +76,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let router = buildRouter(current);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
   let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
+  let polls: PollScheduler | undefined;
   config.onChange((cfg, section) => {
     current = cfg;
     router = buildRouter(cfg);
@@ -81,6 +84,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     sourcesById = new Map(cfg.sources.map((s) => [s.id, s]));
     emit({ type: 'config.changed', what: section });
     if (section === 'channels') worker.wake();
+    if (section === 'sources') polls?.refresh();
   });
 
   const resolveAll = async (item: SourceConfig | ChannelConfig) => {
@@ -145,6 +149,30 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
   worker.start();
 
+  // Polled sources (Kosli, SecObserve, DefectDojo, cctray): each poll's events and state in one transaction.
+  const recordSourceHealth = (source: SourceConfig, result: { ok: true } | { ok: false; error: string }) => {
+    const at = Date.now();
+    const transition = result.ok
+      ? store.health.recordSuccess('source', source.id, at)
+      : store.health.recordFailure('source', source.id, result.error, at, current.settings.delivery.unhealthyAfter);
+    if (!transition) return;
+    emit({ type: 'health.changed' });
+    void ingestor
+      .submit({ source: HERALD_SOURCE, inputs: [healthEvent('source', source, transition, result.ok ? null : result.error)] })
+      .catch((error: Error) => log(`health: could not record: ${error.message}`));
+  };
+  polls = startPollScheduler({
+    sources: () => current.sources,
+    pollerFor: pollingSourceFor,
+    resolveSecrets: resolveAll,
+    loadState: (sourceId) => store.sourceState.get(sourceId, 'poll'),
+    commit: async (source, events, state) => {
+      await ingestor.submit({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, state: { key: 'poll', value: state } });
+    },
+    recordHealth: recordSourceHealth,
+    log,
+  });
+
   const runRetention = () => {
     try {
       const { maxAgeDays, maxEvents } = current.settings.retention;
@@ -173,6 +201,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
     resolveSourceSecrets: resolveAll,
+    testPollingSource: (source) =>
+      testPollingSource(source, { pollerFor: pollingSourceFor, resolveSecrets: resolveAll, loadState: (id) => store.sourceState.get(id, 'poll') }),
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => emit({ type: 'events.changed' }),
   });
@@ -198,6 +228,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       stopped = true;
       clearInterval(retentionTimer);
       await ingress.close();
+      await polls?.stop();
       await worker.stop();
       store.close();
     },

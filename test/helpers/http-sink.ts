@@ -13,7 +13,7 @@ export interface Sink {
   url: string;
   port: number;
   received: Received[];
-  /** How to answer from now on. */
+  /** How to answer from now on; status 0 stalls (never answers). */
   respond(status: number, body?: string, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
@@ -32,6 +32,8 @@ export async function startSink(port = 0): Promise<Sink> {
       } catch {
         json = undefined;
       }
+      // Status 0: stall, never answer (the sender times out or dies waiting).
+      if (answer.status === 0) return;
       // Record only what the sink accepted: a 503 means "not delivered".
       if (answer.status < 300) received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json });
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });

@@ -18,6 +18,7 @@ import { checkSecretRefs } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
 import { type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
+import { pollingSourceFor } from '../sources/registry.js';
 import type { Store } from '../store/store.js';
 
 export interface HandlerDeps {
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   apiUrl: () => string;
   resolveChannelSecrets: (config: ChannelConfig) => Promise<Record<string, string>>;
   resolveSourceSecrets: (config: SourceConfig) => Promise<Record<string, string>>;
+  /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
+  testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
@@ -294,6 +297,7 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
     'sources.test': async ({ id }) => {
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
+      if (deps.testPollingSource && pollingSourceFor(source.kind)) return deps.testPollingSource(source);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveSourceSecrets(source);

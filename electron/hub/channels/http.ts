@@ -22,7 +22,7 @@ export interface PostOptions {
 /** Enough of an answer to quote the service's error; the rest is dropped unread. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
-const USER_AGENT = 'Herald (+https://github.com/herald)';
+const USER_AGENT = 'Herald';
 
 async function readLimited(response: Response): Promise<string> {
   if (!response.body) return '';

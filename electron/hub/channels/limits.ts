@@ -17,4 +17,12 @@ export const CHANNEL_LIMITS: { readonly [K in ChannelKind]: ChannelLimits } = {
   webhook: { maxBodyBytes: 1024 * 1024 },
   // A popup storm helps nobody: a few at once, then one every half second.
   desktop: { ratePerSecond: 2, burst: 5 },
+  // Slack: about one message per second per webhook/channel, short bursts tolerated; 429 beyond.
+  slack: { ratePerSecond: 1, burst: 3, maxBodyBytes: 256 * 1024 },
+  // Teams Workflows: throttled above about 4 requests per second; 28 KB per message (413 seen near 21 KB).
+  teams: { ratePerSecond: 4, burst: 4, maxBodyBytes: 28 * 1024 },
+  // Discord webhooks: 5 requests per 2 s, and about 30 messages per minute per channel.
+  discord: { ratePerSecond: 0.5, burst: 5, maxBodyBytes: 256 * 1024 },
+  // SMTP servers and SES (sandbox: 1 message/s) differ; the channel's own ratePerSecond paces the pool.
+  email: { ratePerSecond: 1, burst: 10 },
 };

@@ -3,6 +3,10 @@
 import type { ChannelConfig, ChannelKind } from '../../../shared/config.js';
 import type { Channel } from './channel.js';
 import { desktopChannel } from './desktop.js';
+import { discordChannel } from './discord.js';
+import { emailChannel } from './email.js';
+import { slackChannel } from './slack.js';
+import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
 
 type ChannelsByKind = { readonly [K in ChannelKind]: Channel<Extract<ChannelConfig, { kind: K }>> };
@@ -10,6 +14,10 @@ type ChannelsByKind = { readonly [K in ChannelKind]: Channel<Extract<ChannelConf
 const CHANNELS: ChannelsByKind = {
   webhook: webhookChannel,
   desktop: desktopChannel,
+  slack: slackChannel,
+  teams: teamsChannel,
+  discord: discordChannel,
+  email: emailChannel,
 };
 
 /** The channel for a kind; config and channel agree on the kind, so callers pass the config as is. */

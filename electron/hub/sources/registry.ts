@@ -1,6 +1,11 @@
 // Which kinds can receive webhooks, and which are polled. One entry per kind.
 import type { SourceConfig } from '../../../shared/config.js';
+import { defectdojoSource } from './defectdojo.js';
+import { defectdojoWebhookSource } from './defectdojo-webhook.js';
 import { genericSource } from './generic.js';
+import { kosliSource } from './kosli.js';
+import { kosliWebhookSource } from './kosli-webhook.js';
+import { secobserveSource } from './secobserve.js';
 import type { PollingSource, WebhookSource } from './source.js';
 
 type Kind = SourceConfig['kind'];
@@ -9,9 +14,15 @@ type OfKind<K extends Kind> = Extract<SourceConfig, { kind: K }>;
 
 const WEBHOOK_SOURCES: { [K in Kind]?: WebhookSource<OfKind<K>> } = {
   generic: genericSource,
+  'kosli-webhook': kosliWebhookSource,
+  'defectdojo-webhook': defectdojoWebhookSource,
 };
 
-const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {};
+const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {
+  kosli: kosliSource,
+  secobserve: secobserveSource,
+  defectdojo: defectdojoSource,
+};
 
 export function webhookSourceFor(kind: Kind): WebhookSource | undefined {
   return WEBHOOK_SOURCES[kind] as unknown as WebhookSource | undefined;

@@ -1,0 +1,95 @@
+// A digest: one message standing for every event a rule matched in a window (instead of
+// one message each). It is an ordinary `herald.digest` event, so every channel can send
+// it as it is; the delivery worker decides when a window closes.
+import { SEVERITY_RANK, SUBJECT_FIELDS, type Severity, type Subject } from '../../../shared/event.js';
+import { outboundEvent, truncateText, type OutboundEvent } from '../../../shared/templates.js';
+import type { Message } from './channel.js';
+import { formatTime, headline } from './format.js';
+
+/** Lines listed in the summary; the rest are counted. Chat limits make more pointless. */
+export const DIGEST_MAX_LINES = 25;
+/** Events listed in `data.digest.events` for templates (data must stay small). */
+export const DIGEST_MAX_DATA_EVENTS = 50;
+
+export interface DigestWindow {
+  start: Date | string;
+  end: Date | string;
+}
+
+/** 3600 → "hour", 900 → "15 minutes", 86400 → "day". */
+export function describeWindow(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, 'day'],
+    [3_600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return n === 1 ? name : `${n} ${name}s`;
+    }
+  }
+  return `${seconds} seconds`;
+}
+
+/** Subject fields every event shares (a digest of one project says so). */
+function commonSubject(events: OutboundEvent[]): Subject {
+  const subject: Subject = {};
+  for (const field of SUBJECT_FIELDS) {
+    const first = events[0]?.subject[field];
+    if (first && events.every((e) => e.subject[field] === first)) subject[field] = first;
+  }
+  return subject;
+}
+
+/** Pure: the digest message for `events` (oldest first after sorting) in `window`. */
+export function formatDigest(events: OutboundEvent[], window: DigestWindow, rule?: { id: string; name: string }): Message {
+  if (!events.length) throw new Error('a digest needs at least one event');
+  const start = new Date(window.start).toISOString();
+  const end = new Date(window.end).toISOString();
+  const sorted = [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  const counts: Partial<Record<Severity, number>> = {};
+  let worst: Severity = 'info';
+  for (const e of sorted) {
+    counts[e.severity] = (counts[e.severity] ?? 0) + 1;
+    if (SEVERITY_RANK[e.severity] > SEVERITY_RANK[worst]) worst = e.severity;
+  }
+  const seconds = Math.max(1, Math.round((Date.parse(end) - Date.parse(start)) / 1000));
+  const breakdown = (['critical', 'warning', 'success', 'info'] as const)
+    .filter((s) => counts[s])
+    .map((s) => `${counts[s]} ${s}`)
+    .join(', ');
+  const n = sorted.length;
+  const subject = commonSubject(sorted);
+  // A project every event shares is said once, in the digest's subject, not on every line.
+  const lines = sorted
+    .slice(0, DIGEST_MAX_LINES)
+    .map((e) => `${formatTime(e.occurredAt).slice(11)} · ${truncateText(headline(e, { project: !subject.project }), 200)}`);
+  if (n > DIGEST_MAX_LINES) lines.push(`…and ${n - DIGEST_MAX_LINES} more`);
+
+  const event: OutboundEvent = {
+    id: `digest:${rule?.id ?? 'all'}:${end}`,
+    source: { kind: 'herald', id: 'herald', name: 'Herald' },
+    type: 'herald.digest',
+    severity: worst,
+    subject,
+    title: `${n} event${n === 1 ? '' : 's'} in the last ${describeWindow(seconds)}${breakdown ? ` (${breakdown})` : ''}`,
+    summary: lines.join('\n'),
+    occurredAt: end,
+    receivedAt: end,
+    dedupKey: `digest:${rule?.id ?? 'all'}:${start}`,
+    data: {
+      digest: {
+        count: n,
+        start,
+        end,
+        bySeverity: counts,
+        events: sorted.slice(0, DIGEST_MAX_DATA_EVENTS).map((e) => {
+          const { id, type, severity, title, url, occurredAt } = outboundEvent(e);
+          return { id, type, severity, title: truncateText(title, 200), url, occurredAt };
+        }),
+      },
+    },
+  };
+  return { event: { ...event, read: false }, rule };
+}

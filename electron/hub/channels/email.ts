@@ -1,0 +1,255 @@
+// The `email` channel: nodemailer over SMTP (TLS or STARTTLS, auth, pooled, rate
+// limited) or Amazon SES (SESv2 client). Each message is multipart text + HTML; event
+// text is HTML-escaped in the HTML part, and the subject is one line.
+import { rootCertificates } from 'node:tls';
+import { getSystemErrorName } from 'node:util';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { splitEmailList, type ChannelConfig } from '../../../shared/config.js';
+import { escapeHtml, truncateText } from '../../../shared/templates.js';
+import { fail, ok, retry, type Channel, type Message, type ResolvedSecrets, type SendResult } from './channel.js';
+import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
+import { describeFetchError } from './http.js';
+
+export type EmailChannelConfig = Extract<ChannelConfig, { kind: 'email' }>;
+
+const SUBJECT_CHARS = 200;
+const SUMMARY_CHARS = 20_000;
+const FACT_CHARS = 500;
+
+/**
+ * Recipients and sender the worker fills in: a rule's own recipients replace the
+ * channel's (SecObserve: per product), and the settings' default sender (SecObserve's
+ * EMAIL_FROM) applies when the channel names none.
+ */
+export function withEmailDefaults(config: EmailChannelConfig, defaults: { to?: string; from?: string }): EmailChannelConfig {
+  return { ...config, to: defaults.to?.trim() ? defaults.to : config.to, from: config.from ?? defaults.from };
+}
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Pure: subject, text and HTML for one event. */
+export function buildEmail(message: Message, subjectPrefix = '[Herald]'): EmailContent {
+  const event = message.event;
+  const style = SEVERITY_STYLE[event.severity];
+  const oneLine = (s: string) => s.replace(/[\r\n\t\u0000-\u001f\u007f]+/g, ' ').trim();
+  const subject = truncateText(oneLine(`${subjectPrefix ? `${subjectPrefix} ` : ''}${message.test ? '(test) ' : ''}${headline(event)}`), SUBJECT_CHARS);
+  const summary = event.summary?.trim() ? truncateText(event.summary.trim(), SUMMARY_CHARS) : undefined;
+  const facts = eventFacts(event).map((f) => ({ label: f.label, value: truncateText(oneLine(f.value), FACT_CHARS) }));
+  const link = safeLink(event.url);
+  const context = contextLine(event, message.rule, message.test);
+
+  const text = [
+    truncateText(oneLine(headline(event)), 1_000),
+    ...(summary ? ['', summary] : []),
+    ...(facts.length ? ['', ...facts.map((f) => `${f.label}: ${f.value}`)] : []),
+    ...(link ? ['', `Open: ${link}`] : []),
+    '',
+    context,
+    '-- ',
+    'Sent by Herald',
+  ].join('\n');
+
+  const title = escapeHtml(truncateText(oneLine(event.title), 1_000));
+  const rows = facts
+    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0;color:#555;font-weight:600">${escapeHtml(f.label)}</th><td style="padding:2px 0">${escapeHtml(f.value)}</td></tr>`)
+    .join('');
+  const html = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>${title}</title></head>
+<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1d1d1d">
+<div style="border-left:4px solid ${style.hex};padding:4px 12px">
+<h2 style="margin:0 0 8px;font-size:18px">${style.emoji} ${link ? `<a href="${escapeHtml(link)}" style="color:inherit">${title}</a>` : title}</h2>
+${summary ? `<p style="white-space:pre-wrap;margin:0 0 12px">${escapeHtml(summary)}</p>` : ''}
+${rows ? `<table style="border-collapse:collapse;margin:0 0 12px">${rows}</table>` : ''}
+${link ? `<p style="margin:0 0 12px"><a href="${escapeHtml(link)}">Open</a></p>` : ''}
+<p style="color:#777;font-size:12px;margin:0">${escapeHtml(context)}</p>
+</div>
+</body></html>`;
+  return { subject, text, html };
+}
+
+// ── Transports (pooled SMTP connections live between sends) ─────────────────
+
+interface CachedTransport {
+  key: string;
+  transporter: Transporter;
+}
+const transports = new Map<string, CachedTransport>();
+
+function createTransporter(config: EmailChannelConfig, secrets: ResolvedSecrets): Transporter {
+  if (config.transport === 'ses') {
+    const sesClient = new SESv2Client({
+      region: config.region,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(config.accessKeyId ? { credentials: { accessKeyId: secrets.accessKeyId ?? '', secretAccessKey: secrets.secretAccessKey ?? '' } } : {}),
+      maxAttempts: 1, // the delivery worker retries
+      requestHandler: { requestTimeout: config.timeoutMs, connectionTimeout: config.timeoutMs },
+    });
+    return nodemailer.createTransport({ SES: { sesClient, SendEmailCommand } } as never);
+  }
+  return nodemailer.createTransport({
+    host: config.host,
+    port: config.port,
+    secure: config.security === 'tls',
+    requireTLS: config.security === 'starttls',
+    ignoreTLS: config.security === 'none',
+    ...(config.username ? { auth: { user: config.username, pass: secrets.password ?? '' } } : {}),
+    ...(config.pool ? { pool: true, maxConnections: config.maxConnections } : {}),
+    ...(config.pool && config.ratePerSecond ? { rateDelta: 1000, rateLimit: config.ratePerSecond } : {}),
+    // An extra CA adds to the system's roots instead of replacing them.
+    ...(config.tlsCa ? { tls: { ca: [...rootCertificates, config.tlsCa] } } : {}),
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+  } as never);
+}
+
+function transporterFor(config: EmailChannelConfig, secrets: ResolvedSecrets): Transporter {
+  const { name: _n, enabled: _e, to: _t, from: _f, subjectPrefix: _s, concurrency: _c, ...connection } = config;
+  const key = JSON.stringify([connection, secrets.password, secrets.accessKeyId, secrets.secretAccessKey]);
+  const cached = transports.get(config.id);
+  if (cached?.key === key) return cached.transporter;
+  cached?.transporter.close();
+  const transporter = createTransporter(config, secrets);
+  transports.set(config.id, { key, transporter });
+  return transporter;
+}
+
+/** Close pooled connections (hub shutdown, or a channel deleted). */
+export function closeEmailTransports(channelId?: string): void {
+  for (const [id, cached] of transports) {
+    if (channelId !== undefined && id !== channelId) continue;
+    cached.transporter.close();
+    transports.delete(id);
+  }
+}
+
+// ── Errors ─────────────────────────────────────────────────────────────────
+
+interface MailError {
+  name?: string;
+  code?: string;
+  message?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+  reason?: string;
+  cause?: unknown;
+  errno?: number;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** nodemailer replaces a socket error's code with ESOCKET; its errno still says what happened. */
+function systemCode(e: MailError): string | undefined {
+  if (typeof e.errno !== 'number' || e.errno >= 0) return undefined;
+  try {
+    return getSystemErrorName(e.errno);
+  } catch {
+    return undefined;
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/;
+
+const SES_FAILS: Record<string, string> = {
+  MessageRejected: 'SES rejected the message',
+  MailFromDomainNotVerifiedException: 'the sender domain is not verified in SES',
+  AccountSuspendedException: 'the SES account is suspended',
+  SendingPausedException: 'sending is paused for this SES account',
+  NotFoundException: 'SES: a resource was not found',
+  BadRequestException: 'SES: bad request',
+  AccessDeniedException: 'SES: access denied — check the IAM permissions (ses:SendEmail)',
+  UnrecognizedClientException: 'SES: the access key id is not valid',
+  InvalidClientTokenId: 'SES: the access key id is not valid',
+  InvalidSignatureException: 'SES: the secret access key is wrong',
+  SignatureDoesNotMatch: 'SES: the secret access key is wrong',
+};
+
+/** Say what went wrong with SMTP or SES, and whether a retry can help. */
+export function describeMailError(err: unknown, where: string): SendResult {
+  const e = (err ?? {}) as MailError;
+  const serverText = (e.response ?? '').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const nested = (e.cause ?? {}) as MailError;
+  const code = e.code && e.code !== 'ESOCKET' && e.code !== 'ECONNECTION' && e.code !== 'ESES' ? e.code : (systemCode(e) ?? nested.code ?? e.code);
+  const message = (e.message ?? String(err)).slice(0, 300);
+
+  // SMTP reply codes: 4xx temporary, 5xx permanent.
+  if (typeof e.responseCode === 'number') {
+    const what = e.code === 'EAUTH' ? 'authentication failed' : e.code === 'EENVELOPE' ? 'a recipient or the sender was refused' : 'the server refused the message';
+    const reason = `SMTP ${e.responseCode}: ${what}${serverText ? ` — ${serverText}` : ''}`;
+    return e.responseCode >= 400 && e.responseCode < 500 ? retry(reason) : fail(reason);
+  }
+  if (e.code === 'EAUTH') return fail(`SMTP: authentication failed — ${message}`);
+  if (e.code === 'ENOAUTH') return fail('SMTP: the server needs a username and password');
+  if (e.code === 'EENVELOPE') return fail(`SMTP: ${message}`);
+  if (e.code === 'ETLS' || e.code === 'EREQUIRETLS') return fail(`TLS: ${message} (${where})`);
+  if (code && TLS_CODE.test(code)) return describeFetchError({ cause: { code, message } }, { url: `tcp://${where}` });
+  if (/certificate|self[- ]signed|wrong version number|SSL routines/i.test(message)) return fail(`TLS: ${message} (${where})`);
+  if (e.code === 'EDNS') return retry(`DNS: ${where.replace(/:\d+$/, '')} could not be resolved (${message})`);
+  if (code && NETWORK_CODES.has(code)) return describeFetchError({ cause: { code, message } }, { url: `tcp://${where}` });
+  if (e.code === 'ETIMEDOUT') return retry(`timeout: ${where} did not answer in time`);
+
+  // SES (AWS SDK errors carry a name and the HTTP status).
+  if (e.name && e.name in SES_FAILS) return fail(`${SES_FAILS[e.name]}: ${message}`);
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) {
+    const reason = `SES ${e.name ?? 'error'} (HTTP ${status}): ${message}`;
+    if (status === 429 || status >= 500 || /Throttl|TooManyRequests|LimitExceeded/.test(e.name ?? '')) return retry(reason);
+    return fail(reason);
+  }
+  return retry(`${where}: ${message}`);
+}
+
+// ── The channel ────────────────────────────────────────────────────────────
+
+function sesHost(config: EmailChannelConfig): string {
+  try {
+    if (config.endpoint) return new URL(config.endpoint).host;
+  } catch {
+    /* the schema checked it; fall through */
+  }
+  return `email.${config.region}.amazonaws.com`;
+}
+
+export const emailChannel: Channel<EmailChannelConfig> = {
+  kind: 'email',
+  async send(message, config, secrets, signal) {
+    const to = config.to ? splitEmailList(config.to) : [];
+    if (!to.length) return fail('no recipients: set To on the channel, or recipients on the rule');
+    if (!config.from) return fail('no sender: set From on the channel, or the default sender in settings');
+    if (config.username && !secrets.password) return fail(`the SMTP password has no value: set it (${config.password}) in the channel settings`);
+    if (config.accessKeyId && (!secrets.accessKeyId || !secrets.secretAccessKey)) {
+      return fail('the SES access keys have no value: set them in the channel settings');
+    }
+    if (signal.aborted) return retry('cancelled before sending');
+
+    const content = buildEmail(message, config.subjectPrefix);
+    const where = config.transport === 'ses' ? sesHost(config) : `${config.host}:${config.port}`;
+    const transporter = transporterFor(config, secrets);
+    const sending = transporter
+      .sendMail({
+        from: config.from,
+        to,
+        subject: content.subject,
+        text: content.text,
+        html: content.html,
+        headers: {
+          'Auto-Submitted': 'auto-generated',
+          'X-Herald-Event-Id': message.event.id,
+          'X-Herald-Event-Type': message.event.type,
+        },
+      })
+      .then((info: { response?: string; messageId?: string }) => ok(info.response ?? info.messageId))
+      .catch((err: unknown) => describeMailError(err, where));
+    // nodemailer takes no abort signal: stop waiting (the message may still go out; delivery is at least once).
+    const aborted = new Promise<SendResult>((resolve) =>
+      signal.addEventListener('abort', () => resolve(retry('cancelled while sending')), { once: true }),
+    );
+    return Promise.race([sending, aborted]);
+  },
+};

@@ -1,0 +1,139 @@
+// Helpers the CI sources (GitHub, GitLab, Jenkins, cctray) share: constant-time secret
+// checks, defensive reads of untrusted JSON, and the title wording streaks.ts relies on.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Subject } from '../../../shared/event.js';
+
+/**
+ * Constant-time comparison of two secrets of any length: both are hashed first, so
+ * timingSafeEqual always sees equal-length buffers and the length is not leaked either.
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  if (given.length === 0 || expected.length === 0) return false;
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+export type JsonResult = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
+
+/** Parse a webhook body that must be a JSON object. */
+export function parseJsonObject(body: Buffer | string): JsonResult {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return { ok: false, reason: 'empty body: expected a JSON object' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `body is not valid JSON: ${(err as Error).message}` };
+  }
+  if (!isRecord(value)) return { ok: false, reason: 'body must be a JSON object' };
+  return { ok: true, value };
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function obj(v: unknown): Record<string, unknown> {
+  return isRecord(v) ? v : {};
+}
+
+/** A trimmed, non-empty string clipped to max characters, or undefined. */
+export function str(v: unknown, max = 300): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  if (t === '') return undefined;
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** An absolute http(s) URL, or undefined (events only carry links a browser can open). */
+export function httpUrl(v: unknown): string | undefined {
+  const s = str(v, 2000);
+  if (!s) return undefined;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An ISO-8601 timestamp from what CI servers send: ISO strings, GitLab's
+ * `2016-08-12 15:23:28 UTC` / `2021-04-28 21:50:00 +0200`, or epoch milliseconds.
+ */
+export function isoTime(v: unknown): string | undefined {
+  let ms: number;
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
+    ms = v;
+  } else if (typeof v === 'string' && v.trim() !== '') {
+    const s = v
+      .trim()
+      .replace(/^(\d{4}-\d\d-\d\d) (\d\d:\d\d)/, '$1T$2')
+      .replace(/ UTC$/, 'Z')
+      .replace(/ ([+-]\d\d):?(\d\d)$/, '$1:$2');
+    ms = Date.parse(s);
+  } else {
+    return undefined;
+  }
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+export function shortSha(sha: unknown): string | undefined {
+  const s = str(sha, 100);
+  return s && /^[0-9a-f]{7,64}$/i.test(s) ? s.slice(0, 7) : s;
+}
+
+/** Drop undefined fields so `data` stays small and JSON-clean. */
+export function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+export function compactSubject(s: Subject): Subject {
+  return compact(s) as Subject;
+}
+
+/**
+ * The verbs CI titles use. streaks.ts rewrites "failed" to "still failing (n)" and
+ * "succeeded" to "recovered after n failures", so every source words its titles this way.
+ */
+export type PipelineVerb = 'started' | 'succeeded' | 'failed' | 'was cancelled';
+
+/** `owner/repo: CI failed (timed out) on main` */
+export function pipelineTitle(
+  verb: PipelineVerb,
+  what: { project?: string; pipeline?: string; branch?: string },
+  reason?: string,
+): string {
+  const name = what.pipeline ?? 'pipeline';
+  const prefix = what.project && what.project !== what.pipeline ? `${what.project}: ` : '';
+  const because = reason ? ` (${reason})` : '';
+  const where = what.branch ? ` on ${what.branch}` : '';
+  return clipTitle(`${prefix}${name} ${verb}${because}${where}`);
+}
+
+/** `owner/repo: deployment to production failed` */
+export function deploymentTitle(
+  verb: 'started' | 'succeeded' | 'failed',
+  what: { project?: string; environment?: string },
+  reason?: string,
+): string {
+  const prefix = what.project ? `${what.project}: ` : '';
+  const env = what.environment ? ` to ${what.environment}` : '';
+  return clipTitle(`${prefix}deployment${env} ${verb}${reason ? ` (${reason})` : ''}`);
+}
+
+export function clipTitle(t: string): string {
+  return t.length > 500 ? `${t.slice(0, 499)}…` : t;
+}
+
+/** Join the non-empty parts of a summary into sentences. */
+export function sentences(...parts: Array<string | undefined | false>): string | undefined {
+  const s = parts.filter((p): p is string => typeof p === 'string' && p !== '').join(' ');
+  return s === '' ? undefined : s.slice(0, 10_000);
+}

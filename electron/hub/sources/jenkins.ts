@@ -1,0 +1,177 @@
+// Jenkins Notification plugin (jenkinsci/notification-plugin), JSON format:
+// `{name, display_name, url, build: {full_url, number, queue_id, phase, status, url, scm, …}}`.
+//
+// Auth: the plugin sends no custom headers, so the shared secret travels in the URL path
+// (`/hooks/<id>/<token>`, IncomingRequest.pathRest) or, from other senders, X-Herald-Token.
+//
+// Phases: STARTED → pipeline.triggered. The outcome comes from ONE phase, config.outcomePhase:
+// FINALIZED by default (after post-build steps such as archiving; the plugin's own "failed"
+// filter uses it too) or COMPLETED; the other is ignored, so a build never notifies twice.
+// QUEUED and NONE are ignored. In Jenkins, notify on "All events" or on the chosen phase.
+// Status: SUCCESS → succeeded; FAILURE → failed; UNSTABLE → failed with severity warning
+// (tests failed, the build ran); ABORTED → cancelled; NOT_BUILT → ignored.
+//
+// Jenkins sends no delivery id; the plugin retries failed posts, so the delivery id is
+// derived from job, build number and phase — a retry is dropped as a redelivery.
+import type { SourceConfig } from '../../../shared/config.js';
+import { defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
+import {
+  compact,
+  compactSubject,
+  httpUrl,
+  isoTime,
+  num,
+  obj,
+  parseJsonObject,
+  pipelineTitle,
+  secretsEqual,
+  sentences,
+  shortSha,
+  str,
+  type PipelineVerb,
+} from './ci-common.js';
+import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
+
+export type JenkinsSourceConfig = Extract<SourceConfig, { kind: 'jenkins' }>;
+
+export type JenkinsStatusOutcome =
+  | { kind: 'event'; type: 'pipeline.succeeded' | 'pipeline.failed' | 'pipeline.cancelled'; verb: PipelineVerb; severity?: Severity; reason?: string }
+  | { kind: 'ignore'; why: string };
+
+/** Jenkins' Result values. */
+export const JENKINS_STATUSES: Readonly<Record<string, JenkinsStatusOutcome>> = {
+  SUCCESS: { kind: 'event', type: 'pipeline.succeeded', verb: 'succeeded' },
+  FAILURE: { kind: 'event', type: 'pipeline.failed', verb: 'failed' },
+  UNSTABLE: { kind: 'event', type: 'pipeline.failed', verb: 'failed', severity: 'warning', reason: 'unstable' },
+  ABORTED: { kind: 'event', type: 'pipeline.cancelled', verb: 'was cancelled' },
+  NOT_BUILT: { kind: 'ignore', why: 'was not built' },
+};
+
+/** The token from `/hooks/<id>/<token>` (first path segment) or the X-Herald-Token header. */
+export function jenkinsToken(request: IncomingRequest): string | undefined {
+  const segment = request.pathRest.split('/').find((s) => s !== '');
+  if (segment) {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  }
+  return request.headers['x-herald-token'] ?? undefined;
+}
+
+export const jenkinsSource: WebhookSource<JenkinsSourceConfig> = {
+  kind: 'jenkins',
+  verify(request, secret) {
+    const token = jenkinsToken(request);
+    return typeof token === 'string' && secretsEqual(token, secret);
+  },
+  parse: parseJenkins,
+};
+
+/** `job/team/job/app/job/main/` → `team/app/main` (folders and multibranch jobs). */
+export function jenkinsJobPath(url: string | undefined, name: string | undefined): string | undefined {
+  if (url) {
+    const parts = url.split('/').filter((p) => p !== '');
+    const names: string[] = [];
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (parts[i] === 'job') {
+        const part = parts[i + 1]!;
+        try {
+          names.push(decodeURIComponent(part));
+        } catch {
+          names.push(part);
+        }
+        i++;
+      }
+    }
+    if (names.length > 0) return str(names.join('/'));
+  }
+  return str(name);
+}
+
+/** `origin/main` and `refs/heads/main` → `main`. */
+function branchOf(v: unknown): string | undefined {
+  const b = str(v);
+  return b ? (str(b.replace(/^refs\/heads\//, '').replace(/^origin\//, '')) ?? b) : undefined;
+}
+
+export function parseJenkins(
+  request: IncomingRequest,
+  config: Pick<JenkinsSourceConfig, 'id'> & Partial<Pick<JenkinsSourceConfig, 'outcomePhase'>>,
+): ParseResult {
+  const json = parseJsonObject(request.body);
+  if (!json.ok) return { kind: 'invalid', reason: json.reason };
+  const payload = json.value;
+  const build = obj(payload.build);
+  const phase = str(build.phase);
+  if (!phase) return { kind: 'invalid', reason: 'body has no build.phase: is this the Jenkins Notification plugin JSON format?' };
+  const number = num(build.number);
+  const jobPath = jenkinsJobPath(str(payload.url, 2000), str(payload.name));
+  if (!jobPath) return { kind: 'invalid', reason: 'body has neither name nor url: cannot tell which job this is' };
+
+  const deliveryId = str(`jenkins:${jobPath}#${number ?? '?'}:${phase}`, 500);
+  const ignore = (reason: string): ParseResult => ({ kind: 'ignored', reason, ...(deliveryId ? { deliveryId } : {}) });
+  const outcomePhase = config.outcomePhase ?? 'FINALIZED';
+  const buildLabel = `build${number !== undefined ? ` #${number}` : ''}`;
+
+  let type: EventInput['type'];
+  let verb: PipelineVerb;
+  let severity: Severity | undefined;
+  let reason: string | undefined;
+  const status = str(build.status);
+  if (phase === 'STARTED') {
+    type = 'pipeline.triggered';
+    verb = 'started';
+  } else if (phase === outcomePhase) {
+    if (!status) return ignore(`${phase} ${buildLabel} carries no status`);
+    const outcome = JENKINS_STATUSES[status];
+    if (!outcome) return ignore(`Jenkins status "${status}" is not one Herald knows`);
+    if (outcome.kind === 'ignore') return ignore(`${buildLabel} ${outcome.why}`);
+    ({ type, verb, severity, reason } = outcome);
+  } else if (phase === 'COMPLETED' || phase === 'FINALIZED') {
+    return ignore(`${phase}: the outcome is taken from ${outcomePhase} so a build notifies once`);
+  } else if (phase === 'QUEUED' || phase === 'NONE') {
+    return ignore(`${phase}: Herald reports a build when it starts`);
+  } else {
+    return ignore(`Jenkins phase "${phase}" is not one Herald knows`);
+  }
+
+  const slash = jobPath.lastIndexOf('/');
+  const scm = obj(build.scm);
+  const subject = compactSubject({
+    // A job inside folders (or a multibranch branch job) belongs to its parent's project.
+    project: slash > 0 ? jobPath.slice(0, slash) : jobPath,
+    pipeline: jobPath,
+    branch: branchOf(scm.branch),
+  } satisfies Subject);
+  const tests = obj(build.test_summary);
+  const title = pipelineTitle(verb, { pipeline: number !== undefined ? `${jobPath} #${number}` : jobPath, branch: subject.branch }, reason);
+  const event: EventInput = {
+    type,
+    title,
+    subject,
+    dedupKey: defaultDedupKey(config.id, type, subject),
+    ...compact({
+      severity,
+      url: httpUrl(build.full_url),
+      occurredAt: isoTime(num(build.timestamp)),
+      summary: sentences(
+        `Jenkins ${str(payload.display_name) ?? jobPath} ${buildLabel}.`,
+        shortSha(scm.commit) && `Commit ${shortSha(scm.commit)}.`,
+        num(tests.failed) ? `${num(tests.failed)} of ${num(tests.total) ?? '?'} tests failed.` : undefined,
+      ),
+      data: compact({
+        number,
+        queueId: num(build.queue_id),
+        phase,
+        status,
+        durationMs: num(build.duration),
+        commit: str(scm.commit, 64),
+        testsFailed: num(tests.failed),
+        testsTotal: num(tests.total),
+      }),
+    }),
+  };
+  return { kind: 'events', events: [event], ...(deliveryId ? { deliveryId } : {}) };
+}

@@ -1,0 +1,80 @@
+// Recovery and failure streaks, as desktop CI notifiers do: a pipeline that succeeds after
+// failing emits `pipeline.recovered` ("recovered after 3 failures"), and a repeated failure
+// says "still failing (n)" instead of looking new. Pure: the hub keeps the StreakState per
+// pipelineStreakKey() in the source-state store (scoped by source id) and passes it back.
+//
+// Only pipeline.failed and pipeline.succeeded move a streak. triggered and cancelled pass
+// through untouched and leave the streak as it is (a cancelled run is no verdict).
+// A still-failing event keeps its dedupKey, so rule throttling counts the streak as one thing.
+import type { EventInput } from '../../../shared/event.js';
+
+export interface StreakState {
+  /** Consecutive failures since the last success (0 = healthy or unknown). */
+  failures: number;
+  /** When the first failure of the current streak happened (ISO), if known. */
+  failingSince?: string;
+}
+
+/** Whether an event takes part in streaks at all. */
+export function isStreakEvent(event: Pick<EventInput, 'type'>): boolean {
+  return event.type === 'pipeline.failed' || event.type === 'pipeline.succeeded';
+}
+
+/**
+ * The store key of a pipeline's streak within one source: project + pipeline + branch.
+ * Use it with SourceStateStore.get/set(sourceId, key), which scopes it by source.
+ */
+export function pipelineStreakKey(event: Pick<EventInput, 'subject'>): string {
+  const s = event.subject ?? {};
+  return `streak:${JSON.stringify([s.project ?? '', s.pipeline ?? '', s.branch ?? ''])}`;
+}
+
+export function applyPipelineStreak(event: EventInput, last: StreakState | undefined): { event: EventInput; state: StreakState } {
+  const failures = last?.failures ?? 0;
+
+  if (event.type === 'pipeline.failed') {
+    const n = failures + 1;
+    const state: StreakState = { failures: n, failingSince: last?.failingSince ?? event.occurredAt };
+    if (n === 1) return { event: { ...event, data: { ...event.data, failureStreak: 1 } }, state };
+    return {
+      event: {
+        ...event,
+        title: rewordTitle(event.title, 'failed', `still failing (${n})`),
+        summary: `Still failing (${n} in a row).${event.summary ? ` ${event.summary}` : ''}`.slice(0, 10_000),
+        data: { ...event.data, failureStreak: n },
+      },
+      state,
+    };
+  }
+
+  if (event.type === 'pipeline.succeeded') {
+    if (failures === 0) return { event, state: { failures: 0 } };
+    const plural = failures === 1 ? 'failure' : 'failures';
+    const recovered = `recovered after ${failures} ${plural}`;
+    return {
+      event: {
+        ...event,
+        type: 'pipeline.recovered',
+        title: rewordTitle(event.title, 'succeeded', recovered),
+        summary: `Recovered after ${failures} ${plural}${last?.failingSince ? ` (failing since ${last.failingSince})` : ''}.${event.summary ? ` ${event.summary}` : ''}`.slice(0, 10_000),
+        ...(event.dedupKey ? { dedupKey: recoveredDedupKey(event.dedupKey) } : {}),
+        data: { ...event.data, recoveredAfter: failures },
+      },
+      state: { failures: 0 },
+    };
+  }
+
+  return { event, state: last ?? { failures: 0 } };
+}
+
+/** Replace the verb the sources use ("failed", "succeeded"), or append when a title words it otherwise. */
+function rewordTitle(title: string, verb: string, replacement: string): string {
+  const re = new RegExp(`\\b${verb}\\b`);
+  const out = re.test(title) ? title.replace(re, replacement) : `${title} — ${replacement}`;
+  return out.length > 500 ? `${out.slice(0, 499)}…` : out;
+}
+
+/** `<source>:pipeline.succeeded:<subject>` → `<source>:pipeline.recovered:<subject>`. */
+function recoveredDedupKey(key: string): string {
+  return key.includes(':pipeline.succeeded:') ? key.replace(':pipeline.succeeded:', ':pipeline.recovered:') : `${key}:recovered`;
+}

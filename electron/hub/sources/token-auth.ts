@@ -1,0 +1,25 @@
+// A shared secret for tools that cannot sign their webhooks (Kosli, DefectDojo): in the
+// URL path (`/hooks/<sourceId>/<secret>`, for tools that take only a URL), as
+// `Authorization: Bearer <secret>`, or as `X-Herald-Token: <secret>`.
+import { safeEqual } from './generic.js';
+import type { IncomingRequest } from './source.js';
+
+export function tokenOf(request: IncomingRequest): string | undefined {
+  const segment = request.pathRest.split('/').find((s) => s !== '');
+  if (segment) {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  }
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
+  return request.headers['x-herald-token'] ?? undefined;
+}
+
+/** Constant-time check of the presented token against the source's secret. */
+export function verifyToken(request: IncomingRequest, secret: string): boolean {
+  const token = tokenOf(request);
+  return token !== undefined && token !== '' && secret !== '' && safeEqual(token, secret);
+}

@@ -1,0 +1,143 @@
+// Electron main process: wiring only. One instance; the same hub as headless, in this
+// process; the tray; the window on demand; native popups; the api over IPC. Every decision
+// lives in shell/ (pure functions, unit-tested with a test double of `electron`).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, dialog, ipcMain, session } from 'electron';
+import ElectronStore from 'electron-store';
+import type { Settings } from '../shared/config.js';
+import { defaultDataDir } from './headless.js';
+import { parseJsonText } from './hub/config/problems.js';
+import { openSecretStore } from './hub/config/secrets.js';
+import { startHub } from './hub/hub.js';
+import { registerAppScheme, serveRenderer } from './shell/app-protocol.js';
+import { createAutostart } from './shell/autostart.js';
+import { createElectronDesktopChannel } from './shell/desktop-channel.js';
+import { APP_ID, APP_ORIGIN } from './shell/identity.js';
+import { buildIpcHandlers, createValidatedApi, forwardUpdates, registerIpcHandlers } from './shell/ipc.js';
+import { installQuitCoordinator, opensWindowAtStart, parseShellArgs, withShellHandlers } from './shell/lifecycle.js';
+import { createElectronNotifier } from './shell/notify.js';
+import { popupsMuted } from './shell/popups.js';
+import { openExternalSafely } from './shell/security.js';
+import { createTrayController, type TrayController } from './shell/tray.js';
+import { originOf } from './shell/url-policy.js';
+import { createWindowManager, type WindowManager } from './shell/windows.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const logError = (err: unknown) => log(`herald: ${err instanceof Error ? err.message : String(err)}`);
+
+// Before `ready`: the app scheme must be privileged before any window exists.
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit(); // the running Herald gets `second-instance` and shows its window
+} else {
+  run().catch((err: unknown) => {
+    dialog.showErrorBox('Herald could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+}
+
+async function run(): Promise<void> {
+  const args = parseShellArgs(process.argv.slice(app.isPackaged ? 1 : 2));
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  app.on('window-all-closed', () => {
+    // Herald lives on in the tray; only Quit ends it.
+  });
+  // Another launch (or a dock click) shows the window; while starting, once the api is up.
+  let windows: WindowManager | undefined;
+  let showWhenReady = false;
+  const showWindow = () => (windows ? windows.show() : (showWhenReady = true));
+  app.on('second-instance', showWindow);
+  app.on('activate', showWindow);
+  await app.whenReady();
+
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  serveRenderer(path.join(here, '../renderer'));
+
+  const resources = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'build');
+  let settings: Settings | undefined;
+  const notifier = createElectronNotifier({
+    openEvent: (eventId) => windows?.show(eventId === undefined ? {} : { eventId }),
+    muted: (now) => popupsMuted(settings, now),
+    icon: path.join(resources, 'icon.png'),
+    onError: logError,
+  });
+
+  const dataDir = path.resolve(args.dataDir ?? defaultDataDir());
+  const configFile = path.join(dataDir, 'config.json');
+  const hub = await startHub({
+    dataDir,
+    ...(args.configFile && { configFile: path.resolve(args.configFile) }),
+    secrets: await openSecretStore(),
+    configBackend: new ElectronStore<Record<string, unknown>>({
+      cwd: dataDir,
+      name: 'config',
+      configFileMode: 0o600,
+      clearInvalidConfig: false,
+      deserialize: (text) => parseJsonText(text, configFile) as Record<string, unknown>,
+    }),
+    channelOverrides: { desktop: createElectronDesktopChannel(notifier) },
+    version: app.getVersion(),
+    log,
+  });
+
+  let tray: TrayController | undefined;
+  const quit = installQuitCoordinator(
+    app,
+    async () => {
+      tray?.destroy();
+      notifier.dispose();
+      await hub.stop();
+    },
+    { onError: logError },
+  );
+
+  const autostart = createAutostart(app, {
+    platform: process.platform,
+    isPackaged: app.isPackaged,
+    execPath: process.execPath,
+    appImage: process.env.APPIMAGE,
+    configHome: process.env.XDG_CONFIG_HOME ?? path.join(app.getPath('home'), '.config'),
+  });
+  const handlers = withShellHandlers(hub.api, autostart);
+  const api = createValidatedApi(handlers, { error: (message, err) => logError(`${message}: ${String(err)}`) });
+
+  const windowManager = createWindowManager({ preloadPath: path.join(here, 'preload.cjs'), isQuitting: quit.isQuitting, onError: logError });
+  registerIpcHandlers(ipcMain, buildIpcHandlers(handlers), (frameUrl) => originOf(frameUrl) === APP_ORIGIN);
+  forwardUpdates((listener) => hub.onUpdate(listener), () => windowManager.contents());
+
+  settings = await api['settings.get']({});
+  tray = createTrayController({
+    api,
+    iconDir: path.join(resources, 'tray'),
+    platform: process.platform,
+    onError: logError,
+    actions: {
+      openEvent: (eventId, target) => {
+        api['events.markRead']({ ids: [eventId] }).catch(logError);
+        if (target.kind === 'url') openExternalSafely(target.url, logError);
+        else windowManager.show({ eventId: target.eventId });
+      },
+      markAllRead: () => void api['events.markRead']({ all: true }).catch(logError),
+      // Resuming sets the pause to end now; settings.update merges, so no other setting changes.
+      setSnooze: (until) => void api['settings.update']({ settings: { snoozeUntil: (until ?? new Date()).toISOString() } }).catch(logError),
+      openWindow: () => windowManager.show(),
+      quit: () => app.quit(),
+    },
+  });
+  hub.onUpdate((update) => {
+    if (update.type === 'delivery.updated') return;
+    if (update.type === 'config.changed' && update.what === 'settings') {
+      api['settings.get']({}).then((next) => (settings = next), logError);
+    }
+    tray?.scheduleRefresh();
+  });
+  await tray.refresh().catch(logError);
+
+  windows = windowManager;
+  const openedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;
+  if (showWhenReady || opensWindowAtStart(args, openedAtLogin)) windows.show();
+  log(`Herald ${app.getVersion()}: webhooks at ${hub.ingressUrl}, data in ${dataDir}`);
+}

@@ -1,0 +1,88 @@
+// Burst collapsing for desktop popups, as a pure function of the queue and the clock: a
+// popup waits briefly for company; once the burst has gone quiet (or waited long enough),
+// a few popups show one by one, more than that become a single "12 new events" popup.
+// The hub paces desktop deliveries (a burst of 5, then 2 per second), so a burst arrives
+// as a trickle: the quiet gap must outlast that pace.
+import type { Settings } from '../../shared/config.js';
+import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
+
+/** A burst is over when nothing new came for this long… */
+export const COLLAPSE_QUIET_MS = 1_000;
+/** …or when its first popup has waited this long, so a steady stream cannot hold popups back. */
+export const COLLAPSE_MAX_WAIT_MS = 5_000;
+/** Up to this many popups in one window are shown separately. */
+export const MAX_SEPARATE_POPUPS = 3;
+/** Titles quoted in a summary popup's body. */
+const SUMMARY_TITLES = 3;
+
+export interface QueuedPopup {
+  eventId: string;
+  title: string;
+  body: string;
+  url?: string;
+  sound?: boolean;
+  /** Epoch ms when the hub handed it over. */
+  queuedAt: number;
+}
+
+export type PopupToShow =
+  | { kind: 'single'; eventId: string; title: string; body: string; url?: string; sound: boolean }
+  | { kind: 'summary'; eventIds: string[]; title: string; body: string; sound: boolean };
+
+export interface CollapseResult {
+  /** Show these now. */
+  show: PopupToShow[];
+  /** Keep waiting with these. */
+  pending: QueuedPopup[];
+  /** When to call again (epoch ms), while something is pending. */
+  wakeAt?: number;
+}
+
+export interface CollapseOptions {
+  quietMs?: number;
+  maxWaitMs?: number;
+  maxSeparate?: number;
+}
+
+export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}): CollapseResult {
+  const quietMs = opts.quietMs ?? COLLAPSE_QUIET_MS;
+  const maxWaitMs = opts.maxWaitMs ?? COLLAPSE_MAX_WAIT_MS;
+  const maxSeparate = opts.maxSeparate ?? MAX_SEPARATE_POPUPS;
+  if (queue.length === 0) return { show: [], pending: [] };
+
+  const times = queue.map((p) => p.queuedAt);
+  const flushAt = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
+  if (now < flushAt) return { show: [], pending: [...queue], wakeAt: flushAt };
+
+  const ordered = [...queue].sort((a, b) => a.queuedAt - b.queuedAt);
+  const sound = ordered.some((p) => p.sound === true);
+  if (ordered.length <= maxSeparate) {
+    return {
+      show: ordered.map((p) => ({ kind: 'single', eventId: p.eventId, title: p.title, body: p.body, url: p.url, sound: p.sound === true })),
+      pending: [],
+    };
+  }
+  const quoted = ordered.slice(-SUMMARY_TITLES).reverse().map((p) => p.title);
+  const rest = ordered.length - quoted.length;
+  return {
+    show: [
+      {
+        kind: 'summary',
+        eventIds: ordered.map((p) => p.eventId),
+        title: `${ordered.length} new events`,
+        body: [...quoted, ...(rest > 0 ? [`…and ${rest} more`] : [])].join('\n'),
+        sound,
+      },
+    ],
+    pending: [],
+  };
+}
+
+/**
+ * The hub already holds desktop deliveries back while snoozed or in quiet hours; this
+ * catches popups queued just before the user pressed "Pause".
+ */
+export function popupsMuted(settings: Pick<Settings, 'snoozeUntil' | 'quietHours'> | undefined, now: Date): boolean {
+  if (!settings) return false;
+  return isSnoozed(now, settings.snoozeUntil) || (settings.quietHours ? isInQuietHours(now, settings.quietHours) : false);
+}

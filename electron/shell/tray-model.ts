@@ -1,0 +1,191 @@
+// Everything the tray shows, as pure functions of the hub's state: which icon, what the
+// tooltip says, and the menu template. The tray wiring (tray.ts) only fetches and applies.
+import type { MenuItemConstructorOptions } from 'electron';
+import type { ApiOutput } from '../../shared/api.js';
+import type { Settings } from '../../shared/config.js';
+import type { HeraldEvent, Severity } from '../../shared/event.js';
+import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
+import { isAllowedExternalUrl } from './url-policy.js';
+
+export const TRAY_STATUSES = ['ok', 'unread', 'failing', 'snoozed'] as const;
+export type TrayStatus = (typeof TRAY_STATUSES)[number];
+
+export const TRAY_MENU_EVENTS = 10;
+const MAX_LABEL_CHARS = 60;
+/** Windows cuts tray tooltips at 127 characters. */
+const MAX_TOOLTIP_CHARS = 127;
+/** "Until tomorrow" pauses until this local hour of the next day. */
+export const TOMORROW_HOUR = 8;
+
+export type TrayEvent = Pick<HeraldEvent, 'id' | 'title' | 'severity' | 'url' | 'read'>;
+
+export interface TrayState {
+  unread: number;
+  criticalUnread: number;
+  /** Names of the channels and sources that keep failing. */
+  failing: string[];
+  /** Popups paused by the user until this time (ISO), while that is in the future. */
+  snoozedUntil?: string;
+  /** Inside the global quiet hours: popups held back too. */
+  quietHours: boolean;
+  /** Newest first, at most TRAY_MENU_EVENTS. */
+  latest: TrayEvent[];
+}
+
+export interface TrayInputs {
+  status: Pick<ApiOutput<'hub.status'>, 'counts' | 'channels' | 'sources'>;
+  latest: readonly TrayEvent[];
+  /** Unread critical events in the whole history (not only the latest ten). */
+  criticalUnread: number;
+  settings: Pick<Settings, 'snoozeUntil' | 'quietHours'>;
+  now: Date;
+}
+
+export function deriveTrayState({ status, latest, criticalUnread, settings, now }: TrayInputs): TrayState {
+  const failing = [...status.channels, ...status.sources].filter((item) => !item.health.healthy).map((item) => item.name);
+  return {
+    unread: status.counts.unread,
+    criticalUnread,
+    failing,
+    snoozedUntil: isSnoozed(now, settings.snoozeUntil) ? settings.snoozeUntil : undefined,
+    quietHours: settings.quietHours ? isInQuietHours(now, settings.quietHours) : false,
+    latest: latest.slice(0, TRAY_MENU_EVENTS).map(({ id, title, severity, url, read }) => ({ id, title, severity, url, read })),
+  };
+}
+
+/**
+ * One icon for the state that most needs attention: something failing (a broken channel
+ * or source, or an unread critical event) beats a pause the user chose, which beats unread.
+ */
+export function trayStatus(state: TrayState): TrayStatus {
+  if (state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
+  if (state.snoozedUntil !== undefined || state.quietHours) return 'snoozed';
+  if (state.unread > 0) return 'unread';
+  return 'ok';
+}
+
+/**
+ * The icon file in build/tray. macOS gets template images (black + alpha, which the menu
+ * bar tints for light and dark); each state has its own shape, so none needs colour.
+ * Electron picks the @2x file next to it on high-density screens.
+ */
+export function trayIconFor(state: TrayState, platform: string): string {
+  return `tray-${trayStatus(state)}${platform === 'darwin' ? 'Template' : ''}.png`;
+}
+
+/** Local "14:30", or "Tue 08:00" when not today. */
+export function formatClock(at: Date, now: Date): string {
+  const hhmm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  return at.toDateString() === now.toDateString() ? hhmm : `${at.toLocaleDateString('en-US', { weekday: 'short' })} ${hhmm}`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function trayTooltip(state: TrayState, now: Date): string {
+  const parts = ['Herald'];
+  if (state.failing.length > 0) parts.push(`failing: ${state.failing.join(', ')}`);
+  if (state.unread > 0) {
+    parts.push(`${plural(state.unread, 'unread event')}${state.criticalUnread > 0 ? ` (${state.criticalUnread} critical)` : ''}`);
+  } else {
+    parts.push('no unread events');
+  }
+  if (state.snoozedUntil) parts.push(`paused until ${formatClock(new Date(state.snoozedUntil), now)}`);
+  else if (state.quietHours) parts.push('quiet hours');
+  return truncate(parts.join(' · '), MAX_TOOLTIP_CHARS);
+}
+
+function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+const SEVERITY_MARK: Record<Severity, string> = { critical: '✖', warning: '⚠', success: '✔', info: 'ℹ' };
+
+/**
+ * Event text is untrusted: one line, no control or bidi-override characters (which could
+ * disguise a label), cut to menu width; on Windows and Linux a single `&` marks a keyboard
+ * mnemonic, so it is doubled.
+ */
+export function menuLabel(text: string, platform: string): string {
+  const oneLine = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const cut = truncate(oneLine || '(untitled)', MAX_LABEL_CHARS);
+  return platform === 'darwin' ? cut : cut.replace(/&/g, '&&');
+}
+
+export interface SnoozeChoice {
+  id: 'snooze-30m' | 'snooze-1h' | 'snooze-tomorrow';
+  label: string;
+  until: Date;
+}
+
+export function snoozeChoices(now: Date): SnoozeChoice[] {
+  const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, TOMORROW_HOUR, 0, 0, 0);
+  return [
+    { id: 'snooze-30m', label: 'For 30 minutes', until: new Date(now.getTime() + 30 * 60_000) },
+    { id: 'snooze-1h', label: 'For 1 hour', until: new Date(now.getTime() + 60 * 60_000) },
+    { id: 'snooze-tomorrow', label: `Until tomorrow (${formatClock(tomorrow, tomorrow)})`, until: tomorrow },
+  ];
+}
+
+/** Where clicking an event goes: its own http(s) link in the browser, else its detail in Herald. */
+export type EventTarget = { kind: 'url'; url: string } | { kind: 'window'; eventId: string };
+
+export function eventClickTarget(event: Pick<TrayEvent, 'id' | 'url'>): EventTarget {
+  return isAllowedExternalUrl(event.url) ? { kind: 'url', url: event.url } : { kind: 'window', eventId: event.id };
+}
+
+export interface TrayActions {
+  openEvent(eventId: string, target: EventTarget): void;
+  markAllRead(): void;
+  /** A date pauses popups until then; null resumes them. */
+  setSnooze(until: Date | null): void;
+  openWindow(): void;
+  quit(): void;
+}
+
+export type TrayMenuTemplate = MenuItemConstructorOptions[];
+
+export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { now: Date; platform: string }): TrayMenuTemplate {
+  const { now, platform } = opts;
+  const events: MenuItemConstructorOptions[] = state.latest.length
+    ? state.latest.slice(0, TRAY_MENU_EVENTS).map((event) => ({
+        id: `event:${event.id}`,
+        label: `${event.read ? '' : '• '}${SEVERITY_MARK[event.severity]} ${menuLabel(event.title, platform)}`,
+        click: () => actions.openEvent(event.id, eventClickTarget(event)),
+      }))
+    : [{ id: 'no-events', label: 'No events yet', enabled: false }];
+
+  const failing: MenuItemConstructorOptions[] = state.failing.length
+    ? [
+        {
+          id: 'failing',
+          label: menuLabel(`⚠ Failing: ${state.failing.join(', ')}`, platform),
+          click: () => actions.openWindow(),
+        },
+        { type: 'separator' },
+      ]
+    : [];
+
+  const pause: MenuItemConstructorOptions[] = [
+    ...(state.snoozedUntil
+      ? [{ id: 'paused-until', label: `Paused until ${formatClock(new Date(state.snoozedUntil), now)}`, enabled: false }, { type: 'separator' as const }]
+      : []),
+    ...snoozeChoices(now).map((choice) => ({ id: choice.id, label: choice.label, click: () => actions.setSnooze(choice.until) })),
+    { type: 'separator' },
+    { id: 'resume', label: 'Resume notifications', enabled: state.snoozedUntil !== undefined, click: () => actions.setSnooze(null) },
+  ];
+
+  return [
+    ...failing,
+    ...events,
+    { type: 'separator' },
+    { id: 'mark-all-read', label: 'Mark all read', enabled: state.unread > 0, click: () => actions.markAllRead() },
+    { id: 'pause', label: state.snoozedUntil ? 'Notifications paused' : 'Pause notifications', submenu: pause },
+    { type: 'separator' },
+    { id: 'open', label: 'Open Herald', click: () => actions.openWindow() },
+    { id: 'quit', label: 'Quit Herald', click: () => actions.quit() },
+  ];
+}

@@ -1,0 +1,91 @@
+// The Herald window: created on demand with locked-down options, hidden (not destroyed)
+// when closed so Herald stays in the tray, destroyed only when the app quits.
+import { BrowserWindow, type BrowserWindowConstructorOptions, type WebContents } from 'electron';
+import { APP_NAME, APP_ORIGIN } from './identity.js';
+import { installNavigationGuards } from './security.js';
+
+export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
+    title: APP_NAME,
+    width: 1100,
+    height: 760,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    autoHideMenuBar: true,
+    backgroundColor: '#1f2937',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+    },
+  };
+}
+
+/** Hash routes the renderer understands: `#/events/<id>` opens one event's detail. */
+export function appPageUrl(route: { eventId?: string } = {}): string {
+  const hash = route.eventId === undefined ? '' : `#/events/${encodeURIComponent(route.eventId)}`;
+  return `${APP_ORIGIN}/index.html${hash}`;
+}
+
+export interface WindowManager {
+  /** Shows the window (creating it if needed); with an event id, opens that event. */
+  show(route?: { eventId?: string }): void;
+  /** Every live window's webContents, for pushing updates. */
+  contents(): WebContents[];
+}
+
+export interface WindowManagerOptions {
+  preloadPath: string;
+  /** True once the user chose Quit: then closing really closes. */
+  isQuitting(): boolean;
+  onError?(err: unknown): void;
+}
+
+export function createWindowManager(opts: WindowManagerOptions): WindowManager {
+  let win: BrowserWindow | null = null;
+
+  const create = (url: string): BrowserWindow => {
+    const created = new BrowserWindow(mainWindowOptions(opts.preloadPath));
+    installNavigationGuards(created.webContents, APP_ORIGIN, opts.onError);
+    created.on('close', (event) => {
+      if (opts.isQuitting()) return;
+      event.preventDefault(); // closing keeps Herald in the tray
+      created.hide();
+    });
+    created.on('closed', () => {
+      if (win === created) win = null;
+    });
+    created.once('ready-to-show', () => created.show());
+    created.loadURL(url).catch((err: unknown) => opts.onError?.(err));
+    return created;
+  };
+
+  return {
+    show(route = {}) {
+      const url = appPageUrl(route);
+      if (!win || win.isDestroyed()) {
+        win = create(url);
+      } else {
+        // Same document, new hash: the renderer routes without a reload.
+        if (route.eventId !== undefined) win.loadURL(url).catch((err: unknown) => opts.onError?.(err));
+        if (win.isMinimized()) win.restore();
+        win.show();
+        win.focus();
+      }
+    },
+    contents() {
+      return win && !win.isDestroyed() ? [win.webContents] : [];
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// The shell: a sidebar with the five pages and a health/unread summary, and the page.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { HeraldBridge } from '../../shared/api.js';
+import { BridgeProvider } from '../api/context.js';
+import type { AuthRequiredError } from '../api/http-bridge.js';
+import { ToastProvider } from '../components/Toasts.js';
+import { formatDateTime } from '../lib/time.js';
+import { ChannelsPage } from '../pages/channels/ChannelsPage.js';
+import { HistoryPage } from '../pages/history/HistoryPage.js';
+import { RulesPage } from '../pages/rules/RulesPage.js';
+import { SettingsPage } from '../pages/settings/SettingsPage.js';
+import { SourcesPage } from '../pages/sources/SourcesPage.js';
+import { pageHref, PAGES, useRoute, type Page } from './route.js';
+import { HubProvider, useHub } from './status.js';
+
+const PAGE_TITLES: Record<Page, string> = {
+  history: 'History',
+  sources: 'Sources',
+  channels: 'Channels',
+  rules: 'Rules',
+  settings: 'Settings',
+};
+
+export function App(props: { bridge: HeraldBridge }) {
+  const [auth, setAuth] = useState<AuthRequiredError>();
+  const onAuthRequired = useCallback((error: AuthRequiredError) => setAuth(error), []);
+  if (auth) return <SignedOut error={auth} />;
+  return (
+    <BridgeProvider bridge={props.bridge} onAuthRequired={onAuthRequired}>
+      <ToastProvider>
+        <HubProvider>
+          <Shell />
+        </HubProvider>
+      </ToastProvider>
+    </BridgeProvider>
+  );
+}
+
+function Shell() {
+  const route = useRoute();
+  const { settings } = useHub();
+
+  // Theme: follow the OS unless the user chose one.
+  const theme = settings?.theme ?? 'system';
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  useEffect(() => {
+    document.title = `${PAGE_TITLES[route.page]} · Herald`;
+  }, [route.page]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Sidebar current={route.page} />
+      <main id="main" className="main" tabIndex={-1}>
+        <PageView page={route.page} param={route.param} />
+      </main>
+    </div>
+  );
+}
+
+function PageView(props: { page: Page; param?: string | undefined }) {
+  switch (props.page) {
+    case 'history':
+      return <HistoryPage selectedId={props.param} />;
+    case 'sources':
+      return <SourcesPage />;
+    case 'channels':
+      return <ChannelsPage />;
+    case 'rules':
+      return <RulesPage />;
+    case 'settings':
+      return <SettingsPage />;
+  }
+}
+
+function Sidebar(props: { current: Page }) {
+  const { status, settings, error } = useHub();
+  const unhealthy = useMemo(
+    () => [...(status?.sources ?? []), ...(status?.channels ?? [])].filter((x) => !x.health.healthy),
+    [status],
+  );
+  const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
+  if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };
+  const badSources = status?.sources.filter((s) => !s.health.healthy).length ?? 0;
+  if (badSources) badge.sources = { text: String(badSources), label: `${badSources} unhealthy`, tone: 'bad' };
+  const badChannels = (status?.channels.filter((c) => !c.health.healthy).length ?? 0) + (status?.counts.failedDeliveries ? 1 : 0);
+  if (badChannels && status)
+    badge.channels = {
+      text: String(status.counts.failedDeliveries || badChannels),
+      label: status.counts.failedDeliveries ? `${status.counts.failedDeliveries} failed deliveries` : `${badChannels} unhealthy`,
+      tone: 'bad',
+    };
+  const snoozed = settings?.snoozeUntil && Date.parse(settings.snoozeUntil) > Date.now() ? settings.snoozeUntil : undefined;
+
+  return (
+    <nav className="sidebar" aria-label="Pages">
+      <div className="sidebar__brand">
+        <span className="sidebar__logo" aria-hidden="true" />
+        Herald
+      </div>
+      <ul className="sidebar__nav">
+        {PAGES.map((page) => (
+          <li key={page}>
+            <a href={pageHref(page)} aria-current={props.current === page ? 'page' : undefined}>
+              <span>{PAGE_TITLES[page]}</span>
+              {badge[page] && (
+                <span className={`count count--${badge[page].tone}`} aria-label={badge[page].label} title={badge[page].label}>
+                  {badge[page].text}
+                </span>
+              )}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <section className="sidebar__summary" aria-label="Summary">
+        {error ? (
+          <p className="summary__line summary__line--bad">Hub unreachable: {error.message}</p>
+        ) : !status ? (
+          <p className="summary__line">Connecting…</p>
+        ) : (
+          <>
+            <p className="summary__line">
+              <span className="mono">{status.counts.events.toLocaleString('en-US')}</span> events ·{' '}
+              <span className="mono">{status.counts.unread.toLocaleString('en-US')}</span> unread
+            </p>
+            <p className={`summary__line ${unhealthy.length ? 'summary__line--bad' : 'summary__line--ok'}`}>
+              {unhealthy.length ? `${unhealthy.length} unhealthy: ${unhealthy.map((u) => u.name).join(', ')}` : 'All healthy'}
+            </p>
+            {status.counts.pendingDeliveries > 0 && (
+              <p className="summary__line">
+                <span className="mono">{status.counts.pendingDeliveries}</span> deliveries pending
+              </p>
+            )}
+            {snoozed && <p className="summary__line summary__line--warn">Popups paused until {formatDateTime(snoozed)}</p>}
+            {!status.keychain.available && (
+              <p className="summary__line summary__line--warn" title={status.keychain.reason}>
+                No keychain: use env: secrets
+              </p>
+            )}
+          </>
+        )}
+      </section>
+    </nav>
+  );
+}
+
+function SignedOut(props: { error: AuthRequiredError }) {
+  return (
+    <main className="signed-out">
+      <h1>Herald</h1>
+      {props.error.status === 401 ? (
+        <p>
+          This browser is not signed in to the hub. Open the link the hub printed when it started (
+          <code className="mono">http://127.0.0.1:PORT/?token=…</code>); it signs this browser in.
+        </p>
+      ) : (
+        <p>The hub refused this page ({props.error.message}). Open it from the address the hub printed, not through another host name.</p>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,142 @@
+// The per-kind part of the source and channel forms is read from the shared zod schemas,
+// so a kind the hub adds (and its fields, defaults, enums, limits) shows up without a
+// form of its own. Known fields get nicer labels and hints from FIELD_TEXT.
+import type { z } from 'zod';
+
+export type FieldControl =
+  | { control: 'text'; format?: 'url'; multiline: boolean }
+  | { control: 'number'; min?: number; max?: number; integer: boolean }
+  | { control: 'boolean' }
+  | { control: 'enum'; options: string[] }
+  | { control: 'list' }
+  | { control: 'keyValue' }
+  | { control: 'secret' }
+  | { control: 'secretMap' }
+  | { control: 'json' };
+
+export type FieldSpec = FieldControl & {
+  name: string;
+  label: string;
+  hint?: string;
+  required: boolean;
+  defaultValue?: unknown;
+};
+
+/** Fields every item has; the forms render them themselves. */
+export const BASE_FIELDS = ['id', 'name', 'enabled', 'kind'] as const;
+
+const FIELD_TEXT: Record<string, { label: string; hint?: string }> = {
+  url: { label: 'URL' },
+  method: { label: 'HTTP method' },
+  headers: { label: 'Headers', hint: 'Sent with every request. Values are stored in the config file.' },
+  secretHeaders: { label: 'Secret headers', hint: 'Values go to the keychain; the config keeps a reference only.' },
+  template: {
+    label: 'Body template',
+    hint: 'JSON with {{variables}}, e.g. {"text": "{{title}}"}. Empty: the event itself as JSON.',
+  },
+  timeoutMs: { label: 'Timeout (ms)' },
+  concurrency: { label: 'Concurrent requests' },
+  sound: { label: 'Play a sound' },
+  secret: { label: 'Shared secret', hint: 'The sender proves itself with it (Bearer token or HMAC signature).' },
+};
+
+/** `timeoutMs` → `Timeout ms`, for fields FIELD_TEXT does not know. */
+function humanize(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
+}
+
+type AnySchema = z.ZodType & { _zod: { def: Record<string, unknown> & { type: string } } };
+
+function unwrap(schema: AnySchema): { inner: AnySchema; required: boolean; defaultValue?: unknown } {
+  let current = schema;
+  let required = true;
+  let defaultValue: unknown;
+  for (;;) {
+    const def = current._zod.def;
+    if (def.type === 'optional' || def.type === 'nullable') {
+      required = false;
+      current = def.innerType as AnySchema;
+    } else if (def.type === 'default' || def.type === 'prefault') {
+      required = false;
+      defaultValue = def.defaultValue;
+      current = def.innerType as AnySchema;
+    } else if (def.type === 'pipe') {
+      current = def.in as AnySchema;
+    } else {
+      return { inner: current, required, defaultValue };
+    }
+  }
+}
+
+function controlFor(name: string, schema: AnySchema, secretFields: readonly string[]): FieldControl {
+  const def = schema._zod.def;
+  const isSecret = secretFields.includes(name);
+  switch (def.type) {
+    case 'string': {
+      if (isSecret) return { control: 'secret' };
+      const maxLength = (schema as unknown as { maxLength?: number | null }).maxLength;
+      return {
+        control: 'text',
+        ...(def.format === 'url' && { format: 'url' as const }),
+        multiline: typeof maxLength === 'number' && maxLength > 2000,
+      };
+    }
+    case 'number': {
+      const n = schema as unknown as { minValue?: number | null; maxValue?: number | null; isInt?: boolean; format?: string | null };
+      return {
+        control: 'number',
+        ...(typeof n.minValue === 'number' && Number.isFinite(n.minValue) && { min: n.minValue }),
+        ...(typeof n.maxValue === 'number' && Number.isFinite(n.maxValue) && { max: n.maxValue }),
+        integer: n.isInt === true || n.format === 'safeint',
+      };
+    }
+    case 'boolean':
+      return { control: 'boolean' };
+    case 'enum':
+      return { control: 'enum', options: (schema as unknown as { options: string[] }).options.map(String) };
+    case 'record':
+      return isSecret ? { control: 'secretMap' } : { control: 'keyValue' };
+    case 'array': {
+      const element = unwrap(def.element as AnySchema).inner;
+      return element._zod.def.type === 'string' ? { control: 'list' } : { control: 'json' };
+    }
+    case 'union': {
+      // A glob list (string | string[]) reads as a list.
+      const options = (def.options as AnySchema[]).map((o) => unwrap(o).inner._zod.def.type);
+      return options.every((t) => t === 'string' || t === 'array') ? { control: 'list' } : { control: 'json' };
+    }
+    default:
+      return { control: 'json' };
+  }
+}
+
+/** The kind-specific fields of one object schema, in declaration order. */
+export function describeFields(objectSchema: z.ZodType, secretFields: readonly string[] = []): FieldSpec[] {
+  const shape = (objectSchema as unknown as { shape: Record<string, AnySchema> }).shape;
+  return Object.entries(shape)
+    .filter(([name]) => !(BASE_FIELDS as readonly string[]).includes(name))
+    .map(([name, schema]) => {
+      const { inner, required, defaultValue } = unwrap(schema);
+      const text = FIELD_TEXT[name];
+      return {
+        name,
+        label: text?.label ?? humanize(name),
+        ...(text?.hint !== undefined && { hint: text.hint }),
+        required,
+        ...(defaultValue !== undefined && { defaultValue: defaultValue as unknown }),
+        ...controlFor(name, inner, secretFields),
+      } as FieldSpec;
+    });
+}
+
+/** The option schemas of a discriminated union on `kind`, by kind. */
+export function kindsOf(union: z.ZodType): Map<string, z.ZodType> {
+  const options = (union as unknown as { options: AnySchema[] }).options;
+  const kinds = new Map<string, z.ZodType>();
+  for (const option of options) {
+    const kind = (option as unknown as { shape: { kind: { value: string } } }).shape.kind.value;
+    kinds.set(kind, option);
+  }
+  return kinds;
+}

@@ -1,0 +1,67 @@
+// The Settings form as data: the editable part of Settings as strings, and back to a
+// whole Settings object (settings.update replaces; everything not edited here is kept).
+import type { Settings } from '../../shared/config.js';
+
+export interface SettingsDraft {
+  quiet: boolean;
+  quietStart: string;
+  quietEnd: string;
+  quietTimeZone: string;
+  maxAgeDays: string;
+  maxEvents: string;
+  maxAttempts: string;
+  baseDelayMs: string;
+  maxDelayMs: string;
+  unhealthyAfter: string;
+  publicUrl: string;
+}
+
+export function settingsDraftFrom(s: Settings): SettingsDraft {
+  return {
+    quiet: s.quietHours !== undefined,
+    quietStart: s.quietHours?.start ?? '22:00',
+    quietEnd: s.quietHours?.end ?? '07:00',
+    quietTimeZone: s.quietHours?.timeZone ?? '',
+    maxAgeDays: String(s.retention.maxAgeDays),
+    maxEvents: String(s.retention.maxEvents),
+    maxAttempts: String(s.delivery.maxAttempts),
+    baseDelayMs: String(s.delivery.baseDelayMs),
+    maxDelayMs: String(s.delivery.maxDelayMs),
+    unhealthyAfter: String(s.delivery.unhealthyAfter),
+    publicUrl: s.publicUrl ?? '',
+  };
+}
+
+/** A number field: empty stays a problem for the schema to name, not a silent default. */
+const num = (text: string): unknown => {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+};
+
+export function buildSettings(base: Settings, d: SettingsDraft): Record<string, unknown> {
+  const { quietHours: _q, publicUrl: _p, ...rest } = base;
+  return {
+    ...rest,
+    ...(d.quiet && {
+      quietHours: { start: d.quietStart, end: d.quietEnd, ...(d.quietTimeZone.trim() && { timeZone: d.quietTimeZone.trim() }) },
+    }),
+    retention: { maxAgeDays: num(d.maxAgeDays), maxEvents: num(d.maxEvents) },
+    delivery: {
+      maxAttempts: num(d.maxAttempts),
+      baseDelayMs: num(d.baseDelayMs),
+      maxDelayMs: num(d.maxDelayMs),
+      unhealthyAfter: num(d.unhealthyAfter),
+    },
+    ...(d.publicUrl.trim() && { publicUrl: d.publicUrl.trim() }),
+  };
+}
+
+/**
+ * The same settings with the snooze set to an ISO time; resuming sets it to now, which
+ * ends the snooze whether the hub replaces or merges settings.
+ */
+export function withSnooze(base: Settings, until: string | undefined, now = new Date()): Record<string, unknown> {
+  return { ...base, snoozeUntil: until ?? now.toISOString() };
+}

@@ -1,0 +1,205 @@
+// Channels: where Herald sends what the rules pick. Secret fields are write-only: the page
+// shows "set", never a value.
+import { useState } from 'react';
+import type { ApiOutput } from '../../../shared/api.js';
+import { ChannelSchema, SECRET_FIELDS } from '../../../shared/config.js';
+import { asError, onConfig, useApi, useResource } from '../../api/context.js';
+import { useHub } from '../../app/status.js';
+import { HealthBadge } from '../../components/badges.js';
+import { ConfirmButton } from '../../components/buttons.js';
+import { KindForm } from '../../components/KindForm.js';
+import { useToast } from '../../components/Toasts.js';
+
+type ChannelView = ApiOutput<'channels.list'>[number];
+
+const KIND_LABELS: Record<string, string> = {
+  desktop: 'Desktop popup',
+  slack: 'Slack',
+  teams: 'Microsoft Teams',
+  discord: 'Discord',
+  email: 'Email (SMTP or Amazon SES)',
+  webhook: 'Webhook (any HTTP endpoint)',
+};
+const KIND_HINTS: Record<string, string> = {
+  webhook: 'POSTs each event to a URL, as JSON or through your template.',
+  desktop: 'A native notification on this machine (paused by snooze and quiet hours).',
+  slack: 'An incoming webhook URL, or a bot token with chat:write and a channel.',
+  teams: 'A Workflows webhook URL (Adaptive Card); legacy connectors use the MessageCard format.',
+  discord: 'A channel webhook URL (Server settings → Integrations → Webhooks).',
+};
+
+type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
+
+/** What to show under the name: where it goes, without secrets (URLs of webhooks can be secrets too, so only the host). */
+function target(view: ChannelView): string {
+  const url = view.config.url;
+  if (typeof url === 'string') {
+    try {
+      return new URL(url).host;
+    } catch {
+      return '';
+    }
+  }
+  return '';
+}
+
+export function ChannelsPage() {
+  const invoke = useApi();
+  const toast = useToast();
+  const { status } = useHub();
+  const channels = useResource(
+    'channels.list',
+    {},
+    (u) => onConfig('channels')(u) || u.type === 'health.changed' || u.type === 'delivery.updated',
+  );
+  const [mode, setMode] = useState<Mode>({ kind: 'list' });
+  const [testing, setTesting] = useState<string>();
+  const [results, setResults] = useState<Record<string, { ok: boolean; detail: string }>>({});
+  const editing = mode.kind === 'edit' ? channels.data?.find((c) => c.config.id === mode.id) : undefined;
+
+  const test = async (id: string, name: string) => {
+    setTesting(id);
+    try {
+      const result = await invoke('channels.test', { id });
+      setResults((r) => ({ ...r, [id]: result }));
+      toast(result.ok ? `Test message sent to ${name}` : `Test to ${name} failed: ${result.detail}`, result.ok ? 'ok' : 'error');
+    } catch (e) {
+      toast(`Test failed: ${asError(e).message}`, 'error');
+    } finally {
+      setTesting(undefined);
+    }
+  };
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1>Channels</h1>
+        {mode.kind === 'list' && (
+          <button type="button" className="btn btn--primary" onClick={() => setMode({ kind: 'add' })}>
+            Add channel
+          </button>
+        )}
+      </header>
+
+      {(mode.kind === 'add' || editing) && (
+        <KindForm
+          key={mode.kind === 'edit' ? mode.id : 'new'}
+          noun="channel"
+          union={ChannelSchema}
+          secretFields={SECRET_FIELDS}
+          kindLabels={KIND_LABELS}
+          kindHints={KIND_HINTS}
+          keychainAvailable={status?.keychain.available ?? true}
+          {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
+          onCancel={() => setMode({ kind: 'list' })}
+          onSubmit={async ({ config, secrets }) => {
+            const view = mode.kind === 'add' ? await invoke('channels.create', { config, secrets }) : await invoke('channels.update', { config, secrets });
+            toast(`Channel ${String(view.config.name)} ${mode.kind === 'add' ? 'added' : 'saved'}`);
+            setMode({ kind: 'list' });
+            channels.reload();
+          }}
+        />
+      )}
+
+      {channels.error && (
+        <p className="error-text" role="alert">
+          Could not load channels: {channels.error.message}
+        </p>
+      )}
+      {channels.data && channels.data.length === 0 && mode.kind === 'list' && (
+        <p className="empty">No channels yet. Add a desktop popup or a webhook to be told about events.</p>
+      )}
+      {channels.data && channels.data.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Channel</th>
+              <th scope="col">Secrets</th>
+              <th scope="col" className="num">
+                Pending
+              </th>
+              <th scope="col" className="num">
+                Failed
+              </th>
+              <th scope="col">Health</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {channels.data.map((c) => {
+              const id = String(c.config.id);
+              const name = String(c.config.name);
+              const kind = String(c.config.kind);
+              const secretNames = Object.entries(c.secrets);
+              const result = results[id];
+              return (
+                <tr key={id} data-channel-id={id}>
+                  <td>
+                    <div className="cell-title">{name}</div>
+                    <div className="muted mono">
+                      {id} · {kind}
+                      {target(c) && ` · ${target(c)}`}
+                    </div>
+                  </td>
+                  <td>
+                    {secretNames.length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      secretNames.map(([field, s]) => (
+                        <div key={field} className="small">
+                          <span className="mono">{field}</span>{' '}
+                          <span className={`badge ${s.set ? 'badge--ok' : 'badge--bad'}`}>{s.set ? 'set' : 'not set'}</span>
+                        </div>
+                      ))
+                    )}
+                  </td>
+                  <td className="num mono">{c.pending}</td>
+                  <td className={`num mono${c.failed ? ' error-text' : ''}`}>{c.failed}</td>
+                  <td>
+                    <HealthBadge health={c.health} enabled={c.config.enabled !== false} />
+                    {!c.health.healthy && c.health.lastError && <div className="error-text small">{c.health.lastError}</div>}
+                    {result && (
+                      <div className={`small ${result.ok ? 'ok-text' : 'error-text'}`}>
+                        test: {result.ok ? 'sent' : 'failed'} · {result.detail}
+                      </div>
+                    )}
+                  </td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="btn btn--small"
+                      disabled={testing === id}
+                      aria-label={`Send test message to ${name}`}
+                      onClick={() => void test(id, name)}
+                    >
+                      {testing === id ? 'Sending…' : 'Send test'}
+                    </button>
+                    <button type="button" className="btn btn--small" aria-label={`Edit ${name}`} onClick={() => setMode({ kind: 'edit', id })}>
+                      Edit
+                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      ariaLabel={`Delete ${name}`}
+                      className="btn btn--small btn--danger-ghost"
+                      onConfirm={async () => {
+                        try {
+                          await invoke('channels.delete', { id });
+                          toast(`Channel ${name} deleted`);
+                          channels.reload();
+                        } catch (e) {
+                          toast(asError(e).message, 'error');
+                        }
+                      }}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

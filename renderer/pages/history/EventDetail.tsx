@@ -1,0 +1,275 @@
+// One event in full: its fields, the payload as the source sent it, which rules matched and
+// why, and each delivery with its status, last error and "Retry now". Event text is untrusted
+// and rendered as text only.
+import { useEffect, useState, type ReactNode } from 'react';
+import type { ApiOutput, Delivery } from '../../../shared/api.js';
+import { SUBJECT_FIELDS } from '../../../shared/event.js';
+import { asError, useApi, useUpdates } from '../../api/context.js';
+import { SeverityBadge, StatusBadge } from '../../components/badges.js';
+import { ConfirmButton } from '../../components/buttons.js';
+import { useToast } from '../../components/Toasts.js';
+import { useHub } from '../../app/status.js';
+import { formatAgo, formatDateTime } from '../../lib/time.js';
+
+type Detail = ApiOutput<'events.get'>;
+
+/** Only http(s) links become anchors; anything else stays text. */
+function safeHref(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function EventDetail(props: {
+  id: string;
+  onClose(): void;
+  onDeleted(id: string): void;
+  onReadChange(id: string, read: boolean): void;
+}) {
+  const invoke = useApi();
+  const toast = useToast();
+  const { status } = useHub();
+  const [detail, setDetail] = useState<Detail>();
+  const [error, setError] = useState<Error>();
+  const [retrying, setRetrying] = useState<ReadonlySet<string>>(new Set());
+
+  const load = (id: string) =>
+    invoke('events.get', { id }).then(
+      (d) => {
+        setDetail(d);
+        setError(undefined);
+      },
+      (e: unknown) => setError(asError(e)),
+    );
+
+  useEffect(() => {
+    setDetail(undefined);
+    void load(props.id);
+  }, [props.id]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useUpdates((update) => {
+    if (update.type === 'delivery.updated' && update.delivery.eventId === props.id) {
+      setDetail((d) => (d ? { ...d, deliveries: upsert(d.deliveries, update.delivery) } : d));
+    }
+  });
+
+  const channelName = (id: string) => status?.channels.find((c) => c.id === id)?.name ?? id;
+
+  const retry = async (delivery: Delivery) => {
+    setRetrying((s) => new Set(s).add(delivery.id));
+    try {
+      const updated = await invoke('deliveries.retry', { id: delivery.id });
+      setDetail((d) => (d ? { ...d, deliveries: upsert(d.deliveries, updated) } : d));
+      toast(`Retrying delivery to ${channelName(delivery.channelId)}`);
+    } catch (e) {
+      toast(`Retry failed: ${asError(e).message}`, 'error');
+    } finally {
+      setRetrying((s) => {
+        const next = new Set(s);
+        next.delete(delivery.id);
+        return next;
+      });
+    }
+  };
+
+  if (error) {
+    return (
+      <aside className="detail" aria-label="Event detail">
+        <DetailHeader onClose={props.onClose} />
+        <p className="error-text" role="alert">
+          Could not load the event: {error.message}
+        </p>
+      </aside>
+    );
+  }
+  if (!detail) {
+    return (
+      <aside className="detail" aria-label="Event detail" aria-busy="true">
+        <DetailHeader onClose={props.onClose} />
+        <p className="muted">Loading…</p>
+      </aside>
+    );
+  }
+  const { event } = detail;
+  const href = safeHref(event.url);
+  return (
+    <aside className="detail" aria-label="Event detail">
+      <DetailHeader onClose={props.onClose}>
+        <button
+          type="button"
+          className="btn btn--small"
+          onClick={async () => {
+            const read = !event.read;
+            await invoke('events.markRead', { ids: [event.id], read });
+            setDetail({ ...detail, event: { ...event, read } });
+            props.onReadChange(event.id, read);
+          }}
+        >
+          Mark {event.read ? 'unread' : 'read'}
+        </button>
+        <ConfirmButton
+          label="Delete"
+          className="btn btn--small btn--danger-ghost"
+          onConfirm={async () => {
+            try {
+              await invoke('events.delete', { ids: [event.id] });
+              props.onDeleted(event.id);
+            } catch (e) {
+              toast(`Delete failed: ${asError(e).message}`, 'error');
+            }
+          }}
+        />
+      </DetailHeader>
+      <h2 className="detail__title">{event.title}</h2>
+      <p className="detail__meta">
+        <SeverityBadge severity={event.severity} /> <span className="mono">{event.type}</span> from {event.source.name}{' '}
+        <span className="muted mono">({event.source.kind})</span>
+      </p>
+      {event.summary && <p className="detail__summary">{event.summary}</p>}
+      {event.url &&
+        (href ? (
+          <p>
+            <a href={href} target="_blank" rel="noopener noreferrer" className="mono detail__link">
+              {event.url}
+            </a>
+          </p>
+        ) : (
+          <p className="mono">{event.url}</p>
+        ))}
+
+      <section aria-labelledby="detail-fields">
+        <h3 id="detail-fields">Fields</h3>
+        <dl className="fields">
+          {SUBJECT_FIELDS.filter((f) => event.subject[f]).map((f) => (
+            <Row key={f} name={f} value={event.subject[f]!} mono />
+          ))}
+          {event.actor && <Row name="actor" value={event.actor} />}
+          <Row name="occurred" value={formatDateTime(event.occurredAt)} mono />
+          <Row name="received" value={formatDateTime(event.receivedAt)} mono />
+          <Row name="dedup key" value={event.dedupKey} mono />
+          <Row name="id" value={event.id} mono />
+        </dl>
+        {event.data && Object.keys(event.data).length > 0 && (
+          <details>
+            <summary>Data</summary>
+            <pre className="code">{JSON.stringify(event.data, null, 2)}</pre>
+          </details>
+        )}
+      </section>
+
+      <section aria-labelledby="detail-rules">
+        <h3 id="detail-rules">Rules</h3>
+        {detail.matches.length === 0 ? (
+          <p className="muted">No rule matched this event; it is kept in history only.</p>
+        ) : (
+          <table className="table table--compact">
+            <thead>
+              <tr>
+                <th scope="col">Rule</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.matches.map((m) => (
+                <tr key={m.ruleId}>
+                  <td>{m.ruleName}</td>
+                  <td>
+                    <span className={`badge ${m.outcome === 'routed' ? 'badge--ok' : 'badge--muted'}`}>{m.outcome.replace('_', ' ')}</span>
+                  </td>
+                  <td>
+                    {m.reason}
+                    {m.channels.length > 0 && <div className="muted">to {m.channels.map(channelName).join(', ')}</div>}
+                    {m.heldBack.length > 0 && <div className="muted">held back: {m.heldBack.map(channelName).join(', ')}</div>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="detail-deliveries">
+        <h3 id="detail-deliveries">Deliveries</h3>
+        {detail.deliveries.length === 0 ? (
+          <p className="muted">No deliveries.</p>
+        ) : (
+          <ul className="deliveries">
+            {detail.deliveries.map((d) => (
+              <li key={d.id} className="delivery" data-delivery-id={d.id} data-status={d.status}>
+                <div className="delivery__head">
+                  <strong>{channelName(d.channelId)}</strong>
+                  <StatusBadge status={d.status} />
+                  <span className="muted">
+                    {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+                    {d.status === 'delivered' && d.deliveredAt && ` · delivered ${formatAgo(d.deliveredAt)}`}
+                    {d.nextAttemptAt && d.status === 'pending' && ` · next ${formatDateTime(d.nextAttemptAt)}`}
+                  </span>
+                  {(d.status === 'failed' || d.status === 'cancelled') && (
+                    <button
+                      type="button"
+                      className="btn btn--small"
+                      disabled={retrying.has(d.id)}
+                      aria-label={`Retry now: delivery to ${channelName(d.channelId)}`}
+                      onClick={() => void retry(d)}
+                    >
+                      {retrying.has(d.id) ? 'Retrying…' : 'Retry now'}
+                    </button>
+                  )}
+                </div>
+                {d.lastError && (
+                  <p className="delivery__error mono">
+                    <span className="visually-hidden">Last error: </span>
+                    {d.lastError}
+                  </p>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="detail-raw">
+        <h3 id="detail-raw">Raw payload</h3>
+        {detail.raw === undefined ? (
+          <p className="muted">The source sent no payload worth keeping.</p>
+        ) : (
+          <pre className="code code--raw">{JSON.stringify(detail.raw, null, 2)}</pre>
+        )}
+      </section>
+    </aside>
+  );
+}
+
+function DetailHeader(props: { onClose(): void; children?: ReactNode }) {
+  return (
+    <div className="detail__bar">
+      {props.children}
+      <button type="button" className="btn btn--small btn--ghost detail__close" onClick={props.onClose} aria-label="Close detail">
+        Close
+      </button>
+    </div>
+  );
+}
+
+function Row(props: { name: string; value: string; mono?: boolean }) {
+  return (
+    <>
+      <dt>{props.name}</dt>
+      <dd className={props.mono ? 'mono' : undefined}>{props.value}</dd>
+    </>
+  );
+}
+
+function upsert(list: Delivery[], delivery: Delivery): Delivery[] {
+  const i = list.findIndex((d) => d.id === delivery.id);
+  if (i === -1) return [...list, delivery];
+  const next = list.slice();
+  next[i] = delivery;
+  return next;
+}
+

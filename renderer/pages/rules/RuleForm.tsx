@@ -1,0 +1,360 @@
+// A rule: which events (globs on every field), to which channels, throttled, outside quiet
+// hours. Checked with the shared RuleSchema as you go; a preview shows which recent events
+// it would have matched.
+import { useEffect, useMemo, useState } from 'react';
+import { ApiError, type ApiOutput } from '../../../shared/api.js';
+import { DEFAULT_THROTTLE_SECONDS, RuleSchema, type RuleConfig } from '../../../shared/config.js';
+import { SEVERITIES } from '../../../shared/event.js';
+import { asError, useApi } from '../../api/context.js';
+import { SeverityBadge } from '../../components/badges.js';
+import { CheckboxField, ErrorSummary, Field } from '../../components/Field.js';
+import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.js';
+import { slugify } from '../../lib/ids.js';
+import { buildRule, GLOB_MATCH_FIELDS, humanSeconds, newRuleDraft, ruleDraftFrom, type GlobMatchField, type RuleDraft } from '../../lib/rule-draft.js';
+import { formatListTime } from '../../lib/time.js';
+
+const GLOB_LABELS: Record<GlobMatchField, { label: string; placeholder: string }> = {
+  sources: { label: 'Sources', placeholder: 'any source' },
+  types: { label: 'Event types', placeholder: 'pipeline.failed, deployment.*' },
+  project: { label: 'Project', placeholder: 'api, web-*' },
+  group: { label: 'Group', placeholder: 'platform/*' },
+  environment: { label: 'Environment', placeholder: 'prod*' },
+  pipeline: { label: 'Pipeline', placeholder: 'deploy-*' },
+  branch: { label: 'Branch', placeholder: 'main, release/**' },
+  cluster: { label: 'Cluster', placeholder: 'eu-*' },
+  artifact: { label: 'Artifact', placeholder: 'registry.example.com/**' },
+};
+
+const PREVIEW_DELAY_MS = 250;
+const PREVIEW_SHOWN = 25;
+
+/** Time zones for the quiet-hours datalist, when the runtime can list them. */
+const TIME_ZONES: string[] = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
+})();
+
+export function RuleForm(props: {
+  existing?: RuleConfig;
+  channels: Array<{ id: string; name: string; kind: string }>;
+  sources: Array<{ id: string; name: string }>;
+  onSubmit(config: Record<string, unknown>): Promise<void>;
+  onCancel(): void;
+}) {
+  const editing = props.existing !== undefined;
+  const [draft, setDraft] = useState<RuleDraft>(() => (props.existing ? ruleDraftFrom(props.existing) : newRuleDraft()));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [attempted, setAttempted] = useState(false);
+  const [saving, setSaving] = useState(false);
+
+  const validate = (d: RuleDraft): FieldErrors => {
+    const result = RuleSchema.safeParse(buildRule(d));
+    return result.success ? {} : zodFieldErrors(result.error);
+  };
+  const change = (next: RuleDraft) => {
+    setDraft(next);
+    if (attempted) setErrors(validate(next));
+  };
+  const setGlobs = (field: GlobMatchField, value: string) => change({ ...draft, globs: { ...draft.globs, [field]: value } });
+
+  const submit = async () => {
+    setAttempted(true);
+    const found = validate(draft);
+    setErrors(found);
+    if (hasErrors(found)) return;
+    setSaving(true);
+    try {
+      await props.onSubmit(buildRule(draft));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_input') setErrors(apiFieldErrors(error.message, 'config.'));
+      else if (error instanceof ApiError && error.code === 'conflict') setErrors({ id: error.message });
+      else setErrors({ '': asError(error).message });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const knownChannels = new Set(props.channels.map((c) => c.id));
+  const unknownChannels = draft.channels.filter((c) => !knownChannels.has(c));
+  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil'];
+  const windowSeconds = Number(draft.throttleSeconds);
+
+  return (
+    <div className="rule-editor">
+      <form
+        className="card form"
+        aria-label={editing ? `Edit rule ${draft.name}` : 'New rule'}
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h2>{editing ? 'Edit rule' : 'Add a rule'}</h2>
+        <ErrorSummary count={Object.keys(errors).length} unclaimed={unclaimedErrors(errors, fieldPaths)} />
+        <div className="form__grid">
+          <Field label="Name" required error={errorAt(errors, 'name')}>
+            {(control) => (
+              <input
+                {...control}
+                value={draft.name}
+                autoFocus={!editing}
+                onChange={(e) => change({ ...draft, name: e.target.value, id: draft.idTouched ? draft.id : slugify(e.target.value) })}
+              />
+            )}
+          </Field>
+          <Field label="Id" required error={errorAt(errors, 'id')} hint={editing ? 'The id cannot change.' : undefined}>
+            {(control) => (
+              <input
+                {...control}
+                className="mono"
+                spellCheck={false}
+                readOnly={editing}
+                value={draft.id}
+                onChange={(e) => change({ ...draft, id: e.target.value, idTouched: true })}
+              />
+            )}
+          </Field>
+          <CheckboxField label="Enabled" checked={draft.enabled} onChange={(enabled) => change({ ...draft, enabled })} />
+        </div>
+
+        <fieldset className="form__section">
+          <legend>Match events</legend>
+          <p className="field__hint">
+            Comma-separated globs; <code>*</code> within a segment, <code>**</code> across <code>/</code>, <code>{'{a,b}'}</code>,{' '}
+            <code>!x</code> to exclude. Empty means any. All filled fields must match.
+          </p>
+          <div className="form__grid">
+            {GLOB_MATCH_FIELDS.map((field) => (
+              <Field
+                key={field}
+                label={GLOB_LABELS[field].label}
+                error={errorAt(errors, `match.${field}`)}
+                hint={
+                  field === 'sources' && props.sources.length > 0 ? (
+                    <span className="chips">
+                      {props.sources.map((s) => (
+                        <button
+                          key={s.id}
+                          type="button"
+                          className="chip chip--button mono"
+                          aria-label={`Add source ${s.name}`}
+                          onClick={() => setGlobs('sources', draft.globs.sources ? `${draft.globs.sources}, ${s.id}` : s.id)}
+                        >
+                          + {s.id}
+                        </button>
+                      ))}
+                    </span>
+                  ) : undefined
+                }
+              >
+                {(control) => (
+                  <input
+                    {...control}
+                    className="mono"
+                    spellCheck={false}
+                    placeholder={GLOB_LABELS[field].placeholder}
+                    value={draft.globs[field]}
+                    onChange={(e) => setGlobs(field, e.target.value)}
+                  />
+                )}
+              </Field>
+            ))}
+            <fieldset className="field field--wide">
+              <legend>Severities</legend>
+              <div className="chips">
+                {SEVERITIES.map((s) => (
+                  <label key={s} className={`chip chip--sev-${s}`}>
+                    <input
+                      type="checkbox"
+                      checked={draft.severities.includes(s)}
+                      onChange={(e) =>
+                        change({ ...draft, severities: e.target.checked ? [...draft.severities, s] : draft.severities.filter((x) => x !== s) })
+                      }
+                    />
+                    {s}
+                  </label>
+                ))}
+              </div>
+              {errorAt(errors, 'match.severities') && <p className="field__error">{errorAt(errors, 'match.severities')}</p>}
+            </fieldset>
+          </div>
+        </fieldset>
+
+        <fieldset className="form__section">
+          <legend>Send to</legend>
+          {props.channels.length === 0 && unknownChannels.length === 0 ? (
+            <p className="muted">
+              No channels yet: <a href="#/channels">add one</a>. A rule without channels only marks events in history.
+            </p>
+          ) : (
+            <div className="chips">
+              {props.channels.map((c) => (
+                <label key={c.id} className="chip">
+                  <input
+                    type="checkbox"
+                    checked={draft.channels.includes(c.id)}
+                    onChange={(e) =>
+                      change({ ...draft, channels: e.target.checked ? [...draft.channels, c.id] : draft.channels.filter((x) => x !== c.id) })
+                    }
+                  />
+                  {c.name} <span className="muted mono">{c.kind}</span>
+                </label>
+              ))}
+              {unknownChannels.map((id) => (
+                <label key={id} className="chip chip--bad">
+                  <input type="checkbox" checked onChange={() => change({ ...draft, channels: draft.channels.filter((x) => x !== id) })} />
+                  {id} (unknown channel)
+                </label>
+              ))}
+            </div>
+          )}
+          {errorAt(errors, 'channels') && <p className="field__error">{errorAt(errors, 'channels')}</p>}
+        </fieldset>
+
+        <fieldset className="form__section">
+          <legend>When</legend>
+          <div className="option">
+            <CheckboxField
+              label="Throttle repeats"
+              hint="The same thing (same dedup key) at most once per window."
+              checked={draft.throttle}
+              onChange={(throttle) => change({ ...draft, throttle })}
+            />
+            {draft.throttle && (
+              <div className="form__grid option__fields">
+                <Field
+                  label="Throttle window (seconds)"
+                  error={errorAt(errors, 'throttle')}
+                  hint={humanSeconds(windowSeconds) ? `= ${humanSeconds(windowSeconds)}` : undefined}
+                >
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="number"
+                      min={1}
+                      step={1}
+                      placeholder={String(DEFAULT_THROTTLE_SECONDS)}
+                      value={draft.throttleSeconds}
+                      onChange={(e) => change({ ...draft, throttleSeconds: e.target.value })}
+                    />
+                  )}
+                </Field>
+              </div>
+            )}
+          </div>
+          <div className="option">
+            <CheckboxField
+              label="Quiet hours for this rule"
+              hint="No deliveries from this rule inside these hours; events are still kept."
+              checked={draft.quiet}
+              onChange={(quiet) => change({ ...draft, quiet })}
+            />
+            {draft.quiet && (
+              <div className="form__grid option__fields">
+                <Field label="Quiet from" error={errorAt(errors, 'quietHours.start')}>
+                  {(control) => <input {...control} type="time" value={draft.quietStart} onChange={(e) => change({ ...draft, quietStart: e.target.value })} />}
+                </Field>
+                <Field label="Quiet until" error={errorAt(errors, 'quietHours.end')}>
+                  {(control) => <input {...control} type="time" value={draft.quietEnd} onChange={(e) => change({ ...draft, quietEnd: e.target.value })} />}
+                </Field>
+                <Field label="Time zone" error={errorAt(errors, 'quietHours.timeZone')} hint="Empty: the hub's local time.">
+                  {(control) => (
+                    <>
+                      <input
+                        {...control}
+                        list="rule-time-zones"
+                        placeholder="Europe/Berlin"
+                        value={draft.quietTimeZone}
+                        onChange={(e) => change({ ...draft, quietTimeZone: e.target.value })}
+                      />
+                      <datalist id="rule-time-zones">
+                        {TIME_ZONES.map((z) => (
+                          <option key={z} value={z} />
+                        ))}
+                      </datalist>
+                    </>
+                  )}
+                </Field>
+              </div>
+            )}
+          </div>
+          <p className="field__hint">Digests (several events in one message) are not available yet.</p>
+        </fieldset>
+
+        <div className="form__actions">
+          <button type="submit" className="btn btn--primary" disabled={saving}>
+            {saving ? 'Saving…' : editing ? 'Save changes' : 'Add rule'}
+          </button>
+          <button type="button" className="btn btn--ghost" onClick={props.onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      <RulePreview draft={draft} />
+    </div>
+  );
+}
+
+type Preview = ApiOutput<'rules.preview'>;
+
+/** Which recent events the draft would have matched, refreshed shortly after each change. */
+function RulePreview(props: { draft: RuleDraft }) {
+  const invoke = useApi();
+  // An unnamed draft can still be previewed: the preview does not care about id or name.
+  const config = useMemo(() => {
+    const rule = buildRule(props.draft);
+    return { ...rule, id: props.draft.id || 'preview', name: props.draft.name || 'preview' };
+  }, [props.draft]);
+  const key = JSON.stringify(config);
+  const valid = RuleSchema.safeParse(config).success;
+  const [preview, setPreview] = useState<{ key: string; result?: Preview; error?: string }>();
+
+  useEffect(() => {
+    if (!valid) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      invoke('rules.preview', { config: JSON.parse(key) as Record<string, unknown>, limit: 200 }).then(
+        (result) => live && setPreview({ key, result }),
+        (error: unknown) => live && setPreview({ key, error: asError(error).message }),
+      );
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [invoke, key, valid]);
+
+  const current = preview?.key === key;
+  return (
+    <section className="card preview" aria-labelledby="preview-title" aria-busy={valid && !current}>
+      <h2 id="preview-title">Preview</h2>
+      {!valid ? (
+        <p className="muted">Fix the rule's errors to see which events it would match.</p>
+      ) : preview?.error ? (
+        <p className="error-text">{preview.error}</p>
+      ) : !preview?.result ? (
+        <p className="muted">Checking recent events…</p>
+      ) : (
+        <>
+          <p className={current ? '' : 'muted'} data-testid="preview-summary">
+            Would have matched <strong>{preview.result.matched.length}</strong> of the last {preview.result.scanned} events.
+          </p>
+          <ul className="preview__list">
+            {preview.result.matched.slice(0, PREVIEW_SHOWN).map((e) => (
+              <li key={e.id} title={e.type}>
+                <span className="mono muted">{formatListTime(e.occurredAt)}</span> <SeverityBadge severity={e.severity} /> <span>{e.title}</span>
+              </li>
+            ))}
+          </ul>
+          {preview.result.matched.length > PREVIEW_SHOWN && (
+            <p className="muted">and {preview.result.matched.length - PREVIEW_SHOWN} more</p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

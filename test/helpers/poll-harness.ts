@@ -1,0 +1,117 @@
+// A polled source as the hub runs it, minus the rest of the hub: a real SQLite store in a
+// temp dir, the real ingestor (events + poll state in one transaction), the real poll
+// scheduler with the real registry, and source health recorded the way hub.ts does
+// (health table + health.integration_unhealthy / _recovered events). restart() closes
+// the store and opens it again, as a hub restart would. Start and restart return after
+// the scheduler's own first poll is committed.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SourceSchema, type SourceConfig } from '../../shared/config.js';
+import type { HeraldEvent } from '../../shared/event.js';
+import { HERALD_SOURCE, healthEvent } from '../../electron/hub/hub.js';
+import { Ingestor } from '../../electron/hub/ingest.js';
+import { type PollScheduler, startPollScheduler } from '../../electron/hub/sources/poller.js';
+import { pollingSourceFor } from '../../electron/hub/sources/registry.js';
+import { openStore, type Store } from '../../electron/hub/store/store.js';
+
+export interface PollHarness {
+  readonly dataDir: string;
+  store: Store;
+  scheduler: PollScheduler;
+  source: SourceConfig;
+  /** Every event of the polled source, oldest first. */
+  events(): HeraldEvent[];
+  /** Herald's own health events about the source, oldest first. */
+  healthEvents(): HeraldEvent[];
+  /** Events stored since the last call of this, oldest first. */
+  newEvents(): HeraldEvent[];
+  poll(): ReturnType<PollScheduler['pollNow']>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPollHarness(config: unknown, options: { secrets: Record<string, string>; unhealthyAfter?: number }): Promise<PollHarness> {
+  const source = SourceSchema.parse(config);
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-poll-'));
+  const unhealthyAfter = options.unhealthyAfter ?? 3;
+  let seen = 0;
+
+  const open = () => {
+    const store = openStore(dataDir);
+    const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+    const scheduler = startPollScheduler({
+      sources: () => [source],
+      pollerFor: pollingSourceFor,
+      resolveSecrets: async () => options.secrets,
+      loadState: (id) => store.sourceState.get(id, 'poll'),
+      commit: async (s, events, state) => {
+        await ingestor.submit({ source: { kind: s.kind, id: s.id, name: s.name }, inputs: events, state: { key: 'poll', value: state } });
+      },
+      recordHealth: (s, result) => {
+        const at = Date.now();
+        const transition = result.ok
+          ? store.health.recordSuccess('source', s.id, at)
+          : store.health.recordFailure('source', s.id, result.error, at, unhealthyAfter);
+        if (transition) void ingestor.submit({ source: HERALD_SOURCE, inputs: [healthEvent('source', s, transition, result.ok ? null : result.error)] });
+      },
+    });
+    return { store, scheduler };
+  };
+
+  /** The scheduler polls a source at once when it starts: wait for that poll to be committed. */
+  const firstPoll = async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const state = parts.scheduler.states()[source.id];
+      if (!state || (state.lastPollAt !== null && !state.running)) break;
+      if (Date.now() > deadline) throw new Error('the first poll did not finish within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
+  let parts = open();
+  await firstPoll();
+  const all = (sourceId: string) =>
+    parts.store.events
+      .list({ limit: 1000, sources: [sourceId] })
+      .items.slice()
+      .reverse();
+
+  const harness: PollHarness = {
+    dataDir,
+    source,
+    get store() {
+      return parts.store;
+    },
+    get scheduler() {
+      return parts.scheduler;
+    },
+    events: () => all(source.id),
+    healthEvents: () => all(HERALD_SOURCE.id),
+    newEvents() {
+      const events = all(source.id);
+      const fresh = events.slice(seen);
+      seen = events.length;
+      return fresh;
+    },
+    async poll() {
+      const outcome = await parts.scheduler.pollNow(source.id);
+      // Health events are submitted after the poll's own commit: let them land.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return outcome;
+    },
+    async restart() {
+      await parts.scheduler.stop();
+      parts.store.close();
+      parts = open();
+      await firstPoll();
+    },
+    async close() {
+      await parts.scheduler.stop();
+      parts.store.close();
+    },
+  } as PollHarness;
+  return harness;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { RuleSchema } from '../../shared/config.js';
+import { buildRule, describeMatch, humanSeconds, newRuleDraft, ruleDraftFrom } from '../../renderer/lib/rule-draft.js';
+
+describe('rule drafts', () => {
+  it('round-trips a stored rule through the form unchanged', () => {
+    const rule = RuleSchema.parse({
+      id: 'prod',
+      name: 'Prod deploys',
+      enabled: false,
+      match: { types: ['deployment.*'], environment: ['prod-*', '!prod-test'], branch: 'release/{v1,v2}', severities: ['critical', 'warning'] },
+      channels: ['ops', 'desk'],
+      throttle: { windowSeconds: 600 },
+      quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' },
+      snoozedUntil: '2030-01-01T08:00:00.000Z',
+    });
+    expect(RuleSchema.parse(buildRule(ruleDraftFrom(rule)))).toEqual(rule);
+  });
+
+  it('a fresh draft with a name is a valid catch-all rule with no channels', () => {
+    const rule = buildRule({ ...newRuleDraft(), id: 'all', name: 'All' });
+    expect(rule).toEqual({ id: 'all', name: 'All', enabled: true, match: {}, channels: [] });
+    expect(RuleSchema.safeParse(rule).success).toBe(true);
+  });
+
+  it('turns a bad throttle window into something the schema names', () => {
+    const draft = { ...newRuleDraft(), id: 'x', name: 'X', throttle: true };
+    for (const text of ['0', 'ten', '1.5']) {
+      const result = RuleSchema.safeParse(buildRule({ ...draft, throttleSeconds: text }));
+      expect(result.success).toBe(false);
+      expect(result.error!.issues[0]!.path.join('.')).toBe('throttle.windowSeconds');
+    }
+    // Empty means the default window, as the schema says.
+    expect(RuleSchema.parse(buildRule({ ...draft, throttleSeconds: '' })).throttle).toEqual({ windowSeconds: 3600 });
+  });
+
+  it('describes a rule in one line', () => {
+    expect(describeMatch(RuleSchema.parse({ id: 'a', name: 'A' }))).toBe('every event');
+    expect(describeMatch(RuleSchema.parse({ id: 'a', name: 'A', match: { types: 'pipeline.*', branch: ['main'], severities: ['critical'] } }))).toBe(
+      'types pipeline.* · branch main · critical',
+    );
+  });
+
+  it.each([
+    [3600, '1 h'],
+    [86400 * 2, '2 d'],
+    [90, '90 s'],
+    [600, '10 min'],
+    [0, ''],
+    [Number.NaN, ''],
+  ])('humanSeconds(%d) = %j', (seconds, text) => {
+    expect(humanSeconds(seconds)).toBe(text);
+  });
+});

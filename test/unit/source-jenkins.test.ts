@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EventInputSchema, type EventInput } from '../../shared/event.js';
+import { JENKINS_STATUSES, jenkinsJobPath, jenkinsSource, jenkinsToken } from '../../electron/hub/sources/jenkins.js';
+import type { IncomingRequest, ParseResult } from '../../electron/hub/sources/source.js';
+
+const config = { id: 'ci', name: 'Jenkins', enabled: true, kind: 'jenkins' as const, secret: 'env:JENKINS_TOKEN', outcomePhase: 'FINALIZED' as const };
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/jenkins/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown> & {
+    build: Record<string, unknown>;
+  };
+const documented = fixture('documented-completed');
+const started = fixture('multibranch-started');
+const unstable = fixture('multibranch-finalized-unstable');
+
+const request = (payload: unknown, pathRest = 'tok3n'): IncomingRequest => ({
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(payload)),
+  pathRest,
+});
+const withBuild = (doc: typeof documented, build: Record<string, unknown>) => ({ ...doc, build: { ...doc.build, ...build } });
+const typeOf = (r: ParseResult) => (r.kind === 'events' ? r.events[0]!.type : r.kind);
+function onlyEvent(result: ParseResult): EventInput {
+  expect(result.kind, JSON.stringify(result)).toBe('events');
+  if (result.kind !== 'events') throw new Error('unreachable');
+  expect(result.events).toHaveLength(1);
+  return EventInputSchema.parse(result.events[0]);
+}
+
+describe('Jenkins shared-secret token', () => {
+  const body = Buffer.from('{}');
+  it.each([
+    ['token in the path', { pathRest: 'tok3n', headers: {} }, true],
+    ['token in the path with a trailing slash', { pathRest: 'tok3n/', headers: {} }, true],
+    ['URL-encoded token in the path', { pathRest: encodeURIComponent('a/b c'), headers: {} }, 'a/b c'],
+    ['X-Herald-Token header', { pathRest: '', headers: { 'x-herald-token': 'tok3n' } }, true],
+    ['wrong path token', { pathRest: 'tok3m', headers: {} }, false],
+    ['wrong path token beats a right header', { pathRest: 'nope', headers: { 'x-herald-token': 'tok3n' } }, false],
+    ['wrong header', { pathRest: '', headers: { 'x-herald-token': 'tok3' } }, false],
+    ['no token at all', { pathRest: '', headers: {} }, false],
+  ])('%s', (_name, req, expected) => {
+    if (typeof expected === 'string') {
+      expect(jenkinsToken({ ...req, body })).toBe(expected);
+      expect(jenkinsSource.verify({ ...req, body }, expected, config)).toBe(true);
+    } else {
+      expect(jenkinsSource.verify({ ...req, body }, 'tok3n', config)).toBe(expected);
+    }
+  });
+  it('an empty configured secret never verifies', () => {
+    expect(jenkinsSource.verify({ pathRest: '', headers: {}, body }, '', config)).toBe(false);
+  });
+});
+
+describe('phases and statuses', () => {
+  it('STARTED → pipeline.triggered', () => {
+    const event = onlyEvent(jenkinsSource.parse(request(started), config));
+    expect(event).toMatchObject({
+      type: 'pipeline.triggered',
+      subject: { project: 'platform/billing-api', pipeline: 'platform/billing-api/main', branch: 'main' },
+      url: 'https://jenkins.example.com/job/platform/job/billing-api/job/main/42/',
+      occurredAt: new Date(1714300000000).toISOString(),
+      title: 'platform/billing-api/main #42 started on main',
+      data: { number: 42, queueId: 1187, phase: 'STARTED' },
+    });
+  });
+
+  it('FINALIZED UNSTABLE → pipeline.failed as a warning, with the test summary', () => {
+    const event = onlyEvent(jenkinsSource.parse(request(unstable), config));
+    expect(event).toMatchObject({
+      type: 'pipeline.failed',
+      severity: 'warning',
+      title: 'platform/billing-api/main #42 failed (unstable) on main',
+      data: { status: 'UNSTABLE', testsFailed: 3, testsTotal: 120, durationMs: 300000, commit: '9fceb02d0ae598e95dc970b74767f19372d61af8' },
+    });
+    expect(event.summary).toContain('3 of 120 tests failed');
+  });
+
+  const statusTable: Array<[string, string]> = [
+    ['SUCCESS', 'pipeline.succeeded'],
+    ['FAILURE', 'pipeline.failed'],
+    ['UNSTABLE', 'pipeline.failed'],
+    ['ABORTED', 'pipeline.cancelled'],
+    ['NOT_BUILT', 'ignored'],
+  ];
+  it('covers every Jenkins result', () => {
+    expect(Object.keys(JENKINS_STATUSES).sort()).toEqual(statusTable.map((r) => r[0]).sort());
+  });
+
+  it.each(statusTable)('FINALIZED %s → %s', (status, type) => {
+    expect(typeOf(jenkinsSource.parse(request(withBuild(documented, { phase: 'FINALIZED', status })), config))).toBe(type);
+  });
+
+  it.each(statusTable)('COMPLETED %s → ignored while FINALIZED is the outcome phase (no double events)', (status) => {
+    const result = jenkinsSource.parse(request(withBuild(documented, { phase: 'COMPLETED', status })), config);
+    expect(result.kind === 'ignored' && result.reason).toMatch(/taken from FINALIZED/);
+  });
+
+  it.each(statusTable)('with outcomePhase COMPLETED: COMPLETED %s → %s and FINALIZED is ignored', (status, type) => {
+    const completedConfig = { ...config, outcomePhase: 'COMPLETED' as const };
+    expect(typeOf(jenkinsSource.parse(request(withBuild(documented, { phase: 'COMPLETED', status })), completedConfig))).toBe(type);
+    expect(typeOf(jenkinsSource.parse(request(withBuild(documented, { phase: 'FINALIZED', status })), completedConfig))).toBe('ignored');
+  });
+
+  it.each(['QUEUED', 'NONE', 'SOMETHING_NEW'])('%s → ignored with a reason', (phase) => {
+    const result = jenkinsSource.parse(request(withBuild(documented, { phase })), config);
+    expect(result.kind).toBe('ignored');
+    expect(result.kind === 'ignored' && result.reason).toContain(phase);
+  });
+
+  it('the documented example, as sent with outcomePhase COMPLETED → pipeline.succeeded', () => {
+    const event = onlyEvent(jenkinsSource.parse(request(documented), { ...config, outcomePhase: 'COMPLETED' }));
+    expect(event).toMatchObject({
+      type: 'pipeline.succeeded',
+      subject: { project: 'asgard', pipeline: 'asgard', branch: 'master' },
+      url: 'http://localhost:8080/job/asgard/18/',
+      title: 'asgard #18 succeeded on master',
+    });
+  });
+
+  it('a FINALIZED build without a status is ignored, not an error', () => {
+    const build = { ...documented.build, phase: 'FINALIZED' };
+    delete (build as Record<string, unknown>).status;
+    expect(jenkinsSource.parse(request({ ...documented, build }), config)).toMatchObject({ kind: 'ignored' });
+  });
+});
+
+describe('delivery ids, job paths and malformed input', () => {
+  it('the delivery id is job + build + phase, so the plugin retrying a post is dropped', () => {
+    const a = jenkinsSource.parse(request(unstable), config);
+    const b = jenkinsSource.parse(request(unstable), config);
+    const c = jenkinsSource.parse(request(started), config);
+    expect(a.kind === 'events' && a.deliveryId).toBe('jenkins:platform/billing-api/main#42:FINALIZED');
+    expect(b.kind === 'events' && b.deliveryId).toBe(a.kind === 'events' && a.deliveryId);
+    expect(c.kind === 'events' && c.deliveryId).toBe('jenkins:platform/billing-api/main#42:STARTED');
+  });
+
+  it.each([
+    ['job/asgard/', 'asgard', 'asgard'],
+    ['job/team/job/app/', 'app', 'team/app'],
+    ['job/a%20b/job/c%2Fd/', 'c/d', 'a b/c/d'],
+    [undefined, 'fallback-name', 'fallback-name'],
+    ['view/all/job/x/', 'x', 'x'],
+  ])('job path of url %s (name %s) → %s', (url, name, path) => {
+    expect(jenkinsJobPath(url, name)).toBe(path);
+  });
+
+  it.each([
+    ['not JSON', 'phase=STARTED', /not valid JSON/],
+    ['no build.phase', '{"name":"x","build":{}}', /build\.phase/],
+    ['no job', '{"build":{"phase":"STARTED"}}', /which job/],
+  ])('%s → invalid', (_name, body, reason) => {
+    const result = jenkinsSource.parse({ headers: {}, body: Buffer.from(body), pathRest: '' }, config);
+    expect(result.kind === 'invalid' && result.reason).toMatch(reason);
+  });
+
+  it('repeated failures of one job on one branch share the dedupKey', () => {
+    const fail = (number: number) => withBuild(unstable, { number, status: 'FAILURE' });
+    const a = onlyEvent(jenkinsSource.parse(request(fail(42)), config));
+    const b = onlyEvent(jenkinsSource.parse(request(fail(43)), config));
+    expect(a.dedupKey).toBe(b.dedupKey);
+    expect(a.title).not.toBe(b.title);
+  });
+});
