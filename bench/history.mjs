@@ -184,7 +184,10 @@ for (let i = 0; i < 5; i++) {
 const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN);
 
 // Search round-trip: type a query (as the input event React sees), wait until the list shows
-// that query's results and a frame has been painted.
+// that query's results and a frame has been painted. The results are noticed by a
+// MutationObserver (right after React's commit; polling with timers ran late, behind the
+// very frame that painted them, and so counted one frame too many), then the end is taken
+// after the next frame: its rAF callbacks, then a task queued from them (after its paint).
 const queries = Array.from({ length: QUERIES }, (_, i) =>
   i % 3 === 0 ? WORDS[i % WORDS.length] : i % 3 === 1 ? PROJECTS[i % PROJECTS.length] : `#${(i * 2477) % EVENTS}`,
 );
@@ -202,8 +205,19 @@ for (const query of queries) {
     setValue.call(input, text);
     input.dispatchEvent(new Event('input', { bubbles: true }));
     await new Promise((resolveDone) => {
-      const check = () => (done() ? requestAnimationFrame(() => resolveDone()) : setTimeout(check, 1));
-      check();
+      const afterPaint = () =>
+        requestAnimationFrame(() => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => resolveDone();
+          channel.port2.postMessage(null);
+        });
+      if (done()) return afterPaint();
+      const observer = new MutationObserver(() => {
+        if (!done()) return;
+        observer.disconnect();
+        afterPaint();
+      });
+      observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-state', 'data-query'] });
     });
     return performance.now() - t0;
   }, query);

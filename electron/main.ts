@@ -29,6 +29,9 @@ const logError = (err: unknown) => log(`herald: ${err instanceof Error ? err.mes
 
 // Before `ready`: the app scheme must be privileged before any window exists.
 registerAppScheme();
+// The hub lives in this process all day: a small young generation keeps its memory low
+// under bursts (the same flag `npm run serve` gives the headless hub; see bench/ingest.mjs).
+app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=4');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit(); // the running Herald gets `second-instance` and shows its window

@@ -34,6 +34,8 @@ export const RuleOutcomeSchema = z.object({
   /** Channels the rule names that were held back (snooze, quiet hours) or unknown. */
   heldBack: z.array(z.string()),
   reason: z.string(),
+  /** Set when the rule collects events into a digest: `channels` get the digest, not this event. */
+  digest: z.object({ windowSeconds: z.number() }).optional(),
 });
 export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
 
@@ -70,8 +72,10 @@ export type EventQueryInput = Omit<EventQuery, 'limit'> & { limit?: number };
 export const EventPageSchema = z.object({
   items: z.array(EventSchema),
   nextCursor: z.string().optional(),
-  /** Matches of the query in all pages. */
-  total: z.number(),
+  /** Matches of the query in all pages: on the first page only (no cursor); keep it while paging. */
+  total: z.number().optional(),
+  /** Set when counting stopped at a cap: there are more than `total` matches ("1,000+"). */
+  totalCapped: z.boolean().optional(),
 });
 
 export const EventDetailSchema = z.object({
@@ -91,16 +95,50 @@ export const HealthStateSchema = z.object({
 });
 export type HealthState = z.infer<typeof HealthStateSchema>;
 
-/** Secret fields come back as `{ set: boolean }` only: the api never returns a secret. */
+/**
+ * Secret fields come back as whether they are set, and their reference (`keychain:<name>`,
+ * `env:<VAR>`; a ref is not a secret): the api never returns a secret. Keyed by field path
+ * (`secret`, `secretHeaders.Authorization`). A client may send a ref back in `config` to keep it.
+ */
 export const SecretStatusSchema = z.record(z.string(), z.object({ set: z.boolean(), ref: z.string().optional() }));
+
+/** A relayed source's relay client (smee-compatible channel → ingress). */
+export const RelayViewSchema = z.object({
+  state: z.enum(['connecting', 'connected', 'reconnecting', 'stopped']),
+  lastError: z.string().nullable(),
+  /** When the relay last passed a request on (ISO). */
+  lastEventAt: z.string().nullable(),
+  /** Requests handed to ingress since the client started. */
+  delivered: z.number(),
+  /** While reconnecting: the wait before the next attempt. */
+  retryInMs: z.number().optional(),
+});
+export type RelayView = z.infer<typeof RelayViewSchema>;
+
+/** A polled source's schedule (ISO times; backoffMs > 0 while it fails). */
+export const PollViewSchema = z.object({
+  lastPollAt: z.string().nullable(),
+  nextPollAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  backoffMs: z.number(),
+  consecutiveFailures: z.number(),
+});
+export type PollView = z.infer<typeof PollViewSchema>;
 
 export const SourceViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   secrets: SecretStatusSchema,
+  /** What to paste into the sending tool; placeholders such as `<token>` are explained in ingressHint. */
   ingressUrl: z.string(),
+  /** How to set up the sending tool (content type, where the secret goes, which events). */
+  ingressHint: z.string().optional(),
   lastEventAt: z.string().nullable(),
   eventCount: z.number(),
   health: HealthStateSchema,
+  /** The last verified request Herald answered 2xx but did not store (a ping, an unhandled action), since the hub started. */
+  lastIgnored: z.object({ at: z.string(), reason: z.string() }).optional(),
+  relay: RelayViewSchema.optional(),
+  poll: PollViewSchema.optional(),
 });
 export const ChannelViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),
@@ -111,12 +149,21 @@ export const ChannelViewSchema = z.object({
 });
 
 /**
- * Create/update input for items with secrets: `config` is the item (secret fields may be
- * left out), `secrets` maps a secret field path (`secret`, `secretHeaders.Authorization`)
- * to its plaintext value, which the hub writes to the keychain.
+ * Create/update input for items with secrets: `config` is the item; a secret field left out
+ * keeps its stored ref on update (a map such as `secretHeaders`, when given, is the whole
+ * map of refs). `secrets` maps a secret field path (`secret`, `secretHeaders.Authorization`)
+ * to its plaintext value, which the hub writes to the keychain. `clearSecrets` lists secret
+ * field paths to remove (an optional password, one header); a keychain entry nothing refers
+ * to any more is deleted.
  */
 const withSecrets = <T extends z.ZodTypeAny>(config: T) =>
-  z.object({ config, secrets: z.record(z.string().max(200), z.string().max(10_000)).default({}) }).strict();
+  z
+    .object({
+      config,
+      secrets: z.record(z.string().max(200), z.string().max(10_000)).default({}),
+      clearSecrets: z.array(z.string().min(1).max(200)).max(100).optional(),
+    })
+    .strict();
 
 export const HubStatusSchema = z.object({
   version: z.string(),
@@ -183,6 +230,12 @@ export const apiContract = {
   'rules.reorder': method(z.object({ ids: z.array(IdSchema).max(1000) }).strict(), z.array(RuleSchema)),
 
   'settings.get': method(none, SettingsSchema),
+  /**
+   * Each top-level setting given replaces that setting whole (`retention`, `quietHours`…);
+   * `null` removes it (an optional one is off, a defaulted one back to its default); settings
+   * not given are kept. The UI sends the whole object with `null` for what it turned off;
+   * `{ settings: { snoozeUntil } }` changes only the snooze.
+   */
   'settings.update': method(z.object({ settings: z.record(z.string(), z.unknown()) }).strict(), SettingsSchema),
 
   /** The whole config in the `--config FILE` shape (secret refs only, never a secret). */

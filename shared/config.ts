@@ -399,6 +399,8 @@ export const RuleMatchSchema = z
 export type RuleMatch = z.infer<typeof RuleMatchSchema>;
 
 export const DEFAULT_THROTTLE_SECONDS = 3600;
+/** A digest rule's default window: hourly. */
+export const DEFAULT_DIGEST_SECONDS = 3600;
 
 export const RuleSchema = z
   .object({
@@ -414,6 +416,16 @@ export const RuleSchema = z
     quietHours: QuietHoursSchema.optional(),
     /** ISO time until which this rule's desktop popups are paused. */
     snoozedUntil: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * One summary message per window instead of one message per event. Windows are fixed
+     * and start with the first event after the previous window closed.
+     */
+    digest: z
+      .object({ windowSeconds: z.number().int('must be whole seconds').min(60, 'must be at least 1 minute').max(86_400, 'must be at most 24 hours').default(DEFAULT_DIGEST_SECONDS) })
+      .strict()
+      .optional(),
+    /** Recipients for this rule's email (SecObserve: per product); they replace the email channel's. */
+    emailTo: EmailListSchema.optional(),
   })
   .strict();
 export type RuleConfig = z.infer<typeof RuleSchema>;
@@ -455,6 +467,8 @@ export const SettingsSchema = z
     /** The ingress URL as the outside world sees it (a tunnel or reverse proxy); shown to users. */
     publicUrl: z.url().optional(),
     theme: z.enum(['system', 'light', 'dark']).default('system'),
+    /** Email defaults: the sender for email channels that name none (SecObserve's EMAIL_FROM). */
+    email: z.object({ defaultFrom: EmailSenderSchema.optional() }).strict().optional(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -487,6 +501,18 @@ export const HeraldConfigSchema = z
         if (!channelIds.has(c)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'channels', j], message: `unknown channel "${c}"` });
       }),
     );
+    // An email a rule sends needs recipients: the rule's own or the channel's.
+    const emailWithoutRecipients = new Set(cfg.channels.filter((c) => c.kind === 'email' && !c.to).map((c) => c.id));
+    cfg.rules.forEach((rule, i) => {
+      const without = rule.channels.filter((c) => emailWithoutRecipients.has(c));
+      if (without.length && !rule.emailTo) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'emailTo'],
+          message: `the email channel ${without.map((c) => `"${c}"`).join(', ')} has no recipients: set email recipients on this rule, or To on the channel`,
+        });
+      }
+    });
   });
 export type HeraldConfig = z.infer<typeof HeraldConfigSchema>;
 export type HeraldConfigInput = z.input<typeof HeraldConfigSchema>;

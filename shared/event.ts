@@ -43,6 +43,8 @@ export const KNOWN_EVENT_TYPES = {
   'report.ready': 'info',
   mention: 'warning',
   'herald.test': 'info',
+  /** One message for a digest rule's window; its severity is the worst of the events it lists. */
+  'herald.digest': 'info',
 } as const satisfies Record<string, Severity>;
 export type KnownEventType = keyof typeof KNOWN_EVENT_TYPES;
 

@@ -21,7 +21,9 @@
  *    (default DEFAULT_THROTTLE_SECONDS) → `throttled`, every channel held back;
  * 3. per channel: an unknown id is held back; a desktop channel is held back while the
  *    global snooze, the rule's `snoozedUntil` or the global quiet hours are active;
- *    every other channel gets a delivery.
+ *    every other channel gets a delivery — or, for a rule with a `digest`, the event is
+ *    added to the rule's open digest window for those channels (the outcome carries
+ *    `digest`; the store keeps the window and one message is sent when it closes).
  * The outcome is `routed` when some channel gets a delivery, else `snoozed` when a desktop
  * channel was held back by snooze or quiet hours, else `no_channels`.
  * The store records lastRoutedAt only for `routed` outcomes, so an event held back by
@@ -221,7 +223,8 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
     if (!match.matched) continue;
     const named = [...new Set(rule.channels)];
     const outcome = (kind: RuleOutcome['outcome'], channels: string[], heldBack: string[], reason: string): void => {
-      outcomes.push({ ruleId: rule.id, ruleName: rule.name, outcome: kind, channels, heldBack, reason });
+      const digest = kind === 'routed' && rule.digest ? { digest: { windowSeconds: rule.digest.windowSeconds } } : {};
+      outcomes.push({ ruleId: rule.id, ruleName: rule.name, outcome: kind, channels, heldBack, reason, ...digest });
     };
 
     if (rule.quietHours && isInQuietHours(ctx.now, rule.quietHours)) {
@@ -265,7 +268,8 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
     }
 
     const parts = [match.reason];
-    if (channels.length > 0) parts.push(`sent to ${channels.join(', ')}`);
+    if (channels.length > 0 && rule.digest) parts.push(`added to the ${digestAdjective(rule.digest.windowSeconds)} digest for ${channels.join(', ')}`);
+    else if (channels.length > 0) parts.push(`sent to ${channels.join(', ')}`);
     else if (named.length === 0) parts.push('the rule names no channels');
     if (notes.length > 0) parts.push(`held back ${notes.join(', ')}`);
     const kind = channels.length > 0 ? 'routed' : desktopHeld ? 'snoozed' : 'no_channels';
@@ -276,6 +280,15 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
 
 function describeQuietHours(q: QuietHours): string {
   return `quiet hours ${q.start}–${q.end} (${q.timeZone ?? 'local time'})`;
+}
+
+/** 3600 → `hourly`, 86400 → `daily`, 900 → `15-minute`, 7200 → `2-hour`. */
+export function digestAdjective(seconds: number): string {
+  if (seconds === 3600) return 'hourly';
+  if (seconds === 86_400) return 'daily';
+  if (seconds % 3600 === 0) return `${seconds / 3600}-hour`;
+  if (seconds % 60 === 0) return `${seconds / 60}-minute`;
+  return `${seconds}-second`;
 }
 
 /** `45 s`, `12 min`, `60 min`, `3 h`, `3 h 5 min`. */

@@ -10,16 +10,21 @@ import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
 import { CHANNEL_LIMITS } from './channels/limits.js';
 import { channelForConfig } from './channels/registry.js';
+import { closeEmailTransports, withEmailDefaults } from './channels/email.js';
 import { applyConfigFile } from './config/config-file.js';
 import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
 import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
+import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
-import { type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
+import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
+import type { RelayOptions } from './ingress/relay-client.js';
+import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
 import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
+import { enrichWithStreaks } from './sources/streak-enricher.js';
 import type { Router } from './store/events.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -41,6 +46,12 @@ export interface HubOptions {
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
   retentionIntervalMs?: number;
+  /** The hub's clock in epoch ms (ingest time, digest windows, delivery times); tests move it. Default Date.now. */
+  now?: () => number;
+  /** Longest the digest scheduler sleeps before looking for ended windows; default 60 s (tests shorten it). */
+  digestMaxSleepMs?: number;
+  /** Relay clients' reconnect timing (tests shorten it). */
+  relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
 }
 
 export interface Hub {
@@ -51,6 +62,8 @@ export interface Hub {
   readonly config: HeraldConfig;
   /** Feed a request in as if it had reached ingress (the relay client uses this). */
   receive(sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer>;
+  /** Poll a polled source now, whatever its schedule (a "poll now" button, tests). */
+  pollNow(sourceId: string): Promise<PollOutcome>;
   setApiUrl(url: string): void;
   /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
   stop(): Promise<void>;
@@ -73,18 +86,34 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const emit = (update: ApiUpdate) => updates.emit('update', update);
 
   let current = config.get();
-  let router = buildRouter(current);
+  const now = options.now ?? Date.now;
+  let router = buildRouter(current, now);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
   let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
+  let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
   let polls: PollScheduler | undefined;
+  let relays: RelayManager | undefined;
   config.onChange((cfg, section) => {
     current = cfg;
-    router = buildRouter(cfg);
+    router = buildRouter(cfg, now);
+    // A changed or deleted email channel's pooled SMTP connections are closed, not leaked.
+    if (section === 'channels') {
+      for (const [id, before] of channelsById) {
+        if (before.kind === 'email' && JSON.stringify(before) !== JSON.stringify(cfg.channels.find((c) => c.id === id))) closeEmailTransports(id);
+      }
+    }
     channelsById = new Map(cfg.channels.map((c) => [c.id, c]));
     sourcesById = new Map(cfg.sources.map((s) => [s.id, s]));
+    rulesById = new Map(cfg.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
     emit({ type: 'config.changed', what: section });
-    if (section === 'channels') worker.wake();
-    if (section === 'sources') polls?.refresh();
+    if (section === 'channels') {
+      store.outbox.cancelOrphans([...channelsById.keys()], now());
+      worker.wake();
+    }
+    if (section === 'sources') {
+      polls?.refresh();
+      relays?.refresh();
+    }
   });
 
   const resolveAll = async (item: SourceConfig | ChannelConfig) => {
@@ -97,11 +126,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const worker: DeliveryWorker = new DeliveryWorker({
     store,
     channel: (id) => channelsById.get(id),
+    channels: () => channelsById.values(),
     settings: () => current.settings,
     channelFor: (kind) => channelFor({ kind } as ChannelConfig),
     resolveSecrets: resolveAll,
     rateLimit: (kind) => CHANNEL_LIMITS[kind],
-    onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
+    rule: (id) => rulesById.get(id),
+    adjustConfig: (config, ruleId) => withChannelDefaults(config, current, ruleId),
+    now,
+    onDeliveryUpdated: (get) => {
+      if (updates.listenerCount('update') === 0) return;
+      const delivery = get();
+      if (delivery) emit({ type: 'delivery.updated', delivery });
+    },
     onHealthTransition: (channel, transition, lastError) => {
       emit({ type: 'health.changed' });
       void ingestor
@@ -114,17 +151,36 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const ingestor = new Ingestor({
     store,
     router: () => router,
+    enrich: enrichWithStreaks,
     onCommitted: (outcomes) => {
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
         deliveries += outcome.deliveries;
         for (const event of outcome.events) emit({ type: 'event.created', event });
+        if (outcome.digested) digests.wake();
       }
       if (deliveries > 0) worker.wake();
     },
+    ...(options.now && { now: () => new Date(now()) }),
   });
 
+  // Digest rules: each ended window becomes one herald.digest event with its deliveries.
+  const digests = new DigestScheduler({
+    store,
+    ruleName: (id) => rulesById.get(id)?.name,
+    channelExists: (id) => channelsById.has(id),
+    onClosed: (digest) => {
+      emit({ type: 'event.created', event: digest.event });
+      worker.wake();
+    },
+    now,
+    ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
+    log,
+  });
+
+  /** Per source, the last verified request answered 2xx but not stored (a GitHub ping…): shown in the UI. */
+  const lastIgnored = new Map<string, { at: string; reason: string }>();
   const receiverDeps = {
     source: (id: string) => sourcesById.get(id),
     resolveSecret: async (source: SourceConfig) => {
@@ -133,6 +189,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return secrets.resolve(refs[0]!.ref);
     },
     ingestor,
+    onIgnored: (source: SourceConfig, reason: string) => {
+      lastIgnored.set(source.id, { at: new Date().toISOString(), reason });
+      log(`ingress: ${source.id} (${source.kind}) ignored a request: ${reason}`);
+    },
   };
 
   const settings = current.settings;
@@ -147,7 +207,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     store.close();
     throw new Error(`could not listen for webhooks: ${(error as Error).message}`);
   }
+  store.outbox.cancelOrphans([...channelsById.keys()], now());
   worker.start();
+  digests.start();
 
   // Polled sources (Kosli, SecObserve, DefectDojo, cctray): each poll's events and state in one transaction.
   const recordSourceHealth = (source: SourceConfig, result: { ok: true } | { ok: false; error: string }) => {
@@ -172,6 +234,34 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     recordHealth: recordSourceHealth,
     log,
   });
+
+  // Relayed sources: a smee-compatible channel feeds the same receiver, signature checks included.
+  relays = startRelayManager({
+    sources: () => current.sources,
+    deliver: (sourceId, request) => receiveWebhook(receiverDeps, sourceId, request),
+    onChange: () => emit({ type: 'health.changed' }),
+    log,
+    ...(options.relayTiming && { timing: options.relayTiming }),
+  });
+  const sourceRuntime = (sourceId: string) => {
+    const relay = relays?.state(sourceId);
+    const poll = polls?.states()[sourceId];
+    const ignored = lastIgnored.get(sourceId);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      ...(relay && { relay: relayView(relay) }),
+      ...(poll && {
+        poll: {
+          lastPollAt: iso(poll.lastPollAt),
+          nextPollAt: iso(poll.nextPollAt),
+          lastError: poll.lastError,
+          backoffMs: poll.backoffMs,
+          consecutiveFailures: poll.consecutiveFailures,
+        },
+      }),
+      ...(ignored && { lastIgnored: ignored }),
+    };
+  };
 
   const runRetention = () => {
     try {
@@ -200,11 +290,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ingressUrl: () => ingress.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
+    channelFor,
     resolveSourceSecrets: resolveAll,
     testPollingSource: (source) =>
       testPollingSource(source, { pollerFor: pollingSourceFor, resolveSecrets: resolveAll, loadState: (id) => store.sourceState.get(id, 'poll') }),
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => emit({ type: 'events.changed' }),
+    sourceRuntime,
   });
 
   let stopped = false;
@@ -220,6 +312,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return current;
     },
     receive: (sourceId, request) => receiveWebhook(receiverDeps, sourceId, request),
+    pollNow: (sourceId) => polls!.pollNow(sourceId),
     setApiUrl: (url) => {
       apiUrl = url;
     },
@@ -227,19 +320,30 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (stopped) return;
       stopped = true;
       clearInterval(retentionTimer);
+      // Relays first: their in-flight deliveries still need the receiver and the store.
+      await relays?.stop();
       await ingress.close();
       await polls?.stop();
+      digests.stop();
       await worker.stop();
+      closeEmailTransports();
       store.close();
     },
   };
 }
 
-function buildRouter(cfg: HeraldConfig): Router {
+function buildRouter(cfg: HeraldConfig, now: () => number): Router {
   const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
   const rules = cfg.rules;
   const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
-  return (event, lastRoutedAt) => routeEvent(event, rules, { now: new Date(), lastRoutedAt, channelKinds, settings });
+  return (event, lastRoutedAt) => routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings });
+}
+
+/** An email channel as sent for a rule: the rule's recipients, the default sender (SecObserve's EMAIL_FROM). */
+export function withChannelDefaults(config: ChannelConfig, cfg: HeraldConfig, ruleId?: string): ChannelConfig {
+  if (config.kind !== 'email') return config;
+  const rule = ruleId === undefined ? undefined : cfg.rules.find((r) => r.id === ruleId);
+  return withEmailDefaults(config, { to: rule?.emailTo, from: cfg.settings.email?.defaultFrom });
 }
 
 /** Herald's own event when a channel or source turns unhealthy or recovers (as the seeds do). */

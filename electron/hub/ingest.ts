@@ -1,13 +1,17 @@
 // Group commit: requests that arrive while a commit is being prepared share one
 // transaction (one fsync), and each gets its answer only after that commit.
-import type { IngestItem, IngestOutcome, Router } from './store/events.js';
+import type { Enricher, IngestItem, IngestOutcome, Router } from './store/events.js';
 import type { Store } from './store/store.js';
 
 export interface IngestorDeps {
   store: Store;
   router: () => Router;
+  /** Rewrites each item's events inside the transaction, with its source's state (pipeline streaks). */
+  enrich?: Enricher;
   /** After commit: tell the UI, wake the delivery worker. */
   onCommitted: (outcomes: IngestOutcome[]) => void;
+  /** The hub's clock (tests move it: digest windows); default the system's. */
+  now?: () => Date;
 }
 
 interface Pending {
@@ -44,6 +48,8 @@ export class Ingestor {
         outcomes = this.deps.store.events.ingest(
           batch.map((p) => p.item),
           this.deps.router(),
+          this.deps.now?.(),
+          this.deps.enrich,
         );
       } catch (error) {
         const failure = new Error(`could not store the event: ${(error as Error).message}`);

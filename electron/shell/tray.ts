@@ -33,7 +33,7 @@ export async function fetchTrayState(api: TrayControllerOptions['api'], now: Dat
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
     api['settings.get']({}),
   ]);
-  return deriveTrayState({ status, latest: latest.items, criticalUnread: criticalUnread.total, settings, now });
+  return deriveTrayState({ status, latest: latest.items, criticalUnread: criticalUnread.total ?? 0, settings, now });
 }
 
 export function createTrayController(opts: TrayControllerOptions): TrayController {

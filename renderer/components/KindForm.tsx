@@ -24,7 +24,7 @@ export interface KindFormProps {
   keychainAvailable: boolean;
   /** Sources make up their own shared secret; channels get theirs from the service. */
   generateSecret?: () => string;
-  onSubmit(payload: { config: Record<string, unknown>; secrets: Record<string, string> }): Promise<void>;
+  onSubmit(payload: { config: Record<string, unknown>; secrets: Record<string, string>; clearSecrets: string[] }): Promise<void>;
   onCancel(): void;
 }
 
@@ -70,7 +70,7 @@ export function KindForm(props: KindFormProps) {
     if (hasErrors(found)) return;
     setSaving(true);
     try {
-      await props.onSubmit({ config: built.config, secrets: built.secrets });
+      await props.onSubmit({ config: built.config, secrets: built.secrets, clearSecrets: built.clearSecrets });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_input') setErrors(apiFieldErrors(error.message, 'config.'));
       else if (error instanceof ApiError && error.code === 'conflict') setErrors({ id: error.message });
@@ -232,6 +232,7 @@ function SpecField(props: {
                 keychainAvailable={props.keychainAvailable}
                 onGenerate={props.generateSecret}
                 reveal={props.generateSecret !== undefined}
+                removable={!spec.required}
               />
             );
           case 'number':

@@ -1,6 +1,7 @@
 // Write-only secret inputs. A stored secret shows as "set" and is never read back; the
 // user may replace it with a value (sent once to the hub, which writes the keychain) or
-// point it at an environment variable (`env:VAR`, for headless servers).
+// point it at an environment variable (`env:VAR`, for headless servers), or remove an
+// optional one.
 import { useId } from 'react';
 import type { SecretDraft } from '../lib/secret-draft.js';
 import type { ControlProps } from './Field.js';
@@ -14,9 +15,23 @@ export function SecretInput(props: {
   onGenerate?: () => string;
   /** Show the value in clear (a freshly generated secret the user must copy). */
   reveal?: boolean;
+  /** An optional secret: offer "Remove". */
+  removable?: boolean;
 }) {
   const modeId = useId();
   const { draft, control } = props;
+  if (draft.mode === 'clear') {
+    return (
+      <div className="secret secret--set">
+        <span className="badge badge--muted" id={control.id}>
+          removed when you save
+        </span>
+        <button type="button" className="btn btn--small" aria-describedby={control.id} onClick={() => props.onChange({ mode: 'keep', ref: draft.ref })}>
+          Undo
+        </button>
+      </div>
+    );
+  }
   if (draft.mode === 'keep') {
     const env = draft.ref?.startsWith('env:') ? draft.ref : undefined;
     return (
@@ -35,6 +50,11 @@ export function SecretInput(props: {
         >
           Replace
         </button>
+        {props.removable && (
+          <button type="button" className="btn btn--small" aria-describedby={control.id} onClick={() => props.onChange({ mode: 'clear', ref: draft.ref })}>
+            Remove
+          </button>
+        )}
       </div>
     );
   }

@@ -33,6 +33,8 @@ export interface BuiltItem {
   config: Record<string, unknown>;
   /** Field path → plaintext secret, written to the keychain by the hub. */
   secrets: Record<string, string>;
+  /** Secret fields the user removed: the hub drops them (and their keychain entries). */
+  clearSecrets: string[];
   /** The config with placeholders for pending secrets: what the shared schema checks. */
   validation: Record<string, unknown>;
   /** Problems found before the schema (unparseable JSON). */
@@ -113,6 +115,7 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
   const config: Record<string, unknown> = { ...base };
   const validation: Record<string, unknown> = { ...base };
   const secrets: Record<string, string> = {};
+  const clearSecrets: string[] = [];
   const localErrors: Record<string, string> = {};
   const set = (name: string, value: unknown) => {
     config[name] = value;
@@ -166,6 +169,7 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
         if (resolved.ref !== undefined) config[spec.name] = resolved.ref;
         if (resolved.value !== undefined) secrets[spec.name] = resolved.value;
         const secretDraft = value as SecretDraft;
+        if (secretDraft.mode === 'clear') clearSecrets.push(spec.name);
         if (secretDraft.mode === 'env' && secretDraft.variable.trim() === '') {
           localErrors[spec.name] = 'enter the name of the environment variable that holds it';
         } else if (resolved.validationRef !== undefined) validation[spec.name] = resolved.validationRef;
@@ -202,5 +206,5 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
       }
     }
   }
-  return { config, secrets, validation, localErrors };
+  return { config, secrets, clearSecrets, validation, localErrors };
 }

@@ -1,10 +1,12 @@
 // What a secret field holds in a form. A stored secret is never read back: it is "kept"
 // (by its ref), replaced by a new value (which the hub writes to the keychain) or pointed
-// at an environment variable (`env:VAR`, for headless servers without a keychain).
+// at an environment variable (`env:VAR`, for headless servers without a keychain), or,
+// when optional, removed (`clear`, which remembers the ref so it can be undone).
 export type SecretDraft =
   | { mode: 'keep'; ref?: string | undefined }
   | { mode: 'keychain'; value: string }
-  | { mode: 'env'; variable: string };
+  | { mode: 'env'; variable: string }
+  | { mode: 'clear'; ref?: string | undefined };
 
 export interface SecretStatus {
   set: boolean;
@@ -32,6 +34,9 @@ export function resolveSecret(draft: SecretDraft): { ref?: string; value?: strin
       return draft.value ? { value: draft.value, validationRef: PENDING_SECRET_REF } : {};
     case 'env':
       return { ref: `env:${draft.variable}`, validationRef: `env:${draft.variable}` };
+    case 'clear':
+      // Nothing: the field is absent, and the api is told to remove it (clearSecrets).
+      return {};
   }
 }
 

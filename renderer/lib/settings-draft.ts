@@ -1,6 +1,6 @@
 // The Settings form as data: the editable part of Settings as strings, and back to a
-// whole Settings object (settings.update replaces; everything not edited here is kept).
-import type { Settings } from '../../shared/config.js';
+// whole Settings object (everything not edited here is kept), sent as a replacement.
+import { SettingsSchema, type Settings } from '../../shared/config.js';
 
 export interface SettingsDraft {
   quiet: boolean;
@@ -14,6 +14,8 @@ export interface SettingsDraft {
   maxDelayMs: string;
   unhealthyAfter: string;
   publicUrl: string;
+  /** The sender for email channels without their own From. */
+  defaultFrom: string;
 }
 
 export function settingsDraftFrom(s: Settings): SettingsDraft {
@@ -29,6 +31,7 @@ export function settingsDraftFrom(s: Settings): SettingsDraft {
     maxDelayMs: String(s.delivery.maxDelayMs),
     unhealthyAfter: String(s.delivery.unhealthyAfter),
     publicUrl: s.publicUrl ?? '',
+    defaultFrom: s.email?.defaultFrom ?? '',
   };
 }
 
@@ -41,7 +44,10 @@ const num = (text: string): unknown => {
 };
 
 export function buildSettings(base: Settings, d: SettingsDraft): Record<string, unknown> {
-  const { quietHours: _q, publicUrl: _p, ...rest } = base;
+  const { quietHours: _q, publicUrl: _p, email: baseEmail, ...rest } = base;
+  // Sent empty when cleared, so clearing the sender clears it however the hub merges.
+  const { defaultFrom: _f, ...emailRest } = baseEmail ?? {};
+  const email = { ...emailRest, ...(d.defaultFrom.trim() && { defaultFrom: d.defaultFrom.trim() }) };
   return {
     ...rest,
     ...(d.quiet && {
@@ -55,7 +61,17 @@ export function buildSettings(base: Settings, d: SettingsDraft): Record<string, 
       unhealthyAfter: num(d.unhealthyAfter),
     },
     ...(d.publicUrl.trim() && { publicUrl: d.publicUrl.trim() }),
+    ...((baseEmail !== undefined || Object.keys(email).length > 0) && { email }),
   };
+}
+
+/**
+ * settings.update takes each setting given as a replacement and `null` as "remove": send
+ * the whole object, with null for every setting it leaves out (quiet hours off, no public URL).
+ */
+export function asSettingsReplacement(next: Record<string, unknown>): Record<string, unknown> {
+  const keys = new Set([...Object.keys(SettingsSchema.shape), ...Object.keys(next)]);
+  return Object.fromEntries([...keys].map((key) => [key, next[key] ?? null]));
 }
 
 /**

@@ -86,7 +86,12 @@ describe('api refusals', { timeout: 60_000 }, () => {
       ['another loopback port', { ...auth, origin: evilUrl }, 403],
       ['null origin', { ...auth, origin: 'null' }, 403],
       ['foreign host (DNS rebinding)', { ...auth, host: `evil.example:${new URL(hub.apiUrl).port}` }, 403],
+      // The hub is not on port 80: a browser would never send these for it.
+      ['own name without the port (origin)', { ...auth, origin: 'http://127.0.0.1' }, 403],
+      ['own name without the port (host)', { ...auth, host: '127.0.0.1' }, 403],
+      ['own host and port over https', { ...auth, origin: hub.apiUrl.replace('http:', 'https:') }, 403],
       ['own origin', { ...auth, origin: hub.apiUrl }, 200],
+      ['own port as localhost', { ...auth, origin: `http://localhost:${new URL(hub.apiUrl).port}`, host: `localhost:${new URL(hub.apiUrl).port}` }, 200],
     ];
     for (const [name, headers, status] of cases) {
       const response = await rawPost(hub.apiUrl, '/api/hub.status', headers);

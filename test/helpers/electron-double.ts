@@ -293,6 +293,12 @@ class FakeApp extends EventEmitter {
   loginItem = { openAtLogin: false, path: undefined as string | undefined, args: undefined as string[] | undefined };
   readonly requestSingleInstanceLock = vi.fn(() => true);
   readonly setAppUserModelId = vi.fn();
+  /** Chromium switches set before `ready` (js-flags for the main process's V8). */
+  readonly commandLine = {
+    switches: new Map<string, string>(),
+    appendSwitch: vi.fn((name: string, value = '') => void this.commandLine.switches.set(name, value)),
+    getSwitchValue: vi.fn((name: string) => this.commandLine.switches.get(name) ?? ''),
+  };
   readonly whenReady = vi.fn(async () => undefined);
   readonly getVersion = vi.fn(() => '0.0.0-test');
   readonly getPath = vi.fn((name: string) => path.join('/nonexistent/herald-double', name));

@@ -92,6 +92,8 @@ describe('main.ts wiring', () => {
     expect(options.channelOverrides?.desktop?.kind).toBe('desktop');
     expect(options.configBackend?.path).toBe(path.join(dataDir, 'config.json'));
     expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalled();
+    // The hub's V8 gets the same small young generation as the headless hub (memory target).
+    expect(electron.app.commandLine.getSwitchValue('js-flags')).toBe('--max-semi-space-size=4');
     expect(electron.protocol.handlers.has('app')).toBe(true);
     expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(API_METHODS.map(apiChannel).sort());

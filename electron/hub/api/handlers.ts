@@ -1,7 +1,6 @@
 // The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
 // (HTTP here, Electron IPC in the shell) validate input with the contract first.
-import { randomUUID } from 'node:crypto';
-import { ApiError, type ApiHandlers, type HealthState } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type HealthState, type PollView, type RelayView } from '../../../shared/api.js';
 import {
   type ChannelConfig,
   ChannelSchema,
@@ -13,12 +12,15 @@ import {
 } from '../../../shared/config.js';
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
-import { channelForConfig } from '../channels/registry.js';
+import type { Channel } from '../channels/channel.js';
+import { withEmailDefaults } from '../channels/email.js';
+import { testChannel } from '../channels/test-message.js';
 import { checkSecretRefs } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
 import { type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
 import { pollingSourceFor } from '../sources/registry.js';
+import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { Store } from '../store/store.js';
 
 export interface HandlerDeps {
@@ -35,6 +37,10 @@ export interface HandlerDeps {
   /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
   testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
+  /** The channel that sends a kind here (the Electron shell's own popups for desktop); default the registry's. */
+  channelFor?: (config: ChannelConfig) => Channel;
+  /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored request. */
+  sourceRuntime?: (sourceId: string) => { relay?: RelayView; poll?: PollView; lastIgnored?: { at: string; reason: string } };
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
@@ -63,21 +69,45 @@ async function secretView(item: SourceConfig | ChannelConfig, secrets: SecretSto
     } catch {
       set = false;
     }
-    status[field] = { set, ...(ref.startsWith('env:') && { ref }) };
+    // The ref too: it is not a secret, and a client needs it to keep one map entry while removing another.
+    status[field] = { set, ref };
   }
   return { config, secrets: status };
 }
 
+/** `field` or `field.key` (a map such as secretHeaders: one level, and keys may hold dots). */
+function splitPath(path: string): [string, string | undefined] {
+  const dot = path.indexOf('.');
+  return dot === -1 ? [path, undefined] : [path.slice(0, dot), path.slice(dot + 1)];
+}
+
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
-  const [head, ...rest] = path.split('.');
-  if (!head) return;
-  if (rest.length === 0) {
+  const [head, key] = splitPath(path);
+  if (key === undefined) {
     target[head] = value;
     return;
   }
-  const inner = (target[head] && typeof target[head] === 'object' ? { ...(target[head] as Record<string, unknown>) } : {}) as Record<string, unknown>;
-  setPath(inner, rest.join('.'), value);
-  target[head] = inner;
+  const inner = target[head] && typeof target[head] === 'object' ? { ...(target[head] as Record<string, unknown>) } : {};
+  target[head] = { ...inner, [key]: value };
+}
+
+function deletePath(target: Record<string, unknown>, path: string): void {
+  const [head, key] = splitPath(path);
+  if (key === undefined) {
+    delete target[head];
+    return;
+  }
+  if (!target[head] || typeof target[head] !== 'object') return;
+  const { [key]: _removed, ...rest } = target[head] as Record<string, unknown>;
+  target[head] = rest;
+}
+
+/** Why a path given in `secrets` or `clearSecrets` is not one of the kind's secret fields. */
+function secretPathProblem(kind: string, path: string): string | undefined {
+  const fields = SECRET_FIELDS[kind] ?? [];
+  const [head, key] = splitPath(path);
+  if (fields.includes(head) && key !== '') return undefined;
+  return `"${path}" is not a secret field of a ${kind || 'kind-less'} item (${fields.length ? `its secret fields: ${fields.join(', ')}` : 'it has none'})`;
 }
 
 export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
@@ -85,12 +115,16 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
 
   const sourceView = async (source: SourceConfig) => {
     const base = deps.config.get().settings.publicUrl ?? deps.ingressUrl();
+    const hint = ingressHintOf(source);
+    const stats = store.events.sourceStats(source.id);
     return {
       ...(await secretView(source, secrets)),
-      ingressUrl: `${base.replace(/\/$/, '')}/hooks/${source.id}`,
-      ...store.events.sourceStats(source.id),
-      eventCount: store.events.sourceStats(source.id).count,
+      ingressUrl: ingressUrlOf(source, base),
+      ...(hint && { ingressHint: hint }),
+      lastEventAt: stats.lastEventAt,
+      eventCount: stats.count,
       health: store.health.get('source', source.id),
+      ...deps.sourceRuntime?.(source.id),
     };
   };
   const channelView = async (channel: ChannelConfig) => ({
@@ -99,13 +133,27 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
     ...store.outbox.channelCounts(channel.id),
   });
 
+  /** Every secret ref the config holds, in any source or channel. */
+  const refsInUse = () => {
+    const cfg = config.get();
+    return new Set([...cfg.sources, ...cfg.channels].flatMap((item) => secretRefsOf(item).map((r) => r.ref)));
+  };
+  /** Deletes the keychain entries of refs nothing refers to any more (a removed header, a cleared password, a deleted item). */
+  async function deleteUnusedSecrets(refs: string[]) {
+    const inUse = refsInUse();
+    for (const ref of new Set(refs)) {
+      if (ref.startsWith('keychain:') && !inUse.has(ref)) await secrets.delete(ref).catch(() => undefined);
+    }
+  }
+
   /**
    * Create or update an item with secrets: plaintext secrets go to the keychain first
-   * (after the item validates), refs into the config; an update keeps refs not resent.
+   * (after the item validates), refs into the config; an update keeps refs not resent,
+   * removes the paths in clearSecrets, and deletes keychain entries left unused.
    */
   async function saveWithSecrets<S extends 'sources' | 'channels'>(
     section: S,
-    input: { config: Record<string, unknown>; secrets: Record<string, string> },
+    input: { config: Record<string, unknown>; secrets: Record<string, string>; clearSecrets?: string[] | undefined },
     mode: 'create' | 'update',
   ) {
     const schema = section === 'sources' ? SourceSchema : ChannelSchema;
@@ -116,6 +164,21 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       for (const field of SECRET_FIELDS[existing.kind] ?? []) {
         if (merged[field] === undefined) merged[field] = (existing as unknown as Record<string, unknown>)[field];
       }
+    }
+    const kind = typeof merged.kind === 'string' ? merged.kind : '';
+    const clearSecrets = input.clearSecrets ?? [];
+    for (const [what, paths] of [
+      ['secrets', Object.keys(input.secrets)],
+      ['clearSecrets', clearSecrets],
+    ] as const) {
+      for (const path of paths) {
+        const problem = secretPathProblem(kind, path);
+        if (problem) throw new ApiError('invalid_input', `${what}: ${problem}`);
+      }
+    }
+    for (const path of clearSecrets) {
+      if (path in input.secrets) throw new ApiError('invalid_input', `clearSecrets: "${path}" is also given a new value in secrets`);
+      deletePath(merged, path);
     }
     const keychainNames = new Map<string, string>();
     for (const path of Object.keys(input.secrets)) {
@@ -131,11 +194,14 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       }
       await secrets.set(keychainNames.get(path)!, value);
     }
+    let saved: SourceConfig | ChannelConfig;
     try {
-      return upsertItem(config, section, merged, mode) as S extends 'sources' ? SourceConfig : ChannelConfig;
+      saved = upsertItem(config, section, merged, mode) as SourceConfig | ChannelConfig;
     } catch (error) {
       return toApiError(error);
     }
+    if (mode === 'update' && existing) await deleteUnusedSecrets(secretRefsOf(existing).map((r) => r.ref));
+    return saved as S extends 'sources' ? SourceConfig : ChannelConfig;
   }
 
   async function removeWithSecrets(section: Section, id: string) {
@@ -145,12 +211,11 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
     } catch (error) {
       toApiError(error);
     }
-    if (item && section !== 'rules') {
-      for (const { ref } of secretRefsOf(item as SourceConfig | ChannelConfig)) {
-        if (ref.startsWith('keychain:')) await secrets.delete(ref).catch(() => undefined);
-      }
-    }
+    // Entries another item still refers to (one token for two pollers) stay.
+    if (item && section !== 'rules') await deleteUnusedSecrets(secretRefsOf(item as SourceConfig | ChannelConfig).map((r) => r.ref));
     if (section === 'channels') store.outbox.cancelForChannel(id, `channel "${id}" was deleted`, Date.now());
+    // A new source with the same id starts afresh: no inherited poll cursor or pipeline streaks.
+    if (section === 'sources') store.sourceState.clear(id);
     return { ok: true as const };
   }
 
@@ -230,31 +295,24 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
     'channels.update': async (input) => channelView(await saveWithSecrets('channels', input, 'update')),
     'channels.delete': async ({ id }) => removeWithSecrets('channels', id),
     'channels.test': async ({ id }) => {
-      const channel = findChannel(id);
-      const now = new Date().toISOString();
+      let channel = findChannel(id);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveChannelSecrets(channel);
       } catch (error) {
         return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
       }
-      const event = {
-        id: randomUUID(),
-        source: { kind: 'herald', id: 'herald', name: 'Herald' },
-        type: 'herald.test',
-        severity: 'info' as const,
-        subject: {},
-        title: `Test message from Herald to ${channel.name}`,
-        summary: 'If you can read this, the channel works.',
-        occurredAt: now,
-        receivedAt: now,
-        dedupKey: `herald.test:${id}`,
-        read: false,
-      };
-      const signal = AbortSignal.timeout(30_000);
-      const result = await channelForConfig(channel).send({ event, test: true }, channel, resolved, signal);
-      if (result.kind === 'ok') return { ok: true, detail: result.detail ?? 'sent' };
-      return { ok: false, detail: result.reason };
+      // Email as the worker sends it: the default sender; without the channel's own
+      // recipients, those of the first rule that names some for it.
+      let note = '';
+      if (channel.kind === 'email') {
+        const cfg = config.get();
+        const rule = channel.to ? undefined : cfg.rules.find((r) => r.channels.includes(channel.id) && r.emailTo);
+        channel = withEmailDefaults(channel, { to: rule?.emailTo, from: cfg.settings.email?.defaultFrom });
+        if (rule) note = ` to the recipients of rule "${rule.name}"`;
+      }
+      const answer = await testChannel(channel, resolved, { ...(deps.channelFor && { channel: deps.channelFor(channel) }) });
+      return answer.ok && note ? { ...answer, detail: `${answer.detail}${note}` } : answer;
     },
 
     'rules.list': async () => config.get().rules,
@@ -304,7 +362,15 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       } catch (error) {
         return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
       }
-      if (source.kind !== 'generic') return { ok: true, detail: 'secret resolves; send a test delivery from the sending tool' };
+      const relay = deps.sourceRuntime?.(source.id).relay;
+      if (relay && relay.state !== 'connected') {
+        return { ok: false, detail: `secret resolves, but the relay is ${relay.state}${relay.lastError ? `: ${relay.lastError}` : ''}` };
+      }
+      if (source.kind !== 'generic') {
+        const via = relay ? 'the relay is connected; ' : '';
+        const ping = source.kind === 'github' ? " (GitHub's ping shows as the last ignored request)" : '';
+        return { ok: true, detail: `secret resolves; ${via}send a test delivery from the sending tool${ping}` };
+      }
       // A real request through the real listener, authenticated as a sender would be.
       const url = `${deps.ingressUrl()}/hooks/${encodeURIComponent(source.id)}`;
       const body = { type: 'herald.test', title: `Test event for source ${source.name}`, summary: 'Sent by "test connection".' };
@@ -347,7 +413,12 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
 
     'settings.get': async () => config.get().settings,
     'settings.update': async ({ settings }) => {
-      const merged = { ...config.get().settings, ...settings };
+      // Per top-level setting: given replaces it whole, null removes it, absent keeps it.
+      const merged: Record<string, unknown> = { ...config.get().settings };
+      for (const [key, value] of Object.entries(settings)) {
+        if (value === null) delete merged[key];
+        else merged[key] = value;
+      }
       const parsed = SettingsSchema.safeParse(merged);
       if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
       try {

@@ -17,7 +17,7 @@ export interface ApiServerOptions {
   subscribe: (listener: (update: ApiUpdate) => void) => () => void;
   /** The built renderer (index.html and assets); absent = api only. */
   rendererDir?: string;
-  /** Extra Host names allowed besides 127.0.0.1, localhost and [::1] (a reverse proxy's). */
+  /** Extra Host names allowed besides 127.0.0.1, localhost and [::1] (a reverse proxy's, as it forwards them). */
   allowedHosts?: string[];
 }
 
@@ -25,6 +25,19 @@ export interface ApiServer {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The Host and Origin values a browser sends for this server: `name:port`, and the bare name
+ * only on port 80 (the one port browsers leave out of both). A proxy's names as configured.
+ */
+export function allowedHostsAndOrigins(port: number, extraHosts: readonly string[] = []): { hosts: Set<string>; origins: Set<string> } {
+  const loopback = LOOPBACK_NAMES.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`]));
+  const extra = extraHosts.map((h) => h.toLowerCase()).flatMap((h) => [h, `${h}:${port}`]);
+  const hosts = new Set([...loopback, ...extra]);
+  return { hosts, origins: new Set([...hosts].map((h) => `http://${h}`)) };
 }
 
 const STATUS: Record<ApiErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, unavailable: 503, internal: 500 };
@@ -48,10 +61,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024, forceCloseConnections: true });
-  let port = options.port;
-  const allowedHosts = () =>
-    new Set(['127.0.0.1', 'localhost', '[::1]', ...(options.allowedHosts ?? [])].flatMap((h) => [h, `${h}:${port}`]));
-  const allowedOrigins = () => new Set([...allowedHosts()].map((h) => `http://${h}`));
+  // Known once listening (port 0 picks one); nothing is served before.
+  let allowed = { hosts: new Set<string>(), origins: new Set<string>() };
 
   const authorized = (request: FastifyRequest) => {
     const header = request.headers.authorization;
@@ -61,11 +72,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
-    if (!allowedHosts().has(host.toLowerCase())) {
+    if (!allowed.hosts.has(host.toLowerCase())) {
       return reply.code(403).send({ error: { code: 'forbidden', message: `Host "${host}" is not allowed` } });
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
+    if (origin !== undefined && !allowed.origins.has(origin.toLowerCase())) {
       return reply.code(403).send({ error: { code: 'forbidden', message: `Origin "${origin}" is not allowed` } });
     }
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -130,7 +141,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
-  port = typeof address === 'object' && address ? address.port : options.port;
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  allowed = allowedHostsAndOrigins(port, options.allowedHosts);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return { url: `http://${host}:${port}`, port, close: () => app.close() };
 }

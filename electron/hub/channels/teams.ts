@@ -49,7 +49,9 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
     },
   ];
   if (event.summary?.trim() && budget.summary > 0) {
-    body.push({ type: 'TextBlock', text: md(event.summary.trim(), budget.summary), wrap: true });
+    // A digest lists one event per line: a bullet list (Teams joins single line breaks into one paragraph).
+    const text = event.type === 'herald.digest' ? markdownList(event.summary, budget.summary, escapeMarkdown) : paragraphs(md(event.summary.trim(), budget.summary));
+    body.push({ type: 'TextBlock', text, wrap: true });
   }
   const facts = eventFacts(event);
   if (facts.length && budget.fact > 0) {
@@ -76,6 +78,27 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
   };
 }
 
+/** Markdown (CommonMark) joins single line breaks: keep each line on its own. */
+function paragraphs(escaped: string): string {
+  return escaped.replace(/\n+/g, '\n\n');
+}
+
+/** Each line an escaped bullet item (Adaptive Cards separate items with \r), within `max` chars. */
+function markdownList(text: string, max: number, escape: (s: string) => string): string {
+  const items: string[] = [];
+  let used = 0;
+  for (const line of text.split('\n').filter((l) => l.trim())) {
+    const item = `- ${escape(line.trim())}`;
+    if (used + item.length + 1 > max - 4) {
+      items.push('- …');
+      break;
+    }
+    items.push(item);
+    used += item.length + 1;
+  }
+  return items.join('\r');
+}
+
 /** MessageCard text renders Markdown and some HTML: escape both. */
 const card = (text: string, max: number) => fitEscaped(text, max, (s) => escapeMarkdown(escapeHtml(s)));
 
@@ -93,7 +116,7 @@ function messageCard(message: Message, budget: Budget): Record<string, unknown> 
     sections: [
       {
         activitySubtitle: card(contextLine(event, message.rule, message.test), 500),
-        ...(event.summary?.trim() && budget.summary > 0 ? { text: card(event.summary.trim(), budget.summary) } : {}),
+        ...(event.summary?.trim() && budget.summary > 0 ? { text: paragraphs(card(event.summary.trim(), budget.summary)) } : {}),
         facts: budget.fact > 0 ? eventFacts(event).map((f) => ({ name: f.label, value: card(f.value, budget.fact) })) : [],
         markdown: true,
       },

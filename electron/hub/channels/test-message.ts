@@ -2,7 +2,7 @@
 // that says exactly what went wrong, in words a user can act on.
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
-import type { Message, ResolvedSecrets, SendResult } from './channel.js';
+import type { Channel, Message, ResolvedSecrets, SendResult } from './channel.js';
 import { channelFor } from './registry.js';
 
 export function testMessage(config: ChannelConfig, now = new Date()): Message {
@@ -46,12 +46,14 @@ export function explainResult(result: SendResult): { ok: boolean; detail: string
 export async function testChannel(
   config: ChannelConfig,
   secrets: ResolvedSecrets,
-  options: { signal?: AbortSignal; now?: Date } = {},
+  /** `channel`: the one that sends this kind here (the Electron shell's popups); default the registry's. */
+  options: { signal?: AbortSignal; now?: Date; channel?: Channel } = {},
 ): Promise<{ ok: boolean; detail: string }> {
   const timeoutMs = 'timeoutMs' in config ? config.timeoutMs + 5_000 : 20_000;
   const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   try {
-    return explainResult(await channelFor(config.kind).send(testMessage(config, options.now), config as never, secrets, signal));
+    const channel = options.channel ?? channelFor(config.kind);
+    return explainResult(await channel.send(testMessage(config, options.now), config as never, secrets, signal));
   } catch (err) {
     return { ok: false, detail: `the ${config.kind} channel failed unexpectedly: ${(err as Error).message ?? String(err)}` };
   }

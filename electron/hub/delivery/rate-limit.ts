@@ -4,21 +4,28 @@
 interface Bucket {
   tokens: number;
   updatedAt: number;
+  ratePerSecond: number;
 }
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
-  /** Takes a token if one is free; otherwise returns the time (epoch ms) one will be. */
-  take(key: string, ratePerSecond: number, burst: number, now: number): { ok: true } | { ok: false; at: number } {
-    const bucket = this.buckets.get(key) ?? { tokens: burst, updatedAt: now };
+  /** Whole tokens free now, and when the next one will be (epoch ms). */
+  available(key: string, ratePerSecond: number, burst: number, now: number): { count: number; nextAt: number } {
+    const bucket = this.buckets.get(key) ?? { tokens: burst, updatedAt: now, ratePerSecond };
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * ratePerSecond);
     bucket.updatedAt = now;
+    bucket.ratePerSecond = ratePerSecond;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, at: now + Math.ceil(((1 - bucket.tokens) / ratePerSecond) * 1000) };
+    const count = Math.max(0, Math.floor(bucket.tokens));
+    return { count, nextAt: count > 0 ? now : now + Math.ceil(((1 - bucket.tokens) / ratePerSecond) * 1000) };
+  }
+
+  /** Spend tokens counted by `available` (may go below zero: a later refill pays it back). */
+  consume(key: string, count: number, now: number): void {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return;
+    bucket.tokens -= count;
+    bucket.updatedAt = Math.max(bucket.updatedAt, now);
   }
 }

@@ -15,12 +15,19 @@ import { RateLimiter } from './rate-limit.js';
 export interface DeliveryWorkerDeps {
   store: Store;
   channel: (id: string) => ChannelConfig | undefined;
+  /** Every configured channel: the worker claims per channel. */
+  channels: () => Iterable<ChannelConfig>;
   settings: () => Settings;
   channelFor: (kind: ChannelConfig['kind']) => Channel;
   resolveSecrets: (config: ChannelConfig) => Promise<ResolvedSecrets>;
   /** Sends per second a channel kind allows (Slack ~1) and its burst; absent = unlimited. */
   rateLimit?: (kind: ChannelConfig['kind']) => { ratePerSecond?: number; burst?: number } | undefined;
-  onDeliveryUpdated?: (delivery: Delivery) => void;
+  /** The rule a delivery came from, for the message's "why" (cheap: from config, not the store). */
+  rule?: (id: string) => { id: string; name: string } | undefined;
+  /** The channel config as sent for this rule: a rule's email recipients, the default sender. */
+  adjustConfig?: (config: ChannelConfig, ruleId: string) => ChannelConfig;
+  /** A delivery changed; `get` reads it only if someone is listening. */
+  onDeliveryUpdated?: (get: () => Delivery | undefined) => void;
   onHealthTransition?: (channel: ChannelConfig, transition: Exclude<HealthTransition, undefined>, lastError: string | null) => void;
   now?: () => number;
   random?: () => number;
@@ -28,6 +35,7 @@ export interface DeliveryWorkerDeps {
 }
 
 const CLAIM_BATCH = 64;
+const MIN_TICK_MS = 2;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export class DeliveryWorker {
@@ -37,8 +45,11 @@ export class DeliveryWorker {
   private readonly rates = new RateLimiter();
   private readonly running = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
+  /** Sends that finished since the last tick: recorded together, one commit for all. */
+  private finished: Array<{ claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult }> = [];
   private timer: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
+  private lastTickAt = 0;
   private stopped = true;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -53,14 +64,21 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** New deliveries exist (ingest, manual retry): look now rather than at the next timer. */
+  /**
+   * New deliveries exist (ingest, manual retry) or sends finished: tick soon rather than
+   * at the next timer. Ticks are at least MIN_TICK_MS apart, so under load one tick
+   * records many results and claims many sends (one commit for all).
+   */
   wake(): void {
-    if (this.stopped || this.wakeScheduled) return;
+    if (this.wakeScheduled || (this.stopped && this.finished.length === 0)) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.wakeScheduled = false;
-      this.pump();
-    });
+      this.tick();
+    };
+    const wait = this.lastTickAt + MIN_TICK_MS - this.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   /** Waits up to graceMs for in-flight sends; whatever has not finished stays queued in the store. */
@@ -72,55 +90,80 @@ export class DeliveryWorker {
     await Promise.race([all, timeout]);
     for (const controller of this.aborts) controller.abort(new Error('Herald is shutting down'));
     await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    // Record what finished, so a restart does not send it again.
+    this.tick();
   }
 
   get inFlightCount(): number {
     return this.running.size;
   }
 
-  private canTake = (channelId: string): boolean => {
-    const config = this.deps.channel(channelId);
-    if (!config || !config.enabled) return config === undefined; // unknown: claim it to cancel; disabled: leave queued
-    const now = this.now();
-    if ((this.notBefore.get(channelId) ?? 0) > now) return false;
-    if ((this.inFlight.get(channelId) ?? 0) >= config.concurrency) return false;
-    const limit = this.deps.rateLimit?.(config.kind);
-    if (limit?.ratePerSecond) {
-      const token = this.rates.take(channelId, limit.ratePerSecond, limit.burst ?? 1, now);
-      if (!token.ok) {
-        this.notBefore.set(channelId, token.at);
-        return false;
+  /** How many deliveries each enabled channel can take now: free concurrency, rate tokens, no 429 pause. */
+  private wants(now: number): Array<readonly [string, number]> {
+    const wants: Array<readonly [string, number]> = [];
+    for (const config of this.deps.channels()) {
+      if (!config.enabled || (this.notBefore.get(config.id) ?? 0) > now) continue;
+      let free = config.concurrency - (this.inFlight.get(config.id) ?? 0);
+      const limit = this.deps.rateLimit?.(config.kind);
+      if (free > 0 && limit?.ratePerSecond) {
+        const tokens = this.rates.available(config.id, limit.ratePerSecond, limit.burst ?? 1, now);
+        if (tokens.count < 1) this.notBefore.set(config.id, tokens.nextAt);
+        free = Math.min(free, tokens.count);
       }
+      if (free > 0) wants.push([config.id, Math.min(free, CLAIM_BATCH)]);
     }
-    // Count the claim now so one batch cannot exceed the channel's concurrency.
-    this.inFlight.set(channelId, (this.inFlight.get(channelId) ?? 0) + 1);
-    return true;
-  };
+    return wants;
+  }
 
-  private pump(): void {
-    if (this.stopped) return;
+  /** Count what was claimed against concurrency and rate, before the sends start. */
+  private taken(claimed: ClaimedDelivery[], now: number): void {
+    for (const delivery of claimed) {
+      this.inFlight.set(delivery.channelId, (this.inFlight.get(delivery.channelId) ?? 0) + 1);
+      const config = this.deps.channel(delivery.channelId);
+      const limit = config && this.deps.rateLimit?.(config.kind);
+      if (limit?.ratePerSecond) this.rates.consume(delivery.channelId, 1, now);
+    }
+  }
+
+  /**
+   * One transaction (one fsync) per tick: record every result that finished since the
+   * last tick, then claim what is due. Claims are marked 'sending' only so the UI can
+   * show them; a crash puts them back to 'pending' (store/outbox.ts).
+   */
+  private tick(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const results = this.finished.splice(0);
     const now = this.now();
-    let claimed: ClaimedDelivery[];
+    let claimed: ClaimedDelivery[] = [];
+    let transitions: Array<{ config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null }> = [];
     try {
-      claimed = this.deps.store.outbox.claimDue(now, CLAIM_BATCH, this.canTake);
+      this.deps.store.bookkeeping(() => {
+        transitions = results.flatMap((r) => this.record(r.claimed, r.config, r.result, now));
+        if (!this.stopped) claimed = this.deps.store.outbox.claimDue(now, this.wants(now));
+      });
     } catch (error) {
-      this.deps.log?.(`delivery: could not read the outbox: ${(error as Error).message}`);
+      this.deps.log?.(`delivery: could not update the outbox: ${(error as Error).message}`);
+      this.finished.unshift(...results);
       this.schedule(1_000);
       return;
     }
+    this.taken(claimed, now);
+    this.lastTickAt = now;
+    for (const r of results) this.updated(r.claimed.id);
+    for (const t of transitions) this.deps.onHealthTransition?.(t.config, t.transition, t.error);
     for (const delivery of claimed) {
-      const task = this.send(delivery).finally(() => {
-        this.running.delete(task);
+      const task = this.send(delivery).then((outcome) => {
+        this.finished.push(outcome);
         const left = (this.inFlight.get(delivery.channelId) ?? 1) - 1;
         if (left > 0) this.inFlight.set(delivery.channelId, left);
         else this.inFlight.delete(delivery.channelId);
+        this.running.delete(task);
         this.wake();
       });
       this.running.add(task);
     }
-    this.scheduleNext();
+    if (!this.stopped) this.scheduleNext();
   }
 
   private scheduleNext(): void {
@@ -143,22 +186,16 @@ export class DeliveryWorker {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     // Cap the sleep so a clock jump or an external change to the store is seen within a minute.
-    this.timer = setTimeout(() => this.pump(), Math.min(ms, 60_000));
+    this.timer = setTimeout(() => this.tick(), Math.min(ms, 60_000));
     this.timer.unref?.();
   }
 
-  private async send(claimed: ClaimedDelivery): Promise<void> {
-    const { store } = this.deps;
+  private async send(claimed: ClaimedDelivery): Promise<{ claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult }> {
     const config = this.deps.channel(claimed.channelId);
-    const event = store.events.getBySeq(claimed.eventSeq);
-    if (!config || !event) {
-      const reason = !config ? `channel "${claimed.channelId}" no longer exists` : 'the event was deleted';
-      store.outbox.failed(claimed.id, reason, this.now());
-      this.updated(claimed.id);
-      return;
-    }
-    const result = await this.attempt(config, event, claimed);
-    this.record(config, claimed, result);
+    const event = this.deps.store.events.getBySeq(claimed.eventSeq);
+    if (!config) return { claimed, config, result: { kind: 'fail', reason: `channel "${claimed.channelId}" no longer exists` } };
+    if (!event) return { claimed, config, result: { kind: 'fail', reason: 'the event was deleted' } };
+    return { claimed, config, result: await this.attempt(config, event, claimed) };
   }
 
   private async attempt(config: ChannelConfig, event: HeraldEvent, claimed: ClaimedDelivery): Promise<SendResult> {
@@ -173,9 +210,10 @@ export class DeliveryWorker {
       } catch (error) {
         return { kind: 'fail', reason: `secret unavailable: ${(error as Error).message}` };
       }
-      const rule = this.deps.store.events.get(event.id)?.matches.find((m) => m.ruleId === claimed.ruleId);
-      const message = { event, ...(rule && { rule: { id: rule.ruleId, name: rule.ruleName } }) };
-      return await this.deps.channelFor(config.kind).send(message, config, secrets, controller.signal);
+      const rule = this.deps.rule?.(claimed.ruleId);
+      const message = { event, ...(rule && { rule }) };
+      const sendConfig = this.deps.adjustConfig?.(config, claimed.ruleId) ?? config;
+      return await this.deps.channelFor(config.kind).send(message, sendConfig, secrets, controller.signal);
     } catch (error) {
       // A channel should not throw; if it does, a retry may help (it is our bug or a blip).
       return { kind: 'retry', reason: `channel error: ${(error as Error).message}` };
@@ -185,18 +223,25 @@ export class DeliveryWorker {
     }
   }
 
-  private record(config: ChannelConfig, claimed: ClaimedDelivery, result: SendResult): void {
+  private record(
+    claimed: ClaimedDelivery,
+    config: ChannelConfig | undefined,
+    result: SendResult,
+    now: number,
+  ): Array<{ config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null }> {
     const { store } = this.deps;
     const settings = this.deps.settings().delivery;
-    const now = this.now();
+    if (!config) {
+      store.outbox.failed(claimed.id, result.kind === 'ok' ? 'channel removed' : result.reason, now);
+      return [];
+    }
     let transition: HealthTransition;
     if (result.kind === 'ok') {
       store.outbox.delivered(claimed.id, now);
       transition = store.health.recordSuccess('channel', config.id, now);
     } else {
       const reason = result.reason;
-      const retryable = result.kind === 'retry' && claimed.attempt < settings.maxAttempts;
-      if (retryable) {
+      if (result.kind === 'retry' && claimed.attempt < settings.maxAttempts) {
         const delay =
           result.afterMs !== undefined
             ? Math.min(result.afterMs, MAX_RETRY_AFTER_MS)
@@ -210,12 +255,10 @@ export class DeliveryWorker {
       }
       transition = store.health.recordFailure('channel', config.id, reason, now, settings.unhealthyAfter);
     }
-    this.updated(claimed.id);
-    if (transition) this.deps.onHealthTransition?.(config, transition, result.kind === 'ok' ? null : result.reason);
+    return transition ? [{ config, transition, error: result.kind === 'ok' ? null : result.reason }] : [];
   }
 
   private updated(id: number): void {
-    const delivery = this.deps.store.outbox.get(id);
-    if (delivery) this.deps.onDeliveryUpdated?.(delivery);
+    this.deps.onDeliveryUpdated?.(() => this.deps.store.outbox.get(id));
   }
 }

@@ -39,7 +39,11 @@ export function buildIngressApp(deps: ReceiverDeps, options: Pick<IngressOptions
     return reply.code(result.status).send(result.body);
   });
   app.post<{ Params: { sourceId: string; '*': string } }>('/hooks/:sourceId/*', async (request, reply) => {
-    const result = await handle(request.params.sourceId, request.params['*'], request.headers, request.body);
+    // The rest of the path exactly as sent (still URL-encoded): a token in it may hold `/` or `%`.
+    const path = request.raw.url?.split('?')[0] ?? '';
+    const prefix = `/hooks/${encodeURIComponent(request.params.sourceId)}/`;
+    const rest = path.startsWith(prefix) ? path.slice(prefix.length) : encodeURIComponent(request.params['*']);
+    const result = await handle(request.params.sourceId, rest, request.headers, request.body);
     return reply.code(result.status).send(result.body);
   });
   app.get('/healthz', async () => ({ ok: true }));

@@ -1,7 +1,7 @@
 // What happens to one received webhook, whatever carried it (the ingress listener or the
 // relay client): find the source, verify, parse, validate, store durably, answer.
 import type { SourceConfig } from '../../../shared/config.js';
-import { describeZodError, EventInputSchema, type EventInput } from '../../../shared/event.js';
+import { describeZodError, EventInputSchema } from '../../../shared/event.js';
 import type { Ingestor } from '../ingest.js';
 import { webhookSourceFor } from '../sources/registry.js';
 import type { IncomingRequest } from '../sources/source.js';
@@ -10,9 +10,9 @@ export interface ReceiverDeps {
   source: (id: string) => SourceConfig | undefined;
   /** Resolves the source's secret ref (keychain or env). */
   resolveSecret: (source: SourceConfig) => Promise<string>;
+  /** Stores durably; pipeline streaks are applied there, inside the ingest transaction. */
   ingestor: Ingestor;
-  /** Adjusts parsed events before storing (pipeline streaks); runs inside no transaction. */
-  enrich?: (source: SourceConfig, events: EventInput[]) => EventInput[];
+  /** A verified request Herald does not map (a ping, an unhandled action): answered 2xx, nothing stored. */
   onIgnored?: (source: SourceConfig, reason: string) => void;
 }
 
@@ -50,11 +50,10 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
     const check = EventInputSchema.safeParse(event);
     if (!check.success) return refuse(400, `event ${i}: ${describeZodError(check.error)}`);
   }
-  const events = deps.enrich ? deps.enrich(source, parsed.events) : parsed.events;
   try {
     const outcome = await deps.ingestor.submit({
       source: { kind: source.kind, id: source.id, name: source.name },
-      inputs: events,
+      inputs: parsed.events,
       ...(parsed.deliveryId !== undefined && { deliveryId: parsed.deliveryId }),
       ...(parsed.raw !== undefined && { raw: parsed.raw }),
     });

@@ -31,6 +31,7 @@ import {
   type PipelineVerb,
 } from './ci-common.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
+import { pathToken } from './token-auth.js';
 
 export type JenkinsSourceConfig = Extract<SourceConfig, { kind: 'jenkins' }>;
 
@@ -49,15 +50,7 @@ export const JENKINS_STATUSES: Readonly<Record<string, JenkinsStatusOutcome>> = 
 
 /** The token from `/hooks/<id>/<token>` (first path segment) or the X-Herald-Token header. */
 export function jenkinsToken(request: IncomingRequest): string | undefined {
-  const segment = request.pathRest.split('/').find((s) => s !== '');
-  if (segment) {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return segment;
-    }
-  }
-  return request.headers['x-herald-token'] ?? undefined;
+  return pathToken(request) ?? request.headers['x-herald-token'] ?? undefined;
 }
 
 export const jenkinsSource: WebhookSource<JenkinsSourceConfig> = {

@@ -1,8 +1,12 @@
 // Which kinds can receive webhooks, and which are polled. One entry per kind.
 import type { SourceConfig } from '../../../shared/config.js';
+import { cctraySource } from './cctray.js';
 import { defectdojoSource } from './defectdojo.js';
 import { defectdojoWebhookSource } from './defectdojo-webhook.js';
 import { genericSource } from './generic.js';
+import { githubSource } from './github.js';
+import { gitlabSource } from './gitlab.js';
+import { jenkinsSource } from './jenkins.js';
 import { kosliSource } from './kosli.js';
 import { kosliWebhookSource } from './kosli-webhook.js';
 import { secobserveSource } from './secobserve.js';
@@ -14,6 +18,9 @@ type OfKind<K extends Kind> = Extract<SourceConfig, { kind: K }>;
 
 const WEBHOOK_SOURCES: { [K in Kind]?: WebhookSource<OfKind<K>> } = {
   generic: genericSource,
+  github: githubSource,
+  gitlab: gitlabSource,
+  jenkins: jenkinsSource,
   'kosli-webhook': kosliWebhookSource,
   'defectdojo-webhook': defectdojoWebhookSource,
 };
@@ -22,6 +29,7 @@ const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {
   kosli: kosliSource,
   secobserve: secobserveSource,
   defectdojo: defectdojoSource,
+  cctray: cctraySource,
 };
 
 export function webhookSourceFor(kind: Kind): WebhookSource | undefined {

@@ -4,15 +4,20 @@
 import { safeEqual } from './generic.js';
 import type { IncomingRequest } from './source.js';
 
-export function tokenOf(request: IncomingRequest): string | undefined {
+/** The first segment of the path after `/hooks/<sourceId>/`, URL-decoded (the path arrives still encoded). */
+export function pathToken(request: IncomingRequest): string | undefined {
   const segment = request.pathRest.split('/').find((s) => s !== '');
-  if (segment) {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return segment;
-    }
+  if (!segment) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
+}
+
+export function tokenOf(request: IncomingRequest): string | undefined {
+  const fromPath = pathToken(request);
+  if (fromPath !== undefined) return fromPath;
   const authorization = request.headers.authorization;
   if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
   return request.headers['x-herald-token'] ?? undefined;

@@ -26,7 +26,25 @@ export interface IngestItem {
   state?: { key: string; value: unknown };
 }
 
-export type IngestOutcome = { status: 'accepted'; events: HeraldEvent[]; deliveries: number } | { status: 'duplicate' };
+export type IngestOutcome =
+  | {
+      status: 'accepted';
+      events: HeraldEvent[];
+      deliveries: number;
+      /** Events added to a digest window instead of a delivery (set when any). */
+      digested?: number;
+    }
+  | { status: 'duplicate' };
+
+/** One source's state, read and written inside the ingest transaction. */
+export interface SourceStateTx {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** Rewrites an item's events inside the ingest transaction, with its source's state (pipeline streaks). */
+export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
 
 /** Decides, inside the ingest transaction, which rules route an event where. */
 export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
@@ -109,12 +127,47 @@ export function toFtsQuery(text: string): string | undefined {
   return terms.map((t, i) => `"${t}"${i === terms.length - 1 ? '*' : ''}`).join(' ');
 }
 
+/** Filtered totals count at most this many rows (then `totalCapped`): a count must not cost more than the page. */
+export const TOTAL_COUNT_CAP = 1000;
+
+export type EventPage = { items: HeraldEvent[]; nextCursor?: string; total?: number; totalCapped?: boolean };
+
+const sqlWhere = (conditions: readonly string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+
 function capRaw(raw: unknown): string | null {
   if (raw === undefined) return null;
   const text = typeof raw === 'string' ? JSON.stringify(raw) : JSON.stringify(raw);
   if (text === undefined) return null;
   if (text.length <= RAW_MAX_CHARS) return text;
   return JSON.stringify({ truncated: true, chars: text.length, head: text.slice(0, RAW_MAX_CHARS) });
+}
+
+/** The events row for an event (the ingest insert and Herald's own events share it). */
+function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | null) {
+  return {
+    id: event.id,
+    source_id: event.source.id,
+    source_kind: event.source.kind,
+    source_name: event.source.name,
+    type: event.type,
+    severity: event.severity,
+    project: event.subject.project ?? null,
+    grp: event.subject.group ?? null,
+    environment: event.subject.environment ?? null,
+    pipeline: event.subject.pipeline ?? null,
+    branch: event.subject.branch ?? null,
+    cluster: event.subject.cluster ?? null,
+    artifact: event.subject.artifact ?? null,
+    title: event.title,
+    summary: event.summary ?? null,
+    url: event.url ?? null,
+    actor: event.actor ?? null,
+    occurred_at: event.occurredAt,
+    received_at: receivedAtMs,
+    dedup_key: event.dedupKey,
+    data: event.data === undefined ? null : JSON.stringify(event.data),
+    raw,
+  };
 }
 
 export class EventStore {
@@ -127,7 +180,11 @@ export class EventStore {
   private readonly upsertThrottle;
   private readonly updateMatches;
   private readonly upsertState;
+  private readonly selectState;
+  private readonly deleteState;
   private readonly ingestTx;
+  private readonly selectOpenDigest;
+  private readonly insertDigestItem;
 
   constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(`INSERT INTO events
@@ -146,8 +203,16 @@ export class EventStore {
     this.updateMatches = db.prepare('UPDATE events SET matches = ? WHERE seq = ?');
     this.upsertState = db.prepare(`INSERT INTO source_state (source_id, key, value, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (source_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
-    this.ingestTx = db.transaction((items: IngestItem[], router: Router, now: Date) =>
-      items.map((item) => this.ingestOne(item, router, now)),
+    this.selectState = db.prepare('SELECT value FROM source_state WHERE source_id = ? AND key = ?').pluck();
+    this.deleteState = db.prepare('DELETE FROM source_state WHERE source_id = ? AND key = ?');
+    this.selectOpenDigest = db.prepare(
+      'SELECT window_start, window_end FROM digest_items WHERE rule_id = ? AND window_end > ? ORDER BY window_end DESC LIMIT 1',
+    );
+    this.insertDigestItem = db.prepare(
+      'INSERT OR IGNORE INTO digest_items (rule_id, rule_name, channel_id, event_seq, window_start, window_end) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.ingestTx = db.transaction((items: IngestItem[], router: Router, now: Date, enrich?: Enricher) =>
+      items.map((item) => this.ingestOne(item, router, now, enrich)),
     );
   }
 
@@ -155,51 +220,49 @@ export class EventStore {
    * Stores every item's events, their rule outcomes and their deliveries in ONE
    * transaction: when this returns, all of it is on disk (the caller answers 2xx after).
    */
-  ingest(items: IngestItem[], router: Router, now = new Date()): IngestOutcome[] {
-    return this.ingestTx(items, router, now);
+  ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
+    return this.ingestTx(items, router, now, enrich);
   }
 
-  private ingestOne(item: IngestItem, router: Router, now: Date): IngestOutcome {
+  /** State access for an enricher: its reads see the writes of earlier items in the same transaction. */
+  private stateTx(sourceId: string, nowMs: number): SourceStateTx {
+    return {
+      get: (key) => {
+        const value = this.selectState.get(sourceId, key) as string | undefined;
+        return value === undefined ? undefined : (JSON.parse(value) as unknown);
+      },
+      set: (key, value) => void this.upsertState.run(sourceId, key, JSON.stringify(value), nowMs),
+      delete: (key) => void this.deleteState.run(sourceId, key),
+    };
+  }
+
+  private ingestOne(item: IngestItem, router: Router, now: Date, enrich?: Enricher): IngestOutcome {
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined) {
       if (this.selectSeen.get(item.source.id, item.deliveryId)) return { status: 'duplicate' };
       this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
     }
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
+    // After the duplicate check: a redelivery must not move a streak twice.
+    if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
     const raw = capRaw(item.raw);
     const lastRoutedAt = (ruleId: string, dedupKey: string) => this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
     const events: HeraldEvent[] = [];
     let deliveries = 0;
+    let digested = 0;
     for (const input of item.inputs) {
       const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: randomUUID(), read: false };
-      const { lastInsertRowid } = this.insertEvent.run({
-        id: event.id,
-        source_id: event.source.id,
-        source_kind: event.source.kind,
-        source_name: event.source.name,
-        type: event.type,
-        severity: event.severity,
-        project: event.subject.project ?? null,
-        grp: event.subject.group ?? null,
-        environment: event.subject.environment ?? null,
-        pipeline: event.subject.pipeline ?? null,
-        branch: event.subject.branch ?? null,
-        cluster: event.subject.cluster ?? null,
-        artifact: event.subject.artifact ?? null,
-        title: event.title,
-        summary: event.summary ?? null,
-        url: event.url ?? null,
-        actor: event.actor ?? null,
-        occurred_at: event.occurredAt,
-        received_at: nowMs,
-        dedup_key: event.dedupKey,
-        data: event.data === undefined ? null : JSON.stringify(event.data),
-        raw: item.inputs.length === 1 ? raw : null,
-      });
+      const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null));
       const outcomes = router(event, lastRoutedAt);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
         this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
+        if (outcome.digest) {
+          // A digest rule: the event waits in the rule's window; one message goes when it closes.
+          this.addToDigest(outcome, outcome.digest.windowSeconds, Number(lastInsertRowid), nowMs);
+          digested++;
+          continue;
+        }
         for (const channelId of outcome.channels) {
           this.insertDelivery.run(lastInsertRowid, channelId, outcome.ruleId, nowMs, nowMs, nowMs);
           deliveries++;
@@ -208,7 +271,29 @@ export class EventStore {
       if (outcomes.length > 0) this.updateMatches.run(JSON.stringify(outcomes), lastInsertRowid);
       events.push(event);
     }
-    return { status: 'accepted', events, deliveries };
+    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+  }
+
+  /**
+   * Adds an event to its rule's open digest window, or opens one: windows are fixed, from
+   * the first event after the previous window ended, and shared by the rule's channels.
+   */
+  private addToDigest(outcome: RuleOutcome, windowSeconds: number, eventSeq: number, nowMs: number): void {
+    const open = this.selectOpenDigest.get(outcome.ruleId, nowMs) as { window_start: number; window_end: number } | undefined;
+    const start = open?.window_start ?? nowMs;
+    const end = open?.window_end ?? nowMs + windowSeconds * 1000;
+    for (const channelId of outcome.channels) this.insertDigestItem.run(outcome.ruleId, outcome.ruleName, channelId, eventSeq, start, end);
+  }
+
+  /**
+   * Stores an event Herald made itself (a digest) with the rule outcomes and deliveries
+   * given, without routing it (a digest must not be digested again). Join a transaction.
+   */
+  insertOwnEvent(event: HeraldEvent, matches: RuleOutcome[], deliveries: Array<{ channelId: string; ruleId: string }>, nowMs: number): number {
+    const seq = Number(this.insertEvent.run(eventRow(event, nowMs, null)).lastInsertRowid);
+    if (matches.length > 0) this.updateMatches.run(JSON.stringify(matches), seq);
+    for (const d of deliveries) this.insertDelivery.run(seq, d.channelId, d.ruleId, nowMs, nowMs, nowMs);
+    return seq;
   }
 
   private prepared(sql: string) {
@@ -220,16 +305,15 @@ export class EventStore {
     return statement;
   }
 
-  list(query: EventQuery): { items: HeraldEvent[]; nextCursor?: string; total: number } {
+  /**
+   * One page of history, newest first. With text, the FTS index is walked newest first
+   * (its rowid is the event's seq) and each hit joined to its row, so a page stops after
+   * `limit` matches instead of sorting every hit. `total` comes with the first page only
+   * (no cursor); the client keeps it while it pages.
+   */
+  list(query: EventQuery): EventPage {
     const where: string[] = [];
     const params: unknown[] = [];
-    let from = 'events e';
-    const fts = query.text ? toFtsQuery(query.text) : undefined;
-    if (fts) {
-      from = 'events_fts f JOIN events e ON e.seq = f.rowid';
-      where.push('events_fts MATCH ?');
-      params.push(fts);
-    }
     const inList = (column: string, values: readonly string[] | undefined) => {
       if (!values || values.length === 0) return;
       where.push(`${column} IN (${values.map(() => '?').join(',')})`);
@@ -257,29 +341,44 @@ export class EventStore {
       where.push('e.received_at < ?');
       params.push(Date.parse(query.until));
     }
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.prepared(`SELECT count(*) FROM ${from} ${filter}`).pluck().get(...params) as number;
-
-    const pageWhere = [...where];
-    const pageParams = [...params];
+    let cursor: number | undefined;
     if (query.cursor !== undefined) {
-      const cursor = Number.parseInt(query.cursor, 10);
+      cursor = /^\d+$/.test(query.cursor) ? Number(query.cursor) : Number.NaN;
       if (!Number.isSafeInteger(cursor)) throw new RangeError(`cursor: not a cursor from a previous page: "${query.cursor}"`);
-      pageWhere.push('e.seq < ?');
-      pageParams.push(cursor);
     }
-    const pageFilter = pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : '';
-    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM ${from} ${pageFilter} ORDER BY e.seq DESC LIMIT ?`).all(
+
+    const fts = query.text ? toFtsQuery(query.text) : undefined;
+    // CROSS JOIN keeps the FTS scan outermost; ORDER BY its rowid is then served by FTS5 itself.
+    const from = fts ? 'events_fts f CROSS JOIN events e ON e.seq = f.rowid' : 'events e';
+    const seq = fts ? 'f.rowid' : 'e.seq';
+    const matchWhere = fts ? ['events_fts MATCH ?', ...where] : where;
+    const matchParams = fts ? [fts, ...params] : params;
+    const pageWhere = cursor === undefined ? matchWhere : [...matchWhere, `${seq} < ?`];
+    const pageParams = cursor === undefined ? matchParams : [...matchParams, cursor];
+    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM ${from} ${sqlWhere(pageWhere)} ORDER BY ${seq} DESC LIMIT ?`).all(
       ...pageParams,
       query.limit + 1,
     ) as EventRow[];
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
-    return {
+    const result: EventPage = {
       items: page.map(rowToEvent),
       ...(more && { nextCursor: String(page[page.length - 1]!.seq) }),
-      total,
     };
+    if (cursor !== undefined) return result;
+    if (!more) return { ...result, total: page.length };
+    if (where.length === 0) {
+      // Exact and cheap: SQLite counts a table from its b-tree, FTS5 counts from its doclists.
+      const count = fts
+        ? this.prepared('SELECT count(*) FROM events_fts WHERE events_fts MATCH ?').pluck().get(fts)
+        : this.prepared('SELECT count(*) FROM events').pluck().get();
+      return { ...result, total: count as number };
+    }
+    // Other filters have no index to count from: count up to a cap, past it say "more than".
+    const capped = this.prepared(`SELECT count(*) FROM (SELECT 1 FROM ${from} ${sqlWhere(matchWhere)} LIMIT ?)`)
+      .pluck()
+      .get(...matchParams, TOTAL_COUNT_CAP + 1) as number;
+    return capped > TOTAL_COUNT_CAP ? { ...result, total: TOTAL_COUNT_CAP, totalCapped: true } : { ...result, total: capped };
   }
 
   get(id: string): { seq: number; event: HeraldEvent; raw: unknown; matches: RuleOutcome[] } | undefined {

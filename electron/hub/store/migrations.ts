@@ -92,6 +92,26 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   ) WITHOUT ROWID;
   `,
+  // 2: digest windows. A digest rule's events wait here (one row per channel) until their
+  // window closes into one herald.digest event; the rule name is kept for that message.
+  `
+  CREATE TABLE digest_items (
+    rule_id      TEXT NOT NULL,
+    rule_name    TEXT NOT NULL,
+    channel_id   TEXT NOT NULL,
+    event_seq    INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    window_start INTEGER NOT NULL,
+    window_end   INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, channel_id, event_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX digest_items_open ON digest_items(rule_id, window_end);
+  CREATE INDEX digest_items_due ON digest_items(window_end);
+  CREATE INDEX digest_items_event ON digest_items(event_seq);
+  `,
+  // 3: the worker claims per channel, up to each channel's free capacity.
+  `
+  CREATE INDEX deliveries_channel_due ON deliveries(channel_id, next_attempt_at) WHERE status = 'pending';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

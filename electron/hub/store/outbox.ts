@@ -48,7 +48,7 @@ function rowToDelivery(row: DeliveryRow): Delivery {
 const SELECT_DELIVERY = `SELECT d.*, e.id AS event_id FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
 
 export class Outbox {
-  private readonly selectDue;
+  private readonly selectDueForChannel;
   private readonly markSending;
   private readonly markDelivered;
   private readonly markRetry;
@@ -57,9 +57,9 @@ export class Outbox {
   private readonly nextDueAt;
 
   constructor(private readonly db: Db) {
-    this.selectDue = db.prepare(
+    this.selectDueForChannel = db.prepare(
       `SELECT id, event_seq, channel_id, rule_id, attempts FROM deliveries
-       WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+       WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
     );
     this.markSending = db.prepare(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'`);
     this.markDelivered = db.prepare(
@@ -74,22 +74,35 @@ export class Outbox {
   }
 
   /**
-   * Claims up to `limit` due deliveries whose channel `canTake` accepts, marking them
-   * 'sending' in one transaction so nothing is sent twice by this process.
+   * Claims due deliveries of each given channel, up to the number it can take now,
+   * marking them 'sending' so the UI shows them in flight. Asking per channel keeps a
+   * backlog on one busy channel from being read again on every tick.
    */
-  claimDue(now: number, limit: number, canTake: (channelId: string) => boolean): ClaimedDelivery[] {
+  claimDue(now: number, wants: ReadonlyArray<readonly [channelId: string, count: number]>): ClaimedDelivery[] {
     return this.db.transaction(() => {
-      const rows = this.selectDue.all(now, limit * 4) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'>[];
       const claimed: ClaimedDelivery[] = [];
-      for (const row of rows) {
-        if (claimed.length >= limit) break;
-        if (!canTake(row.channel_id)) continue;
-        if (this.markSending.run(now, row.id).changes === 1) {
-          claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
+      for (const [channelId, count] of wants) {
+        if (count <= 0) continue;
+        const rows = this.selectDueForChannel.all(channelId, now, count) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'>[];
+        for (const row of rows) {
+          if (this.markSending.run(now, row.id).changes === 1) {
+            claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
+          }
         }
       }
       return claimed;
     })();
+  }
+
+  /** Pending deliveries to channels that no longer exist will never be sent: cancel them. */
+  cancelOrphans(channelIds: readonly string[], now: number): number {
+    const placeholders = channelIds.map(() => '?').join(',');
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET status = 'cancelled', last_error = 'the channel was removed', next_attempt_at = NULL, updated_at = ?
+         WHERE status IN ('pending','sending') ${channelIds.length ? `AND channel_id NOT IN (${placeholders})` : ''}`,
+      )
+      .run(now, ...channelIds).changes;
   }
 
   /** When the next pending delivery is due (epoch ms), if any: the worker sleeps until then. */

@@ -1,5 +1,6 @@
 // The store: one SQLite file in the data dir, and the tables' access objects.
 import { join } from 'node:path';
+import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { type Db, openDatabase } from './open.js';
@@ -13,8 +14,17 @@ export interface Store {
   readonly outbox: Outbox;
   readonly health: HealthStore;
   readonly sourceState: SourceStateStore;
-  /** Runs fn in one transaction (nested calls join the outer one). */
+  /** Digest rules' open windows. */
+  readonly digests: DigestStore;
+  /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
+  /**
+   * A transaction for bookkeeping whose loss would only repeat work (delivery results:
+   * a lost 'delivered' means one more send, never a lost event). Committed without
+   * waiting for fsync; safe against a process crash, and the next durable commit
+   * (an ingest) flushes it to disk as well.
+   */
+  bookkeeping<T>(fn: () => T): T;
   /** Bytes on disk: the database and its WAL. */
   sizeBytes(): number;
   close(): void;
@@ -25,14 +35,24 @@ export const DB_FILE = 'herald.db';
 export function openStore(dataDir: string): Store {
   const file = join(dataDir, DB_FILE);
   const db = openDatabase(file);
+  const events = new EventStore(db);
   return {
     db,
     file,
-    events: new EventStore(db),
+    events,
     outbox: new Outbox(db),
     health: new HealthStore(db),
     sourceState: new SourceStateStore(db),
+    digests: new DigestStore(db, events),
     transaction: (fn) => db.transaction(fn)(),
+    bookkeeping: (fn) => {
+      db.pragma('synchronous = NORMAL');
+      try {
+        return db.transaction(fn)();
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    },
     sizeBytes: () => {
       const pages = db.pragma('page_count', { simple: true }) as number;
       const size = db.pragma('page_size', { simple: true }) as number;

@@ -92,8 +92,11 @@ export function ChannelsPage() {
           keychainAvailable={status?.keychain.available ?? true}
           {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
           onCancel={() => setMode({ kind: 'list' })}
-          onSubmit={async ({ config, secrets }) => {
-            const view = mode.kind === 'add' ? await invoke('channels.create', { config, secrets }) : await invoke('channels.update', { config, secrets });
+          onSubmit={async ({ config, secrets, clearSecrets }) => {
+            const view =
+              mode.kind === 'add'
+                ? await invoke('channels.create', { config, secrets })
+                : await invoke('channels.update', { config, secrets, clearSecrets });
             toast(`Channel ${String(view.config.name)} ${mode.kind === 'add' ? 'added' : 'saved'}`);
             setMode({ kind: 'list' });
             channels.reload();

@@ -179,7 +179,7 @@ export function EventDetail(props: {
                 <tr key={m.ruleId}>
                   <td>{m.ruleName}</td>
                   <td>
-                    <span className={`badge ${m.outcome === 'routed' ? 'badge--ok' : 'badge--muted'}`}>{m.outcome.replace('_', ' ')}</span>
+                    <span className={`badge ${m.outcome === 'routed' ? 'badge--ok' : 'badge--muted'}`}>{m.digest && m.outcome === 'routed' ? 'in digest' : m.outcome.replace('_', ' ')}</span>
                   </td>
                   <td>
                     {m.reason}

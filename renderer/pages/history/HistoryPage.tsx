@@ -109,7 +109,7 @@ export function HistoryPage(props: { selectedId: string | undefined }) {
           >
             {pages.loading && pages.loadedKey === undefined
               ? 'Loading…'
-              : `${pages.total.toLocaleString('en-US')} ${isFiltered(filters) ? 'matching ' : ''}event${pages.total === 1 ? '' : 's'}`}
+              : `${pages.totalCapped ? 'More than ' : ''}${pages.total.toLocaleString('en-US')} ${isFiltered(filters) ? 'matching ' : ''}event${pages.total === 1 && !pages.totalCapped ? '' : 's'}`}
           </p>
         </header>
         <Filters filters={filters} onChange={setFilters} sources={sources} />

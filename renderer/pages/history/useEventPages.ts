@@ -8,7 +8,9 @@ import { asError, useApi } from '../../api/context.js';
 
 export interface EventPages {
   items: HeraldEvent[];
+  /** Matches of the query, from its first page; with totalCapped, "more than total". */
   total: number;
+  totalCapped: boolean;
   /** More pages behind the last loaded item. */
   hasMore: boolean;
   /** First page of the current query still loading. */
@@ -28,6 +30,7 @@ interface State {
   key: string | undefined;
   items: HeraldEvent[];
   total: number;
+  totalCapped: boolean;
   cursor: string | undefined;
   loading: boolean;
   loadingMore: boolean;
@@ -41,6 +44,7 @@ export function useEventPages(query: EventQueryInput): EventPages {
     key: undefined,
     items: [],
     total: 0,
+    totalCapped: false,
     cursor: undefined,
     loading: true,
     loadingMore: false,
@@ -56,7 +60,17 @@ export function useEventPages(query: EventQueryInput): EventPages {
     invoke('events.list', JSON.parse(key) as EventQueryInput).then(
       (page) => {
         if (generation.current !== mine) return;
-        setState({ key, items: page.items, total: page.total, cursor: page.nextCursor, loading: false, loadingMore: false, error: undefined });
+        // Only a first page (no cursor) carries the total; later pages leave it as it is.
+        setState({
+          key,
+          items: page.items,
+          total: page.total ?? page.items.length,
+          totalCapped: page.totalCapped === true,
+          cursor: page.nextCursor,
+          loading: false,
+          loadingMore: false,
+          error: undefined,
+        });
       },
       (error: unknown) => {
         if (generation.current !== mine) return;
@@ -97,7 +111,10 @@ export function useEventPages(query: EventQueryInput): EventPages {
   const reload = useCallback(() => setReloads((r) => r + 1), []);
 
   const prepend = useCallback((event: HeraldEvent) => {
-    setState((s) => (s.items.some((e) => e.id === event.id) ? s : { ...s, items: [event, ...s.items], total: s.total + 1 }));
+    // A capped total stays "more than N": adding to it would claim an exact count.
+    setState((s) =>
+      s.items.some((e) => e.id === event.id) ? s : { ...s, items: [event, ...s.items], total: s.totalCapped ? s.total : s.total + 1 },
+    );
   }, []);
 
   const patch = useCallback((ids: ReadonlySet<string> | 'all', change: Partial<HeraldEvent>) => {
@@ -107,13 +124,14 @@ export function useEventPages(query: EventQueryInput): EventPages {
   const remove = useCallback((ids: ReadonlySet<string>) => {
     setState((s) => {
       const items = s.items.filter((e) => !ids.has(e.id));
-      return { ...s, items, total: Math.max(0, s.total - (s.items.length - items.length)) };
+      return { ...s, items, total: s.totalCapped ? s.total : Math.max(0, s.total - (s.items.length - items.length)) };
     });
   }, []);
 
   return {
     items: state.items,
     total: state.total,
+    totalCapped: state.totalCapped,
     hasMore: state.cursor !== undefined,
     loading: state.loading,
     loadingMore: state.loadingMore,

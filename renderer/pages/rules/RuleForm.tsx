@@ -10,7 +10,19 @@ import { SeverityBadge } from '../../components/badges.js';
 import { CheckboxField, ErrorSummary, Field } from '../../components/Field.js';
 import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.js';
 import { slugify } from '../../lib/ids.js';
-import { buildRule, GLOB_MATCH_FIELDS, humanSeconds, newRuleDraft, ruleDraftFrom, type GlobMatchField, type RuleDraft } from '../../lib/rule-draft.js';
+import {
+  buildRule,
+  channelsWithoutRecipients,
+  DIGEST_UNITS,
+  GLOB_MATCH_FIELDS,
+  humanSeconds,
+  missingRecipientsError,
+  newRuleDraft,
+  ruleDraftFrom,
+  type DigestUnit,
+  type GlobMatchField,
+  type RuleDraft,
+} from '../../lib/rule-draft.js';
 import { formatListTime } from '../../lib/time.js';
 
 const GLOB_LABELS: Record<GlobMatchField, { label: string; placeholder: string }> = {
@@ -39,7 +51,8 @@ const TIME_ZONES: string[] = (() => {
 
 export function RuleForm(props: {
   existing?: RuleConfig;
-  channels: Array<{ id: string; name: string; kind: string }>;
+  /** `hasRecipients`: for an email channel, whether it names its own recipients. */
+  channels: Array<{ id: string; name: string; kind: string; hasRecipients?: boolean }>;
   sources: Array<{ id: string; name: string }>;
   onSubmit(config: Record<string, unknown>): Promise<void>;
   onCancel(): void;
@@ -50,9 +63,14 @@ export function RuleForm(props: {
   const [attempted, setAttempted] = useState(false);
   const [saving, setSaving] = useState(false);
 
+  const sendsEmail = (d: RuleDraft) => props.channels.some((c) => c.kind === 'email' && d.channels.includes(c.id));
+  const build = (d: RuleDraft) => buildRule(d, { sendsEmail: sendsEmail(d) });
   const validate = (d: RuleDraft): FieldErrors => {
-    const result = RuleSchema.safeParse(buildRule(d));
-    return result.success ? {} : zodFieldErrors(result.error);
+    const result = RuleSchema.safeParse(build(d));
+    const errors: Record<string, string> = result.success ? {} : { ...zodFieldErrors(result.error) };
+    const missing = missingRecipientsError(d, props.channels);
+    if (missing && !errors.emailTo) errors.emailTo = missing;
+    return errors;
   };
   const change = (next: RuleDraft) => {
     setDraft(next);
@@ -67,7 +85,7 @@ export function RuleForm(props: {
     if (hasErrors(found)) return;
     setSaving(true);
     try {
-      await props.onSubmit(buildRule(draft));
+      await props.onSubmit(build(draft));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_input') setErrors(apiFieldErrors(error.message, 'config.'));
       else if (error instanceof ApiError && error.code === 'conflict') setErrors({ id: error.message });
@@ -79,8 +97,9 @@ export function RuleForm(props: {
 
   const knownChannels = new Set(props.channels.map((c) => c.id));
   const unknownChannels = draft.channels.filter((c) => !knownChannels.has(c));
-  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil'];
+  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil', 'digest', 'emailTo'];
   const windowSeconds = Number(draft.throttleSeconds);
+  const withoutRecipients = channelsWithoutRecipients(draft, props.channels).map((id) => props.channels.find((c) => c.id === id)?.name ?? id);
 
   return (
     <div className="rule-editor">
@@ -213,6 +232,35 @@ export function RuleForm(props: {
             </div>
           )}
           {errorAt(errors, 'channels') && <p className="field__error">{errorAt(errors, 'channels')}</p>}
+          {sendsEmail(draft) && (
+            <div className="form__grid">
+              <Field
+                label="Email recipients"
+                required={withoutRecipients.length > 0}
+                error={errorAt(errors, 'emailTo')}
+                className="field--wide"
+                hint={
+                  withoutRecipients.length > 0
+                    ? `Comma-separated. Needed: ${withoutRecipients.join(', ')} ${withoutRecipients.length === 1 ? 'has' : 'have'} no recipients of its own.`
+                    : "Comma-separated. They replace the email channel's own recipients for this rule; empty: the channel's."
+                }
+              >
+                {(control) => (
+                  <input
+                    {...control}
+                    type="text"
+                    inputMode="email"
+                    autoComplete="off"
+                    className="mono"
+                    spellCheck={false}
+                    placeholder="dev@example.com, ops@example.com"
+                    value={draft.emailTo}
+                    onChange={(e) => change({ ...draft, emailTo: e.target.value })}
+                  />
+                )}
+              </Field>
+            </div>
+          )}
         </fieldset>
 
         <fieldset className="form__section">
@@ -282,7 +330,42 @@ export function RuleForm(props: {
               </div>
             )}
           </div>
-          <p className="field__hint">Digests (several events in one message) are not available yet.</p>
+          <div className="option">
+            <CheckboxField
+              label="Send as a digest"
+              hint="One message per window listing the events it covers, instead of one message per event. A window starts with its first event."
+              checked={draft.digest}
+              onChange={(digest) => change({ ...draft, digest })}
+            />
+            {draft.digest && (
+              <div className="form__grid option__fields">
+                <Field label="Digest every" error={errorAt(errors, 'digest.windowSeconds') ?? errorAt(errors, 'digest')} hint={digestHint(draft)}>
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="number"
+                      min={1}
+                      step={1}
+                      inputMode="numeric"
+                      value={draft.digestEvery}
+                      onChange={(e) => change({ ...draft, digestEvery: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field label="Digest unit">
+                  {(control) => (
+                    <select {...control} value={draft.digestUnit} onChange={(e) => change({ ...draft, digestUnit: e.target.value as DigestUnit })}>
+                      {(Object.keys(DIGEST_UNITS) as DigestUnit[]).map((unit) => (
+                        <option key={unit} value={unit}>
+                          {unit}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              </div>
+            )}
+          </div>
         </fieldset>
 
         <div className="form__actions">
@@ -297,6 +380,15 @@ export function RuleForm(props: {
       <RulePreview draft={draft} />
     </div>
   );
+}
+
+/** `= hourly`, `= every 15 min`: what the window means, or nothing while it is not a number. */
+function digestHint(draft: RuleDraft): string | undefined {
+  const seconds = Number(draft.digestEvery) * DIGEST_UNITS[draft.digestUnit];
+  if (!Number.isFinite(seconds) || seconds <= 0) return 'From 1 minute to 24 hours.';
+  if (seconds === 3600) return 'Hourly. From 1 minute to 24 hours.';
+  if (seconds === 86_400) return 'Daily. From 1 minute to 24 hours.';
+  return `Every ${humanSeconds(seconds)}. From 1 minute to 24 hours.`;
 }
 
 type Preview = ApiOutput<'rules.preview'>;

@@ -23,7 +23,12 @@ export function RulesPage() {
   // Fresh rules from the hub (after a save or a failure) replace what the switches showed.
   useEffect(() => setSwitching({}), [rules.data]);
 
-  const channelList = (channels.data ?? []).map((c) => ({ id: String(c.config.id), name: String(c.config.name), kind: String(c.config.kind) }));
+  const channelList = (channels.data ?? []).map((c) => ({
+    id: String(c.config.id),
+    name: String(c.config.name),
+    kind: String(c.config.kind),
+    ...(c.config.kind === 'email' && { hasRecipients: Boolean(c.config.to) }),
+  }));
   const sourceList = (sources.data ?? []).map((s) => ({ id: String(s.config.id), name: String(s.config.name) }));
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;
   const editing = mode.kind === 'edit' ? rules.data?.find((r) => r.id === mode.id) : undefined;
@@ -112,6 +117,7 @@ export function RulesPage() {
                 <td>{rule.channels.length ? rule.channels.map(channelName).join(', ') : <span className="muted">history only</span>}</td>
                 <td className="small">
                   {rule.throttle && <div>once per {humanSeconds(rule.throttle.windowSeconds)}</div>}
+                  {rule.digest && <div>digest every {humanSeconds(rule.digest.windowSeconds)}</div>}
                   {rule.quietHours && (
                     <div>
                       quiet {rule.quietHours.start}–{rule.quietHours.end}
@@ -119,7 +125,7 @@ export function RulesPage() {
                     </div>
                   )}
                   {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
-                  {!rule.throttle && !rule.quietHours && <span className="muted">always</span>}
+                  {!rule.throttle && !rule.quietHours && !rule.digest && <span className="muted">always</span>}
                 </td>
                 <td>
                   <input

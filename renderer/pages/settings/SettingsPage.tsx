@@ -10,7 +10,7 @@ import { CheckboxField, ErrorSummary, Field } from '../../components/Field.js';
 import { useToast } from '../../components/Toasts.js';
 import { downloadText, exportFileName, parseConfigFile } from '../../lib/config-file.js';
 import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.js';
-import { buildSettings, settingsDraftFrom, withSnooze, type SettingsDraft } from '../../lib/settings-draft.js';
+import { asSettingsReplacement, buildSettings, settingsDraftFrom, withSnooze, type SettingsDraft } from '../../lib/settings-draft.js';
 import { formatDateTime, SNOOZE_LABELS, snoozeUntil, type SnoozePreset } from '../../lib/time.js';
 
 export function SettingsPage() {
@@ -25,7 +25,7 @@ export function SettingsPage() {
       <AppearanceSection settings={settings} />
       <StartAtLoginSection />
       {/* Remount (fresh draft) only when what this form edits changed on the hub. */}
-      <SettingsForm key={JSON.stringify([settings.quietHours, settings.retention, settings.delivery, settings.publicUrl])} settings={settings} />
+      <SettingsForm key={JSON.stringify([settings.quietHours, settings.retention, settings.delivery, settings.publicUrl, settings.email])} settings={settings} />
       <section className="card" aria-labelledby="network-title">
         <h2 id="network-title">Addresses</h2>
         <p className="field__hint">Set by the hub's start options (ports, host); shown here to copy.</p>
@@ -57,7 +57,7 @@ function useSaveSettings() {
   const invoke = useApi();
   const { reload } = useHub();
   return async (next: Record<string, unknown>) => {
-    const saved = await invoke('settings.update', { settings: next });
+    const saved = await invoke('settings.update', { settings: asSettingsReplacement(next) });
     reload();
     return saved;
   };
@@ -153,7 +153,7 @@ function StartAtLoginSection() {
   );
 }
 
-const SETTINGS_FIELD_PATHS = ['quietHours', 'retention', 'delivery', 'publicUrl'];
+const SETTINGS_FIELD_PATHS = ['quietHours', 'retention', 'delivery', 'publicUrl', 'email'];
 
 function SettingsForm(props: { settings: Settings }) {
   const save = useSaveSettings();
@@ -247,6 +247,29 @@ function SettingsForm(props: { settings: Settings }) {
           {numberField('maxDelayMs', 'Longest retry delay (ms)', 'delivery.maxDelayMs')}
           {numberField('unhealthyAfter', 'Unhealthy after (failures in a row)', 'delivery.unhealthyAfter')}
         </div>
+      </fieldset>
+      <fieldset className="form__section">
+        <legend>Email</legend>
+        <Field
+          label="Default sender"
+          error={errorAt(errors, 'email.defaultFrom') ?? errorAt(errors, 'email')}
+          hint="The From of email channels that name none, e.g. Herald <herald@example.com>."
+          className="field--wide"
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="text"
+              inputMode="email"
+              autoComplete="off"
+              className="mono"
+              spellCheck={false}
+              placeholder="Herald <herald@example.com>"
+              value={draft.defaultFrom}
+              onChange={(e) => change({ defaultFrom: e.target.value })}
+            />
+          )}
+        </Field>
       </fieldset>
       <fieldset className="form__section">
         <legend>Relay</legend>

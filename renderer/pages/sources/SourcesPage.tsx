@@ -109,13 +109,13 @@ export function SourcesPage() {
           generateSecret={generateSecret}
           {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
           onCancel={() => setMode({ kind: 'list' })}
-          onSubmit={async ({ config, secrets }) => {
+          onSubmit={async ({ config, secrets, clearSecrets }) => {
             if (mode.kind === 'add') {
               const view = await invoke('sources.create', { config, secrets });
               setCreated({ view, ...(secrets.secret !== undefined && { secret: secrets.secret }) });
               toast(`Source ${String(view.config.name)} added`);
             } else {
-              const view = await invoke('sources.update', { config, secrets });
+              const view = await invoke('sources.update', { config, secrets, clearSecrets });
               if (secrets.secret !== undefined) setCreated({ view, secret: secrets.secret });
               toast(`Source ${String(view.config.name)} saved`);
             }

@@ -1,0 +1,145 @@
+// The digest scheduler: closes each digest window when it ends. A digest rule's events
+// wait in the store (added at ingest, in the ingest transaction); when the window ends,
+// the store turns them into ONE herald.digest event with one delivery per channel, in one
+// transaction, and the outbox worker sends it like any event.
+//
+// Windows are fixed and start with the first event: an event arriving when the rule has
+// no open window opens one of `windowSeconds`; later events join it until it ends; the
+// next event after that opens the next window. Quiet periods send nothing.
+import { randomUUID } from 'node:crypto';
+import { completeEvent, EventInputSchema, describeZodError, type EventInput, type HeraldEvent } from '../../../shared/event.js';
+import { digestAdjective } from '../../../shared/rules.js';
+import { formatDigest } from '../channels/digest.js';
+import type { ClosedDigest, DigestWindow } from '../store/digests.js';
+import type { Store } from '../store/store.js';
+
+/** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
+const MAX_DATA_CHARS = 16 * 1024;
+
+/**
+ * Pure: the stored herald.digest event for a window's events. Its `data.digest` carries
+ * the count, the window, the severities, the first events and their ids (as many as fit).
+ */
+export function buildDigestEvent(window: DigestWindow, events: HeraldEvent[], now: number, id: string = randomUUID()): HeraldEvent {
+  const message = formatDigest(events, { start: new Date(window.start), end: new Date(window.end) }, { id: window.ruleId, name: window.ruleName });
+  const formatted = message.event;
+  const digest = (formatted.data?.digest ?? {}) as Record<string, unknown> & { events?: unknown[] };
+  const sorted = [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  let listed = digest.events ?? [];
+  let eventIds = sorted.map((e) => e.id);
+  const dataOf = () => ({
+    digest: { ...digest, events: listed, eventIds, windowSeconds: Math.round((window.end - window.start) / 1000), ruleId: window.ruleId },
+  });
+  // Thousands of events in one window: list fewer, then name fewer ids; `count` stays the total.
+  while (JSON.stringify(dataOf()).length > MAX_DATA_CHARS) {
+    if (listed.length > 5) listed = listed.slice(0, Math.floor(listed.length / 2));
+    else if (eventIds.length > 1) eventIds = eventIds.slice(0, Math.floor(eventIds.length / 2));
+    else break;
+  }
+  const input: EventInput = {
+    type: 'herald.digest',
+    severity: formatted.severity,
+    title: formatted.title,
+    ...(formatted.summary !== undefined && { summary: formatted.summary.slice(0, 10_000) }),
+    subject: formatted.subject,
+    occurredAt: formatted.occurredAt,
+    dedupKey: formatted.dedupKey,
+    data: dataOf(),
+  };
+  // The same check as any event from outside: a digest never stores what the api could not return.
+  const parsed = EventInputSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`the digest of rule ${window.ruleId} is not a valid event: ${describeZodError(parsed.error)}`);
+  return { ...completeEvent(parsed.data, formatted.source, new Date(now)), id, read: false };
+}
+
+/** Why the digest was sent, for the event detail. */
+export function digestReason(window: DigestWindow, covered: number, channels: string[]): string {
+  const seconds = Math.round((window.end - window.start) / 1000);
+  return `the ${digestAdjective(seconds)} digest of ${covered} event${covered === 1 ? '' : 's'} (${new Date(window.start).toISOString()} – ${new Date(window.end).toISOString()}), sent to ${channels.join(', ')}`;
+}
+
+export interface DigestSchedulerDeps {
+  store: Store;
+  /** The rule's current name (it may have been renamed since its window opened). */
+  ruleName?: (ruleId: string) => string | undefined;
+  /** A channel deleted since its events were collected gets no digest. */
+  channelExists: (channelId: string) => boolean;
+  /** After commit: tell the UI, wake the delivery worker. */
+  onClosed: (digest: ClosedDigest) => void;
+  now?: () => number;
+  /** Longest sleep between looks at the store (a clock jump, a window opened elsewhere); default 60 s. */
+  maxSleepMs?: number;
+  log?: (line: string) => void;
+}
+
+export class DigestScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private readonly now: () => number;
+  private readonly maxSleepMs: number;
+
+  constructor(private readonly deps: DigestSchedulerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.maxSleepMs = deps.maxSleepMs ?? 60_000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A window may have opened (or the clock moved): close what is due, then sleep until the next end. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), 0);
+    this.timer.unref?.();
+  }
+
+  /** Closes every window that has ended by now; returns the digests stored. */
+  closeDue(): ClosedDigest[] {
+    const now = this.now();
+    const closed: ClosedDigest[] = [];
+    for (const window of this.deps.store.digests.due(now)) {
+      const named = { ...window, ruleName: this.deps.ruleName?.(window.ruleId) ?? window.ruleName };
+      try {
+        const digest = this.deps.store.digests.close(
+          named,
+          (w, events, channels) => ({ event: buildDigestEvent(w, events, now), reason: digestReason(w, events.length, channels) }),
+          { now, keepChannel: this.deps.channelExists },
+        );
+        if (digest) closed.push(digest);
+      } catch (error) {
+        // Rolled back: the window stays and is tried again at the next look.
+        this.deps.log?.(`digest: could not close the window of rule ${window.ruleId}: ${(error as Error).message}`);
+      }
+    }
+    for (const digest of closed) this.deps.onClosed(digest);
+    return closed;
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    let sleep = this.maxSleepMs;
+    try {
+      this.closeDue();
+      const next = this.deps.store.digests.nextDue();
+      if (next !== undefined) sleep = Math.min(this.maxSleepMs, Math.max(0, next - this.now()));
+      // A window that could not be closed is due at once: do not spin on it.
+      if (sleep === 0) sleep = Math.min(this.maxSleepMs, 1_000);
+    } catch (error) {
+      this.deps.log?.(`digest: could not read the digest windows: ${(error as Error).message}`);
+      sleep = Math.min(this.maxSleepMs, 5_000);
+    }
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.run(), sleep);
+    this.timer.unref?.();
+  }
+}

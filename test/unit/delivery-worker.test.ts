@@ -1,0 +1,174 @@
+// The delivery worker's policy, against a real SQLite store and a scripted channel:
+// per-channel concurrency and rate, Retry-After, bounded attempts, health transitions,
+// and what a crash leaves behind.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelConfig, Settings } from '../../shared/config.js';
+import { SettingsSchema, WebhookChannelSchema } from '../../shared/config.js';
+import type { Channel, SendResult } from '../../electron/hub/channels/channel.js';
+import { backoffDelay } from '../../electron/hub/delivery/backoff.js';
+import { RateLimiter } from '../../electron/hub/delivery/rate-limit.js';
+import { DeliveryWorker } from '../../electron/hub/delivery/worker.js';
+import { openStore, type Store } from '../../electron/hub/store/store.js';
+
+const stores: Store[] = [];
+const workers: DeliveryWorker[] = [];
+afterEach(async () => {
+  for (const w of workers.splice(0)) await w.stop(100);
+  for (const s of stores.splice(0)) s.close();
+});
+
+function channel(overrides: Partial<ChannelConfig> = {}): ChannelConfig {
+  return { ...WebhookChannelSchema.parse({ id: 'c', kind: 'webhook', name: 'C', url: 'http://127.0.0.1:9/' }), ...overrides } as ChannelConfig;
+}
+
+function setup(opts: {
+  send: (n: number) => Promise<SendResult> | SendResult;
+  config?: Partial<ChannelConfig>;
+  delivery?: Partial<Settings['delivery']>;
+  rate?: { ratePerSecond: number; burst?: number };
+  dir?: string;
+}) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'herald-worker-'));
+  const store = openStore(dir);
+  stores.push(store);
+  const config = channel(opts.config);
+  const settings = SettingsSchema.parse({ delivery: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 4, unhealthyAfter: 2, ...opts.delivery } });
+  const sends: Array<{ at: number; title: string }> = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let calls = 0;
+  const fake: Channel = {
+    kind: 'webhook',
+    async send(message) {
+      calls++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      sends.push({ at: Date.now(), title: message.event.title });
+      try {
+        return await opts.send(calls);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  const transitions: string[] = [];
+  const worker = new DeliveryWorker({
+    store,
+    channel: (id) => (id === config.id ? config : undefined),
+    channels: () => [config],
+    settings: () => settings,
+    channelFor: () => fake,
+    resolveSecrets: async () => ({}),
+    ...(opts.rate && { rateLimit: () => opts.rate }),
+    onHealthTransition: (_c, t) => transitions.push(t),
+  });
+  workers.push(worker);
+  const ingest = (count: number) =>
+    store.events.ingest(
+      Array.from({ length: count }, (_, i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
+      () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: [config.id], heldBack: [], reason: 'test' }],
+    );
+  const statuses = () => store.db.prepare('SELECT status, attempts, last_error AS lastError FROM deliveries ORDER BY id').all() as Array<{ status: string; attempts: number; lastError: string | null }>;
+  const settle = async (pred: () => boolean, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error(`not settled: ${JSON.stringify(statuses())}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { store, worker, sends, ingest, statuses, settle, transitions, stats: () => ({ maxInFlight, calls }) };
+}
+
+describe('delivery worker', () => {
+  it('never runs more sends to one channel at once than its concurrency', async () => {
+    const t = setup({ send: () => new Promise((r) => setTimeout(() => r({ kind: 'ok' }), 30)), config: { concurrency: 2 } });
+    t.ingest(7);
+    t.worker.start();
+    await t.settle(() => t.statuses().every((d) => d.status === 'delivered'));
+    expect(t.stats().maxInFlight).toBe(2);
+    expect(t.stats().calls).toBe(7);
+  });
+
+  it('spaces sends by the kind rate limit after the burst', async () => {
+    const t = setup({ send: () => ({ kind: 'ok' }), rate: { ratePerSecond: 10, burst: 2 } });
+    t.ingest(5);
+    t.worker.start();
+    await t.settle(() => t.statuses().every((d) => d.status === 'delivered'));
+    const gaps = t.sends.slice(1).map((s, i) => s.at - t.sends[i]!.at);
+    // Two at once (the burst), then one per ~100 ms.
+    expect(t.sends[1]!.at - t.sends[0]!.at).toBeLessThan(50);
+    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(80);
+  });
+
+  it('honours Retry-After for the whole channel, then delivers', async () => {
+    const t = setup({ send: (n) => (n === 1 ? { kind: 'retry', reason: 'HTTP 429', afterMs: 300 } : { kind: 'ok' }), config: { concurrency: 1 } });
+    t.ingest(2);
+    t.worker.start();
+    await t.settle(() => t.statuses().every((d) => d.status === 'delivered'));
+    // Nothing went to the channel during the 300 ms it asked for, not even the other delivery.
+    expect(t.sends[1]!.at - t.sends[0]!.at).toBeGreaterThanOrEqual(290);
+    expect(t.statuses().map((d) => d.attempts).sort()).toEqual([1, 2]);
+  });
+
+  it('gives up after maxAttempts with the last error, and fails at once when a retry cannot help', async () => {
+    const t = setup({ send: () => ({ kind: 'retry', reason: 'HTTP 503: down' }) });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.status === 'failed');
+    expect(t.statuses()[0]).toEqual({ status: 'failed', attempts: 4, lastError: 'gave up after 4 attempts: HTTP 503: down' });
+
+    const f = setup({ send: () => ({ kind: 'fail', reason: 'HTTP 404: channel_not_found' }) });
+    f.ingest(1);
+    f.worker.start();
+    await f.settle(() => f.statuses()[0]!.status === 'failed');
+    expect(f.statuses()[0]).toEqual({ status: 'failed', attempts: 1, lastError: 'HTTP 404: channel_not_found' });
+  });
+
+  it('turns a channel unhealthy after N consecutive failures, once, and reports recovery', async () => {
+    const t = setup({ send: (n) => (n <= 3 ? { kind: 'retry', reason: 'HTTP 500' } : { kind: 'ok' }), config: { concurrency: 1 } });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.status === 'delivered');
+    expect(t.transitions).toEqual(['became_unhealthy', 'recovered']);
+    expect(t.store.health.get('channel', 'c')).toMatchObject({ healthy: true, consecutiveFailures: 0, lastError: 'HTTP 500' });
+  });
+
+  it('a disabled channel keeps its deliveries queued; a crash mid-send leaves them to be sent again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-worker-'));
+    const paused = setup({ send: () => ({ kind: 'ok' }), config: { enabled: false }, dir });
+    paused.ingest(2);
+    paused.worker.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(paused.statuses().map((d) => d.status)).toEqual(['pending', 'pending']);
+    // Simulate a crash while sending: rows left in 'sending'.
+    paused.store.db.prepare(`UPDATE deliveries SET status = 'sending'`).run();
+    await paused.worker.stop(10);
+    workers.splice(workers.indexOf(paused.worker), 1);
+    paused.store.close();
+    stores.splice(stores.indexOf(paused.store), 1);
+
+    const again = setup({ send: () => ({ kind: 'ok' }), dir });
+    expect(again.statuses().map((d) => d.status)).toEqual(['pending', 'pending']);
+    again.worker.start();
+    await again.settle(() => again.statuses().every((d) => d.status === 'delivered'));
+  });
+});
+
+describe('backoff and rate tokens', () => {
+  it('doubles up to the cap with jitter in [half, full]', () => {
+    expect([1, 2, 3, 4, 8].map((a) => backoffDelay(a, 1000, 5000, () => 0))).toEqual([500, 1000, 2000, 2500, 2500]);
+    expect([1, 2, 3, 4, 8].map((a) => backoffDelay(a, 1000, 5000, () => 1))).toEqual([1000, 2000, 4000, 5000, 5000]);
+  });
+
+  it('counts whole tokens, refills at the rate, and says when the next one comes', () => {
+    const limiter = new RateLimiter();
+    expect(limiter.available('k', 2, 3, 0)).toEqual({ count: 3, nextAt: 0 });
+    limiter.consume('k', 3, 0);
+    expect(limiter.available('k', 2, 3, 0)).toEqual({ count: 0, nextAt: 500 });
+    expect(limiter.available('k', 2, 3, 500).count).toBe(1);
+    expect(limiter.available('k', 2, 3, 10_000).count).toBe(3);
+  });
+});
