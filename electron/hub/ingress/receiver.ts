@@ -45,8 +45,9 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
     deps.onIgnored?.(source, parsed.reason);
     return answer(202, { ignored: parsed.reason });
   }
-  // Sources are code we trust less than the schema: validate what they produced too.
-  for (const [i, event] of parsed.events.entries()) {
+  // Sources are code we trust less than the schema: validate what they produced too
+  // (the generic source's parse is that same schema: no need to run it twice).
+  for (const [i, event] of (source.kind === 'generic' ? [] : parsed.events).entries()) {
     const check = EventInputSchema.safeParse(event);
     if (!check.success) return refuse(400, `event ${i}: ${describeZodError(check.error)}`);
   }
@@ -56,10 +57,21 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
       inputs: parsed.events,
       ...(parsed.deliveryId !== undefined && { deliveryId: parsed.deliveryId }),
       ...(parsed.raw !== undefined && { raw: parsed.raw }),
+      // A JSON body is kept as the text that arrived (valid JSON, no re-serialization).
+      ...(parsed.raw !== undefined && isJsonText(request.body) && { rawJson: request.body.toString('utf8') }),
     });
     if (outcome.status === 'duplicate') return answer(200, { duplicate: true });
     return answer(202, { accepted: outcome.events.length, ids: outcome.events.map((e) => e.id) });
   } catch (error) {
     return refuse(503, (error as Error).message);
   }
+}
+
+/** A body whose first non-blank byte opens a JSON object or array (GitHub may also send form-encoded). */
+function isJsonText(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
 }

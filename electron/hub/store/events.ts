@@ -22,6 +22,8 @@ export interface IngestItem {
   deliveryId?: string;
   /** The payload as received, kept (capped) for the event detail view. */
   raw?: unknown;
+  /** The same payload as the JSON text that arrived, when it did: stored as is. */
+  rawJson?: string;
   /** Source state committed with the events (a poller's cursor): a restart neither repeats nor misses. */
   state?: { key: string; value: unknown };
 }
@@ -134,16 +136,17 @@ export type EventPage = { items: HeraldEvent[]; nextCursor?: string; total?: num
 
 const sqlWhere = (conditions: readonly string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
 
-function capRaw(raw: unknown): string | null {
-  if (raw === undefined) return null;
-  const text = typeof raw === 'string' ? JSON.stringify(raw) : JSON.stringify(raw);
+function capRaw(raw: unknown, rawJson?: string): string | null {
+  if (raw === undefined && rawJson === undefined) return null;
+  // The body as received when it is JSON: no second serialization of a large payload.
+  const text = rawJson ?? JSON.stringify(raw);
   if (text === undefined) return null;
   if (text.length <= RAW_MAX_CHARS) return text;
   return JSON.stringify({ truncated: true, chars: text.length, head: text.slice(0, RAW_MAX_CHARS) });
 }
 
 /** The events row for an event (the ingest insert and Herald's own events share it). */
-function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | null) {
+function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | null, matches: RuleOutcome[] = []) {
   return {
     id: event.id,
     source_id: event.source.id,
@@ -167,6 +170,7 @@ function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | null) 
     dedup_key: event.dedupKey,
     data: event.data === undefined ? null : JSON.stringify(event.data),
     raw,
+    matches: matches.length > 0 ? JSON.stringify(matches) : '[]',
   };
 }
 
@@ -178,7 +182,6 @@ export class EventStore {
   private readonly selectSeen;
   private readonly selectThrottle;
   private readonly upsertThrottle;
-  private readonly updateMatches;
   private readonly upsertState;
   private readonly selectState;
   private readonly deleteState;
@@ -189,9 +192,9 @@ export class EventStore {
   constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(`INSERT INTO events
       (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact,
-       title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw)
+       title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
       VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact,
-       @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw)`);
+       @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw, @matches)`);
     this.insertDelivery = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
     this.insertSeen = db.prepare('INSERT INTO seen_deliveries (source_id, delivery_id, received_at) VALUES (?, ?, ?)');
@@ -200,7 +203,6 @@ export class EventStore {
     this.upsertThrottle = db.prepare(
       'INSERT INTO throttle (rule_id, dedup_key, routed_at) VALUES (?, ?, ?) ON CONFLICT (rule_id, dedup_key) DO UPDATE SET routed_at = excluded.routed_at',
     );
-    this.updateMatches = db.prepare('UPDATE events SET matches = ? WHERE seq = ?');
     this.upsertState = db.prepare(`INSERT INTO source_state (source_id, key, value, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (source_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
     this.selectState = db.prepare('SELECT value FROM source_state WHERE source_id = ? AND key = ?').pluck();
@@ -245,18 +247,24 @@ export class EventStore {
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
-    const raw = capRaw(item.raw);
-    const lastRoutedAt = (ruleId: string, dedupKey: string) => this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
+    const raw = capRaw(item.raw, item.rawJson);
+    // The router asks for throttle memory only for rules that throttle: remember those alone.
+    const throttling = new Set<string>();
+    const lastRoutedAt = (ruleId: string, dedupKey: string) => {
+      throttling.add(ruleId);
+      return this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
+    };
     const events: HeraldEvent[] = [];
     let deliveries = 0;
     let digested = 0;
     for (const input of item.inputs) {
       const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: randomUUID(), read: false };
-      const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null));
+      throttling.clear();
       const outcomes = router(event, lastRoutedAt);
+      const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes));
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
-        this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
+        if (throttling.has(outcome.ruleId)) this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
         if (outcome.digest) {
           // A digest rule: the event waits in the rule's window; one message goes when it closes.
           this.addToDigest(outcome, outcome.digest.windowSeconds, Number(lastInsertRowid), nowMs);
@@ -268,7 +276,6 @@ export class EventStore {
           deliveries++;
         }
       }
-      if (outcomes.length > 0) this.updateMatches.run(JSON.stringify(outcomes), lastInsertRowid);
       events.push(event);
     }
     return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
@@ -290,8 +297,7 @@ export class EventStore {
    * given, without routing it (a digest must not be digested again). Join a transaction.
    */
   insertOwnEvent(event: HeraldEvent, matches: RuleOutcome[], deliveries: Array<{ channelId: string; ruleId: string }>, nowMs: number): number {
-    const seq = Number(this.insertEvent.run(eventRow(event, nowMs, null)).lastInsertRowid);
-    if (matches.length > 0) this.updateMatches.run(JSON.stringify(matches), seq);
+    const seq = Number(this.insertEvent.run(eventRow(event, nowMs, null, matches)).lastInsertRowid);
     for (const d of deliveries) this.insertDelivery.run(seq, d.channelId, d.ruleId, nowMs, nowMs, nowMs);
     return seq;
   }

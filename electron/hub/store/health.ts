@@ -22,6 +22,8 @@ export type HealthTransition = 'became_unhealthy' | 'recovered' | undefined;
 export class HealthStore {
   private readonly select;
   private readonly upsert;
+  /** When a healthy item's success was last written (epoch ms): repeated successes are coalesced. */
+  private readonly healthySince = new Map<string, number>();
 
   constructor(db: Db) {
     this.select = db.prepare('SELECT healthy, consecutive_failures, last_error, last_success_at, last_failure_at FROM health WHERE kind = ? AND id = ?');
@@ -44,7 +46,13 @@ export class HealthStore {
   }
 
   recordSuccess(kind: HealthKind, id: string, now: number): HealthTransition {
+    // The common case on the delivery hot path: healthy already. Only the time of the last
+    // success changes; write it at most once a second rather than on every send.
+    const key = `${kind}:${id}`;
+    const lastWritten = this.healthySince.get(key);
+    if (lastWritten !== undefined && now - lastWritten < 1000) return undefined;
     const row = this.select.get(kind, id) as HealthRow | undefined;
+    this.healthySince.set(key, now);
     this.upsert.run({
       kind,
       id,
@@ -58,6 +66,7 @@ export class HealthStore {
   }
 
   recordFailure(kind: HealthKind, id: string, error: string, now: number, unhealthyAfter: number): HealthTransition {
+    this.healthySince.delete(`${kind}:${id}`);
     const row = this.select.get(kind, id) as HealthRow | undefined;
     const failures = (row?.consecutive_failures ?? 0) + 1;
     const wasHealthy = row ? row.healthy === 1 : true;
