@@ -43,9 +43,9 @@ export const EventQuerySchema = z
   .object({
     /** Full-text search over title, summary and subject. */
     text: z.string().max(500).optional(),
-    sources: z.array(id).optional(),
-    types: z.array(EventTypeSchema).optional(),
-    severities: z.array(SeveritySchema).optional(),
+    sources: z.array(id).max(100).optional(),
+    types: z.array(EventTypeSchema).max(100).optional(),
+    severities: z.array(SeveritySchema).max(4).optional(),
     ...Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(300).optional()])),
     unread: z.boolean().optional(),
     since: z.iso.datetime({ offset: true }).optional(),

@@ -83,7 +83,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const store = openStore(options.dataDir);
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
-  const emit = (update: ApiUpdate) => updates.emit('update', update);
+  // A listener's exception (a UI transport) must not stall ingest or the worker that emitted.
+  const emit = (update: ApiUpdate) => {
+    try {
+      updates.emit('update', update);
+    } catch (error) {
+      log(`updates: a listener failed: ${(error as Error).message}`);
+    }
+  };
 
   let current = config.get();
   const now = options.now ?? Date.now;
@@ -189,8 +196,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return secrets.resolve(refs[0]!.ref);
     },
     ingestor,
+    maxBodyBytes: () => current.settings.ingress.maxBodyBytes,
     onIgnored: (source: SourceConfig, reason: string) => {
       lastIgnored.set(source.id, { at: new Date().toISOString(), reason });
+      emit({ type: 'health.changed' });
       log(`ingress: ${source.id} (${source.kind}) ignored a request: ${reason}`);
     },
   };
@@ -326,6 +335,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await polls?.stop();
       digests.stop();
       await worker.stop();
+      // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
+      await ingestor.drain();
       closeEmailTransports();
       store.close();
     },

@@ -39,6 +39,11 @@ export class Ingestor {
     });
   }
 
+  /** Resolves once everything submitted so far is committed (or refused): for a clean stop. */
+  async drain(): Promise<void> {
+    while (this.scheduled || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   private flush(): void {
     this.scheduled = false;
     while (this.queue.length > 0) {

@@ -3,8 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubExample, postGithub } from '../helpers/ci-webhooks.js';
 import { startSink, type Sink } from '../helpers/http-sink.js';
 import { type HubProcess, waitFor } from '../helpers/hub-process.js';
+import { startSseRelay, type SseRelay } from '../helpers/sse-relay.js';
 import { launchBrowser, type Browser } from './browser.js';
 import { openPage, SCREENSHOTS, signIn, startHub } from './hub.js';
 import { SEED_SECRET_ENV, seedHub } from './seed.js';
@@ -14,12 +16,23 @@ const background = (browser: Browser) => browser.page.evaluate(() => getComputed
 describe('screenshots', { timeout: 120_000 }, () => {
   let hub: HubProcess;
   let sinks: { ok: Sink; failing: Sink };
+  let relay: SseRelay;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     sinks = { ok: await startSink(), failing: await startSink() };
     hub = await startHub({ env: SEED_SECRET_ENV });
     await seedHub(hub, sinks);
+    // The Sources page's live lines: a relayed source, Jenkins' <token> URL, an ignored ping
+    // (the seeded cctray feed points at a closed port, so it shows its backoff).
+    relay = await startSseRelay();
+    await hub.api('sources.create', {
+      config: { id: 'gitlab', name: 'GitLab (via relay)', kind: 'gitlab', secret: 'env:HERALD_SEED_GH_SECRET', relayUrl: relay.channelUrl('herald-screens') },
+      secrets: {},
+    });
+    await hub.api('sources.create', { config: { id: 'jenkins', name: 'Jenkins', kind: 'jenkins', secret: 'env:HERALD_SEED_CI_SECRET' }, secrets: {} });
+    await postGithub(`${hub.ingressUrl}/hooks/github-org`, { event: 'ping', payload: githubExample('ping', () => true), secret: SEED_SECRET_ENV.HERALD_SEED_GH_SECRET });
+    await relay.waitForSubscribers('herald-screens');
     // Let the failing deliveries fail (one attempt each), so the pages show it.
     await waitFor(async () => (await hub.api<{ counts: { failedDeliveries: number; pendingDeliveries: number } }>('hub.status')).counts.pendingDeliveries === 0, 15_000, 'deliveries to settle');
   });
@@ -27,6 +40,7 @@ describe('screenshots', { timeout: 120_000 }, () => {
     await hub?.kill();
     await sinks?.ok.close();
     await sinks?.failing.close();
+    await relay?.close();
   });
 
   for (const scheme of ['light', 'dark'] as const) {
@@ -57,6 +71,9 @@ describe('screenshots', { timeout: 120_000 }, () => {
 
         await openPage(page, 'Sources');
         await page.locator('tr[data-source-id="ci"]').waitFor();
+        await page.getByTestId('relay-status').filter({ hasText: 'connected' }).waitFor();
+        await page.getByTestId('poll-status').filter({ hasText: 'backing off' }).waitFor();
+        await page.locator('tr[data-source-id="jenkins"] summary').click();
         await shot('sources');
         await page.getByRole('button', { name: 'Add source' }).click();
         await shot('sources-add', true);

@@ -157,6 +157,31 @@ describe('delivery worker', () => {
   });
 });
 
+describe('delivery worker at shutdown and after cancellation', () => {
+  it('a send cut off by stop() goes back to the queue uncounted, and the channel stays healthy', async () => {
+    const t = setup({ send: () => new Promise<SendResult>((resolve) => setTimeout(() => resolve({ kind: 'retry', reason: 'aborted' }), 400)), delivery: { maxAttempts: 1, unhealthyAfter: 1 } });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.status === 'sending');
+    await t.worker.stop(20);
+    expect(t.statuses()[0]).toEqual({ status: 'pending', attempts: 0, lastError: null });
+    expect(t.transitions).toEqual([]);
+    expect(t.store.health.get('channel', 'c').consecutiveFailures).toBe(0);
+  });
+
+  it('a delivery cancelled while its send runs stays cancelled whatever the send says', async () => {
+    let release!: () => void;
+    const t = setup({ send: () => new Promise<SendResult>((resolve) => (release = () => resolve({ kind: 'retry', reason: 'HTTP 503' }))) });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.status === 'sending');
+    t.store.outbox.cancelForChannel('c', 'channel "c" was deleted', Date.now());
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.statuses()[0]).toMatchObject({ status: 'cancelled', lastError: 'channel "c" was deleted' });
+  });
+});
+
 describe('backoff and rate tokens', () => {
   it('doubles up to the cap with jitter in [half, full]', () => {
     expect([1, 2, 3, 4, 8].map((a) => backoffDelay(a, 1000, 5000, () => 0))).toEqual([500, 1000, 2000, 2500, 2500]);

@@ -226,6 +226,7 @@ describe('toFtsQuery', () => {
     ['"""', undefined],
     ['   ', undefined],
     ['', undefined],
+    ['dep\u0000loy\tfail', '"dep" "loy" "fail"*'],
     [Array.from({ length: 25 }, (_, i) => `w${i}`).join(' '), `${Array.from({ length: 19 }, (_, i) => `"w${i}"`).join(' ')} "w19"*`],
   ])('%j → %j', (text, fts) => {
     expect(toFtsQuery(text)).toBe(fts);

@@ -159,6 +159,11 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
     const schema = section === 'sources' ? SourceSchema : ChannelSchema;
     const id = typeof input.config.id === 'string' ? input.config.id : '';
     const existing = (config.get()[section] as Array<SourceConfig | ChannelConfig>).find((item) => item.id === id);
+    // Before any secret is written: a create must not overwrite the keychain entry of an
+    // existing item with the same id, an update must name one that exists.
+    const singular = section === 'sources' ? 'source' : 'channel';
+    if (mode === 'create' && existing) throw new ApiError('conflict', `a ${singular} with id "${id}" already exists`);
+    if (mode === 'update' && !existing) throw new ApiError('not_found', `no ${singular} with id "${id}"`);
     const merged: Record<string, unknown> = { ...input.config };
     if (mode === 'update' && existing) {
       for (const field of SECRET_FIELDS[existing.kind] ?? []) {

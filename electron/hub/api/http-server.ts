@@ -40,6 +40,8 @@ export function allowedHostsAndOrigins(port: number, extraHosts: readonly string
   return { hosts, origins: new Set([...hosts].map((h) => `http://${h}`)) };
 }
 
+/** Unread live updates a slow client may hold before it is disconnected (it reconnects and refetches). */
+const MAX_SSE_BACKLOG_BYTES = 4 * 1024 * 1024;
 const STATUS: Record<ApiErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, unavailable: 503, internal: 500 };
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -70,6 +72,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return sameToken(bearer, options.token) || sameToken(cookieValue(request.headers.cookie, HTTP_TRANSPORT.tokenCookie), options.token);
   };
 
+  const needsToken = (request: FastifyRequest) => {
+    if (request.routeOptions.url?.startsWith('/api')) return true;
+    let path = (request.url.split('?')[0] ?? '').toLowerCase();
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      return true; // undecodable: refuse rather than guess
+    }
+    return path.replace(/\/{2,}/g, '/').startsWith('/api');
+  };
+
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
     if (!allowed.hosts.has(host.toLowerCase())) {
@@ -82,7 +95,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    if (request.url.startsWith('/api/') && !authorized(request)) {
+    // Judge by the route that matched (the router decodes `%61pi`), and by the decoded path for
+    // anything under /api that matched no route: no spelling of the path skips the token.
+    if (needsToken(request) && !authorized(request)) {
       return reply.code(401).send({ error: { code: 'unauthorized', message: 'missing or wrong api token' } });
     }
   });
@@ -118,7 +133,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const raw = reply.raw;
     raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     raw.write(': connected\n\n');
-    const unsubscribe = options.subscribe((update) => raw.write(`data: ${JSON.stringify(update)}\n\n`));
+    // A client that stays connected but stops reading is dropped, not buffered for forever.
+    const unsubscribe = options.subscribe((update) => {
+      if (raw.writableLength > MAX_SSE_BACKLOG_BYTES) {
+        raw.end();
+        return;
+      }
+      raw.write(`data: ${JSON.stringify(update)}\n\n`);
+    });
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 25_000);
     request.raw.on('close', () => {
       clearInterval(heartbeat);

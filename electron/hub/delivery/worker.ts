@@ -34,6 +34,8 @@ export interface DeliveryWorkerDeps {
   log?: (message: string) => void;
 }
 
+type Outcome = { claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult; interrupted?: boolean };
+
 const CLAIM_BATCH = 64;
 const MIN_TICK_MS = 2;
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -46,10 +48,12 @@ export class DeliveryWorker {
   private readonly running = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
   /** Sends that finished since the last tick: recorded together, one commit for all. */
-  private finished: Array<{ claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult }> = [];
+  private finished: Outcome[] = [];
   private timer: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
   private lastTickAt = 0;
+  /** Set when stop() aborts the sends still running after its grace period. */
+  private shuttingDown = false;
   private stopped = true;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -88,6 +92,7 @@ export class DeliveryWorker {
     const all = Promise.allSettled([...this.running]);
     const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([all, timeout]);
+    this.shuttingDown = true;
     for (const controller of this.aborts) controller.abort(new Error('Herald is shutting down'));
     await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 1_000).unref())]);
     // Record what finished, so a restart does not send it again.
@@ -139,7 +144,14 @@ export class DeliveryWorker {
     let transitions: Array<{ config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null }> = [];
     try {
       this.deps.store.bookkeeping(() => {
-        transitions = results.flatMap((r) => this.record(r.claimed, r.config, r.result, now));
+        transitions = results.flatMap((r) => {
+          // Cut off by shutdown: not the channel's fault, and not an attempt.
+          if (r.interrupted) {
+            this.deps.store.outbox.requeue(r.claimed.id, now);
+            return [];
+          }
+          return this.record(r.claimed, r.config, r.result, now);
+        });
         if (!this.stopped) claimed = this.deps.store.outbox.claimDue(now, this.wants(now));
       });
     } catch (error) {
@@ -168,7 +180,9 @@ export class DeliveryWorker {
 
   private scheduleNext(): void {
     const now = this.now();
-    const due = this.deps.store.outbox.nextDue();
+    // Only channels that can send: a disabled one's queue must not keep the worker polling.
+    const sendable = [...this.deps.channels()].filter((c) => c.enabled).map((c) => c.id);
+    const due = this.deps.store.outbox.nextDue(sendable);
     const blocked = [...this.notBefore.values()].filter((t) => t > now);
     let next = due;
     // Due work held back by a rate limit: look again when the earliest channel frees up.
@@ -190,12 +204,13 @@ export class DeliveryWorker {
     this.timer.unref?.();
   }
 
-  private async send(claimed: ClaimedDelivery): Promise<{ claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult }> {
+  private async send(claimed: ClaimedDelivery): Promise<Outcome> {
     const config = this.deps.channel(claimed.channelId);
     const event = this.deps.store.events.getBySeq(claimed.eventSeq);
     if (!config) return { claimed, config, result: { kind: 'fail', reason: `channel "${claimed.channelId}" no longer exists` } };
     if (!event) return { claimed, config, result: { kind: 'fail', reason: 'the event was deleted' } };
-    return { claimed, config, result: await this.attempt(config, event, claimed) };
+    const result = await this.attempt(config, event, claimed);
+    return { claimed, config, result, interrupted: this.shuttingDown };
   }
 
   private async attempt(config: ChannelConfig, event: HeraldEvent, claimed: ClaimedDelivery): Promise<SendResult> {

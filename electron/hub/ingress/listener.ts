@@ -17,16 +17,18 @@ export interface IngressListener {
 }
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;.*)?$/i;
+/** GitHub's default webhook content type; its source parses the `payload=` field. */
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
 
 export function buildIngressApp(deps: ReceiverDeps, options: Pick<IngressOptions, 'maxBodyBytes'>): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
   app.removeAllContentTypeParsers();
   // Keep every body as raw bytes: signatures are computed over exactly what was sent.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   const handle = async (sourceId: string, rest: string, headers: Record<string, string | string[] | undefined>, body: unknown) => {
     const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
-    if (!JSON_TYPE.test(contentType)) {
+    if (!JSON_TYPE.test(contentType) && !FORM_TYPE.test(contentType)) {
       return { status: 415, body: { error: `content type must be application/json, got "${contentType || 'none'}"` } };
     }
     const flat: Record<string, string | undefined> = {};

@@ -14,6 +14,8 @@ export interface ReceiverDeps {
   ingestor: Ingestor;
   /** A verified request Herald does not map (a ping, an unhandled action): answered 2xx, nothing stored. */
   onIgnored?: (source: SourceConfig, reason: string) => void;
+  /** The body size cap, for carriers other than the listener (which enforces it itself): the relay. */
+  maxBodyBytes?: () => number;
 }
 
 export interface ReceiverAnswer {
@@ -25,6 +27,8 @@ const answer = (status: number, body: Record<string, unknown>): ReceiverAnswer =
 const refuse = (status: number, error: string): ReceiverAnswer => answer(status, { error });
 
 export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer> {
+  const limit = deps.maxBodyBytes?.();
+  if (limit !== undefined && request.body.length > limit) return refuse(413, `body larger than the limit of ${limit} bytes`);
   const source = deps.source(sourceId);
   if (!source) return refuse(404, `unknown source "${sourceId}"`);
   if (!source.enabled) return refuse(403, `source "${sourceId}" is paused`);

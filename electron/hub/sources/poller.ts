@@ -262,7 +262,8 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
         const why = !source ? 'no such source' : !source.enabled ? 'the source is paused' : `${source.kind} sources are not polled`;
         return { ok: false, events: 0, error: `cannot poll "${sourceId}": ${why}` };
       }
-      if (entry.running) await entry.running.catch(() => undefined);
+      // Two callers may be waiting: each waits until no poll runs, so they never poll from the same state.
+      while (entry.running) await entry.running.catch(() => undefined);
       if (entries.get(sourceId) !== entry) return { ok: false, events: 0, error: 'the source changed while waiting' };
       return run(entry);
     },

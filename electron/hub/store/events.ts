@@ -121,6 +121,8 @@ export function rowToEvent(row: EventRow): HeraldEvent {
 /** Free text → an FTS5 query of quoted terms (AND), the last one a prefix: no syntax errors from users. */
 export function toFtsQuery(text: string): string | undefined {
   const terms = text
+    // Control characters (a NUL ends an FTS5 string early) and quotes are not searchable.
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
     .split(/\s+/)
     .map((t) => t.replace(/"/g, '').trim())
     .filter(Boolean)
@@ -442,9 +444,17 @@ export class EventStore {
   enforceRetention(maxAgeDays: number, maxEvents: number, now = new Date(), chunk = 2000): number {
     const cutoff = now.getTime() - maxAgeDays * 86_400_000;
     let deleted = 0;
-    const byAge = this.prepared('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_at < ? ORDER BY seq LIMIT ?)');
+    // An event whose deliveries are still queued, or that waits in a digest, is kept: retention
+    // must never drop what Herald accepted and has not delivered yet.
+    const undelivered = `EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.status IN ('pending','sending'))
+      OR EXISTS (SELECT 1 FROM digest_items g WHERE g.event_seq = e.seq)`;
+    const byAge = this.prepared(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE received_at < ? AND NOT (${undelivered}) ORDER BY seq LIMIT ?)`,
+    );
     const boundary = this.prepared('SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?').pluck();
-    const byCount = this.prepared('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)');
+    const byCount = this.prepared(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE seq <= ? AND NOT (${undelivered}) ORDER BY seq LIMIT ?)`,
+    );
     for (;;) {
       const n = byAge.run(cutoff, chunk).changes;
       deleted += n;

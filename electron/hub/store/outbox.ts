@@ -55,6 +55,7 @@ export class Outbox {
   private readonly markFailed;
   private readonly selectOne;
   private readonly nextDueAt;
+  private readonly markRequeued;
 
   constructor(private readonly db: Db) {
     this.selectDueForChannel = db.prepare(
@@ -63,12 +64,17 @@ export class Outbox {
     );
     this.markSending = db.prepare(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'`);
     this.markDelivered = db.prepare(
-      `UPDATE deliveries SET status = 'delivered', delivered_at = ?, updated_at = ?, last_error = NULL, next_attempt_at = NULL WHERE id = ?`,
+      `UPDATE deliveries SET status = 'delivered', delivered_at = ?, updated_at = ?, last_error = NULL, next_attempt_at = NULL WHERE id = ? AND status = 'sending'`,
     );
-    this.markRetry = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`);
-    this.markFailed = db.prepare(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`);
+    this.markRetry = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'`);
+    this.markFailed = db.prepare(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'`);
     this.selectOne = db.prepare(`${SELECT_DELIVERY} WHERE d.id = ?`);
-    this.nextDueAt = db.prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'`).pluck();
+    this.nextDueAt = db
+      .prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND channel_id IN (SELECT value FROM json_each(?))`)
+      .pluck();
+    this.markRequeued = db.prepare(
+      `UPDATE deliveries SET status = 'pending', attempts = max(0, attempts - 1), next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'`,
+    );
     // A crash mid-send leaves rows in 'sending': send them again (at least once).
     db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'`).run(Date.now());
   }
@@ -105,9 +111,14 @@ export class Outbox {
       .run(now, ...channelIds).changes;
   }
 
-  /** When the next pending delivery is due (epoch ms), if any: the worker sleeps until then. */
-  nextDue(): number | undefined {
-    return (this.nextDueAt.get() as number | null) ?? undefined;
+  /** When the next pending delivery to one of these channels is due (epoch ms): the worker sleeps until then. */
+  nextDue(channelIds: readonly string[]): number | undefined {
+    return (this.nextDueAt.get(JSON.stringify(channelIds)) as number | null) ?? undefined;
+  }
+
+  /** A send cut off by shutdown: back in the queue, the attempt not counted. */
+  requeue(id: number, now: number): void {
+    this.markRequeued.run(now, now, id);
   }
 
   delivered(id: number, now: number): void {

@@ -1,6 +1,8 @@
-// Sources: where events come from. Each has an ingress URL and a shared secret to give to
-// the sending tool; a new source's generated secret is shown once, to copy.
-import { useState } from 'react';
+// Sources: where events come from. Each has an ingress URL (or relay URL) and a shared
+// secret to give to the sending tool; a new source's generated secret is shown once, to
+// copy. Each row also shows what the running hub knows: relay state, poll schedule, the
+// last request it ignored.
+import { useEffect, useMemo, useState } from 'react';
 import type { ApiOutput } from '../../../shared/api.js';
 import { SECRET_FIELDS, SourceSchema } from '../../../shared/config.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
@@ -11,7 +13,9 @@ import { KindForm } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
-import { formatAgo } from '../../lib/time.js';
+import { nextRefreshDelay } from './runtime-text.js';
+import { ConnectionCell, LastEvent } from './SourceRuntime.js';
+import './sources.css';
 
 type SourceView = ApiOutput<'sources.list'>[number];
 
@@ -31,7 +35,7 @@ const KIND_HINTS: Record<string, string> = {
   generic: 'Any tool that can POST JSON: send Herald events with the secret as a Bearer token or an HMAC signature.',
   github: 'Add a webhook in the repository or organisation settings: the ingress URL, content type JSON, this secret.',
   gitlab: 'Project or group webhook: the ingress URL and this secret as the secret token.',
-  jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL; the secret as a Bearer token.',
+  jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL, with <token> replaced by this secret.',
   'kosli-webhook': 'A Kosli custom webhook notification pointing at the ingress URL.',
   'defectdojo-webhook': "DefectDojo's notification webhook pointing at the ingress URL.",
 };
@@ -52,6 +56,17 @@ export function SourcesPage() {
   const [created, setCreated] = useState<{ view: SourceView; secret?: string }>();
   const [testing, setTesting] = useState<string>();
   const keychainAvailable = status?.keychain.available ?? true;
+  // Relay retry waits count from when the view arrived.
+  const receivedAt = useMemo(() => Date.now(), [sources.data]);
+
+  // The hub announces relay changes and health transitions; a routine poll or an ignored
+  // request it does not, so ask again when a poll is due, and now and then.
+  const { reload } = sources;
+  useEffect(() => {
+    if (!sources.data) return;
+    const timer = setTimeout(reload, nextRefreshDelay(sources.data.map((s) => s.poll), Date.now()));
+    return () => clearTimeout(timer);
+  }, [sources.data, reload]);
 
   const editing = mode.kind === 'edit' ? sources.data?.find((s) => s.config.id === mode.id) : undefined;
 
@@ -78,7 +93,7 @@ export function SourcesPage() {
   };
 
   return (
-    <div className="page">
+    <div className="page sources-page">
       <header className="page-header">
         <h1>Sources</h1>
         {mode.kind === 'list' && (
@@ -134,11 +149,11 @@ export function SourcesPage() {
         <p className="empty">No sources yet. Add one to start receiving events.</p>
       )}
       {sources.data && sources.data.length > 0 && (
-        <table className="table">
+        <table className="table sources-table">
           <thead>
             <tr>
               <th scope="col">Source</th>
-              <th scope="col">Ingress</th>
+              <th scope="col">Connection</th>
               <th scope="col">Last event</th>
               <th scope="col" className="num">
                 Events
@@ -157,24 +172,18 @@ export function SourcesPage() {
               const enabled = s.config.enabled !== false;
               return (
                 <tr key={id} data-source-id={id}>
-                  <td>
+                  <td className="source-cell">
                     <div className="cell-title">{name}</div>
-                    <div className="muted mono">
+                    <div className="muted mono source-cell__id">
                       {id} · {kind}
                     </div>
                   </td>
-                  <td>
-                    {POLLING_KINDS.has(kind) ? (
-                      <span className="muted">polls every {String(s.config.pollIntervalSeconds ?? '…')} s</span>
-                    ) : (
-                      <div className="url-cell">
-                        <code className="mono">{s.ingressUrl}</code>
-                        <CopyButton value={s.ingressUrl} what={`ingress URL of ${name}`} />
-                      </div>
-                    )}
-                    {typeof s.config.relayUrl === 'string' && <div className="muted small mono">relay: {s.config.relayUrl}</div>}
+                  <td className="connection-cell">
+                    <ConnectionCell view={s} polled={POLLING_KINDS.has(kind)} receivedAt={receivedAt} />
                   </td>
-                  <td>{s.lastEventAt ? formatAgo(s.lastEventAt) : 'never'}</td>
+                  <td className="last-event-cell">
+                    <LastEvent view={s} />
+                  </td>
                   <td className="num mono">{s.eventCount.toLocaleString('en-US')}</td>
                   <td>
                     <HealthBadge health={s.health} enabled={enabled} />
@@ -233,20 +242,35 @@ export function SourcesPage() {
 /** Shown right after create (or a new secret): the only time the secret is on screen. */
 function CreatedSource(props: { view: SourceView; secret?: string | undefined; onDone(): void }) {
   const { view, secret } = props;
-  const example = secret
-    ? `curl -X POST '${view.ingressUrl}' \\\n  -H 'Authorization: Bearer ${secret}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"type":"pipeline.failed","title":"Build failed","subject":{"project":"api","branch":"main"}}'`
-    : undefined;
+  const relayUrl = typeof view.config.relayUrl === 'string' && view.config.relayUrl !== '' ? view.config.relayUrl : undefined;
+  // Herald's own event JSON: only a generic source takes it.
+  const example =
+    secret && view.config.kind === 'generic'
+      ? `curl -X POST '${view.ingressUrl}' \\\n  -H 'Authorization: Bearer ${secret}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"type":"pipeline.failed","title":"Build failed","subject":{"project":"api","branch":"main"}}'`
+      : undefined;
   return (
     <section className="card reveal" aria-labelledby="reveal-title" role="status">
       <h2 id="reveal-title">{String(view.config.name)} is ready</h2>
       <dl className="fields">
-        <dt>Ingress URL</dt>
-        <dd>
-          <code className="mono" data-testid="ingress-url">
-            {view.ingressUrl}
-          </code>{' '}
-          <CopyButton value={view.ingressUrl} what="ingress URL" />
-        </dd>
+        {!POLLING_KINDS.has(String(view.config.kind)) && (
+          <>
+            <dt>Ingress URL</dt>
+            <dd>
+              <code className="mono" data-testid="ingress-url">
+                {view.ingressUrl}
+              </code>{' '}
+              <CopyButton value={view.ingressUrl} what="ingress URL" />
+            </dd>
+          </>
+        )}
+        {relayUrl && (
+          <>
+            <dt>Relay URL</dt>
+            <dd>
+              <code className="mono">{relayUrl}</code> <CopyButton value={relayUrl} what="relay URL" />
+            </dd>
+          </>
+        )}
         {secret && (
           <>
             <dt>Secret</dt>
@@ -260,6 +284,7 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; o
           </>
         )}
       </dl>
+      {view.ingressHint && <p className="setup-hint">{view.ingressHint}</p>}
       {example && (
         <details>
           <summary>Try it with curl</summary>

@@ -1,0 +1,112 @@
+// What the running hub knows about a source (its relay client, its poll schedule, the last
+// request it ignored), as the short lines the Sources page shows. Pure: `now` is passed in,
+// so the page can tick and the tests can pin the clock.
+import type { PollView, RelayView } from '../../../shared/api.js';
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'muted';
+
+/** 48 s, 5 min, 2 h, 3 d: the unit a person would say, rounded down. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
+}
+
+/** "12 s ago"; a time a little in the future (clocks differ) is "just now". */
+export function formatSince(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return ms < 1000 ? 'just now' : `${formatDuration(ms)} ago`;
+}
+
+/** "in 48 s", counted up so a countdown never shows "in 0 s" while time remains; "now" once due. */
+export function formatUntil(at: number, now: number): string {
+  const ms = at - now;
+  return ms <= 0 ? 'now' : `in ${formatDuration(Math.ceil(ms / 1000) * 1000)}`;
+}
+
+export interface RelayLine {
+  tone: Tone;
+  /** "connected", "reconnecting in 8 s"… */
+  state: string;
+  /** What it has done: "3 relayed · last 2 min ago". */
+  detail?: string;
+  /** Why it is not connected; while connected, the last delivery problem (shown quieter). */
+  error?: string;
+}
+
+/**
+ * @param receivedAt when this view came from the hub: `retryInMs` counts from about then.
+ */
+export function describeRelay(relay: RelayView, now: number, receivedAt: number): RelayLine {
+  const error = relay.lastError ?? undefined;
+  const activity =
+    relay.delivered > 0
+      ? `${relay.delivered.toLocaleString('en-US')} relayed${relay.lastEventAt ? ` · last ${formatSince(relay.lastEventAt, now)}` : ''}`
+      : 'nothing relayed yet';
+  switch (relay.state) {
+    case 'connected':
+      return { tone: 'ok', state: 'connected', detail: activity, ...(error && { error }) };
+    case 'connecting':
+      return { tone: 'warn', state: 'connecting…', ...(error && { error }) };
+    case 'reconnecting': {
+      const when = relay.retryInMs === undefined ? 'soon' : formatUntil(receivedAt + relay.retryInMs, now);
+      return { tone: 'bad', state: `reconnecting ${when}`, ...(error && { error }) };
+    }
+    case 'stopped':
+      return { tone: 'muted', state: 'stopped', ...(error && { error }) };
+    default:
+      return { tone: 'muted', state: String(relay.state) };
+  }
+}
+
+export interface PollLine {
+  tone: Tone;
+  /** "polls every 60 s · last 12 s ago · next in 48 s" */
+  schedule: string;
+  /** While failing: how long it waits between tries now. */
+  backoff?: string;
+  error?: string;
+}
+
+export function describePoll(poll: PollView, intervalSeconds: number | undefined, now: number): PollLine {
+  const parts = [intervalSeconds === undefined ? 'polls on a schedule' : `polls every ${formatDuration(intervalSeconds * 1000)}`];
+  parts.push(poll.lastPollAt ? `last ${formatSince(poll.lastPollAt, now)}` : 'not polled yet');
+  // The scheduler reports no next time while a poll runs.
+  parts.push(poll.nextPollAt === null ? 'polling now…' : `next ${formatUntil(Date.parse(poll.nextPollAt), now)}`);
+  const schedule = parts.join(' · ');
+  if (poll.lastError === null) return { tone: poll.lastPollAt ? 'ok' : 'muted', schedule };
+  const failures = poll.consecutiveFailures;
+  const backoff =
+    poll.backoffMs > 0
+      ? `backing off: ${failures} failed ${failures === 1 ? 'poll' : 'polls'} in a row, now ${formatDuration(poll.backoffMs)} between tries`
+      : undefined;
+  return { tone: 'bad', schedule, ...(backoff && { backoff }), error: poll.lastError };
+}
+
+export function describeIgnored(ignored: { at: string; reason: string }, now: number): string {
+  return `last ignored: ${ignored.reason} — ${formatSince(ignored.at, now)}`;
+}
+
+/** Default poll intervals of the kinds whose schema leaves it optional (see the `polled` fields in shared/config.ts). */
+export const DEFAULT_POLL_SECONDS: Record<string, number> = { kosli: 60, secobserve: 300, defectdojo: 300, cctray: 60 };
+
+/** Refetch once a poll is due (when its outcome is known), while one runs, and otherwise now and then. */
+export const RUNTIME_REFRESH = { afterDueMs: 1500, whileRunningMs: 2000, maxMs: 30_000 };
+
+/**
+ * How long until the page should ask the hub again. The hub announces health transitions and
+ * relay state changes, but not a poll that went as expected or a request it ignored.
+ */
+export function nextRefreshDelay(polls: Array<PollView | undefined>, now: number): number {
+  let delay = RUNTIME_REFRESH.maxMs;
+  for (const poll of polls) {
+    if (!poll) continue;
+    // A poll already due but not yet reported running is asked about like a running one.
+    const due = poll.nextPollAt === null ? now : Date.parse(poll.nextPollAt) + RUNTIME_REFRESH.afterDueMs;
+    if (!Number.isNaN(due)) delay = Math.min(delay, Math.max(due - now, RUNTIME_REFRESH.whileRunningMs));
+  }
+  return delay;
+}
