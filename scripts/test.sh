@@ -17,7 +17,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 npm run --silent build
-npm run --silent build:renderer
 npm run --silent typecheck
 npm run --silent lint:layers
 exec xvfb-run -a dbus-run-session -- bash scripts/test-session.sh "$@"
