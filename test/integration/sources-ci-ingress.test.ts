@@ -87,6 +87,17 @@ describe('GitHub', () => {
     expect(count()).toBe(before);
   });
 
+  it('keeps the payload as received for the detail view (large ones compressed in the store)', async () => {
+    const payload = workflowRun('failure', { branch: 'raw-kept' });
+    expect(JSON.stringify(payload).length).toBeGreaterThan(4096);
+    const id = acceptedId(await postGithub(`${hooks}/gh`, { event: 'workflow_run', payload, secret: GH_SECRET }));
+    const detail = await hub.api['events.get']({ id });
+    expect(detail.raw).toEqual(payload);
+    const stored = hub.store.db.prepare('SELECT raw FROM events WHERE id = ?').pluck().get(id) as Buffer;
+    expect(Buffer.isBuffer(stored)).toBe(true);
+    expect(stored.length).toBeLessThan(JSON.stringify(payload).length / 3);
+  });
+
   it('the same X-GitHub-Delivery twice is stored once; the second answer is 200 duplicate', async () => {
     const before = count();
     const post = { event: 'workflow_run', payload: workflowRun('success', { branch: 'redelivered' }), secret: GH_SECRET, delivery: '72d3162e-cc78-11e3-81ab-4c9367dc0958' };

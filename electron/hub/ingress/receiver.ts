@@ -61,8 +61,9 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
       inputs: parsed.events,
       ...(parsed.deliveryId !== undefined && { deliveryId: parsed.deliveryId }),
       ...(parsed.raw !== undefined && { raw: parsed.raw }),
-      // A JSON body is kept as the text that arrived (valid JSON, no re-serialization).
-      ...(parsed.raw !== undefined && isJsonText(request.body) && { rawJson: request.body.toString('utf8') }),
+      // The payload as the source sent it, for the event detail: a JSON body is kept as the
+      // text that arrived (parse succeeded, so it is valid JSON; no re-serialization).
+      ...(isJsonText(request.body) && { rawJson: request.body.toString('utf8') }),
     });
     if (outcome.status === 'duplicate') return answer(200, { duplicate: true });
     return answer(202, { accepted: outcome.events.length, ids: outcome.events.map((e) => e.id) });
