@@ -98,9 +98,11 @@ describe('delivery worker', () => {
     t.worker.start();
     await t.settle(() => t.statuses().every((d) => d.status === 'delivered'));
     const gaps = t.sends.slice(1).map((s, i) => s.at - t.sends[i]!.at);
-    // Two at once (the burst), then one per ~100 ms.
+    // Two at once (the burst: claimed in one tick), then one per ~100 ms. Send start times
+    // lag their claims on a busy machine, so judge the spacing over the run, not per gap.
     expect(t.sends[1]!.at - t.sends[0]!.at).toBeLessThan(50);
-    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(80);
+    expect(t.sends[4]!.at - t.sends[1]!.at).toBeGreaterThanOrEqual(270);
+    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(40);
   });
 
   it('honours Retry-After for the whole channel, then delivers', async () => {
