@@ -28,6 +28,7 @@ Usage: herald-headless [options]   (npm run serve -- [options])
 `;
 
 const here = dirname(fileURLToPath(import.meta.url));
+const STOP_TIMEOUT_MS = 15_000;
 const VERSION = (() => {
   for (const candidate of [join(here, '../../package.json'), join(here, '../package.json')]) {
     if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
@@ -123,6 +124,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping (queued deliveries stay in the store)`);
+    // Everything accepted is already on disk: if a clean stop hangs, leaving is safe.
+    setTimeout(() => {
+      log(`${signal}: clean stop took over ${STOP_TIMEOUT_MS / 1000} s; exiting anyway`);
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
     await api.close();
     await hub.stop();
     process.exit(0);

@@ -210,3 +210,22 @@ describe('secretRefsOf', () => {
     expect(secretRefsOf(item as never)).toEqual(expected);
   });
 });
+
+describe('a keychain that never answers', () => {
+  it('fails each call after the call timeout instead of hanging (an unanswered unlock prompt)', async () => {
+    let probed = false;
+    const stuck: KeytarLike = {
+      // The probe at open answers; every later call waits forever, as behind a locked keyring.
+      getPassword: () => (probed ? new Promise(() => undefined) : ((probed = true), Promise.resolve(null))),
+      setPassword: () => new Promise(() => undefined),
+      deletePassword: () => new Promise(() => undefined),
+    };
+    const store = await openSecretStore({ service: 'herald-stuck', loadKeytar: async () => stuck, callTimeoutMs: 100 });
+    expect(store.status.available).toBe(true);
+    const started = Date.now();
+    await expect(store.resolve('keychain:x')).rejects.toThrow(/no answer from the keychain within 100 ms/);
+    await expect(store.set('x', 'v')).rejects.toThrow(/cannot write keychain entry "x": no answer/);
+    await expect(store.delete('keychain:x')).rejects.toThrow(/cannot delete/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

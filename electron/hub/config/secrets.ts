@@ -75,6 +75,11 @@ const DEFAULT_SERVICE = 'herald';
 /** A missing Secret Service usually fails fast, but a wedged one answers only after D-Bus's 25 s timeout. */
 const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
 const PROBE_ACCOUNT = '__herald_probe__';
+/**
+ * A keychain call that waits on an unlock prompt nobody answers (a locked keyring on a
+ * server, a prompter with no display) must not hang a request, or the hub's shutdown behind it.
+ */
+const KEYCHAIN_CALL_TIMEOUT_MS = 10_000;
 
 export interface OpenSecretStoreOptions {
   /** The keychain service name entries are filed under; default `herald`. */
@@ -82,6 +87,8 @@ export interface OpenSecretStoreOptions {
   env?: NodeJS.ProcessEnv;
   loadKeytar?: () => Promise<KeytarLike>;
   probeTimeoutMs?: number;
+  /** How long one keychain call may wait (an unanswered unlock prompt); default 10 s. */
+  callTimeoutMs?: number;
 }
 
 export async function openSecretStore(opts: OpenSecretStoreOptions = {}): Promise<SecretStore> {
@@ -101,7 +108,7 @@ export async function openSecretStore(opts: OpenSecretStoreOptions = {}): Promis
   } catch (error) {
     status = { available: false, reason: unavailableReason(errorText(error)) };
   }
-  return new KeychainSecretStore(service, env, keytar, Object.freeze(status));
+  return new KeychainSecretStore(service, env, keytar, Object.freeze(status), opts.callTimeoutMs ?? KEYCHAIN_CALL_TIMEOUT_MS);
 }
 
 async function importKeytar(): Promise<KeytarLike> {
@@ -137,6 +144,7 @@ class KeychainSecretStore implements SecretStore {
     private readonly env: NodeJS.ProcessEnv,
     private readonly keytar: KeytarLike | undefined,
     readonly status: SecretStore['status'],
+    private readonly callTimeoutMs: number,
   ) {}
 
   async resolve(ref: string): Promise<string> {
@@ -166,7 +174,7 @@ class KeychainSecretStore implements SecretStore {
     // raced the write does not cache what it read.
     this.#invalidate(parsed.name);
     try {
-      await keytar.setPassword(this.service, parsed.name, value);
+      await withTimeout(keytar.setPassword(this.service, parsed.name, value), this.callTimeoutMs);
     } catch (error) {
       throw this.#keychainError(parsed, 'cannot write', error);
     } finally {
@@ -181,7 +189,7 @@ class KeychainSecretStore implements SecretStore {
     const keytar = this.#keychain(parsed);
     this.#invalidate(parsed.name);
     try {
-      await keytar.deletePassword(this.service, parsed.name);
+      await withTimeout(keytar.deletePassword(this.service, parsed.name), this.callTimeoutMs);
     } catch (error) {
       throw this.#keychainError(parsed, 'cannot delete', error);
     } finally {
@@ -199,7 +207,7 @@ class KeychainSecretStore implements SecretStore {
   async #lookup(parsed: ParsedSecretRef): Promise<string | null> {
     const keytar = this.#keychain(parsed);
     try {
-      return await keytar.getPassword(this.service, parsed.name);
+      return await withTimeout(keytar.getPassword(this.service, parsed.name), this.callTimeoutMs);
     } catch (error) {
       throw this.#keychainError(parsed, 'cannot read', error);
     }
