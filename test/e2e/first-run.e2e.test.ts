@@ -29,7 +29,7 @@ describe('first run', { timeout: 120_000 }, () => {
   it('goes from an empty hub to a delivered, searchable, retried event', async () => {
     const { page } = browser;
     await signIn(page, hub);
-    await expect(page.getByRole('heading', { name: 'Get started' }).isVisible()).resolves.toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Get started' }).isVisible()).toBe(true);
     const keychain = (await hub.api<{ keychain: { available: boolean } }>('hub.status')).keychain.available;
 
     // 1. A generic source. With a keychain the UI generates the secret and shows it once.
@@ -106,7 +106,7 @@ describe('first run', { timeout: 120_000 }, () => {
     await detail.getByRole('heading', { name: 'Build 4711 failed on main' }).waitFor();
     await expect(detail.locator('.detail__summary').textContent()).resolves.toBe('<b>not bold</b> — text from events stays text');
     await expect(detail.locator('.detail__summary b').count()).resolves.toBe(0);
-    await expect(detail.getByRole('cell', { name: 'Pipelines to the team' }).isVisible()).resolves.toBe(true);
+    await expect.poll(() => detail.getByRole('cell', { name: 'Pipelines to the team' }).isVisible()).toBe(true);
     await detail.locator('.delivery[data-status="delivered"]').waitFor();
     await expect(row.getAttribute('class')).resolves.not.toContain('event-row--unread');
 

@@ -56,7 +56,7 @@ describe('sources page: relay, poll and ignored-request state', { timeout: 90_00
   it('a relayed source shows its relay URL and "connected"; the relay going away shows reconnecting with the error, live; its return, connected', async () => {
     await expect.poll(text('gh-relayed', 'relay-status'), { timeout: 10_000 }).toMatch(/^connected · nothing relayed yet$/);
     await expect(row('gh-relayed').locator('code').first().textContent()).resolves.toBe(relay.channelUrl(CHANNEL));
-    await expect(row('gh-relayed').getByRole('button', { name: 'Copy relay URL of GitHub via relay' }).isVisible()).resolves.toBe(true);
+    await expect.poll(() => row('gh-relayed').getByRole('button', { name: 'Copy relay URL of GitHub via relay' }).isVisible()).toBe(true);
 
     const port = relay.port;
     await relay.close();
