@@ -97,12 +97,18 @@ describe('delivery worker', () => {
     t.ingest(5);
     t.worker.start();
     await t.settle(() => t.statuses().every((d) => d.status === 'delivered'));
-    const gaps = t.sends.slice(1).map((s, i) => s.at - t.sends[i]!.at);
-    // Two at once (the burst: claimed in one tick), then one per ~100 ms. Send start times
-    // lag their claims on a busy machine, so judge the spacing over the run, not per gap.
-    expect(t.sends[1]!.at - t.sends[0]!.at).toBeLessThan(50);
+    // Two at once (the burst: claimed in one tick), then one per ~100 ms.
+    expect(t.sends[1]!.at - t.sends[0]!.at).toBeLessThan(80);
     expect(t.sends[4]!.at - t.sends[1]!.at).toBeGreaterThanOrEqual(270);
-    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(40);
+    // The token-bucket invariant over every window: sends i..j fit in burst + rate × span.
+    // Not per gap: a worker stalled by a busy machine legitimately finds the bucket refilled
+    // and sends two back to back. Send start times lag their claims, hence the 30 ms slack.
+    for (let i = 0; i < t.sends.length; i++) {
+      for (let j = i + 1; j < t.sends.length; j++) {
+        const span = t.sends[j]!.at - t.sends[i]!.at;
+        expect(j - i + 1, `sends ${i}..${j} within ${span} ms`).toBeLessThanOrEqual(2 + (10 * (span + 30)) / 1000);
+      }
+    }
   });
 
   it('honours Retry-After for the whole channel, then delivers', async () => {
