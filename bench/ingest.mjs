@@ -6,11 +6,11 @@
 // X-GitHub-Delivery, at the same count and concurrency: signature verification and the
 // GitHub parser on, compared with the generic figure (target: at least 80 %).
 //
-//   npm run bench:ingest -- [--events 20000] [--concurrency 64] [--fill 100000]
+//   npm run bench:ingest -- [--events 20000] [--concurrency 64] [--fill 100000] [--phases accepted,github,ack,e2e,memory]
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import http from 'node:http';
+import { leanPool, leanSink, requestBytes } from './lean-http.mjs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     // `--no-github` leaves out phase 1b (and its 19 KB payloads): the generic-only figures of the hub issue.
     github: { type: 'boolean', default: true },
+    // Run some phases only (comma-separated): accepted, github, ack, e2e, memory.
+    phases: { type: 'string', default: 'accepted,github,ack,e2e,memory' },
   },
   allowNegative: true,
 });
@@ -31,6 +33,7 @@ const N = Number(values.events);
 const C = Number(values.concurrency);
 const FILL = Number(values.fill);
 const SECONDS = Number(values.seconds);
+const PHASES = new Set(values.phases.split(','));
 const SECRET = 'bench-secret';
 const GH_SECRET = 'bench-github-secret';
 
@@ -41,19 +44,14 @@ const sleep = (t) => new Promise((r) => setTimeout(r, t));
 // ── the sink ──
 const arrivals = new Map();
 let sinkCount = 0;
-const sink = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    sinkCount++;
-    // Repeated failures of one pipeline read "<title> — still failing (n)": key by the title sent.
-    const sent = JSON.parse(Buffer.concat(chunks).toString()).t.split(' — ')[0];
-    if (sent.startsWith('e2e-')) arrivals.set(sent, performance.now());
-    res.end('ok');
-  });
+// The load generator and the sink share the 2 cores with the hub: both are lean (lean-http.mjs).
+const sink = await leanSink((body) => {
+  sinkCount++;
+  // Repeated failures of one pipeline read "<title> — still failing (n)": key by the title sent.
+  const sent = JSON.parse(body.toString()).t.split(' — ')[0];
+  if (sent.startsWith('e2e-')) arrivals.set(sent, performance.now());
 });
-await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-const sinkUrl = `http://127.0.0.1:${sink.address().port}/in`;
+const sinkUrl = `http://127.0.0.1:${sink.port}/in`;
 
 // ── the hub ──
 const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
@@ -87,28 +85,17 @@ while (!/ingress:\s+http:\/\/\S+/.test(out)) {
 }
 const ingress = new URL(/ingress:\s+(http:\/\/\S+)/.exec(out)[1]);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const pool = leanPool(ingress.hostname, Number(ingress.port), 256);
+/** Sends a request; resolves with its latency in ms once answered with `expected`. */
+async function timed(bytes, expected, what) {
+  const start = performance.now();
+  const status = await pool.send(bytes);
+  if (status !== expected) throw new Error(`${what}: HTTP ${status}`);
+  return performance.now() - start;
+}
 function post(title) {
-  const body = JSON.stringify({ type: 'pipeline.failed', title, subject: { project: 'acme/api', branch: 'main', pipeline: 'build' } });
-  return new Promise((resolvePost, reject) => {
-    const start = performance.now();
-    const req = http.request(
-      {
-        host: ingress.hostname,
-        port: ingress.port,
-        path: '/hooks/bench',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 202 ? resolvePost(performance.now() - start) : reject(new Error(`HTTP ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const body = Buffer.from(JSON.stringify({ type: 'pipeline.failed', title, subject: { project: 'acme/api', branch: 'main', pipeline: 'build' } }));
+  return timed(requestBytes('/hooks/bench', { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }, body), 202, 'generic');
 }
 
 // Real workflow_run payloads, completed with a failure: a pool with distinct run ids, each
@@ -123,32 +110,14 @@ const githubPool = Array.from({ length: 64 }, (_, i) => {
 });
 function postGithub(_title, i) {
   const { body, signature } = githubPool[i % githubPool.length];
-  return new Promise((resolvePost, reject) => {
-    const start = performance.now();
-    const req = http.request(
-      {
-        host: ingress.hostname,
-        port: ingress.port,
-        path: '/hooks/gh',
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': body.length,
-          'user-agent': 'GitHub-Hookshot/bench',
-          'x-github-event': 'workflow_run',
-          'x-github-delivery': randomUUID(),
-          'x-hub-signature-256': signature,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 202 ? resolvePost(performance.now() - start) : reject(new Error(`GitHub phase: HTTP ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'GitHub-Hookshot/bench',
+    'x-github-event': 'workflow_run',
+    'x-github-delivery': randomUUID(),
+    'x-hub-signature-256': signature,
+  };
+  return timed(requestBytes('/hooks/gh', headers, body), 202, 'GitHub phase');
 }
 
 function memory() {
@@ -209,8 +178,8 @@ console.log(`Herald ingest benchmark — node ${process.version}, ${(await impor
 await burst(500, 16, 'warmup');
 await burst(500, 16, 'warmup-github', postGithub);
 await drainUntil(sentTotal);
-const t = await burst(N, C, 'burst');
-console.log(
+const t = PHASES.has('accepted') || PHASES.has('github') ? await burst(N, C, 'burst') : undefined;
+if (t) console.log(
   `accepted:   ${N} events at concurrency ${C}: ${(N / t.seconds).toFixed(0)} events/s; ack p50 ${ms(percentile(t.latencies, 50))}, p99 ${ms(percentile(t.latencies, 99))}`,
 );
 
@@ -218,7 +187,7 @@ console.log(
 await drainUntil(sentTotal);
 
 // 1b. The same with signed GitHub workflow_run payloads: same count, same concurrency.
-if (values.github) {
+if (values.github && PHASES.has('github')) {
   const g = await burst(N, C, 'github', postGithub);
   const genericRate = N / t.seconds;
   const githubRate = N / g.seconds;
@@ -232,17 +201,23 @@ if (values.github) {
 await drainUntil(sentTotal);
 
 // 2. Ack latency at 500 events/s.
-const a = await paced(500, SECONDS, 'ack');
-console.log(`ack @500/s: p50 ${ms(percentile(a.latencies, 50))}, p99 ${ms(percentile(a.latencies, 99))} (${a.latencies.length} events)`);
+const a = PHASES.has('ack') ? await paced(500, SECONDS, 'ack') : undefined;
+if (a) console.log(`ack @500/s: p50 ${ms(percentile(a.latencies, 50))}, p99 ${ms(percentile(a.latencies, 99))} (${a.latencies.length} events)`);
 await drainUntil(sentTotal);
 
 // 3. End to end at 100 events/s: POST sent → the sink has it.
-const e = await paced(100, SECONDS, 'e2e');
-while (arrivals.size < e.sent.size) await sleep(50);
-const e2e = [...e.sent].map(([title, sentAt]) => arrivals.get(title) - sentAt).sort((x, y) => x - y);
-console.log(`e2e @100/s: p50 ${ms(percentile(e2e, 50))}, p99 ${ms(percentile(e2e, 99))} (${e2e.length} events, ingress → rules → outbox → webhook sink)`);
+const e = PHASES.has('e2e') ? await paced(100, SECONDS, 'e2e') : undefined;
+while (e && arrivals.size < e.sent.size) await sleep(50);
+const e2e = e && [...e.sent].map(([title, sentAt]) => arrivals.get(title) - sentAt).sort((x, y) => x - y);
+if (e2e) console.log(`e2e @100/s: p50 ${ms(percentile(e2e, 50))}, p99 ${ms(percentile(e2e, 99))} (${e2e.length} events, ingress → rules → outbox → webhook sink)`);
 
 // 4. Fill to FILL events: memory and bytes per event.
+if (!PHASES.has('memory')) {
+  hub.kill('SIGTERM');
+  pool.close();
+  sink.close();
+  process.exit(0);
+}
 if (FILL > sentTotal) await burst(FILL - sentTotal, C, 'fill');
 await drainUntil(sentTotal);
 await sleep(500);
@@ -258,5 +233,5 @@ console.log(
 console.log(`disk:       ${(bytes / 1024 / 1024).toFixed(1)} MB for ${sentTotal} events and their deliveries: ${(bytes / sentTotal).toFixed(0)} bytes/event`);
 
 hub.kill('SIGTERM');
-agent.destroy();
+pool.close();
 sink.close();

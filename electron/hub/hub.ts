@@ -16,7 +16,7 @@ import { type KeyValueBackend, openConfigStore } from './config/config-store.js'
 import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { Ingestor } from './ingest.js';
+import { ackOf, Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
 import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
@@ -25,7 +25,7 @@ import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSo
 import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
-import type { Router } from './store/events.js';
+import type { IngestItem, Router } from './store/events.js';
 import { openStore, type Store } from './store/store.js';
 
 export interface HubOptions {
@@ -35,6 +35,8 @@ export interface HubOptions {
   ingressHost?: string;
   /** 0 picks a free port. Default: settings.ingress.port. */
   ingressPort?: number;
+  /** Parse and verify webhooks on a worker thread (default: where its compiled script exists). */
+  ingressThread?: boolean;
   secrets?: SecretStore;
   /** electron-store inside Electron; conf otherwise. */
   configBackend?: KeyValueBackend;
@@ -100,6 +102,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
   let polls: PollScheduler | undefined;
   let relays: RelayManager | undefined;
+  /** Set once listening; config changes before that have nothing to tell it. */
+  let ingress: IngressListener | undefined;
   config.onChange((cfg, section) => {
     current = cfg;
     router = buildRouter(cfg, now);
@@ -118,6 +122,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       worker.wake();
     }
     if (section === 'sources') {
+      ingress?.sourcesChanged();
       polls?.refresh();
       relays?.refresh();
     }
@@ -195,7 +200,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (refs.length === 0) throw new Error('the source has no secret configured');
       return secrets.resolve(refs[0]!.ref);
     },
-    ingestor,
+    sources: () => current.sources,
+    ingest: (item: IngestItem) => ingestor.submit(item).then(ackOf),
     maxBodyBytes: () => current.settings.ingress.maxBodyBytes,
     onIgnored: (source: SourceConfig, reason: string) => {
       lastIgnored.set(source.id, { at: new Date().toISOString(), reason });
@@ -205,17 +211,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
 
   const settings = current.settings;
-  let ingress: IngressListener;
-  try {
-    ingress = await startIngress(receiverDeps, {
-      host: options.ingressHost ?? settings.ingress.host,
-      port: options.ingressPort ?? settings.ingress.port,
-      maxBodyBytes: settings.ingress.maxBodyBytes,
-    });
-  } catch (error) {
+  const listener = await startIngress(receiverDeps, {
+    host: options.ingressHost ?? settings.ingress.host,
+    port: options.ingressPort ?? settings.ingress.port,
+    maxBodyBytes: settings.ingress.maxBodyBytes,
+    ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
+    log,
+  }).catch((error: Error) => {
     store.close();
-    throw new Error(`could not listen for webhooks: ${(error as Error).message}`);
-  }
+    throw new Error(`could not listen for webhooks: ${error.message}`);
+  });
+  ingress = listener;
   store.outbox.cancelOrphans([...channelsById.keys()], now());
   worker.start();
   digests.start();
@@ -289,14 +295,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   retentionTimer.unref();
 
   let apiUrl = '';
+  // The ingress thread caches the secrets it verified with: a write through the api ends that.
+  const apiSecrets: SecretStore = {
+    get status() {
+      return secrets.status;
+    },
+    resolve: (ref) => secrets.resolve(ref),
+    has: (ref) => secrets.has(ref),
+    set: (name, value) => secrets.set(name, value).finally(() => ingress?.secretsChanged()),
+    delete: (ref) => secrets.delete(ref).finally(() => ingress?.secretsChanged()),
+  };
   const api = createApiHandlers({
     store,
     config,
-    secrets,
+    secrets: apiSecrets,
     worker,
     version: options.version ?? '0.0.0',
     startedAt: new Date(),
-    ingressUrl: () => ingress.url,
+    ingressUrl: () => listener.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
     channelFor,
@@ -315,7 +331,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       updates.on('update', listener);
       return () => updates.off('update', listener);
     },
-    ingressUrl: ingress.url,
+    ingressUrl: listener.url,
     store,
     get config() {
       return current;
@@ -331,7 +347,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       clearInterval(retentionTimer);
       // Relays first: their in-flight deliveries still need the receiver and the store.
       await relays?.stop();
-      await ingress.close();
+      await listener.close();
       await polls?.stop();
       digests.stop();
       await worker.stop();

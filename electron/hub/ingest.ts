@@ -14,6 +14,12 @@ export interface IngestorDeps {
   now?: () => Date;
 }
 
+/** What a webhook's sender is told: the ids stored, or that it was a redelivery. */
+export type IngestAck = { status: 'accepted'; ids: string[] } | { status: 'duplicate' };
+
+export const ackOf = (outcome: IngestOutcome): IngestAck =>
+  outcome.status === 'duplicate' ? outcome : { status: 'accepted', ids: outcome.events.map((e) => e.id) };
+
 interface Pending {
   item: IngestItem;
   resolve: (outcome: IngestOutcome) => void;

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SourceSchema } from '../../shared/config.js';
-import { Ingestor } from '../../electron/hub/ingest.js';
+import { ackOf, Ingestor } from '../../electron/hub/ingest.js';
+import type { IngestItem } from '../../electron/hub/store/events.js';
 import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { pollingSourceFor } from '../../electron/hub/sources/registry.js';
 import { openStore } from '../../electron/hub/store/store.js';
@@ -56,7 +57,7 @@ describe('Chainloop through the generic webhook', () => {
   afterAll(() => store.close());
   const source = SourceSchema.parse({ id: 'chainloop', kind: 'generic', name: 'Chainloop', secret: 'env:CHAINLOOP_HOOK' });
   const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
-  const deps = { source: (id: string) => (id === source.id ? source : undefined), resolveSecret: async () => 'chainloop-secret', ingestor };
+  const deps = { source: (id: string) => (id === source.id ? source : undefined), resolveSecret: async () => 'chainloop-secret', ingest: (item: IngestItem) => ingestor.submit(item).then(ackOf) };
   const post = (body: unknown, token = 'chainloop-secret') =>
     receiveWebhook(deps, 'chainloop', { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify(body)), pathRest: '' });
 

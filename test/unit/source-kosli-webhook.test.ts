@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventInputSchema } from '../../shared/event.js';
 import { SourceSchema } from '../../shared/config.js';
-import { Ingestor } from '../../electron/hub/ingest.js';
+import { ackOf, Ingestor } from '../../electron/hub/ingest.js';
+import type { IngestItem } from '../../electron/hub/store/events.js';
 import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { instanceCounts, kosliWebhookSource, normaliseEventType } from '../../electron/hub/sources/kosli-webhook.js';
 import { webhookSourceFor } from '../../electron/hub/sources/registry.js';
@@ -163,7 +164,7 @@ describe('Kosli webhook through the receiver and a real store', () => {
   const store = openStore(dir);
   afterAll(() => store.close());
   const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
-  const deps = { source: (id: string) => (id === config.id ? config : undefined), resolveSecret: async () => 'hook-secret', ingestor };
+  const deps = { source: (id: string) => (id === config.id ? config : undefined), resolveSecret: async () => 'hook-secret', ingest: (item: IngestItem) => ingestor.submit(item).then(ackOf) };
 
   it('stores the sample once, answers a redelivery as duplicate, refuses a wrong token', async () => {
     const first = await receiveWebhook(deps, 'kosli-hook', request(SAMPLE_TEXT, { pathRest: 'hook-secret' }));

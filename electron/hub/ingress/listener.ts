@@ -1,18 +1,39 @@
 // The webhook listener: its own port (a tunnel or relay exposes only this, never the UI
 // api), 127.0.0.1 by default, `POST /hooks/<sourceId>[/<rest>]`, raw bytes kept for
 // signatures, a body size cap, and a one-line JSON reason for every refusal.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { SourceConfig } from '../../../shared/config.js';
+import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
 import { type ReceiverDeps, receiveWebhook } from './receiver.js';
 
 export interface IngressOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Where the listener runs: its own thread (the default where the compiled thread script exists) or the main thread. */
+  thread?: boolean;
+  /** The compiled thread script (tests running from sources point at the build). */
+  threadScript?: string;
+  log?: (line: string) => void;
+}
+
+export interface IngressDeps extends ReceiverDeps {
+  /** Every configured source: the ingress thread keeps a copy, refreshed by `sourcesChanged`. */
+  sources: () => SourceConfig[];
 }
 
 export interface IngressListener {
   readonly url: string;
   readonly port: number;
+  /** 'thread' or 'main': where requests are parsed and verified. */
+  readonly runsOn: 'thread' | 'main';
+  /** The sources changed (config): the thread takes the new list and forgets cached secrets. */
+  sourcesChanged(): void;
+  /** A secret changed in the keychain: the thread forgets the secrets it cached. */
+  secretsChanged(): void;
   close(): Promise<void>;
 }
 
@@ -66,11 +87,118 @@ export function buildIngressApp(deps: ReceiverDeps, options: Pick<IngressOptions
   return app;
 }
 
-export async function startIngress(deps: ReceiverDeps, options: IngressOptions): Promise<IngressListener> {
+/** The compiled thread script; absent when the hub runs from TypeScript sources (tests), which then use the main thread. */
+const THREAD_SCRIPT = fileURLToPath(new URL('./ingress-thread.js', import.meta.url));
+
+const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+export async function startIngress(deps: IngressDeps, options: IngressOptions): Promise<IngressListener> {
+  const script = options.threadScript ?? THREAD_SCRIPT;
+  if (options.thread ?? existsSync(script)) {
+    try {
+      return await startThreadedIngress(deps, options, script);
+    } catch (error) {
+      // A listen error (port in use) is the same on either thread: report it.
+      if ((error as { listenError?: boolean }).listenError) throw error;
+      // A thread that cannot start (a packaging that cannot load the script): the main thread serves.
+      options.log?.(`ingress: no worker thread (${(error as Error).message}); listening on the main thread`);
+    }
+  }
   const app = buildIngressApp(deps, options);
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { url: `http://${host}:${port}`, port, close: () => app.close() };
+  return { url: urlOf(options.host, port), port, runsOn: 'main', sourcesChanged: () => undefined, secretsChanged: () => undefined, close: () => app.close() };
+}
+
+/** Most time a stop waits for the thread to finish its open requests. */
+const CLOSE_TIMEOUT_MS = 5000;
+/** A thread that died is started again after this (on the port it had). */
+const RESTART_DELAY_MS = 1000;
+
+async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, script: string): Promise<IngressListener> {
+  let port = options.port;
+  let closing = false;
+  let worker: Worker;
+  let onClosed: (() => void) | undefined;
+
+  const answer = (id: number, work: Promise<unknown>) =>
+    work.then(
+      (value) => post({ t: 'answer', id, value }),
+      (error: Error) => post({ t: 'answer', id, error: error.message }),
+    );
+  const post = (message: MainToThread) => worker.postMessage(message);
+
+  const handle = (message: ThreadToMain) => {
+    switch (message.t) {
+      case 'secret': {
+        const source = deps.source(message.sourceId);
+        answer(message.id, source ? deps.resolveSecret(source) : Promise.reject(new Error(`unknown source "${message.sourceId}"`)));
+        return;
+      }
+      case 'ingest':
+        answer(message.id, deps.ingest(message.item));
+        return;
+      case 'ignored': {
+        const source = deps.source(message.sourceId);
+        if (source) deps.onIgnored?.(source, message.reason);
+        return;
+      }
+      case 'closed':
+        onClosed?.();
+        return;
+      default:
+        return;
+    }
+  };
+
+  const spawn = () =>
+    new Promise<number>((resolve, reject) => {
+      const start: ThreadStart = { host: options.host, port, maxBodyBytes: options.maxBodyBytes, sources: deps.sources() };
+      // A small young generation, as the main thread has (--max-semi-space-size=4): RSS stays low under load.
+      worker = new Worker(script, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+      let listening = false;
+      worker.on('message', (message: ThreadToMain) => {
+        if (message.t === 'listening') {
+          listening = true;
+          resolve(message.port);
+        } else if (message.t === 'failed') {
+          reject(Object.assign(new Error(message.message), { listenError: true }));
+          void worker.terminate();
+        } else handle(message);
+      });
+      worker.on('error', (error) => {
+        if (!listening) reject(error);
+        else options.log?.(`ingress: the listener thread failed: ${error.message}`);
+      });
+      worker.on('exit', (code) => {
+        if (!listening) return reject(new Error(`the listener thread exited (${code}) before listening`));
+        if (closing) return onClosed?.();
+        // Requests in flight on it are cut off (their senders retry); accepted events are on disk.
+        options.log?.(`ingress: the listener thread exited (${code}); starting it again`);
+        setTimeout(() => {
+          if (!closing) spawn().catch((error: Error) => options.log?.(`ingress: could not restart the listener thread: ${error.message}`));
+        }, RESTART_DELAY_MS).unref();
+      });
+    });
+
+  port = await spawn();
+  return {
+    url: urlOf(options.host, port),
+    port,
+    runsOn: 'thread',
+    sourcesChanged: () => post({ t: 'sources', sources: deps.sources() }),
+    secretsChanged: () => post({ t: 'secrets-changed' }),
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      const closed = new Promise<void>((resolve) => {
+        onClosed = resolve;
+        setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
+      });
+      post({ t: 'close' });
+      await closed;
+      await worker.terminate();
+    },
+  };
 }

@@ -2,7 +2,9 @@
 // relay client): find the source, verify, parse, validate, store durably, answer.
 import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, EventInputSchema } from '../../../shared/event.js';
-import type { Ingestor } from '../ingest.js';
+import type { IngestAck } from '../ingest.js';
+import { storedRaw } from '../store/raw-payload.js';
+import type { IngestItem } from '../store/events.js';
 import { webhookSourceFor } from '../sources/registry.js';
 import type { IncomingRequest } from '../sources/source.js';
 
@@ -10,8 +12,8 @@ export interface ReceiverDeps {
   source: (id: string) => SourceConfig | undefined;
   /** Resolves the source's secret ref (keychain or env). */
   resolveSecret: (source: SourceConfig) => Promise<string>;
-  /** Stores durably; pipeline streaks are applied there, inside the ingest transaction. */
-  ingestor: Ingestor;
+  /** Stores durably (resolves after the commit); pipeline streaks are applied there, inside the ingest transaction. */
+  ingest: (item: IngestItem) => Promise<IngestAck>;
   /** A verified request Herald does not map (a ping, an unhandled action): answered 2xx, nothing stored. */
   onIgnored?: (source: SourceConfig, reason: string) => void;
   /** The body size cap, for carriers other than the listener (which enforces it itself): the relay. */
@@ -56,20 +58,25 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
     if (!check.success) return refuse(400, `event ${i}: ${describeZodError(check.error)}`);
   }
   try {
-    const outcome = await deps.ingestor.submit({
+    const outcome = await deps.ingest({
       source: { kind: source.kind, id: source.id, name: source.name },
       inputs: parsed.events,
       ...(parsed.deliveryId !== undefined && { deliveryId: parsed.deliveryId }),
-      ...(parsed.raw !== undefined && { raw: parsed.raw }),
       // The payload as the source sent it, for the event detail: a JSON body is kept as the
-      // text that arrived (parse succeeded, so it is valid JSON; no re-serialization).
-      ...(isJsonText(request.body) && { rawJson: request.body.toString('utf8') }),
+      // text that arrived (parse succeeded, so it is valid JSON; no re-serialization). Put in
+      // its stored form here, where the request is handled (the ingress thread), not in the commit.
+      ...(rawFor(request.body, parsed.raw) ?? {}),
     });
     if (outcome.status === 'duplicate') return answer(200, { duplicate: true });
-    return answer(202, { accepted: outcome.events.length, ids: outcome.events.map((e) => e.id) });
+    return answer(202, { accepted: outcome.ids.length, ids: outcome.ids });
   } catch (error) {
     return refuse(503, (error as Error).message);
   }
+}
+
+function rawFor(body: Buffer, parsedRaw: unknown): Pick<IngestItem, 'rawStored'> | undefined {
+  const stored = storedRaw(parsedRaw, isJsonText(body) ? body.toString('utf8') : undefined);
+  return stored === null ? undefined : { rawStored: stored };
 }
 
 /** A body whose first non-blank byte opens a JSON object or array (GitHub may also send form-encoded). */

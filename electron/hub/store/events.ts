@@ -1,7 +1,6 @@
 // Events: the durable ingest transaction (event + rule outcomes + deliveries), history
 // queries with full-text search, read state, deletion and retention.
 import { randomUUID } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { EventQuery, RuleOutcome } from '../../../shared/api.js';
 import {
   completeEvent,
@@ -14,6 +13,7 @@ import {
 } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
+import { bindableRaw, decodeRaw, type StoredRaw, storedRaw } from './raw-payload.js';
 
 /** One accepted request (or one poll): its events are stored together or not at all. */
 export interface IngestItem {
@@ -25,6 +25,8 @@ export interface IngestItem {
   raw?: unknown;
   /** The same payload as the JSON text that arrived, when it did: stored as is. */
   rawJson?: string;
+  /** The payload already in its stored form (the ingress thread prepares it): wins over raw/rawJson. */
+  rawStored?: StoredRaw;
   /** Source state committed with the events (a poller's cursor): a restart neither repeats nor misses. */
   state?: { key: string; value: unknown };
 }
@@ -52,9 +54,6 @@ export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
 /** Decides, inside the ingest transaction, which rules route an event where. */
 export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
 
-const RAW_MAX_CHARS = 64 * 1024;
-/** Below this a payload stays plain text: compressing it would save little. */
-const RAW_COMPRESS_FROM = 2048;
 /** Subject fields map to columns; `group` is a keyword in SQL. */
 const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   project: 'project',
@@ -140,28 +139,6 @@ export const TOTAL_COUNT_CAP = 1000;
 export type EventPage = { items: HeraldEvent[]; nextCursor?: string; total?: number; totalCapped?: boolean };
 
 const sqlWhere = (conditions: readonly string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
-
-function capRaw(raw: unknown, rawJson?: string): string | Buffer | null {
-  if (raw === undefined && rawJson === undefined) return null;
-  // The body as received when it is JSON: no second serialization of a large payload.
-  let text = rawJson ?? JSON.stringify(raw);
-  if (text === undefined) return null;
-  if (text.length > RAW_MAX_CHARS) text = JSON.stringify({ truncated: true, chars: text.length, head: text.slice(0, RAW_MAX_CHARS) });
-  // Payloads are mostly repetitive JSON (a GitHub workflow_run: 17 KB → 2.7 KB): compressed,
-  // they cost less to write than to store as text, and history keeps 6× more per megabyte.
-  return text.length < RAW_COMPRESS_FROM ? text : deflateRawSync(text, { level: 1 });
-}
-
-/** Raw payloads are stored as JSON text, or as raw-deflated JSON (a BLOB) when large. */
-function decodeRaw(stored: string | Buffer | null | undefined): unknown {
-  if (stored === null || stored === undefined) return undefined;
-  const text = typeof stored === 'string' ? stored : inflateRawSync(stored).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text; // shown as the text it was
-  }
-}
 
 /** The events row for an event (the ingest insert and Herald's own events share it). */
 function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer | null, matches: RuleOutcome[] = []) {
@@ -265,7 +242,7 @@ export class EventStore {
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
-    const raw = capRaw(item.raw, item.rawJson);
+    const raw = bindableRaw(item.rawStored ?? storedRaw(item.raw, item.rawJson));
     // The router asks for throttle memory only for rules that throttle: remember those alone.
     const throttling = new Set<string>();
     const lastRoutedAt = (ruleId: string, dedupKey: string) => {

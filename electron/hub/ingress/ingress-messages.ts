@@ -1,0 +1,26 @@
+// Messages between the hub's main thread and the ingress thread (ingress-thread.ts).
+import type { SourceConfig } from '../../../shared/config.js';
+import type { IngestItem } from '../store/events.js';
+
+export interface ThreadStart {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  sources: SourceConfig[];
+}
+
+export type ThreadToMain =
+  | { t: 'listening'; port: number }
+  | { t: 'failed'; message: string }
+  /** The resolved secret of a source, answered with `answer` (value or error). */
+  | { t: 'secret'; id: number; sourceId: string }
+  /** Store durably, answered with `answer` (an IngestAck or error) after the commit. */
+  | { t: 'ingest'; id: number; item: IngestItem }
+  | { t: 'ignored'; sourceId: string; reason: string }
+  | { t: 'closed' };
+
+export type MainToThread =
+  | { t: 'answer'; id: number; value?: unknown; error?: string }
+  | { t: 'sources'; sources: SourceConfig[] }
+  | { t: 'secrets-changed' }
+  | { t: 'close' };

@@ -1,0 +1,80 @@
+// The webhook listener's own thread: HTTP parsing, signature checks (an HMAC over a
+// 19 KB GitHub payload), payload parsing and validation, and compressing the payload for
+// the detail view all run here, so the hub's main thread only commits and delivers.
+// Everything that needs the hub (secrets, the store) is a message to the main thread;
+// the protocol is in ingress-messages.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SourceConfig } from '../../../shared/config.js';
+import type { IngestAck } from '../ingest.js';
+import type { IngestItem } from '../store/events.js';
+import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
+import { buildIngressApp } from './listener.js';
+
+if (!parentPort) throw new Error('ingress-thread runs as a worker thread');
+const port = parentPort;
+const start = workerData as ThreadStart;
+
+let sourcesById = new Map(start.sources.map((s) => [s.id, s]));
+/** Resolved secrets per source id, until the sources or any secret change. */
+let secretCache = new Map<string, string>();
+const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
+let nextId = 1;
+
+const send = (message: ThreadToMain) => port.postMessage(message);
+
+function ask<T>(message: (id: number) => ThreadToMain): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (value: never) => void, reject });
+    send(message(id));
+  });
+}
+
+const app = buildIngressApp(
+  {
+    source: (id) => sourcesById.get(id),
+    resolveSecret: async (source: SourceConfig) => {
+      const cached = secretCache.get(source.id);
+      if (cached !== undefined) return cached;
+      const cache = secretCache;
+      const value = await ask<string>((id) => ({ t: 'secret', id, sourceId: source.id }));
+      // Not if the sources changed meanwhile: the answer may be for the old secret.
+      if (cache === secretCache) cache.set(source.id, value);
+      return value;
+    },
+    ingest: (item: IngestItem) => ask<IngestAck>((id) => ({ t: 'ingest', id, item })),
+    onIgnored: (source, reason) => send({ t: 'ignored', sourceId: source.id, reason }),
+  },
+  { maxBodyBytes: start.maxBodyBytes },
+);
+
+port.on('message', (message: MainToThread) => {
+  switch (message.t) {
+    case 'answer': {
+      const waiting = pending.get(message.id);
+      if (!waiting) return;
+      pending.delete(message.id);
+      if (message.error !== undefined) waiting.reject(new Error(message.error));
+      else waiting.resolve(message.value as never);
+      return;
+    }
+    case 'sources':
+      sourcesById = new Map(message.sources.map((s) => [s.id, s]));
+      secretCache = new Map();
+      return;
+    case 'secrets-changed':
+      secretCache = new Map();
+      return;
+    case 'close':
+      void app.close().then(() => send({ t: 'closed' }));
+      return;
+  }
+});
+
+app.listen({ host: start.host, port: start.port }).then(
+  () => {
+    const address = app.server.address();
+    send({ t: 'listening', port: typeof address === 'object' && address ? address.port : start.port });
+  },
+  (error: Error) => send({ t: 'failed', message: error.message }),
+);
