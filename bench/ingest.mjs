@@ -71,8 +71,8 @@ writeFileSync(
 const headless = resolve(import.meta.dirname, '../dist/electron/headless.js');
 if (!existsSync(headless)) throw new Error('build first: npm run build');
 // The same V8 flags `npm run serve` and `npm start` use (package.json): a small young
-// generation keeps the hub's RSS down under sustained load.
-const hubArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+// generation and memory-first heap sizing keep the hub's RSS down under sustained load.
+const hubArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '--max-semi-space-size=4 --optimize-for-size').split(' ').filter(Boolean);
 const hub = spawn(process.execPath, [...hubArgs, headless, '--data-dir', join(dir, 'data'), '--config', config, '--ingress-port', '0', '--api-port', '0'], {
   env: { ...process.env, HERALD_BENCH_SECRET: SECRET, HERALD_BENCH_GH_SECRET: GH_SECRET },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -231,6 +231,8 @@ console.log(
   `memory:     after ${sentTotal} events stored and delivered: RSS ${mem.busy.toFixed(0)} MB right after the load, ${mem.rss.toFixed(0)} MB after 15 s idle; peak RSS ${mem.peak.toFixed(0)} MB`,
 );
 console.log(`disk:       ${(bytes / 1024 / 1024).toFixed(1)} MB for ${sentTotal} events and their deliveries: ${(bytes / sentTotal).toFixed(0)} bytes/event`);
+// BENCH_HOLD_SECONDS=n keeps the hub running that long (inspect it: /proc/<pid>/smaps).
+if (process.env.BENCH_HOLD_SECONDS) await sleep(Number(process.env.BENCH_HOLD_SECONDS) * 1000);
 
 hub.kill('SIGTERM');
 pool.close();

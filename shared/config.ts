@@ -1,8 +1,11 @@
 // The user's configuration: sources, channels, rules and settings. The hub validates
 // its config store and `--config FILE` with these; the UI validates its forms with them.
 import { z } from 'zod';
+import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
 import { validateJsonTemplate } from './templates.js';
+
+export { DEFECTDOJO_SEVERITIES };
 
 /**
  * Config files never hold a secret, only where to find it:
@@ -138,7 +141,6 @@ export const SecobserveSourceSchema = z
   })
   .strict();
 
-export const DEFECTDOJO_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'] as const;
 const defectdojoSeverity = z.enum(DEFECTDOJO_SEVERITIES);
 
 /** DefectDojo API v2: new findings, imported scans, new products, upcoming engagements. `Authorization: Token <key>`. */

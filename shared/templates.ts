@@ -338,6 +338,14 @@ function unknownVariableError(name: string, known: string[], at: { line: number;
  * TemplateError naming the problem and its place in the template otherwise.
  * Trailing commas before `]`/`}` are dropped (Devtron's RingCentral sample has one).
  */
+/**
+ * Templates that have rendered to valid JSON once. Every value is emitted escaped (string
+ * content or a JSON value), so validity depends on the template alone: checking again on
+ * each send would only cost time. Bounded; a template dropped is simply checked again.
+ */
+const VALID_TEMPLATES = new Set<string>();
+const VALID_TEMPLATES_MAX = 256;
+
 export function renderJsonTemplate(template: string, vars: Record<string, unknown>): string {
   const out: string[] = [];
   const segments: Segment[] = [];
@@ -405,6 +413,7 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
   flushLiteral(template.length);
 
   const rendered = out.join('');
+  if (VALID_TEMPLATES.has(template)) return rendered;
   const problem = findJsonSyntaxError(rendered);
   if (problem) {
     let templateOffset = template.length;
@@ -423,6 +432,8 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       at.column,
     );
   }
+  if (VALID_TEMPLATES.size >= VALID_TEMPLATES_MAX) VALID_TEMPLATES.clear();
+  VALID_TEMPLATES.add(template);
   return rendered;
 }
 

@@ -3,8 +3,7 @@
 // text is HTML-escaped in the HTML part, and the subject is one line.
 import { rootCertificates } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { splitEmailList, type ChannelConfig } from '../../../shared/config.js';
 import { escapeHtml, truncateText } from '../../../shared/templates.js';
 import { fail, ok, retry, type Channel, type Message, type ResolvedSecrets, type SendResult } from './channel.js';
@@ -76,12 +75,16 @@ ${link ? `<p style="margin:0 0 12px"><a href="${escapeHtml(link)}">Open</a></p>`
 
 interface CachedTransport {
   key: string;
-  transporter: Transporter;
+  transporter: Promise<Transporter>;
 }
 const transports = new Map<string, CachedTransport>();
 
-function createTransporter(config: EmailChannelConfig, secrets: ResolvedSecrets): Transporter {
+// Loaded on the first email sent: a hub without email channels does not carry them
+// (the AWS SDK alone is ~22 MB of memory).
+async function createTransporter(config: EmailChannelConfig, secrets: ResolvedSecrets): Promise<Transporter> {
+  const nodemailer = (await import('nodemailer')).default;
   if (config.transport === 'ses') {
+    const { SendEmailCommand, SESv2Client } = await import('@aws-sdk/client-sesv2');
     const sesClient = new SESv2Client({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -108,14 +111,18 @@ function createTransporter(config: EmailChannelConfig, secrets: ResolvedSecrets)
   } as never);
 }
 
-function transporterFor(config: EmailChannelConfig, secrets: ResolvedSecrets): Transporter {
+function transporterFor(config: EmailChannelConfig, secrets: ResolvedSecrets): Promise<Transporter> {
   const { name: _n, enabled: _e, to: _t, from: _f, subjectPrefix: _s, concurrency: _c, ...connection } = config;
   const key = JSON.stringify([connection, secrets.password, secrets.accessKeyId, secrets.secretAccessKey]);
   const cached = transports.get(config.id);
   if (cached?.key === key) return cached.transporter;
-  cached?.transporter.close();
+  if (cached) closeLater(cached);
+  // One promise per channel: concurrent first sends share one transport (one SMTP pool).
   const transporter = createTransporter(config, secrets);
-  transports.set(config.id, { key, transporter });
+  const entry = { key, transporter };
+  transports.set(config.id, entry);
+  // A transport that could not be made is tried again on the next send.
+  transporter.catch(() => transports.get(config.id) === entry && transports.delete(config.id));
   return transporter;
 }
 
@@ -123,9 +130,16 @@ function transporterFor(config: EmailChannelConfig, secrets: ResolvedSecrets): T
 export function closeEmailTransports(channelId?: string): void {
   for (const [id, cached] of transports) {
     if (channelId !== undefined && id !== channelId) continue;
-    cached.transporter.close();
+    closeLater(cached);
     transports.delete(id);
   }
+}
+
+function closeLater(cached: CachedTransport): void {
+  cached.transporter.then(
+    (t) => t.close(),
+    () => undefined,
+  );
 }
 
 // ── Errors ─────────────────────────────────────────────────────────────────
@@ -230,7 +244,7 @@ export const emailChannel: Channel<EmailChannelConfig> = {
 
     const content = buildEmail(message, config.subjectPrefix);
     const where = config.transport === 'ses' ? sesHost(config) : `${config.host}:${config.port}`;
-    const transporter = transporterFor(config, secrets);
+    const transporter = await transporterFor(config, secrets);
     const sending = transporter
       .sendMail({
         from: config.from,

@@ -206,7 +206,7 @@ export class DeliveryWorker {
 
   private async send(claimed: ClaimedDelivery): Promise<Outcome> {
     const config = this.deps.channel(claimed.channelId);
-    const event = this.deps.store.events.getBySeq(claimed.eventSeq);
+    const event = this.deps.store.events.forDelivery(claimed.eventSeq);
     if (!config) return { claimed, config, result: { kind: 'fail', reason: `channel "${claimed.channelId}" no longer exists` } };
     if (!event) return { claimed, config, result: { kind: 'fail', reason: 'the event was deleted' } };
     const result = await this.attempt(config, event, claimed);

@@ -8,7 +8,7 @@ import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestAck } from '../ingest.js';
 import type { IngestItem } from '../store/events.js';
 import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
-import { buildIngressApp } from './listener.js';
+import { createIngressServer } from './ingress-server.js';
 
 if (!parentPort) throw new Error('ingress-thread runs as a worker thread');
 const port = parentPort;
@@ -30,7 +30,7 @@ function ask<T>(message: (id: number) => ThreadToMain): Promise<T> {
   });
 }
 
-const app = buildIngressApp(
+const server = createIngressServer(
   {
     source: (id) => sourcesById.get(id),
     resolveSecret: async (source: SourceConfig) => {
@@ -66,15 +66,12 @@ port.on('message', (message: MainToThread) => {
       secretCache = new Map();
       return;
     case 'close':
-      void app.close().then(() => send({ t: 'closed' }));
+      void server.close().then(() => send({ t: 'closed' }));
       return;
   }
 });
 
-app.listen({ host: start.host, port: start.port }).then(
-  () => {
-    const address = app.server.address();
-    send({ t: 'listening', port: typeof address === 'object' && address ? address.port : start.port });
-  },
+server.listen(start.host, start.port).then(
+  (listening) => send({ t: 'listening', port: listening }),
   (error: Error) => send({ t: 'failed', message: error.message }),
 );

@@ -5,7 +5,7 @@ import { describeZodError, EventInputSchema } from '../../../shared/event.js';
 import type { IngestAck } from '../ingest.js';
 import { storedRaw } from '../store/raw-payload.js';
 import type { IngestItem } from '../store/events.js';
-import { webhookSourceFor } from '../sources/registry.js';
+import { webhookSourceFor } from '../sources/webhook-registry.js';
 import type { IncomingRequest } from '../sources/source.js';
 
 export interface ReceiverDeps {

@@ -11,9 +11,9 @@
 //   scan_added_empty   → scan.imported ("the reimport changed nothing")
 //   product_type_added, engagement_added, test_added, and any other event
 //                      → defectdojo.<event> (info): kept, never refused
-import { DEFECTDOJO_SEVERITIES, type SourceConfig } from '../../../shared/config.js';
+import type { SourceConfig } from '../../../shared/config.js';
 import type { EventInput, Subject } from '../../../shared/event.js';
-import { type DefectdojoSeverity, heraldSeverity, meetsThreshold } from './defectdojo.js';
+import { DEFECTDOJO_SEVERITIES, type DefectdojoSeverity, heraldSeverity, meetsThreshold } from './defectdojo-severity.js';
 import { isObject, optionalText, optionalUrl } from './poll-http.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 import { verifyToken } from './token-auth.js';

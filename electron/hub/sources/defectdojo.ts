@@ -12,13 +12,14 @@
 // The first poll records the newest ids as a baseline and raises nothing else.
 // Alerts, mentions and "report ready" are not in API v2 (its router has no alerts route;
 // /api/v2/notifications/ holds notification settings), so they cannot be polled.
-import { DEFECTDOJO_SEVERITIES, type SourceConfig } from '../../../shared/config.js';
-import type { EventInput, Severity } from '../../../shared/event.js';
+import type { SourceConfig } from '../../../shared/config.js';
+import type { EventInput } from '../../../shared/event.js';
+import { DEFECTDOJO_SEVERITIES, type DefectdojoSeverity, heraldSeverity, meetsThreshold, SEVERITY_RANK } from './defectdojo-severity.js';
 import { apiUrl, getAllPages, getJson, integerAt, isObject, objectAt, optionalText, PollError, shapeError, stringAt, type Validators } from './poll-http.js';
 import type { PollContext, PollingSource, PollResult } from './source.js';
 
 export type DefectdojoConfig = Extract<SourceConfig, { kind: 'defectdojo' }>;
-export type DefectdojoSeverity = (typeof DEFECTDOJO_SEVERITIES)[number];
+export { type DefectdojoSeverity, heraldSeverity, meetsThreshold };
 
 export interface DefectdojoState {
   findingCursor: number;
@@ -33,22 +34,12 @@ export interface DefectdojoState {
 export const DEFECTDOJO_DEFAULT_INTERVAL_SECONDS = 300;
 const PAGE = 100;
 
-const SEVERITY_RANK: Record<DefectdojoSeverity, number> = { Info: 0, Low: 1, Medium: 2, High: 3, Critical: 4 };
-const HERALD_SEVERITY: Record<DefectdojoSeverity, Severity> = { Info: 'info', Low: 'info', Medium: 'warning', High: 'critical', Critical: 'critical' };
 
 export function defectdojoSeverity(value: unknown, path: string): DefectdojoSeverity {
   const text = stringAt(value, path);
   const match = DEFECTDOJO_SEVERITIES.find((s) => s.toLowerCase() === text.toLowerCase());
   if (!match) throw shapeError(`${path}: expected one of ${DEFECTDOJO_SEVERITIES.join(', ')}, got ${JSON.stringify(text)}`);
   return match;
-}
-
-export function heraldSeverity(severity: DefectdojoSeverity): Severity {
-  return HERALD_SEVERITY[severity];
-}
-
-export function meetsThreshold(severity: DefectdojoSeverity, minimum: DefectdojoSeverity): boolean {
-  return SEVERITY_RANK[severity] >= SEVERITY_RANK[minimum];
 }
 
 interface Engagement {

@@ -169,8 +169,15 @@ function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer
   };
 }
 
+/** Events kept in memory for their first delivery: bounded, oldest out first. */
+const AWAITING_DELIVERY_MAX = 2048;
+
 export class EventStore {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  /** Just-ingested events that have deliveries, by seq (see forDelivery). */
+  private readonly awaitingDelivery = new Map<number, HeraldEvent>();
+  /** Added in the open transaction: remembered only once it commits (a rollback frees the seqs). */
+  private pendingForDelivery: Array<[number, HeraldEvent]> = [];
   private readonly insertEvent;
   private readonly insertDelivery;
   private readonly insertSeen;
@@ -218,7 +225,14 @@ export class EventStore {
    * transaction: when this returns, all of it is on disk (the caller answers 2xx after).
    */
   ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
-    return this.ingestTx(items, router, now, enrich);
+    this.pendingForDelivery = [];
+    try {
+      const outcomes = this.ingestTx(items, router, now, enrich);
+      for (const [seq, event] of this.pendingForDelivery) this.rememberForDelivery(seq, event);
+      return outcomes;
+    } finally {
+      this.pendingForDelivery = [];
+    }
   }
 
   /** State access for an enricher: its reads see the writes of earlier items in the same transaction. */
@@ -270,10 +284,16 @@ export class EventStore {
           this.insertDelivery.run(lastInsertRowid, channelId, outcome.ruleId, nowMs, nowMs, nowMs);
           deliveries++;
         }
+        if (outcome.channels.length > 0) this.pendingForDelivery.push([Number(lastInsertRowid), event]);
       }
       events.push(event);
     }
     return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+  }
+
+  private rememberForDelivery(seq: number, event: HeraldEvent): void {
+    this.awaitingDelivery.set(seq, event);
+    if (this.awaitingDelivery.size > AWAITING_DELIVERY_MAX) this.awaitingDelivery.delete(this.awaitingDelivery.keys().next().value!);
   }
 
   /**
@@ -391,6 +411,14 @@ export class EventStore {
       raw: decodeRaw(row.raw),
       matches: JSON.parse(row.matches ?? '[]') as RuleOutcome[],
     };
+  }
+
+  /**
+   * The event a delivery sends: usually just ingested, so taken from memory rather than
+   * read back and decoded (a third of the delivery worker's store time under load).
+   */
+  forDelivery(seq: number): HeraldEvent | undefined {
+    return this.awaitingDelivery.get(seq) ?? this.getBySeq(seq);
   }
 
   getBySeq(seq: number): HeraldEvent | undefined {

@@ -6,6 +6,7 @@ import { HealthStore } from './health.js';
 import { type Db, openDatabase } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
+import { WalSync } from './wal-sync.js';
 
 export interface Store {
   readonly db: Db;
@@ -25,6 +26,10 @@ export interface Store {
    * (an ingest) flushes it to disk as well.
    */
   bookkeeping<T>(fn: () => T): T;
+  /** Runs fn (its own transaction) committed without fsync: the caller awaits `syncToDisk()` before relying on it. */
+  withoutFsync<T>(fn: () => T): T;
+  /** Resolves once every commit made so far is on disk (a group fdatasync of the WAL, off the event loop). */
+  syncToDisk(): Promise<void>;
   /** Bytes on disk: the database and its WAL. */
   sizeBytes(): number;
   close(): void;
@@ -36,6 +41,15 @@ export function openStore(dataDir: string): Store {
   const file = join(dataDir, DB_FILE);
   const db = openDatabase(file);
   const events = new EventStore(db);
+  const wal = new WalSync(`${file}-wal`);
+  const withoutFsync = <T>(fn: () => T): T => {
+    db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+  };
   return {
     db,
     file,
@@ -45,20 +59,16 @@ export function openStore(dataDir: string): Store {
     sourceState: new SourceStateStore(db),
     digests: new DigestStore(db, events),
     transaction: (fn) => db.transaction(fn)(),
-    bookkeeping: (fn) => {
-      db.pragma('synchronous = NORMAL');
-      try {
-        return db.transaction(fn)();
-      } finally {
-        db.pragma('synchronous = FULL');
-      }
-    },
+    bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
+    withoutFsync,
+    syncToDisk: () => wal.sync(),
     sizeBytes: () => {
       const pages = db.pragma('page_count', { simple: true }) as number;
       const size = db.pragma('page_size', { simple: true }) as number;
       return pages * size;
     },
     close: () => {
+      wal.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
     },
