@@ -39,11 +39,20 @@ export async function leanConnection(host, port) {
       w?.resolve(Number(head.slice(9, 12)));
     }),
   );
+  let alive = true;
   socket.on('error', (error) => waiting?.reject(error));
-  socket.on('close', () => waiting?.reject(new Error('connection closed')));
+  socket.on('close', () => {
+    alive = false;
+    waiting?.reject(new Error('connection closed'));
+  });
   return {
+    /** False once the server closed it (an idle keep-alive connection times out). */
+    get alive() {
+      return alive;
+    },
     send(bytes) {
       return new Promise((resolve, reject) => {
+        if (!alive) return reject(new Error('connection closed'));
         waiting = { resolve, reject };
         socket.write(bytes);
       });
@@ -58,7 +67,12 @@ export function leanPool(host, port, size) {
   let open = 0;
   const queue = [];
   const acquire = async () => {
-    if (idle.length > 0) return idle.pop();
+    // Connections the server closed while idle are dropped, as any keep-alive client does.
+    while (idle.length > 0) {
+      const connection = idle.pop();
+      if (connection.alive) return connection;
+      open--;
+    }
     if (open < size) {
       open++;
       return leanConnection(host, port);
@@ -66,6 +80,10 @@ export function leanPool(host, port, size) {
     return new Promise((resolve) => queue.push(resolve));
   };
   const release = (connection) => {
+    if (!connection.alive) {
+      open--;
+      return;
+    }
     const next = queue.shift();
     if (next) next(connection);
     else idle.push(connection);

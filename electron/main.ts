@@ -29,10 +29,10 @@ const logError = (err: unknown) => log(`herald: ${err instanceof Error ? err.mes
 
 // Before `ready`: the app scheme must be privileged before any window exists.
 registerAppScheme();
-// The hub lives in this process all day: a small young generation and V8's memory-first
-// heap sizing keep it small under bursts (the flags `npm run serve` gives the headless
-// hub; see bench/ingest.mjs: RSS after 100,000 events ~150 MB instead of ~190).
-app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=4 --optimize-for-size');
+// The hub lives in this process all day: a small young generation, a heap that grows by
+// 20 % steps, and a full GC once quiet after a burst (idle-gc.ts, needs --expose-gc) keep
+// it small (the flags `npm run serve` gives the headless hub; see bench/ingest.mjs).
+app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=4 --heap-growing-percent=20 --expose-gc');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit(); // the running Herald gets `second-instance` and shows its window

@@ -16,6 +16,7 @@ import { type KeyValueBackend, openConfigStore } from './config/config-store.js'
 import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { exposedGc, IdleCollector } from './idle-gc.js';
 import { ackOf, Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
@@ -160,11 +161,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
   });
 
+  const idleCollector = new IdleCollector(() => {
+    exposedGc()?.();
+    ingress?.collectGarbage();
+  });
   const ingestor = new Ingestor({
     store,
     router: () => router,
     enrich: enrichWithStreaks,
     onCommitted: (outcomes) => {
+      idleCollector.note(outcomes.length);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -351,6 +357,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await polls?.stop();
       digests.stop();
       await worker.stop();
+      idleCollector.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       closeEmailTransports();

@@ -23,4 +23,6 @@ export type MainToThread =
   | { t: 'answer'; id: number; value?: unknown; error?: string }
   | { t: 'sources'; sources: SourceConfig[] }
   | { t: 'secrets-changed' }
+  /** The hub went quiet after a burst: collect garbage (when --expose-gc is on). */
+  | { t: 'gc' }
   | { t: 'close' };

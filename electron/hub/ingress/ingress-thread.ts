@@ -8,6 +8,7 @@ import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestAck } from '../ingest.js';
 import type { IngestItem } from '../store/events.js';
 import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
+import { exposedGc } from '../idle-gc.js';
 import { createIngressServer } from './ingress-server.js';
 
 if (!parentPort) throw new Error('ingress-thread runs as a worker thread');
@@ -64,6 +65,9 @@ port.on('message', (message: MainToThread) => {
       return;
     case 'secrets-changed':
       secretCache = new Map();
+      return;
+    case 'gc':
+      exposedGc()?.();
       return;
     case 'close':
       void server.close().then(() => send({ t: 'closed' }));

@@ -34,6 +34,8 @@ export interface IngressListener {
   sourcesChanged(): void;
   /** A secret changed in the keychain: the thread forgets the secrets it cached. */
   secretsChanged(): void;
+  /** After a burst: a full GC in the thread's isolate too (see idle-gc.ts). */
+  collectGarbage(): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function startIngress(deps: IngressDeps, options: IngressOptions): 
   }
   const server = createIngressServer(deps, options);
   const port = await server.listen(options.host, options.port);
-  return { url: urlOf(options.host, port), port, runsOn: 'main', sourcesChanged: () => undefined, secretsChanged: () => undefined, close: () => server.close() };
+  return { url: urlOf(options.host, port), port, runsOn: 'main', sourcesChanged: () => undefined, secretsChanged: () => undefined, collectGarbage: () => undefined, close: () => server.close() };
 }
 
 /** Most time a stop waits for the thread to finish its open requests. */
@@ -137,6 +139,7 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
     runsOn: 'thread',
     sourcesChanged: () => post({ t: 'sources', sources: deps.sources() }),
     secretsChanged: () => post({ t: 'secrets-changed' }),
+    collectGarbage: () => post({ t: 'gc' }),
     close: async () => {
       if (closing) return;
       closing = true;
