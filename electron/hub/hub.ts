@@ -27,6 +27,7 @@ import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import type { IngestItem, Router } from './store/events.js';
+import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
 
 export interface HubOptions {
@@ -84,6 +85,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
   const secrets = options.secrets ?? (await openSecretStore());
   const store = openStore(options.dataDir);
+  const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
   // A listener's exception (a UI transport) must not stall ingest or the worker that emitted.
@@ -223,7 +225,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     maxBodyBytes: settings.ingress.maxBodyBytes,
     ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
     log,
-  }).catch((error: Error) => {
+  }).catch(async (error: Error) => {
+    await checkpointer.stop();
     store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
   });
@@ -361,6 +364,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       closeEmailTransports();
+      await checkpointer.stop();
       store.close();
     },
   };
