@@ -1,8 +1,7 @@
-// Group commit: requests that arrive while a commit is being prepared share one
-// transaction, and each gets its answer only once that transaction is on disk. The
-// commit itself skips the fsync; the WAL is then fsynced on the thread pool
-// (store/wal-sync.ts), so the event loop serves other requests while the disk works,
-// and batches committed meanwhile share the next fsync.
+// Group commit: requests that arrive while a commit is on its way to disk share the next
+// transaction, and each gets its answer only once its transaction is on disk. The commit
+// itself skips the fsync; the WAL is then fsynced on the thread pool (store/wal-sync.ts),
+// so the event loop serves other requests while the disk works.
 import type { Enricher, IngestItem, IngestOutcome, Router } from './store/events.js';
 import type { Store } from './store/store.js';
 
@@ -57,7 +56,10 @@ export class Ingestor {
 
   private flush(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) {
+    // One transaction per fsync: while one is on its way to disk, requests gather for the
+    // next. A transaction rewrites the last page of every table and index it touches, so
+    // fewer, bigger ones cost less per event (and the fsync is shared all the same).
+    while (this.queue.length > 0 && this.syncing === 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       const { store } = this.deps;
       let outcomes: IngestOutcome[];
@@ -84,7 +86,10 @@ export class Ingestor {
             for (const pending of batch) pending.reject(failure);
           },
         )
-        .finally(() => this.syncing--);
+        .finally(() => {
+          this.syncing--;
+          this.flush();
+        });
     }
   }
 }

@@ -70,7 +70,11 @@ describe('relay end to end', () => {
       source: { kind: 'github', id: 'gh' },
       title: 'octo-org/octo-repo: Relayed CI failed on master',
     });
-    const state = await relayOf('gh');
+    // Counted once its answer is in, which follows the fsync: a moment after the row is readable.
+    const state = await until('the relay to count it', async () => {
+      const s = await relayOf('gh');
+      return s?.delivered === 1 && s;
+    });
     expect(state).toMatchObject({ state: 'connected', lastError: null, delivered: 1 });
     expect(Date.parse(state!.lastEventAt!)).toBeGreaterThan(Date.now() - 10_000);
   });
