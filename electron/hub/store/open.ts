@@ -6,8 +6,10 @@ export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
   const db = new Database(file);
-  // WAL: readers never block the writer. synchronous=FULL: a commit is on disk before
-  // ingress answers 2xx, so an accepted event survives a crash or power loss.
+  // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it
+  // returns. The ingest path commits without it and fsyncs the WAL off the event loop
+  // before answering 2xx (ingest.ts, wal-sync.ts): the same guarantee, an accepted event
+  // survives a crash or power loss.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
