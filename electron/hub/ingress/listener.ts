@@ -1,6 +1,7 @@
-// The webhook listener: its own port (a tunnel or relay exposes only this, never the UI
-// api), 127.0.0.1 by default, `POST /hooks/<sourceId>[/<rest>]`, raw bytes kept for
-// signatures, a body size cap, and a one-line JSON reason for every refusal.
+// The webhook listener on its own port (a tunnel or relay exposes only this, never the UI
+// api), 127.0.0.1 by default: the HTTP server (ingress-server.ts) runs on the ingress
+// thread where it can, answering the thread's questions (secrets, commits) from here;
+// otherwise on the main thread.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

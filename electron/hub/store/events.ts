@@ -13,7 +13,7 @@ import {
 } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
-import { bindableRaw, decodeRaw, type StoredRaw, storedRaw } from './raw-payload.js';
+import { bindableRaw, decodeRaw, type StoredRaw } from './raw-payload.js';
 
 /** One accepted request (or one poll): its events are stored together or not at all. */
 export interface IngestItem {
@@ -21,11 +21,7 @@ export interface IngestItem {
   inputs: EventInput[];
   /** The sender's delivery id (X-GitHub-Delivery…): a redelivery with the same id is stored once. */
   deliveryId?: string;
-  /** The payload as received, kept (capped) for the event detail view. */
-  raw?: unknown;
-  /** The same payload as the JSON text that arrived, when it did: stored as is. */
-  rawJson?: string;
-  /** The payload already in its stored form (the ingress thread prepares it): wins over raw/rawJson. */
+  /** The payload as received, in its stored form (raw-payload.ts), for the event detail view. */
   rawStored?: StoredRaw;
   /** Source state committed with the events (a poller's cursor): a restart neither repeats nor misses. */
   state?: { key: string; value: unknown };
@@ -222,7 +218,8 @@ export class EventStore {
 
   /**
    * Stores every item's events, their rule outcomes and their deliveries in ONE
-   * transaction: when this returns, all of it is on disk (the caller answers 2xx after).
+   * transaction: all of it or none. Committed with the connection's synchronous setting;
+   * the Ingestor commits without fsync and answers 2xx after `store.syncToDisk()`.
    */
   ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
     this.pendingForDelivery = [];
@@ -256,7 +253,7 @@ export class EventStore {
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
-    const raw = bindableRaw(item.rawStored ?? storedRaw(item.raw, item.rawJson));
+    const raw = bindableRaw(item.rawStored ?? null);
     // The router asks for throttle memory only for rules that throttle: remember those alone.
     const throttling = new Set<string>();
     const lastRoutedAt = (ruleId: string, dedupKey: string) => {
