@@ -330,6 +330,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       testPollingSource(source, { pollerFor: pollingSourceFor, resolveSecrets: resolveAll, loadState: (id) => store.sourceState.get(id, 'poll') }),
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => emit({ type: 'events.changed' }),
+    onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
     sourceRuntime,
   });
 

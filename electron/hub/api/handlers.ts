@@ -1,6 +1,6 @@
 // The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
 // (HTTP here, Electron IPC in the shell) validate input with the contract first.
-import { ApiError, type ApiHandlers, type HealthState, type PollView, type RelayView } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RelayView } from '../../../shared/api.js';
 import {
   type ChannelConfig,
   ChannelSchema,
@@ -37,6 +37,8 @@ export interface HandlerDeps {
   /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
   testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
+  /** A delivery changed outside the worker (manual retry): every open view hears of it like any other change. */
+  onDeliveryUpdated?: (delivery: Delivery) => void;
   /** The channel that sends a kind here (the Electron shell's own popups for desktop); default the registry's. */
   channelFor?: (config: ChannelConfig) => Channel;
   /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored request. */
@@ -286,6 +288,7 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
         throw new ApiError('conflict', `delivery ${id} is ${before.status}; only failed or cancelled deliveries can be retried`);
       }
       const after = store.outbox.retryNow(numeric, Date.now())!;
+      deps.onDeliveryUpdated?.(after);
       deps.worker.wake();
       return after;
     },

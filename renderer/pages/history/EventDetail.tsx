@@ -1,7 +1,7 @@
 // One event in full: its fields, the payload as the source sent it, which rules matched and
 // why, and each delivery with its status, last error and "Retry now". Event text is untrusted
 // and rendered as text only.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ApiOutput, Delivery } from '../../../shared/api.js';
 import { SUBJECT_FIELDS } from '../../../shared/event.js';
 import { asError, useApi, useUpdates } from '../../api/context.js';
@@ -10,6 +10,7 @@ import { ConfirmButton } from '../../components/buttons.js';
 import { useToast } from '../../components/Toasts.js';
 import { useHub } from '../../app/status.js';
 import { formatAgo, formatDateTime } from '../../lib/time.js';
+import { isRetryable, upsertDelivery, withEarlyUpdates, withRetryAnswer } from './delivery-updates.js';
 
 type Detail = ApiOutput<'events.get'>;
 
@@ -37,24 +38,38 @@ export function EventDetail(props: {
   const [error, setError] = useState<Error>();
   const [retrying, setRetrying] = useState<ReadonlySet<string>>(new Set());
 
+  // A delivery update pushed while the detail loads is kept and replayed over it (delivery-updates.ts).
+  const wantedId = useRef(props.id);
+  const loadedId = useRef<string | undefined>(undefined);
+  const earlyUpdates = useRef<Delivery[]>([]);
+
   const load = (id: string) =>
     invoke('events.get', { id }).then(
       (d) => {
-        setDetail(d);
+        if (id !== wantedId.current) return; // the user moved on to another event
+        const early = earlyUpdates.current;
+        earlyUpdates.current = [];
+        loadedId.current = id;
+        setDetail({ ...d, deliveries: withEarlyUpdates(d.deliveries, early) });
         setError(undefined);
       },
-      (e: unknown) => setError(asError(e)),
+      (e: unknown) => {
+        if (id === wantedId.current) setError(asError(e));
+      },
     );
 
   useEffect(() => {
+    wantedId.current = props.id;
+    loadedId.current = undefined;
+    earlyUpdates.current = [];
     setDetail(undefined);
     void load(props.id);
   }, [props.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useUpdates((update) => {
-    if (update.type === 'delivery.updated' && update.delivery.eventId === props.id) {
-      setDetail((d) => (d ? { ...d, deliveries: upsert(d.deliveries, update.delivery) } : d));
-    }
+    if (update.type !== 'delivery.updated' || update.delivery.eventId !== props.id) return;
+    if (loadedId.current !== props.id) earlyUpdates.current.push(update.delivery);
+    else setDetail((d) => (d ? { ...d, deliveries: upsertDelivery(d.deliveries, update.delivery) } : d));
   });
 
   const channelName = (id: string) => status?.channels.find((c) => c.id === id)?.name ?? id;
@@ -63,7 +78,7 @@ export function EventDetail(props: {
     setRetrying((s) => new Set(s).add(delivery.id));
     try {
       const updated = await invoke('deliveries.retry', { id: delivery.id });
-      setDetail((d) => (d ? { ...d, deliveries: upsert(d.deliveries, updated) } : d));
+      setDetail((d) => (d ? { ...d, deliveries: withRetryAnswer(d.deliveries, updated) } : d));
       toast(`Retrying delivery to ${channelName(delivery.channelId)}`);
     } catch (e) {
       toast(`Retry failed: ${asError(e).message}`, 'error');
@@ -209,7 +224,7 @@ export function EventDetail(props: {
                     {d.status === 'delivered' && d.deliveredAt && ` · delivered ${formatAgo(d.deliveredAt)}`}
                     {d.nextAttemptAt && d.status === 'pending' && ` · next ${formatDateTime(d.nextAttemptAt)}`}
                   </span>
-                  {(d.status === 'failed' || d.status === 'cancelled') && (
+                  {isRetryable(d) && (
                     <button
                       type="button"
                       className="btn btn--small"
@@ -265,11 +280,4 @@ function Row(props: { name: string; value: string; mono?: boolean }) {
   );
 }
 
-function upsert(list: Delivery[], delivery: Delivery): Delivery[] {
-  const i = list.findIndex((d) => d.id === delivery.id);
-  if (i === -1) return [...list, delivery];
-  const next = list.slice();
-  next[i] = delivery;
-  return next;
-}
 

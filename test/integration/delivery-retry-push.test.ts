@@ -1,0 +1,70 @@
+// "Retry now" is a change like any other: every open view hears of it on the updates
+// stream (pending first, then the worker's result), so a view never has to
+// trust an api answer that may be older than what was pushed since.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiUpdate, Delivery } from '../../shared/api.js';
+import type { SecretStore } from '../../electron/hub/config/secrets.js';
+import { type Hub, startHub } from '../../electron/hub/hub.js';
+import { startSink, type Sink } from '../helpers/http-sink.js';
+import { tempDir, waitFor, writeConfig } from '../helpers/hub-process.js';
+
+const SECRET = 'retry-push-secret-0123456789';
+const secrets: SecretStore = {
+  status: { available: true },
+  resolve: async (ref) => {
+    if (ref === 'env:RETRY_PUSH_SECRET') return SECRET;
+    throw new Error(`${ref} is not set`);
+  },
+  set: async (name) => `keychain:${name}`,
+  delete: async () => undefined,
+  has: async () => true,
+};
+
+describe('manual retry on the updates stream', () => {
+  let hub: Hub;
+  let sink: Sink;
+  beforeAll(async () => {
+    sink = await startSink();
+    const dataDir = tempDir('herald-retry-push-');
+    const configFile = writeConfig(dataDir, {
+      sources: [{ id: 'ci', kind: 'generic', name: 'CI', secret: 'env:RETRY_PUSH_SECRET' }],
+      channels: [{ id: 'sink', kind: 'webhook', name: 'Sink', url: `${sink.url}/hook` }],
+      rules: [{ id: 'all', name: 'All', match: {}, channels: ['sink'] }],
+      settings: { delivery: { maxAttempts: 1 } },
+    });
+    hub = await startHub({ dataDir, configFile, ingressPort: 0, secrets, retentionIntervalMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await sink?.close();
+  });
+
+  it('pushes pending when retried, then the worker pushes the delivered state', async () => {
+    sink.respond(503, 'down');
+    const answer = await fetch(`${hub.ingressUrl}/hooks/ci`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ type: 'pipeline.failed', title: 'Retry me' }),
+    });
+    expect(answer.status).toBe(202);
+    const eventId = ((await answer.json()) as { ids: string[] }).ids[0]!;
+    const failed = await waitFor(async () => {
+      const detail = await hub.api['events.get']({ id: eventId });
+      return detail.deliveries[0]?.status === 'failed' ? detail.deliveries[0] : undefined;
+    }, 10_000, 'the delivery to fail');
+
+    const pushed: Delivery[] = [];
+    const unsubscribe = hub.onUpdate((update: ApiUpdate) => {
+      if (update.type === 'delivery.updated' && update.delivery.id === failed.id) pushed.push(update.delivery);
+    });
+    sink.respond(200, 'ok');
+    const retried = await hub.api['deliveries.retry']({ id: failed.id });
+    expect(retried).toMatchObject({ status: 'pending', attempts: 0 });
+    // Pushed before the answer returned: a view that sees the push first already has it.
+    expect(pushed[0]).toEqual(retried);
+    await waitFor(() => pushed.at(-1)?.status === 'delivered', 10_000, 'the delivered push');
+    unsubscribe();
+    expect(pushed.map((d) => d.status)).toEqual(['pending', 'delivered']);
+    expect(sink.received.filter((r) => r.url === '/hook')).toHaveLength(1);
+  });
+});
