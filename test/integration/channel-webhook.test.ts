@@ -98,6 +98,31 @@ describe('webhook channel over real HTTP', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('credentials in the URL are sent as basic auth, and never quoted', async () => {
+    const s = await sink({ status: 401, body: 'bad credentials' });
+    const result = await send(config(`http://ops:p%40ss%3Aword@127.0.0.1:${s.port}/in`));
+    expect(s.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ops:p@ss:word').toString('base64')}`);
+    expect(result).toEqual({ kind: 'fail', reason: 'HTTP 401: bad credentials' });
+  });
+
+  it('a huge error answer is read only as far as needed, and its words are quoted short', async () => {
+    const s = await sink({ status: 500, body: `${'upstream exploded '.repeat(60_000)}` });
+    const result = await send(config(`${s.url}/in`));
+    expect(result.kind).toBe('retry');
+    expect(result.kind !== 'ok' && result.reason).toMatch(/^HTTP 500: upstream exploded upstream exploded/);
+    expect(result.kind !== 'ok' && result.reason.length).toBeLessThanOrEqual(320);
+    // The connection after a cut-off answer is not reused in a broken state: the next send works.
+    const next = await sink({ status: 200 });
+    expect(await send(config(`${next.url}/in`))).toEqual({ kind: 'ok', detail: 'HTTP 200' });
+  });
+
+  it('many sends to one service share kept-alive connections', async () => {
+    const s = await sink({ status: 200 });
+    for (let i = 0; i < 20; i++) expect((await send(config(`${s.url}/in`))).kind).toBe('ok');
+    expect(s.requests).toHaveLength(20);
+    expect(s.connections()).toBeLessThanOrEqual(2);
+  });
+
   it('the caller aborting → retry', async () => {
     const s = await sink({ status: 200, hang: true });
     const controller = new AbortController();

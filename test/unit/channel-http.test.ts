@@ -84,6 +84,11 @@ describe('describeFetchError says exactly what went wrong', () => {
     ['http port', withCause('ERR_SSL_WRONG_VERSION_NUMBER'), 'fail', /^TLS: the server does not speak TLS/],
     ['other TLS', withCause('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'handshake failure'), 'fail', /^TLS: handshake failure/],
     ['bad header', new TypeError('Headers.append: invalid header value'), 'fail', /^invalid request:/],
+    // undici's dispatcher throws its own errors and the socket's, without a cause.
+    ['refused (undici)', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), 'retry', /^connection refused by hooks\.slack\.com/],
+    ['bad header (undici)', Object.assign(new Error('invalid x-team header'), { name: 'InvalidArgumentError', code: 'UND_ERR_INVALID_ARG' }), 'fail', /^invalid request: invalid x-team header$/],
+    ['aborted (undici)', Object.assign(new Error('Request aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }), 'retry', /^cancelled/],
+    ['aborted without a name (undici)', Object.assign(new Error('Request aborted'), { code: 'UND_ERR_ABORTED' }), 'retry', /^cancelled/],
   ];
   it.each(rows)('%s', (_name, err, kind, reason) => {
     const result = describeFetchError(err, { url: URL_WITH_TOKEN, timeoutMs: 5000 });
