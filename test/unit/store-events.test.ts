@@ -236,3 +236,13 @@ describe('toFtsQuery', () => {
     expect(() => store.events.list({ limit: 5, text })).not.toThrow();
   });
 });
+
+describe('event ids', () => {
+  it('are UUIDv7: unique, and in the order the events were accepted', () => {
+    const oldestFirst = stored.slice().reverse().map((e) => e.id);
+    expect(new Set(oldestFirst).size).toBe(oldestFirst.length);
+    for (const id of oldestFirst) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Sorted as text they keep the acceptance order (what keeps the id index growing at its end).
+    expect(oldestFirst.slice().sort()).toEqual(oldestFirst);
+  });
+});
