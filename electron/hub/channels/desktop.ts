@@ -1,7 +1,6 @@
 // The `desktop` channel: a native popup through node-notifier (notify-send on Linux,
 // terminal-notifier on macOS, SnoreToast on Windows). The Electron shell may show its
 // own Notification instead; this one works headless on a desktop session too.
-import nodeNotifier from 'node-notifier';
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
 import type { OutboundEvent } from '../../../shared/templates.js';
@@ -93,14 +92,17 @@ function errorText(err: unknown): string {
   return (err as Error | undefined)?.message ?? String(err);
 }
 
-export function createDesktopChannel(
-  notifier: DesktopNotifier = nodeNotifier as unknown as DesktopNotifier,
-  format: BodyFormat = DEFAULT_FORMAT,
-): Channel<DesktopChannelConfig> {
+let nodeNotifier: Promise<DesktopNotifier> | undefined;
+/** node-notifier loads with the first popup: a hub without a desktop channel (a server) never holds it in memory. */
+const loadNodeNotifier = () => (nodeNotifier ??= import('node-notifier').then((m) => m.default as unknown as DesktopNotifier));
+
+/** Without a notifier given (tests and the Electron shell pass theirs), node-notifier shows the popup. */
+export function createDesktopChannel(given?: DesktopNotifier, format: BodyFormat = DEFAULT_FORMAT): Channel<DesktopChannelConfig> {
   return {
     kind: 'desktop',
-    send(message, config, _secrets, signal) {
-      if (signal.aborted) return Promise.resolve(retry('cancelled before the popup was shown'));
+    async send(message, config, _secrets, signal) {
+      if (signal.aborted) return retry('cancelled before the popup was shown');
+      const notifier = given ?? (await loadNodeNotifier());
       const popup = buildPopup(message.event, format);
       const options: Record<string, unknown> = {
         title: popup.title,

@@ -2,15 +2,7 @@
 // (chat.postMessage through @slack/web-api). One Block Kit message: the linked title with
 // a severity emoji, then a coloured attachment with summary, subject fields and context.
 // Event text is escaped for mrkdwn (& < >), so it cannot mention or link.
-import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
-import {
-  WebAPIHTTPError,
-  WebAPIPlatformError,
-  WebAPIRateLimitedError,
-  WebAPIRequestError,
-  WebClient,
-  type Logger,
-} from '@slack/web-api';
+import type { Logger } from '@slack/web-api';
 import type { ChannelConfig } from '../../../shared/config.js';
 import { escapeSlack, fitEscaped } from '../../../shared/templates.js';
 import { fail, ok, retry, type Channel, type Message, type SendResult } from './channel.js';
@@ -112,6 +104,12 @@ const silentLogger: Logger = {
   setName: () => undefined,
 };
 
+// The SDKs load with the first Slack message: a hub without a Slack channel never holds them in memory.
+let webhookSdk: Promise<typeof import('@slack/webhook')> | undefined;
+let webApiSdk: Promise<typeof import('@slack/web-api')> | undefined;
+const loadWebhookSdk = () => (webhookSdk ??= import('@slack/webhook'));
+const loadWebApiSdk = () => (webApiSdk ??= import('@slack/web-api'));
+
 /** fetch with the delivery's abort signal and timeout, remembering the last answer's headers (Retry-After). */
 function signalledFetch(signal: AbortSignal, timeoutMs: number) {
   const state: { headers?: Headers } = {};
@@ -124,6 +122,7 @@ function signalledFetch(signal: AbortSignal, timeoutMs: number) {
 }
 
 async function sendWebhook(url: string, payload: SlackPayload, config: SlackChannelConfig, signal: AbortSignal): Promise<SendResult> {
+  const { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } = await loadWebhookSdk();
   const { fetchFn, state } = signalledFetch(signal, config.timeoutMs);
   const webhook = new IncomingWebhook(url, { fetch: fetchFn as never, timeout: 0, retryConfig: { retries: 0 } });
   try {
@@ -139,6 +138,7 @@ async function sendWebhook(url: string, payload: SlackPayload, config: SlackChan
 }
 
 async function sendBot(token: string, payload: SlackPayload, config: SlackChannelConfig, signal: AbortSignal): Promise<SendResult> {
+  const { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient } = await loadWebApiSdk();
   const { fetchFn } = signalledFetch(signal, config.timeoutMs);
   const client = new WebClient(token, {
     slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`,

@@ -3,8 +3,8 @@
 // only. Errors name the file and the place: line:column for syntax, the field path for
 // the schema.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import type { HeraldConfig } from '../../../shared/config.js';
 import { validate, type ConfigStore } from './config-store.js';
 import { ConfigError, parseJsonText, syntaxError } from './problems.js';
@@ -34,6 +34,8 @@ export function loadConfigFile(file: string): HeraldConfig {
 }
 
 function parseYamlText(text: string, file: string): unknown {
+  // Loaded only for a YAML file (through its CommonJS build): JSON configs and the desktop app never hold it.
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   // YAML 1.2 core schema (no `yes`/`on` booleans); duplicate keys are errors.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const [first] = doc.errors;

@@ -14,7 +14,7 @@
 //   turns repeated failures into backoff and a health event.
 // - GoCD names projects `pipeline :: stage[ :: job]`: project = the GoCD pipeline,
 //   pipeline = the whole name, so rules can match either.
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import type { SourceConfig } from '../../../shared/config.js';
 import { defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
 import { compact, compactSubject, httpUrl, isoTime, pipelineTitle, str, type PipelineVerb } from './ci-common.js';
@@ -48,18 +48,26 @@ export const CCTRAY_DEFAULT_INTERVAL_SECONDS = 60;
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_FEED_BYTES = 20 * 1024 * 1024;
 
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  // Entity processing stays on (names and URLs carry &amp;); the library caps DOCTYPE expansion.
-  isArray: (name) => name === 'Project',
-});
+type XmlParser = import('fast-xml-parser').XMLParser;
+let parser: XmlParser | undefined;
+/** Loaded with the first feed (synchronously, through its CommonJS build): a hub without cctray sources never holds it. */
+function xmlParser(): XmlParser {
+  if (parser) return parser;
+  const { XMLParser } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    // Entity processing stays on (names and URLs carry &amp;); the library caps DOCTYPE expansion.
+    isArray: (name) => name === 'Project',
+  });
+  return parser;
+}
 
 /** Parse a cctray document into its projects; throws when it is not one. */
 export function parseCctrayFeed(xml: string): CctrayProject[] {
   let doc: unknown;
   try {
-    doc = xmlParser.parse(xml, true);
+    doc = xmlParser().parse(xml, true);
   } catch (err) {
     throw new Error(`not valid XML: ${(err as Error).message}`);
   }
