@@ -1,6 +1,5 @@
 // Events: the durable ingest transaction (event + rule outcomes + deliveries), history
 // queries with full-text search, read state, deletion and retention.
-import { v7 as uuidv7 } from 'uuid';
 import type { EventQuery, RuleOutcome } from '../../../shared/api.js';
 import {
   completeEvent,
@@ -13,6 +12,7 @@ import {
 } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
+import { eventId } from './event-ids.js';
 import { bindableRaw, decodeRaw, type StoredRaw } from './raw-payload.js';
 
 /** One accepted request (or one poll): its events are stored together or not at all. */
@@ -264,9 +264,7 @@ export class EventStore {
     let deliveries = 0;
     let digested = 0;
     for (const input of item.inputs) {
-      // Time-ordered ids (UUIDv7): the unique index on id grows at its end, so a commit of
-      // many events writes a few index pages instead of one random page per event (half the WAL bytes).
-      const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: uuidv7(), read: false };
+      const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: eventId(), read: false };
       throttling.clear();
       const outcomes = router(event, lastRoutedAt);
       const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes));
