@@ -3,22 +3,13 @@
 // trust an api answer that may be older than what was pushed since.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiUpdate, Delivery } from '../../shared/api.js';
-import type { SecretStore } from '../../electron/hub/config/secrets.js';
 import { type Hub, startHub } from '../../electron/hub/hub.js';
+import { mapSecrets } from '../helpers/ci-webhooks.js';
 import { startSink, type Sink } from '../helpers/http-sink.js';
 import { tempDir, waitFor, writeConfig } from '../helpers/hub-process.js';
 
 const SECRET = 'retry-push-secret-0123456789';
-const secrets: SecretStore = {
-  status: { available: true },
-  resolve: async (ref) => {
-    if (ref === 'env:RETRY_PUSH_SECRET') return SECRET;
-    throw new Error(`${ref} is not set`);
-  },
-  set: async (name) => `keychain:${name}`,
-  delete: async () => undefined,
-  has: async () => true,
-};
+const secrets = mapSecrets({ RETRY_PUSH_SECRET: SECRET });
 
 describe('manual retry on the updates stream', () => {
   let hub: Hub;
