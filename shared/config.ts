@@ -5,8 +5,6 @@ import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
 import { validateJsonTemplate } from './templates.js';
 
-export { DEFECTDOJO_SEVERITIES };
-
 /**
  * Config files never hold a secret, only where to find it:
  * `keychain:<name>` (the OS keychain) or `env:<VAR>` (for headless servers).

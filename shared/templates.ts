@@ -334,11 +334,6 @@ function unknownVariableError(name: string, known: string[], at: { line: number;
 }
 
 /**
- * Fill a JSON template. Returns the rendered text, which is always valid JSON; throws
- * TemplateError naming the problem and its place in the template otherwise.
- * Trailing commas before `]`/`}` are dropped (Devtron's RingCentral sample has one).
- */
-/**
  * Templates that have rendered to valid JSON once. Every value is emitted escaped (string
  * content or a JSON value), so validity depends on the template alone: checking again on
  * each send would only cost time. Bounded; a template dropped is simply checked again.
@@ -346,6 +341,11 @@ function unknownVariableError(name: string, known: string[], at: { line: number;
 const VALID_TEMPLATES = new Set<string>();
 const VALID_TEMPLATES_MAX = 256;
 
+/**
+ * Fill a JSON template. Returns the rendered text, which is always valid JSON; throws
+ * TemplateError naming the problem and its place in the template otherwise.
+ * Trailing commas before `]`/`}` are dropped (Devtron's RingCentral sample has one).
+ */
 export function renderJsonTemplate(template: string, vars: Record<string, unknown>): string {
   const out: string[] = [];
   const segments: Segment[] = [];

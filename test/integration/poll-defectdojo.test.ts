@@ -3,7 +3,8 @@
 // upcoming engagements once each, a restart of the store in the middle, failures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HeraldEvent } from '../../shared/event.js';
-import { daysUntil, heraldSeverity, meetsThreshold } from '../../electron/hub/sources/defectdojo.js';
+import { daysUntil } from '../../electron/hub/sources/defectdojo.js';
+import { heraldSeverity, meetsThreshold } from '../../electron/hub/sources/defectdojo-severity.js';
 import { type FakeDefectdojo, startFakeDefectdojo } from '../helpers/fake-defectdojo.js';
 import { type PollHarness, startPollHarness } from '../helpers/poll-harness.js';
 

@@ -22,7 +22,7 @@ export interface PostOptions {
   signal?: AbortSignal;
 }
 
-/** Enough of an answer to quote the service's error; the rest is dropped unread. */
+/** Enough of an answer to quote the service's error; a longer one is cut off there. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = 'Herald';

@@ -13,7 +13,8 @@
 //                      → defectdojo.<event> (info): kept, never refused
 import type { SourceConfig } from '../../../shared/config.js';
 import type { EventInput, Subject } from '../../../shared/event.js';
-import { DEFECTDOJO_SEVERITIES, type DefectdojoSeverity, heraldSeverity, meetsThreshold } from './defectdojo-severity.js';
+import type { DefectdojoSeverity } from '../../../shared/defectdojo-severities.js';
+import { heraldSeverity, meetsThreshold, severityNamed } from './defectdojo-severity.js';
 import { isObject, optionalText, optionalUrl } from './poll-http.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 import { verifyToken } from './token-auth.js';
@@ -38,8 +39,7 @@ function actorOf(body: Obj): string | undefined {
 }
 
 function severityOf(value: unknown): DefectdojoSeverity | undefined {
-  const text = optionalText(value, 20)?.toLowerCase();
-  return DEFECTDOJO_SEVERITIES.find((s) => s.toLowerCase() === text);
+  return severityNamed(optionalText(value, 20));
 }
 
 export function parseDefectdojoWebhook(request: IncomingRequest, config: Pick<DefectdojoWebhookConfig, 'minimumSeverity'>): ParseResult {

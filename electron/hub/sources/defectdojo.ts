@@ -14,12 +14,12 @@
 // /api/v2/notifications/ holds notification settings), so they cannot be polled.
 import type { SourceConfig } from '../../../shared/config.js';
 import type { EventInput } from '../../../shared/event.js';
-import { DEFECTDOJO_SEVERITIES, type DefectdojoSeverity, heraldSeverity, meetsThreshold, SEVERITY_RANK } from './defectdojo-severity.js';
+import { DEFECTDOJO_SEVERITIES, type DefectdojoSeverity } from '../../../shared/defectdojo-severities.js';
+import { heraldSeverity, meetsThreshold, SEVERITY_RANK, severityNamed } from './defectdojo-severity.js';
 import { apiUrl, getAllPages, getJson, integerAt, isObject, objectAt, optionalText, PollError, shapeError, stringAt, type Validators } from './poll-http.js';
 import type { PollContext, PollingSource, PollResult } from './source.js';
 
 export type DefectdojoConfig = Extract<SourceConfig, { kind: 'defectdojo' }>;
-export { type DefectdojoSeverity, heraldSeverity, meetsThreshold };
 
 export interface DefectdojoState {
   findingCursor: number;
@@ -34,10 +34,9 @@ export interface DefectdojoState {
 export const DEFECTDOJO_DEFAULT_INTERVAL_SECONDS = 300;
 const PAGE = 100;
 
-
 export function defectdojoSeverity(value: unknown, path: string): DefectdojoSeverity {
   const text = stringAt(value, path);
-  const match = DEFECTDOJO_SEVERITIES.find((s) => s.toLowerCase() === text.toLowerCase());
+  const match = severityNamed(text);
   if (!match) throw shapeError(`${path}: expected one of ${DEFECTDOJO_SEVERITIES.join(', ')}, got ${JSON.stringify(text)}`);
   return match;
 }

@@ -1,6 +1,7 @@
-// Starts the checkpoint thread (checkpoint-thread.ts) and turns SQLite's automatic
-// checkpoint off while it runs; where the thread cannot start (running from sources,
-// or a packaging that cannot load it), the automatic checkpoint stays on.
+// Starts the checkpoint thread (checkpoint-thread.ts) and, while it runs, leaves SQLite's
+// automatic checkpoint only as a backstop for a WAL the thread cannot keep up with; where
+// the thread cannot start (running from sources, or a packaging that cannot load it), the
+// automatic checkpoint stays at SQLite's default.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

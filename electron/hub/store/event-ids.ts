@@ -1,7 +1,7 @@
 // Event ids: UUIDv7 (RFC 9562), time-ordered, so the unique index on events.id grows at
 // its end and a group commit writes a few index pages instead of one random page per
 // event. Monotonic within a millisecond (a counter in rand_a, as RFC 9562 §6.2 method 1),
-// and drawn from a pool of random bytes: one getRandomValues call per 512 ids, not one
+// and drawn from a pool of random bytes: one randomFillSync call per 512 ids, not one
 // per id (the uuid package's v7 spent 2 % of the hub's main thread on it under load).
 import { randomFillSync } from 'node:crypto';
 
@@ -35,9 +35,8 @@ export function eventId(now = Date.now()): string {
     counter = pool[r]! & 0x3ff;
   }
   const time = ms.toString(16).padStart(12, '0');
-  const b = pool;
   return (
     `${time.slice(0, 8)}-${time.slice(8)}-${hex[0x70 | (counter >>> 8)]}${hex[counter & 0xff]}-` +
-    `${hex[0x80 | (b[r + 1]! & 0x3f)]}${hex[b[r + 2]!]}-${hex[b[r + 3]!]}${hex[b[r + 4]!]}${hex[b[r + 5]!]}${hex[b[r + 6]!]}${hex[b[r + 7]!]}${hex[b[r + 8]!]}`
+    `${hex[0x80 | (pool[r + 1]! & 0x3f)]}${hex[pool[r + 2]!]}-${hex[pool[r + 3]!]}${hex[pool[r + 4]!]}${hex[pool[r + 5]!]}${hex[pool[r + 6]!]}${hex[pool[r + 7]!]}${hex[pool[r + 8]!]}`
   );
 }
