@@ -76,7 +76,7 @@ const headless = resolve(import.meta.dirname, '../dist/electron/headless.js');
 if (!existsSync(headless)) throw new Error('build first: npm run build');
 // The same V8 flags `npm run serve` and `npm start` use (package.json): a small young
 // generation, 20 % heap growth steps and an idle GC after bursts keep the RSS down.
-const hubArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '--max-semi-space-size=4 --heap-growing-percent=20 --expose-gc').split(' ').filter(Boolean);
+const hubArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc').split(' ').filter(Boolean);
 const hub = spawn(process.execPath, [...hubArgs, headless, '--data-dir', join(dir, 'data'), '--config', config, '--ingress-port', '0', '--api-port', '0'], {
   env: { ...process.env, HERALD_BENCH_SECRET: SECRET, HERALD_BENCH_GH_SECRET: GH_SECRET },
   stdio: ['ignore', 'pipe', 'inherit'],

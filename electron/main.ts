@@ -31,8 +31,9 @@ const logError = (err: unknown) => log(`herald: ${err instanceof Error ? err.mes
 registerAppScheme();
 // The hub lives in this process all day: a small young generation, a heap that grows by
 // 20 % steps, and a full GC once quiet after a burst (idle-gc.ts, needs --expose-gc) keep
-// it small (the flags `npm run serve` gives the headless hub; see bench/ingest.mjs).
-app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=4 --heap-growing-percent=20 --expose-gc');
+// it small (the flags `npm run serve` gives the headless hub; see bench/ingest.mjs). A 2 MB
+// semi-space measured both faster and smaller than 4 (it stays in the CPU caches).
+app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit(); // the running Herald gets `second-instance` and shows its window

@@ -93,7 +93,7 @@ describe('main.ts wiring', () => {
     expect(options.configBackend?.path).toBe(path.join(dataDir, 'config.json'));
     expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalled();
     // The hub's V8 gets the same small young generation as the headless hub (memory target).
-    expect(electron.app.commandLine.getSwitchValue('js-flags')).toBe('--max-semi-space-size=4 --heap-growing-percent=20 --expose-gc');
+    expect(electron.app.commandLine.getSwitchValue('js-flags')).toBe('--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc');
     expect(electron.protocol.handlers.has('app')).toBe(true);
     expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(API_METHODS.map(apiChannel).sort());

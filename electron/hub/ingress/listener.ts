@@ -106,7 +106,7 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
   const spawn = () =>
     new Promise<number>((resolve, reject) => {
       const start: ThreadStart = { host: options.host, port, maxBodyBytes: options.maxBodyBytes, sources: deps.sources() };
-      // A small young generation, as the main thread has (--max-semi-space-size=4): RSS stays low under load.
+      // A small young generation, as the main thread has (--max-semi-space-size=2): RSS stays low under load.
       worker = new Worker(script, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       let listening = false;
       worker.on('message', (message: ThreadToMain) => {
