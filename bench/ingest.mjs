@@ -8,10 +8,10 @@
 //
 //   npm run bench:ingest -- [--events 20000] [--concurrency 64] [--rounds 4] [--fill 100000] [--phases accepted,github,ack,e2e,memory]
 import { spawn } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { signedWorkflowRuns } from './github-payloads.mjs';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { leanPool, leanSink, requestBytes } from './lean-http.mjs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -102,16 +102,8 @@ function post(title) {
   return timed(requestBytes('/hooks/bench', { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }, body), 202, 'generic');
 }
 
-// Real workflow_run payloads, completed with a failure: a pool with distinct run ids, each
-// signed once (the signature covers the body only; the delivery id is unique per request).
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json');
-const completed = examples.find((d) => d.name === 'workflow_run').examples.find((p) => p.action === 'completed' && p.workflow_run.conclusion);
-const githubPool = Array.from({ length: 64 }, (_, i) => {
-  const payload = structuredClone(completed);
-  Object.assign(payload.workflow_run, { conclusion: 'failure', name: 'CI', id: 1_000_000 + i, run_number: 1000 + i });
-  const body = Buffer.from(JSON.stringify(payload));
-  return { body, signature: `sha256=${createHmac('sha256', GH_SECRET).update(body).digest('hex')}` };
-});
+// A pool of signed workflow_run payloads with distinct run ids; the delivery id is unique per request.
+const githubPool = signedWorkflowRuns(GH_SECRET);
 function postGithub(_title, i) {
   const { body, signature } = githubPool[i % githubPool.length];
   const headers = {

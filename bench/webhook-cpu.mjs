@@ -6,11 +6,11 @@
 // can take away. Not a test: it prints figures for the README.
 //
 //   npm run bench:webhook-cpu -- [--requests 20000] [--rounds 3]
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { signedWorkflowRuns } from './github-payloads.mjs';
 
 const { values } = parseArgs({
   options: { requests: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '3' } },
@@ -30,20 +30,11 @@ const githubSource = { id: 'gh', kind: 'github', name: 'GitHub', enabled: true, 
 
 // The same bodies bench/ingest.mjs posts.
 const genericBody = Buffer.from(JSON.stringify({ type: 'pipeline.failed', title: 'burst-1', subject: { project: 'acme/api', branch: 'main', pipeline: 'build' } }));
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json');
-const completed = examples.find((d) => d.name === 'workflow_run').examples.find((p) => p.action === 'completed' && p.workflow_run.conclusion);
-const githubRequests = Array.from({ length: 64 }, (_, i) => {
-  const payload = structuredClone(completed);
-  Object.assign(payload.workflow_run, { conclusion: 'failure', name: 'CI', id: 1_000_000 + i, run_number: 1000 + i });
-  const body = Buffer.from(JSON.stringify(payload));
-  const headers = {
-    'content-type': 'application/json',
-    'x-github-event': 'workflow_run',
-    'x-github-delivery': randomUUID(),
-    'x-hub-signature-256': `sha256=${createHmac('sha256', GITHUB_SECRET).update(body).digest('hex')}`,
-  };
-  return { headers, body, pathRest: '' };
-});
+const githubRequests = signedWorkflowRuns(GITHUB_SECRET).map(({ body, signature }) => ({
+  headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_run', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+  body,
+  pathRest: '',
+}));
 const genericRequest = { headers: { 'content-type': 'application/json', authorization: `Bearer ${GENERIC_SECRET}` }, body: genericBody, pathRest: '' };
 
 /** What the receiver does before it asks the store (ingress/receiver.ts): the same checks, in the same order. */
