@@ -27,6 +27,19 @@ describe('the api token cannot be skipped', () => {
     }
   });
 
+  // Cookies ignore ports: a page on another localhost port can plant its own herald_token,
+  // which the browser sends first (longer path) or garbled; the hub's own still counts.
+  for (const [name, cookie, status] of [
+    ['a planted cookie before the real one', (token: string) => `herald_token=planted; herald_token=${encodeURIComponent(token)}`, 200],
+    ['a value that is not valid percent-encoding before the real one', (token: string) => `herald_token=%E0%A4; herald_token=${encodeURIComponent(token)}`, 200],
+    ['only a value that is not valid percent-encoding', () => 'herald_token=%E0%A4', 401],
+  ] as const) {
+    it(`token cookie: ${name} → ${status}`, async () => {
+      const res = await fetch(`${hub.apiUrl}/api/hub.status`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie(hub.token) }, body: '{}' });
+      expect(res.status).toBe(status);
+    });
+  }
+
   it('with the token the same encoded path works (the router decodes it)', async () => {
     const res = await fetch(`${hub.apiUrl}/%61pi/hub.status`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.token}` }, body: '{}' });
     expect(res.status).toBe(200);

@@ -53,12 +53,24 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
+/**
+ * Every value a Cookie header carries under `name`. Several can come (cookies ignore
+ * ports: a page on another localhost port may set its own `herald_token` with a longer
+ * path, which browsers send first), and a value that is not valid percent-encoding is
+ * skipped rather than failing the request.
+ */
+function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
   for (const part of header?.split(';') ?? []) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    try {
+      values.push(decodeURIComponent(rest.join('=')));
+    } catch {
+      // not one of ours
+    }
   }
-  return undefined;
+  return values;
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -69,7 +81,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const authorized = (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    return sameToken(bearer, options.token) || sameToken(cookieValue(request.headers.cookie, HTTP_TRANSPORT.tokenCookie), options.token);
+    return sameToken(bearer, options.token) || cookieValues(request.headers.cookie, HTTP_TRANSPORT.tokenCookie).some((value) => sameToken(value, options.token));
   };
 
   const needsToken = (request: FastifyRequest) => {
