@@ -121,6 +121,16 @@ describe('delivery worker', () => {
     expect(t.statuses().map((d) => d.attempts).sort()).toEqual([1, 2]);
   });
 
+  it('a Retry-After of 0 (or a date already past) still backs off: it is a floor, not the delay', async () => {
+    const t = setup({ send: (n) => (n <= 3 ? { kind: 'retry', reason: 'HTTP 503', afterMs: 0 } : { kind: 'ok' }), config: { concurrency: 1 } });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.status === 'delivered');
+    // Backoff with base 20 ms and jitter in [half, full]: at least 10 + 20 + 40 ms over the three retries.
+    expect(t.sends[3]!.at - t.sends[0]!.at).toBeGreaterThanOrEqual(65);
+    expect(t.statuses()[0]).toMatchObject({ status: 'delivered', attempts: 4 });
+  });
+
   it('gives up after maxAttempts with the last error, and fails at once when a retry cannot help', async () => {
     const t = setup({ send: () => ({ kind: 'retry', reason: 'HTTP 503: down' }) });
     t.ingest(1);
@@ -162,6 +172,53 @@ describe('delivery worker', () => {
     expect(again.statuses().map((d) => d.status)).toEqual(['pending', 'pending']);
     again.worker.start();
     await again.settle(() => again.statuses().every((d) => d.status === 'delivered'));
+  });
+});
+
+describe('delivery worker with several channels', () => {
+  it('a channel paused by a long Retry-After does not hold up another channel\'s retry', async () => {
+    const store = openStore(mkdtempSync(join(tmpdir(), 'herald-worker-')));
+    stores.push(store);
+    const paused = channel({ id: 'paused', concurrency: 1 });
+    const other = channel({ id: 'other', concurrency: 1 });
+    const configs = [paused, other];
+    const settings = SettingsSchema.parse({ delivery: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 4 } });
+    let otherCalls = 0;
+    const sends: Array<{ channel: string; at: number }> = [];
+    const fake: Channel = {
+      kind: 'webhook',
+      async send(_message, config) {
+        sends.push({ channel: config.id, at: Date.now() });
+        // The paused channel asks for ten minutes; the other fails once, then works.
+        if (config.id === 'paused') return { kind: 'retry', reason: 'HTTP 429', afterMs: 600_000 };
+        return ++otherCalls === 1 ? { kind: 'retry', reason: 'HTTP 500' } : { kind: 'ok' };
+      },
+    };
+    const worker = new DeliveryWorker({
+      store,
+      channel: (id) => configs.find((c) => c.id === id),
+      channels: () => configs,
+      settings: () => settings,
+      channelFor: () => fake,
+      resolveSecrets: async () => ({}),
+    });
+    workers.push(worker);
+    // Two events to both channels: the paused channel keeps one delivery due behind its pause.
+    store.events.ingest(
+      [0, 1].map((i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
+      () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: ['paused', 'other'], heldBack: [], reason: 'test' }],
+    );
+    const status = (channelId: string) =>
+      (store.db.prepare('SELECT status FROM deliveries WHERE channel_id = ? ORDER BY id').pluck().all(channelId) as string[]).join(',');
+    const started = Date.now();
+    worker.start();
+    const end = Date.now() + 5_000;
+    while (status('other') !== 'delivered,delivered' && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(status('other')).toBe('delivered,delivered');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // The paused channel got one send, then nothing during its pause.
+    expect(sends.filter((s) => s.channel === 'paused')).toHaveLength(1);
+    expect(status('paused')).toBe('pending,pending');
   });
 });
 

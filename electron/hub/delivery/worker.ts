@@ -178,22 +178,27 @@ export class DeliveryWorker {
     if (!this.stopped) this.scheduleNext();
   }
 
+  /**
+   * When to look again, channel by channel: one channel held back (a 429's pause, its
+   * rate, its sends all in flight) must not hold up another channel's due work.
+   */
   private scheduleNext(): void {
     const now = this.now();
-    // Only channels that can send: a disabled one's queue must not keep the worker polling.
-    const sendable = [...this.deps.channels()].filter((c) => c.enabled).map((c) => c.id);
-    const due = this.deps.store.outbox.nextDue(sendable);
-    const blocked = [...this.notBefore.values()].filter((t) => t > now);
-    let next = due;
-    // Due work held back by a rate limit: look again when the earliest channel frees up.
-    if (due !== undefined && due <= now) next = blocked.length ? Math.min(...blocked) : undefined;
-    if (next === undefined) {
-      // Nothing due now, or all due work waits on in-flight sends (their completion wakes us).
-      if (due !== undefined && due > now) this.schedule(due - now);
-      else if (due !== undefined && this.running.size === 0) this.schedule(250);
-      return;
+    let next: number | undefined;
+    let overdue = false;
+    for (const config of this.deps.channels()) {
+      // A disabled channel's queue must not keep the worker polling; a full one's sends wake it as they finish.
+      if (!config.enabled || (this.inFlight.get(config.id) ?? 0) >= config.concurrency) continue;
+      const due = this.deps.store.outbox.nextDue([config.id]);
+      if (due === undefined) continue;
+      const at = Math.max(due, this.notBefore.get(config.id) ?? 0);
+      if (at <= now) overdue = true;
+      else next = Math.min(next ?? at, at);
     }
-    this.schedule(Math.max(0, next - now));
+    // Due now but not claimed (more than one claim batch): in-flight sends wake us as they
+    // finish; with none running, poll rather than spin.
+    if (overdue && this.running.size === 0) next = Math.min(next ?? now + 250, now + 250);
+    if (next !== undefined) this.schedule(next - now);
   }
 
   private schedule(ms: number): void {
@@ -257,13 +262,13 @@ export class DeliveryWorker {
     } else {
       const reason = result.reason;
       if (result.kind === 'retry' && claimed.attempt < settings.maxAttempts) {
-        const delay =
-          result.afterMs !== undefined
-            ? Math.min(result.afterMs, MAX_RETRY_AFTER_MS)
-            : backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random);
+        // Retry-After is a floor, not a replacement for backoff: a `0` or a date already past
+        // (the sender's clock behind) must not spend every attempt in a few milliseconds.
+        const askedMs = result.afterMs === undefined ? 0 : Math.min(Math.max(0, result.afterMs), MAX_RETRY_AFTER_MS);
+        const delay = Math.max(askedMs, backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random));
         store.outbox.retryAt(claimed.id, now + delay, reason, now);
         // The service asked the whole channel to wait (429): hold every send to it, not just this one.
-        if (result.afterMs !== undefined) this.notBefore.set(config.id, Math.max(this.notBefore.get(config.id) ?? 0, now + delay));
+        if (askedMs > 0) this.notBefore.set(config.id, Math.max(this.notBefore.get(config.id) ?? 0, now + askedMs));
       } else {
         const final = result.kind === 'retry' ? `gave up after ${claimed.attempt} attempts: ${reason}` : reason;
         store.outbox.failed(claimed.id, final, now);
