@@ -125,13 +125,25 @@ describe('phases and statuses', () => {
 });
 
 describe('delivery ids, job paths and malformed input', () => {
-  it('the delivery id is job + build + phase, so the plugin retrying a post is dropped', () => {
+  it('the delivery id is job + build + phase + queue id, so the plugin retrying a post is dropped', () => {
     const a = jenkinsSource.parse(request(unstable), config);
     const b = jenkinsSource.parse(request(unstable), config);
     const c = jenkinsSource.parse(request(started), config);
-    expect(a.kind === 'events' && a.deliveryId).toBe('jenkins:platform/billing-api/main#42:FINALIZED');
+    expect(a.kind === 'events' && a.deliveryId).toBe('jenkins:platform/billing-api/main#42:FINALIZED:q1187');
     expect(b.kind === 'events' && b.deliveryId).toBe(a.kind === 'events' && a.deliveryId);
-    expect(c.kind === 'events' && c.deliveryId).toBe('jenkins:platform/billing-api/main#42:STARTED');
+    expect(c.kind === 'events' && c.deliveryId).toBe('jenkins:platform/billing-api/main#42:STARTED:q1187');
+  });
+
+  it('a re-created job starting again at the same build number is a new build, not a redelivery', () => {
+    const again = { ...unstable, build: { ...unstable.build, queue_id: 9 } };
+    const first = jenkinsSource.parse(request(unstable), config);
+    const second = jenkinsSource.parse(request(again), config);
+    expect(first.kind === 'events' && second.kind === 'events').toBe(true);
+    expect(second.kind === 'events' && second.deliveryId).not.toBe(first.kind === 'events' && first.deliveryId);
+    // Without a queue id (older plugin versions) the id is what it was.
+    const { queue_id: _dropped, ...noQueue } = unstable.build;
+    const bare = jenkinsSource.parse(request({ ...unstable, build: noQueue }), config);
+    expect(bare.kind === 'events' && bare.deliveryId).toBe('jenkins:platform/billing-api/main#42:FINALIZED');
   });
 
   it.each([

@@ -103,7 +103,10 @@ export function parseJenkins(
   const jobPath = jenkinsJobPath(str(payload.url, 2000), str(payload.name));
   if (!jobPath) return { kind: 'invalid', reason: 'body has neither name nor url: cannot tell which job this is' };
 
-  const deliveryId = str(`jenkins:${jobPath}#${number ?? '?'}:${phase}`, 500);
+  // Job + build + phase drops the plugin's retries of one post; the queue id tells apart two
+  // builds with one number (a job deleted and re-created, a branch job of a new PR, a restore).
+  const queueId = num(build.queue_id);
+  const deliveryId = str(`jenkins:${jobPath}#${number ?? '?'}:${phase}${queueId !== undefined ? `:q${queueId}` : ''}`, 500);
   const ignore = (reason: string): ParseResult => ({ kind: 'ignored', reason, ...(deliveryId ? { deliveryId } : {}) });
   const outcomePhase = config.outcomePhase ?? 'FINALIZED';
   const buildLabel = `build${number !== undefined ? ` #${number}` : ''}`;
@@ -156,7 +159,7 @@ export function parseJenkins(
       ),
       data: compact({
         number,
-        queueId: num(build.queue_id),
+        queueId,
         phase,
         status,
         durationMs: num(build.duration),
