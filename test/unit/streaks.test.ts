@@ -79,6 +79,21 @@ describe('pipeline streaks', () => {
     expect(out[4]!.title).toBe('octo/repo: CI still failing (2) on main');
   });
 
+  it.each([
+    ['octo/failed-tests: CI failed on main', 'octo/failed-tests: CI still failing (2) on main'],
+    ['octo/repo: retry failed jobs failed (timed out) on main', 'octo/repo: retry failed jobs still failing (2) (timed out) on main'],
+    ['octo/repo: deployment to failed-env failed', 'octo/repo: deployment to failed-env still failing (2)'],
+    ['Build failed: 3 tests', 'Build still failing (2): 3 tests'],
+  ])('only the verb is reworded, not a name that contains it: %s', (title, expected) => {
+    const { event } = applyPipelineStreak({ ...failed(2), title }, { failures: 1 });
+    expect(event.title).toBe(expected);
+  });
+
+  it('recovery rewords the verb the same way', () => {
+    const { event } = applyPipelineStreak({ ...succeeded(2), title: 'octo/succeeded-app: CI succeeded on main' }, { failures: 2 });
+    expect(event.title).toBe('octo/succeeded-app: CI recovered after 2 failures on main');
+  });
+
   it('a title that words it differently gets the count appended', () => {
     const odd: EventInput = { ...failed(2), title: 'Build broke' };
     const { event } = applyPipelineStreak(odd, { failures: 4 });

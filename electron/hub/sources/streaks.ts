@@ -67,10 +67,17 @@ export function applyPipelineStreak(event: EventInput, last: StreakState | undef
   return { event, state: last ?? { failures: 0 } };
 }
 
-/** Replace the verb the sources use ("failed", "succeeded"), or append when a title words it otherwise. */
+/**
+ * Replace the verb the sources use ("failed", "succeeded"), or append when a title words
+ * it otherwise. Sources put it last but for " (reason)" and " on <branch>"
+ * (ci-common.ts pipelineTitle), so that placement is looked for first, from the end: a
+ * project or pipeline named `failed-tests` or `retry failed jobs` keeps its name.
+ */
 function rewordTitle(title: string, verb: string, replacement: string): string {
-  const re = new RegExp(`\\b${verb}\\b`);
-  const out = re.test(title) ? title.replace(re, replacement) : `${title} — ${replacement}`;
+  const asSourcesWordIt = [...title.matchAll(new RegExp(`(?<= )${verb}(?= \\(| on |$)`, 'g'))].at(-1);
+  const asWord = asSourcesWordIt ?? new RegExp(`(?<=^|\\s)${verb}(?=$|[\\s:.,;!(])`).exec(title) ?? undefined;
+  const out =
+    asWord?.index !== undefined ? `${title.slice(0, asWord.index)}${replacement}${title.slice(asWord.index + verb.length)}` : `${title} — ${replacement}`;
   return out.length > 500 ? `${out.slice(0, 499)}…` : out;
 }
 
