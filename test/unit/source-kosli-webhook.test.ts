@@ -151,7 +151,9 @@ describe('Kosli webhook: authentication', () => {
     ['Authorization: Bearer', { headers: { authorization: `Bearer ${secret}` } }, true],
     ['X-Herald-Token', { headers: { 'x-herald-token': secret } }, true],
     ['a wrong path token', { pathRest: 'nope' }, false],
+    ['the scheme in lower case (it is case-insensitive)', { headers: { authorization: `bearer ${secret}` } }, true],
     ['a wrong bearer', { headers: { authorization: 'Bearer nope' } }, false],
+    ['the secret with a character more', { headers: { authorization: `Bearer ${secret}x` } }, false],
     ['no token at all', {}, false],
     ['an empty token', { headers: { 'x-herald-token': '' } }, false],
   ])('%s → %s', (_name, extra, ok) => {

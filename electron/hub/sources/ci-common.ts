@@ -14,6 +14,11 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** The credentials of an `Authorization: Bearer …` header (the scheme is case-insensitive, RFC 9110). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization && /^bearer /i.test(authorization) ? authorization.slice('Bearer '.length).trim() : undefined;
+}
+
 export type JsonResult = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
 
 /** Parse a webhook body that must be a JSON object. */

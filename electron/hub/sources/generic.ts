@@ -1,19 +1,14 @@
 // The generic source: Herald's own event JSON (one event or an array), authenticated by
 // `Authorization: Bearer <secret>` or `X-Herald-Signature-256: sha256=<hex HMAC of the body>`.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, EventInputSchema } from '../../../shared/event.js';
+import { bearerToken, secretsEqual } from './ci-common.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 
 const MAX_EVENTS_PER_REQUEST = 1000;
 const BodySchema = z.union([EventInputSchema, z.array(EventInputSchema).min(1).max(MAX_EVENTS_PER_REQUEST)]);
-
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 export function hmacSha256Hex(secret: string, body: Buffer): string {
   return createHmac('sha256', secret).update(body).digest('hex');
@@ -24,10 +19,9 @@ export const genericSource: WebhookSource<Extract<SourceConfig, { kind: 'generic
 
   verify(request: IncomingRequest, secret: string): boolean {
     const signature = request.headers['x-herald-signature-256'];
-    if (signature !== undefined) return safeEqual(signature, `sha256=${hmacSha256Hex(secret, request.body)}`);
-    const authorization = request.headers.authorization;
-    if (authorization?.startsWith('Bearer ')) return safeEqual(authorization.slice('Bearer '.length), secret);
-    return false;
+    if (signature !== undefined) return secretsEqual(signature, `sha256=${hmacSha256Hex(secret, request.body)}`);
+    const token = bearerToken(request.headers.authorization);
+    return token !== undefined && secretsEqual(token, secret);
   },
 
   parse(request: IncomingRequest): ParseResult {

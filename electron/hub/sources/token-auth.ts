@@ -1,7 +1,7 @@
 // A shared secret for tools that cannot sign their webhooks (Kosli, DefectDojo): in the
 // URL path (`/hooks/<sourceId>/<secret>`, for tools that take only a URL), as
 // `Authorization: Bearer <secret>`, or as `X-Herald-Token: <secret>`.
-import { safeEqual } from './generic.js';
+import { bearerToken, secretsEqual } from './ci-common.js';
 import type { IncomingRequest } from './source.js';
 
 /** The first segment of the path after `/hooks/<sourceId>/`, URL-decoded (the path arrives still encoded). */
@@ -18,13 +18,11 @@ export function pathToken(request: IncomingRequest): string | undefined {
 export function tokenOf(request: IncomingRequest): string | undefined {
   const fromPath = pathToken(request);
   if (fromPath !== undefined) return fromPath;
-  const authorization = request.headers.authorization;
-  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
-  return request.headers['x-herald-token'] ?? undefined;
+  return bearerToken(request.headers.authorization) ?? request.headers['x-herald-token'] ?? undefined;
 }
 
 /** Constant-time check of the presented token against the source's secret. */
 export function verifyToken(request: IncomingRequest, secret: string): boolean {
   const token = tokenOf(request);
-  return token !== undefined && token !== '' && secret !== '' && safeEqual(token, secret);
+  return token !== undefined && secretsEqual(token, secret);
 }
