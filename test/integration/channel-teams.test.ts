@@ -81,4 +81,11 @@ describe('Teams legacy connector (MessageCard)', () => {
     });
     expect(card.sections[0].facts[0]).toEqual({ name: 'Project', value: 'acme/api' });
   });
+
+  it('escapes event text for Markdown and HTML without garbling quotes', async () => {
+    const before = teams.accepted.length;
+    const event = makeEvent({ title: `Merge branch 'main' of "acme" <b>x</b> & *y*` });
+    expect(await send('legacy', 'messagecard', { ...message, event })).toEqual({ kind: 'ok', detail: 'HTTP 200' });
+    expect(teams.accepted[before]!.title).toBe(`🔴 Merge branch 'main' of "acme" &lt;b&gt;x&lt;/b&gt; &amp; \\*y\\*`);
+  });
 });

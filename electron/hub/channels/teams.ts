@@ -3,7 +3,7 @@
 // Markdown-escaped (TextBlocks and facts render Markdown), and the card is kept under
 // Teams' size limit by shortening the summary, then the facts.
 import type { ChannelConfig } from '../../../shared/config.js';
-import { escapeHtml, escapeMarkdown, fitEscaped } from '../../../shared/templates.js';
+import { escapeMarkdown, fitEscaped } from '../../../shared/templates.js';
 import { fail, type Channel, type Message } from './channel.js';
 import { contextLine, eventFacts, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';
@@ -99,8 +99,13 @@ function markdownList(text: string, max: number, escape: (s: string) => string):
   return items.join('\r');
 }
 
-/** MessageCard text renders Markdown and some HTML: escape both. */
-const card = (text: string, max: number) => fitEscaped(text, max, (s) => escapeMarkdown(escapeHtml(s)));
+/**
+ * MessageCard text renders Markdown and some HTML: escape both. Text content, never an
+ * attribute, so `& < >` are the HTML to escape: an apostrophe as `&#39;` would have its
+ * `#` escaped for Markdown and show as `&#39;` ("Merge branch 'main'").
+ */
+const escapeHtmlText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const card = (text: string, max: number) => fitEscaped(text, max, (s) => escapeMarkdown(escapeHtmlText(s)));
 
 function messageCard(message: Message, budget: Budget): Record<string, unknown> {
   const event = message.event;
