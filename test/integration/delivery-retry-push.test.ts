@@ -58,4 +58,22 @@ describe('manual retry on the updates stream', () => {
     expect(pushed.map((d) => d.status)).toEqual(['pending', 'delivered']);
     expect(sink.received.filter((r) => r.url === '/hook')).toHaveLength(1);
   });
+
+  it('refuses to retry a delivery whose channel was deleted (it would stay pending for good)', async () => {
+    sink.respond(503, 'down');
+    const answer = await fetch(`${hub.ingressUrl}/hooks/ci`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ type: 'pipeline.failed', title: 'Orphan me' }),
+    });
+    const eventId = ((await answer.json()) as { ids: string[] }).ids[0]!;
+    const failed = await waitFor(async () => {
+      const detail = await hub.api['events.get']({ id: eventId });
+      return detail.deliveries[0]?.status === 'failed' ? detail.deliveries[0] : undefined;
+    }, 10_000, 'the delivery to fail');
+    await hub.api['rules.delete']({ id: 'all' });
+    await hub.api['channels.delete']({ id: 'sink' });
+    await expect(hub.api['deliveries.retry']({ id: failed.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('channel "sink", which no longer exists') });
+    expect((await hub.api['events.get']({ id: eventId })).deliveries[0]).toMatchObject({ status: 'failed' });
+  });
 });

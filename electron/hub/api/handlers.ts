@@ -287,6 +287,10 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       if (before.status !== 'failed' && before.status !== 'cancelled') {
         throw new ApiError('conflict', `delivery ${id} is ${before.status}; only failed or cancelled deliveries can be retried`);
       }
+      // The worker only sends to configured channels: retried, it would wait as pending for good.
+      if (!config.get().channels.some((c) => c.id === before.channelId)) {
+        throw new ApiError('conflict', `delivery ${id} went to channel "${before.channelId}", which no longer exists`);
+      }
       const after = store.outbox.retryNow(numeric, Date.now())!;
       deps.onDeliveryUpdated?.(after);
       deps.worker.wake();
