@@ -182,6 +182,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       }
       if (deliveries > 0) worker.wake();
     },
+    onUnconfirmed: () => {
+      worker.wake();
+      digests.wake();
+    },
     ...(options.now && { now: () => new Date(now()) }),
   });
 

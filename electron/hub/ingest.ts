@@ -12,6 +12,12 @@ export interface IngestorDeps {
   enrich?: Enricher;
   /** After commit: tell the UI, wake the delivery worker. */
   onCommitted: (outcomes: IngestOutcome[]) => void;
+  /**
+   * Committed, but the disk did not confirm: the senders are refused, yet the rows are in
+   * the database and the worker must still find their deliveries (a redelivery is answered
+   * "duplicate" and wakes nothing).
+   */
+  onUnconfirmed?: () => void;
   /** The hub's clock (tests move it: digest windows); default the system's. */
   now?: () => Date;
 }
@@ -81,9 +87,10 @@ export class Ingestor {
           },
           (error: Error) => {
             // Committed but not confirmed on disk: the sender is told to retry (a redelivery
-            // id drops the duplicate); the worker finds the deliveries on its own schedule.
+            // id drops the duplicate); the deliveries already stored go out all the same.
             const failure = new Error(`could not store the event: the disk did not confirm the write (${error.message})`);
             for (const pending of batch) pending.reject(failure);
+            this.deps.onUnconfirmed?.();
           },
         )
         .finally(() => {

@@ -64,12 +64,15 @@ describe('group commit', () => {
   it('refuses the batch, naming the problem, when the disk does not confirm', async () => {
     const { held, holds } = heldStore();
     const committed: unknown[] = [];
-    const ingestor = new Ingestor({ store: held, router: () => () => [], onCommitted: (o) => committed.push(o) });
+    let unconfirmed = 0;
+    const ingestor = new Ingestor({ store: held, router: () => () => [], onCommitted: (o) => committed.push(o), onUnconfirmed: () => unconfirmed++ });
     const answer = ingestor.submit(item('x'));
     await tick();
     holds[0]!.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await expect(answer).rejects.toThrow('could not store the event: the disk did not confirm the write (EIO: i/o error, fdatasync)');
     expect(committed).toHaveLength(0);
+    // The rows are committed all the same: the hub is told, so its worker looks for their deliveries.
+    expect(unconfirmed).toBe(1);
   });
 });
 
