@@ -36,6 +36,21 @@ describe('Slack message', () => {
   it('a javascript: URL is not linked', () => {
     expect(JSON.stringify(buildSlackMessage({ event: makeEvent({ url: 'javascript:alert(1)' }) }))).not.toContain('javascript');
   });
+  it.each([
+    ['many & (each 5 characters escaped)', `https://grafana.example/d/x?${'v=a&'.repeat(490)}`],
+    ['non-ASCII (12 characters each once normalized)', `https://ci.example/runs/${'😀'.repeat(985)}`],
+  ])('a URL that would not fit (%s) leaves the title unlinked and the message valid', (_name, url) => {
+    const msg = buildSlackMessage({ event: makeEvent({ url }) });
+    expect(validateSlackMessage(msg)).toBeNull();
+    const heading = (msg.blocks[0] as Json).text.text as string;
+    expect(heading.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expect(heading).not.toContain('<https://');
+    expect(heading).toContain('ci failed on main');
+  });
+  it('a long URL that fits is still linked', () => {
+    const url = `https://ci.example/runs/${'a'.repeat(1500)}`;
+    expect((buildSlackMessage({ event: makeEvent({ url }) }).blocks[0] as Json).text.text).toContain(`<${url}|`);
+  });
   it('test messages say so', () => {
     const ctx = buildSlackMessage({ event: makeEvent(), test: true }).attachments[0]!.blocks.at(-1) as Json;
     expect(ctx.elements[0].text).toMatch(/test message from Herald$/);
@@ -69,6 +84,18 @@ describe('Discord message', () => {
     const msg = buildDiscordMessage({ event }) as Json;
     expect(discordProblems(msg)).toEqual([]);
     expect(msg.content.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+  });
+});
+
+describe('links', () => {
+  it('a URL past 2,048 characters once normalized is not linked by any channel', () => {
+    const url = `https://ci.example/runs/${'😀'.repeat(200)}`; // 24 + 200 × 12 characters once percent-encoded
+    const event = makeEvent({ url });
+    expect((buildDiscordMessage({ event }) as Json).embeds[0].url).toBeUndefined();
+    expect((buildTeamsMessage({ event }) as Json).attachments[0].content.actions).toBeUndefined();
+    expect(buildEmail({ event }).html).not.toContain('ci.example');
+    const fits = makeEvent({ url: `https://ci.example/runs/${'😀'.repeat(150)}` }); // 1,824
+    expect((buildDiscordMessage({ event: fits }) as Json).embeds[0].url).toMatch(/^https:\/\/ci\.example\/runs\/%F0%9F%98%80/);
   });
 });
 

@@ -72,12 +72,22 @@ export function headline(event: OutboundEvent, options: { emoji?: boolean; proje
   return `${options.emoji === false ? '' : `${SEVERITY_STYLE[event.severity].emoji} `}${title}${suffix}`;
 }
 
-/** An http(s) URL or nothing: other schemes never become links. */
-export function safeLink(url: string | undefined): string | undefined {
+/**
+ * Longest link a message carries: Discord refuses an embed URL past 2,048 characters and
+ * no chat client shows one that long. A longer one (normalizing percent-encodes: one emoji
+ * becomes 12 characters) is left out and the title stays plain text, rather than the
+ * service refusing the whole message for good.
+ */
+export const MAX_LINK_CHARS = 2048;
+
+/** An http(s) URL of at most `maxChars` once normalized, or nothing: other schemes never become links. */
+export function safeLink(url: string | undefined, maxChars = MAX_LINK_CHARS): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    const href = u.toString();
+    return href.length <= maxChars ? href : undefined;
   } catch {
     return undefined;
   }

@@ -26,6 +26,8 @@ const TITLE_CHARS = 300;
 const FALLBACK_CHARS = 500;
 const SUMMARY_CHARS = 2_900;
 const FIELD_CHARS = 300;
+/** The heading's link, escaped: with the title, project and emoji it stays under sectionText. */
+const SLACK_LINK_CHARS = 2_000;
 const CONTEXT_CHARS = 1_000;
 
 export interface SlackPayload {
@@ -47,7 +49,9 @@ export function buildSlackMessage(message: Message): SlackPayload {
   const event = message.event;
   const style = SEVERITY_STYLE[event.severity];
   const title = esc(event.title.replace(/\s+/g, ' ').trim(), TITLE_CHARS);
-  const link = safeLink(event.url);
+  // Escaped (`&` → `&amp;`), the link must still leave the heading within a section's 3,000 characters.
+  const candidate = safeLink(event.url);
+  const link = candidate && escapeSlack(candidate).length <= SLACK_LINK_CHARS ? candidate : undefined;
   const project = event.subject.project && !event.title.includes(event.subject.project) ? ` — ${esc(event.subject.project, FIELD_CHARS)}` : '';
   const heading = `${style.slackEmoji} *${link ? slackLink(link, title) : title}*${project}`;
 
