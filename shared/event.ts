@@ -129,6 +129,20 @@ export const EventSchema = z.object({
 });
 export type HeraldEvent = z.infer<typeof EventSchema>;
 
+const DEDUP_KEY_SOFT_MAX = 480;
+
+/** 64 bits of FNV-1a over two 32-bit lanes: a compact fingerprint, not a security hash (runs in the browser too). */
+function hash64Hex(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
 /**
  * The dedup key says "the same thing happening again": throttling counts it once per
  * window. Default: source, type and subject, so "pipeline X on main failed" repeats,
@@ -136,7 +150,11 @@ export type HeraldEvent = z.infer<typeof EventSchema>;
  */
 export function defaultDedupKey(sourceId: string, type: string, subject: Subject | undefined): string {
   const parts = SUBJECT_FIELDS.map((f) => subject?.[f] ?? '').join('|');
-  return `${sourceId}:${type}:${parts}`;
+  const key = `${sourceId}:${type}:${parts}`;
+  // Subject fields run to 300 characters each, the key to 500 (with room for streaks.ts's
+  // ":recovered"): past that, a readable head and a hash of the whole key. An over-long
+  // key would fail validation: a webhook refused, a poller stuck on the same page for good.
+  return key.length <= DEDUP_KEY_SOFT_MAX ? key : `${key.slice(0, DEDUP_KEY_SOFT_MAX - 17)}#${hash64Hex(key)}`;
 }
 
 /** Turn a validated input into a full event (without id/read, which the store assigns). */
