@@ -206,6 +206,21 @@ describe('conclusion mapping', () => {
     ['stale', 'ignored', /stale/],
   ];
 
+  it('a run from a fork reports the branch as owner:branch, not the base repository\'s branch of that name', () => {
+    const run = withConclusion('failure');
+    const repository = (run as unknown as { repository: { full_name: string } }).repository;
+    const fromFork = {
+      ...run,
+      workflow_run: { ...run.workflow_run, event: 'pull_request', head_repository: { full_name: 'contributor/app', owner: { login: 'contributor' } } },
+    };
+    const forked = onlyEvent(githubSource.parse(request('workflow_run', fromFork), config));
+    expect(forked.subject?.branch).toBe('contributor:main');
+    expect(forked.title).toContain('on contributor:main');
+    // The repository's own runs keep the plain branch.
+    const own = { ...run, workflow_run: { ...run.workflow_run, head_repository: { full_name: repository.full_name, owner: { login: 'x' } } } };
+    expect(onlyEvent(githubSource.parse(request('workflow_run', own), config)).subject?.branch).toBe('main');
+  });
+
   it('covers every conclusion GitHub documents', () => {
     expect(Object.keys(GITHUB_CONCLUSIONS).sort()).toEqual(table.map((r) => r[0]).sort());
   });

@@ -153,6 +153,19 @@ function repoOf(payload: Record<string, unknown>): Repo {
   };
 }
 
+/**
+ * The run's branch; for a pull request from a fork, `owner:branch` as GitHub writes it: a
+ * contributor's `main` is not the repository's `main` (rules on `branch: main` must not
+ * fire for it, nor may it share main's failure streak).
+ */
+function runBranch(run: Record<string, unknown>, repo: Repo): string | undefined {
+  const branch = str(run.head_branch);
+  const head = obj(run.head_repository);
+  const headName = str(head.full_name);
+  if (!branch || !headName || !repo.project || headName === repo.project) return branch;
+  return str(`${str(obj(head.owner).login) ?? headName.split('/')[0]}:${branch}`);
+}
+
 function login(...users: unknown[]): string | undefined {
   for (const u of users) {
     const l = str(obj(u).login, 200);
@@ -184,7 +197,7 @@ function workflowRun(payload: Record<string, unknown>, sourceId: string): EventI
   const action = str(payload.action) ?? '';
   const repo = repoOf(payload);
   const pipeline = str(run.name) ?? str(obj(payload.workflow).name) ?? str(run.path) ?? 'workflow';
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline, branch: str(run.head_branch) };
+  const subject: Subject = { project: repo.project, group: repo.group, pipeline, branch: runBranch(run, repo) };
   const runNumber = num(run.run_number);
   const attempt = num(run.run_attempt);
   const common = {
