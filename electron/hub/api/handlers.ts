@@ -112,6 +112,12 @@ function secretPathProblem(kind: string, path: string): string | undefined {
   return `"${path}" is not a secret field of a ${kind || 'kind-less'} item (${fields.length ? `its secret fields: ${fields.join(', ')}` : 'it has none'})`;
 }
 
+/** Where a polled source reads from (cctray, SecObserve, DefectDojo: url; Kosli: host and org). */
+function pollEndpoint(source: object): string {
+  const { url, host, org } = source as { url?: unknown; host?: unknown; org?: unknown };
+  return JSON.stringify([url, host, org]);
+}
+
 export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
   const { store, config, secrets } = deps;
 
@@ -201,6 +207,10 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       }
       await secrets.set(keychainNames.get(path)!, value);
     }
+    // A poller pointed at another server or org starts afresh: its cursors and snapshots
+    // belong to the old one (a DefectDojo finding cursor from another instance would hide
+    // every finding below it). Cleared before the save restarts the poller.
+    if (section === 'sources' && mode === 'update' && existing && pollEndpoint(existing) !== pollEndpoint(check.data)) store.sourceState.clear(id);
     let saved: SourceConfig | ChannelConfig;
     try {
       saved = upsertItem(config, section, merged, mode) as SourceConfig | ChannelConfig;
