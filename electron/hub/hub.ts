@@ -110,10 +110,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   config.onChange((cfg, section) => {
     current = cfg;
     router = buildRouter(cfg, now);
-    // A changed or deleted email channel's pooled SMTP connections are closed, not leaked.
+    const editedChannels: string[] = [];
     if (section === 'channels') {
       for (const [id, before] of channelsById) {
-        if (before.kind === 'email' && JSON.stringify(before) !== JSON.stringify(cfg.channels.find((c) => c.id === id))) closeEmailTransports(id);
+        const after = cfg.channels.find((c) => c.id === id);
+        if (JSON.stringify(before) === JSON.stringify(after)) continue;
+        // A changed or deleted email channel's pooled SMTP connections are closed, not leaked.
+        if (before.kind === 'email') closeEmailTransports(id);
+        if (after) editedChannels.push(id);
       }
     }
     channelsById = new Map(cfg.channels.map((c) => [c.id, c]));
@@ -122,6 +126,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     emit({ type: 'config.changed', what: section });
     if (section === 'channels') {
       store.outbox.cancelOrphans([...channelsById.keys()], now());
+      // Edited (a URL fixed, a token replaced): what waits for it is tried now, not after a
+      // backoff or a Retry-After (up to 24 h) the old settings earned.
+      for (const id of editedChannels) {
+        store.outbox.dueNow(id, now());
+        worker.channelChanged(id);
+      }
       worker.wake();
     }
     if (section === 'sources') {

@@ -121,6 +121,20 @@ describe('delivery worker', () => {
     expect(t.statuses().map((d) => d.attempts).sort()).toEqual([1, 2]);
   });
 
+  it('a channel edited while paused by a long Retry-After is tried again at once', async () => {
+    const t = setup({ send: (n) => (n === 1 ? { kind: 'retry', reason: 'HTTP 503', afterMs: 86_400_000 } : { kind: 'ok' }), config: { concurrency: 1 } });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.attempts === 1 && t.statuses()[0]!.status === 'pending');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.stats().calls).toBe(1); // waiting out the day it was asked to
+    // What the hub does when the channel's settings change (hub.ts, config.onChange).
+    expect(t.store.outbox.dueNow('c', Date.now())).toBe(1);
+    t.worker.channelChanged('c');
+    await t.settle(() => t.statuses()[0]!.status === 'delivered', 3_000);
+    expect(t.statuses()[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
   it('a Retry-After of 0 (or a date already past) still backs off: it is a floor, not the delay', async () => {
     const t = setup({ send: (n) => (n <= 3 ? { kind: 'retry', reason: 'HTTP 503', afterMs: 0 } : { kind: 'ok' }), config: { concurrency: 1 } });
     t.ingest(1);

@@ -85,6 +85,16 @@ export class DeliveryWorker {
     else setImmediate(run);
   }
 
+  /**
+   * A channel's settings changed (a URL fixed, a token replaced): a pause its old endpoint
+   * asked for (429/503 Retry-After) no longer applies. The caller moves its queued
+   * deliveries to now (outbox.dueNow).
+   */
+  channelChanged(channelId: string): void {
+    this.notBefore.delete(channelId);
+    this.wake();
+  }
+
   /** Waits up to graceMs for in-flight sends; whatever has not finished stays queued in the store. */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;

@@ -165,6 +165,13 @@ export class Outbox {
     return this.get(id);
   }
 
+  /** A channel edited: its queued deliveries are tried now rather than after their backoff or Retry-After. */
+  dueNow(channelId: string, now: number): number {
+    return this.db
+      .prepare(`UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE channel_id = ? AND status = 'pending' AND next_attempt_at > ?`)
+      .run(now, now, channelId, now).changes;
+  }
+
   /** A deleted channel's queued deliveries will never be sent: say so instead of retrying forever. */
   cancelForChannel(channelId: string, reason: string, now: number): number {
     return this.db
