@@ -30,12 +30,13 @@ describe('manual retry on the updates stream', () => {
     await sink?.close();
   });
 
-  it('pushes pending when retried, then the worker pushes the delivered state', async () => {
+  /** An event whose one delivery the sink (answering 503) has made fail. */
+  async function failedDelivery(title: string): Promise<{ eventId: string; failed: Delivery }> {
     sink.respond(503, 'down');
     const answer = await fetch(`${hub.ingressUrl}/hooks/ci`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-      body: JSON.stringify({ type: 'pipeline.failed', title: 'Retry me' }),
+      body: JSON.stringify({ type: 'pipeline.failed', title }),
     });
     expect(answer.status).toBe(202);
     const eventId = ((await answer.json()) as { ids: string[] }).ids[0]!;
@@ -43,6 +44,11 @@ describe('manual retry on the updates stream', () => {
       const detail = await hub.api['events.get']({ id: eventId });
       return detail.deliveries[0]?.status === 'failed' ? detail.deliveries[0] : undefined;
     }, 10_000, 'the delivery to fail');
+    return { eventId, failed };
+  }
+
+  it('pushes pending when retried, then the worker pushes the delivered state', async () => {
+    const { failed } = await failedDelivery('Retry me');
 
     const pushed: Delivery[] = [];
     const unsubscribe = hub.onUpdate((update: ApiUpdate) => {
@@ -60,17 +66,7 @@ describe('manual retry on the updates stream', () => {
   });
 
   it('refuses to retry a delivery whose channel was deleted (it would stay pending for good)', async () => {
-    sink.respond(503, 'down');
-    const answer = await fetch(`${hub.ingressUrl}/hooks/ci`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-      body: JSON.stringify({ type: 'pipeline.failed', title: 'Orphan me' }),
-    });
-    const eventId = ((await answer.json()) as { ids: string[] }).ids[0]!;
-    const failed = await waitFor(async () => {
-      const detail = await hub.api['events.get']({ id: eventId });
-      return detail.deliveries[0]?.status === 'failed' ? detail.deliveries[0] : undefined;
-    }, 10_000, 'the delivery to fail');
+    const { eventId, failed } = await failedDelivery('Orphan me');
     await hub.api['rules.delete']({ id: 'all' });
     await hub.api['channels.delete']({ id: 'sink' });
     await expect(hub.api['deliveries.retry']({ id: failed.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('channel "sink", which no longer exists') });
