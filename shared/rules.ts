@@ -200,22 +200,24 @@ export function isSnoozed(now: Date, until: string | undefined): boolean {
   return !Number.isNaN(untilMs) && untilMs > now.getTime();
 }
 
+/**
+ * Why desktop popups are held back now, or null: the global snooze, the global quiet
+ * hours, or the rule's own snooze. Routing asks it per event; a digest asks it again when
+ * its window closes, since the popup goes out then.
+ */
+export function desktopHold(now: Date, settings: RoutingContext['settings'], rule?: Pick<RuleConfig, 'snoozedUntil'>): string | null {
+  const { snoozeUntil, quietHours } = settings;
+  if (isSnoozed(now, snoozeUntil)) return `desktop popups snoozed until ${snoozeUntil}`;
+  if (quietHours && isInQuietHours(now, quietHours)) return `desktop ${describeQuietHours(quietHours)}`;
+  if (rule && isSnoozed(now, rule.snoozedUntil)) return `desktop popups of this rule snoozed until ${rule.snoozedUntil}`;
+  return null;
+}
+
 // ── Routing ────────────────────────────────────────────────────────────────
 
 /** One outcome per matching enabled rule, in rule order (see the file comment). */
 export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], ctx: RoutingContext): RuleOutcome[] {
   const outcomes: RuleOutcome[] = [];
-  // Global desktop hold, computed at most once per event.
-  let globalDesktopHold: string | null | undefined;
-  const desktopHoldGlobal = (): string | null => {
-    if (globalDesktopHold === undefined) {
-      const { snoozeUntil, quietHours } = ctx.settings;
-      if (isSnoozed(ctx.now, snoozeUntil)) globalDesktopHold = `desktop popups snoozed until ${snoozeUntil}`;
-      else if (quietHours && isInQuietHours(ctx.now, quietHours)) globalDesktopHold = `desktop ${describeQuietHours(quietHours)}`;
-      else globalDesktopHold = null;
-    }
-    return globalDesktopHold;
-  };
 
   for (const rule of rules) {
     if (!rule.enabled) continue;
@@ -247,7 +249,8 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
     const heldBack: string[] = [];
     const notes: string[] = [];
     let desktopHeld = false;
-    const ruleSnooze = isSnoozed(ctx.now, rule.snoozedUntil) ? `desktop popups of this rule snoozed until ${rule.snoozedUntil}` : null;
+    // Computed once per rule, and only when the rule names a desktop channel.
+    let hold: string | null | undefined;
     for (const id of named) {
       const kind = ctx.channelKinds.get(id);
       if (kind === undefined) {
@@ -256,7 +259,7 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
         continue;
       }
       if (kind === DESKTOP_KIND) {
-        const hold = desktopHoldGlobal() ?? ruleSnooze;
+        hold ??= desktopHold(ctx.now, ctx.settings, rule);
         if (hold) {
           heldBack.push(id);
           notes.push(`${id} (${hold})`);

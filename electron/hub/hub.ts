@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
-import { routeEvent } from '../../shared/rules.js';
+import { desktopHold, routeEvent } from '../../shared/rules.js';
 import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
 import { CHANNEL_LIMITS } from './channels/limits.js';
@@ -203,7 +203,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const digests = new DigestScheduler({
     store,
     ruleName: (id) => rulesById.get(id)?.name,
-    channelExists: (id) => channelsById.has(id),
+    sendsDigest: (channelId, ruleId, at) => {
+      const channel = channelsById.get(channelId);
+      if (!channel) return false;
+      // The popup goes out now, not when the events came: quiet hours and snooze apply now.
+      return channel.kind !== 'desktop' || desktopHold(new Date(at), current.settings, current.rules.find((r) => r.id === ruleId)) === null;
+    },
     onClosed: (digest) => {
       emit({ type: 'event.created', event: digest.event });
       worker.wake();

@@ -155,4 +155,20 @@ describe('digest rules in the hub', () => {
     expect(listed).toHaveLength(10);
     expect(sink.received.filter((r) => wire(r).event.type === 'pipeline.failed')).toEqual([]);
   });
+
+  it('a digest closing while popups are snoozed skips the desktop channel, not the others', async () => {
+    await hub!.api['channels.create']({ config: { id: 'desk', kind: 'desktop', name: 'Desk' }, secrets: {} });
+    const hourly = (await hub!.api['rules.list']({})).find((r) => r.id === 'hourly')!;
+    await hub!.api['rules.update']({ config: { ...hourly, channels: ['sink', 'desk'] } });
+    const before = digestsAtSink().length;
+    // The event joins the window for both channels (no snooze yet) ...
+    await post('snoozed before the window closes');
+    // ... and the user snoozes popups before the window closes.
+    await hub!.api['settings.update']({ settings: { snoozeUntil: new Date(Date.now() + offset + 3 * HOUR).toISOString() } });
+    offset += HOUR;
+    await waitFor(() => digestsAtSink().length > before, 5_000, 'the digest at the sink');
+    const detail = await hub!.api['events.get']({ id: digestsAtSink().at(-1)!.event.id });
+    expect(detail.deliveries.map((d) => d.channelId)).toEqual(['sink']);
+    expect(detail.matches[0]).toMatchObject({ channels: ['sink'], heldBack: ['desk'] });
+  });
 });

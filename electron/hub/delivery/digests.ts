@@ -62,8 +62,12 @@ export interface DigestSchedulerDeps {
   store: Store;
   /** The rule's current name (it may have been renamed since its window opened). */
   ruleName?: (ruleId: string) => string | undefined;
-  /** A channel deleted since its events were collected gets no digest. */
-  channelExists: (channelId: string) => boolean;
+  /**
+   * Whether a channel gets the digest of a rule's window closing at `now`: not one deleted
+   * since its events were collected, nor a desktop one while popups are held back then
+   * (quiet hours, snooze).
+   */
+  sendsDigest: (channelId: string, ruleId: string, now: number) => boolean;
   /** After commit: tell the UI, wake the delivery worker. */
   onClosed: (digest: ClosedDigest) => void;
   now?: () => number;
@@ -112,7 +116,7 @@ export class DigestScheduler {
         const digest = this.deps.store.digests.close(
           named,
           (w, events, channels) => ({ event: buildDigestEvent(w, events, now), reason: digestReason(w, events.length, channels) }),
-          { now, keepChannel: this.deps.channelExists },
+          { now, keepChannel: (channelId) => this.deps.sendsDigest(channelId, window.ruleId, now) },
         );
         if (digest) closed.push(digest);
       } catch (error) {
