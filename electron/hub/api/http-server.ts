@@ -3,11 +3,11 @@
 // the webhook port; a token on every api request; Host and Origin checked so neither a
 // foreign page (CSRF) nor a rebound DNS name can reach it.
 import { existsSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, type ApiErrorCode, apiContract, type ApiHandlers, type ApiMethod, type ApiUpdate, HTTP_TRANSPORT } from '../../../shared/api.js';
 import { describeZodError } from '../../../shared/event.js';
+import { secretsEqual } from '../secret-compare.js';
 
 export interface ApiServerOptions {
   host: string;
@@ -46,12 +46,7 @@ const STATUS: Record<ApiErrorCode, number> = { invalid_input: 400, not_found: 40
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-function sameToken(given: string | undefined, token: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+const sameToken = (given: string | undefined, token: string) => given !== undefined && secretsEqual(given, token);
 
 /**
  * Every value a Cookie header carries under `name`. Several can come (cookies ignore

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, EventInputSchema } from '../../../shared/event.js';
-import { bearerToken, secretsEqual } from './ci-common.js';
+import { bearerToken, secretsEqual } from '../secret-compare.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 
 const MAX_EVENTS_PER_REQUEST = 1000;

@@ -28,12 +28,12 @@ import {
   obj,
   parseJsonObject,
   pipelineTitle,
-  secretsEqual,
   sentences,
   shortSha,
   str,
   type PipelineVerb,
 } from './ci-common.js';
+import { secretsEqual } from '../secret-compare.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 
 export type GitlabSourceConfig = Extract<SourceConfig, { kind: 'gitlab' }>;

@@ -24,12 +24,12 @@ import {
   obj,
   parseJsonObject,
   pipelineTitle,
-  secretsEqual,
   sentences,
   shortSha,
   str,
   type PipelineVerb,
 } from './ci-common.js';
+import { secretsEqual } from '../secret-compare.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 import { pathToken } from './token-auth.js';
 

@@ -1,7 +1,7 @@
 // A shared secret for tools that cannot sign their webhooks (Kosli, DefectDojo): in the
 // URL path (`/hooks/<sourceId>/<secret>`, for tools that take only a URL), as
 // `Authorization: Bearer <secret>`, or as `X-Herald-Token: <secret>`.
-import { bearerToken, secretsEqual } from './ci-common.js';
+import { bearerToken, secretsEqual } from '../secret-compare.js';
 import type { IncomingRequest } from './source.js';
 
 /** The first segment of the path after `/hooks/<sourceId>/`, URL-decoded (the path arrives still encoded). */
