@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
-import { desktopHold, routeEvent } from '../../shared/rules.js';
+import { DESKTOP_KIND, desktopHold, routeEvent } from '../../shared/rules.js';
 import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
 import { CHANNEL_LIMITS } from './channels/limits.js';
@@ -207,7 +207,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const channel = channelsById.get(channelId);
       if (!channel) return false;
       // The popup goes out now, not when the events came: quiet hours and snooze apply now.
-      return channel.kind !== 'desktop' || desktopHold(new Date(at), current.settings, current.rules.find((r) => r.id === ruleId)) === null;
+      return channel.kind !== DESKTOP_KIND || desktopHold(new Date(at), current.settings, current.rules.find((r) => r.id === ruleId)) === null;
     },
     onClosed: (digest) => {
       emit({ type: 'event.created', event: digest.event });

@@ -78,16 +78,16 @@ export function headline(event: OutboundEvent, options: { emoji?: boolean; proje
  * becomes 12 characters) is left out and the title stays plain text, rather than the
  * service refusing the whole message for good.
  */
-export const MAX_LINK_CHARS = 2048;
+const MAX_LINK_CHARS = 2048;
 
-/** An http(s) URL of at most `maxChars` once normalized, or nothing: other schemes never become links. */
-export function safeLink(url: string | undefined, maxChars = MAX_LINK_CHARS): string | undefined {
+/** An http(s) URL of at most MAX_LINK_CHARS once normalized, or nothing: other schemes never become links. */
+export function safeLink(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
     const href = u.toString();
-    return href.length <= maxChars ? href : undefined;
+    return href.length <= MAX_LINK_CHARS ? href : undefined;
   } catch {
     return undefined;
   }

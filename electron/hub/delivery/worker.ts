@@ -199,7 +199,7 @@ export class DeliveryWorker {
     for (const config of this.deps.channels()) {
       // A disabled channel's queue must not keep the worker polling; a full one's sends wake it as they finish.
       if (!config.enabled || (this.inFlight.get(config.id) ?? 0) >= config.concurrency) continue;
-      const due = this.deps.store.outbox.nextDue([config.id]);
+      const due = this.deps.store.outbox.nextDue(config.id);
       if (due === undefined) continue;
       const at = Math.max(due, this.notBefore.get(config.id) ?? 0);
       if (at <= now) overdue = true;

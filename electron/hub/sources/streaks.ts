@@ -67,17 +67,25 @@ export function applyPipelineStreak(event: EventInput, last: StreakState | undef
   return { event, state: last ?? { failures: 0 } };
 }
 
+type StreakVerb = 'failed' | 'succeeded';
+/** Built once: a streak event rewords its title on the ingest path. */
+const VERB_PATTERNS = Object.fromEntries(
+  (['failed', 'succeeded'] as const).map((verb) => [
+    verb,
+    { asSources: new RegExp(`(?<= )${verb}(?= \\(| on |$)`, 'g'), asAnyWord: new RegExp(`(?<=^|\\s)${verb}(?=$|[\\s:.,;!(])`) },
+  ]),
+) as Record<StreakVerb, { asSources: RegExp; asAnyWord: RegExp }>;
+
 /**
  * Replace the verb the sources use ("failed", "succeeded"), or append when a title words
  * it otherwise. Sources put it last but for " (reason)" and " on <branch>"
  * (ci-common.ts pipelineTitle), so that placement is looked for first, from the end: a
  * project or pipeline named `failed-tests` or `retry failed jobs` keeps its name.
  */
-function rewordTitle(title: string, verb: string, replacement: string): string {
-  const asSourcesWordIt = [...title.matchAll(new RegExp(`(?<= )${verb}(?= \\(| on |$)`, 'g'))].at(-1);
-  const asWord = asSourcesWordIt ?? new RegExp(`(?<=^|\\s)${verb}(?=$|[\\s:.,;!(])`).exec(title) ?? undefined;
-  const out =
-    asWord?.index !== undefined ? `${title.slice(0, asWord.index)}${replacement}${title.slice(asWord.index + verb.length)}` : `${title} — ${replacement}`;
+function rewordTitle(title: string, verb: StreakVerb, replacement: string): string {
+  const { asSources, asAnyWord } = VERB_PATTERNS[verb];
+  const at = ([...title.matchAll(asSources)].at(-1) ?? asAnyWord.exec(title))?.index;
+  const out = at !== undefined ? `${title.slice(0, at)}${replacement}${title.slice(at + verb.length)}` : `${title} — ${replacement}`;
   return out.length > 500 ? `${out.slice(0, 499)}…` : out;
 }
 

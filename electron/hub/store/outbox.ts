@@ -110,14 +110,9 @@ export class Outbox {
       .run(now, ...channelIds).changes;
   }
 
-  /** When the next pending delivery to one of these channels is due (epoch ms): the worker sleeps until then. */
-  nextDue(channelIds: readonly string[]): number | undefined {
-    let next: number | undefined;
-    for (const id of channelIds) {
-      const due = this.nextDueAt.get(id) as number | null;
-      if (due !== null && (next === undefined || due < next)) next = due;
-    }
-    return next;
+  /** When the channel's next pending delivery is due (epoch ms): the worker sleeps until then. */
+  nextDue(channelId: string): number | undefined {
+    return (this.nextDueAt.get(channelId) as number | null) ?? undefined;
   }
 
   /** A send cut off by shutdown: back in the queue, the attempt not counted. */
