@@ -78,7 +78,7 @@ export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as
 export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
   mkdirSync(options.dataDir, { recursive: true });
-  const config = openConfigStore({ dataDir: options.dataDir, ...(options.configBackend && { backend: options.configBackend }) });
+  const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
     const counts = applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
