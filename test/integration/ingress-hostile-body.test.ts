@@ -32,7 +32,7 @@ describe('ingress refuses hostile bodies', () => {
     const res = await fetch(`${hub.ingressUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, ...headers },
-      body,
+      body: typeof body === 'string' ? body : new Uint8Array(body),
       // Every request is answered: a hang fails the test instead of the suite's timeout.
       signal: AbortSignal.timeout(10_000),
     });
