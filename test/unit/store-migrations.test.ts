@@ -22,7 +22,7 @@ describe('store migrations', () => {
 
   it('a file from version 3 is migrated in place and keeps its events and deliveries', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'herald-migrate-'));
-    // A file as Herald with schema 3 left it: an event and its pending delivery, no commit column.
+    // A file as Herald with schema 3 left it: an event and its pending delivery, no mutes table (5), no commit column (6).
     const old = new Database(path.join(dir, 'herald.db'));
     migrate(old, 3);
     const { lastInsertRowid } = old
@@ -37,6 +37,7 @@ describe('store migrations', () => {
     expect(indexes(store.db)).not.toContain('deliveries_due');
     expect(store.events.list({ limit: 10 }).items.map((e) => e.title)).toEqual(['kept across the upgrade']);
     expect(store.outbox.counts()).toEqual({ pending: 1, failed: 0 });
+    expect(store.mutes.list(new Date())).toEqual([]);
     // Events after the upgrade carry their commit, found by filter and by search for a short SHA.
     const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
     store.events.ingest([{ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'after', subject: { commit: sha } }] }], route);
