@@ -107,13 +107,14 @@ describe('Chainloop webhook through the receiver', () => {
     const answer = await post(webhookBody(meta, 'ATTESTATION', executeAttestation(statementPassing())));
     expect(answer.status).toBe(202);
     const [run, compliance] = stored(answer.body.ids);
-    expect(run!.event.data).toMatchObject({ commit: '78ac366c9e8a300d51808d581422ca61f7b5b721' });
+    expect(run!.event.subject.commit).toBe('78ac366c9e8a300d51808d581422ca61f7b5b721');
     expect(run!.event.subject.artifact).toBe('index.docker.io/bitnami/nginx:devel');
     expect(compliance!.event).toMatchObject({
       type: 'compliance.compliant',
       severity: 'success',
       title: 'payments is compliant: 1 policy check pass in build-and-test',
-      data: { commit: '78ac366c9e8a300d51808d581422ca61f7b5b721', policyEvaluations: 1, policyViolations: 0 },
+      subject: { project: 'payments', commit: '78ac366c9e8a300d51808d581422ca61f7b5b721' },
+      data: { policyEvaluations: 1, policyViolations: 0 },
     });
   });
 

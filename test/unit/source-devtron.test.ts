@@ -117,7 +117,12 @@ describe('Devtron webhook through the receiver', () => {
       severity: 'critical',
       title: 'payments-api build failed',
       actor: 'dev+ci@acme.example',
-      subject: { project: 'payments-api', pipeline: '17', artifact: 'registry.acme.example:5000/team/payments-api:a1b2c3d-42' },
+      subject: {
+        project: 'payments-api',
+        pipeline: '17',
+        artifact: 'registry.acme.example:5000/team/payments-api:a1b2c3d-42',
+        commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+      },
       data: {
         eventType: 'fail',
         pipelineType: 'CI',
@@ -125,7 +130,6 @@ describe('Devtron webhook through the receiver', () => {
         pipelineId: '17',
         imageRepo: 'registry.acme.example:5000/team/payments-api',
         imageTag: 'a1b2c3d-42',
-        commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
         commits: ['a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', '0f1e2d3c4b5a69788796a5b4c3d2e1f001234567'],
       },
     });

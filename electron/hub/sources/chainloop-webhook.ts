@@ -9,14 +9,15 @@
 //   TEST_WEBHOOK (sent when the integration is registered) → ignored, answered 2xx
 //   ATTESTATION → the workflow run (pipeline.succeeded/failed/cancelled/triggered by the
 //                 run's State), plus compliance.noncompliant / compliance.compliant for the
-//                 project when the attestation evaluated policies
+//                 project when the attestation evaluated policies; the commit (the
+//                 statement's git.head subject) on subject.commit
 //   a material type (SBOM_CYCLONEDX_JSON, SBOM_SPDX_JSON when "send SBOM" is on; any other)
 //               → chainloop.material.<type> (info), with the SBOM's component when it says
 //
 // Older control planes posted a Discord-style multipart form (the discord-webhook plugin):
 // refused with a reason naming the supported integration.
 import type { SourceConfig } from '../../../shared/config.js';
-import type { EventInput, Subject } from '../../../shared/event.js';
+import { commitOf, type EventInput, type Subject } from '../../../shared/event.js';
 import { type AttestationFacts, attestationFacts } from './chainloop-attestation.js';
 import { isObject, optionalText, optionalUrl } from './poll-http.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
@@ -87,7 +88,14 @@ function subjectOf(run: RunInfo, facts?: AttestationFacts): Subject {
   const project = run.project ?? facts?.metadata.project;
   const group = facts?.metadata.organization;
   const artifact = facts?.images[0];
-  return { ...(project && { project }), ...(group && { group }), pipeline: run.workflow, ...(artifact && { artifact: artifact.slice(0, 300) }) };
+  const commit = commitOf(facts?.commit);
+  return {
+    ...(project && { project }),
+    ...(group && { group }),
+    pipeline: run.workflow,
+    ...(artifact && { artifact: artifact.slice(0, 300) }),
+    ...(commit && { commit }),
+  };
 }
 
 function runData(run: RunInfo, facts?: AttestationFacts): Obj {
@@ -98,7 +106,6 @@ function runData(run: RunInfo, facts?: AttestationFacts): Obj {
     ...(run.attestationDigest && { attestationDigest: run.attestationDigest }),
     ...((run.runnerType ?? facts?.runnerType) && { runnerType: run.runnerType ?? facts?.runnerType }),
     ...(run.team && { team: run.team }),
-    ...(facts?.commit && { commit: facts.commit }),
     ...(facts?.metadata.projectVersion && { projectVersion: facts.metadata.projectVersion }),
     ...(facts?.metadata.contractName && { contract: facts.metadata.contractName }),
     ...(facts && facts.images.length > 1 && { images: facts.images.slice(0, 10) }),

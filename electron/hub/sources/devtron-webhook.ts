@@ -19,9 +19,9 @@
 //     imageScan               → scan.completed
 //     anything else           → devtron.<eventType> (info), kept
 //   app → project, environment → environment, pipeline id → pipeline, image → artifact,
-//   triggered by → actor, commit → data.commit.
+//   triggered by → actor, commit → subject.commit (the first; all of them in data.commits).
 import type { SourceConfig } from '../../../shared/config.js';
-import type { EventInput, Subject } from '../../../shared/event.js';
+import { commitOf, type EventInput, type Subject } from '../../../shared/event.js';
 import { isObject, optionalText } from './poll-http.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 import { verifyToken } from './token-auth.js';
@@ -86,7 +86,8 @@ export function parseDevtronWebhook(request: IncomingRequest): ParseResult {
   const commits = (value(body, 'devtronBuildGitCommitHash', 2000) ?? '')
     .split(',')
     .map((c) => c.trim())
-    .filter((c) => c && c !== 'NA');
+    .map(commitOf)
+    .filter((c): c is string => c !== undefined);
 
   const app = appName ?? (appId ? `app ${appId}` : 'Devtron app');
   const subject: Subject = {
@@ -94,6 +95,7 @@ export function parseDevtronWebhook(request: IncomingRequest): ParseResult {
     ...(env && { environment: env }),
     ...(pipelineId && { pipeline: pipelineId }),
     ...(image && { artifact: image.slice(0, 300) }),
+    ...(commits[0] && { commit: commits[0] }),
   };
   const data: Record<string, unknown> = {
     eventType: eventType ?? '',
@@ -103,7 +105,6 @@ export function parseDevtronWebhook(request: IncomingRequest): ParseResult {
     ...(pipelineId && { pipelineId }),
     ...(repo && { imageRepo: repo }),
     ...(tag && { imageTag: tag }),
-    ...(commits[0] && { commit: commits[0] }),
     ...(commits.length > 1 && { commits: commits.slice(0, 20) }),
   };
   const commitText = commits[0] ? ` Commit ${commits[0].slice(0, 12)}.` : '';
