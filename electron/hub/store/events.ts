@@ -50,6 +50,11 @@ export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
 /** Decides, inside the ingest transaction, which rules route an event where. */
 export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
 
+/** The tool a source kind reads from (`github-actions` and `github` → `github`): occurrences are unique per tool. */
+export function occurrenceScope(kind: string): string {
+  return `occurrence:${kind.split('-')[0]}`;
+}
+
 /** Subject fields map to columns; `group` is a keyword in SQL. */
 const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   project: 'project',
@@ -251,6 +256,7 @@ export class EventStore {
       this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
     }
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
+    if (item.inputs.some((input) => input.occurrence !== undefined)) item = { ...item, inputs: this.firstOccurrences(item, nowMs) };
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
     const raw = bindableRaw(item.rawStored ?? null);
@@ -286,6 +292,22 @@ export class EventStore {
       events.push(event);
     }
     return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+  }
+
+  /**
+   * Drops events whose occurrence another source of the same tool (or this one) already
+   * stored — a run by webhook and by poll — and remembers the rest, in the table of seen
+   * delivery ids (kept 7 days) under `occurrence:<tool>`. Before the streaks: a run stored
+   * once moves its streak once.
+   */
+  private firstOccurrences(item: IngestItem, nowMs: number): EventInput[] {
+    const scope = occurrenceScope(item.source.kind);
+    return item.inputs.filter((input) => {
+      if (input.occurrence === undefined) return true;
+      if (this.selectSeen.get(scope, input.occurrence)) return false;
+      this.insertSeen.run(scope, input.occurrence, nowMs);
+      return true;
+    });
   }
 
   private rememberForDelivery(seq: number, event: HeraldEvent): void {
