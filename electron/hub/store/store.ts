@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
-import { type Db, openDatabase } from './open.js';
+import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
@@ -11,6 +11,8 @@ import { WalSync } from './wal-sync.js';
 export interface Store {
   readonly db: Db;
   readonly file: string;
+  /** better-sqlite3's binary when not node_modules' (other connections, the checkpoint thread, load it too). */
+  readonly nativeBinding: string | undefined;
   readonly events: EventStore;
   readonly outbox: Outbox;
   readonly health: HealthStore;
@@ -37,9 +39,9 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, options: OpenOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file);
+  const db = openDatabase(file, options);
   const events = new EventStore(db);
   const wal = new WalSync(`${file}-wal`);
   const withoutFsync = <T>(fn: () => T): T => {
@@ -53,6 +55,7 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     file,
+    nativeBinding: options.nativeBinding,
     events,
     outbox: new Outbox(db),
     health: new HealthStore(db),
