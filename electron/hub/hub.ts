@@ -26,6 +26,7 @@ import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSo
 import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
+import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
 import type { IngestItem, Router } from './store/events.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
@@ -101,7 +102,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let current = config.get();
   const now = options.now ?? Date.now;
-  let router = buildRouter(current, now);
+  const mutes = startMutePolicy({
+    store,
+    now,
+    sourceName: (id) => current.sources.find((s) => s.id === id)?.name,
+    emit: (update) => emit(update),
+    log,
+  });
+  let router = buildRouter(current, now, mutes);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
   let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
   let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
@@ -111,7 +119,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let ingress: IngressListener | undefined;
   config.onChange((cfg, section) => {
     current = cfg;
-    router = buildRouter(cfg, now);
+    router = buildRouter(cfg, now, mutes);
     const editedChannels: string[] = [];
     if (section === 'channels') {
       for (const [id, before] of channelsById) {
@@ -185,6 +193,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     enrich: enrichWithStreaks,
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
+      mutes.afterCommit();
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -335,7 +344,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     set: (name, value) => secrets.set(name, value).finally(() => ingress?.secretsChanged()),
     delete: (ref) => secrets.delete(ref).finally(() => ingress?.secretsChanged()),
   };
-  const api = createApiHandlers({
+  const api: ApiHandlers = {
+    ...mutes.handlers,
+    ...createApiHandlers({
     store,
     config,
     secrets: apiSecrets,
@@ -353,7 +364,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onEventsChanged: () => emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
     sourceRuntime,
-  });
+    }),
+  };
 
   let stopped = false;
   return {
@@ -381,6 +393,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await listener.close();
       await polls?.stop();
       digests.stop();
+      mutes.stop();
       await worker.stop();
       idleCollector.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
@@ -392,11 +405,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
 }
 
-function buildRouter(cfg: HeraldConfig, now: () => number): Router {
+function buildRouter(cfg: HeraldConfig, now: () => number, mutes: Pick<MutePolicy, 'beforeRouting' | 'muteFor'>): Router {
   const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
   const rules = cfg.rules;
   const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
-  return (event, lastRoutedAt) => routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings });
+  const muteFor = (event: Parameters<MutePolicy['muteFor']>[0]) => mutes.muteFor(event);
+  return (event, lastRoutedAt) => {
+    // A success lifts its pipeline's "until it passes" mute first, so that success is delivered.
+    mutes.beforeRouting(event);
+    return routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings, muteFor });
+  };
 }
 
 /** An email channel as sent for a rule: the rule's recipients, the default sender (SecObserve's EMAIL_FROM). */

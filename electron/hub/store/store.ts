@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
+import { MuteStore } from './mutes.js';
 import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
@@ -19,6 +20,8 @@ export interface Store {
   readonly sourceState: SourceStateStore;
   /** Digest rules' open windows. */
   readonly digests: DigestStore;
+  /** Muted pipelines. */
+  readonly mutes: MuteStore;
   /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
   /**
@@ -61,6 +64,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     health: new HealthStore(db),
     sourceState: new SourceStateStore(db),
     digests: new DigestStore(db, events),
+    mutes: new MuteStore(db),
     transaction: (fn) => db.transaction(fn)(),
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
