@@ -1,6 +1,6 @@
 // The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
 // (HTTP here, Electron IPC in the shell) validate input with the contract first.
-import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RelayView } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RelayView, type SubscriptionView } from '../../../shared/api.js';
 import {
   type ChannelConfig,
   ChannelSchema,
@@ -19,7 +19,7 @@ import { checkSecretRefs } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
 import { type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
-import { pollingSourceFor } from '../sources/registry.js';
+import { pollingSourceFor, subscribingSourceFor } from '../sources/registry.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { Store } from '../store/store.js';
 
@@ -36,13 +36,15 @@ export interface HandlerDeps {
   resolveSourceSecrets: (config: SourceConfig) => Promise<Record<string, string>>;
   /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
   testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
+  /** "Test connection" of a subscribed source (connects, commits nothing). */
+  testSubscribingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
   /** A delivery changed outside the worker (manual retry): every open view hears of it like any other change. */
   onDeliveryUpdated?: (delivery: Delivery) => void;
   /** The channel that sends a kind here (the Electron shell's own popups for desktop); default the registry's. */
   channelFor?: (config: ChannelConfig) => Channel;
   /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored request. */
-  sourceRuntime?: (sourceId: string) => { relay?: RelayView; poll?: PollView; lastIgnored?: { at: string; reason: string } };
+  sourceRuntime?: (sourceId: string) => { relay?: RelayView; poll?: PollView; subscription?: SubscriptionView; lastIgnored?: { at: string; reason: string } };
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
@@ -381,6 +383,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
       if (deps.testPollingSource && pollingSourceFor(source.kind)) return deps.testPollingSource(source);
+      if (deps.testSubscribingSource && subscribingSourceFor(source.kind)) return deps.testSubscribingSource(source);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveSourceSecrets(source);
