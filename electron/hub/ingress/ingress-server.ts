@@ -48,8 +48,13 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
     response.writeHead(status, headers);
     response.end(text);
   };
-  const tooLarge = (request: http.IncomingMessage, response: http.ServerResponse) => {
-    send(response, 413, { error: `body larger than the limit of ${options.maxBodyBytes} bytes` }, true);
+  /** A refusal before the receiver runs (content type, size): reported for the source the path names. */
+  const refuseFor = (sourceId: string, response: http.ServerResponse, status: number, error: string, close = false) => {
+    deps.onRefused?.(sourceId, { at: new Date().toISOString(), status, reason: error });
+    send(response, status, { error }, close);
+  };
+  const tooLarge = (sourceId: string, request: http.IncomingMessage, response: http.ServerResponse) => {
+    refuseFor(sourceId, response, 413, `body larger than the limit of ${options.maxBodyBytes} bytes`, true);
     // Not reading the rest of an oversize upload: the connection ends once the answer is out.
     response.on('finish', () => request.destroy());
   };
@@ -73,14 +78,14 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
     const contentType = request.headers['content-type'] ?? '';
     if (!JSON_TYPE.test(contentType) && !FORM_TYPE.test(contentType)) {
       request.resume();
-      return send(response, 415, { error: `content type must be application/json, got "${contentType || 'none'}"` });
+      return refuseFor(sourceId, response, 415, `content type must be application/json, got "${contentType || 'none'}"`);
     }
-    if (Number(request.headers['content-length']) > options.maxBodyBytes) return tooLarge(request, response);
+    if (Number(request.headers['content-length']) > options.maxBodyBytes) return tooLarge(sourceId, request, response);
     let body: Buffer;
     try {
       body = await readBody(request, options.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return tooLarge(request, response);
+      if (error instanceof BodyTooLarge) return tooLarge(sourceId, request, response);
       throw error;
     }
     const headers: Record<string, string | undefined> = {};
