@@ -1,6 +1,5 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
-import { mkdirSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { ApiHandlers, ApiUpdate, RejectedRequest } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
@@ -14,6 +13,7 @@ import { closeEmailTransports, withEmailDefaults } from './channels/email.js';
 import { applyConfigFile } from './config/config-file.js';
 import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
 import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
+import { prepareDataDir } from './data-dir.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
@@ -27,6 +27,7 @@ import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSo
 import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
+import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
 import type { IngestItem, Router } from './store/events.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
@@ -47,6 +48,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
+  sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
@@ -78,14 +81,14 @@ export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as
 
 export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
-  mkdirSync(options.dataDir, { recursive: true });
-  const config = openConfigStore({ dataDir: options.dataDir, ...(options.configBackend && { backend: options.configBackend }) });
+  prepareDataDir(options.dataDir, log);
+  const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
     const counts = applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir);
+  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
@@ -100,7 +103,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let current = config.get();
   const now = options.now ?? Date.now;
-  let router = buildRouter(current, now);
+  const mutes = startMutePolicy({
+    store,
+    now,
+    sourceName: (id) => current.sources.find((s) => s.id === id)?.name,
+    emit: (update) => emit(update),
+    log,
+  });
+  let router = buildRouter(current, now, mutes);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
   let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
   let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
@@ -110,7 +120,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let ingress: IngressListener | undefined;
   config.onChange((cfg, section) => {
     current = cfg;
-    router = buildRouter(cfg, now);
+    router = buildRouter(cfg, now, mutes);
     const editedChannels: string[] = [];
     if (section === 'channels') {
       for (const [id, before] of channelsById) {
@@ -185,6 +195,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     enrich: enrichWithStreaks,
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
+      mutes.afterCommit();
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -343,7 +354,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     set: (name, value) => secrets.set(name, value).finally(() => ingress?.secretsChanged()),
     delete: (ref) => secrets.delete(ref).finally(() => ingress?.secretsChanged()),
   };
-  const api = createApiHandlers({
+  const api: ApiHandlers = {
+    ...mutes.handlers,
+    ...createApiHandlers({
     store,
     config,
     secrets: apiSecrets,
@@ -362,7 +375,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onEventsChanged: () => emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
     sourceRuntime,
-  });
+    }),
+  };
 
   let stopped = false;
   return {
@@ -390,6 +404,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await listener.close();
       await polls?.stop();
       digests.stop();
+      mutes.stop();
       await worker.stop();
       idleCollector.stop();
       refusals.stop();
@@ -402,11 +417,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
 }
 
-function buildRouter(cfg: HeraldConfig, now: () => number): Router {
+function buildRouter(cfg: HeraldConfig, now: () => number, mutes: Pick<MutePolicy, 'beforeRouting' | 'muteFor'>): Router {
   const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
   const rules = cfg.rules;
   const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
-  return (event, lastRoutedAt) => routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings });
+  const muteFor = (event: Parameters<MutePolicy['muteFor']>[0]) => mutes.muteFor(event);
+  return (event, lastRoutedAt) => {
+    // A success lifts its pipeline's "until it passes" mute first, so that success is delivered.
+    mutes.beforeRouting(event);
+    return routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings, muteFor });
+  };
 }
 
 /** An email channel as sent for a rule: the rule's recipients, the default sender (SecObserve's EMAIL_FROM). */

@@ -7,6 +7,7 @@ import type { IngestAck } from '../ingest.js';
 import { storedRaw } from '../store/raw-payload.js';
 import type { IngestItem } from '../store/events.js';
 import { webhookSourceFor } from '../sources/webhook-registry.js';
+import { formPayloadJson, isFormEncoded, jsonBodyProblem } from './json-body.js';
 import type { IncomingRequest } from '../sources/source.js';
 
 export interface ReceiverDeps {
@@ -50,6 +51,10 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   if (!source.enabled) return refused(403, `source "${sourceId}" is paused`);
   const handler = webhookSourceFor(source.kind);
   if (!handler) return refused(405, `source "${sourceId}" (${source.kind}) is polled, it does not take webhooks`);
+  const form = isFormEncoded(request.headers['content-type']);
+  if (form && !handler.formEncoded) {
+    return refused(415, `content type must be application/json, got "${request.headers['content-type']}" (only GitHub sends form-encoded webhooks)`);
+  }
 
   let secret: string;
   try {
@@ -58,6 +63,10 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
     return refused(503, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
   }
   if (!handler.verify(request, secret, source)) return refused(401, 'signature or token missing or wrong');
+
+  // Before any source parses it: UTF-8, no lone surrogates, bounded nesting (json-body.ts).
+  const problem = bodyProblem(request.body, form);
+  if (problem) return refused(400, problem);
 
   const parsed = handler.parse(request, source);
   if (parsed.kind === 'invalid') return refused(400, parsed.reason);
@@ -86,6 +95,12 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   } catch (error) {
     return refused(503, (error as Error).message);
   }
+}
+
+function bodyProblem(body: Buffer, form: boolean): string | undefined {
+  if (!form) return jsonBodyProblem(body);
+  const payload = formPayloadJson(body);
+  return 'problem' in payload ? payload.problem : jsonBodyProblem(payload.json);
 }
 
 function rawFor(body: Buffer, parsedRaw: unknown): Pick<IngestItem, 'rawStored'> | undefined {

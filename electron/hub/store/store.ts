@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
-import { type Db, openDatabase } from './open.js';
+import { MuteStore } from './mutes.js';
+import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
@@ -11,12 +12,16 @@ import { WalSync } from './wal-sync.js';
 export interface Store {
   readonly db: Db;
   readonly file: string;
+  /** better-sqlite3's binary when not node_modules' (other connections, the checkpoint thread, load it too). */
+  readonly nativeBinding: string | undefined;
   readonly events: EventStore;
   readonly outbox: Outbox;
   readonly health: HealthStore;
   readonly sourceState: SourceStateStore;
   /** Digest rules' open windows. */
   readonly digests: DigestStore;
+  /** Muted pipelines. */
+  readonly mutes: MuteStore;
   /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
   /**
@@ -37,9 +42,9 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, options: OpenOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file);
+  const db = openDatabase(file, options);
   const events = new EventStore(db);
   const wal = new WalSync(`${file}-wal`);
   const withoutFsync = <T>(fn: () => T): T => {
@@ -53,11 +58,13 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     file,
+    nativeBinding: options.nativeBinding,
     events,
     outbox: new Outbox(db),
     health: new HealthStore(db),
     sourceState: new SourceStateStore(db),
     digests: new DigestStore(db, events),
+    mutes: new MuteStore(db),
     transaction: (fn) => db.transaction(fn)(),
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
