@@ -47,6 +47,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
+  sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
@@ -85,7 +87,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir);
+  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
@@ -309,6 +311,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           lastError: poll.lastError,
           backoffMs: poll.backoffMs,
           consecutiveFailures: poll.consecutiveFailures,
+          ...(poll.rateLimit && { rateLimit: poll.rateLimit }),
+          ...(poll.notice && { notice: poll.notice }),
         },
       }),
       ...(ignored && { lastIgnored: ignored }),

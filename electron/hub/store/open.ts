@@ -2,12 +2,28 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
+import { sqliteLoadProblem } from './native-binding.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string): Db {
+export interface OpenOptions {
+  /** better-sqlite3's binary, when not the one in node_modules (the desktop app's Electron build). */
+  nativeBinding?: string;
+}
+
+/** better-sqlite3's Database, with a load failure of its binary told in one line. */
+export function newDatabase(file: string, options: Database.Options & OpenOptions = {}): Db {
+  try {
+    return new Database(file, options);
+  } catch (error) {
+    const problem = sqliteLoadProblem(error, options.nativeBinding);
+    throw problem ? new Error(problem) : error;
+  }
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
   ownerOnly(file);
-  const db = new Database(file);
+  const db = newDatabase(file, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it
   // returns. The ingest path commits without it and fsyncs the WAL off the event loop
   // before answering 2xx (ingest.ts, wal-sync.ts): the same guarantee, an accepted event

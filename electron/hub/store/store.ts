@@ -4,7 +4,7 @@ import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { MuteStore } from './mutes.js';
-import { type Db, openDatabase } from './open.js';
+import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
@@ -12,6 +12,8 @@ import { WalSync } from './wal-sync.js';
 export interface Store {
   readonly db: Db;
   readonly file: string;
+  /** better-sqlite3's binary when not node_modules' (other connections, the checkpoint thread, load it too). */
+  readonly nativeBinding: string | undefined;
   readonly events: EventStore;
   readonly outbox: Outbox;
   readonly health: HealthStore;
@@ -40,9 +42,9 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, options: OpenOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file);
+  const db = openDatabase(file, options);
   const events = new EventStore(db);
   const wal = new WalSync(`${file}-wal`);
   const withoutFsync = <T>(fn: () => T): T => {
@@ -56,6 +58,7 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     file,
+    nativeBinding: options.nativeBinding,
     events,
     outbox: new Outbox(db),
     health: new HealthStore(db),
