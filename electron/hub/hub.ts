@@ -1,6 +1,5 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
-import { mkdirSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
@@ -14,6 +13,7 @@ import { closeEmailTransports, withEmailDefaults } from './channels/email.js';
 import { applyConfigFile } from './config/config-file.js';
 import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
 import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
+import { prepareDataDir } from './data-dir.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
@@ -48,6 +48,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
+  sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
@@ -79,14 +81,14 @@ export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as
 
 export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
-  mkdirSync(options.dataDir, { recursive: true });
-  const config = openConfigStore({ dataDir: options.dataDir, ...(options.configBackend && { backend: options.configBackend }) });
+  prepareDataDir(options.dataDir, log);
+  const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
     const counts = applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir);
+  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);

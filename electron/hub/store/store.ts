@@ -5,7 +5,7 @@ import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { MuteStore } from './mutes.js';
 import { BoardStore } from './board.js';
-import { type Db, openDatabase } from './open.js';
+import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
@@ -13,6 +13,8 @@ import { WalSync } from './wal-sync.js';
 export interface Store {
   readonly db: Db;
   readonly file: string;
+  /** better-sqlite3's binary when not node_modules' (other connections, the checkpoint thread, load it too). */
+  readonly nativeBinding: string | undefined;
   readonly events: EventStore;
   readonly outbox: Outbox;
   readonly health: HealthStore;
@@ -43,7 +45,7 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export interface StoreOptions {
+export interface StoreOptions extends OpenOptions {
   /**
    * Keep the board current in the ingest transaction (default). Off only for
    * bench/ingest.mjs, which measures what the board costs an ingest.
@@ -53,7 +55,7 @@ export interface StoreOptions {
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file);
+  const db = openDatabase(file, options);
   const board = new BoardStore(db);
   const events = new EventStore(db, options.board === false ? undefined : board);
   const wal = new WalSync(`${file}-wal`);
@@ -68,6 +70,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   return {
     db,
     file,
+    nativeBinding: options.nativeBinding,
     events,
     outbox: new Outbox(db),
     health: new HealthStore(db),
