@@ -164,7 +164,68 @@ export const DefectdojoWebhookSourceSchema = z
   .object({ ...base, kind: z.literal('defectdojo-webhook'), secret: SecretRefSchema, minimumSeverity: defectdojoSeverity.default('Medium') })
   .strict();
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema]);
+// CI watched through its API with the user's own token (no webhook, no public address needed).
+
+const ciGlobs = z.array(z.string().trim().min(1).max(300)).max(100).optional();
+const ciPolled = {
+  /** Seconds between polls; conditional requests make an idle poll free of rate limit. */
+  pollIntervalSeconds: z.number().int().min(10, 'must be at least 10 seconds').max(86_400).default(60),
+  /** One request's timeout. */
+  timeoutSeconds: z.number().int().min(1).max(300).default(30),
+  tls: PollTlsSchema.optional(),
+  /** Only these branches (globs such as `main`, `release/*`); absent = all. */
+  branches: ciGlobs,
+  /** Only runs the token's own user triggered. */
+  onlyMine: z.boolean().default(false),
+};
+
+/** `owner/name`, or `owner/*` for every repository of a user or organization. */
+const githubRepo = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?:\*|[A-Za-z0-9._-]{1,100})$/, 'must be owner/name or owner/*');
+
+/** GitHub Actions workflow runs and deployments, polled through the REST API with a personal token. */
+export const GithubActionsSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('github-actions'),
+    token: SecretRefSchema,
+    repos: z.array(githubRepo).min(1, 'name at least one repository').max(500),
+    /** api.github.com, or GitHub Enterprise Server's https://<host>/api/v3. */
+    apiUrl: apiBaseUrl.default('https://api.github.com'),
+    /** Only these workflows (globs on the workflow's name or its file, e.g. `CI`, `deploy*.yml`); absent = all. */
+    workflows: ciGlobs,
+    /** Deployments and their statuses (deployment.*). */
+    deployments: z.boolean().default(true),
+    ...ciPolled,
+  })
+  .strict();
+
+/** `group/project` (subgroups allowed), or `group/*` for every project of a group. */
+const gitlabProject = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*\/(?:\*|[A-Za-z0-9_.][A-Za-z0-9_.-]*)$/, 'must be group/project or group/*');
+
+/** GitLab CI pipelines (and jobs, deployments), polled through the REST API v4 with a personal access token. */
+export const GitlabCiSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('gitlab-ci'),
+    token: SecretRefSchema,
+    /** gitlab.com, or a self-managed server's base URL. */
+    baseUrl: apiBaseUrl.default('https://gitlab.com'),
+    projects: z.array(gitlabProject).min(1, 'name at least one project').max(500),
+    /** Each job of a changed pipeline as well (pipeline "<name> / <job>"). */
+    jobs: z.boolean().default(false),
+    /** Deployments (deployment.*). */
+    deployments: z.boolean().default(true),
+    ...ciPolled,
+  })
+  .strict();
+
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 
@@ -542,6 +603,8 @@ export const SECRET_FIELDS: Record<string, readonly string[]> = {
   secobserve: ['token'],
   defectdojo: ['token'],
   'defectdojo-webhook': ['secret'],
+  'github-actions': ['token'],
+  'gitlab-ci': ['token'],
   webhook: ['secretHeaders'],
   desktop: [],
   slack: ['webhookUrl', 'botToken'],

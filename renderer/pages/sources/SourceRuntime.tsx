@@ -44,6 +44,8 @@ export function ConnectionCell(props: { view: SourceView; polled: boolean; recei
         <StatusLine tone={line.tone}>{line.schedule}</StatusLine>
         {line.backoff && <div className="runtime__note warn-text">{line.backoff}</div>}
         {line.error && <div className="runtime__note error-text">{line.error}</div>}
+        {line.notice && <div className="runtime__note warn-text">{line.notice}</div>}
+        {line.budget && <div className="runtime__note muted" data-testid="poll-budget">{line.budget}</div>}
       </div>
     );
   }

@@ -30,6 +30,8 @@ const KIND_LABELS: Record<string, string> = {
   secobserve: 'SecObserve (polls)',
   defectdojo: 'DefectDojo (polls)',
   'defectdojo-webhook': 'DefectDojo webhook',
+  'github-actions': 'GitHub Actions (polls with your token)',
+  'gitlab-ci': 'GitLab CI (polls with your token)',
 };
 const KIND_HINTS: Record<string, string> = {
   generic: 'Any tool that can POST JSON: send Herald events with the secret as a Bearer token or an HMAC signature.',
