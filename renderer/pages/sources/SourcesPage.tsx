@@ -40,6 +40,8 @@ const KIND_HINTS: Record<string, string> = {
   jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL, with <token> replaced by this secret.',
   'kosli-webhook': 'A Kosli custom webhook notification pointing at the ingress URL.',
   'defectdojo-webhook': "DefectDojo's notification webhook pointing at the ingress URL.",
+  'github-actions': 'No webhook needed: your personal access token (repo scope, or fine-grained Actions and Deployments: read) and the repositories to watch.',
+  'gitlab-ci': 'No webhook needed: a personal access token with read_api and the projects to watch.',
 };
 
 /** Kinds that reach out on a schedule rather than wait for webhooks: no ingress URL to give anyone. */
