@@ -38,6 +38,7 @@ export const KNOWN_EVENT_TYPES = {
   'error.exception': 'critical',
   'finding.new': 'warning',
   'scan.imported': 'info',
+  'scan.completed': 'info',
   'product.added': 'info',
   'engagement.upcoming': 'info',
   'report.ready': 'info',

@@ -15,7 +15,14 @@ export interface IncomingRequest {
 }
 
 export type ParseResult =
-  | { kind: 'events'; events: EventInput[]; deliveryId?: string; raw?: unknown }
+  | {
+      kind: 'events';
+      events: EventInput[];
+      deliveryId?: string;
+      raw?: unknown;
+      /** Keep `raw` for the detail view instead of the body as received (a body of base64 blobs shown decoded). */
+      rawIsDecoded?: boolean;
+    }
   /** Understood but not interesting (a ping, an action Herald does not map): 2xx, recorded as ignored. */
   | { kind: 'ignored'; reason: string; deliveryId?: string }
   /** Malformed: 400 with this reason. */

@@ -111,7 +111,7 @@ export function describeIgnored(ignored: { at: string; reason: string }, now: nu
 }
 
 /** Default poll intervals of the kinds whose schema leaves it optional (see the `polled` fields in shared/config.ts). */
-export const DEFAULT_POLL_SECONDS: Record<string, number> = { kosli: 60, secobserve: 300, defectdojo: 300, cctray: 60 };
+export const DEFAULT_POLL_SECONDS: Record<string, number> = { kosli: 60, secobserve: 300, defectdojo: 300, cctray: 60, 'devtron-poll': 60 };
 
 /** Refetch once a poll is due (when its outcome is known), while one runs, and otherwise now and then. */
 export const RUNTIME_REFRESH = { afterDueMs: 1500, whileRunningMs: 2000, maxMs: 30_000 };
