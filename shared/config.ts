@@ -7,12 +7,16 @@ import { SeveritySchema } from './event.js';
 import { validateJsonTemplate } from './templates.js';
 
 /**
- * Config files never hold a secret, only where to find it:
- * `keychain:<name>` (the OS keychain) or `env:<VAR>` (for headless servers).
+ * Config files never hold a secret, only where to find it: `keychain:<name>` (the OS
+ * keychain), `env:<VAR>` (an environment variable of the hub) or `file:<absolute path>` (a
+ * file holding only the secret, owner-only, as Docker and Kubernetes mount secrets).
  */
 export const SecretRefSchema = z
   .string()
-  .regex(/^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127})$/, 'must be keychain:<name> or env:<VAR>');
+  .regex(
+    /^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:(\/|[A-Za-z]:[\\/])[^\u0000-\u001f]{0,1000})$/,
+    'must be keychain:<name>, env:<VAR> or file:<absolute path>',
+  );
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const IdSchema = z
@@ -271,7 +275,7 @@ export const GitlabCiSourceSchema = z
   })
   .strict();
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, ChainloopAuditSourceSchema, DevtronSourceSchema]);
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, ChainloopAuditSourceSchema, DevtronSourceSchema, GitlabCiSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 
@@ -280,14 +284,57 @@ export type SourceKind = SourceConfig['kind'];
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid HTTP header name');
 const headerValue = z.string().max(4000).regex(/^[^\r\n]*$/, 'must not contain line breaks');
 
+/** A URL with `user[:password]@`: credentials that would sit in config.json, the api's answers and logs. */
+const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+/** Query parameters and header names that carry credentials (API keys, tokens, passwords, signatures, sessions). */
+const CREDENTIAL_NAME = /^(authorization|proxy-authorization|cookie|key|sig|code)$|token|secret|passw|pwd|api[-_]?key|auth(?!or)|signature|session|credential/i;
+
+function credentialQueryParams(url: string): string[] {
+  const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
+  return query
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=')[0]!.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(name);
+      } catch {
+        return name;
+      }
+    })
+    .filter((name) => name !== '' && CREDENTIAL_NAME.test(name));
+}
+
+/** A plain webhook URL: nothing secret in it (a credential goes in a secret header, or use the Slack/Teams/Discord kinds, whose URL is a secret). */
+const credentialFreeUrl = z
+  .url({ protocol: /^https?$/ })
+  .superRefine((url, ctx) => {
+    if (URL_USERINFO.test(url)) ctx.addIssue({ code: 'custom', message: 'must not carry a user or password: send the credential in a secret header (secretHeaders.Authorization)' });
+    const params = credentialQueryParams(url);
+    if (params.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not carry credentials in its query (${params.join(', ')}): send them in a secret header, or use the Slack, Teams or Discord channel, which keeps its whole URL as a secret`,
+      });
+    }
+  });
+
+/** Plain headers are stored and shown as they are: one that carries a credential must be a secret header instead. */
+const plainHeaders = z.record(headerName, headerValue).superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers)) {
+    if (CREDENTIAL_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'carries a credential: make it a secret header (secretHeaders, a keychain: or env: reference), not a plain one' });
+    }
+  }
+});
+
 /** Devtron-style webhook: URL, method, headers and a JSON template with `{{variables}}`. */
 export const WebhookChannelSchema = z
   .object({
     ...base,
     kind: z.literal('webhook'),
-    url: z.url({ protocol: /^https?$/ }),
+    url: credentialFreeUrl,
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-    headers: z.record(headerName, headerValue).default({}),
+    headers: plainHeaders.default({}),
     /** Header values kept in the keychain, e.g. `Authorization`. */
     secretHeaders: z.record(headerName, SecretRefSchema).default({}),
     /** JSON with `{{variable}}` placeholders; absent = the event itself as JSON. */
