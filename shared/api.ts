@@ -122,6 +122,15 @@ export const RelayViewSchema = z.object({
 });
 export type RelayView = z.infer<typeof RelayViewSchema>;
 
+/** An API's request budget as its last answer stated it (GitHub's X-RateLimit-*). */
+export const RateLimitViewSchema = z.object({
+  limit: z.number(),
+  remaining: z.number(),
+  /** When the budget refills (ISO). */
+  resetAt: z.string(),
+});
+export type RateLimitView = z.infer<typeof RateLimitViewSchema>;
+
 /** A polled source's schedule (ISO times; backoffMs > 0 while it fails). */
 export const PollViewSchema = z.object({
   lastPollAt: z.string().nullable(),
@@ -129,6 +138,10 @@ export const PollViewSchema = z.object({
   lastError: z.string().nullable(),
   backoffMs: z.number(),
   consecutiveFailures: z.number(),
+  /** The API's request budget, for sources whose API states one. */
+  rateLimit: RateLimitViewSchema.optional(),
+  /** What the source is doing about it: "slowed down to every 2 min to stay within the rate limit", "paused until 09:14: …". */
+  notice: z.string().optional(),
 });
 export type PollView = z.infer<typeof PollViewSchema>;
 

@@ -311,6 +311,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           lastError: poll.lastError,
           backoffMs: poll.backoffMs,
           consecutiveFailures: poll.consecutiveFailures,
+          ...(poll.rateLimit && { rateLimit: poll.rateLimit }),
+          ...(poll.notice && { notice: poll.notice }),
         },
       }),
       ...(ignored && { lastIgnored: ignored }),

@@ -50,6 +50,11 @@ export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
 /** Decides, inside the ingest transaction, which rules route an event where. */
 export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
 
+/** The tool a source kind reads from (`github-actions` and `github` → `github`): occurrences are unique per tool. */
+export function occurrenceScope(kind: string): string {
+  return `occurrence:${kind.split('-')[0]}`;
+}
+
 /** Subject fields map to columns; `group` is a keyword in SQL. */
 const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   project: 'project',
@@ -181,6 +186,7 @@ export class EventStore {
   private readonly insertDelivery;
   private readonly insertSeen;
   private readonly selectSeen;
+  private readonly selectOccurrences;
   private readonly selectThrottle;
   private readonly upsertThrottle;
   private readonly upsertState;
@@ -200,6 +206,7 @@ export class EventStore {
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
     this.insertSeen = db.prepare('INSERT INTO seen_deliveries (source_id, delivery_id, received_at) VALUES (?, ?, ?)');
     this.selectSeen = db.prepare('SELECT 1 FROM seen_deliveries WHERE source_id = ? AND delivery_id = ?').pluck();
+    this.selectOccurrences = db.prepare('SELECT delivery_id FROM seen_deliveries WHERE source_id = ? AND delivery_id >= ? AND delivery_id < ? LIMIT 8').pluck();
     this.selectThrottle = db.prepare('SELECT routed_at FROM throttle WHERE rule_id = ? AND dedup_key = ?').pluck();
     this.upsertThrottle = db.prepare(
       'INSERT INTO throttle (rule_id, dedup_key, routed_at) VALUES (?, ?, ?) ON CONFLICT (rule_id, dedup_key) DO UPDATE SET routed_at = excluded.routed_at',
@@ -254,6 +261,7 @@ export class EventStore {
       this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
     }
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
+    if (item.inputs.some((input) => input.occurrence !== undefined)) item = { ...item, inputs: this.firstOccurrences(item, nowMs) };
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
     const raw = bindableRaw(item.rawStored ?? null);
@@ -289,6 +297,27 @@ export class EventStore {
       events.push(event);
     }
     return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+  }
+
+  /**
+   * Drops events whose occurrence another source of the same tool already stored — a run
+   * by webhook and by poll — and remembers the rest, in the table of seen delivery ids
+   * (kept 7 days) under `occurrence:<tool>`, one row `<occurrence> <source id>` per source.
+   * Within one source nothing changes: a webhook's redeliveries are told apart by their
+   * delivery ids, a poller's repeats by its own state. Before the streaks: a run stored
+   * once moves one streak once.
+   */
+  private firstOccurrences(item: IngestItem, nowMs: number): EventInput[] {
+    const scope = occurrenceScope(item.source.kind);
+    const own = ` ${item.source.id}`;
+    return item.inputs.filter((input) => {
+      if (input.occurrence === undefined) return true;
+      const prefix = `${input.occurrence} `;
+      const storedBy = this.selectOccurrences.all(scope, prefix, `${prefix}\uffff`) as string[];
+      if (storedBy.some((row) => row.slice(input.occurrence!.length) !== own)) return false;
+      if (storedBy.length === 0) this.insertSeen.run(scope, `${input.occurrence}${own}`, nowMs);
+      return true;
+    });
   }
 
   private rememberForDelivery(seq: number, event: HeraldEvent): void {
