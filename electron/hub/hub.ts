@@ -27,6 +27,7 @@ import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
+import { startBoardFeed } from './board/board-feed.js';
 import type { IngestItem, Router } from './store/events.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
@@ -112,6 +113,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     emit: (update) => emit(update),
     log,
   });
+  const board = startBoardFeed({
+    store,
+    now,
+    emit: (update) => emit(update),
+    listening: () => updates.listenerCount('update') > 0,
+    ownSourceId: HERALD_SOURCE.id,
+  });
   let router = buildRouter(current, now, mutes);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
   let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
@@ -146,6 +154,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         worker.channelChanged(id);
       }
       worker.wake();
+    }
+    if (section === 'sources' || section === 'channels') {
+      board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
     }
     if (section === 'sources') {
       ingress?.sourcesChanged();
@@ -197,6 +208,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
+      board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -352,6 +364,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   const api: ApiHandlers = {
     ...mutes.handlers,
+    ...board.handlers,
     ...createApiHandlers({
     store,
     config,

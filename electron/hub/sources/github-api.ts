@@ -15,7 +15,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RateLimitView } from '../../../shared/api.js';
 import { clockTime } from './ci-filters.js';
-import { apiUrl, arrayAt, describeUrl, getJson, type HttpAnswer, objectAt, PollError, type PollTls, type Validators } from './poll-http.js';
+import { apiUrl, arrayAt, describeUrl, getJson, type HttpAnswer, nextLink, objectAt, PollError, type PollTls, type Validators } from './poll-http.js';
+
+export { nextLink };
 
 export const GITHUB_API_VERSION = '2022-11-28';
 /** GitHub asks clients to wait at least a minute after a secondary limit that names no Retry-After. */
@@ -182,22 +184,4 @@ function headerInt(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined || !/^\d+$/.test(text.trim())) return undefined;
   return Number(text.trim());
-}
-
-/** `<https://api.github.com/…?page=2>; rel="next", <…>; rel="last"` → the next page, if on the same origin. */
-export function nextLink(link: string | string[] | undefined, current: URL): URL | undefined {
-  const text = Array.isArray(link) ? link.join(',') : link;
-  if (!text) return undefined;
-  for (const part of text.split(',')) {
-    const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
-    if (!match || !match[2]!.split(/\s+/).includes('next')) continue;
-    try {
-      const next = new URL(match[1]!, current);
-      // The token goes only where the API is.
-      return next.origin === current.origin ? next : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }

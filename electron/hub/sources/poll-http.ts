@@ -392,3 +392,21 @@ export async function getAllPages(first: URL, options: PagedOptions): Promise<Pa
   }
   return { items, unchanged: false, validators, truncated: false };
 }
+
+/** `Link: <https://api.example/…?page=2>; rel="next", <…>; rel="last"` (GitHub, GitLab) → the next page, if on the same origin. */
+export function nextLink(link: string | string[] | undefined, current: URL): URL | undefined {
+  const text = Array.isArray(link) ? link.join(',') : link;
+  if (!text) return undefined;
+  for (const part of text.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
+    if (!match || !match[2]!.split(/\s+/).includes('next')) continue;
+    try {
+      const next = new URL(match[1]!, current);
+      // The token goes only where the API is.
+      return next.origin === current.origin ? next : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

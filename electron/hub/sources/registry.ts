@@ -3,6 +3,7 @@ import type { SourceConfig } from '../../../shared/config.js';
 import { cctraySource } from './cctray.js';
 import { defectdojoSource } from './defectdojo.js';
 import { githubActionsSource } from './github-actions.js';
+import { gitlabCiSource } from './gitlab-ci.js';
 import { kosliSource } from './kosli.js';
 import { secobserveSource } from './secobserve.js';
 import type { PollingSource } from './source.js';
@@ -19,6 +20,7 @@ const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {
   defectdojo: defectdojoSource,
   cctray: cctraySource,
   'github-actions': githubActionsSource,
+  'gitlab-ci': gitlabCiSource,
 };
 
 export function pollingSourceFor(kind: Kind): PollingSource | undefined {

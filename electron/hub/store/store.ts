@@ -5,6 +5,7 @@ import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { MuteStore } from './mutes.js';
+import { BoardStore } from './board.js';
 import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, isCorruption, RECOVERY_HINT } from './integrity.js';
 import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
@@ -24,6 +25,8 @@ export interface Store {
   readonly digests: DigestStore;
   /** Muted pipelines. */
   readonly mutes: MuteStore;
+  /** What has a state now (shared/board.ts), kept by the ingest transaction. */
+  readonly board: BoardStore;
   /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
   /**
@@ -51,11 +54,16 @@ export const DB_FILE = 'herald.db';
 export interface StoreOptions extends OpenOptions {
   /** Called once when the database is found damaged at run time. */
   onDamaged?: (problem: string) => void;
+  /**
+   * Keep the board current in the ingest transaction (default). Off only for
+   * bench/ingest.mjs, which measures what the board costs an ingest.
+   */
+  board?: boolean;
 }
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const { onDamaged, ...openOptions } = options;
+  const { onDamaged, board: keepBoard, ...openOptions } = options;
   // Checked before the hub's own connection opens it: that one would checkpoint and rewrite
   // the WAL, and a damaged database is to be left as it was found (integrity.ts).
   if (existsSync(file)) {
@@ -70,7 +78,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     if (isCorruption(error)) throw new DatabaseDamaged(file, (error as Error).message);
     throw error;
   }
-  const events = new EventStore(db);
+  const board = new BoardStore(db);
+  const events = new EventStore(db, keepBoard === false ? undefined : board);
   const wal = new WalSync(`${file}-wal`);
   const acked = new AckedMark(file);
   let damage: string | undefined;
@@ -98,6 +107,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     sourceState: new SourceStateStore(db),
     digests: new DigestStore(db, events),
     mutes: new MuteStore(db),
+    board,
     transaction: (fn) => db.transaction(fn)(),
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,

@@ -44,6 +44,8 @@ const KIND_HINTS: Record<string, string> = {
   jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL, with <token> replaced by this secret.',
   'kosli-webhook': 'A Kosli custom webhook notification pointing at the ingress URL.',
   'defectdojo-webhook': "DefectDojo's notification webhook pointing at the ingress URL.",
+  'github-actions': 'No webhook needed: your personal access token (repo scope, or fine-grained Actions and Deployments: read) and the repositories to watch.',
+  'gitlab-ci': 'No webhook needed: a personal access token with read_api and the projects to watch.',
   'chainloop-webhook':
     "Chainloop's webhook integration: each stored attestation becomes its workflow run and, when it evaluated policies, the project's compliance. The secret goes in the URL.",
   'chainloop-audit':
