@@ -5,8 +5,11 @@ import { z } from 'zod';
 import { ChannelSchema, HeraldConfigSchema, IdSchema, PollTlsSchema, RuleSchema, SecretRefSchema, SettingsSchema, SourceSchema } from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
+import { BoardItemSchema, BoardQuerySchema } from './board.js';
 
 const id = z.string().min(1).max(100);
+/** The most events one thread returns (a commit retried that often is an outlier). */
+export const THREAD_LIMIT = 500;
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
 export const DeliverySchema = z.object({
@@ -145,9 +148,15 @@ export const PollViewSchema = z.object({
 });
 export type PollView = z.infer<typeof PollViewSchema>;
 
+/** A request ingress refused (wrong signature, unset secret, bad payload…), as its sender was answered. */
+export const RejectedRequestSchema = z.object({ at: z.string(), status: z.number(), reason: z.string() });
+export type RejectedRequest = z.infer<typeof RejectedRequestSchema>;
+
 export const SourceViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   secrets: SecretStatusSchema,
+  /** A secret ref that does not resolve here, as `field: why` (`secret: file /x does not exist`): the source waits for it. */
+  needsSecret: z.string().optional(),
   /** What to paste into the sending tool; placeholders such as `<token>` are explained in ingressHint. */
   ingressUrl: z.string(),
   /** How to set up the sending tool (content type, where the secret goes, which events). */
@@ -157,12 +166,20 @@ export const SourceViewSchema = z.object({
   health: HealthStateSchema,
   /** The last verified request Herald answered 2xx but did not store (a ping, an unhandled action), since the hub started. */
   lastIgnored: z.object({ at: z.string(), reason: z.string() }).optional(),
+  /** The last request ingress refused, since the hub started. */
+  lastRejected: RejectedRequestSchema.optional(),
+  /** Requests refused in the last hour. */
+  rejectedLastHour: z.number().optional(),
+  /** Why the source is not working, in a few words (its secret, its refused last request); absent when it is. */
+  attention: z.string().optional(),
   relay: RelayViewSchema.optional(),
   poll: PollViewSchema.optional(),
 });
 export const ChannelViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   secrets: SecretStatusSchema,
+  /** A secret ref that does not resolve here, as `field: why`: sends fail until it does. */
+  needsSecret: z.string().optional(),
   health: HealthStateSchema,
   pending: z.number(),
   failed: z.number(),
@@ -191,6 +208,10 @@ export const HubStatusSchema = z.object({
   ingressUrl: z.string(),
   apiUrl: z.string(),
   keychain: z.object({ available: z.boolean(), reason: z.string().optional() }),
+  /** Not ok once SQLite reported the database damaged at run time: ingest answers 503 until it is recovered. */
+  database: z.object({ ok: z.boolean(), problem: z.string().optional() }),
+  /** Where the hub keeps its data; without a keychain the UI suggests secret files under it. */
+  dataDir: z.string().optional(),
   counts: z.object({
     events: z.number(),
     unread: z.number(),
@@ -198,7 +219,15 @@ export const HubStatusSchema = z.object({
     failedDeliveries: z.number(),
   }),
   channels: z.array(z.object({ id: z.string(), name: z.string(), health: HealthStateSchema })),
-  sources: z.array(z.object({ id: z.string(), name: z.string(), health: HealthStateSchema })),
+  sources: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      health: HealthStateSchema,
+      /** As in the source's view: why it is not working (its secret, a refused last request). */
+      attention: z.string().optional(),
+    }),
+  ),
 });
 
 export const TestResultSchema = z.object({ ok: z.boolean(), detail: z.string() });
@@ -296,7 +325,7 @@ export const apiContract = {
       sources: z.number(),
       channels: z.number(),
       rules: z.number(),
-      /** Secret refs that do not resolve on this machine (`sources.0.secret: …`): imported, but will fail until set. */
+      /** Secret refs that do not resolve on this machine (`source "ci" secret: …`): imported, but will fail until set. */
       unresolvedSecrets: z.array(z.string()),
     }),
   ),
@@ -304,6 +333,34 @@ export const apiContract = {
   /** Start at login: the Electron shell answers; the headless hub says `supported: false`. */
   'autostart.get': method(none, z.object({ supported: z.boolean(), enabled: z.boolean() })),
   'autostart.set': method(z.object({ enabled: z.boolean() }).strict(), z.object({ supported: z.boolean(), enabled: z.boolean() })),
+
+  /**
+   * What has a state now (shared/board.ts), worst first: failing, running, unknown, passing;
+   * within a state the longest-standing first. Filtered by state, source and project.
+   */
+  'board.list': method(BoardQuerySchema, z.object({ items: z.array(BoardItemSchema) })),
+  /**
+   * A commit's thread: its events across tools, in the order they happened (then as
+   * received). `commit` is a full SHA or a prefix of at least 7 hex digits naming one commit.
+   */
+  'threads.get': method(
+    z
+      .object({
+        commit: z
+          .string()
+          .trim()
+          .regex(/^[0-9a-f]{7,64}$/i, 'must be a commit SHA (7 to 64 hex digits)')
+          .toLowerCase(),
+        limit: z.number().int().min(1).max(THREAD_LIMIT).default(THREAD_LIMIT),
+      })
+      .strict(),
+    z.object({
+      commit: z.string(),
+      events: z.array(EventSchema),
+      /** More events than `limit` carry this commit: the newest were left out. */
+      truncated: z.boolean().optional(),
+    }),
+  ),
 
   /** Pipelines muted now (expired mutes are left out), newest first. */
   'mutes.list': method(none, z.object({ items: z.array(MuteSchema) })),
@@ -362,6 +419,8 @@ export const ApiUpdateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('health.changed') }),
   z.object({ type: z.literal('config.changed'), what: z.enum(['sources', 'channels', 'rules', 'settings']) }),
   z.object({ type: z.literal('mutes.changed') }),
+  /** Board items an ingest changed (written, or removed by key); a mute change is `mutes.changed`. */
+  z.object({ type: z.literal('board.updated'), items: z.array(BoardItemSchema), removed: z.array(z.string()) }),
   /** The desktop app's global shortcut was (re)registered or refused. */
   z.object({ type: z.literal('shortcut.changed') }),
 ]);

@@ -1,7 +1,7 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
 import { EventEmitter } from 'node:events';
-import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
+import type { ApiHandlers, ApiUpdate, RejectedRequest } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
 import { DESKTOP_KIND, desktopHold, routeEvent } from '../../shared/rules.js';
@@ -20,6 +20,7 @@ import { exposedGc, IdleCollector } from './idle-gc.js';
 import { ackOf, Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
+import { RefusalTracker } from './ingress/refusals.js';
 import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
 import type { RelayOptions } from './ingress/relay-client.js';
 import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
@@ -27,6 +28,7 @@ import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
+import { startBoardFeed } from './board/board-feed.js';
 import type { IngestItem, Router } from './store/events.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
@@ -87,7 +89,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
+  const store = openStore(options.dataDir, {
+    ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
+    onDamaged: (problem) => log(`store: ${problem}`),
+  });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
@@ -108,6 +113,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     sourceName: (id) => current.sources.find((s) => s.id === id)?.name,
     emit: (update) => emit(update),
     log,
+  });
+  const board = startBoardFeed({
+    store,
+    now,
+    emit: (update) => emit(update),
+    listening: () => updates.listenerCount('update') > 0,
+    ownSourceId: HERALD_SOURCE.id,
   });
   let router = buildRouter(current, now, mutes);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
@@ -144,7 +156,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       }
       worker.wake();
     }
+    if (section === 'sources' || section === 'channels') {
+      board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
+    }
     if (section === 'sources') {
+      refusals.retain(new Set(sourcesById.keys()));
       ingress?.sourcesChanged();
       polls?.refresh();
       relays?.refresh();
@@ -194,6 +210,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
+      board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -231,6 +248,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   /** Per source, the last verified request answered 2xx but not stored (a GitHub ping…): shown in the UI. */
   const lastIgnored = new Map<string, { at: string; reason: string }>();
+  /** Per source, the requests ingress refused (wrong secret, unset secret, bad payload): shown in the UI, logged sparingly. */
+  const refusals = new RefusalTracker({ log, onChange: () => emit({ type: 'health.changed' }) });
+  const recordRefusal = (sourceId: string, last: RejectedRequest, count = 1) => {
+    if (sourcesById.has(sourceId)) refusals.record(sourceId, last, count);
+  };
   const receiverDeps = {
     source: (id: string) => sourcesById.get(id),
     resolveSecret: async (source: SourceConfig) => {
@@ -246,6 +268,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       emit({ type: 'health.changed' });
       log(`ingress: ${source.id} (${source.kind}) ignored a request: ${reason}`);
     },
+    onRefused: recordRefusal,
+    onRefusedBatch: recordRefusal,
   };
 
   const settings = current.settings;
@@ -303,6 +327,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const ignored = lastIgnored.get(sourceId);
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
+      ...refusals.view(sourceId),
       ...(relay && { relay: relayView(relay) }),
       ...(poll && {
         poll: {
@@ -328,7 +353,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         emit({ type: 'events.changed' });
       }
     } catch (error) {
-      log(`retention failed: ${(error as Error).message}`);
+      // A damaged database is told once, by the store (onDamaged below), with the way out.
+      if (!store.noteError(error)) log(`retention failed: ${(error as Error).message}`);
     }
   };
   setImmediate(runRetention);
@@ -348,6 +374,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   const api: ApiHandlers = {
     ...mutes.handlers,
+    ...board.handlers,
     ...createApiHandlers({
     store,
     config,
@@ -355,6 +382,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     worker,
     version: options.version ?? '0.0.0',
     startedAt: new Date(),
+    dataDir: options.dataDir,
     ingressUrl: () => listener.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
@@ -398,6 +426,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       mutes.stop();
       await worker.stop();
       idleCollector.stop();
+      refusals.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       closeEmailTransports();

@@ -11,6 +11,7 @@ import {
   type Subject,
 } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
+import type { BoardChange, BoardStore } from './board.js';
 import type { Db } from './open.js';
 import { eventId } from './event-ids.js';
 import { bindableRaw, decodeRaw, type StoredRaw } from './raw-payload.js';
@@ -34,6 +35,8 @@ export type IngestOutcome =
       deliveries: number;
       /** Events added to a digest window instead of a delivery (set when any). */
       digested?: number;
+      /** What the events did to the board (set when any): the UI is told once committed. */
+      board?: BoardChange[];
     }
   | { status: 'duplicate' };
 
@@ -196,7 +199,11 @@ export class EventStore {
   private readonly selectOpenDigest;
   private readonly insertDigestItem;
 
-  constructor(private readonly db: Db) {
+  /** `board`: the board table the ingest transaction keeps current (left out only by the ingest benchmark). */
+  constructor(
+    private readonly db: Db,
+    private readonly board?: BoardStore,
+  ) {
     this.insertEvent = db.prepare(`INSERT INTO events
       (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact, commit_sha,
        title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
@@ -272,6 +279,7 @@ export class EventStore {
       return this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
     };
     const events: HeraldEvent[] = [];
+    const board: BoardChange[] = [];
     let deliveries = 0;
     let digested = 0;
     for (const input of item.inputs) {
@@ -279,6 +287,8 @@ export class EventStore {
       throttling.clear();
       const outcomes = router(event, lastRoutedAt);
       const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes));
+      const change = this.board?.apply(event, nowMs);
+      if (change) board.push(change);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
         if (throttling.has(outcome.ruleId)) this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
@@ -296,7 +306,7 @@ export class EventStore {
       }
       events.push(event);
     }
-    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(board.length > 0 && { board }) };
   }
 
   /**
@@ -445,6 +455,29 @@ export class EventStore {
       raw: decodeRaw(row.raw),
       matches: JSON.parse(row.matches ?? '[]') as RuleOutcome[],
     };
+  }
+
+  /**
+   * A commit's thread: its events in the order they happened, then as received (the
+   * commit index serves it). A prefix names the one commit it starts; `ambiguous` lists
+   * the commits when it starts several. `limit` bounds it: the latest received are left out.
+   */
+  thread(commit: string, limit: number): { commit: string; events: HeraldEvent[]; truncated: boolean } | { ambiguous: string[] } {
+    let full = commit;
+    if (commit.length !== 40 && commit.length !== 64) {
+      const found = this.prepared('SELECT DISTINCT commit_sha FROM events WHERE commit_sha >= ? AND commit_sha < ? ORDER BY commit_sha LIMIT 6')
+        .pluck()
+        .all(commit, `${commit}g`) as string[];
+      if (found.length > 1) return { ambiguous: found };
+      full = found[0] ?? commit;
+    }
+    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM events e WHERE e.commit_sha = ? ORDER BY e.seq LIMIT ?`).all(full, limit + 1) as EventRow[];
+    const truncated = rows.length > limit;
+    const events = (truncated ? rows.slice(0, limit) : rows)
+      .map((row) => ({ event: rowToEvent(row), at: Date.parse(row.occurred_at), seq: row.seq, received: row.received_at }))
+      .sort((a, b) => a.at - b.at || a.received - b.received || a.seq - b.seq)
+      .map((r) => r.event);
+    return { commit: full, events, truncated };
   }
 
   /**
