@@ -1,6 +1,5 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
-import { mkdirSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
@@ -17,6 +16,7 @@ import { closeEmailTransports, withEmailDefaults } from './channels/email.js';
 import { applyConfigFile } from './config/config-file.js';
 import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
 import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
+import { prepareDataDir } from './data-dir.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
@@ -30,6 +30,7 @@ import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
+import { startBoardFeed } from './board/board-feed.js';
 import type { IngestItem, Router } from './store/events.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
@@ -50,6 +51,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
+  sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
@@ -83,14 +86,14 @@ export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as
 
 export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
-  mkdirSync(options.dataDir, { recursive: true });
-  const config = openConfigStore({ dataDir: options.dataDir, ...(options.configBackend && { backend: options.configBackend }) });
+  prepareDataDir(options.dataDir, log);
+  const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
     const counts = applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir);
+  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
@@ -111,6 +114,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     sourceName: (id) => current.sources.find((s) => s.id === id)?.name,
     emit: (update) => emit(update),
     log,
+  });
+  const board = startBoardFeed({
+    store,
+    now,
+    emit: (update) => emit(update),
+    listening: () => updates.listenerCount('update') > 0,
+    ownSourceId: HERALD_SOURCE.id,
   });
   let router = buildRouter(current, now, mutes);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
@@ -146,6 +156,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         worker.channelChanged(id);
       }
       worker.wake();
+    }
+    if (section === 'sources' || section === 'channels') {
+      board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
     }
     if (section === 'sources') {
       ingress?.sourcesChanged();
@@ -215,6 +228,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
+      board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -332,6 +346,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           lastError: poll.lastError,
           backoffMs: poll.backoffMs,
           consecutiveFailures: poll.consecutiveFailures,
+          ...(poll.rateLimit && { rateLimit: poll.rateLimit }),
+          ...(poll.notice && { notice: poll.notice }),
         },
       }),
       ...(ignored && { lastIgnored: ignored }),
@@ -367,6 +383,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   const api: ApiHandlers = {
     ...mutes.handlers,
+    ...board.handlers,
     ...createApiHandlers({
     store,
     config,

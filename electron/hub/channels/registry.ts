@@ -5,6 +5,7 @@ import type { Channel } from './channel.js';
 import { desktopChannel } from './desktop.js';
 import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
+import { ntfyChannel } from './ntfy.js';
 import { slackChannel } from './slack.js';
 import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
@@ -18,6 +19,7 @@ const CHANNELS: ChannelsByKind = {
   teams: teamsChannel,
   discord: discordChannel,
   email: emailChannel,
+  ntfy: ntfyChannel,
 };
 
 /** The channel for a kind; config and channel agree on the kind, so callers pass the config as is. */

@@ -20,7 +20,7 @@
 //   failure and error → deployment.failed; queued, pending, waiting, inactive are ignored.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SourceConfig } from '../../../shared/config.js';
-import { defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
+import { commitOf, defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
 import {
   compact,
   compactSubject,
@@ -93,6 +93,7 @@ export function verifyGithubSignature(body: Buffer, header: string | undefined, 
 
 export const githubSource: WebhookSource<GithubSourceConfig> = {
   kind: 'github',
+  formEncoded: true,
   verify(request, secret) {
     return verifyGithubSignature(request.body, request.headers['x-hub-signature-256'], secret);
   },
@@ -114,7 +115,7 @@ export function parseGithub(request: IncomingRequest, config: Pick<GithubSourceC
     case 'ping':
       return ignore(`ping: GitHub checked the webhook${num(payload.hook_id) ? ` (hook ${String(payload.hook_id)})` : ''}`);
     case 'workflow_run':
-      result = workflowRun(payload, config.id);
+      result = mapWorkflowRun(payload, config.id);
       break;
     case 'workflow_job':
       result = workflowJob(payload, config.id);
@@ -123,7 +124,7 @@ export function parseGithub(request: IncomingRequest, config: Pick<GithubSourceC
       result = checkSuite(payload, config.id);
       break;
     case 'deployment_status':
-      result = deploymentStatus(payload, config.id);
+      result = mapDeploymentStatus(payload, config.id);
       break;
     default:
       return ignore(`GitHub event "${eventName}" is not one Herald handles`);
@@ -174,6 +175,16 @@ function login(...users: unknown[]): string | undefined {
   return undefined;
 }
 
+/**
+ * One occurrence across GitHub sources (webhook and polled): the web host (github.com or a
+ * GHES host) and the id GitHub gave it, so a run that arrives both ways is stored once.
+ */
+export function githubOccurrence(what: string, htmlUrl: unknown, ...ids: Array<number | string | undefined>): string | undefined {
+  const url = httpUrl(htmlUrl);
+  if (!url || ids.some((id) => id === undefined)) return undefined;
+  return `${what}:${new URL(url).host}:${ids.join(':')}`;
+}
+
 function pipelineEvent(
   sourceId: string,
   type: EventInput['type'],
@@ -192,12 +203,17 @@ function pipelineEvent(
   };
 }
 
-function workflowRun(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/**
+ * A `workflow_run` webhook payload (`{action, workflow_run, repository}`) → its event, or why
+ * none. The github-actions poller builds the same shape from the REST API's run object, so
+ * both report a run alike.
+ */
+export function mapWorkflowRun(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const run = obj(payload.workflow_run);
   const action = str(payload.action) ?? '';
   const repo = repoOf(payload);
   const pipeline = str(run.name) ?? str(obj(payload.workflow).name) ?? str(run.path) ?? 'workflow';
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline, branch: runBranch(run, repo) };
+  const subject: Subject = { project: repo.project, group: repo.group, pipeline, branch: runBranch(run, repo), commit: commitOf(run.head_sha) };
   const runNumber = num(run.run_number);
   const attempt = num(run.run_attempt);
   const common = {
@@ -230,7 +246,12 @@ function workflowRun(payload: Record<string, unknown>, sourceId: string): EventI
       outcome.type,
       outcome.verb,
       subject,
-      { ...common, occurredAt: isoTime(run.updated_at), summary: summary('Workflow run') },
+      {
+        ...common,
+        occurredAt: isoTime(run.updated_at),
+        summary: summary('Workflow run'),
+        occurrence: githubOccurrence('run', run.html_url, num(run.id), attempt ?? 1, 'completed'),
+      },
       outcome.reason,
     );
   }
@@ -239,6 +260,7 @@ function workflowRun(payload: Record<string, unknown>, sourceId: string): EventI
       ...common,
       occurredAt: isoTime(run.run_started_at) ?? isoTime(run.created_at),
       summary: summary('Workflow run'),
+      occurrence: githubOccurrence('run', run.html_url, num(run.id), attempt ?? 1, 'started'),
     });
   }
   if (action === 'in_progress') return 'workflow_run in_progress: the start was already reported at "requested"';
@@ -251,7 +273,13 @@ function workflowJob(payload: Record<string, unknown>, sourceId: string): EventI
   const repo = repoOf(payload);
   const workflow = str(job.workflow_name) ?? 'workflow';
   const jobName = str(job.name) ?? 'job';
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline: str(`${workflow} / ${jobName}`), branch: str(job.head_branch) };
+  const subject: Subject = {
+    project: repo.project,
+    group: repo.group,
+    pipeline: str(`${workflow} / ${jobName}`),
+    branch: str(job.head_branch),
+    commit: commitOf(job.head_sha),
+  };
   const common = {
     url: httpUrl(job.html_url) ?? repo.htmlUrl,
     actor: login(payload.sender),
@@ -297,7 +325,13 @@ function checkSuite(payload: Record<string, unknown>, sourceId: string): EventIn
   const repo = repoOf(payload);
   const app = obj(suite.app);
   const sha = str(suite.head_sha, 64);
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline: str(app.name) ?? str(app.slug) ?? 'checks', branch: str(suite.head_branch) };
+  const subject: Subject = {
+    project: repo.project,
+    group: repo.group,
+    pipeline: str(app.name) ?? str(app.slug) ?? 'checks',
+    branch: str(suite.head_branch),
+    commit: commitOf(sha),
+  };
   return pipelineEvent(
     sourceId,
     outcome.type,
@@ -315,7 +349,8 @@ function checkSuite(payload: Record<string, unknown>, sourceId: string): EventIn
   );
 }
 
-function deploymentStatus(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/** A `deployment_status` webhook payload (`{deployment_status, deployment, repository}`) → its event, or why none; the poller's too. */
+export function mapDeploymentStatus(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = obj(payload.deployment_status);
   const deployment = obj(payload.deployment);
   const state = str(status.state) ?? '';
@@ -332,6 +367,7 @@ function deploymentStatus(payload: Record<string, unknown>, sourceId: string): E
     environment,
     pipeline: str(run.name),
     branch: str(deployment.ref),
+    commit: commitOf(deployment.sha),
   });
   const sha = str(deployment.sha, 64);
   return {
@@ -354,6 +390,7 @@ function deploymentStatus(payload: Record<string, unknown>, sourceId: string): E
         str(deployment.task) && `Task ${str(deployment.task)}.`,
       ),
       data: compact({ deploymentId: num(deployment.id), statusId: num(status.id), state, sha, task: str(deployment.task, 100) }),
+      occurrence: githubOccurrence('deployment_status', obj(payload.repository).html_url, num(status.id)),
     }),
   };
 }

@@ -11,13 +11,16 @@
 //   outcome follows as canceled).
 // Deployments: running → deployment.triggered, success → succeeded, failed → failed;
 //   canceled and others are ignored (Herald has no deployment.cancelled type).
+// subject.commit: the pipeline's `sha` (or `checkout_sha`, as push-triggered bodies name the
+//   head), the job's `sha`, and for a deployment the full SHA at the end of `commit_url` (its
+//   `short_sha` alone would not join the commit's thread, so it stays in data only).
 //
 // Delivery ids: `Idempotency-Key` (GitLab 17.x, the same across retries of one event) or else
 // `X-Gitlab-Webhook-UUID` (unique per request). `X-Gitlab-Event-UUID` is not used: it is a
 // recursion-detection id that several hook executions of one request share, so dropping by
 // it could lose a real event.
 import type { SourceConfig } from '../../../shared/config.js';
-import { defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
+import { commitOf, defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
 import {
   compact,
   compactSubject,
@@ -92,13 +95,13 @@ export function parseGitlab(request: IncomingRequest, config: Pick<GitlabSourceC
   let result: EventInput | string;
   switch (kind) {
     case 'pipeline':
-      result = pipelineHook(payload, config.id);
+      result = mapPipelineHook(payload, config.id);
       break;
     case 'build':
-      result = jobHook(payload, config.id);
+      result = mapJobHook(payload, config.id);
       break;
     case 'deployment':
-      result = deploymentHook(payload, config.id);
+      result = mapDeploymentHook(payload, config.id);
       break;
     case undefined:
       return { kind: 'invalid', reason: 'body has no object_kind: is this a GitLab webhook?' };
@@ -170,7 +173,20 @@ function statusEvent(
   };
 }
 
-function pipelineHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/**
+ * One occurrence across GitLab sources (webhook and polled): the server, what, its id and
+ * the status reached, so a pipeline that arrives both ways is stored once.
+ */
+export function gitlabOccurrence(what: string, webUrl: string | undefined, id: number | undefined, status: string): string | undefined {
+  if (!webUrl || id === undefined) return undefined;
+  return `${what}:${new URL(webUrl).host}:${id}:${status}`;
+}
+
+/**
+ * A Pipeline Hook body (`{object_attributes, project, user}`) → its event, or why none. The
+ * gitlab-ci poller builds the same shape from the REST API's pipeline, so both report alike.
+ */
+export function mapPipelineHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const attrs = obj(payload.object_attributes);
   const status = str(attrs.status) ?? '';
   const outcome = GITLAB_STATUSES[status];
@@ -180,7 +196,13 @@ function pipelineHook(payload: Record<string, unknown>, sourceId: string): Event
   const proj = projectOf(payload);
   const id = num(attrs.id);
   // Pipelines are named only with workflow:name (GitLab 16.1+); otherwise one per project.
-  const subject: Subject = { project: proj.project, group: proj.group, pipeline: str(attrs.name) ?? 'pipeline', branch: str(attrs.ref) };
+  const subject: Subject = {
+    project: proj.project,
+    group: proj.group,
+    pipeline: str(attrs.name) ?? 'pipeline',
+    branch: str(attrs.ref),
+    commit: commitOf(attrs.sha) ?? commitOf(payload.checkout_sha),
+  };
   return statusEvent(sourceId, outcome, subject, {
     url: httpUrl(attrs.url) ?? (proj.webUrl && id !== undefined ? httpUrl(`${proj.webUrl}/-/pipelines/${id}`) : proj.webUrl),
     actor: actorOf(payload),
@@ -190,6 +212,7 @@ function pipelineHook(payload: Record<string, unknown>, sourceId: string): Event
       shortSha(attrs.sha) && `Commit ${shortSha(attrs.sha)}.`,
       attrs.tag === true && 'Tag pipeline.',
     ),
+    occurrence: gitlabOccurrence('pipeline', proj.webUrl, id, status),
     data: compact({
       pipelineId: id,
       iid: num(attrs.iid),
@@ -202,7 +225,8 @@ function pipelineHook(payload: Record<string, unknown>, sourceId: string): Event
   });
 }
 
-function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/** A Job Hook body → its event, or why none; the poller's jobs too. */
+export function mapJobHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = str(payload.build_status) ?? '';
   const outcome = GITLAB_STATUSES[status];
   if (!outcome) return `job status "${status}" is not one Herald knows`;
@@ -220,6 +244,7 @@ function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput
     pipeline: str(`${pipelineName} / ${jobName}`),
     branch: str(payload.ref),
     environment: str(obj(payload.environment).name),
+    commit: commitOf(payload.sha) ?? commitOf(commit.sha),
   };
   return statusEvent(
     sourceId,
@@ -237,6 +262,7 @@ function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput
         outcome.type === 'pipeline.failed' && str(payload.build_failure_reason) && `Reason: ${str(payload.build_failure_reason)}.`,
         shortSha(payload.sha) && `Commit ${shortSha(payload.sha)}.`,
       ),
+      occurrence: gitlabOccurrence('job', proj.webUrl, jobId, status),
       data: compact({
         jobId,
         pipelineId: num(payload.pipeline_id),
@@ -252,7 +278,15 @@ function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput
   );
 }
 
-function deploymentHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/** `…/-/commit/<sha>` → the SHA, when it is a full one (40 or 64 hex). */
+function fullShaOfCommitUrl(url: unknown): string | undefined {
+  const href = httpUrl(url);
+  const last = href && new URL(href).pathname.split('/').filter(Boolean).at(-1);
+  return last && /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(last) ? commitOf(last) : undefined;
+}
+
+/** A Deployment Hook body → its event, or why none; the poller's deployments too. */
+export function mapDeploymentHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = str(payload.status) ?? '';
   const outcome = GITLAB_DEPLOYMENT_STATUSES[status];
   const environment = str(payload.environment);
@@ -260,7 +294,13 @@ function deploymentHook(payload: Record<string, unknown>, sourceId: string): Eve
   if (outcome.kind === 'ignore') return `deployment${environment ? ` to ${environment}` : ''} ${outcome.why}`;
 
   const proj = projectOf(payload);
-  const subject = compactSubject({ project: proj.project, group: proj.group, environment, branch: str(payload.ref) });
+  const subject = compactSubject({
+    project: proj.project,
+    group: proj.group,
+    environment,
+    branch: str(payload.ref),
+    commit: fullShaOfCommitUrl(payload.commit_url),
+  });
   return {
     type: outcome.type,
     title: deploymentTitle(outcome.verb, subject),
@@ -275,6 +315,7 @@ function deploymentHook(payload: Record<string, unknown>, sourceId: string): Eve
         str(payload.short_sha) && `Commit ${str(payload.short_sha)}.`,
         str(payload.environment_tier) && `Tier ${str(payload.environment_tier)}.`,
       ),
+      occurrence: gitlabOccurrence('deployment', proj.webUrl, num(payload.deployment_id), status),
       data: compact({
         deploymentId: num(payload.deployment_id),
         jobId: num(payload.deployable_id),

@@ -11,6 +11,7 @@ import {
   type Subject,
 } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
+import type { BoardChange, BoardStore } from './board.js';
 import type { Db } from './open.js';
 import { eventId } from './event-ids.js';
 import { bindableRaw, decodeRaw, type StoredRaw } from './raw-payload.js';
@@ -34,6 +35,8 @@ export type IngestOutcome =
       deliveries: number;
       /** Events added to a digest window instead of a delivery (set when any). */
       digested?: number;
+      /** What the events did to the board (set when any): the UI is told once committed. */
+      board?: BoardChange[];
     }
   | { status: 'duplicate' };
 
@@ -50,6 +53,11 @@ export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
 /** Decides, inside the ingest transaction, which rules route an event where. */
 export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
 
+/** The tool a source kind reads from (`github-actions` and `github` → `github`): occurrences are unique per tool. */
+export function occurrenceScope(kind: string): string {
+  return `occurrence:${kind.split('-')[0]}`;
+}
+
 /** Subject fields map to columns; `group` is a keyword in SQL. */
 const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   project: 'project',
@@ -59,6 +67,7 @@ const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   branch: 'branch',
   cluster: 'cluster',
   artifact: 'artifact',
+  commit: 'commit_sha',
 };
 
 interface EventRow {
@@ -76,6 +85,7 @@ interface EventRow {
   branch: string | null;
   cluster: string | null;
   artifact: string | null;
+  commit_sha: string | null;
   title: string;
   summary: string | null;
   url: string | null;
@@ -90,7 +100,7 @@ interface EventRow {
 }
 
 const LIST_COLUMNS =
-  'e.seq, e.id, e.source_id, e.source_kind, e.source_name, e.type, e.severity, e.project, e.grp, e.environment, e.pipeline, e.branch, e.cluster, e.artifact, e.title, e.summary, e.url, e.actor, e.occurred_at, e.received_at, e.dedup_key, e.data, e.read';
+  'e.seq, e.id, e.source_id, e.source_kind, e.source_name, e.type, e.severity, e.project, e.grp, e.environment, e.pipeline, e.branch, e.cluster, e.artifact, e.commit_sha, e.title, e.summary, e.url, e.actor, e.occurred_at, e.received_at, e.dedup_key, e.data, e.read';
 
 export function rowToEvent(row: EventRow): HeraldEvent {
   const subject: Subject = {};
@@ -152,6 +162,7 @@ function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer
     branch: event.subject.branch ?? null,
     cluster: event.subject.cluster ?? null,
     artifact: event.subject.artifact ?? null,
+    commit_sha: event.subject.commit ?? null,
     title: event.title,
     summary: event.summary ?? null,
     url: event.url ?? null,
@@ -178,6 +189,7 @@ export class EventStore {
   private readonly insertDelivery;
   private readonly insertSeen;
   private readonly selectSeen;
+  private readonly selectOccurrences;
   private readonly selectThrottle;
   private readonly upsertThrottle;
   private readonly upsertState;
@@ -187,16 +199,21 @@ export class EventStore {
   private readonly selectOpenDigest;
   private readonly insertDigestItem;
 
-  constructor(private readonly db: Db) {
+  /** `board`: the board table the ingest transaction keeps current (left out only by the ingest benchmark). */
+  constructor(
+    private readonly db: Db,
+    private readonly board?: BoardStore,
+  ) {
     this.insertEvent = db.prepare(`INSERT INTO events
-      (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact,
+      (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact, commit_sha,
        title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
-      VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact,
+      VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact, @commit_sha,
        @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw, @matches)`);
     this.insertDelivery = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
     this.insertSeen = db.prepare('INSERT INTO seen_deliveries (source_id, delivery_id, received_at) VALUES (?, ?, ?)');
     this.selectSeen = db.prepare('SELECT 1 FROM seen_deliveries WHERE source_id = ? AND delivery_id = ?').pluck();
+    this.selectOccurrences = db.prepare('SELECT delivery_id FROM seen_deliveries WHERE source_id = ? AND delivery_id >= ? AND delivery_id < ? LIMIT 8').pluck();
     this.selectThrottle = db.prepare('SELECT routed_at FROM throttle WHERE rule_id = ? AND dedup_key = ?').pluck();
     this.upsertThrottle = db.prepare(
       'INSERT INTO throttle (rule_id, dedup_key, routed_at) VALUES (?, ?, ?) ON CONFLICT (rule_id, dedup_key) DO UPDATE SET routed_at = excluded.routed_at',
@@ -251,6 +268,7 @@ export class EventStore {
       this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
     }
     if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
+    if (item.inputs.some((input) => input.occurrence !== undefined)) item = { ...item, inputs: this.firstOccurrences(item, nowMs) };
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
     const raw = bindableRaw(item.rawStored ?? null);
@@ -261,6 +279,7 @@ export class EventStore {
       return this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
     };
     const events: HeraldEvent[] = [];
+    const board: BoardChange[] = [];
     let deliveries = 0;
     let digested = 0;
     for (const input of item.inputs) {
@@ -268,6 +287,8 @@ export class EventStore {
       throttling.clear();
       const outcomes = router(event, lastRoutedAt);
       const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes));
+      const change = this.board?.apply(event, nowMs);
+      if (change) board.push(change);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
         if (throttling.has(outcome.ruleId)) this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
@@ -285,7 +306,28 @@ export class EventStore {
       }
       events.push(event);
     }
-    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(board.length > 0 && { board }) };
+  }
+
+  /**
+   * Drops events whose occurrence another source of the same tool already stored — a run
+   * by webhook and by poll — and remembers the rest, in the table of seen delivery ids
+   * (kept 7 days) under `occurrence:<tool>`, one row `<occurrence> <source id>` per source.
+   * Within one source nothing changes: a webhook's redeliveries are told apart by their
+   * delivery ids, a poller's repeats by its own state. Before the streaks: a run stored
+   * once moves one streak once.
+   */
+  private firstOccurrences(item: IngestItem, nowMs: number): EventInput[] {
+    const scope = occurrenceScope(item.source.kind);
+    const own = ` ${item.source.id}`;
+    return item.inputs.filter((input) => {
+      if (input.occurrence === undefined) return true;
+      const prefix = `${input.occurrence} `;
+      const storedBy = this.selectOccurrences.all(scope, prefix, `${prefix}\uffff`) as string[];
+      if (storedBy.some((row) => row.slice(input.occurrence!.length) !== own)) return false;
+      if (storedBy.length === 0) this.insertSeen.run(scope, `${input.occurrence}${own}`, nowMs);
+      return true;
+    });
   }
 
   private rememberForDelivery(seq: number, event: HeraldEvent): void {
@@ -342,7 +384,12 @@ export class EventStore {
     inList('e.severity', query.severities);
     for (const field of SUBJECT_FIELDS) {
       const value = query[field];
-      if (value !== undefined && value !== '') {
+      if (value === undefined || value === '') continue;
+      if (field === 'commit') {
+        // A prefix, as git takes a short SHA: a range on the commit index.
+        where.push('e.commit_sha >= ? AND e.commit_sha < ?');
+        params.push(value.toLowerCase(), `${value.toLowerCase()}g`);
+      } else {
         where.push(`e.${SUBJECT_COLUMN[field]} = ?`);
         params.push(value);
       }
@@ -408,6 +455,29 @@ export class EventStore {
       raw: decodeRaw(row.raw),
       matches: JSON.parse(row.matches ?? '[]') as RuleOutcome[],
     };
+  }
+
+  /**
+   * A commit's thread: its events in the order they happened, then as received (the
+   * commit index serves it). A prefix names the one commit it starts; `ambiguous` lists
+   * the commits when it starts several. `limit` bounds it: the latest received are left out.
+   */
+  thread(commit: string, limit: number): { commit: string; events: HeraldEvent[]; truncated: boolean } | { ambiguous: string[] } {
+    let full = commit;
+    if (commit.length !== 40 && commit.length !== 64) {
+      const found = this.prepared('SELECT DISTINCT commit_sha FROM events WHERE commit_sha >= ? AND commit_sha < ? ORDER BY commit_sha LIMIT 6')
+        .pluck()
+        .all(commit, `${commit}g`) as string[];
+      if (found.length > 1) return { ambiguous: found };
+      full = found[0] ?? commit;
+    }
+    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM events e WHERE e.commit_sha = ? ORDER BY e.seq LIMIT ?`).all(full, limit + 1) as EventRow[];
+    const truncated = rows.length > limit;
+    const events = (truncated ? rows.slice(0, limit) : rows)
+      .map((row) => ({ event: rowToEvent(row), at: Date.parse(row.occurred_at), seq: row.seq, received: row.received_at }))
+      .sort((a, b) => a.at - b.at || a.received - b.received || a.seq - b.seq)
+      .map((r) => r.event);
+    return { commit: full, events, truncated };
   }
 
   /**

@@ -131,22 +131,67 @@ const MIGRATIONS: readonly string[] = [
     CHECK ((until IS NULL) = (until_passes = 1))
   ) WITHOUT ROWID;
   `,
+  // 6: the commit an event is about (subject.commit): a commit's thread is read from its
+  // index in order; searching a short SHA finds it too (the FTS subject gains the commit).
+  `
+  ALTER TABLE events ADD COLUMN commit_sha TEXT;
+  CREATE INDEX events_commit ON events(commit_sha, seq) WHERE commit_sha IS NOT NULL;
+  DROP TRIGGER events_fts_insert;
+  CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+    INSERT INTO events_fts(rowid, title, summary, subject) VALUES (
+      new.seq, new.title, coalesce(new.summary, ''),
+      concat_ws(' ', new.project, new.grp, new.environment, new.pipeline, new.branch, new.cluster, new.artifact, new.source_name, new.type, new.actor, new.commit_sha));
+  END;
+  `,
+  // 7: the board (shared/board.ts): one row per thing with a state, written by the ingest
+  // transaction. rank orders worst first (failing 0 … passing 3); since is ISO UTC, so it
+  // sorts as text; mute_key joins a pipeline's mute (5).
+  `
+  CREATE TABLE board (
+    key           TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    source_id     TEXT NOT NULL,
+    source_kind   TEXT NOT NULL,
+    source_name   TEXT NOT NULL,
+    project       TEXT,
+    subject       TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('failing','running','unknown','passing')),
+    rank          INTEGER NOT NULL,
+    running       INTEGER NOT NULL DEFAULT 0,
+    since         TEXT NOT NULL,
+    streak        INTEGER NOT NULL,
+    last_event_id TEXT NOT NULL,
+    last_event_at TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    url           TEXT,
+    commit_sha    TEXT,
+    actor         TEXT,
+    broken_by     TEXT,
+    mute_key      TEXT,
+    updated_at    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX board_order ON board(rank, since, key);
+  CREATE INDEX board_source ON board(source_id);
+  CREATE INDEX board_project ON board(project, rank, since);
+  CREATE INDEX board_mute ON board(mute_key) WHERE mute_key IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): { from: number; to: number } {
+/** Brings the file up to `target` (the latest unless a test builds an older file). */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from > SCHEMA_VERSION) {
     throw new Error(
       `database schema version ${from} is newer than this Herald understands (${SCHEMA_VERSION}); upgrade Herald or use another --data-dir`,
     );
   }
-  for (let v = from; v < SCHEMA_VERSION; v++) {
+  for (let v = from; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
-  return { from, to: SCHEMA_VERSION };
+  return { from, to: Math.max(from, target) };
 }

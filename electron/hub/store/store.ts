@@ -4,7 +4,8 @@ import { DigestStore } from './digests.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { MuteStore } from './mutes.js';
-import { type Db, openDatabase } from './open.js';
+import { BoardStore } from './board.js';
+import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
@@ -12,6 +13,8 @@ import { WalSync } from './wal-sync.js';
 export interface Store {
   readonly db: Db;
   readonly file: string;
+  /** better-sqlite3's binary when not node_modules' (other connections, the checkpoint thread, load it too). */
+  readonly nativeBinding: string | undefined;
   readonly events: EventStore;
   readonly outbox: Outbox;
   readonly health: HealthStore;
@@ -20,6 +23,8 @@ export interface Store {
   readonly digests: DigestStore;
   /** Muted pipelines. */
   readonly mutes: MuteStore;
+  /** What has a state now (shared/board.ts), kept by the ingest transaction. */
+  readonly board: BoardStore;
   /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
   /**
@@ -40,10 +45,19 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export function openStore(dataDir: string): Store {
+export interface StoreOptions extends OpenOptions {
+  /**
+   * Keep the board current in the ingest transaction (default). Off only for
+   * bench/ingest.mjs, which measures what the board costs an ingest.
+   */
+  board?: boolean;
+}
+
+export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file);
-  const events = new EventStore(db);
+  const db = openDatabase(file, options);
+  const board = new BoardStore(db);
+  const events = new EventStore(db, options.board === false ? undefined : board);
   const wal = new WalSync(`${file}-wal`);
   const withoutFsync = <T>(fn: () => T): T => {
     db.pragma('synchronous = NORMAL');
@@ -56,12 +70,14 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     file,
+    nativeBinding: options.nativeBinding,
     events,
     outbox: new Outbox(db),
     health: new HealthStore(db),
     sourceState: new SourceStateStore(db),
     digests: new DigestStore(db, events),
     mutes: new MuteStore(db),
+    board,
     transaction: (fn) => db.transaction(fn)(),
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
