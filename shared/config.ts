@@ -7,12 +7,16 @@ import { SeveritySchema } from './event.js';
 import { validateJsonTemplate } from './templates.js';
 
 /**
- * Config files never hold a secret, only where to find it:
- * `keychain:<name>` (the OS keychain) or `env:<VAR>` (for headless servers).
+ * Config files never hold a secret, only where to find it: `keychain:<name>` (the OS
+ * keychain), `env:<VAR>` (an environment variable of the hub) or `file:<absolute path>` (a
+ * file holding only the secret, owner-only, as Docker and Kubernetes mount secrets).
  */
 export const SecretRefSchema = z
   .string()
-  .regex(/^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127})$/, 'must be keychain:<name> or env:<VAR>');
+  .regex(
+    /^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:(\/|[A-Za-z]:[\\/])[^\u0000-\u001f]{0,1000})$/,
+    'must be keychain:<name>, env:<VAR> or file:<absolute path>',
+  );
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const IdSchema = z

@@ -1,7 +1,7 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
 import { EventEmitter } from 'node:events';
-import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
+import type { ApiHandlers, ApiUpdate, RejectedRequest } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
 import { DESKTOP_KIND, desktopHold, routeEvent } from '../../shared/rules.js';
@@ -23,6 +23,7 @@ import { exposedGc, IdleCollector } from './idle-gc.js';
 import { ackOf, Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
+import { RefusalTracker } from './ingress/refusals.js';
 import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
 import type { RelayOptions } from './ingress/relay-client.js';
 import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
@@ -161,6 +162,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
     }
     if (section === 'sources') {
+      refusals.retain(new Set(sourcesById.keys()));
       ingress?.sourcesChanged();
       polls?.refresh();
       relays?.refresh();
@@ -266,6 +268,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   /** Per source, the last verified request answered 2xx but not stored (a GitHub ping…): shown in the UI. */
   const lastIgnored = new Map<string, { at: string; reason: string }>();
+  /** Per source, the requests ingress refused (wrong secret, unset secret, bad payload): shown in the UI, logged sparingly. */
+  const refusals = new RefusalTracker({ log, onChange: () => emit({ type: 'health.changed' }) });
+  const recordRefusal = (sourceId: string, last: RejectedRequest, count = 1) => {
+    if (sourcesById.has(sourceId)) refusals.record(sourceId, last, count);
+  };
   const receiverDeps = {
     source: (id: string) => sourcesById.get(id),
     resolveSecret: async (source: SourceConfig) => {
@@ -281,6 +288,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       emit({ type: 'health.changed' });
       log(`ingress: ${source.id} (${source.kind}) ignored a request: ${reason}`);
     },
+    onRefused: recordRefusal,
+    onRefusedBatch: recordRefusal,
   };
 
   const settings = current.settings;
@@ -338,6 +347,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const ignored = lastIgnored.get(sourceId);
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
+      ...refusals.view(sourceId),
       ...(relay && { relay: relayView(relay) }),
       ...(poll && {
         poll: {
@@ -391,6 +401,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     worker,
     version: options.version ?? '0.0.0',
     startedAt: new Date(),
+    dataDir: options.dataDir,
     ingressUrl: () => listener.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
@@ -437,6 +448,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await worker.stop();
       headlessDesktop?.close();
       idleCollector.stop();
+      refusals.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       closeEmailTransports();

@@ -1,7 +1,7 @@
 // What the running hub knows about a source (its relay client, its poll schedule, the last
 // request it ignored), as the short lines the Sources page shows. Pure: `now` is passed in,
 // so the page can tick and the tests can pin the clock.
-import type { PollView, RelayView } from '../../../shared/api.js';
+import type { PollView, RejectedRequest, RelayView } from '../../../shared/api.js';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'muted';
 
@@ -108,6 +108,12 @@ function describeSchedule(poll: PollView, intervalSeconds: number | undefined, n
 
 export function describeIgnored(ignored: { at: string; reason: string }, now: number): string {
   return `last ignored: ${ignored.reason} — ${formatSince(ignored.at, now)}`;
+}
+
+/** "last refused: 401 signature or token missing or wrong — 2 min ago · 14 in the last hour" */
+export function describeRejected(rejected: RejectedRequest, lastHour: number | undefined, now: number): string {
+  const count = lastHour ? ` · ${lastHour.toLocaleString('en-US')} in the last hour` : '';
+  return `last refused: ${rejected.status} ${rejected.reason} — ${formatSince(rejected.at, now)}${count}`;
 }
 
 /** Default poll intervals of the kinds whose schema leaves it optional (see the `polled` fields in shared/config.ts). */
