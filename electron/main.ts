@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, globalShortcut, ipcMain, session } from 'electron';
 import ElectronStore from 'electron-store';
+import electronUpdater from 'electron-updater';
 import type { ApiUpdate } from '../shared/api.js';
 import type { Settings } from '../shared/config.js';
 import { defaultDataDir } from './headless.js';
@@ -24,6 +25,8 @@ import { createShortcutController } from './shell/shortcut.js';
 import { createTrayController, type TrayController } from './shell/tray.js';
 import { originOf } from './shell/url-policy.js';
 import { createWindowManager, type WindowManager } from './shell/windows.js';
+import { startAutoUpdates } from './updates/auto-updates.js';
+import { restartToUpdateLabel } from './updates/policy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -112,10 +115,20 @@ async function run(): Promise<void> {
       tray?.scheduleRefresh();
     },
   );
+  // Packaged builds with a feed set (Settings → Updates) only; electron-updater's autoUpdater
+  // is built on first use, so a build from sources never loads it.
+  const updates = startAutoUpdates({
+    updater: () => electronUpdater.autoUpdater,
+    isPackaged: app.isPackaged,
+    feed: () => settings?.updates.feed,
+    onChange: () => tray?.scheduleRefresh(),
+    log,
+  });
   const quit = installQuitCoordinator(
     app,
     async () => {
       shortcut.dispose();
+      updates.stop();
       tray?.destroy();
       notifier.dispose();
       await hub.stop();
@@ -150,6 +163,7 @@ async function run(): Promise<void> {
     api,
     iconDir: path.join(resources, 'tray'),
     platform: process.platform,
+    restartLabel: () => restartToUpdateLabel(updates.state),
     onError: logError,
     shortcutProblem: () => shortcut.state().problem,
     actions: {
@@ -163,6 +177,7 @@ async function run(): Promise<void> {
       setSnooze: (until) => void api['settings.update']({ settings: { snoozeUntil: (until ?? new Date()).toISOString() } }).catch(logError),
       openWindow: () => windowManager.show(),
       quit: () => app.quit(),
+      restartToUpdate: () => void updates.restart(),
       mute: mutePipeline,
       liftMute: (key) => void api['mutes.remove']({ key }).catch(logError),
     },
@@ -174,11 +189,13 @@ async function run(): Promise<void> {
         settings = next;
         // A changed shortcut is registered now (the old one released); an unchanged one is left alone.
         shortcut.apply(next.shortcut);
+        updates.feedChanged().catch(logError);
       }, logError);
     }
     tray?.scheduleRefresh();
   });
   await tray.refresh().catch(logError);
+  updates.checkNow().catch(logError); // then daily
 
   windows = windowManager;
   const openedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;

@@ -621,6 +621,29 @@ export type RuleConfigInput = z.input<typeof RuleSchema>;
 
 // ── Settings ───────────────────────────────────────────────────────────────
 
+const GITHUB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** https anywhere; plain http only to this machine (a test or a local mirror): a feed names the files to install. */
+const UPDATE_URL = /^(https:\/\/[^\s/]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?)(\/\S*)?$/i;
+
+/** Where the desktop app looks for new versions: electron-updater's generic server or GitHub releases. */
+export const UpdateFeedSchema = z.discriminatedUnion('provider', [
+  z
+    .object({
+      provider: z.literal('generic'),
+      /** The folder holding latest.yml / latest-linux.yml / latest-mac.yml and the installers. */
+      url: z.string().regex(UPDATE_URL, 'an update feed URL must be https (plain http only to localhost)'),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal('github'),
+      owner: z.string().regex(GITHUB_NAME, 'a GitHub owner name'),
+      repo: z.string().regex(GITHUB_NAME, 'a GitHub repository name'),
+    })
+    .strict(),
+]);
+export type UpdateFeed = z.infer<typeof UpdateFeedSchema>;
+
 export const SettingsSchema = z
   .object({
     retention: z
@@ -667,6 +690,8 @@ export const SettingsSchema = z
       .default({ critical: true, warning: false, success: false, info: false }),
     /** Email defaults: the sender for email channels that name none (SecObserve's EMAIL_FROM). */
     email: z.object({ defaultFrom: EmailSenderSchema.optional() }).strict().optional(),
+    /** The desktop app's own updates (packaged builds only; never headless): no feed, no checks. */
+    updates: z.object({ feed: UpdateFeedSchema.optional() }).strict().default({}),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;

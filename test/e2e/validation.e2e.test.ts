@@ -145,4 +145,22 @@ describe('validation errors beside their fields', { timeout: 60_000 }, () => {
     await expect(hub.api('settings.get')).resolves.toEqual(before);
     expect(browser.problems).toEqual([]);
   });
+
+  it('Settings → Updates: a plain-http feed on another host is refused beside its field; an https one is saved', async () => {
+    const { page } = browser;
+    await openPage(page, 'Settings');
+    const before = await hub.api('settings.get');
+    await page.getByRole('radio', { name: /^A server/ }).check();
+    const url = page.getByLabel('Feed URL');
+    await url.fill('http://updates.example.com/herald/');
+    const updates = page.getByRole('form', { name: 'Updates' });
+    await updates.getByRole('button', { name: 'Save' }).click();
+    await expect(fieldError(url)).resolves.toEqual({ invalid: true, message: 'an update feed URL must be https (plain http only to localhost)' });
+    await expect(hub.api('settings.get')).resolves.toEqual(before);
+
+    await url.fill('https://updates.example.com/herald/');
+    await updates.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => ((await hub.api('settings.get')) as { updates: unknown }).updates).toEqual({ feed: { provider: 'generic', url: 'https://updates.example.com/herald/' } });
+    expect(browser.problems).toEqual([]);
+  });
 });
