@@ -214,6 +214,8 @@ export const HubStatusSchema = z.object({
   ingressUrl: z.string(),
   apiUrl: z.string(),
   keychain: z.object({ available: z.boolean(), reason: z.string().optional() }),
+  /** Not ok once SQLite reported the database damaged at run time: ingest answers 503 until it is recovered. */
+  database: z.object({ ok: z.boolean(), problem: z.string().optional() }),
   /** Where the hub keeps its data; without a keychain the UI suggests secret files under it. */
   dataDir: z.string().optional(),
   counts: z.object({

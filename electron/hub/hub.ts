@@ -94,7 +94,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
+  const store = openStore(options.dataDir, {
+    ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
+    onDamaged: (problem) => log(`store: ${problem}`),
+  });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
@@ -373,7 +376,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         emit({ type: 'events.changed' });
       }
     } catch (error) {
-      log(`retention failed: ${(error as Error).message}`);
+      // A damaged database is told once, by the store (onDamaged below), with the way out.
+      if (!store.noteError(error)) log(`retention failed: ${(error as Error).message}`);
     }
   };
   setImmediate(runRetention);

@@ -307,6 +307,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
         ingressUrl: deps.ingressUrl(),
         apiUrl: deps.apiUrl(),
         keychain: secrets.status,
+        database: store.damage ? { ok: false, problem: store.damage } : { ok: true },
         dataDir: deps.dataDir,
         counts: { ...store.events.counts(), pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
         channels: health('channel', cfg.channels),
