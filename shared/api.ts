@@ -148,6 +148,22 @@ export const PollViewSchema = z.object({
 });
 export type PollView = z.infer<typeof PollViewSchema>;
 
+/** A subscribed source's connection (a message queue it consumes: the Chainloop audit stream). */
+export const SubscriptionViewSchema = z.object({
+  state: z.enum(['connecting', 'connected', 'reconnecting', 'stopped']),
+  /** What it is connected to, e.g. the consumer and stream. */
+  detail: z.string().optional(),
+  lastError: z.string().nullable(),
+  /** When the last message was committed (ISO). */
+  lastEventAt: z.string().nullable(),
+  /** Messages committed and acknowledged since the hub started. */
+  received: z.number(),
+  /** Messages that were not events and were dropped since the hub started. */
+  dropped: z.number(),
+  /** While reconnecting: the wait before the next attempt. */
+  retryInMs: z.number().optional(),
+});
+export type SubscriptionView = z.infer<typeof SubscriptionViewSchema>;
 /** A request ingress refused (wrong signature, unset secret, bad payload…), as its sender was answered. */
 export const RejectedRequestSchema = z.object({ at: z.string(), status: z.number(), reason: z.string() });
 export type RejectedRequest = z.infer<typeof RejectedRequestSchema>;
@@ -174,6 +190,7 @@ export const SourceViewSchema = z.object({
   attention: z.string().optional(),
   relay: RelayViewSchema.optional(),
   poll: PollViewSchema.optional(),
+  subscription: SubscriptionViewSchema.optional(),
 });
 export const ChannelViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),

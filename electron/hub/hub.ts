@@ -27,7 +27,8 @@ import { RefusalTracker } from './ingress/refusals.js';
 import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
 import type { RelayOptions } from './ingress/relay-client.js';
 import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
-import { pollingSourceFor } from './sources/registry.js';
+import { pollingSourceFor, subscribingSourceFor } from './sources/registry.js';
+import { type SubscriptionManager, startSubscriptionManager, testSubscribingSource } from './sources/subscriptions.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
@@ -66,6 +67,8 @@ export interface HubOptions {
   desktopEnv?: Record<string, string | undefined>;
   /** Relay clients' reconnect timing (tests shorten it). */
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
+  /** Subscriptions' retry timing (tests shorten it). */
+  subscriptionTiming?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface Hub {
@@ -132,6 +135,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
   let polls: PollScheduler | undefined;
   let relays: RelayManager | undefined;
+  let subscriptions: SubscriptionManager | undefined;
   /** Set once listening; config changes before that have nothing to tell it. */
   let ingress: IngressListener | undefined;
   config.onChange((cfg, section) => {
@@ -169,6 +173,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ingress?.sourcesChanged();
       polls?.refresh();
       relays?.refresh();
+      subscriptions?.refresh();
     }
   });
 
@@ -344,8 +349,23 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
     ...(options.relayTiming && { timing: options.relayTiming }),
   });
+  // Subscribed sources (the Chainloop audit stream): each message's events committed with its
+  // delivery id before the message is acknowledged, so a redelivery is stored once.
+  subscriptions = startSubscriptionManager({
+    sources: () => current.sources,
+    subscriberFor: subscribingSourceFor,
+    resolveSecrets: resolveAll,
+    commit: async (source, events, deliveryId) => {
+      await ingestor.submit({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, deliveryId });
+    },
+    recordHealth: recordSourceHealth,
+    onChange: () => emit({ type: 'health.changed' }),
+    log,
+    ...(options.subscriptionTiming && { timing: options.subscriptionTiming }),
+  });
   const sourceRuntime = (sourceId: string) => {
     const relay = relays?.state(sourceId);
+    const subscription = subscriptions?.state(sourceId);
     const poll = polls?.states()[sourceId];
     const ignored = lastIgnored.get(sourceId);
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -363,6 +383,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           ...(poll.notice && { notice: poll.notice }),
         },
       }),
+      ...(subscription && { subscription }),
       ...(ignored && { lastIgnored: ignored }),
     };
   };
@@ -413,6 +434,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     resolveSourceSecrets: resolveAll,
     testPollingSource: (source) =>
       testPollingSource(source, { pollerFor: pollingSourceFor, resolveSecrets: resolveAll, loadState: (id) => store.sourceState.get(id, 'poll') }),
+    testSubscribingSource: (source) => testSubscribingSource(source, { subscriberFor: subscribingSourceFor, resolveSecrets: resolveAll }),
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
@@ -445,6 +467,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       clearInterval(retentionTimer);
       // Relays first: their in-flight deliveries still need the receiver and the store.
       await relays?.stop();
+      // Subscriptions before the store closes: the message being committed is committed and acknowledged.
+      await subscriptions?.stop();
       await listener.close();
       await polls?.stop();
       digests.stop();

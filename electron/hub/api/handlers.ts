@@ -1,6 +1,6 @@
 // The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
 // (HTTP here, Electron IPC in the shell) validate input with the contract first.
-import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RejectedRequest, type RelayView } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RejectedRequest, type RelayView, type SubscriptionView } from '../../../shared/api.js';
 import {
   type ChannelConfig,
   ChannelSchema,
@@ -20,7 +20,7 @@ import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
 import { SecretError, type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
-import { pollingSourceFor } from '../sources/registry.js';
+import { pollingSourceFor, subscribingSourceFor } from '../sources/registry.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { Store } from '../store/store.js';
 
@@ -39,6 +39,8 @@ export interface HandlerDeps {
   resolveSourceSecrets: (config: SourceConfig) => Promise<Record<string, string>>;
   /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
   testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
+  /** "Test connection" of a subscribed source (connects, commits nothing). */
+  testSubscribingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
   /** A delivery changed outside the worker (manual retry): every open view hears of it like any other change. */
   onDeliveryUpdated?: (delivery: Delivery) => void;
@@ -55,6 +57,7 @@ export interface HandlerDeps {
 export interface SourceRuntime {
   relay?: RelayView;
   poll?: PollView;
+  subscription?: SubscriptionView;
   lastIgnored?: { at: string; reason: string };
   lastRejected?: RejectedRequest;
   rejectedLastHour?: number;
@@ -433,6 +436,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
       if (deps.testPollingSource && pollingSourceFor(source.kind)) return deps.testPollingSource(source);
+      if (deps.testSubscribingSource && subscribingSourceFor(source.kind)) return deps.testSubscribingSource(source);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveSourceSecrets(source);

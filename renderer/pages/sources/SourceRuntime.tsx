@@ -7,7 +7,7 @@ import { DEVTRON_PAYLOAD_TEMPLATE, DEVTRON_SECRET_HEADER } from '../../../shared
 import { HealthBadge } from '../../components/badges.js';
 import { CopyButton } from '../../components/buttons.js';
 import { formatAgo } from '../../lib/time.js';
-import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRejected, describeRelay, formatDuration, type Tone } from './runtime-text.js';
+import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRejected, describeRelay, describeSubscription, formatDuration, SUBSCRIBED_KINDS, type Tone } from './runtime-text.js';
 
 type SourceView = ApiOutput<'sources.list'>[number];
 
@@ -48,6 +48,25 @@ export function ConnectionCell(props: { view: SourceView; polled: boolean; recei
         {line.error && <div className="runtime__note error-text">{line.error}</div>}
         {line.notice && <div className="runtime__note warn-text">{line.notice}</div>}
         {line.budget && <div className="runtime__note muted" data-testid="poll-budget">{line.budget}</div>}
+      </div>
+    );
+  }
+
+  if (SUBSCRIBED_KINDS.has(kind)) {
+    if (!enabled) return <span className="muted small">paused: not connected</span>;
+    if (!view.subscription) return <span className="muted small">not running</span>;
+    const line = describeSubscription(view.subscription, now, receivedAt);
+    return (
+      <div className="runtime" data-testid="subscription-status">
+        <StatusLine tone={line.tone}>
+          {line.state}
+          {line.detail && <span className="muted"> · {line.detail}</span>}
+        </StatusLine>
+        {line.error && (
+          <div className={`runtime__note ${view.subscription.state === 'connected' ? 'muted' : 'error-text'}`}>
+            {view.subscription.state === 'connected' ? `last problem: ${line.error}` : line.error}
+          </div>
+        )}
       </div>
     );
   }

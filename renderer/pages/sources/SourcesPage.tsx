@@ -13,7 +13,7 @@ import { KindForm } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
-import { nextRefreshDelay } from './runtime-text.js';
+import { nextRefreshDelay, SUBSCRIBED_KINDS } from './runtime-text.js';
 import { ConnectionCell, DevtronPayload, LastEvent, SourceHealth } from './SourceRuntime.js';
 import './sources.css';
 
@@ -285,7 +285,7 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; p
     <section className={`card reveal${waiting ? ' reveal--waiting' : ''}`} aria-labelledby="reveal-title" role="status">
       <h2 id="reveal-title">{waiting ? `${name} is waiting for its secret` : `${name} is ready`}</h2>
       <dl className="fields">
-        {!POLLING_KINDS.has(String(view.config.kind)) && (
+        {!POLLING_KINDS.has(String(view.config.kind)) && !SUBSCRIBED_KINDS.has(String(view.config.kind)) && (
           <>
             <dt>Ingress URL</dt>
             <dd>
