@@ -17,7 +17,7 @@ export interface TrayController {
 }
 
 export interface TrayControllerOptions {
-  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get'>;
+  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get' | 'board.list'>;
   actions: TrayActions;
   /** build/tray in development, <resources>/tray when packaged. */
   iconDir: string;
@@ -27,13 +27,15 @@ export interface TrayControllerOptions {
 }
 
 export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date): Promise<TrayState> {
-  const [status, latest, criticalUnread, settings] = await Promise.all([
+  const [status, latest, criticalUnread, settings, board] = await Promise.all([
     api['hub.status']({}),
     api['events.list']({ limit: TRAY_MENU_EVENTS }),
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
     api['settings.get']({}),
+    // What is red or running: the rest of the board (all green) only needs no line of its own.
+    api['board.list']({ states: ['failing', 'running'] }),
   ]);
-  return deriveTrayState({ status, latest: latest.items, criticalUnread: criticalUnread.total ?? 0, settings, now });
+  return deriveTrayState({ status, latest: latest.items, criticalUnread: criticalUnread.total ?? 0, settings, board: board.items, now });
 }
 
 export function createTrayController(opts: TrayControllerOptions): TrayController {
