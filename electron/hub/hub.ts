@@ -1,7 +1,7 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
 import { EventEmitter } from 'node:events';
-import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
+import type { ApiHandlers, ApiUpdate, RejectedRequest } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
 import { DESKTOP_KIND, desktopHold, routeEvent } from '../../shared/rules.js';
@@ -20,10 +20,12 @@ import { exposedGc, IdleCollector } from './idle-gc.js';
 import { ackOf, Ingestor } from './ingest.js';
 import { type IngressListener, startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
+import { RefusalTracker } from './ingress/refusals.js';
 import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
 import type { RelayOptions } from './ingress/relay-client.js';
 import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
-import { pollingSourceFor } from './sources/registry.js';
+import { pollingSourceFor, subscribingSourceFor } from './sources/registry.js';
+import { type SubscriptionManager, startSubscriptionManager, testSubscribingSource } from './sources/subscriptions.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
@@ -60,6 +62,8 @@ export interface HubOptions {
   digestMaxSleepMs?: number;
   /** Relay clients' reconnect timing (tests shorten it). */
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
+  /** Subscriptions' retry timing (tests shorten it). */
+  subscriptionTiming?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface Hub {
@@ -88,7 +92,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
-  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
+  const store = openStore(options.dataDir, {
+    ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
+    onDamaged: (problem) => log(`store: ${problem}`),
+  });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
@@ -123,6 +130,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
   let polls: PollScheduler | undefined;
   let relays: RelayManager | undefined;
+  let subscriptions: SubscriptionManager | undefined;
   /** Set once listening; config changes before that have nothing to tell it. */
   let ingress: IngressListener | undefined;
   config.onChange((cfg, section) => {
@@ -156,9 +164,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
     }
     if (section === 'sources') {
+      refusals.retain(new Set(sourcesById.keys()));
       ingress?.sourcesChanged();
       polls?.refresh();
       relays?.refresh();
+      subscriptions?.refresh();
     }
   });
 
@@ -243,6 +253,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   /** Per source, the last verified request answered 2xx but not stored (a GitHub ping…): shown in the UI. */
   const lastIgnored = new Map<string, { at: string; reason: string }>();
+  /** Per source, the requests ingress refused (wrong secret, unset secret, bad payload): shown in the UI, logged sparingly. */
+  const refusals = new RefusalTracker({ log, onChange: () => emit({ type: 'health.changed' }) });
+  const recordRefusal = (sourceId: string, last: RejectedRequest, count = 1) => {
+    if (sourcesById.has(sourceId)) refusals.record(sourceId, last, count);
+  };
   const receiverDeps = {
     source: (id: string) => sourcesById.get(id),
     resolveSecret: async (source: SourceConfig) => {
@@ -258,6 +273,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       emit({ type: 'health.changed' });
       log(`ingress: ${source.id} (${source.kind}) ignored a request: ${reason}`);
     },
+    onRefused: recordRefusal,
+    onRefusedBatch: recordRefusal,
   };
 
   const settings = current.settings;
@@ -309,12 +326,28 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
     ...(options.relayTiming && { timing: options.relayTiming }),
   });
+  // Subscribed sources (the Chainloop audit stream): each message's events committed with its
+  // delivery id before the message is acknowledged, so a redelivery is stored once.
+  subscriptions = startSubscriptionManager({
+    sources: () => current.sources,
+    subscriberFor: subscribingSourceFor,
+    resolveSecrets: resolveAll,
+    commit: async (source, events, deliveryId) => {
+      await ingestor.submit({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, deliveryId });
+    },
+    recordHealth: recordSourceHealth,
+    onChange: () => emit({ type: 'health.changed' }),
+    log,
+    ...(options.subscriptionTiming && { timing: options.subscriptionTiming }),
+  });
   const sourceRuntime = (sourceId: string) => {
     const relay = relays?.state(sourceId);
+    const subscription = subscriptions?.state(sourceId);
     const poll = polls?.states()[sourceId];
     const ignored = lastIgnored.get(sourceId);
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
+      ...refusals.view(sourceId),
       ...(relay && { relay: relayView(relay) }),
       ...(poll && {
         poll: {
@@ -327,6 +360,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           ...(poll.notice && { notice: poll.notice }),
         },
       }),
+      ...(subscription && { subscription }),
       ...(ignored && { lastIgnored: ignored }),
     };
   };
@@ -340,7 +374,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         emit({ type: 'events.changed' });
       }
     } catch (error) {
-      log(`retention failed: ${(error as Error).message}`);
+      // A damaged database is told once, by the store (onDamaged below), with the way out.
+      if (!store.noteError(error)) log(`retention failed: ${(error as Error).message}`);
     }
   };
   setImmediate(runRetention);
@@ -368,6 +403,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     worker,
     version: options.version ?? '0.0.0',
     startedAt: new Date(),
+    dataDir: options.dataDir,
     ingressUrl: () => listener.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveAll,
@@ -375,6 +411,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     resolveSourceSecrets: resolveAll,
     testPollingSource: (source) =>
       testPollingSource(source, { pollerFor: pollingSourceFor, resolveSecrets: resolveAll, loadState: (id) => store.sourceState.get(id, 'poll') }),
+    testSubscribingSource: (source) => testSubscribingSource(source, { subscriberFor: subscribingSourceFor, resolveSecrets: resolveAll }),
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
@@ -405,12 +442,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       clearInterval(retentionTimer);
       // Relays first: their in-flight deliveries still need the receiver and the store.
       await relays?.stop();
+      // Subscriptions before the store closes: the message being committed is committed and acknowledged.
+      await subscriptions?.stop();
       await listener.close();
       await polls?.stop();
       digests.stop();
       mutes.stop();
       await worker.stop();
       idleCollector.stop();
+      refusals.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       closeEmailTransports();

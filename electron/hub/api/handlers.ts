@@ -1,6 +1,6 @@
 // The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
 // (HTTP here, Electron IPC in the shell) validate input with the contract first.
-import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RelayView } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RejectedRequest, type RelayView, type SubscriptionView } from '../../../shared/api.js';
 import {
   type ChannelConfig,
   ChannelSchema,
@@ -12,14 +12,15 @@ import {
 } from '../../../shared/config.js';
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
+import { sourceAttention } from '../../../shared/source-attention.js';
 import type { Channel } from '../channels/channel.js';
 import { withEmailDefaults } from '../channels/email.js';
 import { testChannel } from '../channels/test-message.js';
-import { checkSecretRefs } from '../config/config-file.js';
+import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
-import { type SecretStore, secretRefsOf } from '../config/secrets.js';
+import { SecretError, type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
-import { pollingSourceFor } from '../sources/registry.js';
+import { pollingSourceFor, subscribingSourceFor } from '../sources/registry.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { Store } from '../store/store.js';
 
@@ -30,24 +31,44 @@ export interface HandlerDeps {
   worker: DeliveryWorker;
   version: string;
   startedAt: Date;
+  /** Where the hub keeps its data (shown so the UI can suggest secret files under it). */
+  dataDir: string;
   ingressUrl: () => string;
   apiUrl: () => string;
   resolveChannelSecrets: (config: ChannelConfig) => Promise<Record<string, string>>;
   resolveSourceSecrets: (config: SourceConfig) => Promise<Record<string, string>>;
   /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
   testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
+  /** "Test connection" of a subscribed source (connects, commits nothing). */
+  testSubscribingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
   /** A delivery changed outside the worker (manual retry): every open view hears of it like any other change. */
   onDeliveryUpdated?: (delivery: Delivery) => void;
   /** The channel that sends a kind here (the Electron shell's own popups for desktop); default the registry's. */
   channelFor?: (config: ChannelConfig) => Channel;
-  /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored request. */
-  sourceRuntime?: (sourceId: string) => { relay?: RelayView; poll?: PollView; lastIgnored?: { at: string; reason: string } };
+  /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored and refused requests. */
+  sourceRuntime?: (sourceId: string) => SourceRuntime;
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
 
+export interface SourceRuntime {
+  relay?: RelayView;
+  poll?: PollView;
+  subscription?: SubscriptionView;
+  lastIgnored?: { at: string; reason: string };
+  lastRejected?: RejectedRequest;
+  rejectedLastHour?: number;
+}
+
 type Section = 'sources' | 'channels' | 'rules';
+
+/** The later of two ISO times (either may be missing). */
+function later(a: string | null | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
 
 function toApiError(error: unknown): never {
   if (error instanceof ApiError) throw error;
@@ -59,22 +80,27 @@ function toApiError(error: unknown): never {
   throw error;
 }
 
-/** Config without its secret fields, plus whether each secret is set (never its value). */
+/**
+ * Config without its secret fields, whether each secret resolves here (never its value),
+ * and, when one does not, why (`secret: environment variable X is not set`).
+ */
 async function secretView(item: SourceConfig | ChannelConfig, secrets: SecretStore) {
   const config: Record<string, unknown> = { ...item };
   for (const field of SECRET_FIELDS[item.kind] ?? []) delete config[field];
   const status: Record<string, { set: boolean; ref?: string }> = {};
+  const problems: string[] = [];
   for (const { field, ref } of secretRefsOf(item)) {
     let set = false;
     try {
-      set = await secrets.has(ref);
-    } catch {
-      set = false;
+      await secrets.resolve(ref);
+      set = true;
+    } catch (error) {
+      problems.push(`${field}: ${error instanceof SecretError ? error.detail : 'cannot be read'}`);
     }
     // The ref too: it is not a secret, and a client needs it to keep one map entry while removing another.
     status[field] = { set, ref };
   }
-  return { config, secrets: status };
+  return { config, secrets: status, ...(problems.length > 0 && { needsSecret: problems.join('; ') }) };
 }
 
 /** `field` or `field.key` (a map such as secretHeaders: one level, and keys may hold dots). */
@@ -128,15 +154,36 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     const base = deps.config.get().settings.publicUrl ?? deps.ingressUrl();
     const hint = ingressHintOf(source);
     const stats = store.events.sourceStats(source.id);
+    const secretsOf = await secretView(source, secrets);
+    const runtime = deps.sourceRuntime?.(source.id) ?? {};
+    const attention = sourceAttention({
+      enabled: source.enabled,
+      needsSecret: secretsOf.needsSecret,
+      lastRejected: runtime.lastRejected,
+      lastAcceptedAt: later(stats.lastEventAt, runtime.lastIgnored?.at),
+    });
     return {
-      ...(await secretView(source, secrets)),
+      ...secretsOf,
       ingressUrl: ingressUrlOf(source, base),
       ...(hint && { ingressHint: hint }),
       lastEventAt: stats.lastEventAt,
       eventCount: stats.count,
       health: store.health.get('source', source.id),
-      ...deps.sourceRuntime?.(source.id),
+      ...runtime,
+      ...(attention && { attention }),
     };
+  };
+  /** The sidebar's line for a source: the same words as its view, without counting its events unless it must. */
+  const sourceStatus = async (source: SourceConfig) => {
+    const needsSecret = (await unresolvedSecrets(source, secrets)).join('; ');
+    const runtime = deps.sourceRuntime?.(source.id) ?? {};
+    const attention = sourceAttention({
+      enabled: source.enabled,
+      needsSecret,
+      lastRejected: runtime.lastRejected,
+      lastAcceptedAt: runtime.lastRejected ? later(store.events.sourceStats(source.id).lastEventAt, runtime.lastIgnored?.at) : undefined,
+    });
+    return { id: source.id, name: source.name, health: store.health.get('source', source.id) as HealthState, ...(attention && { attention }) };
   };
   const channelView = async (channel: ChannelConfig) => ({
     ...(await secretView(channel, secrets)),
@@ -257,9 +304,11 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
         ingressUrl: deps.ingressUrl(),
         apiUrl: deps.apiUrl(),
         keychain: secrets.status,
+        database: store.damage ? { ok: false, problem: store.damage } : { ok: true },
+        dataDir: deps.dataDir,
         counts: { ...store.events.counts(), pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
         channels: health('channel', cfg.channels),
-        sources: health('source', cfg.sources),
+        sources: await Promise.all(cfg.sources.map(sourceStatus)),
       };
     },
 
@@ -381,6 +430,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
       if (deps.testPollingSource && pollingSourceFor(source.kind)) return deps.testPollingSource(source);
+      if (deps.testSubscribingSource && subscribingSourceFor(source.kind)) return deps.testSubscribingSource(source);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveSourceSecrets(source);
