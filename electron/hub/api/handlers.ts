@@ -20,6 +20,8 @@ import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
 import { SecretError, type SecretStore, secretRefsOf } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
+import { discoverCi } from '../sources/ci-discovery.js';
+import { describePollError } from '../sources/poll-http.js';
 import { pollingSourceFor, subscribingSourceFor } from '../sources/registry.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { Store } from '../store/store.js';
@@ -426,6 +428,22 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       }
     },
 
+    'sources.discover': async (input) => {
+      let token = input.token;
+      if (token === undefined) {
+        try {
+          token = await deps.secrets.resolve(input.tokenRef!);
+        } catch (error) {
+          throw new ApiError('invalid_input', `the token reference does not resolve: ${(error as Error).message}`);
+        }
+      }
+      try {
+        return await discoverCi({ kind: input.kind, token, ...(input.url && { url: input.url }), ...(input.tls && { tls: input.tls }) });
+      } catch (error) {
+        // What the server said (401, TLS, DNS…) is the answer the user needs, not a hub fault.
+        throw new ApiError('invalid_input', describePollError(error));
+      }
+    },
     'sources.test': async ({ id }) => {
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
