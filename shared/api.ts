@@ -200,6 +200,12 @@ export const ChannelViewSchema = z.object({
   health: HealthStateSchema,
   pending: z.number(),
   failed: z.number(),
+  /**
+   * Why this channel cannot work on this hub though its config is valid (a desktop channel
+   * on a hub without a desktop session). Saving is allowed: the config may move to a hub that
+   * has one, or the session may come later.
+   */
+  warning: z.string().optional(),
 });
 
 /**

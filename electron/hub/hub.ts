@@ -9,6 +9,9 @@ import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
 import { CHANNEL_LIMITS } from './channels/limits.js';
 import { channelForConfig } from './channels/registry.js';
+import { createDesktopChannel } from './channels/desktop.js';
+import { openInBrowser } from './channels/open-url.js';
+import { desktopSessionProblem, type PopupCommand } from './channels/popup-decisions.js';
 import { closeEmailTransports, withEmailDefaults } from './channels/email.js';
 import { applyConfigFile } from './config/config-file.js';
 import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
@@ -60,6 +63,8 @@ export interface HubOptions {
   now?: () => number;
   /** Longest the digest scheduler sleeps before looking for ended windows; default 60 s (tests shorten it). */
   digestMaxSleepMs?: number;
+  /** The environment the headless desktop channel checks for a desktop session (tests give their own). Default process.env. */
+  desktopEnv?: Record<string, string | undefined>;
   /** Relay clients' reconnect timing (tests shorten it). */
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
   /** Subscriptions' retry timing (tests shorten it). */
@@ -177,7 +182,25 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     for (const { field, ref } of secretRefsOf(item)) resolved[field] = await secrets.resolve(ref);
     return resolved;
   };
-  const channelFor = (config: ChannelConfig) => options.channelOverrides?.[config.kind] ?? channelForConfig(config);
+  // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
+  const onPopupCommand = (command: PopupCommand) => {
+    if (command.kind === 'open') return openInBrowser(command.url, log);
+    const how = 'minutes' in command ? { minutes: command.minutes } : { untilPasses: true as const };
+    api['mutes.add']({ eventId: command.eventId, ...how }).then(
+      (mute) => log(`popup: muted ${mute.key} ${'minutes' in command ? `for ${command.minutes} min` : 'until it passes'}`),
+      (error: Error) => log(`popup: could not mute: ${error.message}`),
+    );
+  };
+  const headlessDesktop = options.channelOverrides?.desktop
+    ? undefined
+    : createDesktopChannel(undefined, undefined, {
+        settings: () => current.settings,
+        onCommand: onPopupCommand,
+        now: () => new Date(now()),
+        ...(options.desktopEnv && { env: options.desktopEnv }),
+      });
+  const channelFor = (config: ChannelConfig) =>
+    options.channelOverrides?.[config.kind] ?? (config.kind === 'desktop' && headlessDesktop ? headlessDesktop : channelForConfig(config));
 
   const worker: DeliveryWorker = new DeliveryWorker({
     store,
@@ -416,6 +439,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onEventsChanged: () => emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
     sourceRuntime,
+    // Said when a desktop channel is saved or listed on a hub that cannot show popups.
+    channelWarning: (channel) => (channel.kind === 'desktop' && headlessDesktop ? desktopSessionProblem(options.desktopEnv ?? process.env, process.platform) : undefined),
     }),
   };
 
@@ -449,6 +474,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       digests.stop();
       mutes.stop();
       await worker.stop();
+      headlessDesktop?.close();
       idleCollector.stop();
       refusals.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.

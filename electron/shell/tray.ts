@@ -17,8 +17,10 @@ export interface TrayController {
 }
 
 export interface TrayControllerOptions {
-  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get' | 'board.list'>;
+  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get' | 'mutes.list' | 'board.list'>;
   actions: TrayActions;
+  /** The global shortcut's problem, if it could not be registered (shortcut.ts). */
+  shortcutProblem?: () => string | undefined;
   /** build/tray in development, <resources>/tray when packaged. */
   iconDir: string;
   platform: string;
@@ -28,16 +30,26 @@ export interface TrayControllerOptions {
   onError?(err: unknown): void;
 }
 
-export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date): Promise<TrayState> {
-  const [status, latest, criticalUnread, settings, board] = await Promise.all([
+export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date, shortcutProblem?: string): Promise<TrayState> {
+  const [status, latest, criticalUnread, settings, mutes, board] = await Promise.all([
     api['hub.status']({}),
     api['events.list']({ limit: TRAY_MENU_EVENTS }),
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
     api['settings.get']({}),
-    // What is red or running: the rest of the board (all green) only needs no line of its own.
+    api['mutes.list']({}),
+    // What is red or running: the rest of the board (all green) needs no line of its own.
     api['board.list']({ states: ['failing', 'running'] }),
   ]);
-  return deriveTrayState({ status, latest: latest.items, criticalUnread: criticalUnread.total ?? 0, settings, board: board.items, now });
+  return deriveTrayState({
+    status,
+    latest: latest.items,
+    criticalUnread: criticalUnread.total ?? 0,
+    settings,
+    board: board.items,
+    now,
+    mutes: mutes.items,
+    ...(shortcutProblem !== undefined && { shortcutProblem }),
+  });
 }
 
 export function createTrayController(opts: TrayControllerOptions): TrayController {
@@ -54,7 +66,7 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
 
   const refresh = async (): Promise<TrayState> => {
     const at = now();
-    const state = await fetchTrayState(opts.api, at);
+    const state = await fetchTrayState(opts.api, at, opts.shortcutProblem?.());
     if (destroyed) return state;
     const icon = trayIconFor(state, opts.platform);
     if (icon !== lastIcon) {

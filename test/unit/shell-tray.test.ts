@@ -327,6 +327,7 @@ describe('createTrayController (wiring, with the electron double)', () => {
       'events.list': vi.fn(async (q: { unread?: boolean }) => (q.unread ? { items: [], total: 0 } : { items: events, total: 1 })),
       'settings.get': vi.fn(async () => SettingsSchema.parse(overrides.snoozeUntil ? { snoozeUntil: overrides.snoozeUntil } : {})),
       'board.list': vi.fn(async () => ({ items: overrides.board ?? [] })),
+      'mutes.list': vi.fn(async () => ({ items: [] })),
     };
   }
 

@@ -50,6 +50,8 @@ export interface HandlerDeps {
   channelFor?: (config: ChannelConfig) => Channel;
   /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored and refused requests. */
   sourceRuntime?: (sourceId: string) => SourceRuntime;
+  /** A problem with a channel that saving it does not fix (a desktop channel on a hub without a desktop session). */
+  channelWarning?: (channel: ChannelConfig) => string | undefined;
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
@@ -187,11 +189,15 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     });
     return { id: source.id, name: source.name, health: store.health.get('source', source.id) as HealthState, ...(attention && { attention }) };
   };
-  const channelView = async (channel: ChannelConfig) => ({
-    ...(await secretView(channel, secrets)),
-    health: store.health.get('channel', channel.id),
-    ...store.outbox.channelCounts(channel.id),
-  });
+  const channelView = async (channel: ChannelConfig) => {
+    const warning = deps.channelWarning?.(channel);
+    return {
+      ...(await secretView(channel, secrets)),
+      health: store.health.get('channel', channel.id),
+      ...store.outbox.channelCounts(channel.id),
+      ...(warning && { warning }),
+    };
+  };
 
   /** Every secret ref the config holds, in any source or channel. */
   const refsInUse = () => {
