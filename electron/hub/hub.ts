@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
-import { DESKTOP_KIND, desktopHold, routeEvent } from '../../shared/rules.js';
+import { DESKTOP_KIND, desktopHold } from '../../shared/rules.js';
 import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
 import { CHANNEL_LIMITS } from './channels/limits.js';
@@ -26,7 +26,8 @@ import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSo
 import { pollingSourceFor } from './sources/registry.js';
 import type { IncomingRequest } from './sources/source.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
-import type { IngestItem, Router } from './store/events.js';
+import { buildRouter } from './rules/router.js';
+import type { IngestItem } from './store/ingest-transaction.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -309,7 +310,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const runRetention = () => {
     try {
       const { maxAgeDays, maxEvents } = current.settings.retention;
-      const deleted = store.events.enforceRetention(maxAgeDays, maxEvents);
+      const deleted = store.enforceRetention(maxAgeDays, maxEvents);
       if (deleted > 0) {
         log(`retention: deleted ${deleted} events`);
         emit({ type: 'events.changed' });
@@ -388,13 +389,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       store.close();
     },
   };
-}
-
-function buildRouter(cfg: HeraldConfig, now: () => number): Router {
-  const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
-  const rules = cfg.rules;
-  const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
-  return (event, lastRoutedAt) => routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings });
 }
 
 /** An email channel as sent for a rule: the rule's recipients, the default sender (SecObserve's EMAIL_FROM). */

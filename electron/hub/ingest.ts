@@ -2,7 +2,8 @@
 // transaction, and each gets its answer only once its transaction is on disk. The commit
 // itself skips the fsync; the WAL is then fsynced on the thread pool (store/wal-sync.ts),
 // so the event loop serves other requests while the disk works.
-import type { Enricher, IngestItem, IngestOutcome, Router } from './store/events.js';
+import type { Router } from './rules/router.js';
+import type { Enricher, IngestItem, IngestOutcome } from './store/ingest-transaction.js';
 import type { Store } from './store/store.js';
 
 export interface IngestorDeps {
@@ -70,7 +71,7 @@ export class Ingestor {
       const { store } = this.deps;
       let outcomes: IngestOutcome[];
       try {
-        outcomes = store.withoutFsync(() => store.events.ingest(batch.map((p) => p.item), this.deps.router(), this.deps.now?.(), this.deps.enrich));
+        outcomes = store.withoutFsync(() => store.ingest(batch.map((p) => p.item), this.deps.router(), this.deps.now?.(), this.deps.enrich));
       } catch (error) {
         const failure = new Error(`could not store the event: ${(error as Error).message}`);
         for (const pending of batch) pending.reject(failure);

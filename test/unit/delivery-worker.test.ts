@@ -67,7 +67,7 @@ function setup(opts: {
   });
   workers.push(worker);
   const ingest = (count: number) =>
-    store.events.ingest(
+    store.ingest(
       Array.from({ length: count }, (_, i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
       () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: [config.id], heldBack: [], reason: 'test' }],
     );
@@ -218,7 +218,7 @@ describe('delivery worker with several channels', () => {
     });
     workers.push(worker);
     // Two events to both channels: the paused channel keeps one delivery due behind its pause.
-    store.events.ingest(
+    store.ingest(
       [0, 1].map((i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
       () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: ['paused', 'other'], heldBack: [], reason: 'test' }],
     );

@@ -23,7 +23,7 @@ describe('store migrations', () => {
   it('a file from the previous version is migrated in place and keeps its events and deliveries', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'herald-migrate-'));
     const old = openStore(dir);
-    old.events.ingest([{ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'kept across the upgrade' }] }], route);
+    old.ingest([{ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'kept across the upgrade' }] }], route);
     // Back to how version 3 left a file: the all-channel due index still there.
     old.db.exec(`CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending'`);
     old.db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);

@@ -1,10 +1,14 @@
-// The store: one SQLite file in the data dir, and the tables' access objects.
+// The store: one SQLite file in the data dir, the tables' access objects (each writes its
+// own table), and the transactions that combine them (ingest, closing a digest, retention).
 import { join } from 'node:path';
-import { DigestStore } from './digests.js';
+import { DigestWindows } from '../rules/digest-windows.js';
+import { ThrottleMemory } from '../rules/throttle-memory.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
+import { IngestTransaction } from './ingest-transaction.js';
 import { type Db, openDatabase } from './open.js';
 import { Outbox } from './outbox.js';
+import { SeenDeliveries } from './seen-deliveries.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
 
@@ -16,7 +20,20 @@ export interface Store {
   readonly health: HealthStore;
   readonly sourceState: SourceStateStore;
   /** Digest rules' open windows. */
-  readonly digests: DigestStore;
+  readonly digests: DigestWindows;
+  /** When each throttling rule last routed each dedupKey. */
+  readonly throttle: ThrottleMemory;
+  /** Webhook delivery ids already stored. */
+  readonly seenDeliveries: SeenDeliveries;
+  /** Events, rule outcomes, deliveries, digest items and source state: one transaction. */
+  readonly ingest: IngestTransaction['ingest'];
+  /** A digest window's herald.digest event and deliveries, and its items removed: one transaction. */
+  readonly closeDigest: IngestTransaction['closeDigest'];
+  /**
+   * Deletes events past the retention settings (never undelivered ones) and the dedup and
+   * throttle memory older than the longest window they serve. Returns the events deleted.
+   */
+  enforceRetention(maxAgeDays: number, maxEvents: number, now?: Date): number;
   /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
   /**
@@ -40,7 +57,16 @@ export const DB_FILE = 'herald.db';
 export function openStore(dataDir: string): Store {
   const file = join(dataDir, DB_FILE);
   const db = openDatabase(file);
-  const events = new EventStore(db);
+  const tables = {
+    events: new EventStore(db),
+    outbox: new Outbox(db),
+    sourceState: new SourceStateStore(db),
+    seenDeliveries: new SeenDeliveries(db),
+    throttle: new ThrottleMemory(db),
+    digests: new DigestWindows(db),
+  };
+  const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  const ingest = new IngestTransaction(tables, transaction);
   const wal = new WalSync(`${file}-wal`);
   const withoutFsync = <T>(fn: () => T): T => {
     db.pragma('synchronous = NORMAL');
@@ -53,12 +79,18 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     file,
-    events,
-    outbox: new Outbox(db),
+    ...tables,
     health: new HealthStore(db),
-    sourceState: new SourceStateStore(db),
-    digests: new DigestStore(db, events),
-    transaction: (fn) => db.transaction(fn)(),
+    ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
+    closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
+    enforceRetention: (maxAgeDays, maxEvents, now = new Date()) => {
+      const deleted = tables.events.enforceRetention(maxAgeDays, maxEvents, now);
+      // A sender redelivers within days; the longest throttle window is 30 days.
+      tables.seenDeliveries.forgetBefore(now.getTime() - 7 * 86_400_000);
+      tables.throttle.forgetBefore(now.getTime() - 31 * 86_400_000);
+      return deleted;
+    },
+    transaction,
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
     syncToDisk: () => wal.sync(),
