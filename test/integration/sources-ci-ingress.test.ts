@@ -155,6 +155,17 @@ describe('Jenkins', () => {
     expect(stored(id).type).toBe('pipeline.failed');
   });
 
+  it('an endpoint URL with jenkins:<token>@ works as the plugin sends it (Basic auth, userinfo still URL-encoded)', async () => {
+    const endpoint = new URL(`${hooks}/jk`);
+    endpoint.username = 'jenkins';
+    endpoint.password = encodeURIComponent(JK_TOKEN);
+    const authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`;
+    const id = acceptedId(await postJson(`${hooks}/jk`, build(20, 'FAILURE'), { authorization }));
+    expect(stored(id)).toMatchObject({ type: 'pipeline.failed', source: { kind: 'jenkins', id: 'jk' } });
+    const wrong = `Basic ${Buffer.from('jenkins:not-the-token').toString('base64')}`;
+    expect((await postJson(`${hooks}/jk`, build(21, 'FAILURE'), { authorization: wrong })).status).toBe(401);
+  });
+
   it('the source view shows the URL to paste with a <token> placeholder and never the token', async () => {
     const views = await hub.api['sources.list']({});
     const jk = views.find((s) => s.config.id === 'jk')!;

@@ -129,6 +129,35 @@ describe('Job Hook (documented payload)', () => {
   });
 });
 
+describe('Job Hook without a project object (captured from gitlab.com, GitLab 15)', () => {
+  const captured = fixture('job-hook-gitlab-com-15');
+
+  it('takes the project path and URL from repository.homepage, not the display name in project_name', () => {
+    const event = onlyEvent(gitlabSource.parse(request('Job Hook', captured), config));
+    expect(event).toMatchObject({
+      type: 'pipeline.succeeded',
+      subject: { project: 'jsmithy2/release-tools-fake', group: 'jsmithy2', pipeline: 'Build pipeline / auto_deploy:start', branch: 'main' },
+      url: 'https://gitlab.com/jsmithy2/release-tools-fake/-/jobs/3580121225',
+      actor: 'jsmithy2',
+      occurredAt: '2023-01-10T13:50:54.000Z',
+    });
+  });
+
+  it('shares its project with the pipeline hook of the same project', () => {
+    const job = onlyEvent(gitlabSource.parse(request('Job Hook', captured), config));
+    const pipelinePayload = { ...pipelineDoc, project: { ...(pipelineDoc.project as object), path_with_namespace: 'jsmithy2/release-tools-fake', web_url: 'https://gitlab.com/jsmithy2/release-tools-fake' } };
+    const pipeline = onlyEvent(gitlabSource.parse(request('Pipeline Hook', pipelinePayload), config));
+    expect(job.subject?.project).toBe(pipeline.subject?.project);
+    expect(job.subject?.group).toBe(pipeline.subject?.group);
+  });
+
+  it('without a homepage either, the display name loses the spaces around its slashes', () => {
+    const { repository: _dropped, ...bare } = captured;
+    const event = onlyEvent(gitlabSource.parse(request('Job Hook', bare), config));
+    expect(event.subject).toMatchObject({ project: 'John Smith/release-tools-fake', group: 'John Smith' });
+  });
+});
+
 describe('Deployment Hook (documented payload)', () => {
   it('the documented example (success) → deployment.succeeded to staging', () => {
     const event = onlyEvent(gitlabSource.parse(request('Deployment Hook', deploymentDoc), config));

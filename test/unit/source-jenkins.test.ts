@@ -27,6 +27,45 @@ function onlyEvent(result: ParseResult): EventInput {
   return EventInputSchema.parse(result.events[0]);
 }
 
+/**
+ * The Authorization header the Notification plugin sends for an endpoint URL with user info
+ * (Protocol.HTTP: "Basic " + base64 of java.net.URL.getUserInfo(), which is still
+ * percent-encoded, as WHATWG URL's username and password are).
+ */
+function pluginAuthorization(endpoint: string): string | undefined {
+  const url = new URL(endpoint);
+  if (!url.username && !url.password) return undefined;
+  return `Basic ${Buffer.from(`${url.username}:${url.password}`).toString('base64')}`;
+}
+
+describe('Jenkins endpoint URL with user:token@ (the plugin sends Basic auth)', () => {
+  const body = Buffer.from(JSON.stringify(documented));
+  const token = 'jk token+with spaces/and%percent';
+  const endpoint = (userinfo: string) => `http://${userinfo}@127.0.0.1:8787/hooks/ci`;
+  it.each([
+    ['the token as password, URL-encoded as the user must type it', endpoint(`jenkins:${encodeURIComponent(token)}`), true],
+    ['any user name', endpoint(`someone-else:${encodeURIComponent(token)}`), true],
+    ['an empty user name', endpoint(`:${encodeURIComponent(token)}`), true],
+    ['a wrong password', endpoint('jenkins:nope'), false],
+    ['the token as the user name, no password', endpoint(encodeURIComponent(token)), false],
+  ])('%s', (_name, url, expected) => {
+    const authorization = pluginAuthorization(url);
+    expect(authorization).toMatch(/^Basic /);
+    expect(jenkinsSource.verify({ pathRest: '', headers: { authorization }, body }, token, config)).toBe(expected);
+  });
+
+  it('a token in the path still decides when both are sent', () => {
+    const authorization = pluginAuthorization(endpoint(`jenkins:${encodeURIComponent(token)}`));
+    expect(jenkinsSource.verify({ pathRest: 'wrong', headers: { authorization }, body }, token, config)).toBe(false);
+  });
+
+  it('a Bearer or malformed Authorization header is no Basic password', () => {
+    for (const authorization of [`Bearer ${token}`, 'Basic', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
+      expect(jenkinsSource.verify({ pathRest: '', headers: { authorization }, body }, 'no-colon', config)).toBe(false);
+    }
+  });
+});
+
 describe('Jenkins shared-secret token', () => {
   const body = Buffer.from('{}');
   it.each([

@@ -115,11 +115,37 @@ interface Project {
   webUrl?: string;
 }
 
-function projectOf(payload: Record<string, unknown>): Project {
+/**
+ * The project's path (`group/sub/project`) and web URL. Pipeline and Deployment Hooks carry a
+ * `project` object; Job Hooks from some servers (gitlab.com on GitLab 15) do not, and their
+ * `project_name` is the human-readable full name ("John Smith / release-tools-fake"), not a
+ * path: there `repository.homepage` (the project's web URL) gives both. On a server under a
+ * relative URL root (`https://host/gitlab/…`) that path keeps the root's prefix.
+ */
+export function projectOf(payload: Record<string, unknown>): Project {
   const p = obj(payload.project);
-  const path = str(p.path_with_namespace) ?? str(payload.project_name);
+  const homepage = httpUrl(obj(payload.repository).homepage);
+  const path = str(p.path_with_namespace) ?? pathOfWebUrl(homepage) ?? displayNameAsPath(payload.project_name);
   const slash = path?.lastIndexOf('/') ?? -1;
-  return { project: path, group: path && slash > 0 ? path.slice(0, slash) : undefined, webUrl: httpUrl(p.web_url) };
+  return { project: path, group: path && slash > 0 ? path.slice(0, slash) : undefined, webUrl: httpUrl(p.web_url) ?? homepage };
+}
+
+/** `https://gitlab.com/group/sub/project` → `group/sub/project`. */
+function pathOfWebUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const segments = new URL(url).pathname.split('/').filter((s) => s !== '');
+  if (segments.length < 2) return undefined;
+  try {
+    return str(segments.map((s) => decodeURIComponent(s)).join('/'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Last resort: `Group / Project` without the spaces GitLab puts around its slashes. */
+function displayNameAsPath(name: unknown): string | undefined {
+  const text = str(name);
+  return text && str(text.split('/').map((part) => part.trim()).filter((part) => part !== '').join('/'));
 }
 
 function actorOf(payload: Record<string, unknown>): string | undefined {

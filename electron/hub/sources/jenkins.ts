@@ -2,7 +2,11 @@
 // `{name, display_name, url, build: {full_url, number, queue_id, phase, status, url, scm, …}}`.
 //
 // Auth: the plugin sends no custom headers, so the shared secret travels in the URL path
-// (`/hooks/<id>/<token>`, IncomingRequest.pathRest) or, from other senders, X-Herald-Token.
+// (`/hooks/<id>/<token>`, IncomingRequest.pathRest), or as the password of an endpoint URL
+// `http://user:<token>@host/hooks/<id>`, which the plugin (Protocol.HTTP) turns into
+// `Authorization: Basic base64(userinfo)` — the userinfo still URL-encoded, as
+// java.net.URL.getUserInfo() returns it, so the password is decoded here. Other senders may
+// use X-Herald-Token.
 //
 // Phases: STARTED → pipeline.triggered. The outcome comes from ONE phase, config.outcomePhase:
 // FINALIZED by default (after post-build steps such as archiving; the plugin's own "failed"
@@ -48,9 +52,23 @@ export const JENKINS_STATUSES: Readonly<Record<string, JenkinsStatusOutcome>> = 
   NOT_BUILT: { kind: 'ignore', why: 'was not built' },
 };
 
-/** The token from `/hooks/<id>/<token>` (first path segment) or the X-Herald-Token header. */
+/** The token from `/hooks/<id>/<token>` (first path segment), the X-Herald-Token header or a Basic auth password. */
 export function jenkinsToken(request: IncomingRequest): string | undefined {
-  return pathToken(request) ?? request.headers['x-herald-token'] ?? undefined;
+  return pathToken(request) ?? request.headers['x-herald-token'] ?? basicPassword(request.headers.authorization);
+}
+
+/** The password of `Authorization: Basic base64(user:password)`, URL-decoded (see the header comment). */
+export function basicPassword(authorization: string | undefined): string | undefined {
+  if (!authorization || !/^basic /i.test(authorization)) return undefined;
+  const decoded = Buffer.from(authorization.slice('Basic '.length).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const password = decoded.slice(colon + 1);
+  try {
+    return decodeURIComponent(password);
+  } catch {
+    return password;
+  }
 }
 
 export const jenkinsSource: WebhookSource<JenkinsSourceConfig> = {

@@ -24,7 +24,7 @@ export function ingressHintOf(source: SourceConfig): string | undefined {
     case 'gitlab':
       return `In GitLab: Settings → Webhooks → Add new webhook. ${relay ? target : 'URL: the ingress URL above.'} Secret token: this source's secret. Triggers: Pipeline events, Job events, Deployment events.`;
     case 'jenkins':
-      return `In Jenkins (Notification plugin): Job → Job Notifications → Add Endpoint, Format JSON, Protocol HTTP, Event "All Events", URL: the ingress URL with ${TOKEN_PLACEHOLDER} replaced by this source's secret (URL-encoded). Senders that can set headers may post to the URL without /${TOKEN_PLACEHOLDER} and send the secret as X-Herald-Token instead.`;
+      return `In Jenkins (Notification plugin): Job → Job Notifications → Add Endpoint, Format JSON, Protocol HTTP, Event "All Events", URL: the ingress URL with ${TOKEN_PLACEHOLDER} replaced by this source's secret (URL-encoded). Or put the secret in the URL as a password (http://jenkins:<token>@host/hooks/<id>): the plugin sends it as Basic auth. Senders that can set headers may post to the URL without /${TOKEN_PLACEHOLDER} and send the secret as X-Herald-Token instead.`;
     default:
       return undefined;
   }
