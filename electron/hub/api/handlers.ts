@@ -13,7 +13,8 @@ import {
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
 import type { Channel } from '../channels/channel.js';
-import { withEmailDefaults } from '../channels/email.js';
+import { channelFor, closeChannel } from '../channels/registry.js';
+import { configForTest } from '../channels/send-config.js';
 import { testChannel } from '../channels/test-message.js';
 import { checkSecretRefs } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
@@ -317,24 +318,19 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
     'channels.update': async (input) => channelView(await saveWithSecrets('channels', input, 'update')),
     'channels.delete': async ({ id }) => removeWithSecrets('channels', id),
     'channels.test': async ({ id }) => {
-      let channel = findChannel(id);
+      const channel = findChannel(id);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveChannelSecrets(channel);
       } catch (error) {
         return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
       }
-      // Email as the worker sends it: the default sender; without the channel's own
-      // recipients, those of the first rule that names some for it.
-      let note = '';
-      if (channel.kind === 'email') {
-        const cfg = config.get();
-        const rule = channel.to ? undefined : cfg.rules.find((r) => r.channels.includes(channel.id) && r.emailTo);
-        channel = withEmailDefaults(channel, { to: rule?.emailTo, from: cfg.settings.email?.defaultFrom });
-        if (rule) note = ` to the recipients of rule "${rule.name}"`;
-      }
-      const answer = await testChannel(channel, resolved, { ...(deps.channelFor && { channel: deps.channelFor(channel) }) });
-      return answer.ok && note ? { ...answer, detail: `${answer.detail}${note}` } : answer;
+      // As the worker sends: the kind applies a rule's options and the settings' defaults.
+      const instance = deps.channelFor?.(channel) ?? channelFor(channel.kind);
+      const { config: sendConfig, rule } = configForTest(instance, channel, config.get());
+      const answer = await testChannel(sendConfig, resolved, { channel: instance });
+      if (!deps.channelFor) await closeChannel(instance);
+      return answer.ok && rule ? { ...answer, detail: `${answer.detail} to the recipients of rule "${rule.name}"` } : answer;
     },
 
     'rules.list': async () => config.get().rules,

@@ -18,7 +18,8 @@ export interface DeliveryWorkerDeps {
   /** Every configured channel: the worker claims per channel. */
   channels: () => Iterable<ChannelConfig>;
   settings: () => Settings;
-  channelFor: (kind: ChannelConfig['kind']) => Channel;
+  /** The channel instance that sends for a configured channel. */
+  channelFor: (config: ChannelConfig) => Channel;
   resolveSecrets: (config: ChannelConfig) => Promise<ResolvedSecrets>;
   /** Sends per second a channel kind allows (Slack ~1) and its burst; absent = unlimited. */
   rateLimit?: (kind: ChannelConfig['kind']) => { ratePerSecond?: number; burst?: number } | undefined;
@@ -243,7 +244,7 @@ export class DeliveryWorker {
       const rule = this.deps.rule?.(claimed.ruleId);
       const message = { event, ...(rule && { rule }) };
       const sendConfig = this.deps.adjustConfig?.(config, claimed.ruleId) ?? config;
-      return await this.deps.channelFor(config.kind).send(message, sendConfig, secrets, controller.signal);
+      return await this.deps.channelFor(config).send(message, sendConfig, secrets, controller.signal);
     } catch (error) {
       // A channel should not throw; if it does, a retry may help (it is our bug or a blip).
       return { kind: 'retry', reason: `channel error: ${(error as Error).message}` };
