@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ChannelSchema, HeraldConfigSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema } from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
+import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
 
 const id = z.string().min(1).max(100);
 
@@ -24,14 +25,14 @@ export const DeliverySchema = z.object({
 export type Delivery = z.infer<typeof DeliverySchema>;
 
 /** Why a rule did or did not send an event: shown in the event detail. */
-export const RULE_OUTCOMES = ['routed', 'throttled', 'quiet_hours', 'snoozed', 'no_channels'] as const;
+export const RULE_OUTCOMES = ['routed', 'throttled', 'quiet_hours', 'snoozed', 'no_channels', 'muted'] as const;
 export const RuleOutcomeSchema = z.object({
   ruleId: z.string(),
   ruleName: z.string(),
   outcome: z.enum(RULE_OUTCOMES),
   /** Channels that got a delivery. */
   channels: z.array(z.string()),
-  /** Channels the rule names that were held back (snooze, quiet hours) or unknown. */
+  /** Channels the rule names that were held back (snooze, quiet hours, a muted pipeline) or unknown. */
   heldBack: z.array(z.string()),
   reason: z.string(),
   /** Set when the rule collects events into a digest: `channels` get the digest, not this event. */
@@ -255,6 +256,43 @@ export const apiContract = {
   /** Start at login: the Electron shell answers; the headless hub says `supported: false`. */
   'autostart.get': method(none, z.object({ supported: z.boolean(), enabled: z.boolean() })),
   'autostart.set': method(z.object({ enabled: z.boolean() }).strict(), z.object({ supported: z.boolean(), enabled: z.boolean() })),
+
+  /** Pipelines muted now (expired mutes are left out), newest first. */
+  'mutes.list': method(none, z.object({ items: z.array(MuteSchema) })),
+  /**
+   * Mute a pipeline: the one an event is about (`eventId`), or one named directly. Either for
+   * `minutes` or `untilPasses` (its next success lifts it). Muting a muted pipeline replaces its mute.
+   */
+  'mutes.add': method(
+    z
+      .object({
+        eventId: id.optional(),
+        pipeline: z
+          .object({ sourceId: id, project: z.string().min(1).max(300).optional(), pipeline: z.string().min(1).max(300).optional(), branch: z.string().min(1).max(300).optional() })
+          .strict()
+          .optional(),
+        minutes: z.number().int().min(1).max(MAX_MUTE_MINUTES, `must be at most ${MAX_MUTE_MINUTES} minutes (a week)`).optional(),
+        untilPasses: z.literal(true).optional(),
+      })
+      .strict()
+      .refine((m) => (m.eventId === undefined) !== (m.pipeline === undefined), { message: 'give eventId or pipeline, not both', path: ['eventId'] })
+      .refine((m) => (m.minutes === undefined) !== (m.untilPasses === undefined), { message: 'give minutes or untilPasses: true, not both', path: ['minutes'] }),
+    MuteSchema,
+  ),
+  /** Lift a mute now. */
+  'mutes.remove': method(z.object({ key: z.string().min(1).max(2000) }).strict(), ok),
+
+  /** The desktop app's global shortcut, as registered; the headless hub says `supported: false`. */
+  'shortcut.status': method(
+    none,
+    z.object({
+      supported: z.boolean(),
+      accelerator: z.string(),
+      registered: z.boolean(),
+      /** Why it is not registered (another app holds it, the OS refused it), in one sentence. */
+      problem: z.string().optional(),
+    }),
+  ),
 } as const;
 
 export type ApiContract = typeof apiContract;
@@ -275,6 +313,9 @@ export const ApiUpdateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('delivery.updated'), delivery: DeliverySchema }),
   z.object({ type: z.literal('health.changed') }),
   z.object({ type: z.literal('config.changed'), what: z.enum(['sources', 'channels', 'rules', 'settings']) }),
+  z.object({ type: z.literal('mutes.changed') }),
+  /** The desktop app's global shortcut was (re)registered or refused. */
+  z.object({ type: z.literal('shortcut.changed') }),
 ]);
 export type ApiUpdate = z.infer<typeof ApiUpdateSchema>;
 

@@ -1,6 +1,7 @@
 // The user's configuration: sources, channels, rules and settings. The hub validates
 // its config store and `--config FILE` with these; the UI validates its forms with them.
 import { z } from 'zod';
+import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
 import { validateJsonTemplate } from './templates.js';
@@ -467,6 +468,16 @@ export const SettingsSchema = z
     /** The ingress URL as the outside world sees it (a tunnel or reverse proxy); shown to users. */
     publicUrl: z.url().optional(),
     theme: z.enum(['system', 'light', 'dark']).default('system'),
+    /** The desktop app's global shortcut that opens Herald (Electron accelerator syntax); empty = none. */
+    shortcut: z.union([z.literal(''), AcceleratorSchema]).default(DEFAULT_SHORTCUT),
+    /**
+     * Which severities make a desktop popup play a sound; never in quiet hours or while
+     * snoozed. A desktop channel's own `sound: true` sounds for every severity.
+     */
+    sound: z
+      .object({ critical: z.boolean().default(true), warning: z.boolean().default(false), success: z.boolean().default(false), info: z.boolean().default(false) })
+      .strict()
+      .default({ critical: true, warning: false, success: false, info: false }),
     /** Email defaults: the sender for email channels that name none (SecObserve's EMAIL_FROM). */
     email: z.object({ defaultFrom: EmailSenderSchema.optional() }).strict().optional(),
   })

@@ -26,6 +26,8 @@
  *    `digest`; the store keeps the window and one message is sent when it closes).
  * The outcome is `routed` when some channel gets a delivery, else `snoozed` when a desktop
  * channel was held back by snooze or quiet hours, else `no_channels`.
+ * Before all of that, a muted pipeline (shared/mutes.ts; `ctx.muteFor`) holds back every
+ * channel of every matching rule: `muted`, so the event detail says why nothing went out.
  * The store records lastRoutedAt only for `routed` outcomes, so an event held back by
  * quiet hours or snooze does not start a throttle window.
  */
@@ -33,6 +35,7 @@ import picomatch from 'picomatch/posix.js';
 import type { RuleOutcome } from './api.js';
 import { DEFAULT_THROTTLE_SECONDS, type QuietHours, type RuleConfig, type RuleMatch } from './config.js';
 import { SUBJECT_FIELDS, type HeraldEvent, type Severity, type SubjectField } from './event.js';
+import { muteReason, type Mute } from './mutes.js';
 
 export const DESKTOP_KIND = 'desktop';
 
@@ -44,6 +47,8 @@ export interface RoutingContext {
   channelKinds: ReadonlyMap<string, string>;
   /** Global settings: desktop popups held back during quiet hours / while snoozed. */
   settings: { quietHours?: QuietHours; snoozeUntil?: string };
+  /** The mute holding this event's pipeline now, if any (the store answers). */
+  muteFor?(event: RoutableEvent): Mute | undefined;
 }
 
 export type MatchableEvent = Pick<HeraldEvent, 'source' | 'type' | 'severity' | 'subject'>;
@@ -218,6 +223,8 @@ export function desktopHold(now: Date, settings: RoutingContext['settings'], rul
 /** One outcome per matching enabled rule, in rule order (see the file comment). */
 export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], ctx: RoutingContext): RuleOutcome[] {
   const outcomes: RuleOutcome[] = [];
+  // Asked once per event, and only when some rule matches.
+  let mute: Mute | null | undefined;
 
   for (const rule of rules) {
     if (!rule.enabled) continue;
@@ -228,6 +235,12 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
       const digest = kind === 'routed' && rule.digest ? { digest: { windowSeconds: rule.digest.windowSeconds } } : {};
       outcomes.push({ ruleId: rule.id, ruleName: rule.name, outcome: kind, channels, heldBack, reason, ...digest });
     };
+
+    mute ??= ctx.muteFor?.(event) ?? null;
+    if (mute) {
+      outcome('muted', [], named, `${match.reason}; held back: ${muteReason(mute)}`);
+      continue;
+    }
 
     if (rule.quietHours && isInQuietHours(ctx.now, rule.quietHours)) {
       outcome('quiet_hours', [], named, describeQuietHours(rule.quietHours));

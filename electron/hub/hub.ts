@@ -29,6 +29,7 @@ import { startWebhookIntake } from './ingress/webhook-intake.js';
 import type { PollOutcome } from './sources/poller.js';
 import { pollTester, startPolling } from './sources/polling.js';
 import type { IncomingRequest } from './sources/source.js';
+import { startMutePolicy } from './rules/mutes.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startCheckpointer } from './store/checkpointer.js';
@@ -95,7 +96,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const store = openStore(options.dataDir);
   const checkpointer = await startCheckpointer(store, { log });
   const updates = createUpdateBus(log);
-  const live = startLiveConfig(config, now);
+  const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
+  const live = startLiveConfig(config, now, mutes);
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   const instances = new ChannelInstances((channel) => options.channelOverrides?.[channel.kind] ?? channelFor(channel.kind));
@@ -151,6 +153,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     enrich: enrichWithStreaks,
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
+      mutes.afterCommit();
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -208,7 +211,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
 
   let apiUrl = '';
-  const api = createApiHandlers({
+  const handlers = createApiHandlers({
     store,
     config,
     // The ingress thread caches the secrets it verified with: a write through the api ends that.
@@ -227,6 +230,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
     sourceRuntime: sourceRuntimeView({ relays, polls, lastIgnored: intake.lastIgnored }),
   });
+  const api: ApiHandlers = { ...mutes.handlers, ...handlers };
 
   let stopped = false;
   return {
@@ -251,6 +255,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await listener.close();
       await polls.stop();
       digests.stop();
+      mutes.stop();
       await worker.stop();
       idleCollector.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.

@@ -24,9 +24,9 @@ describe('store migrations', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'herald-migrate-'));
     const old = openStore(dir);
     old.ingest([{ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'kept across the upgrade' }] }], route);
-    // Back to how version 3 left a file: the all-channel due index still there.
-    old.db.exec(`CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending'`);
-    old.db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    // Back to how version 3 left a file: the all-channel due index still there, no mutes table (5).
+    old.db.exec(`CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending'; DROP TABLE mutes`);
+    old.db.pragma('user_version = 3');
     old.close();
 
     const store = openStore(dir);
@@ -34,6 +34,7 @@ describe('store migrations', () => {
     expect(indexes(store.db)).not.toContain('deliveries_due');
     expect(store.events.list({ limit: 10 }).items.map((e) => e.title)).toEqual(['kept across the upgrade']);
     expect(store.outbox.counts()).toEqual({ pending: 1, failed: 0 });
+    expect(store.mutes.list(new Date())).toEqual([]);
     store.close();
   });
 

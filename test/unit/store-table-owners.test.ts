@@ -13,6 +13,7 @@ const OWNERS: Record<string, string> = {
   seen_deliveries: 'store/seen-deliveries.ts',
   source_state: 'store/source-state.ts',
   health: 'store/health.ts',
+  mutes: 'store/mutes.ts',
   throttle: 'rules/throttle-memory.ts',
   digest_items: 'rules/digest-windows.ts',
 };

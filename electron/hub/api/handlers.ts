@@ -119,7 +119,10 @@ function pollEndpoint(source: object): string {
   return JSON.stringify([url, host, org]);
 }
 
-export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
+/** Methods other modules answer: pipeline mutes (rules/mutes.ts). */
+export type HandledElsewhere = 'mutes.list' | 'mutes.add' | 'mutes.remove';
+
+export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledElsewhere> {
   const { store, config, secrets } = deps;
 
   const sourceView = async (source: SourceConfig) => {
@@ -428,6 +431,9 @@ export function createApiHandlers(deps: HandlerDeps): ApiHandlers {
       if (!deps.autostart) throw new ApiError('unavailable', 'start at login is a desktop-app setting; this hub runs headless');
       return { supported: true, enabled: await deps.autostart.set(enabled) };
     },
+
+    // A global shortcut belongs to the desktop app (the shell answers there).
+    'shortcut.status': async () => ({ supported: false, accelerator: config.get().settings.shortcut, registered: false }),
 
     'settings.get': async () => config.get().settings,
     'settings.update': async ({ settings }) => {

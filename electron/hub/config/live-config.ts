@@ -3,6 +3,7 @@
 // Policies subscribe to a section's changes; a channels change says which channels were
 // edited or removed, compared with the config before it.
 import type { ChannelConfig, HeraldConfig, RuleConfig, SourceConfig } from '../../../shared/config.js';
+import type { MutePolicy } from '../rules/mutes.js';
 import { buildRouter, type Router } from '../rules/router.js';
 import type { ConfigSection, ConfigStore } from './config-store.js';
 
@@ -27,9 +28,9 @@ export interface LiveConfig {
   onChange(listener: (change: ConfigChange) => void): void;
 }
 
-export function startLiveConfig(config: ConfigStore, now: () => number): LiveConfig {
+export function startLiveConfig(config: ConfigStore, now: () => number, mutes: Pick<MutePolicy, 'beforeRouting' | 'muteFor'>): LiveConfig {
   let current = config.get();
-  let router = buildRouter(current, now);
+  let router = buildRouter(current, now, mutes);
   let channelsById = new Map(current.channels.map((c) => [c.id, c]));
   let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
   let rulesById = new Map(current.rules.map((r) => [r.id, r]));
@@ -46,7 +47,7 @@ export function startLiveConfig(config: ConfigStore, now: () => number): LiveCon
       }
     }
     current = cfg;
-    router = buildRouter(cfg, now);
+    router = buildRouter(cfg, now, mutes);
     channelsById = new Map(cfg.channels.map((c) => [c.id, c]));
     sourcesById = new Map(cfg.sources.map((s) => [s.id, s]));
     rulesById = new Map(cfg.rules.map((r) => [r.id, r]));

@@ -117,6 +117,20 @@ const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX deliveries_due;
   `,
+  // 5: muted pipelines (shared/mutes.ts), keyed by pipelineKey(): routing holds their events
+  // back. until = epoch ms for a timed mute, NULL for "until it passes".
+  `
+  CREATE TABLE mutes (
+    key          TEXT PRIMARY KEY,
+    source_id    TEXT NOT NULL,
+    source_name  TEXT,
+    project      TEXT, pipeline TEXT, branch TEXT,
+    until        INTEGER,
+    until_passes INTEGER NOT NULL DEFAULT 0 CHECK (until_passes IN (0, 1)),
+    created_at   INTEGER NOT NULL,
+    CHECK ((until IS NULL) = (until_passes = 1))
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import { ThrottleMemory } from '../rules/throttle-memory.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
+import { MuteStore } from './mutes.js';
 import { type Db, openDatabase } from './open.js';
 import { Outbox } from './outbox.js';
 import { SeenDeliveries } from './seen-deliveries.js';
@@ -23,6 +24,8 @@ export interface Store {
   readonly digests: DigestWindows;
   /** When each throttling rule last routed each dedupKey. */
   readonly throttle: ThrottleMemory;
+  /** Muted pipelines. */
+  readonly mutes: MuteStore;
   /** Webhook delivery ids already stored. */
   readonly seenDeliveries: SeenDeliveries;
   /** Events, rule outcomes, deliveries, digest items and source state: one transaction. */
@@ -81,6 +84,7 @@ export function openStore(dataDir: string): Store {
     file,
     ...tables,
     health: new HealthStore(db),
+    mutes: new MuteStore(db),
     ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
     closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
     enforceRetention: (maxAgeDays, maxEvents, now = new Date()) => {

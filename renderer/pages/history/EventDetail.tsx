@@ -11,6 +11,7 @@ import { useToast } from '../../components/Toasts.js';
 import { useHub } from '../../app/status.js';
 import { formatAgo, formatDateTime } from '../../lib/time.js';
 import { isRetryable, upsertDelivery, withEarlyUpdates, withRetryAnswer } from './delivery-updates.js';
+import { PipelineMute } from './PipelineMute.js';
 
 type Detail = ApiOutput<'events.get'>;
 
@@ -145,6 +146,11 @@ export function EventDetail(props: {
         <span className="muted mono">({event.source.kind})</span>
       </p>
       {event.summary && <p className="detail__summary">{event.summary}</p>}
+      {detail.matches.some((m) => m.outcome === 'muted') && (
+        <p className="warn-text" data-testid="muted-note">
+          Not sent: its pipeline was muted when it arrived (kept in history only).
+        </p>
+      )}
       {event.url &&
         (href ? (
           <p>
@@ -155,6 +161,8 @@ export function EventDetail(props: {
         ) : (
           <p className="mono">{event.url}</p>
         ))}
+
+      <PipelineMute event={event} />
 
       <section aria-labelledby="detail-fields">
         <h3 id="detail-fields">Fields</h3>

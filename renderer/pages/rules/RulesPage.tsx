@@ -6,6 +6,7 @@ import { ConfirmButton } from '../../components/buttons.js';
 import { useToast } from '../../components/Toasts.js';
 import { describeMatch, humanSeconds } from '../../lib/rule-draft.js';
 import { formatDateTime } from '../../lib/time.js';
+import { MutedSection } from './MutedSection.js';
 import { RuleForm } from './RuleForm.js';
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
@@ -176,6 +177,7 @@ export function RulesPage() {
           </tbody>
         </table>
       )}
+      {mode.kind === 'list' && <MutedSection />}
     </div>
   );
 }

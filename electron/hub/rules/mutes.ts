@@ -1,0 +1,119 @@
+// The pipeline mute policy (shared/mutes.ts) wired to the store: inside the ingest
+// transaction a pipeline's success lifts its "until it passes" mute before routing (so that
+// success is delivered), and routing asks which mute holds an event. The api's mutes.*
+// methods, and one timer that tells the UI when a timed mute ends.
+import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
+import type { HeraldEvent } from '../../../shared/event.js';
+import { isPipelinePass, type Mute, PIPELINE_FIELDS, pipelineKey, pipelineOf, type PipelineRef } from '../../../shared/mutes.js';
+import type { Store } from '../store/store.js';
+
+/** setTimeout's limit is ~24.8 days; a later expiry is looked at again after a day. */
+const MAX_TIMER_MS = 86_400_000;
+
+export interface MutePolicyDeps {
+  store: Pick<Store, 'mutes' | 'events'>;
+  /** The hub's clock (epoch ms). */
+  now: () => number;
+  /** A source's name, for the Muted list. */
+  sourceName: (sourceId: string) => string | undefined;
+  emit: (update: ApiUpdate) => void;
+  log?: (line: string) => void;
+}
+
+export interface MutePolicy {
+  /** In the ingest transaction, before an event is routed. */
+  beforeRouting(event: HeraldEvent): void;
+  /** Routing's question: which mute holds this event now. */
+  muteFor(event: Pick<HeraldEvent, 'source' | 'subject' | 'type'>): Mute | undefined;
+  /** After an ingest commit: tell the UI about mutes a success lifted. */
+  afterCommit(): void;
+  handlers: Pick<ApiHandlers, 'mutes.list' | 'mutes.add' | 'mutes.remove'>;
+  stop(): void;
+}
+
+export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
+  const { store, now } = deps;
+  let liftedSinceCommit = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const changed = () => {
+    deps.emit({ type: 'mutes.changed' });
+    schedule();
+  };
+  // One timer for the next timed mute to end: the UI hears of it then, and the row goes.
+  const schedule = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const at = now();
+    const next = store.mutes.nextExpiry(at);
+    if (next === undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      try {
+        if (store.mutes.purgeExpired(now()) > 0) deps.emit({ type: 'mutes.changed' });
+      } catch (error) {
+        deps.log?.(`mutes: could not remove ended mutes: ${(error as Error).message}`);
+      }
+      schedule();
+    }, Math.min(Math.max(0, next - at), MAX_TIMER_MS));
+    timer.unref();
+  };
+  store.mutes.purgeExpired(now());
+  schedule();
+
+  const refFrom = (input: { eventId?: string | undefined; pipeline?: Partial<PipelineRef> | undefined }): PipelineRef => {
+    if (input.eventId !== undefined) {
+      const found = store.events.get(input.eventId);
+      if (!found) throw new ApiError('not_found', `no event with id "${input.eventId}"`);
+      const ref = pipelineOf(found.event);
+      if (!ref) {
+        throw new ApiError('invalid_input', `eventId: event ${found.event.type} names no pipeline; only pipeline events with a project, pipeline or branch can be muted`);
+      }
+      return ref;
+    }
+    const given = input.pipeline!;
+    if (!PIPELINE_FIELDS.some((f) => given[f])) throw new ApiError('invalid_input', 'pipeline: name at least one of project, pipeline, branch');
+    return given as PipelineRef;
+  };
+
+  return {
+    beforeRouting(event) {
+      if (!isPipelinePass(event)) return;
+      const ref = pipelineOf(event);
+      if (ref && store.mutes.liftOnPass(pipelineKey(ref))) liftedSinceCommit = true;
+    },
+    muteFor(event) {
+      const ref = pipelineOf(event);
+      return ref && store.mutes.active(pipelineKey(ref), new Date(now()));
+    },
+    afterCommit() {
+      if (!liftedSinceCommit) return;
+      liftedSinceCommit = false;
+      changed();
+    },
+    handlers: {
+      'mutes.list': async () => ({ items: store.mutes.list(new Date(now())) }),
+      'mutes.add': async (input) => {
+        const ref = refFrom(input);
+        const at = now();
+        const sourceName = deps.sourceName(ref.sourceId);
+        const mute = store.mutes.add(
+          { ...ref, ...(sourceName !== undefined && { sourceName }) },
+          input.untilPasses ? { untilPasses: true } : { untilMs: at + input.minutes! * 60_000 },
+          at,
+        );
+        changed();
+        return mute;
+      },
+      'mutes.remove': async ({ key }) => {
+        if (!store.mutes.remove(key)) throw new ApiError('not_found', 'no such mute: it was lifted or has ended');
+        changed();
+        return { ok: true as const };
+      },
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
