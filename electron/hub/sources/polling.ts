@@ -40,3 +40,18 @@ export function pollTester(deps: Pick<PollingDeps, 'store' | 'resolveSecrets'>):
       loadState: (id) => deps.store.sourceState.get(id, 'poll'),
     });
 }
+
+/** Where a polled source reads from (cctray, SecObserve, DefectDojo: url; Kosli: host and org). */
+function pollEndpoint(source: object): string {
+  const { url, host, org } = source as { url?: unknown; host?: unknown; org?: unknown };
+  return JSON.stringify([url, host, org]);
+}
+
+/**
+ * An edit that points a poller at another server or org: its cursors and snapshots belong
+ * to the old one (a DefectDojo finding cursor from another instance would hide every
+ * finding below it), so it starts afresh.
+ */
+export function pollsElsewhere(before: SourceConfig, after: SourceConfig): boolean {
+  return pollEndpoint(before) !== pollEndpoint(after);
+}
