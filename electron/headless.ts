@@ -80,7 +80,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     return;
   }
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   const secrets = await openSecretStore();

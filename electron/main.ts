@@ -86,6 +86,9 @@ async function run(): Promise<void> {
     channelOverrides: { desktop: createElectronDesktopChannel(notifier) },
     version: app.getVersion(),
     log,
+    // `npm start` fetched better-sqlite3's build for Electron's ABI and names it here; packaged
+    // builds carry one rebuilt by electron-builder in node_modules.
+    ...(process.env.HERALD_SQLITE_BINDING && { sqliteBinding: process.env.HERALD_SQLITE_BINDING }),
   });
 
   let tray: TrayController | undefined;

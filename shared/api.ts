@@ -48,6 +48,12 @@ export const EventQuerySchema = z
     types: z.array(EventTypeSchema).max(100).optional(),
     severities: z.array(SeveritySchema).max(4).optional(),
     ...Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(300).optional()])),
+    /** A commit SHA or its first hex digits (a prefix, as `git` takes them). */
+    commit: z
+      .string()
+      .trim()
+      .regex(/^([0-9a-f]{4,64})?$/i, 'must be a commit SHA or at least its first 4 hex digits')
+      .optional(),
     unread: z.boolean().optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),

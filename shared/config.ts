@@ -395,6 +395,8 @@ export const RuleMatchSchema = z
     branch: globList.optional(),
     cluster: globList.optional(),
     artifact: globList.optional(),
+    /** Commit SHAs (globs: `a1b2c3d*` matches a short SHA's full form). */
+    commit: globList.optional(),
   })
   .strict();
 export type RuleMatch = z.infer<typeof RuleMatchSchema>;

@@ -58,14 +58,32 @@ export const EventTypeSchema = z
   .max(100)
   .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'must be dotted lowercase words, e.g. pipeline.failed');
 
-export const SUBJECT_FIELDS = ['project', 'group', 'environment', 'pipeline', 'branch', 'cluster', 'artifact'] as const;
+export const SUBJECT_FIELDS = ['project', 'group', 'environment', 'pipeline', 'branch', 'cluster', 'artifact', 'commit'] as const;
 export type SubjectField = (typeof SUBJECT_FIELDS)[number];
+/**
+ * The fields that say which *thing* an event is about. The commit is left out: a pipeline
+ * failing again on the next commit is the same thing failing (dedup keys, throttling and
+ * streaks count it once), while the commit joins events across tools (threads).
+ */
+export const THING_FIELDS = ['project', 'group', 'environment', 'pipeline', 'branch', 'cluster', 'artifact'] as const satisfies readonly SubjectField[];
+
+/** A git object id: SHA-1 (40 hex) or SHA-256 (64 hex); short forms (7+) from tools that only have those. */
+const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/i;
+
+/** A commit as sources read it from a payload: a hex object id, lower-cased so threads join, or undefined. */
+export function commitOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const t = value.trim();
+  return COMMIT_PATTERN.test(t) ? t.toLowerCase() : undefined;
+}
 
 const subjectValue = z.string().min(1).max(300);
 /**
  * What an event is about; every field is a rule filter dimension.
  * project: Devtron application, GitHub/GitLab repository, Kosli flow, SecObserve/DefectDojo/Chainloop product.
  * group: Devtron project, GitLab group, Kosli org.
+ * commit: the full SHA of the commit the event is about (a run's head, a deployment's, an
+ * artifact's provenance): a commit's events across tools form its thread.
  */
 export const SubjectSchema = z
   .object({
@@ -76,6 +94,12 @@ export const SubjectSchema = z
     branch: subjectValue.optional(),
     cluster: subjectValue.optional(),
     artifact: subjectValue.optional(),
+    commit: z
+      .string()
+      .trim()
+      .regex(COMMIT_PATTERN, 'must be a git commit SHA (7 to 64 hex digits)')
+      .toLowerCase()
+      .optional(),
   })
   .strict();
 export type Subject = z.infer<typeof SubjectSchema>;
@@ -145,11 +169,11 @@ function hash64Hex(text: string): string {
 
 /**
  * The dedup key says "the same thing happening again": throttling counts it once per
- * window. Default: source, type and subject, so "pipeline X on main failed" repeats,
- * while "pipeline X on dev failed" is a different thing.
+ * window. Default: source, type and subject (without the commit), so "pipeline X on main
+ * failed" repeats on the next commit, while "pipeline X on dev failed" is a different thing.
  */
 export function defaultDedupKey(sourceId: string, type: string, subject: Subject | undefined): string {
-  const parts = SUBJECT_FIELDS.map((f) => subject?.[f] ?? '').join('|');
+  const parts = THING_FIELDS.map((f) => subject?.[f] ?? '').join('|');
   const key = `${sourceId}:${type}:${parts}`;
   // Subject fields run to 300 characters each, the key to 500 (with room for streaks.ts's
   // ":recovered"): past that, a readable head and a hash of the whole key. An over-long

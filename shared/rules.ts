@@ -5,7 +5,7 @@
  * Matching (`matchRule`):
  * - Fields: `sources` (globs over event.source.id), `types` (globs over event.type, e.g.
  *   `pipeline.*`), `severities` (exact list), and each subject field (project, group,
- *   environment, pipeline, branch, cluster, artifact) as globs.
+ *   environment, pipeline, branch, cluster, artifact, commit) as globs.
  * - Within a field: OR over the positive patterns; a pattern starting with `!` excludes.
  *   Across fields: AND. An absent or empty field matches anything.
  * - An event without a subject field that the rule filters on positively does not match;

@@ -36,6 +36,7 @@ const SUBJECT_DESCRIPTIONS: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   branch: 'git branch',
   cluster: 'cluster',
   artifact: 'artifact, e.g. a container image ghcr.io/org/app:1.2',
+  commit: 'git commit SHA (full), e.g. of a run, a deployment or an artifact\'s provenance',
 };
 
 export const TEMPLATE_VARIABLES: readonly TemplateVariable[] = [
@@ -544,6 +545,7 @@ export const SAMPLE_EVENT: Omit<HeraldEvent, 'read'> = {
     branch: 'main',
     cluster: 'eu-west-1',
     artifact: 'ghcr.io/acme/api:1.4.2',
+    commit: '9fceb02d0ae598e95dc970b74767f19372d61af8',
   },
   title: 'build-and-test failed on main',
   summary: 'Job "unit tests" failed after 3m12s.\nSee the log for details.',

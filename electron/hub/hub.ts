@@ -1,6 +1,5 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
-import { mkdirSync } from 'node:fs';
 import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelKind, HeraldConfig } from '../../shared/config.js';
 import { createApiHandlers } from './api/handlers.js';
@@ -14,6 +13,7 @@ import { type KeyValueBackend, openConfigStore } from './config/config-store.js'
 import { startLiveConfig } from './config/live-config.js';
 import { notifyingSecretStore, secretResolver } from './config/secret-access.js';
 import { openSecretStore, type SecretStore } from './config/secrets.js';
+import { prepareDataDir } from './data-dir.js';
 import { startChannelChangeHandling } from './delivery/channel-changes.js';
 import { digestGoesTo } from './delivery/digest-hold.js';
 import { DigestScheduler } from './delivery/digests.js';
@@ -53,6 +53,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
+  sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
   /** How often retention runs; default 10 min. */
@@ -85,15 +87,15 @@ export { HERALD_SOURCE, healthEvent } from './health/integration-health.js';
 export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
   const now = options.now ?? Date.now;
-  mkdirSync(options.dataDir, { recursive: true });
-  const config = openConfigStore({ dataDir: options.dataDir, ...(options.configBackend && { backend: options.configBackend }) });
+  prepareDataDir(options.dataDir, log);
+  const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
     const counts = applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
-  const store = openStore(options.dataDir);
+  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = createUpdateBus(log);
   const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });

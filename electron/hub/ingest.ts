@@ -69,28 +69,26 @@ export class Ingestor {
     while (this.queue.length > 0 && this.syncing === 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       const { store } = this.deps;
-      let outcomes: IngestOutcome[];
-      try {
-        outcomes = store.withoutFsync(() => store.ingest(batch.map((p) => p.item), this.deps.router(), this.deps.now?.(), this.deps.enrich));
-      } catch (error) {
-        const failure = new Error(`could not store the event: ${(error as Error).message}`);
-        for (const pending of batch) pending.reject(failure);
-        continue;
-      }
+      const stored: Array<{ pending: Pending; outcome: IngestOutcome }> = [];
+      this.commit(batch.map((p) => p.item)).forEach((result, i) => {
+        if (result instanceof Error) batch[i]!.reject(new Error(`could not store the event: ${result.message}`));
+        else stored.push({ pending: batch[i]!, outcome: result });
+      });
+      if (stored.length === 0) continue;
       this.syncing++;
       store
         .syncToDisk()
         .then(
           () => {
-            batch.forEach((pending, i) => pending.resolve(outcomes[i]!));
+            for (const { pending, outcome } of stored) pending.resolve(outcome);
             // Only what is on disk is announced and delivered.
-            this.deps.onCommitted(outcomes);
+            this.deps.onCommitted(stored.map((s) => s.outcome));
           },
           (error: Error) => {
             // Committed but not confirmed on disk: the sender is told to retry (a redelivery
             // id drops the duplicate); the deliveries already stored go out all the same.
             const failure = new Error(`could not store the event: the disk did not confirm the write (${error.message})`);
-            for (const pending of batch) pending.reject(failure);
+            for (const { pending } of stored) pending.reject(failure);
             this.deps.onUnconfirmed?.();
           },
         )
@@ -98,6 +96,28 @@ export class Ingestor {
           this.syncing--;
           this.flush();
         });
+    }
+  }
+
+  /**
+   * One transaction for the batch (without fsync). If it fails, each item is tried in a
+   * transaction of its own, so the one that cannot be stored (data too deep to serialize, a
+   * value SQLite refuses) is refused alone and never costs the others their commit.
+   */
+  private commit(items: IngestItem[]): Array<IngestOutcome | Error> {
+    const { store } = this.deps;
+    const ingest = (some: IngestItem[]) => store.withoutFsync(() => store.ingest(some, this.deps.router(), this.deps.now?.(), this.deps.enrich));
+    try {
+      return ingest(items);
+    } catch (error) {
+      if (items.length === 1) return [error as Error];
+      return items.map((item) => {
+        try {
+          return ingest([item])[0]!;
+        } catch (itemError) {
+          return itemError as Error;
+        }
+      });
     }
   }
 }

@@ -65,7 +65,9 @@ export function matchesQuery(event: HeraldEvent, query: EventQueryInput): boolea
   if (query.severities && !query.severities.includes(event.severity)) return false;
   for (const field of SUBJECT_FIELDS) {
     const wanted = query[field];
-    if (wanted !== undefined && wanted !== '' && event.subject[field] !== wanted) return false;
+    if (wanted === undefined || wanted === '') continue;
+    // A commit filter is a prefix: a short SHA finds the full one (as the hub does).
+    if (field === 'commit' ? !event.subject.commit?.startsWith(wanted.toLowerCase()) : event.subject[field] !== wanted) return false;
   }
   if (query.unread !== undefined && event.read === query.unread) return false;
   const received = Date.parse(event.receivedAt);

@@ -113,6 +113,8 @@ describe('api refusals', { timeout: 60_000 }, () => {
     expect(page.url()).toBe(`${hub.apiUrl}/`);
     const [cookie] = await context.cookies(hub.apiUrl);
     expect(cookie).toMatchObject({ name: HTTP_TRANSPORT.tokenCookie, httpOnly: true, sameSite: 'Strict' });
+    // Kept across browser restarts (not a session cookie): 30 days.
+    expect(cookie!.expires).toBeGreaterThan(Date.now() / 1000 + 29 * 24 * 3600);
     // The page cannot read it.
     await expect(page.evaluate(() => document.cookie)).resolves.toBe('');
   });

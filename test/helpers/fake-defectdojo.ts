@@ -27,6 +27,7 @@ export interface DojoEngagement {
   status: string;
   active: boolean;
   branch_tag: string | null;
+  commit_hash: string | null;
 }
 
 export interface DojoTest {
@@ -38,6 +39,7 @@ export interface DojoTest {
   scan_type: string;
   created: string;
   branch_tag: string | null;
+  commit_hash: string | null;
 }
 
 export interface DojoFinding {
@@ -168,9 +170,10 @@ export async function startFakeDefectdojo(options: { token: string }): Promise<F
                   id: t.id,
                   title: t.title,
                   test_type: { id: t.test_type, name: t.test_type_name },
-                  engagement: { id: e.id, name: e.name, product: { id: p.id, name: p.name, prod_type: { id: p.prod_type, name: 'Research and Development' } }, branch_tag: e.branch_tag },
+                  engagement: { id: e.id, name: e.name, product: { id: p.id, name: p.name, prod_type: { id: p.prod_type, name: 'Research and Development' } }, branch_tag: e.branch_tag, commit_hash: e.commit_hash },
                   environment: { id: 1, name: 'Development' },
                   branch_tag: t.branch_tag,
+                  commit_hash: t.commit_hash,
                 },
                 jira: null,
               },
@@ -196,12 +199,12 @@ export async function startFakeDefectdojo(options: { token: string }): Promise<F
       return p;
     },
     addEngagement(e) {
-      const full: DojoEngagement = { id: engagements.length + 1, target_end: e.target_start, status: 'Not Started', active: true, branch_tag: null, ...e };
+      const full: DojoEngagement = { id: engagements.length + 1, target_end: e.target_start, status: 'Not Started', active: true, branch_tag: null, commit_hash: null, ...e };
       engagements.push(full);
       return full;
     },
     importScan(engagement, scanType, list) {
-      const test: DojoTest = { id: tests.length + 1, title: null, engagement, test_type: 40, test_type_name: scanType, scan_type: scanType, created: stamp(), branch_tag: null };
+      const test: DojoTest = { id: tests.length + 1, title: null, engagement, test_type: 40, test_type_name: scanType, scan_type: scanType, created: stamp(), branch_tag: null, commit_hash: null };
       tests.push(test);
       for (const f of list) {
         findings.push({

@@ -28,10 +28,13 @@ function harness() {
   const items: IngestItem[] = [];
   const ignored: string[] = [];
   let failIngest: string | undefined;
+  let hang: 'secret' | 'ingest' | undefined;
+  const never = new Promise<never>(() => undefined);
   const deps = {
     source: (id: string) => sources.find((s) => s.id === id),
     sources: () => sources,
     resolveSecret: async (source: SourceConfig) => {
+      if (hang === 'secret') return never;
       secretLookups.push(source.id);
       const name = (source as { secret: string }).secret.slice('env:'.length);
       const value = secretValues[name];
@@ -40,6 +43,7 @@ function harness() {
     },
     ingest: async (item: IngestItem): Promise<IngestAck> => {
       if (failIngest) throw new Error(failIngest);
+      if (hang === 'ingest') return never;
       items.push(item);
       return { status: 'accepted', ids: item.inputs.map((_, i) => `id-${items.length}-${i}`) };
     },
@@ -53,11 +57,12 @@ function harness() {
     secretValues,
     setSources: (next: SourceConfig[]) => (sources = next),
     failIngest: (message: string | undefined) => (failIngest = message),
+    hang: (what: typeof hang) => (hang = what),
   };
 }
 
-async function start(h: ReturnType<typeof harness>, port = 0) {
-  const listener = await startIngress(h.deps, { host: '127.0.0.1', port, maxBodyBytes: 1024 * 1024, thread: true, threadScript: THREAD_SCRIPT });
+async function start(h: ReturnType<typeof harness>, port = 0, requestTimeoutMs?: number) {
+  const listener = await startIngress(h.deps, { host: '127.0.0.1', port, maxBodyBytes: 1024 * 1024, thread: true, threadScript: THREAD_SCRIPT, ...(requestTimeoutMs && { requestTimeoutMs }) });
   listeners.push(listener);
   return listener;
 }
@@ -131,6 +136,26 @@ describe('ingress on its own thread', () => {
       status: 503,
       body: { error: 'could not store the event: disk I/O error' },
     });
+  });
+
+  it('a question the main thread never answers is answered 503 by its timeout (a secret, a commit), never left hanging', async () => {
+    const h = harness();
+    const ingress = await start(h, 0, 300);
+    h.hang('secret');
+    const started = Date.now();
+    expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'alpha')).toEqual({
+      status: 503,
+      body: { error: 'the secret of source "a" is unavailable: the hub did not answer within 0.3 s' },
+    });
+    h.hang('ingest');
+    expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'y' }, 'alpha')).toEqual({
+      status: 503,
+      body: { error: 'the hub did not answer within 0.3 s' },
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The listener still serves once the main thread answers again.
+    h.hang(undefined);
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'z' }, 'alpha')).status).toBe(202);
   });
 
   it('reports a port in use as the listen error (no silent fallback), and stops listening on close', async () => {

@@ -48,7 +48,8 @@ describe('DefectDojo poller', () => {
 
   it('raises product.added, scan.imported and finding.new at or above the threshold', async () => {
     const api = dojo.addProduct('api');
-    const engagement = dojo.addEngagement({ name: 'CI', product: api.id, target_start: day(-30), branch_tag: 'main' });
+    const commit = '9fceb02d0ae598e95dc970b74767f19372d61af8';
+    const engagement = dojo.addEngagement({ name: 'CI', product: api.id, target_start: day(-30), branch_tag: 'main', commit_hash: commit });
     dojo.importScan(engagement.id, 'ZAP Scan', [
       { title: 'SQL injection', severity: 'Critical', cwe: 89, file: 'src/db.ts' },
       { title: 'Missing CSP header', severity: 'Medium' },
@@ -59,9 +60,10 @@ describe('DefectDojo poller', () => {
     const events = harness.newEvents();
     expect(events.map(brief)).toEqual([
       ['product.added', 'info', 'Product added: api', { project: 'api' }],
-      ['scan.imported', 'info', 'ZAP Scan imported into api', { project: 'api', branch: 'main' }],
-      ['finding.new', 'critical', 'Critical: SQL injection', { project: 'api', branch: 'main' }],
-      ['finding.new', 'warning', 'Medium: Missing CSP header', { project: 'api', branch: 'main' }],
+      // The engagement's commit_hash: a scan and its findings join the commit's thread.
+      ['scan.imported', 'info', 'ZAP Scan imported into api', { project: 'api', branch: 'main', commit }],
+      ['finding.new', 'critical', 'Critical: SQL injection', { project: 'api', branch: 'main', commit }],
+      ['finding.new', 'warning', 'Medium: Missing CSP header', { project: 'api', branch: 'main', commit }],
     ]);
     expect(events[2]!.summary).toBe('Critical finding from ZAP Scan in api. File: src/db.ts. CWE-89.');
     expect(events[2]!.url).toBe(`${dojo.url}/finding/2`);

@@ -62,14 +62,15 @@ describe('Kosli snapshot poller', () => {
       {
         type: 'artifact.scaled',
         title: 'runner scaled up from 1 to 3 in aws-prod',
-        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'runner', artifact: 'runner' },
+        // The snapshot's git_commit (the fake derives it from the fingerprint).
+        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'runner', artifact: 'runner', commit: RUNNER.fingerprint.slice(0, 40) },
         from: 1,
         to: 3,
       },
       {
         type: 'artifact.started',
         title: 'saver started running in aws-prod',
-        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'saver', artifact: 'saver' },
+        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'saver', artifact: 'saver', commit: SAVER.fingerprint.slice(0, 40) },
         from: 0,
         to: 1,
       },
@@ -104,20 +105,20 @@ describe('Kosli snapshot poller', () => {
       {
         type: 'artifact.stopped',
         title: 'differ stopped running in aws-prod',
-        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'differ', artifact: 'differ' },
+        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'differ', artifact: 'differ', commit: DIFFER.fingerprint.slice(0, 40) },
         from: 2,
         to: 0,
       },
       {
         type: 'artifact.allowlisted',
         title: 'saver was added to the allow-list of aws-prod',
-        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'saver', artifact: 'saver' },
+        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'saver', artifact: 'saver', commit: SAVER.fingerprint.slice(0, 40) },
       },
       { type: 'compliance.compliant', title: 'aws-prod is compliant again', subject: { group: 'cyber-dojo', environment: 'aws-prod' } },
       {
         type: 'artifact.stopped',
         title: 'runner stopped running in aws-beta',
-        subject: { group: 'cyber-dojo', environment: 'aws-beta', project: 'runner', artifact: 'runner' },
+        subject: { group: 'cyber-dojo', environment: 'aws-beta', project: 'runner', artifact: 'runner', commit: RUNNER.fingerprint.slice(0, 40) },
         from: 1,
         to: 0,
       },

@@ -62,6 +62,18 @@ describe('openConfigStore', () => {
     expect(readdirSync(dataDir)).toEqual(['config.json']);
   });
 
+  it('removes the temp files a crash during a config write left behind, and nothing else', () => {
+    // atomically's temp name: <file>.tmp-<10 digits><6 hex>.
+    const leftovers = ['config.json.tmp-1764748800abc123', 'config.json.tmp-1764748801def456'];
+    for (const name of leftovers) writeFileSync(path.join(dataDir, name), '{"sources": [');
+    writeFileSync(path.join(dataDir, 'config.json.bak'), '{}');
+    writeFileSync(path.join(dataDir, 'other.json.tmp-1764748800abc123'), '{}');
+    const lines: string[] = [];
+    openConfigStore({ dataDir, log: (line) => lines.push(line) });
+    expect(readdirSync(dataDir).sort()).toEqual(['config.json.bak', 'other.json.tmp-1764748800abc123']);
+    expect(lines).toEqual([`config: removed 2 temp files a crash during a config write left in ${dataDir}`]);
+  });
+
   it('refuses an invalid file, naming the file and the field, and leaves the file as it was', () => {
     const text = JSON.stringify({ channels: [hook], rules: [{ id: 'r', name: 'R', channels: ['ops', 'slak'] }] });
     writeFileSync(file, text);

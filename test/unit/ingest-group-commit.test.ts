@@ -76,6 +76,26 @@ describe('group commit', () => {
   });
 });
 
+describe('one bad item never fails another', () => {
+  /** Data nested so deep that JSON.stringify overflows the stack inside the transaction (ingress refuses such bodies; a poller's could still get here). */
+  const overflowing = (): IngestItem => {
+    let data: unknown = 1;
+    for (let i = 0; i < 200_000; i++) data = [data];
+    return { source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'too deep', data: { a: data } }] };
+  };
+
+  it('the others in its group commit are stored and answered; it alone is refused, naming why', async () => {
+    const { store } = heldStore();
+    const committed: IngestOutcome[] = [];
+    const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: (o) => committed.push(...o) });
+    const results = await Promise.allSettled([ingestor.submit(item('before')), ingestor.submit(overflowing()), ingestor.submit(item('after'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/^could not store the event: .*call stack/);
+    expect(store.db.prepare('SELECT title FROM events ORDER BY seq').pluck().all()).toEqual(['before', 'after']);
+    expect(committed.map((o) => o.status === 'accepted' && o.events[0]!.title)).toEqual(['before', 'after']);
+  });
+});
+
 describe('WalSync', () => {
   it('shares one fsync among callers that arrive while it runs, and starts the next for them', async () => {
     const store = openStore(mkdtempSync(join(tmpdir(), 'herald-wal-')));

@@ -182,6 +182,29 @@ describe('every @octokit/webhooks-examples payload for the handled events', () =
     expect(event.subject).toMatchObject({ environment: 'github-pages', project: 'Codertocat/Hello-World', pipeline: 'pages build and deployment' });
     expect(event.title).toBe('Codertocat/Hello-World: deployment to github-pages started');
   });
+
+  it('subject.commit is the full SHA: a run\'s, job\'s or suite\'s head_sha, a deployment\'s sha', () => {
+    const sha = (o: unknown, key: string) => (o as Record<string, Record<string, string>>)[key]!;
+    const run = examplesOf('workflow_run')[1]!;
+    const job = examplesOf('workflow_job')[1]!;
+    const suite = { ...examplesOf('check_suite')[0]!, action: 'completed', check_suite: { ...sha(examplesOf('check_suite')[0], 'check_suite'), conclusion: 'failure' } };
+    const deployment = examplesOf('deployment_status')[1]!;
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['workflow_run', run, sha(run, 'workflow_run').head_sha!],
+      ['workflow_job', job, sha(job, 'workflow_job').head_sha!],
+      ['check_suite', suite, sha(suite, 'check_suite').head_sha!],
+      ['deployment_status', deployment, sha(deployment, 'deployment').sha!],
+    ];
+    for (const [name, payload, expected] of cases) {
+      expect(expected, name).toMatch(/^[0-9a-f]{40}$/);
+      expect(onlyEvent(githubSource.parse(request(name, payload), config)).subject?.commit, name).toBe(expected);
+    }
+    // Two runs of one pipeline on different commits are still the same thing failing again.
+    const other = { ...run, workflow_run: { ...sha(run, 'workflow_run'), head_sha: 'f'.repeat(40) } };
+    expect(onlyEvent(githubSource.parse(request('workflow_run', other), config)).dedupKey).toBe(
+      onlyEvent(githubSource.parse(request('workflow_run', run), config)).dedupKey,
+    );
+  });
 });
 
 describe('conclusion mapping', () => {

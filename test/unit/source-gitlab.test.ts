@@ -63,7 +63,13 @@ describe('Pipeline Hook (documented payload)', () => {
     const event = onlyEvent(gitlabSource.parse(request('Pipeline Hook', pipelineDoc, { 'idempotency-key': 'key-1' }), config));
     expect(event).toMatchObject({
       type: 'pipeline.succeeded',
-      subject: { project: 'gitlab-org/gitlab-test', group: 'gitlab-org', pipeline: 'Pipeline for branch: master', branch: 'master' },
+      subject: {
+        project: 'gitlab-org/gitlab-test',
+        group: 'gitlab-org',
+        pipeline: 'Pipeline for branch: master',
+        branch: 'master',
+        commit: 'bcbb5ec396a2c0f828686f14fac9b80b780504f2',
+      },
       url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
       actor: 'root',
       occurredAt: '2016-08-12T15:26:29.000Z',
@@ -112,7 +118,13 @@ describe('Job Hook (documented payload)', () => {
     );
     expect(event).toMatchObject({
       type: 'pipeline.failed',
-      subject: { project: 'gitlab-org/gitlab-test', group: 'gitlab-org', pipeline: 'Build pipeline / test', branch: 'gitlab-script-trigger' },
+      subject: {
+        project: 'gitlab-org/gitlab-test',
+        group: 'gitlab-org',
+        pipeline: 'Build pipeline / test',
+        branch: 'gitlab-script-trigger',
+        commit: '2293ada6b400935a1378653304eaf6221e0fdb8f',
+      },
       url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/jobs/1977',
       actor: 'User',
       occurredAt: '2021-02-23T02:45:00.000Z',
@@ -163,12 +175,18 @@ describe('Deployment Hook (documented payload)', () => {
     const event = onlyEvent(gitlabSource.parse(request('Deployment Hook', deploymentDoc), config));
     expect(event).toMatchObject({
       type: 'deployment.succeeded',
-      subject: { project: 'root/test-deployment-webhooks', group: 'root', environment: 'staging' },
+      // The full SHA from commit_url: short_sha alone would not join the commit's thread.
+      subject: { project: 'root/test-deployment-webhooks', group: 'root', environment: 'staging', commit: '279484c09fbe69ededfced8c1bb6e6d24616b468' },
       url: 'http://10.126.0.2:3000/root/test-deployment-webhooks/-/jobs/796',
       occurredAt: '2021-04-28T19:50:00.000Z',
       title: 'root/test-deployment-webhooks: deployment to staging succeeded',
       data: { deploymentId: 15, jobId: 796, status: 'success', tier: 'staging' },
     });
+  });
+
+  it('a deployment whose commit_url does not end in a full SHA has no commit', () => {
+    const event = onlyEvent(gitlabSource.parse(request('Deployment Hook', { ...deploymentDoc, commit_url: 'http://10.126.0.2:3000/root/x/-/commit/279484c0' }), config));
+    expect(event.subject?.commit).toBeUndefined();
   });
 
   it.each([

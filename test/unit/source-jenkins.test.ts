@@ -109,6 +109,7 @@ describe('phases and statuses', () => {
       type: 'pipeline.failed',
       severity: 'warning',
       title: 'platform/billing-api/main #42 failed (unstable) on main',
+      subject: { branch: 'main', commit: '9fceb02d0ae598e95dc970b74767f19372d61af8' },
       data: { status: 'UNSTABLE', testsFailed: 3, testsTotal: 120, durationMs: 300000, commit: '9fceb02d0ae598e95dc970b74767f19372d61af8' },
     });
     expect(event.summary).toContain('3 of 120 tests failed');

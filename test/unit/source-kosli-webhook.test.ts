@@ -48,7 +48,14 @@ describe('Kosli webhook: the documented sample', () => {
         type: 'artifact.started',
         title: 'runner started running in aws-prod',
         summary: '1 instance started running (from 0 to 1)',
-        subject: { group: 'cyber-dojo', environment: 'aws-prod', project: 'runner', artifact: 'runner' },
+        subject: {
+          group: 'cyber-dojo',
+          environment: 'aws-prod',
+          project: 'runner',
+          artifact: 'runner',
+          // The artifact's provenance commit: it joins the commit's thread.
+          commit: '1ac157003dd6fb9ec764daa47726b7bfed65c312',
+        },
         url: 'https://app.kosli.com/cyber-dojo/environments/aws-prod/snapshots/1035',
         occurredAt: '2023-08-21T11:14:53.000Z',
         data: {

@@ -41,6 +41,12 @@ describe('diffSnapshots', () => {
   });
 });
 
+it('an artifact\'s provenance commit goes on the subject of its events', () => {
+  const before = parseSnapshot({ index: 1, artifacts: [] }, 'snapshot');
+  const after = parseSnapshot({ index: 2, artifacts: [{ name: 'api', fingerprint: 'a', git_commit: '1ac157003dd6fb9ec764daa47726b7bfed65c312' }] }, 'snapshot');
+  expect(diffSnapshots(before, after, ctx).map((e) => [e.type, e.subject?.commit])).toEqual([['artifact.started', '1ac157003dd6fb9ec764daa47726b7bfed65c312']]);
+});
+
 describe('parseSnapshot', () => {
   it('reads instance counts from annotation.now, else creation timestamps, and drops exited artifacts', () => {
     const parsed = parseSnapshot(
@@ -49,7 +55,7 @@ describe('parseSnapshot', () => {
         timestamp: 1692616493.5,
         compliant: false,
         artifacts: [
-          { name: 'api', fingerprint: 'a', flow_name: 'api-flow', annotation: { type: 'changed', was: 1, now: 3 } },
+          { name: 'api', fingerprint: 'a', flow_name: 'api-flow', git_commit: '1AC157003dd6fb9ec764daa47726b7bfed65c312', annotation: { type: 'changed', was: 1, now: 3 } },
           { name: 'web', fingerprint: 'b', creationTimestamp: [1, 2] },
           { name: 'old', fingerprint: 'c', annotation: { type: 'exited', was: 2, now: 0 } },
           { fingerprint: 'd'.repeat(64) },
@@ -61,7 +67,7 @@ describe('parseSnapshot', () => {
       index: 7,
       compliant: false,
       timestamp: '2023-08-21T11:14:53.500Z',
-      artifacts: { a: { name: 'api', flow: 'api-flow', count: 3 }, b: { name: 'web', count: 2 }, ['d'.repeat(64)]: { name: 'dddddddddddd', count: 1 } },
+      artifacts: { a: { name: 'api', flow: 'api-flow', commit: '1ac157003dd6fb9ec764daa47726b7bfed65c312', count: 3 }, b: { name: 'web', count: 2 }, ['d'.repeat(64)]: { name: 'dddddddddddd', count: 1 } },
     });
   });
 

@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, type ApiErrorCode, apiContract, type ApiHandlers, type ApiMethod, type ApiUpdate, HTTP_TRANSPORT } from '../../../shared/api.js';
 import { describeZodError } from '../../../shared/event.js';
-import { secretsEqual } from '../secret-compare.js';
+import { bearerToken, secretsEqual } from '../secret-compare.js';
 
 export interface ApiServerOptions {
   host: string;
@@ -48,6 +48,12 @@ export const CONTENT_SECURITY_POLICY =
 
 const sameToken = (given: string | undefined, token: string) => given !== undefined && secretsEqual(given, token);
 
+/** How long a signed-in browser stays signed in without using the hub; every use renews it. */
+export const SESSION_MAX_AGE_S = 30 * 24 * 3600;
+/** The sign-in cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it), kept across browser restarts. */
+const sessionCookie = (token: string) =>
+  `${HTTP_TRANSPORT.tokenCookie}=${encodeURIComponent(token)}; Max-Age=${SESSION_MAX_AGE_S}; HttpOnly; SameSite=Strict; Path=/`;
+
 /**
  * Every value a Cookie header carries under `name`. Several can come (cookies ignore
  * ports: a page on another localhost port may set its own `herald_token` with a longer
@@ -73,11 +79,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Known once listening (port 0 picks one); nothing is served before.
   let allowed = { hosts: new Set<string>(), origins: new Set<string>() };
 
-  const authorized = (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    return sameToken(bearer, options.token) || cookieValues(request.headers.cookie, HTTP_TRANSPORT.tokenCookie).some((value) => sameToken(value, options.token));
-  };
+  const byBearer = (request: FastifyRequest) => sameToken(bearerToken(request.headers.authorization), options.token);
+  const byCookie = (request: FastifyRequest) => cookieValues(request.headers.cookie, HTTP_TRANSPORT.tokenCookie).some((value) => sameToken(value, options.token));
 
   const needsToken = (request: FastifyRequest) => {
     if (request.routeOptions.url?.startsWith('/api')) return true;
@@ -104,9 +107,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     // Judge by the route that matched (the router decodes `%61pi`), and by the decoded path for
     // anything under /api that matched no route: no spelling of the path skips the token.
-    if (needsToken(request) && !authorized(request)) {
+    const signedIn = byCookie(request);
+    if (needsToken(request) && !signedIn && !byBearer(request)) {
       return reply.code(401).send({ error: { code: 'unauthorized', message: 'missing or wrong api token' } });
     }
+    // A browser that uses the hub stays signed in: each use renews the cookie's 30 days.
+    if (signedIn) reply.header('Set-Cookie', sessionCookie(options.token));
   });
 
   // Opening the printed URL (`/?token=…`) trades the token for a cookie, then drops it from the address bar.
@@ -114,7 +120,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const given = request.query[HTTP_TRANSPORT.tokenQuery];
     if (given !== undefined) {
       if (!sameToken(given, options.token)) return reply.code(401).type('text/plain').send('wrong token: open the URL Herald printed at start');
-      reply.header('Set-Cookie', `${HTTP_TRANSPORT.tokenCookie}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`);
+      reply.header('Set-Cookie', sessionCookie(options.token));
       return reply.redirect('/');
     }
     if (options.rendererDir && existsSync(`${options.rendererDir}/index.html`)) return reply.sendFile('index.html');

@@ -30,6 +30,7 @@ const SUBJECT_LABELS: Record<SubjectField, string> = {
   branch: 'Branch',
   cluster: 'Cluster',
   artifact: 'Artifact',
+  commit: 'Commit',
 };
 
 export interface Fact {

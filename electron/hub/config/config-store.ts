@@ -2,6 +2,7 @@
 // through `conf` (electron-store, conf's Electron sibling, when the shell passes one). Every
 // read and every change is validated with HeraldConfigSchema: a bad file is an error naming
 // the file and each bad field, never a silent reset, and a bad change writes nothing.
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import {
@@ -42,9 +43,29 @@ type Listener = (cfg: HeraldConfig, section: ConfigSection) => void;
 /** conf keeps its own bookkeeping (migrations) under this key; it is not part of our schema. */
 const CONF_INTERNAL_KEY = '__internal__';
 
-export function openConfigStore(opts: { dataDir: string; backend?: KeyValueBackend }): ConfigStore {
+export function openConfigStore(opts: { dataDir: string; backend?: KeyValueBackend; log?: (line: string) => void }): ConfigStore {
   const backend = opts.backend ?? openConfBackend(opts.dataDir);
+  removeCrashLeftovers(backend.path, opts.log);
   return new PersistedConfigStore(backend);
+}
+
+/**
+ * conf (and electron-store) write through `atomically`: a temp file beside the config, then a
+ * rename. A crash between the two leaves `config.json.tmp-<10 digits><6 hex>` behind, holding
+ * a full copy of the config (webhook URLs included) that nothing would ever remove.
+ */
+function removeCrashLeftovers(configFile: string, log?: (line: string) => void): void {
+  const dir = path.dirname(configFile);
+  const prefix = `${path.basename(configFile)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no directory (yet): nothing was left
+  }
+  const leftovers = names.filter((name) => name.startsWith(prefix) && /^\d{10}[a-f0-9]{6}$/.test(name.slice(prefix.length)));
+  for (const name of leftovers) rmSync(path.join(dir, name), { force: true });
+  if (leftovers.length) log?.(`config: removed ${leftovers.length} temp file${leftovers.length > 1 ? 's' : ''} a crash during a config write left in ${dir}`);
 }
 
 function openConfBackend(dataDir: string): KeyValueBackend {

@@ -6,6 +6,8 @@ export interface ThreadStart {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Longest a question to the main thread (a secret, a commit) waits before its request is answered 503. */
+  requestTimeoutMs: number;
   sources: SourceConfig[];
 }
 

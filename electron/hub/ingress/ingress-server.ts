@@ -2,6 +2,7 @@
 // for signatures, a body size cap, and a one-line JSON reason for every refusal. Plain
 // node:http: two routes need no framework, and the ingress thread loads ~12 MB less.
 import http from 'node:http';
+import { isFormEncoded } from './json-body.js';
 import { type ReceiverDeps, receiveWebhook } from './receiver.js';
 
 export interface IngressServer {
@@ -12,8 +13,6 @@ export interface IngressServer {
 }
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;.*)?$/i;
-/** GitHub's default webhook content type; its source parses the `payload=` field. */
-const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
 const HOOK_PATH = /^\/hooks\/([^/]+)(?:\/(.*))?$/;
 
 class BodyTooLarge extends Error {}
@@ -71,7 +70,7 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
       return send(response, 400, { error: 'the source id in the path is not valid URL encoding' });
     }
     const contentType = request.headers['content-type'] ?? '';
-    if (!JSON_TYPE.test(contentType) && !FORM_TYPE.test(contentType)) {
+    if (!JSON_TYPE.test(contentType) && !isFormEncoded(contentType)) {
       request.resume();
       return send(response, 415, { error: `content type must be application/json, got "${contentType || 'none'}"` });
     }

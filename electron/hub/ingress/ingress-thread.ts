@@ -18,16 +18,32 @@ const start = workerData as ThreadStart;
 let sourcesById = new Map(start.sources.map((s) => [s.id, s]));
 /** Resolved secrets per source id, until the sources or any secret change. */
 let secretCache = new Map<string, string>();
-const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
+const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
 let nextId = 1;
 
 const send = (message: ThreadToMain) => port.postMessage(message);
 
+/**
+ * A question to the main thread. Every one has a bound: an answer that never comes (the main
+ * thread could not read the message, or is stuck) frees it after requestTimeoutMs and its
+ * request is answered 503, instead of a sender left waiting and a promise kept forever.
+ */
 function ask<T>(message: (id: number) => ThreadToMain): Promise<T> {
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (value: never) => void, reject });
-    send(message(id));
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`the hub did not answer within ${start.requestTimeoutMs / 1000} s`));
+    }, start.requestTimeoutMs);
+    pending.set(id, { resolve: resolve as (value: never) => void, reject, timer });
+    try {
+      send(message(id));
+    } catch (error) {
+      // Not cloneable (structured clone refuses it or runs out of stack): refused at once.
+      clearTimeout(timer);
+      pending.delete(id);
+      reject(error as Error);
+    }
   });
 }
 
@@ -53,8 +69,9 @@ port.on('message', (message: MainToThread) => {
   switch (message.t) {
     case 'answer': {
       const waiting = pending.get(message.id);
-      if (!waiting) return;
+      if (!waiting) return; // answered after its timeout: its request has had its 503
       pending.delete(message.id);
+      clearTimeout(waiting.timer);
       if (message.error !== undefined) waiting.reject(new Error(message.error));
       else waiting.resolve(message.value as never);
       return;
@@ -74,6 +91,10 @@ port.on('message', (message: MainToThread) => {
       return;
   }
 });
+
+// A message from the main thread that cannot be deserialized names no request: the
+// question it answered is freed by its timeout.
+port.on('messageerror', () => undefined);
 
 server.listen(start.host, start.port).then(
   (listening) => send({ t: 'listening', port: listening }),

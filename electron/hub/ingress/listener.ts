@@ -14,6 +14,8 @@ export interface IngressOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Longest the ingress thread waits for the main thread (a secret, a commit) before answering 503; default 15 s. */
+  requestTimeoutMs?: number;
   /** Where the listener runs: its own thread (the default where the compiled thread script exists) or the main thread. */
   thread?: boolean;
   /** The compiled thread script (tests running from sources point at the build). */
@@ -64,6 +66,11 @@ export async function startIngress(deps: IngressDeps, options: IngressOptions): 
 
 /** Most time a stop waits for the thread to finish its open requests. */
 const CLOSE_TIMEOUT_MS = 5000;
+/**
+ * The ingress thread's bound on a question to the main thread. A commit is answered in
+ * milliseconds, under load in well under a second; senders give up after ~10 s (GitHub).
+ */
+const REQUEST_TIMEOUT_MS = 15_000;
 /** A thread that died is started again after this (on the port it had). */
 const RESTART_DELAY_MS = 1000;
 
@@ -74,10 +81,14 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
   let onClosed: (() => void) | undefined;
 
   const answer = (id: number, work: Promise<unknown>) =>
-    work.then(
-      (value) => post({ t: 'answer', id, value }),
-      (error: Error) => post({ t: 'answer', id, error: error.message }),
-    );
+    work
+      .then(
+        (value) => post({ t: 'answer', id, value }),
+        (error: Error) => post({ t: 'answer', id, error: error.message }),
+      )
+      // An answer that cannot be sent (not cloneable) is sent as an error, so the request is not left to its timeout.
+      .catch((error: Error) => post({ t: 'answer', id, error: `the hub could not answer: ${error.message}` }))
+      .catch(() => undefined);
   const post = (message: MainToThread) => worker.postMessage(message);
 
   const handle = (message: ThreadToMain) => {
@@ -105,7 +116,13 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
 
   const spawn = () =>
     new Promise<number>((resolve, reject) => {
-      const start: ThreadStart = { host: options.host, port, maxBodyBytes: options.maxBodyBytes, sources: deps.sources() };
+      const start: ThreadStart = {
+        host: options.host,
+        port,
+        maxBodyBytes: options.maxBodyBytes,
+        requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+        sources: deps.sources(),
+      };
       // A small young generation, as the main thread has (--max-semi-space-size=2): RSS stays low under load.
       worker = new Worker(script, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       let listening = false;
@@ -118,6 +135,8 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
           void worker.terminate();
         } else handle(message);
       });
+      // A message that cannot be deserialized names no request: the thread's timeout answers it.
+      worker.on('messageerror', (error) => options.log?.(`ingress: a message from the listener thread could not be read (${error.message}); its request is answered 503 when it times out`));
       worker.on('error', (error) => {
         if (!listening) reject(error);
         else options.log?.(`ingress: the listener thread failed: ${error.message}`);

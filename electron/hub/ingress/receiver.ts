@@ -6,6 +6,7 @@ import type { IngestAck } from '../ingest.js';
 import { storedRaw } from '../store/raw-payload.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
 import { webhookSourceFor } from '../sources/webhook-registry.js';
+import { formPayloadJson, isFormEncoded, jsonBodyProblem } from './json-body.js';
 import type { IncomingRequest } from '../sources/source.js';
 
 export interface ReceiverDeps {
@@ -36,6 +37,10 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   if (!source.enabled) return refuse(403, `source "${sourceId}" is paused`);
   const handler = webhookSourceFor(source.kind);
   if (!handler) return refuse(405, `source "${sourceId}" (${source.kind}) is polled, it does not take webhooks`);
+  const form = isFormEncoded(request.headers['content-type']);
+  if (form && !handler.formEncoded) {
+    return refuse(415, `content type must be application/json, got "${request.headers['content-type']}" (only GitHub sends form-encoded webhooks)`);
+  }
 
   let secret: string;
   try {
@@ -44,6 +49,10 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
     return refuse(503, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
   }
   if (!handler.verify(request, secret, source)) return refuse(401, 'signature or token missing or wrong');
+
+  // Before any source parses it: UTF-8, no lone surrogates, bounded nesting (json-body.ts).
+  const problem = bodyProblem(request.body, form);
+  if (problem) return refuse(400, problem);
 
   const parsed = handler.parse(request, source);
   if (parsed.kind === 'invalid') return refuse(400, parsed.reason);
@@ -72,6 +81,12 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   } catch (error) {
     return refuse(503, (error as Error).message);
   }
+}
+
+function bodyProblem(body: Buffer, form: boolean): string | undefined {
+  if (!form) return jsonBodyProblem(body);
+  const payload = formPayloadJson(body);
+  return 'problem' in payload ? payload.problem : jsonBodyProblem(payload.json);
 }
 
 function rawFor(body: Buffer, parsedRaw: unknown): Pick<IngestItem, 'rawStored'> | undefined {

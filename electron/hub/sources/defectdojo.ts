@@ -9,11 +9,13 @@
 //   `target_start` is within `upcomingEngagementDays` (default 3, as DefectDojo's own
 //   Celery beat check) → engagement.upcoming, once per engagement — also on the first poll,
 //   since it is a reminder and not a transition.
+// Subjects: product → project; the engagement's or test's `branch_tag` → branch and
+// `commit_hash` → commit (where the CI import set them), so a scan joins its commit's thread.
 // The first poll records the newest ids as a baseline and raises nothing else.
 // Alerts, mentions and "report ready" are not in API v2 (its router has no alerts route;
 // /api/v2/notifications/ holds notification settings), so they cannot be polled.
 import type { SourceConfig } from '../../../shared/config.js';
-import type { EventInput } from '../../../shared/event.js';
+import { commitOf, type EventInput, type Subject } from '../../../shared/event.js';
 import { DEFECTDOJO_SEVERITIES, type DefectdojoSeverity } from '../../../shared/defectdojo-severities.js';
 import { heraldSeverity, meetsThreshold, SEVERITY_RANK, severityNamed } from './defectdojo-severity.js';
 import { apiUrl, getAllPages, getJson, integerAt, isObject, objectAt, optionalText, PollError, shapeError, stringAt, type Validators } from './poll-http.js';
@@ -48,6 +50,13 @@ interface Engagement {
   targetStart?: string;
   status?: string;
   branch?: string;
+  commit?: string;
+}
+
+/** Product → project; the engagement's (or test's) branch_tag and commit_hash where DefectDojo has them. */
+function dojoSubject(product: string | undefined, branch: string | undefined, commit: string | undefined): Subject | undefined {
+  if (!product && !branch && !commit) return undefined;
+  return { ...(product && { project: product }), ...(branch && { branch }), ...(commit && { commit }) };
 }
 
 function parseEngagement(item: unknown, path: string): Engagement {
@@ -55,6 +64,7 @@ function parseEngagement(item: unknown, path: string): Engagement {
   const targetStart = optionalText(e.target_start, 40);
   const status = optionalText(e.status, 100);
   const branch = optionalText(e.branch_tag, 255);
+  const commit = commitOf(e.commit_hash);
   return {
     id: integerAt(e.id, `${path}.id`),
     name: optionalText(e.name, 300) ?? `Engagement ${String(e.id)}`,
@@ -62,6 +72,7 @@ function parseEngagement(item: unknown, path: string): Engagement {
     ...(targetStart && { targetStart }),
     ...(status && { status }),
     ...(branch && { branch }),
+    ...(commit && { commit }),
   };
 }
 
@@ -146,7 +157,7 @@ export function createDefectdojoSource(): PollingSource<DefectdojoConfig, Defect
           type: 'engagement.upcoming',
           title: `Engagement "${e.name}" starts ${days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days`}`.slice(0, 500),
           summary: `${product ? `${product}: ` : ''}${e.name} starts on ${e.targetStart.slice(0, 10)}${e.status ? ` (status: ${e.status})` : ''}.`,
-          ...(product && { subject: { project: product, ...(e.branch && { branch: e.branch }) } }),
+          ...(product && { subject: dojoSubject(product, e.branch, e.commit) }),
           url: ui(`/engagement/${e.id}`),
           dedupKey: `${config.id}:engagement.upcoming:${e.id}`,
           data: { engagementId: e.id, targetStart: e.targetStart },
@@ -197,12 +208,14 @@ export function createDefectdojoSource(): PollingSource<DefectdojoConfig, Defect
             const product = engagement?.productId !== undefined ? productNames.get(engagement.productId) : undefined;
             const scan = optionalText(t.scan_type, 200) ?? optionalText(t.test_type_name, 200) ?? optionalText(t.title, 200) ?? `test ${id}`;
             const branch = optionalText(t.branch_tag, 255) ?? engagement?.branch;
+            const commit = commitOf(t.commit_hash) ?? engagement?.commit;
+            const subject = dojoSubject(product, branch, commit);
             const created = optionalText(t.created, 60);
             events.push({
               type: 'scan.imported',
               title: `${scan} imported${product ? ` into ${product}` : ''}`.slice(0, 500),
               summary: [`Test ${optionalText(t.title, 300) ?? id}`, engagement && `engagement ${engagement.name}`].filter(Boolean).join(', ') + '.',
-              ...((product || branch) && { subject: { ...(product && { project: product }), ...(branch && { branch }) } }),
+              ...(subject && { subject }),
               url: ui(`/test/${id}`),
               ...(created && !Number.isNaN(Date.parse(created)) && { occurredAt: new Date(Date.parse(created)).toISOString() }),
               data: { testId: id, ...(engagement && { engagementId: engagement.id }), scanType: scan },
@@ -286,6 +299,7 @@ function findingEvent(f: Record<string, unknown>, id: number, severity: Defectdo
   const product = isObject(engagement.product) ? engagement.product : {};
   const productName = optionalText(product.name, 300);
   const branch = optionalText(engagement.branch_tag, 255) ?? optionalText(test.branch_tag, 255);
+  const subject = dojoSubject(productName, branch, commitOf(test.commit_hash) ?? commitOf(engagement.commit_hash));
   const testType = isObject(test.test_type) ? optionalText(test.test_type.name, 200) : undefined;
   const title = optionalText(f.title, 400) ?? `Finding ${id}`;
   const component = [optionalText(f.component_name, 200), optionalText(f.component_version, 100)].filter(Boolean).join(' ');
@@ -305,7 +319,7 @@ function findingEvent(f: Record<string, unknown>, id: number, severity: Defectdo
     severity: heraldSeverity(severity),
     title: `${severity}: ${title}`.slice(0, 500),
     summary,
-    ...((productName || branch) && { subject: { ...(productName && { project: productName }), ...(branch && { branch }) } }),
+    ...(subject && { subject }),
     url: ui(`/finding/${id}`),
     ...(created && !Number.isNaN(Date.parse(created)) && { occurredAt: new Date(Date.parse(created)).toISOString() }),
     data: { findingId: id, severity, ...(testType && { scanType: testType }), ...(cwe && { cwe }) },

@@ -20,7 +20,7 @@
 //   failure and error → deployment.failed; queued, pending, waiting, inactive are ignored.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SourceConfig } from '../../../shared/config.js';
-import { defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
+import { commitOf, defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
 import {
   compact,
   compactSubject,
@@ -93,6 +93,7 @@ export function verifyGithubSignature(body: Buffer, header: string | undefined, 
 
 export const githubSource: WebhookSource<GithubSourceConfig> = {
   kind: 'github',
+  formEncoded: true,
   testNote: "GitHub's ping shows as the last ignored request",
   verify(request, secret) {
     return verifyGithubSignature(request.body, request.headers['x-hub-signature-256'], secret);
@@ -198,7 +199,7 @@ function workflowRun(payload: Record<string, unknown>, sourceId: string): EventI
   const action = str(payload.action) ?? '';
   const repo = repoOf(payload);
   const pipeline = str(run.name) ?? str(obj(payload.workflow).name) ?? str(run.path) ?? 'workflow';
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline, branch: runBranch(run, repo) };
+  const subject: Subject = { project: repo.project, group: repo.group, pipeline, branch: runBranch(run, repo), commit: commitOf(run.head_sha) };
   const runNumber = num(run.run_number);
   const attempt = num(run.run_attempt);
   const common = {
@@ -252,7 +253,13 @@ function workflowJob(payload: Record<string, unknown>, sourceId: string): EventI
   const repo = repoOf(payload);
   const workflow = str(job.workflow_name) ?? 'workflow';
   const jobName = str(job.name) ?? 'job';
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline: str(`${workflow} / ${jobName}`), branch: str(job.head_branch) };
+  const subject: Subject = {
+    project: repo.project,
+    group: repo.group,
+    pipeline: str(`${workflow} / ${jobName}`),
+    branch: str(job.head_branch),
+    commit: commitOf(job.head_sha),
+  };
   const common = {
     url: httpUrl(job.html_url) ?? repo.htmlUrl,
     actor: login(payload.sender),
@@ -298,7 +305,13 @@ function checkSuite(payload: Record<string, unknown>, sourceId: string): EventIn
   const repo = repoOf(payload);
   const app = obj(suite.app);
   const sha = str(suite.head_sha, 64);
-  const subject: Subject = { project: repo.project, group: repo.group, pipeline: str(app.name) ?? str(app.slug) ?? 'checks', branch: str(suite.head_branch) };
+  const subject: Subject = {
+    project: repo.project,
+    group: repo.group,
+    pipeline: str(app.name) ?? str(app.slug) ?? 'checks',
+    branch: str(suite.head_branch),
+    commit: commitOf(sha),
+  };
   return pipelineEvent(
     sourceId,
     outcome.type,
@@ -333,6 +346,7 @@ function deploymentStatus(payload: Record<string, unknown>, sourceId: string): E
     environment,
     pipeline: str(run.name),
     branch: str(deployment.ref),
+    commit: commitOf(deployment.sha),
   });
   const sha = str(deployment.sha, 64);
   return {

@@ -11,13 +11,16 @@
 //   outcome follows as canceled).
 // Deployments: running → deployment.triggered, success → succeeded, failed → failed;
 //   canceled and others are ignored (Herald has no deployment.cancelled type).
+// subject.commit: the pipeline's `sha` (or `checkout_sha`, as push-triggered bodies name the
+//   head), the job's `sha`, and for a deployment the full SHA at the end of `commit_url` (its
+//   `short_sha` alone would not join the commit's thread, so it stays in data only).
 //
 // Delivery ids: `Idempotency-Key` (GitLab 17.x, the same across retries of one event) or else
 // `X-Gitlab-Webhook-UUID` (unique per request). `X-Gitlab-Event-UUID` is not used: it is a
 // recursion-detection id that several hook executions of one request share, so dropping by
 // it could lose a real event.
 import type { SourceConfig } from '../../../shared/config.js';
-import { defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
+import { commitOf, defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
 import {
   compact,
   compactSubject,
@@ -180,7 +183,13 @@ function pipelineHook(payload: Record<string, unknown>, sourceId: string): Event
   const proj = projectOf(payload);
   const id = num(attrs.id);
   // Pipelines are named only with workflow:name (GitLab 16.1+); otherwise one per project.
-  const subject: Subject = { project: proj.project, group: proj.group, pipeline: str(attrs.name) ?? 'pipeline', branch: str(attrs.ref) };
+  const subject: Subject = {
+    project: proj.project,
+    group: proj.group,
+    pipeline: str(attrs.name) ?? 'pipeline',
+    branch: str(attrs.ref),
+    commit: commitOf(attrs.sha) ?? commitOf(payload.checkout_sha),
+  };
   return statusEvent(sourceId, outcome, subject, {
     url: httpUrl(attrs.url) ?? (proj.webUrl && id !== undefined ? httpUrl(`${proj.webUrl}/-/pipelines/${id}`) : proj.webUrl),
     actor: actorOf(payload),
@@ -220,6 +229,7 @@ function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput
     pipeline: str(`${pipelineName} / ${jobName}`),
     branch: str(payload.ref),
     environment: str(obj(payload.environment).name),
+    commit: commitOf(payload.sha) ?? commitOf(commit.sha),
   };
   return statusEvent(
     sourceId,
@@ -252,6 +262,13 @@ function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput
   );
 }
 
+/** `…/-/commit/<sha>` → the SHA, when it is a full one (40 or 64 hex). */
+function fullShaOfCommitUrl(url: unknown): string | undefined {
+  const href = httpUrl(url);
+  const last = href && new URL(href).pathname.split('/').filter(Boolean).at(-1);
+  return last && /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(last) ? commitOf(last) : undefined;
+}
+
 function deploymentHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = str(payload.status) ?? '';
   const outcome = GITLAB_DEPLOYMENT_STATUSES[status];
@@ -260,7 +277,13 @@ function deploymentHook(payload: Record<string, unknown>, sourceId: string): Eve
   if (outcome.kind === 'ignore') return `deployment${environment ? ` to ${environment}` : ''} ${outcome.why}`;
 
   const proj = projectOf(payload);
-  const subject = compactSubject({ project: proj.project, group: proj.group, environment, branch: str(payload.ref) });
+  const subject = compactSubject({
+    project: proj.project,
+    group: proj.group,
+    environment,
+    branch: str(payload.ref),
+    commit: fullShaOfCommitUrl(payload.commit_url),
+  });
   return {
     type: outcome.type,
     title: deploymentTitle(outcome.verb, subject),

@@ -18,7 +18,7 @@
 // Jenkins sends no delivery id; the plugin retries failed posts, so the delivery id is
 // derived from job, build number and phase — a retry is dropped as a redelivery.
 import type { SourceConfig } from '../../../shared/config.js';
-import { defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
+import { commitOf, defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
 import {
   compact,
   compactSubject,
@@ -158,6 +158,7 @@ export function parseJenkins(
     project: slash > 0 ? jobPath.slice(0, slash) : jobPath,
     pipeline: jobPath,
     branch: branchOf(scm.branch),
+    commit: commitOf(scm.commit),
   } satisfies Subject);
   const tests = obj(build.test_summary);
   const title = pipelineTitle(verb, { pipeline: number !== undefined ? `${jobPath} #${number}` : jobPath, branch: subject.branch }, reason);

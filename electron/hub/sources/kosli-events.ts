@@ -1,7 +1,8 @@
 // Kosli's events in Herald's words, shared by the webhook and the snapshot poller so a
 // rule matches both alike. Subject: org → group, environment → environment,
-// flow → project, artifact name → artifact (the fingerprint goes in data).
-import type { EventInput, Subject } from '../../../shared/event.js';
+// flow → project, artifact name → artifact (the fingerprint goes in data), the artifact's
+// provenance commit → commit (so "started in production" joins the commit's thread).
+import { commitOf, type EventInput, type Subject } from '../../../shared/event.js';
 
 export type KosliArtifactType = 'artifact.started' | 'artifact.stopped' | 'artifact.scaled' | 'artifact.allowlisted';
 
@@ -12,6 +13,8 @@ export interface KosliArtifactChange {
   name: string;
   fingerprint?: string;
   flow?: string;
+  /** The git commit the artifact was built from (its provenance). */
+  commit?: string;
   /** Instance counts before and after. */
   from?: number;
   to?: number;
@@ -24,12 +27,14 @@ export interface KosliArtifactChange {
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-export function kosliSubject(org: string, environment: string, flow?: string, artifact?: string): Subject {
+export function kosliSubject(org: string, environment: string, flow?: string, artifact?: string, commit?: unknown): Subject {
+  const sha = commitOf(commit);
   return {
     group: clip(org, 300),
     environment: clip(environment, 300),
     ...(flow && { project: clip(flow, 300) }),
     ...(artifact && { artifact: clip(artifact, 300) }),
+    ...(sha && { commit: sha }),
   };
 }
 
@@ -65,7 +70,7 @@ export function kosliArtifactEvent(change: KosliArtifactChange): EventInput {
     type: change.type,
     title: clip(titles[change.type], 500),
     ...(summary && { summary: clip(summary, 10_000) }),
-    subject: kosliSubject(change.org, environment, change.flow, name),
+    subject: kosliSubject(change.org, environment, change.flow, name, change.commit),
     ...(change.url && { url: change.url }),
     ...(change.occurredAt && { occurredAt: change.occurredAt }),
     data,

@@ -10,10 +10,11 @@
 // - The first poll of an environment records a baseline and raises nothing.
 // - Instance count: `annotation.now` when present, else the number of creation
 //   timestamps; 0 means the artifact has exited.
+// - Commit: the artifact's `git_commit` (its provenance) goes on the subject.
 // - Allow-list: an artifact whose snapshot entry says `allowlisted: true` (field name
 //   unverified against the live API; a webhook source reports it reliably).
 import type { SourceConfig } from '../../../shared/config.js';
-import type { EventInput } from '../../../shared/event.js';
+import { commitOf, type EventInput } from '../../../shared/event.js';
 import { kosliArtifactEvent, kosliComplianceEvent, unixSecondsToIso } from './kosli-events.js';
 import { arrayAt, getJson, integerAt, isObject, objectAt, optionalText, stringAt, type Validators } from './poll-http.js';
 import type { PollContext, PollingSource, PollResult } from './source.js';
@@ -23,6 +24,8 @@ export type KosliConfig = Extract<SourceConfig, { kind: 'kosli' }>;
 export interface KosliArtifactState {
   name: string;
   flow?: string;
+  /** The commit it was built from (`git_commit`). */
+  commit?: string;
   count: number;
   allowlisted?: boolean;
 }
@@ -62,10 +65,12 @@ export function parseSnapshot(json: unknown, where: string): KosliSnapshot {
     const count = instanceCount(artifact, path);
     if (count <= 0) return;
     const flow = optionalText(artifact.flow_name, 300);
+    const commit = commitOf(artifact.git_commit);
     const existing = artifacts[fingerprint];
     artifacts[fingerprint] = {
       name: optionalText(artifact.name, 300) ?? fingerprint.slice(0, 12),
       ...(flow && { flow }),
+      ...(commit && { commit }),
       count: count + (existing?.count ?? 0),
       ...(artifact.allowlisted === true && { allowlisted: true }),
     };
@@ -108,7 +113,14 @@ export function diffSnapshots(previous: KosliSnapshot, next: KosliSnapshot, cont
     const before = previous.artifacts[fingerprint];
     const after = next.artifacts[fingerprint];
     const artifact = after ?? before!;
-    const base = { ...common, name: artifact.name, fingerprint, ...(artifact.flow && { flow: artifact.flow }), data };
+    const base = {
+      ...common,
+      name: artifact.name,
+      fingerprint,
+      ...(artifact.flow && { flow: artifact.flow }),
+      ...(artifact.commit && { commit: artifact.commit }),
+      data,
+    };
     const from = before?.count ?? 0;
     const to = after?.count ?? 0;
     if (from === 0 && to > 0) events.push(kosliArtifactEvent({ ...base, type: 'artifact.started', from, to }));

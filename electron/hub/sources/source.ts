@@ -22,6 +22,8 @@ export type ParseResult =
 
 export interface WebhookSource<S extends SourceConfig = SourceConfig> {
   readonly kind: S['kind'];
+  /** Also takes `application/x-www-form-urlencoded` with the JSON in `payload=` (GitHub); every other kind gets 415 for it. */
+  readonly formEncoded?: true;
   /** Constant-time check of the request's signature or token against the resolved secret. */
   verify(request: IncomingRequest, secret: string, config: S): boolean;
   parse(request: IncomingRequest, config: S): ParseResult;

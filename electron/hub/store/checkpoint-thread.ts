@@ -3,13 +3,13 @@
 // that crosses 1,000 WAL pages does the copy and two fsyncs itself, holding up every
 // request behind it. PASSIVE: never waits for, nor blocks, the writer or readers.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { newDatabase } from './open.js';
 
 if (!parentPort) throw new Error('checkpoint-thread runs as a worker thread');
 const port = parentPort;
-const { file, intervalMs } = workerData as { file: string; intervalMs: number };
+const { file, nativeBinding, intervalMs } = workerData as { file: string; nativeBinding?: string; intervalMs: number };
 
-const db = new Database(file, { fileMustExist: true });
+const db = newDatabase(file, { fileMustExist: true, ...(nativeBinding !== undefined && { nativeBinding }) });
 // It only streams WAL frames into the file: a small page cache is enough.
 db.pragma('cache_size = -512');
 db.pragma('busy_timeout = 0');

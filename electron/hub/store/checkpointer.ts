@@ -30,7 +30,7 @@ export async function startCheckpointer(
   const script = options.threadScript ?? THREAD_SCRIPT;
   const inline: Checkpointer = { runsOn: 'commits', stop: async () => undefined };
   if (!existsSync(script)) return inline;
-  const worker = new Worker(script, { workerData: { file: store.file, intervalMs: options.intervalMs ?? 200 }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+  const worker = new Worker(script, { workerData: { file: store.file, nativeBinding: store.nativeBinding, intervalMs: options.intervalMs ?? 200 }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
   const restoreAuto = () => {
     if (store.db.open) store.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
   };

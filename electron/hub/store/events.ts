@@ -16,6 +16,7 @@ const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
   branch: 'branch',
   cluster: 'cluster',
   artifact: 'artifact',
+  commit: 'commit_sha',
 };
 
 interface EventRow {
@@ -33,6 +34,7 @@ interface EventRow {
   branch: string | null;
   cluster: string | null;
   artifact: string | null;
+  commit_sha: string | null;
   title: string;
   summary: string | null;
   url: string | null;
@@ -47,7 +49,7 @@ interface EventRow {
 }
 
 const LIST_COLUMNS =
-  'e.seq, e.id, e.source_id, e.source_kind, e.source_name, e.type, e.severity, e.project, e.grp, e.environment, e.pipeline, e.branch, e.cluster, e.artifact, e.title, e.summary, e.url, e.actor, e.occurred_at, e.received_at, e.dedup_key, e.data, e.read';
+  'e.seq, e.id, e.source_id, e.source_kind, e.source_name, e.type, e.severity, e.project, e.grp, e.environment, e.pipeline, e.branch, e.cluster, e.artifact, e.commit_sha, e.title, e.summary, e.url, e.actor, e.occurred_at, e.received_at, e.dedup_key, e.data, e.read';
 
 export function rowToEvent(row: EventRow): HeraldEvent {
   const subject: Subject = {};
@@ -109,6 +111,7 @@ function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer
     branch: event.subject.branch ?? null,
     cluster: event.subject.cluster ?? null,
     artifact: event.subject.artifact ?? null,
+    commit_sha: event.subject.commit ?? null,
     title: event.title,
     summary: event.summary ?? null,
     url: event.url ?? null,
@@ -133,9 +136,9 @@ export class EventStore {
 
   constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(`INSERT INTO events
-      (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact,
+      (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact, commit_sha,
        title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
-      VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact,
+      VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact, @commit_sha,
        @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw, @matches)`);
   }
 
@@ -178,7 +181,12 @@ export class EventStore {
     inList('e.severity', query.severities);
     for (const field of SUBJECT_FIELDS) {
       const value = query[field];
-      if (value !== undefined && value !== '') {
+      if (value === undefined || value === '') continue;
+      if (field === 'commit') {
+        // A prefix, as git takes a short SHA: a range on the commit index.
+        where.push('e.commit_sha >= ? AND e.commit_sha < ?');
+        params.push(value.toLowerCase(), `${value.toLowerCase()}g`);
+      } else {
         where.push(`e.${SUBJECT_COLUMN[field]} = ?`);
         params.push(value);
       }

@@ -131,22 +131,35 @@ const MIGRATIONS: readonly string[] = [
     CHECK ((until IS NULL) = (until_passes = 1))
   ) WITHOUT ROWID;
   `,
+  // 6: the commit an event is about (subject.commit): a commit's thread is read from its
+  // index in order; searching a short SHA finds it too (the FTS subject gains the commit).
+  `
+  ALTER TABLE events ADD COLUMN commit_sha TEXT;
+  CREATE INDEX events_commit ON events(commit_sha, seq) WHERE commit_sha IS NOT NULL;
+  DROP TRIGGER events_fts_insert;
+  CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+    INSERT INTO events_fts(rowid, title, summary, subject) VALUES (
+      new.seq, new.title, coalesce(new.summary, ''),
+      concat_ws(' ', new.project, new.grp, new.environment, new.pipeline, new.branch, new.cluster, new.artifact, new.source_name, new.type, new.actor, new.commit_sha));
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): { from: number; to: number } {
+/** Brings the file up to `target` (the latest unless a test builds an older file). */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from > SCHEMA_VERSION) {
     throw new Error(
       `database schema version ${from} is newer than this Herald understands (${SCHEMA_VERSION}); upgrade Herald or use another --data-dir`,
     );
   }
-  for (let v = from; v < SCHEMA_VERSION; v++) {
+  for (let v = from; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
-  return { from, to: SCHEMA_VERSION };
+  return { from, to: Math.max(from, target) };
 }

@@ -1,11 +1,29 @@
 // Opens (or creates) Herald's SQLite file with the pragmas the delivery guarantees need.
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
+import { sqliteLoadProblem } from './native-binding.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string): Db {
-  const db = new Database(file);
+export interface OpenOptions {
+  /** better-sqlite3's binary, when not the one in node_modules (the desktop app's Electron build). */
+  nativeBinding?: string;
+}
+
+/** better-sqlite3's Database, with a load failure of its binary told in one line. */
+export function newDatabase(file: string, options: Database.Options & OpenOptions = {}): Db {
+  try {
+    return new Database(file, options);
+  } catch (error) {
+    const problem = sqliteLoadProblem(error, options.nativeBinding);
+    throw problem ? new Error(problem) : error;
+  }
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  ownerOnly(file);
+  const db = newDatabase(file, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it
   // returns. The ingest path commits without it and fsyncs the WAL off the event loop
   // before answering 2xx (ingest.ts, wal-sync.ts): the same guarantee, an accepted event
@@ -23,4 +41,19 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_size_limit = 33554432');
   migrate(db);
   return db;
+}
+
+/**
+ * The history is private: the database owner-only (0600). SQLite creates a new file 0644
+ * (less the umask) and gives the -wal and -shm files it creates later the database file's
+ * own mode, so a database made 0600 before the open keeps all three owner-only. An empty
+ * file is a new database to SQLite. Files from before this rule (a crash leaves -wal and
+ * -shm behind) are tightened too.
+ */
+function ownerOnly(file: string): void {
+  if (file === ':memory:') return;
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
 }

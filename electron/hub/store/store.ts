@@ -7,7 +7,7 @@ import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
-import { type Db, openDatabase } from './open.js';
+import { type Db, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SeenDeliveries } from './seen-deliveries.js';
 import { SourceStateStore } from './source-state.js';
@@ -16,6 +16,8 @@ import { WalSync } from './wal-sync.js';
 export interface Store {
   readonly db: Db;
   readonly file: string;
+  /** better-sqlite3's binary when not node_modules' (other connections, the checkpoint thread, load it too). */
+  readonly nativeBinding: string | undefined;
   readonly events: EventStore;
   readonly outbox: Outbox;
   readonly health: HealthStore;
@@ -57,9 +59,9 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, options: OpenOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file);
+  const db = openDatabase(file, options);
   const tables = {
     events: new EventStore(db),
     outbox: new Outbox(db),
@@ -82,6 +84,7 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     file,
+    nativeBinding: options.nativeBinding,
     ...tables,
     health: new HealthStore(db),
     mutes: new MuteStore(db),

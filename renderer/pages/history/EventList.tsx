@@ -125,7 +125,8 @@ const EventRow = memo(function EventRow(props: {
   onFocusRow(index: number): void;
 }) {
   const { event, index } = props;
-  const subject = SUBJECT_FIELDS.map((f) => event.subject[f]).filter(Boolean) as string[];
+  // A commit reads as its short SHA in a list line, as git shows it.
+  const subject = SUBJECT_FIELDS.map((f) => (f === 'commit' ? event.subject.commit?.slice(0, 7) : event.subject[f])).filter(Boolean) as string[];
   const tabIndex = props.tabbable ? 0 : -1;
   return (
     <div

@@ -119,7 +119,7 @@ function SubjectInput(props: { field: SubjectField; value: string; onChange(valu
       <input
         id={id}
         className="mono"
-        placeholder="exact name"
+        placeholder={props.field === 'commit' ? 'SHA or its first digits' : 'exact name'}
         spellCheck={false}
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}

@@ -35,6 +35,7 @@ const GLOB_LABELS: Record<GlobMatchField, { label: string; placeholder: string }
   branch: { label: 'Branch', placeholder: 'main, release/**' },
   cluster: { label: 'Cluster', placeholder: 'eu-*' },
   artifact: { label: 'Artifact', placeholder: 'registry.example.com/**' },
+  commit: { label: 'Commit', placeholder: 'a1b2c3d*' },
 };
 
 const PREVIEW_DELAY_MS = 250;
