@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
-import { validateJsonTemplate } from './templates.js';
+import { validateJsonTemplate } from './json-template.js';
 
 /**
  * Config files never hold a secret, only where to find it:

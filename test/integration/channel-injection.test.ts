@@ -6,7 +6,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSchema, type ChannelConfig } from '../../shared/config.js';
-import { WEBHOOK_PRESETS } from '../../shared/templates.js';
+import { WEBHOOK_PRESETS } from '../../shared/webhook-presets.js';
 import { createDesktopChannel, type DesktopNotifier } from '../../electron/hub/channels/desktop.js';
 import { ChannelInstances } from '../../electron/hub/channels/instances.js';
 import { channelFor } from '../../electron/hub/channels/registry.js';

@@ -3,7 +3,7 @@
 // own Notification instead; this one works headless on a desktop session too.
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
-import type { OutboundEvent } from '../../../shared/templates.js';
+import type { OutboundEvent } from '../../../shared/template-variables.js';
 import { fail, ok, retry, type Channel, type SendResult } from './channel.js';
 
 export type DesktopChannelConfig = Extract<ChannelConfig, { kind: 'desktop' }>;

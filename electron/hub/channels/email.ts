@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import type { Transporter } from 'nodemailer';
 import { splitEmailList, type ChannelConfig } from '../../../shared/config.js';
-import { escapeHtml, truncateText } from '../../../shared/templates.js';
+import { escapeHtml, truncateText } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type ResolvedSecrets, type SendResult } from './channel.js';
 import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
 import { describeFetchError } from './http.js';
