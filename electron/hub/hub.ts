@@ -20,6 +20,7 @@ import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { startHealthReporter } from './health/integration-health.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
+import { waitForIdle } from './idle-signal.js';
 import { Ingestor } from './ingest.js';
 import { startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
@@ -78,6 +79,11 @@ export interface Hub {
   /** Poll a polled source now, whatever its schedule (a "poll now" button, tests). */
   pollNow(sourceId: string): Promise<PollOutcome>;
   setApiUrl(url: string): void;
+  /**
+   * Resolves when nothing is left to do now: ingest committed, no send in flight or due,
+   * no digest window due (bounded: rejects after timeoutMs naming what stayed busy).
+   */
+  idle(timeoutMs?: number): Promise<void>;
   /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
   stop(): Promise<void>;
 }
@@ -245,6 +251,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
     receive: (sourceId, request) => receiveWebhook(intake.receiver, sourceId, request),
     pollNow: (sourceId) => polls.pollNow(sourceId),
+    idle: (timeoutMs) =>
+      waitForIdle(
+        [
+          () => (ingestor.idle ? undefined : 'ingest in progress'),
+          () => worker.busy(),
+          () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+        ],
+        timeoutMs,
+      ),
     setApiUrl: (url) => {
       apiUrl = url;
     },

@@ -56,6 +56,11 @@ export class Ingestor {
     });
   }
 
+  /** Nothing queued, scheduled or on its way to disk. */
+  get idle(): boolean {
+    return !this.scheduled && this.queue.length === 0 && this.syncing === 0;
+  }
+
   /** Resolves once everything submitted so far is committed (or refused): for a clean stop. */
   async drain(): Promise<void> {
     while (this.scheduled || this.queue.length > 0 || this.syncing > 0) await new Promise((resolve) => setImmediate(resolve));

@@ -110,6 +110,19 @@ export class DeliveryWorker {
     this.tick();
   }
 
+  /** What it is busy with, or undefined when quiet: no send in flight, no result unrecorded, no tick pending, nothing due it could claim. */
+  busy(): string | undefined {
+    if (this.running.size > 0) return `${this.running.size} sends in flight`;
+    if (this.finished.length > 0 || this.wakeScheduled) return 'a tick pending';
+    const now = this.now();
+    for (const config of this.deps.channels()) {
+      if (!config.enabled || (this.notBefore.get(config.id) ?? 0) > now) continue;
+      const due = this.deps.store.outbox.nextDue(config.id);
+      if (due !== undefined && due <= now) return `deliveries due for channel ${config.id}`;
+    }
+    return undefined;
+  }
+
   get inFlightCount(): number {
     return this.running.size;
   }
