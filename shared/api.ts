@@ -5,8 +5,11 @@ import { z } from 'zod';
 import { ChannelSchema, HeraldConfigSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema } from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
+import { BoardItemSchema, BoardQuerySchema } from './board.js';
 
 const id = z.string().min(1).max(100);
+/** The most events one thread returns (a commit retried that often is an outlier). */
+export const THREAD_LIMIT = 500;
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
 export const DeliverySchema = z.object({
@@ -122,6 +125,15 @@ export const RelayViewSchema = z.object({
 });
 export type RelayView = z.infer<typeof RelayViewSchema>;
 
+/** An API's request budget as its last answer stated it (GitHub's X-RateLimit-*). */
+export const RateLimitViewSchema = z.object({
+  limit: z.number(),
+  remaining: z.number(),
+  /** When the budget refills (ISO). */
+  resetAt: z.string(),
+});
+export type RateLimitView = z.infer<typeof RateLimitViewSchema>;
+
 /** A polled source's schedule (ISO times; backoffMs > 0 while it fails). */
 export const PollViewSchema = z.object({
   lastPollAt: z.string().nullable(),
@@ -129,6 +141,10 @@ export const PollViewSchema = z.object({
   lastError: z.string().nullable(),
   backoffMs: z.number(),
   consecutiveFailures: z.number(),
+  /** The API's request budget, for sources whose API states one. */
+  rateLimit: RateLimitViewSchema.optional(),
+  /** What the source is doing about it: "slowed down to every 2 min to stay within the rate limit", "paused until 09:14: …". */
+  notice: z.string().optional(),
 });
 export type PollView = z.infer<typeof PollViewSchema>;
 
@@ -263,6 +279,34 @@ export const apiContract = {
   'autostart.get': method(none, z.object({ supported: z.boolean(), enabled: z.boolean() })),
   'autostart.set': method(z.object({ enabled: z.boolean() }).strict(), z.object({ supported: z.boolean(), enabled: z.boolean() })),
 
+  /**
+   * What has a state now (shared/board.ts), worst first: failing, running, unknown, passing;
+   * within a state the longest-standing first. Filtered by state, source and project.
+   */
+  'board.list': method(BoardQuerySchema, z.object({ items: z.array(BoardItemSchema) })),
+  /**
+   * A commit's thread: its events across tools, in the order they happened (then as
+   * received). `commit` is a full SHA or a prefix of at least 7 hex digits naming one commit.
+   */
+  'threads.get': method(
+    z
+      .object({
+        commit: z
+          .string()
+          .trim()
+          .regex(/^[0-9a-f]{7,64}$/i, 'must be a commit SHA (7 to 64 hex digits)')
+          .toLowerCase(),
+        limit: z.number().int().min(1).max(THREAD_LIMIT).default(THREAD_LIMIT),
+      })
+      .strict(),
+    z.object({
+      commit: z.string(),
+      events: z.array(EventSchema),
+      /** More events than `limit` carry this commit: the newest were left out. */
+      truncated: z.boolean().optional(),
+    }),
+  ),
+
   /** Pipelines muted now (expired mutes are left out), newest first. */
   'mutes.list': method(none, z.object({ items: z.array(MuteSchema) })),
   /**
@@ -320,6 +364,8 @@ export const ApiUpdateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('health.changed') }),
   z.object({ type: z.literal('config.changed'), what: z.enum(['sources', 'channels', 'rules', 'settings']) }),
   z.object({ type: z.literal('mutes.changed') }),
+  /** Board items an ingest changed (written, or removed by key); a mute change is `mutes.changed`. */
+  z.object({ type: z.literal('board.updated'), items: z.array(BoardItemSchema), removed: z.array(z.string()) }),
   /** The desktop app's global shortcut was (re)registered or refused. */
   z.object({ type: z.literal('shortcut.changed') }),
 ]);

@@ -164,7 +164,114 @@ export const DefectdojoWebhookSourceSchema = z
   .object({ ...base, kind: z.literal('defectdojo-webhook'), secret: SecretRefSchema, minimumSeverity: defectdojoSeverity.default('Medium') })
   .strict();
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema]);
+// Chainloop (open-source control plane) and Devtron.
+
+/** Chainloop's webhook fan-out integration (control plane v0.148+); it takes only a URL, so the secret rides in it (`/hooks/<id>/<secret>`). */
+export const ChainloopWebhookSourceSchema = z.object({ ...base, kind: z.literal('chainloop-webhook'), secret: SecretRefSchema }).strict();
+
+/** Chainloop's audit events on NATS JetStream, read by a durable consumer. */
+export const ChainloopAuditSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('chainloop-audit'),
+    /** The control plane's NATS server, e.g. nats://nats.chainloop.svc:4222 (tls:// for TLS from the start). */
+    natsUrl: z
+      .string()
+      .trim()
+      .max(2000)
+      .regex(/^(nats|tls):\/\/[^\s/?#@]+(:\d{1,5})?\/?$/, 'must be nats://host:port or tls://host:port (credentials go in the credentials secret, not the URL)'),
+    /** The stream the control plane creates (pkg/auditor: chainloop-audit, subjects audit.>). */
+    stream: z.string().trim().regex(/^[^\s.*>/\\]{1,255}$/, 'must be a JetStream stream name (no spaces, dots, * or >)').default('chainloop-audit'),
+    /** The durable consumer's name on the server; absent = herald-<source id>. Two hubs sharing one name share (split) the stream. */
+    consumer: z.string().trim().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be letters, digits, - and _').optional(),
+    /** The NATS token (Chainloop's nats.token), or the contents of a .creds file (JWT and NKey seed). */
+    credentials: SecretRefSchema.optional(),
+    tls: PollTlsSchema.optional(),
+  })
+  .strict();
+
+/** Devtron's webhook notifications (a JSON body Devtron renders from its variables); the secret in a header Devtron sends. */
+export const DevtronSourceSchema = z.object({ ...base, kind: z.literal('devtron'), secret: SecretRefSchema }).strict();
+
+/** One Devtron application to poll: `12` or `12:payments` (its id, and the name events show). */
+export const DevtronAppSchema = z.string().trim().regex(/^\d{1,10}(:.{1,200})?$/, 'must be an app id, optionally with its name: 12 or 12:payments');
+
+/** Devtron's workflow status API, polled for CI/CD transitions (for users who cannot edit Devtron's notifications). */
+export const DevtronPollSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('devtron-poll'),
+    /** The Devtron dashboard, e.g. https://devtron.example.com (routes are /orchestrator/...). */
+    url: apiBaseUrl,
+    /** An API token (Global Configurations → Authorization → API tokens), sent as the `token` header. */
+    token: SecretRefSchema,
+    apps: z.array(DevtronAppSchema).min(1).max(200),
+    ...polled,
+  })
+  .strict();
+
+// CI watched through its API with the user's own token (no webhook, no public address needed).
+
+const ciGlobs = z.array(z.string().trim().min(1).max(300)).max(100).optional();
+const ciPolled = {
+  /** Seconds between polls; conditional requests make an idle poll free of rate limit. */
+  pollIntervalSeconds: z.number().int().min(10, 'must be at least 10 seconds').max(86_400).default(60),
+  /** One request's timeout. */
+  timeoutSeconds: z.number().int().min(1).max(300).default(30),
+  tls: PollTlsSchema.optional(),
+  /** Only these branches (globs such as `main`, `release/*`); absent = all. */
+  branches: ciGlobs,
+  /** Only runs the token's own user triggered. */
+  onlyMine: z.boolean().default(false),
+};
+
+/** `owner/name`, or `owner/*` for every repository of a user or organization. */
+const githubRepo = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?:\*|[A-Za-z0-9._-]{1,100})$/, 'must be owner/name or owner/*');
+
+/** GitHub Actions workflow runs and deployments, polled through the REST API with a personal token. */
+export const GithubActionsSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('github-actions'),
+    token: SecretRefSchema,
+    repos: z.array(githubRepo).min(1, 'name at least one repository').max(500),
+    /** api.github.com, or GitHub Enterprise Server's https://<host>/api/v3. */
+    apiUrl: apiBaseUrl.default('https://api.github.com'),
+    /** Only these workflows (globs on the workflow's name or its file, e.g. `CI`, `deploy*.yml`); absent = all. */
+    workflows: ciGlobs,
+    /** Deployments and their statuses (deployment.*). */
+    deployments: z.boolean().default(true),
+    ...ciPolled,
+  })
+  .strict();
+
+/** `group/project` (subgroups allowed), or `group/*` for every project of a group. */
+const gitlabProject = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*\/(?:\*|[A-Za-z0-9_.][A-Za-z0-9_.-]*)$/, 'must be group/project or group/*');
+
+/** GitLab CI pipelines (and jobs, deployments), polled through the REST API v4 with a personal access token. */
+export const GitlabCiSourceSchema = z
+  .object({
+    ...base,
+    kind: z.literal('gitlab-ci'),
+    token: SecretRefSchema,
+    /** gitlab.com, or a self-managed server's base URL. */
+    baseUrl: apiBaseUrl.default('https://gitlab.com'),
+    projects: z.array(gitlabProject).min(1, 'name at least one project').max(500),
+    /** Each job of a changed pipeline as well (pipeline "<name> / <job>"). */
+    jobs: z.boolean().default(false),
+    /** Deployments (deployment.*). */
+    deployments: z.boolean().default(true),
+    ...ciPolled,
+  })
+  .strict();
+
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, DevtronSourceSchema, GitlabCiSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 
@@ -173,14 +280,57 @@ export type SourceKind = SourceConfig['kind'];
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid HTTP header name');
 const headerValue = z.string().max(4000).regex(/^[^\r\n]*$/, 'must not contain line breaks');
 
+/** A URL with `user[:password]@`: credentials that would sit in config.json, the api's answers and logs. */
+const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+/** Query parameters and header names that carry credentials (API keys, tokens, passwords, signatures, sessions). */
+const CREDENTIAL_NAME = /^(authorization|proxy-authorization|cookie|key|sig|code)$|token|secret|passw|pwd|api[-_]?key|auth(?!or)|signature|session|credential/i;
+
+function credentialQueryParams(url: string): string[] {
+  const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
+  return query
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=')[0]!.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(name);
+      } catch {
+        return name;
+      }
+    })
+    .filter((name) => name !== '' && CREDENTIAL_NAME.test(name));
+}
+
+/** A plain webhook URL: nothing secret in it (a credential goes in a secret header, or use the Slack/Teams/Discord kinds, whose URL is a secret). */
+const credentialFreeUrl = z
+  .url({ protocol: /^https?$/ })
+  .superRefine((url, ctx) => {
+    if (URL_USERINFO.test(url)) ctx.addIssue({ code: 'custom', message: 'must not carry a user or password: send the credential in a secret header (secretHeaders.Authorization)' });
+    const params = credentialQueryParams(url);
+    if (params.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not carry credentials in its query (${params.join(', ')}): send them in a secret header, or use the Slack, Teams or Discord channel, which keeps its whole URL as a secret`,
+      });
+    }
+  });
+
+/** Plain headers are stored and shown as they are: one that carries a credential must be a secret header instead. */
+const plainHeaders = z.record(headerName, headerValue).superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers)) {
+    if (CREDENTIAL_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'carries a credential: make it a secret header (secretHeaders, a keychain: or env: reference), not a plain one' });
+    }
+  }
+});
+
 /** Devtron-style webhook: URL, method, headers and a JSON template with `{{variables}}`. */
 export const WebhookChannelSchema = z
   .object({
     ...base,
     kind: z.literal('webhook'),
-    url: z.url({ protocol: /^https?$/ }),
+    url: credentialFreeUrl,
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-    headers: z.record(headerName, headerValue).default({}),
+    headers: plainHeaders.default({}),
     /** Header values kept in the keychain, e.g. `Authorization`. */
     secretHeaders: z.record(headerName, SecretRefSchema).default({}),
     /** JSON with `{{variable}}` placeholders; absent = the event itself as JSON. */
@@ -268,6 +418,36 @@ export const DiscordChannelSchema = z
   })
   .strict();
 
+/** ntfy (ntfy.sh or self-hosted): one JSON publish per event to one topic. */
+export const NtfyChannelSchema = z
+  .object({
+    ...base,
+    kind: z.literal('ntfy'),
+    server: z.url({ protocol: /^https?$/ }).max(2000).default('https://ntfy.sh'),
+    /** ntfy's own rule: 1-64 letters, digits, - and _. Anyone who knows a topic on ntfy.sh can read it: pick a hard-to-guess one or use auth. */
+    topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be 1-64 letters, digits, - or _ (ntfy topic rules)'),
+    /** An access token (tk_…), sent as Bearer. */
+    token: SecretRefSchema.optional(),
+    /** Basic auth user; its password is the `password` secret. */
+    username: z.string().min(1).max(200).regex(/^[^:\r\n]*$/, 'must not contain : or line breaks').optional(),
+    password: SecretRefSchema.optional(),
+    timeoutMs: channelTimeout(10_000),
+    concurrency: channelConcurrency,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.username === undefined) !== (c.password === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.username === undefined ? 'username' : 'password'], message: 'basic auth needs both username and password' });
+    }
+    if (c.token !== undefined && c.password !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'use either an access token or basic auth (username/password), not both' });
+    }
+    // ntfy reserves these names for its own pages (server/config.go DefaultDisallowedTopics).
+    if (['docs', 'static', 'file', 'app', 'metrics', 'account', 'settings', 'signup', 'login', 'v1'].includes(c.topic)) {
+      ctx.addIssue({ code: 'custom', path: ['topic'], message: `"${c.topic}" is reserved by ntfy: pick another topic name` });
+    }
+  });
+
 const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 /** `a@x.org, b@y.org` → the addresses. */
 export function splitEmailList(list: string): string[] {
@@ -347,6 +527,7 @@ export const ChannelSchema = z.discriminatedUnion('kind', [
   TeamsChannelSchema,
   DiscordChannelSchema,
   EmailChannelSchema,
+  NtfyChannelSchema,
 ]);
 export type ChannelConfig = z.infer<typeof ChannelSchema>;
 export type ChannelKind = ChannelConfig['kind'];
@@ -542,10 +723,17 @@ export const SECRET_FIELDS: Record<string, readonly string[]> = {
   secobserve: ['token'],
   defectdojo: ['token'],
   'defectdojo-webhook': ['secret'],
+  'chainloop-webhook': ['secret'],
+  'chainloop-audit': ['credentials'],
+  devtron: ['secret'],
+  'devtron-poll': ['token'],
+  'github-actions': ['token'],
+  'gitlab-ci': ['token'],
   webhook: ['secretHeaders'],
   desktop: [],
   slack: ['webhookUrl', 'botToken'],
   teams: ['webhookUrl'],
   discord: ['webhookUrl'],
   email: ['password', 'accessKeyId', 'secretAccessKey'],
+  ntfy: ['token', 'password'],
 };

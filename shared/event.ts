@@ -38,6 +38,7 @@ export const KNOWN_EVENT_TYPES = {
   'error.exception': 'critical',
   'finding.new': 'warning',
   'scan.imported': 'info',
+  'scan.completed': 'info',
   'product.added': 'info',
   'engagement.upcoming': 'info',
   'report.ready': 'info',
@@ -126,6 +127,11 @@ export const EventInputSchema = z
     subject: SubjectSchema.optional(),
     occurredAt: isoDate.optional(),
     dedupKey: z.string().min(1).max(500).optional(),
+    /**
+     * Names one occurrence (a CI run's outcome) across the sources of one tool: a GitHub run
+     * that arrives by webhook and by poll is stored once. Not stored with the event.
+     */
+    occurrence: z.string().min(1).max(300).optional(),
     data: z
       .record(z.string(), z.unknown())
       .refine((d) => JSON.stringify(d).length <= MAX_DATA_BYTES, `must be at most ${MAX_DATA_BYTES} bytes of JSON`)

@@ -18,7 +18,7 @@ import { startChannelChangeHandling } from './delivery/channel-changes.js';
 import { digestGoesTo } from './delivery/digest-hold.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { startHealthReporter } from './health/integration-health.js';
+import { HERALD_SOURCE, startHealthReporter } from './health/integration-health.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
 import { waitForIdle } from './idle-signal.js';
 import { Ingestor } from './ingest.js';
@@ -30,6 +30,7 @@ import { startWebhookIntake } from './ingress/webhook-intake.js';
 import type { PollOutcome } from './sources/poller.js';
 import { pollTester, startPolling } from './sources/polling.js';
 import type { IncomingRequest } from './sources/source.js';
+import { startBoardFeed } from './board/board-feed.js';
 import { startMutePolicy } from './rules/mutes.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
@@ -106,6 +107,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const updates = createUpdateBus(log);
   const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
   const live = startLiveConfig(config, now, mutes);
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   const instances = new ChannelInstances((channel) => options.channelOverrides?.[channel.kind] ?? channelFor(channel.kind));
@@ -162,6 +164,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
+      board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -204,6 +207,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
     ...(options.relayTiming && { timing: options.relayTiming }),
   });
+  // What left the config leaves the board: a deleted source's things, a deleted channel's or source's health.
+  live.onChange(({ config: cfg, section }) => {
+    if (section !== 'sources' && section !== 'channels') return;
+    board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
+  });
   live.onChange(({ section }) => {
     if (section !== 'sources') return;
     listener.sourcesChanged();
@@ -238,7 +246,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
     sourceRuntime: sourceRuntimeView({ relays, polls, lastIgnored: intake.lastIgnored }),
   });
-  const api: ApiHandlers = { ...mutes.handlers, ...handlers };
+  const api: ApiHandlers = { ...mutes.handlers, ...board.handlers, ...handlers };
 
   let stopped = false;
   return {

@@ -38,6 +38,13 @@ const FIELD_TEXT: Record<string, { label: string; hint?: string }> = {
   concurrency: { label: 'Concurrent requests' },
   sound: { label: 'Play a sound' },
   secret: { label: 'Shared secret', hint: 'The sender proves itself with it (Bearer token or HMAC signature).' },
+  natsUrl: { label: 'NATS URL', hint: "The control plane's NATS server: nats://host:4222, or tls://host:4222 for TLS from the start." },
+  stream: { label: 'JetStream stream', hint: 'Chainloop creates chainloop-audit (subjects audit.>).' },
+  consumer: { label: 'Durable consumer name', hint: 'Empty: herald-<source id>. The server keeps its place in the stream across restarts.' },
+  credentials: { label: 'NATS credentials', hint: "Chainloop's NATS token, or the contents of a .creds file. Empty: no auth." },
+  topic: { label: 'Topic', hint: '1-64 letters, digits, - and _. Subscribe to the same topic in the ntfy app.' },
+  server: { label: 'Server', hint: 'https://ntfy.sh or your own ntfy server.' },
+  apps: { label: 'Apps', hint: 'Devtron app ids, optionally with the name events should show: 12:payments, 14:billing.' },
 };
 
 /** `timeoutMs` → `Timeout ms`, for fields FIELD_TEXT does not know. */

@@ -31,7 +31,7 @@ async function sink(reply: Reply | ((n: number) => Reply)) {
 describe('webhook channel over real HTTP', () => {
   it('sends the rendered template with plain and secret headers, and 200 is ok', async () => {
     const s = await sink({ status: 200, body: 'ok' });
-    const cfg = config(`${s.url}${SECRET_PATH}?token=abc`, {
+    const cfg = config(`${s.url}${SECRET_PATH}?team=abc`, {
       method: 'PUT',
       template: TEMPLATE,
       headers: { 'X-Team': 'platform' },
@@ -42,7 +42,7 @@ describe('webhook channel over real HTTP', () => {
     expect(s.requests).toHaveLength(1);
     const req = s.requests[0]!;
     expect(req.method).toBe('PUT');
-    expect(req.path).toBe(`${SECRET_PATH}?token=abc`);
+    expect(req.path).toBe(`${SECRET_PATH}?team=abc`);
     expect(req.body).toBe(renderJsonTemplate(TEMPLATE, templateVariables(message.event, { rule: message.rule })));
     expect(JSON.parse(req.body)).toEqual({
       text: '🔴 ci failed on main (acme/api)',
@@ -99,10 +99,12 @@ describe('webhook channel over real HTTP', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('credentials in the URL are sent as basic auth, and never quoted', async () => {
+  it('basic auth goes in a secret header (a URL with user:password@ is refused when saved), and is never quoted', async () => {
+    expect(() => config(`http://ops:p%40ss%3Aword@127.0.0.1:9/in`)).toThrow(/must not carry a user or password/);
     const s = await sink({ status: 401, body: 'bad credentials' });
-    const result = await send(config(`http://ops:p%40ss%3Aword@127.0.0.1:${s.port}/in`));
-    expect(s.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ops:p@ss:word').toString('base64')}`);
+    const basic = `Basic ${Buffer.from('ops:p@ss:word').toString('base64')}`;
+    const result = await send(config(`${s.url}/in`, { secretHeaders: { Authorization: 'keychain:hook-basic' } }), { 'secretHeaders.Authorization': basic });
+    expect(s.requests[0]!.headers.authorization).toBe(basic);
     expect(result).toEqual({ kind: 'fail', reason: 'HTTP 401: bad credentials' });
   });
 

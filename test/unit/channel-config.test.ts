@@ -32,6 +32,17 @@ describe('channel config schemas', () => {
     ['ses without region', { kind: 'email', transport: 'ses' }, /region: SES needs a region/],
     ['webhook with a template that cannot render is refused at save time', { kind: 'webhook', url: 'https://x.example/h', template: '{"a": "{{devtronAppNme}}"}' }, /template: unknown variable \{\{devtronAppNme\}\} at line 1 col 8 — did you mean \{\{devtronAppName\}\}/],
     ['webhook with a preset-style filter', { kind: 'webhook', url: 'https://x.example/h', template: '{"a": "{{title | slack | max:100}}"}' }, 'ok'],
+    ['webhook URL with user:password@', { kind: 'webhook', url: 'https://bot:hunter2@hooks.example/h' }, /url: must not carry a user or password/],
+    ['webhook URL with a user only', { kind: 'webhook', url: 'https://bot@hooks.example/h' }, /url: must not carry a user or password/],
+    ['webhook URL with ?access_token=', { kind: 'webhook', url: 'https://hooks.example/h?x=1&access_token=abc' }, /url: must not carry credentials in its query \(access_token\)/],
+    ['webhook URL with ?api_key= and ?token=', { kind: 'webhook', url: 'https://hooks.example/h?api_key=1&TOKEN=2' }, /url: must not carry credentials in its query \(api_key, TOKEN\)/],
+    ['webhook URL with harmless query', { kind: 'webhook', url: 'https://hooks.example/h?channel=ops&format=json' }, 'ok'],
+    ['webhook with a plain Authorization header', { kind: 'webhook', url: 'https://x.example/h', headers: { Authorization: 'Bearer abc' } }, /headers\.Authorization: carries a credential/],
+    ['webhook with a plain X-Api-Key header', { kind: 'webhook', url: 'https://x.example/h', headers: { 'x-api-key': 'abc' } }, /headers\.x-api-key: carries a credential/],
+    ['webhook with a plain token header', { kind: 'webhook', url: 'https://x.example/h', headers: { 'X-Auth-Token': 'abc', 'PRIVATE-TOKEN': 'x' } }, /headers\.X-Auth-Token: carries a credential.*headers\.PRIVATE-TOKEN/],
+    ['webhook with a Cookie header', { kind: 'webhook', url: 'https://x.example/h', headers: { Cookie: 'session=1' } }, /headers\.Cookie: carries a credential/],
+    ['webhook with harmless headers', { kind: 'webhook', url: 'https://x.example/h', headers: { 'Content-Type': 'application/json', 'X-Idempotency-Key': 'k', 'User-Agent': 'Herald' } }, 'ok'],
+    ['webhook with the credential as a secret header', { kind: 'webhook', url: 'https://x.example/h', secretHeaders: { Authorization: 'keychain:hook-auth', 'X-Api-Key': 'env:HOOK_KEY' } }, 'ok'],
     ['ses half a key', { kind: 'email', transport: 'ses', region: 'eu-west-1', accessKeyId: 'keychain:a' }, /secretAccessKey: SES keys need both/],
   ];
   it.each(rows)('%s', (_name, config, expected) => {

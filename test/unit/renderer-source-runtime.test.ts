@@ -114,6 +114,16 @@ describe('poll line', () => {
   ])('%s', (_name, view, interval, expected) => {
     expect(describePoll(view, interval, NOW)).toEqual(expected);
   });
+
+  it('an API budget and what the source does about it (GitHub)', () => {
+    const view = poll({ rateLimit: { limit: 5000, remaining: 4812, resetAt: '2025-03-04T09:14:00.000Z' }, notice: 'slowed down to a poll every 90 s until 09:14 to stay within the rate limit' });
+    expect(describePoll(view, 60, NOW, 'UTC')).toEqual({
+      tone: 'warn',
+      schedule: 'polls every 1 min · last 12 s ago · next in 48 s',
+      budget: '4,812 of 5,000 requests left, resets 09:14',
+      notice: 'slowed down to a poll every 90 s until 09:14 to stay within the rate limit',
+    });
+  });
 });
 
 describe('ignored request', () => {

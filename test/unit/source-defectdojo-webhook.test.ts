@@ -110,6 +110,67 @@ describe('DefectDojo webhooks: the documented events', () => {
   });
 });
 
+// Bodies as DefectDojo's webhook templates render them (django-DefectDojo @7cfa159a67,
+// dojo/notifications/templates/notifications/webhooks/): upcoming_engagement has no template of
+// its own, so other.tpl (base.tpl: description, title, user, url_ui) with the title
+// dojo/notifications/tasks.py gives it; review_requested.tpl adds the test (with engagement,
+// product and product type), the finding, requested_by and reviewers.
+const UPCOMING_ENGAGEMENT = {
+  description: null,
+  title: 'Upcoming engagement: Q3 pentest',
+  user: null,
+  url_ui: 'http://localhost:8080/engagement/12',
+};
+const REVIEW_REQUESTED = {
+  description: 'Please confirm this is exploitable.',
+  title: 'Finding review requested',
+  user: null,
+  url_ui: 'http://localhost:8080/finding/232',
+  product_type: { name: 'notif prod type', id: 4, url_ui: 'http://localhost:8080/product/type/4', url_api: 'http://localhost:8080/api/v2/product_types/4/' },
+  product: { name: 'notif prod', id: 4, url_ui: 'http://localhost:8080/product/4', url_api: 'http://localhost:8080/api/v2/products/4/' },
+  engagement: { name: 'notif eng', id: 7, url_ui: 'http://localhost:8080/engagement/7', url_api: 'http://localhost:8080/api/v2/engagements/7/' },
+  test: { title: 'notif test', id: 90, url_ui: 'http://localhost:8080/test/90', url_api: 'http://localhost:8080/api/v2/tests/90/' },
+  finding: { id: 232, title: 'SQL injection in /login', severity: 'High', url_ui: 'http://localhost:8080/finding/232', url_api: 'http://localhost:8080/api/v2/findings/232/' },
+  requested_by: { id: 1, username: 'admin', first_name: 'Ad', last_name: 'Min' },
+  reviewers: [
+    { id: 2, username: 'alice', first_name: 'Alice', last_name: 'A' },
+    { id: 3, username: 'bob', first_name: 'Bob', last_name: 'B' },
+  ],
+};
+
+describe('DefectDojo webhooks: one type for one thing, titles that name it', () => {
+  it('upcoming_engagement is engagement.upcoming, as the poller raises it', () => {
+    const result = parse('upcoming_engagement', UPCOMING_ENGAGEMENT);
+    if (result.kind !== 'events') throw new Error(JSON.stringify(result));
+    expect(result.events).toEqual([
+      {
+        type: 'engagement.upcoming',
+        title: 'Engagement "Q3 pentest" starts in a few days',
+        url: 'http://localhost:8080/engagement/12',
+        data: { event: 'upcoming_engagement', engagementId: 12 },
+      },
+    ]);
+  });
+
+  it('review_requested names the finding under review (with its severity), not the test', () => {
+    const result = parse('review_requested', REVIEW_REQUESTED);
+    if (result.kind !== 'events') throw new Error(JSON.stringify(result));
+    const [event] = result.events;
+    expect(event).toMatchObject({
+      type: 'defectdojo.review_requested',
+      severity: 'critical',
+      title: 'Review requested: High: SQL injection in /login',
+      url: 'http://localhost:8080/finding/232',
+      actor: 'admin',
+      subject: { project: 'notif prod', group: 'notif prod type' },
+      data: { event: 'review_requested', findingId: 232, severity: 'High', reviewers: ['alice', 'bob'] },
+    });
+    expect(event!.title).not.toContain('notif test');
+    expect(event!.summary).toBe('Requested by admin; reviewers: alice, bob; test: notif test\nPlease confirm this is exploitable.');
+    expect(EventInputSchema.safeParse(event).success).toBe(true);
+  });
+});
+
 describe('DefectDojo webhooks: authentication', () => {
   const verify = (headers: Record<string, string>, pathRest = '') =>
     defectdojoWebhookSource.verify({ ...request('ping', BODIES.ping, headers), pathRest }, 'dd-secret', config());

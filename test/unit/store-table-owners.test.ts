@@ -14,6 +14,7 @@ const OWNERS: Record<string, string> = {
   source_state: 'store/source-state.ts',
   health: 'store/health.ts',
   mutes: 'store/mutes.ts',
+  board: 'store/board.ts',
   throttle: 'rules/throttle-memory.ts',
   digest_items: 'rules/digest-windows.ts',
 };

@@ -62,8 +62,8 @@ function toApiError(error: unknown): never {
   throw error;
 }
 
-/** Methods other modules answer: pipeline mutes (rules/mutes.ts). */
-export type HandledElsewhere = 'mutes.list' | 'mutes.add' | 'mutes.remove';
+/** Methods other modules answer: pipeline mutes (rules/mutes.ts), the board and threads (board/board-feed.ts). */
+export type HandledElsewhere = 'mutes.list' | 'mutes.add' | 'mutes.remove' | 'board.list' | 'threads.get';
 
 export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledElsewhere> {
   const { store, config, secrets } = deps;

@@ -25,4 +25,7 @@ export const CHANNEL_LIMITS: { readonly [K in ChannelKind]: ChannelLimits } = {
   discord: { ratePerSecond: 0.5, burst: 5, maxBodyBytes: 256 * 1024 },
   // SMTP servers and SES (sandbox: 1 message/s) differ; the channel's own ratePerSecond paces the pool.
   email: { ratePerSecond: 1, burst: 10 },
+  // ntfy (server/config.go): 60 requests in a burst, then one per 5 s per visitor (429 beyond);
+  // a JSON publish of at most twice the 4,096-byte message limit (413 beyond).
+  ntfy: { ratePerSecond: 0.2, burst: 60, maxBodyBytes: 8192 },
 };

@@ -7,6 +7,7 @@ import type { Channel } from './channel.js';
 import { desktopChannel } from './desktop.js';
 import { discordChannel } from './discord.js';
 import { createEmailChannel } from './email.js';
+import { ntfyChannel } from './ntfy.js';
 import { slackChannel } from './slack.js';
 import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
@@ -21,6 +22,7 @@ const CHANNELS: ChannelMakers = {
   teams: () => teamsChannel,
   discord: () => discordChannel,
   email: createEmailChannel,
+  ntfy: () => ntfyChannel,
 };
 
 /** A channel of a kind; config and channel agree on the kind, so callers pass the config as is. Close it when done (`closeChannel`). */

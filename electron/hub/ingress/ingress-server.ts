@@ -2,6 +2,7 @@
 // for signatures, a body size cap, and a one-line JSON reason for every refusal. Plain
 // node:http: two routes need no framework, and the ingress thread loads ~12 MB less.
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { isFormEncoded } from './json-body.js';
 import { type ReceiverDeps, receiveWebhook } from './receiver.js';
 
@@ -36,8 +37,49 @@ function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer>
   });
 }
 
-export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes: number }): IngressServer {
+/** After a 413, how long and how much of the rest of the body is read and thrown away before the connection is cut. */
+export interface LingerBounds {
+  ms: number;
+  maxBytes: number;
+}
+const LINGER: LingerBounds = { ms: 10_000, maxBytes: 64 * 1024 * 1024 };
+
+/**
+ * Lingering close, as web servers do (nginx's lingering_close): a sender that is still
+ * writing its oversize body when the 413 goes out reads that answer only if the connection
+ * stays open until it has finished writing — closing a socket with unread data on it sends
+ * a reset, which the sender sees instead of the 413. So the rest is read and discarded,
+ * within bounds, and then the connection is closed. (Not `Connection: close` on the answer:
+ * Node would close the socket as soon as the answer is out, unread data and all.)
+ */
+function lingerThenClose(request: http.IncomingMessage, lingering: Set<Socket>, bounds: LingerBounds): void {
+  const socket = request.socket;
+  lingering.add(socket);
+  let discarded = 0;
+  const cut = () => socket.destroy();
+  const timer = setTimeout(cut, bounds.ms);
+  timer.unref();
+  request.removeAllListeners('data');
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > bounds.maxBytes) cut();
+  });
+  request.once('end', () => {
+    clearTimeout(timer);
+    // All read: closing now sends no reset. Not before the answer is out.
+    socket.end();
+  });
+  socket.once('close', () => {
+    clearTimeout(timer);
+    lingering.delete(socket);
+  });
+  request.resume();
+}
+
+export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes: number; linger?: LingerBounds }): IngressServer {
   let closing = false;
+  /** Connections reading the rest of an oversize body: a stop does not wait for them (they have their answer). */
+  const lingering = new Set<Socket>();
 
   const send = (response: http.ServerResponse, status: number, body: Record<string, unknown>, close = false) => {
     if (response.headersSent) return;
@@ -48,9 +90,8 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
     response.end(text);
   };
   const tooLarge = (request: http.IncomingMessage, response: http.ServerResponse) => {
-    send(response, 413, { error: `body larger than the limit of ${options.maxBodyBytes} bytes` }, true);
-    // Not reading the rest of an oversize upload: the connection ends once the answer is out.
-    response.on('finish', () => request.destroy());
+    lingerThenClose(request, lingering, options.linger ?? LINGER);
+    send(response, 413, { error: `body larger than the limit of ${options.maxBodyBytes} bytes` });
   };
 
   async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -109,6 +150,7 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
         server.close(() => resolve());
         // Keep-alive connections with nothing in progress would hold close() open.
         server.closeIdleConnections();
+        for (const socket of lingering) socket.destroy();
       }),
   };
 }

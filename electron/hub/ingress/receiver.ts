@@ -74,7 +74,7 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
       // The payload as the source sent it, for the event detail: a JSON body is kept as the
       // text that arrived (parse succeeded, so it is valid JSON; no re-serialization). Put in
       // its stored form here, where the request is handled (the ingress thread), not in the commit.
-      ...(rawFor(request.body, parsed.raw) ?? {}),
+      ...(rawFor(request.body, parsed.raw, parsed.rawIsDecoded === true) ?? {}),
     });
     if (outcome.status === 'duplicate') return answer(200, { duplicate: true });
     return answer(202, { accepted: outcome.ids.length, ids: outcome.ids });
@@ -89,8 +89,8 @@ function bodyProblem(body: Buffer, form: boolean): string | undefined {
   return 'problem' in payload ? payload.problem : jsonBodyProblem(payload.json);
 }
 
-function rawFor(body: Buffer, parsedRaw: unknown): Pick<IngestItem, 'rawStored'> | undefined {
-  const stored = storedRaw(parsedRaw, isJsonText(body) ? body.toString('utf8') : undefined);
+function rawFor(body: Buffer, parsedRaw: unknown, decoded: boolean): Pick<IngestItem, 'rawStored'> | undefined {
+  const stored = storedRaw(parsedRaw, !decoded && isJsonText(body) ? body.toString('utf8') : undefined);
   return stored === null ? undefined : { rawStored: stored };
 }
 

@@ -9,6 +9,9 @@
 //   scan_added         → scan.imported, plus finding.new for each new finding at or above
 //                        minimumSeverity (DefectDojo's severity carried over)
 //   scan_added_empty   → scan.imported ("the reimport changed nothing")
+//   upcoming_engagement → engagement.upcoming (what the poller raises for the same reminder)
+//   review_requested   → defectdojo.review_requested, titled by the finding under review
+//                        (with its severity), not by its test
 //   product_type_added, engagement_added, test_added, and any other event
 //                      → defectdojo.<event> (info): kept, never refused
 import type { SourceConfig } from '../../../shared/config.js';
@@ -106,6 +109,46 @@ export function parseDefectdojoWebhook(request: IncomingRequest, config: Pick<De
         data: { event, severity, ...(typeof finding.id === 'number' && { findingId: finding.id }), ...(typeof test.id === 'number' && { testId: test.id }) },
       });
     }
+  } else if (event === 'upcoming_engagement') {
+    // The same reminder the poller raises (engagement.upcoming), so one rule matches both.
+    // DefectDojo sends it with the base body only: title "Upcoming engagement: <name>" and the engagement's url_ui.
+    const title = optionalText(body.title, 400) ?? '';
+    const name = title.replace(/^\s*upcoming engagement:\s*/i, '').trim() || nameOf(engagement);
+    const url = linkOf(engagement) ?? linkOf(body);
+    const engagementId = Number(/\/engagement\/(\d+)/.exec(url ?? '')?.[1] ?? engagement.id);
+    events.push({
+      type: 'engagement.upcoming',
+      title: `Engagement ${name ? `"${name}" ` : ''}starts in a few days`.slice(0, 500),
+      ...(description && { summary: description }),
+      ...(url && { url }),
+      ...common,
+      data: { event, ...(Number.isInteger(engagementId) && engagementId > 0 && { engagementId }) },
+    });
+  } else if (event === 'review_requested') {
+    // The finding under review is the subject, not the test it belongs to.
+    const finding = objAt(body, 'finding');
+    const severity = severityOf(finding.severity);
+    const findingTitle = optionalText(finding.title, 400) ?? (finding.id !== undefined ? `finding ${String(finding.id)}` : 'a finding');
+    const reviewers = (Array.isArray(body.reviewers) ? body.reviewers.filter(isObject) : []).map((r) => optionalText(r.username, 200)).filter((r): r is string => Boolean(r));
+    const requestedBy = isObject(body.requested_by) ? optionalText(body.requested_by.username, 200) : undefined;
+    const url = linkOf(finding) ?? linkOf(body);
+    events.push({
+      type: 'defectdojo.review_requested',
+      ...(severity && { severity: heraldSeverity(severity) }),
+      title: `Review requested: ${severity ? `${severity}: ` : ''}${findingTitle}`.slice(0, 500),
+      summary: [
+        [requestedBy && `Requested by ${requestedBy}`, reviewers.length > 0 && `reviewers: ${reviewers.slice(0, 10).join(', ')}`, nameOf(test) && `test: ${nameOf(test)}`]
+          .filter(Boolean)
+          .join('; '),
+        description,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      ...(url && { url }),
+      ...common,
+      ...(requestedBy && { actor: requestedBy }),
+      data: { event, ...(typeof finding.id === 'number' && { findingId: finding.id }), ...(severity && { severity }), ...(reviewers.length > 0 && { reviewers: reviewers.slice(0, 20) }) },
+    });
   } else {
     const what = event.replace(/_/g, ' ');
     const named = nameOf(test) ?? nameOf(engagement) ?? nameOf(objAt(body, 'product_type')) ?? optionalText(body.title, 300);

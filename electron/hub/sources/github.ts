@@ -116,7 +116,7 @@ export function parseGithub(request: IncomingRequest, config: Pick<GithubSourceC
     case 'ping':
       return ignore(`ping: GitHub checked the webhook${num(payload.hook_id) ? ` (hook ${String(payload.hook_id)})` : ''}`);
     case 'workflow_run':
-      result = workflowRun(payload, config.id);
+      result = mapWorkflowRun(payload, config.id);
       break;
     case 'workflow_job':
       result = workflowJob(payload, config.id);
@@ -125,7 +125,7 @@ export function parseGithub(request: IncomingRequest, config: Pick<GithubSourceC
       result = checkSuite(payload, config.id);
       break;
     case 'deployment_status':
-      result = deploymentStatus(payload, config.id);
+      result = mapDeploymentStatus(payload, config.id);
       break;
     default:
       return ignore(`GitHub event "${eventName}" is not one Herald handles`);
@@ -176,6 +176,16 @@ function login(...users: unknown[]): string | undefined {
   return undefined;
 }
 
+/**
+ * One occurrence across GitHub sources (webhook and polled): the web host (github.com or a
+ * GHES host) and the id GitHub gave it, so a run that arrives both ways is stored once.
+ */
+export function githubOccurrence(what: string, htmlUrl: unknown, ...ids: Array<number | string | undefined>): string | undefined {
+  const url = httpUrl(htmlUrl);
+  if (!url || ids.some((id) => id === undefined)) return undefined;
+  return `${what}:${new URL(url).host}:${ids.join(':')}`;
+}
+
 function pipelineEvent(
   sourceId: string,
   type: EventInput['type'],
@@ -194,7 +204,12 @@ function pipelineEvent(
   };
 }
 
-function workflowRun(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/**
+ * A `workflow_run` webhook payload (`{action, workflow_run, repository}`) → its event, or why
+ * none. The github-actions poller builds the same shape from the REST API's run object, so
+ * both report a run alike.
+ */
+export function mapWorkflowRun(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const run = obj(payload.workflow_run);
   const action = str(payload.action) ?? '';
   const repo = repoOf(payload);
@@ -232,7 +247,12 @@ function workflowRun(payload: Record<string, unknown>, sourceId: string): EventI
       outcome.type,
       outcome.verb,
       subject,
-      { ...common, occurredAt: isoTime(run.updated_at), summary: summary('Workflow run') },
+      {
+        ...common,
+        occurredAt: isoTime(run.updated_at),
+        summary: summary('Workflow run'),
+        occurrence: githubOccurrence('run', run.html_url, num(run.id), attempt ?? 1, 'completed'),
+      },
       outcome.reason,
     );
   }
@@ -241,6 +261,7 @@ function workflowRun(payload: Record<string, unknown>, sourceId: string): EventI
       ...common,
       occurredAt: isoTime(run.run_started_at) ?? isoTime(run.created_at),
       summary: summary('Workflow run'),
+      occurrence: githubOccurrence('run', run.html_url, num(run.id), attempt ?? 1, 'started'),
     });
   }
   if (action === 'in_progress') return 'workflow_run in_progress: the start was already reported at "requested"';
@@ -329,7 +350,8 @@ function checkSuite(payload: Record<string, unknown>, sourceId: string): EventIn
   );
 }
 
-function deploymentStatus(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/** A `deployment_status` webhook payload (`{deployment_status, deployment, repository}`) → its event, or why none; the poller's too. */
+export function mapDeploymentStatus(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = obj(payload.deployment_status);
   const deployment = obj(payload.deployment);
   const state = str(status.state) ?? '';
@@ -369,6 +391,7 @@ function deploymentStatus(payload: Record<string, unknown>, sourceId: string): E
         str(deployment.task) && `Task ${str(deployment.task)}.`,
       ),
       data: compact({ deploymentId: num(deployment.id), statusId: num(status.id), state, sha, task: str(deployment.task, 100) }),
+      occurrence: githubOccurrence('deployment_status', obj(payload.repository).html_url, num(status.id)),
     }),
   };
 }

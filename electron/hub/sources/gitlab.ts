@@ -95,13 +95,13 @@ export function parseGitlab(request: IncomingRequest, config: Pick<GitlabSourceC
   let result: EventInput | string;
   switch (kind) {
     case 'pipeline':
-      result = pipelineHook(payload, config.id);
+      result = mapPipelineHook(payload, config.id);
       break;
     case 'build':
-      result = jobHook(payload, config.id);
+      result = mapJobHook(payload, config.id);
       break;
     case 'deployment':
-      result = deploymentHook(payload, config.id);
+      result = mapDeploymentHook(payload, config.id);
       break;
     case undefined:
       return { kind: 'invalid', reason: 'body has no object_kind: is this a GitLab webhook?' };
@@ -173,7 +173,20 @@ function statusEvent(
   };
 }
 
-function pipelineHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/**
+ * One occurrence across GitLab sources (webhook and polled): the server, what, its id and
+ * the status reached, so a pipeline that arrives both ways is stored once.
+ */
+export function gitlabOccurrence(what: string, webUrl: string | undefined, id: number | undefined, status: string): string | undefined {
+  if (!webUrl || id === undefined) return undefined;
+  return `${what}:${new URL(webUrl).host}:${id}:${status}`;
+}
+
+/**
+ * A Pipeline Hook body (`{object_attributes, project, user}`) → its event, or why none. The
+ * gitlab-ci poller builds the same shape from the REST API's pipeline, so both report alike.
+ */
+export function mapPipelineHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const attrs = obj(payload.object_attributes);
   const status = str(attrs.status) ?? '';
   const outcome = GITLAB_STATUSES[status];
@@ -199,6 +212,7 @@ function pipelineHook(payload: Record<string, unknown>, sourceId: string): Event
       shortSha(attrs.sha) && `Commit ${shortSha(attrs.sha)}.`,
       attrs.tag === true && 'Tag pipeline.',
     ),
+    occurrence: gitlabOccurrence('pipeline', proj.webUrl, id, status),
     data: compact({
       pipelineId: id,
       iid: num(attrs.iid),
@@ -211,7 +225,8 @@ function pipelineHook(payload: Record<string, unknown>, sourceId: string): Event
   });
 }
 
-function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/** A Job Hook body → its event, or why none; the poller's jobs too. */
+export function mapJobHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = str(payload.build_status) ?? '';
   const outcome = GITLAB_STATUSES[status];
   if (!outcome) return `job status "${status}" is not one Herald knows`;
@@ -247,6 +262,7 @@ function jobHook(payload: Record<string, unknown>, sourceId: string): EventInput
         outcome.type === 'pipeline.failed' && str(payload.build_failure_reason) && `Reason: ${str(payload.build_failure_reason)}.`,
         shortSha(payload.sha) && `Commit ${shortSha(payload.sha)}.`,
       ),
+      occurrence: gitlabOccurrence('job', proj.webUrl, jobId, status),
       data: compact({
         jobId,
         pipelineId: num(payload.pipeline_id),
@@ -269,7 +285,8 @@ function fullShaOfCommitUrl(url: unknown): string | undefined {
   return last && /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(last) ? commitOf(last) : undefined;
 }
 
-function deploymentHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
+/** A Deployment Hook body → its event, or why none; the poller's deployments too. */
+export function mapDeploymentHook(payload: Record<string, unknown>, sourceId: string): EventInput | string {
   const status = str(payload.status) ?? '';
   const outcome = GITLAB_DEPLOYMENT_STATUSES[status];
   const environment = str(payload.environment);
@@ -298,6 +315,7 @@ function deploymentHook(payload: Record<string, unknown>, sourceId: string): Eve
         str(payload.short_sha) && `Commit ${str(payload.short_sha)}.`,
         str(payload.environment_tier) && `Tier ${str(payload.environment_tier)}.`,
       ),
+      occurrence: gitlabOccurrence('deployment', proj.webUrl, num(payload.deployment_id), status),
       data: compact({
         deploymentId: num(payload.deployment_id),
         jobId: num(payload.deployable_id),

@@ -28,13 +28,16 @@ export type PollErrorKind =
   | 'http'
   | 'bad_json'
   | 'shape'
-  | 'aborted';
+  | 'aborted'
+  | 'rate_limited';
 
 /** A failed poll, classified; the message is what the user reads in health and "test connection". */
 export class PollError extends Error {
   constructor(
     readonly kind: PollErrorKind,
     message: string,
+    /** The server said when to come back (Retry-After, a rate limit's reset): the scheduler waits that long instead of its backoff. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'PollError';
@@ -62,9 +65,21 @@ export interface GetJsonOptions {
   validators?: Validators;
   /** Largest body accepted; default 20 MB. */
   maxBytes?: number;
+  /** Sees every answer first (rate-limit headers); may turn an error status into its own PollError. */
+  inspect?: (answer: HttpAnswer) => PollError | undefined;
 }
 
-export type JsonAnswer = { kind: 'unchanged' } | { kind: 'json'; json: unknown; validators: Validators };
+/** An answer as the server gave it, for `inspect`. */
+export interface HttpAnswer {
+  url: URL;
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type JsonAnswer =
+  | { kind: 'unchanged'; headers: http.IncomingHttpHeaders }
+  | { kind: 'json'; json: unknown; validators: Validators; headers: http.IncomingHttpHeaders };
 
 const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 const MAX_REDIRECTS = 3;
@@ -86,6 +101,8 @@ export async function getJson(url: string | URL, options: GetJsonOptions): Promi
       target = new URL(response.location, target);
       continue;
     }
+    const own = options.inspect?.({ url: target, status: response.status, headers: response.headers, body: response.body });
+    if (own) throw own;
     return interpret(target, response);
   }
 }
@@ -101,7 +118,7 @@ interface RawResponse {
 function interpret(url: URL, response: RawResponse): JsonAnswer {
   const where = describeUrl(url);
   const { status } = response;
-  if (status === 304) return { kind: 'unchanged' };
+  if (status === 304) return { kind: 'unchanged', headers: response.headers };
   if (status === 401 || status === 403) {
     throw new PollError('auth', `HTTP ${status} from ${where}: token rejected — check the API token and its permissions${serverReason(response)}`);
   }
@@ -122,7 +139,7 @@ function interpret(url: URL, response: RawResponse): JsonAnswer {
   const lastModified = response.headers['last-modified'];
   if (typeof etag === 'string') validators.etag = etag;
   if (typeof lastModified === 'string') validators.lastModified = lastModified;
-  return { kind: 'json', json, validators };
+  return { kind: 'json', json, validators, headers: response.headers };
 }
 
 /** The server's own one-line reason (`{message}` in Kosli, `{detail}` in DRF), when it gave one. */
@@ -374,4 +391,22 @@ export async function getAllPages(first: URL, options: PagedOptions): Promise<Pa
     url.search = nextUrl.search;
   }
   return { items, unchanged: false, validators, truncated: false };
+}
+
+/** `Link: <https://api.example/…?page=2>; rel="next", <…>; rel="last"` (GitHub, GitLab) → the next page, if on the same origin. */
+export function nextLink(link: string | string[] | undefined, current: URL): URL | undefined {
+  const text = Array.isArray(link) ? link.join(',') : link;
+  if (!text) return undefined;
+  for (const part of text.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
+    if (!match || !match[2]!.split(/\s+/).includes('next')) continue;
+    try {
+      const next = new URL(match[1]!, current);
+      // The token goes only where the API is.
+      return next.origin === current.origin ? next : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }

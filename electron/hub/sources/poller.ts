@@ -2,10 +2,11 @@
 // commits each poll's events and new state in one transaction, backs off exponentially
 // while a source fails, and reports every result as source health. Sources added,
 // removed, paused or edited at runtime start, stop or restart polling on refresh().
+import type { RateLimitView } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, type EventInput, EventInputSchema } from '../../../shared/event.js';
 import { describePollError, PollError } from './poll-http.js';
-import type { PollingSource } from './source.js';
+import type { PollingSource, PollReport } from './source.js';
 
 export type PollHealth = { ok: true } | { ok: false; error: string };
 
@@ -47,6 +48,10 @@ export interface SourcePollStatus {
   backoffMs: number;
   consecutiveFailures: number;
   running: boolean;
+  /** The API's request budget as last reported by the source. */
+  rateLimit?: RateLimitView;
+  /** What the source says about its pace ("slowed down…", "paused until…"). */
+  notice?: string;
 }
 
 export interface PollScheduler {
@@ -92,6 +97,8 @@ interface Entry {
   abort: AbortController | null;
   /** Bumped when the entry is replaced or removed: a poll of an old generation commits nothing. */
   generation: number;
+  rateLimit?: RateLimitView;
+  notice?: string;
 }
 
 export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
@@ -214,7 +221,12 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
         throw new Error(`secret unavailable: ${describePollError(error)}`);
       }
       const lastState = deps.loadState(source.id);
-      const result = await poller.poll({ config: source, secrets, signal: controller.signal, now: new Date(startedAt) }, lastState);
+      const report = (r: PollReport) => {
+        if (!current()) return;
+        if (r.rateLimit) entry.rateLimit = r.rateLimit;
+        if (r.notice !== undefined) entry.notice = r.notice ?? undefined;
+      };
+      const result = await poller.poll({ config: source, secrets, signal: controller.signal, now: new Date(startedAt), report }, lastState);
       if (!current()) return { ok: false, events: 0, error: 'polling was stopped' };
       const events = checkEvents(result.events);
       if (events.length > 0 || JSON.stringify(result.state) !== JSON.stringify(lastState)) {
@@ -224,7 +236,8 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       entry.lastError = null;
       entry.failures = 0;
       entry.backoffMs = 0;
-      entry.nextPollAt = now() + jittered(intervalMsOf(source, poller), random);
+      // The source may ask for a longer wait (its API's budget runs low), never a shorter one.
+      entry.nextPollAt = now() + Math.max(jittered(intervalMsOf(source, poller), random), result.nextPollInMs ?? 0);
       deps.recordHealth(source, { ok: true });
       return { ok: true, events: events.length };
     } catch (error) {
@@ -233,8 +246,15 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       entry.lastPollAt = startedAt;
       entry.lastError = reason;
       entry.failures++;
-      entry.backoffMs = backoffMs(intervalMsOf(source, poller), entry.failures, maxBackoff);
-      entry.nextPollAt = now() + jittered(entry.backoffMs, random);
+      const failure = controller.signal.aborted ? undefined : error;
+      if (failure instanceof PollError && failure.retryAfterMs !== undefined) {
+        // The server said when to come back (a secondary rate limit): exactly then, no jitter, no doubling.
+        entry.backoffMs = Math.max(failure.retryAfterMs, 1000);
+        entry.nextPollAt = now() + entry.backoffMs;
+      } else {
+        entry.backoffMs = backoffMs(intervalMsOf(source, poller), entry.failures, maxBackoff);
+        entry.nextPollAt = now() + jittered(entry.backoffMs, random);
+      }
       log(`poll: ${source.id} (${source.kind}) failed (${entry.failures} in a row, next try in ${Math.round(entry.backoffMs / 1000)} s): ${reason}`);
       deps.recordHealth(source, { ok: false, error: reason });
       return { ok: false, events: 0, error: reason };
@@ -278,6 +298,8 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
           backoffMs: e.backoffMs,
           consecutiveFailures: e.failures,
           running: e.running !== null,
+          ...(e.rateLimit && { rateLimit: e.rateLimit }),
+          ...(e.notice && { notice: e.notice }),
         };
       }
       return out;
@@ -328,6 +350,13 @@ export async function testPollingSource(source: SourceConfig, deps: TestPollDeps
     return { ok: false, detail: `secret unavailable: ${describePollError(error)}` };
   }
   const signal = AbortSignal.timeout(deps.timeoutMs ?? 60_000);
+  if (poller.test) {
+    try {
+      return await poller.test({ config: source, secrets, signal, now: new Date() });
+    } catch (error) {
+      return { ok: false, detail: describePollError(error) };
+    }
+  }
   try {
     const lastState = deps.loadState?.(source.id);
     const result = await poller.poll({ config: source, secrets, signal, now: new Date() }, lastState);

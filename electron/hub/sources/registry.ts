@@ -2,6 +2,8 @@
 import type { SourceConfig } from '../../../shared/config.js';
 import { cctraySource } from './cctray.js';
 import { defectdojoSource } from './defectdojo.js';
+import { githubActionsSource } from './github-actions.js';
+import { gitlabCiSource } from './gitlab-ci.js';
 import { kosliSource } from './kosli.js';
 import { secobserveSource } from './secobserve.js';
 import type { PollingSource } from './source.js';
@@ -17,6 +19,8 @@ const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {
   secobserve: secobserveSource,
   defectdojo: defectdojoSource,
   cctray: cctraySource,
+  'github-actions': githubActionsSource,
+  'gitlab-ci': gitlabCiSource,
 };
 
 export function pollingSourceFor(kind: Kind): PollingSource | undefined {

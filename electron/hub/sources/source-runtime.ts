@@ -25,6 +25,8 @@ export function sourceRuntimeView(parts: {
           lastError: poll.lastError,
           backoffMs: poll.backoffMs,
           consecutiveFailures: poll.consecutiveFailures,
+          ...(poll.rateLimit && { rateLimit: poll.rateLimit }),
+          ...(poll.notice && { notice: poll.notice }),
         },
       }),
       ...(ignored && { lastIgnored: ignored }),

@@ -1,6 +1,7 @@
 // Source contracts. Webhook sources are pure (verify + parse) so fixtures test them
 // directly; polling sources get their last state back, so a restart neither misses
 // nor repeats a transition.
+import type { RateLimitView } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { EventInput } from '../../../shared/event.js';
 
@@ -14,7 +15,14 @@ export interface IncomingRequest {
 }
 
 export type ParseResult =
-  | { kind: 'events'; events: EventInput[]; deliveryId?: string; raw?: unknown }
+  | {
+      kind: 'events';
+      events: EventInput[];
+      deliveryId?: string;
+      raw?: unknown;
+      /** Keep `raw` for the detail view instead of the body as received (a body of base64 blobs shown decoded). */
+      rawIsDecoded?: boolean;
+    }
   /** Understood but not interesting (a ping, an action Herald does not map): 2xx, recorded as ignored. */
   | { kind: 'ignored'; reason: string; deliveryId?: string }
   /** Malformed: 400 with this reason. */
@@ -36,16 +44,27 @@ export interface WebhookSource<S extends SourceConfig = SourceConfig> {
   readonly testNote?: string;
 }
 
+/** What a poll tells the source view besides events: the API's budget, and what the source does about it. */
+export interface PollReport {
+  rateLimit?: RateLimitView;
+  /** Shown with the schedule; null clears an earlier one. */
+  notice?: string | null;
+}
+
 export interface PollContext<S extends SourceConfig = SourceConfig> {
   config: S;
   secrets: Record<string, string>;
   signal: AbortSignal;
   now: Date;
+  /** Called during a poll (also one that fails) with what the API said about its budget. */
+  report?: (report: PollReport) => void;
 }
 
 export interface PollResult<State> {
   events: EventInput[];
   state: State;
+  /** Wait at least this long before the next poll (a rate budget running low); default the interval. */
+  nextPollInMs?: number;
 }
 
 export interface PollingSource<S extends SourceConfig = SourceConfig, State = unknown> {
@@ -53,4 +72,6 @@ export interface PollingSource<S extends SourceConfig = SourceConfig, State = un
   /** Seconds between polls when the source does not say. */
   readonly defaultIntervalSeconds: number;
   poll(ctx: PollContext<S>, lastState: State | undefined): Promise<PollResult<State>>;
+  /** "Test connection" of its own (who the token is, what it may not read); default: one poll, nothing committed. */
+  test?(ctx: PollContext<S>): Promise<{ ok: boolean; detail: string }>;
 }

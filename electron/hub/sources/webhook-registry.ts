@@ -1,7 +1,9 @@
 // Which kinds receive webhooks: one entry per kind. Apart from the polled kinds
 // (registry.ts), so the ingress thread loads only what it parses.
 import type { SourceConfig } from '../../../shared/config.js';
+import { chainloopWebhookSource } from './chainloop-webhook.js';
 import { defectdojoWebhookSource } from './defectdojo-webhook.js';
+import { devtronSource } from './devtron-webhook.js';
 import { genericSource } from './generic.js';
 import { githubSource } from './github.js';
 import { gitlabSource } from './gitlab.js';
@@ -19,6 +21,8 @@ const WEBHOOK_SOURCES: { [K in Kind]?: WebhookSource<OfKind<K>> } = {
   jenkins: jenkinsSource,
   'kosli-webhook': kosliWebhookSource,
   'defectdojo-webhook': defectdojoWebhookSource,
+  'chainloop-webhook': chainloopWebhookSource,
+  devtron: devtronSource,
 };
 
 export function webhookSourceFor(kind: Kind): WebhookSource | undefined {

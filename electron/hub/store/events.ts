@@ -255,6 +255,29 @@ export class EventStore {
   }
 
   /**
+   * A commit's thread: its events in the order they happened, then as received (the
+   * commit index serves it). A prefix names the one commit it starts; `ambiguous` lists
+   * the commits when it starts several. `limit` bounds it: the latest received are left out.
+   */
+  thread(commit: string, limit: number): { commit: string; events: HeraldEvent[]; truncated: boolean } | { ambiguous: string[] } {
+    let full = commit;
+    if (commit.length !== 40 && commit.length !== 64) {
+      const found = this.prepared('SELECT DISTINCT commit_sha FROM events WHERE commit_sha >= ? AND commit_sha < ? ORDER BY commit_sha LIMIT 6')
+        .pluck()
+        .all(commit, `${commit}g`) as string[];
+      if (found.length > 1) return { ambiguous: found };
+      full = found[0] ?? commit;
+    }
+    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM events e WHERE e.commit_sha = ? ORDER BY e.seq LIMIT ?`).all(full, limit + 1) as EventRow[];
+    const truncated = rows.length > limit;
+    const events = (truncated ? rows.slice(0, limit) : rows)
+      .map((row) => ({ event: rowToEvent(row), at: Date.parse(row.occurred_at), seq: row.seq, received: row.received_at }))
+      .sort((a, b) => a.at - b.at || a.received - b.received || a.seq - b.seq)
+      .map((r) => r.event);
+    return { commit: full, events, truncated };
+  }
+
+  /**
    * The event a delivery sends: usually just ingested, so taken from memory rather than
    * read back and decoded (a third of the delivery worker's store time under load).
    */

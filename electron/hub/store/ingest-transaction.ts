@@ -11,6 +11,7 @@ import type { ClosedDigest, DigestBuilder, DigestWindow, DigestWindows } from '.
 import type { Router } from '../rules/router.js';
 import type { ThrottleMemory } from '../rules/throttle-memory.js';
 import { eventId } from './event-ids.js';
+import type { BoardChange, BoardStore } from './board.js';
 import type { EventStore } from './events.js';
 import type { Outbox } from './outbox.js';
 import { bindableRaw, type StoredRaw } from './raw-payload.js';
@@ -36,6 +37,8 @@ export type IngestOutcome =
       deliveries: number;
       /** Events added to a digest window instead of a delivery (set when any). */
       digested?: number;
+      /** What the events did to the board (set when any): the UI is told once committed. */
+      board?: BoardChange[];
     }
   | { status: 'duplicate' };
 
@@ -57,6 +60,8 @@ export interface IngestTables {
   sourceState: SourceStateStore;
   throttle: ThrottleMemory;
   digests: DigestWindows;
+  /** The board the transaction keeps current (left out only by the ingest benchmark). */
+  board?: BoardStore | undefined;
 }
 
 /** Runs fn in one transaction of the engine (nested calls join the outer one). */
@@ -82,10 +87,16 @@ export class IngestTransaction {
   }
 
   private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, enrich?: Enricher): IngestOutcome {
-    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests } = this.tables;
+    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, board } = this.tables;
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined && !seenDeliveries.firstTime(item.source.id, item.deliveryId, nowMs)) return { status: 'duplicate' };
     if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value, nowMs);
+    // A run stored by another source of the same tool (webhook and poll) is dropped; before
+    // the streaks, so a run stored once moves one streak once.
+    if (item.inputs.some((input) => input.occurrence !== undefined)) {
+      const { kind, id } = item.source;
+      item = { ...item, inputs: item.inputs.filter((input) => input.occurrence === undefined || seenDeliveries.firstOccurrence(kind, id, input.occurrence, nowMs)) };
+    }
     // After the duplicate check: a redelivery must not move a streak twice.
     if (enrich) item = { ...item, inputs: enrich(item, sourceState.forSource(item.source.id, nowMs)) };
     const raw = bindableRaw(item.rawStored ?? null);
@@ -96,6 +107,7 @@ export class IngestTransaction {
       return throttle.lastRoutedAt(ruleId, dedupKey);
     };
     const events: HeraldEvent[] = [];
+    const boardChanges: BoardChange[] = [];
     let deliveries = 0;
     let digested = 0;
     for (const input of item.inputs) {
@@ -103,6 +115,8 @@ export class IngestTransaction {
       throttling.clear();
       const outcomes = router(event, lastRoutedAt);
       const seq = eventTable.insert(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes);
+      const change = board?.apply(event, nowMs);
+      if (change) boardChanges.push(change);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
         if (throttling.has(outcome.ruleId)) throttle.remember(outcome.ruleId, event.dedupKey, nowMs);
@@ -120,7 +134,7 @@ export class IngestTransaction {
       }
       events.push(event);
     }
-    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }) };
+    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(boardChanges.length > 0 && { board: boardChanges }) };
   }
 
   /**

@@ -143,6 +143,38 @@ const MIGRATIONS: readonly string[] = [
       concat_ws(' ', new.project, new.grp, new.environment, new.pipeline, new.branch, new.cluster, new.artifact, new.source_name, new.type, new.actor, new.commit_sha));
   END;
   `,
+  // 7: the board (shared/board.ts): one row per thing with a state, written by the ingest
+  // transaction. rank orders worst first (failing 0 … passing 3); since is ISO UTC, so it
+  // sorts as text; mute_key joins a pipeline's mute (5).
+  `
+  CREATE TABLE board (
+    key           TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    source_id     TEXT NOT NULL,
+    source_kind   TEXT NOT NULL,
+    source_name   TEXT NOT NULL,
+    project       TEXT,
+    subject       TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('failing','running','unknown','passing')),
+    rank          INTEGER NOT NULL,
+    running       INTEGER NOT NULL DEFAULT 0,
+    since         TEXT NOT NULL,
+    streak        INTEGER NOT NULL,
+    last_event_id TEXT NOT NULL,
+    last_event_at TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    url           TEXT,
+    commit_sha    TEXT,
+    actor         TEXT,
+    broken_by     TEXT,
+    mute_key      TEXT,
+    updated_at    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX board_order ON board(rank, since, key);
+  CREATE INDEX board_source ON board(source_id);
+  CREATE INDEX board_project ON board(project, rank, since);
+  CREATE INDEX board_mute ON board(mute_key) WHERE mute_key IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

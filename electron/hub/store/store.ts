@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { DigestWindows } from '../rules/digest-windows.js';
 import { ThrottleMemory } from '../rules/throttle-memory.js';
+import { BoardStore } from './board.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
@@ -28,6 +29,8 @@ export interface Store {
   readonly throttle: ThrottleMemory;
   /** Muted pipelines. */
   readonly mutes: MuteStore;
+  /** What has a state now (shared/board.ts), kept by the ingest transaction. */
+  readonly board: BoardStore;
   /** Webhook delivery ids already stored. */
   readonly seenDeliveries: SeenDeliveries;
   /** Events, rule outcomes, deliveries, digest items and source state: one transaction. */
@@ -59,7 +62,15 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
-export function openStore(dataDir: string, options: OpenOptions = {}): Store {
+export interface StoreOptions extends OpenOptions {
+  /**
+   * Keep the board current in the ingest transaction (default). Off only for
+   * bench/ingest.mjs, which measures what the board costs an ingest.
+   */
+  board?: boolean;
+}
+
+export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
   const db = openDatabase(file, options);
   const tables = {
@@ -69,9 +80,10 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     seenDeliveries: new SeenDeliveries(db),
     throttle: new ThrottleMemory(db),
     digests: new DigestWindows(db),
+    board: new BoardStore(db),
   };
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
-  const ingest = new IngestTransaction(tables, transaction);
+  const ingest = new IngestTransaction({ ...tables, board: options.board === false ? undefined : tables.board }, transaction);
   const wal = new WalSync(`${file}-wal`);
   const withoutFsync = <T>(fn: () => T): T => {
     db.pragma('synchronous = NORMAL');

@@ -19,6 +19,7 @@ const KIND_LABELS: Record<string, string> = {
   discord: 'Discord',
   email: 'Email (SMTP or Amazon SES)',
   webhook: 'Webhook (any HTTP endpoint)',
+  ntfy: 'ntfy (push to your phone)',
 };
 const KIND_HINTS: Record<string, string> = {
   webhook: 'POSTs each event to a URL, as JSON or through your template.',
@@ -26,12 +27,21 @@ const KIND_HINTS: Record<string, string> = {
   slack: 'An incoming webhook URL, or a bot token with chat:write and a channel.',
   teams: 'A Workflows webhook URL (Adaptive Card); legacy connectors use the MessageCard format.',
   discord: 'A channel webhook URL (Server settings → Integrations → Webhooks).',
+  ntfy: 'A topic on ntfy.sh or your own ntfy server; subscribe to it in the ntfy app. Priority follows severity. On ntfy.sh anyone who knows the topic can read it: pick a hard-to-guess name, or use an access token.',
 };
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
 
 /** What to show under the name: where it goes, without secrets (URLs of webhooks can be secrets too, so only the host). */
 function target(view: ChannelView): string {
+  // An ntfy topic is not a secret of its own (auth is): show where it goes.
+  if (view.config.kind === 'ntfy' && typeof view.config.server === 'string') {
+    try {
+      return `${new URL(view.config.server).host}/${String(view.config.topic)}`;
+    } catch {
+      return '';
+    }
+  }
   const url = view.config.url;
   if (typeof url === 'string') {
     try {

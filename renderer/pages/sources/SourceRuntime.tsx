@@ -3,6 +3,7 @@
 // (errors, reasons, URLs) is rendered as text, never as markup.
 import { type ReactNode, useEffect, useState } from 'react';
 import type { ApiOutput } from '../../../shared/api.js';
+import { DEVTRON_PAYLOAD_TEMPLATE, DEVTRON_SECRET_HEADER } from '../../../shared/devtron-payload.js';
 import { CopyButton } from '../../components/buttons.js';
 import { formatAgo } from '../../lib/time.js';
 import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRelay, formatDuration, type Tone } from './runtime-text.js';
@@ -44,6 +45,8 @@ export function ConnectionCell(props: { view: SourceView; polled: boolean; recei
         <StatusLine tone={line.tone}>{line.schedule}</StatusLine>
         {line.backoff && <div className="runtime__note warn-text">{line.backoff}</div>}
         {line.error && <div className="runtime__note error-text">{line.error}</div>}
+        {line.notice && <div className="runtime__note warn-text">{line.notice}</div>}
+        {line.budget && <div className="runtime__note muted" data-testid="poll-budget">{line.budget}</div>}
       </div>
     );
   }
@@ -69,8 +72,24 @@ export function ConnectionCell(props: { view: SourceView; polled: boolean; recei
             How to set up<span className="visually-hidden"> {name}</span>
           </summary>
           <p>{view.ingressHint}</p>
+          {kind === 'devtron' && <DevtronPayload />}
         </details>
       )}
+    </div>
+  );
+}
+
+/** What to paste into Devtron's webhook configuration: the header that carries the secret and the body. */
+export function DevtronPayload() {
+  return (
+    <div className="devtron-payload" data-testid="devtron-payload">
+      <p className="field__hint">
+        Header: <code className="mono">{DEVTRON_SECRET_HEADER}</code> with this source&apos;s secret as its value.
+      </p>
+      <p className="field__hint">
+        Data to be shared through webhook <CopyButton value={DEVTRON_PAYLOAD_TEMPLATE} what="Devtron payload" />
+      </p>
+      <pre className="code">{DEVTRON_PAYLOAD_TEMPLATE}</pre>
     </div>
   );
 }

@@ -14,7 +14,7 @@ import { useToast } from '../../components/Toasts.js';
 import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
 import { nextRefreshDelay } from './runtime-text.js';
-import { ConnectionCell, LastEvent } from './SourceRuntime.js';
+import { ConnectionCell, DevtronPayload, LastEvent } from './SourceRuntime.js';
 import './sources.css';
 
 type SourceView = ApiOutput<'sources.list'>[number];
@@ -30,6 +30,12 @@ const KIND_LABELS: Record<string, string> = {
   secobserve: 'SecObserve (polls)',
   defectdojo: 'DefectDojo (polls)',
   'defectdojo-webhook': 'DefectDojo webhook',
+  'chainloop-webhook': 'Chainloop webhook (attestations)',
+  'chainloop-audit': 'Chainloop audit events (NATS JetStream)',
+  devtron: 'Devtron webhook',
+  'devtron-poll': 'Devtron (polls workflow status)',
+  'github-actions': 'GitHub Actions (polls with your token)',
+  'gitlab-ci': 'GitLab CI (polls with your token)',
 };
 const KIND_HINTS: Record<string, string> = {
   generic: 'Any tool that can POST JSON: send Herald events with the secret as a Bearer token or an HMAC signature.',
@@ -38,6 +44,14 @@ const KIND_HINTS: Record<string, string> = {
   jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL, with <token> replaced by this secret.',
   'kosli-webhook': 'A Kosli custom webhook notification pointing at the ingress URL.',
   'defectdojo-webhook': "DefectDojo's notification webhook pointing at the ingress URL.",
+  'github-actions': 'No webhook needed: your personal access token (repo scope, or fine-grained Actions and Deployments: read) and the repositories to watch.',
+  'gitlab-ci': 'No webhook needed: a personal access token with read_api and the projects to watch.',
+  'chainloop-webhook':
+    "Chainloop's webhook integration: each stored attestation becomes its workflow run and, when it evaluated policies, the project's compliance. The secret goes in the URL.",
+  'chainloop-audit':
+    "Reads the control plane's audit stream from its NATS server: storage backend health, project releases, and every other audit event. Nothing to set up in Chainloop.",
+  devtron: "A Devtron webhook notification: paste the payload Herald shows and send this secret in the X-Herald-Token header.",
+  'devtron-poll': "Polls Devtron's workflow status for your apps with an API token; raises CI and CD transitions. Apps: ids, optionally with names (12:payments).",
 };
 
 /** Kinds that reach out on a schedule rather than wait for webhooks: no ingress URL to give anyone. */
@@ -285,6 +299,7 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; o
         )}
       </dl>
       {view.ingressHint && <p className="setup-hint">{view.ingressHint}</p>}
+      {view.config.kind === 'devtron' && <DevtronPayload />}
       {example && (
         <details>
           <summary>Try it with curl</summary>

@@ -69,9 +69,29 @@ export interface PollLine {
   /** While failing: how long it waits between tries now. */
   backoff?: string;
   error?: string;
+  /** The API's request budget: "4,812 of 5,000 requests left, resets 09:14". */
+  budget?: string;
+  /** What the source does about its pace or its repositories: "slowed down…", "2 of 40 repositories failed…". */
+  notice?: string;
 }
 
-export function describePoll(poll: PollView, intervalSeconds: number | undefined, now: number): PollLine {
+/** 09:14 in the viewer's time (or the zone given, for tests). */
+export function formatClock(iso: string, timeZone?: string): string {
+  return new Date(iso).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', ...(timeZone && { timeZone }) });
+}
+
+export function describePoll(poll: PollView, intervalSeconds: number | undefined, now: number, timeZone?: string): PollLine {
+  const extra = {
+    ...(poll.rateLimit && {
+      budget: `${poll.rateLimit.remaining.toLocaleString('en-US')} of ${poll.rateLimit.limit.toLocaleString('en-US')} requests left, resets ${formatClock(poll.rateLimit.resetAt, timeZone)}`,
+    }),
+    ...(poll.notice && { notice: poll.notice }),
+  };
+  const line = describeSchedule(poll, intervalSeconds, now);
+  return { ...line, ...extra, ...(extra.notice && line.tone === 'ok' && { tone: 'warn' as const }) };
+}
+
+function describeSchedule(poll: PollView, intervalSeconds: number | undefined, now: number): PollLine {
   const parts = [intervalSeconds === undefined ? 'polls on a schedule' : `polls every ${formatDuration(intervalSeconds * 1000)}`];
   parts.push(poll.lastPollAt ? `last ${formatSince(poll.lastPollAt, now)}` : 'not polled yet');
   // The scheduler reports no next time while a poll runs.
@@ -91,7 +111,7 @@ export function describeIgnored(ignored: { at: string; reason: string }, now: nu
 }
 
 /** Default poll intervals of the kinds whose schema leaves it optional (see the `polled` fields in shared/config.ts). */
-export const DEFAULT_POLL_SECONDS: Record<string, number> = { kosli: 60, secobserve: 300, defectdojo: 300, cctray: 60 };
+export const DEFAULT_POLL_SECONDS: Record<string, number> = { kosli: 60, secobserve: 300, defectdojo: 300, cctray: 60, 'devtron-poll': 60 };
 
 /** Refetch once a poll is due (when its outcome is known), while one runs, and otherwise now and then. */
 export const RUNTIME_REFRESH = { afterDueMs: 1500, whileRunningMs: 2000, maxMs: 30_000 };

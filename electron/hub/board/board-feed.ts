@@ -1,0 +1,91 @@
+// The board and commit threads as the api serves them. The board table is written by the
+// ingest transaction (store/board.ts); once a batch is on disk, the items it changed are
+// pushed to the UI in one `board.updated` (a burst of events on one pipeline sends that
+// pipeline once). Threads are read from the commit index (store/events.ts); new events of
+// an open thread reach it as `event.created` with their subject.commit.
+import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
+import type { BoardItem } from '../../../shared/board.js';
+import { mutedUntil } from '../../../shared/mutes.js';
+import type { IngestOutcome } from '../store/ingest-transaction.js';
+import type { Store } from '../store/store.js';
+
+export interface BoardFeedDeps {
+  store: Pick<Store, 'board' | 'events' | 'mutes'>;
+  /** The hub's clock (epoch ms): mutes end on it. */
+  now: () => number;
+  emit: (update: ApiUpdate) => void;
+  /** Whether anyone listens (no UI, no tray: nothing to build). */
+  listening: () => boolean;
+  /** The source id of Herald's own events (its health events). */
+  ownSourceId: string;
+}
+
+export interface BoardFeed {
+  /** After an ingest commit: push the board items it changed. */
+  afterCommit(outcomes: readonly IngestOutcome[]): void;
+  /**
+   * Sources or channels changed: the things of a deleted source, and the health of a
+   * deleted channel or source (Herald's own events), leave the board.
+   */
+  configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): void;
+  handlers: Pick<ApiHandlers, 'board.list' | 'threads.get'>;
+}
+
+/** Herald's own health events (hub.ts healthEvent) name the channel or source in the thing's key. */
+function ownHealthTarget(key: string): string | undefined {
+  if (!key.startsWith('health:')) return undefined;
+  try {
+    const parts = JSON.parse(key.slice('health:'.length)) as unknown[];
+    return typeof parts[2] === 'string' ? parts[2] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
+  const { store } = deps;
+  return {
+    afterCommit(outcomes) {
+      // The last change per thing wins: one item (or one removal) per key.
+      const last = new Map<string, BoardItem | null>();
+      for (const outcome of outcomes) {
+        if (outcome.status !== 'accepted' || !outcome.board) continue;
+        for (const change of outcome.board) {
+          if ('removed' in change) last.set(change.removed, null);
+          else last.set(change.row.key, change.row);
+        }
+      }
+      if (last.size === 0 || !deps.listening()) return;
+      const now = new Date(deps.now());
+      const items: BoardItem[] = [];
+      const removed: string[] = [];
+      for (const [key, row] of last) {
+        if (row === null) {
+          removed.push(key);
+          continue;
+        }
+        const muted = row.muteKey === undefined ? undefined : mutedUntil(store.mutes.active(row.muteKey, now), now);
+        items.push(muted === undefined ? row : { ...row, mutedUntil: muted });
+      }
+      deps.emit({ type: 'board.updated', items, removed });
+    },
+    configChanged({ sourceIds, channelIds }) {
+      const removed = store.board.prune(({ key, sourceId }) => {
+        if (sourceId !== deps.ownSourceId) return sourceIds.has(sourceId);
+        const target = ownHealthTarget(key);
+        return target === undefined || sourceIds.has(target) || channelIds.has(target);
+      });
+      if (removed.length > 0) deps.emit({ type: 'board.updated', items: [], removed });
+    },
+    handlers: {
+      'board.list': async (query) => ({ items: store.board.list(query, new Date(deps.now())) }),
+      'threads.get': async ({ commit, limit }) => {
+        const thread = store.events.thread(commit, limit);
+        if ('ambiguous' in thread) {
+          throw new ApiError('invalid_input', `commit: ${commit} starts several commits (${thread.ambiguous.map((c) => c.slice(0, 12)).join(', ')}); give more digits`);
+        }
+        return { commit: thread.commit, events: thread.events, ...(thread.truncated && { truncated: true }) };
+      },
+    },
+  };
+}

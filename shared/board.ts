@@ -1,0 +1,281 @@
+/**
+ * The board: the current state of every thing that has one, kept as events arrive (the
+ * ingest transaction applies `nextBoardRow` to one row per thing), never from a scan of
+ * history. Pure: the hub stores rows, the UI and the tray read them.
+ *
+ * Things and their identity (one source's):
+ * - pipeline: project + pipeline + branch (the key of a pipeline mute, shared/mutes.ts).
+ *   pipeline.failed → failing; succeeded/recovered → passing; triggered marks it running
+ *   without changing its verdict (a red pipeline being rebuilt is still red, "since" kept);
+ *   cancelled ends the run and gives no verdict.
+ * - deployment: project + environment. deployment.failed/succeeded/triggered alike.
+ * - artifact: environment + artifact (+ Kosli's fingerprint): started/scaled/allowlisted →
+ *   passing (running there), or failing when its provenance says non-compliant; stopped
+ *   removes the row (it is no longer in that environment).
+ * - compliance: org/group + environment, or the product (Chainloop): noncompliant/compliant.
+ * - security_gate: the product: security_gate.failed/passed.
+ * - health: an integration's or a storage backend's health: *_unhealthy → failing,
+ *   *_recovered/*_healthy → passing.
+ * Other events (findings, scans, releases…) have no state and leave the board alone.
+ *
+ * A thing's first event with no verdict yet (a run that started) makes it `running`; a
+ * verdict replaces that. `since` is when the current state began, `streak` how many
+ * verdicts in a row said so. An event older than the row's last one (a late webhook, a
+ * poll catching up) does not move the state back: the newer verdict stands.
+ */
+import { z } from 'zod';
+import { type HeraldEvent, SUBJECT_FIELDS, type Subject } from './event.js';
+import { pipelineKey } from './mutes.js';
+
+export const BOARD_STATES = ['failing', 'running', 'unknown', 'passing'] as const;
+export type BoardState = (typeof BOARD_STATES)[number];
+/** Worst first: what is red comes before what is running, unknown, then green. */
+export const BOARD_STATE_RANK: Record<BoardState, number> = { failing: 0, running: 1, unknown: 2, passing: 3 };
+
+export const BOARD_KINDS = ['pipeline', 'deployment', 'artifact', 'compliance', 'security_gate', 'health'] as const;
+export type BoardKind = (typeof BOARD_KINDS)[number];
+
+const Iso = z.string();
+
+export const BoardItemSchema = z.object({
+  /** `<kind>:<JSON identity>`: stable for the thing. */
+  key: z.string(),
+  kind: z.enum(BOARD_KINDS),
+  source: z.object({ id: z.string(), kind: z.string(), name: z.string() }),
+  /** What identifies the thing (no commit: that changes from run to run). */
+  subject: z.record(z.string(), z.string()),
+  state: z.enum(BOARD_STATES),
+  /** A run (or deployment) has started since the last verdict. */
+  running: z.boolean(),
+  /** When the current state began (ISO). */
+  since: Iso,
+  /** Verdicts in a row that said so (0 while only running). */
+  streak: z.number(),
+  lastEventId: z.string(),
+  /** When the last event happened (ISO). */
+  lastEventAt: Iso,
+  /** The last event's title, as the source worded it. */
+  title: z.string(),
+  url: z.string().optional(),
+  /** The last event's commit. */
+  commit: z.string().optional(),
+  actor: z.string().optional(),
+  /** The event that turned it red, who caused it and on which commit (while failing). */
+  brokenBy: z.object({ eventId: z.string(), actor: z.string().optional(), commit: z.string().optional(), url: z.string().optional() }).optional(),
+  /** The key of the pipeline mute (shared/mutes.ts) that silences this thing; pipelines only. */
+  muteKey: z.string().optional(),
+  /** Muted: an ISO end time, or `passes` (until the pipeline's next success). */
+  mutedUntil: z.string().optional(),
+});
+export type BoardItem = z.infer<typeof BoardItemSchema>;
+
+export const BoardQuerySchema = z
+  .object({
+    states: z.array(z.enum(BOARD_STATES)).max(BOARD_STATES.length).optional(),
+    sources: z.array(z.string().min(1).max(100)).max(100).optional(),
+    project: z.string().min(1).max(300).optional(),
+  })
+  .strict();
+export type BoardQuery = z.infer<typeof BoardQuerySchema>;
+
+/** What the board knows about a thing, as the store keeps it (the row without mute). */
+export type BoardRow = Omit<BoardItem, 'mutedUntil'>;
+
+/** Which thing an event is about, or undefined when it has no state. */
+export interface BoardThing {
+  key: string;
+  kind: BoardKind;
+  subject: Subject;
+  muteKey?: string;
+}
+
+type Verdict = BoardState | 'remove' | 'start' | 'end';
+
+const pick = (subject: Subject, fields: readonly (keyof Subject)[]): Subject => {
+  const out: Subject = {};
+  for (const f of fields) if (subject[f] !== undefined) out[f] = subject[f];
+  return out;
+};
+const keyOf = (kind: BoardKind, sourceId: string, parts: Array<string | undefined>) => `${kind}:${JSON.stringify([sourceId, ...parts.map((p) => p ?? '')])}`;
+
+/** shared/mutes.ts pipelineKey(): the board finds a pipeline's mute by it. */
+export function pipelineMuteKey(sourceId: string, subject: Subject): string {
+  return pipelineKey({ sourceId, project: subject.project, pipeline: subject.pipeline, branch: subject.branch });
+}
+
+const NON_COMPLIANT = /^(non[-_ ]?compliant|incompliant)$/i;
+
+/** The thing an event is about and what it says of it; undefined when it has no state. */
+export function boardVerdict(event: Pick<HeraldEvent, 'type' | 'source' | 'subject' | 'data'>): { thing: BoardThing; verdict: Verdict } | undefined {
+  const { type, subject } = event;
+  const sourceId = event.source.id;
+  const dot = type.indexOf('.');
+  const family = dot < 0 ? type : type.slice(0, dot);
+  const what = dot < 0 ? '' : type.slice(dot + 1);
+  switch (family) {
+    case 'pipeline': {
+      if (!subject.project && !subject.pipeline && !subject.branch) return undefined;
+      const verdict = ({ failed: 'failing', succeeded: 'passing', recovered: 'passing', triggered: 'start', cancelled: 'end' } as const)[what as 'failed'];
+      if (!verdict) return undefined;
+      const s = pick(subject, ['project', 'group', 'pipeline', 'branch']);
+      const muteKey = pipelineMuteKey(sourceId, subject);
+      return { thing: { key: `pipeline:${muteKey}`, kind: 'pipeline', subject: s, muteKey }, verdict };
+    }
+    case 'deployment': {
+      if (!subject.environment && !subject.project) return undefined;
+      const verdict = ({ failed: 'failing', succeeded: 'passing', triggered: 'start' } as const)[what as 'failed'];
+      if (!verdict) return undefined;
+      const s = pick(subject, ['project', 'group', 'environment', 'cluster']);
+      return { thing: { key: keyOf('deployment', sourceId, [s.project, s.environment, s.cluster]), kind: 'deployment', subject: s }, verdict };
+    }
+    case 'artifact': {
+      if (!subject.artifact || !subject.environment) return undefined;
+      const fingerprint = typeof event.data?.fingerprint === 'string' ? event.data.fingerprint : undefined;
+      const status = typeof event.data?.artifactStatus === 'string' ? event.data.artifactStatus : '';
+      const running: Verdict = NON_COMPLIANT.test(status) ? 'failing' : 'passing';
+      const verdict = ({ started: running, scaled: running, allowlisted: 'passing', stopped: 'remove' } as const)[what as 'started'];
+      if (!verdict) return undefined;
+      const s = pick(subject, ['project', 'group', 'environment', 'cluster', 'artifact']);
+      return { thing: { key: keyOf('artifact', sourceId, [s.group, s.environment, s.artifact, fingerprint]), kind: 'artifact', subject: s }, verdict };
+    }
+    case 'compliance': {
+      const verdict = ({ noncompliant: 'failing', compliant: 'passing' } as const)[what as 'compliant'];
+      if (!verdict || (!subject.environment && !subject.project)) return undefined;
+      const s = pick(subject, subject.environment ? ['group', 'environment'] : ['group', 'project']);
+      return { thing: { key: keyOf('compliance', sourceId, [s.group, s.environment, s.project]), kind: 'compliance', subject: s }, verdict };
+    }
+    case 'security_gate': {
+      const verdict = ({ failed: 'failing', passed: 'passing' } as const)[what as 'failed'];
+      if (!verdict || !subject.project) return undefined;
+      const s = pick(subject, ['group', 'project']);
+      return { thing: { key: keyOf('security_gate', sourceId, [s.project]), kind: 'security_gate', subject: s }, verdict };
+    }
+    case 'health': {
+      const match = /^(.+)_(unhealthy|recovered|healthy)$/.exec(what);
+      if (!match) return undefined;
+      const data = event.data ?? {};
+      const id = typeof data.channelId === 'string' ? data.channelId : typeof data.sourceId === 'string' ? data.sourceId : undefined;
+      const s = pick(subject, ['project', 'group', 'environment', 'artifact']);
+      return {
+        thing: { key: keyOf('health', sourceId, [match[1], id ?? s.project, s.environment, s.artifact]), kind: 'health', subject: s },
+        verdict: match[2] === 'unhealthy' ? 'failing' : 'passing',
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+type BoardEvent = Pick<HeraldEvent, 'id' | 'type' | 'source' | 'subject' | 'data' | 'occurredAt' | 'title' | 'url' | 'actor'>;
+
+/**
+ * The thing's row after `event`: a new row, the same row changed, `remove`, or `unchanged`
+ * (the event is older than what the row already says, or has no state).
+ */
+export function nextBoardRow(previous: BoardRow | undefined, event: BoardEvent): { row: BoardRow } | { remove: string } | 'unchanged' {
+  const found = boardVerdict(event);
+  if (!found) return 'unchanged';
+  const { thing, verdict } = found;
+  if (previous && Date.parse(event.occurredAt) < Date.parse(previous.lastEventAt)) return 'unchanged';
+  if (verdict === 'remove') return previous ? { remove: thing.key } : 'unchanged';
+
+  // One form of time (UTC, ms) so rows sort by it; sources may send offsets.
+  const at = new Date(Date.parse(event.occurredAt)).toISOString();
+  const last = {
+    lastEventId: event.id,
+    lastEventAt: at,
+    title: event.title,
+    ...(event.url !== undefined && { url: event.url }),
+    ...(event.subject.commit !== undefined && { commit: event.subject.commit }),
+    ...(event.actor !== undefined && { actor: event.actor }),
+  };
+  const base = {
+    key: thing.key,
+    kind: thing.kind,
+    source: event.source,
+    subject: thing.subject as Record<string, string>,
+    ...(thing.muteKey !== undefined && { muteKey: thing.muteKey }),
+    ...last,
+  };
+  const brokenBy = (): BoardRow['brokenBy'] => ({
+    eventId: event.id,
+    ...(event.actor !== undefined && { actor: event.actor }),
+    ...(event.subject.commit !== undefined && { commit: event.subject.commit }),
+    ...(event.url !== undefined && { url: event.url }),
+  });
+
+  if (verdict === 'start' || verdict === 'end') {
+    const running = verdict === 'start';
+    if (!previous) return { row: { ...base, state: running ? 'running' : 'unknown', running, since: at, streak: 0 } };
+    // A run starting or ending says nothing of the verdict: only `running` moves (and a
+    // thing that only ever ran, with its run cancelled, is unknown).
+    const state = previous.state === 'running' && !running ? 'unknown' : previous.state;
+    return { row: { ...carried(previous), ...base, state, running, since: state === previous.state ? previous.since : at } };
+  }
+
+  const state: BoardState = verdict;
+  if (previous && previous.state === state) {
+    return { row: { ...carried(previous), ...base, state, running: false, since: previous.since, streak: previous.streak + 1 } };
+  }
+  return {
+    row: { ...base, state, running: false, since: at, streak: 1, ...(state === 'failing' && { brokenBy: brokenBy() }) },
+  };
+}
+
+/** What a row keeps from before when its state does not change. */
+function carried(previous: BoardRow): Pick<BoardRow, 'streak'> & Partial<Pick<BoardRow, 'brokenBy'>> {
+  return { streak: previous.streak, ...(previous.brokenBy && { brokenBy: previous.brokenBy }) };
+}
+
+/** Worst first; within a state the longest-standing first (red for 3 h before red for 5 min). */
+export function compareBoardItems(a: Pick<BoardItem, 'state' | 'since' | 'key'>, b: Pick<BoardItem, 'state' | 'since' | 'key'>): number {
+  return BOARD_STATE_RANK[a.state] - BOARD_STATE_RANK[b.state] || a.since.localeCompare(b.since) || a.key.localeCompare(b.key);
+}
+
+/** The worst state among items that are not muted (the tray icon's colour); `passing` when none. */
+export function worstState(items: readonly Pick<BoardItem, 'state' | 'mutedUntil'>[]): BoardState | undefined {
+  let worst: BoardState | undefined;
+  for (const item of items) {
+    if (item.mutedUntil !== undefined) continue;
+    if (worst === undefined || BOARD_STATE_RANK[item.state] < BOARD_STATE_RANK[worst]) worst = item.state;
+  }
+  return worst;
+}
+
+/** What the thing is called in a line: "acme/api · ci · main", "production", "runner in aws-prod". */
+export function boardItemName(item: Pick<BoardItem, 'kind' | 'subject'>): string {
+  const s = item.subject;
+  switch (item.kind) {
+    case 'pipeline':
+      return [s.pipeline, s.branch].filter(Boolean).join(' · ') || s.project || 'pipeline';
+    case 'deployment':
+      return s.environment ? `deploy to ${s.environment}` : 'deployment';
+    case 'artifact':
+      return `${s.artifact} in ${s.environment}`;
+    case 'compliance':
+      return `${s.environment ?? s.project} compliance`;
+    case 'security_gate':
+      return 'security gate';
+    case 'health':
+      return s.project ?? s.artifact ?? 'integration';
+    default:
+      return SUBJECT_FIELDS.map((f) => s[f]).filter(Boolean).join(' · ');
+  }
+}
+
+/** The project a board item is grouped under on the Now page. */
+export function boardProject(item: Pick<BoardItem, 'subject' | 'source'>): string {
+  return item.subject.project ?? item.subject.group ?? item.source.name;
+}
+
+/** "3 h 12 min", "45 s", "2 d 4 h": how long a state has stood. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
