@@ -33,6 +33,9 @@ export interface DeliveryWorkerDeps {
   now?: () => number;
   random?: () => number;
   log?: (message: string) => void;
+  /** Timers, injectable for tests (as the poll scheduler's): the worker's sleeps, wake-ups and send timeouts. */
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
 }
 
 type Outcome = { claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult; interrupted?: boolean };
@@ -50,7 +53,7 @@ export class DeliveryWorker {
   private readonly aborts = new Set<AbortController>();
   /** Sends that finished since the last tick: recorded together, one commit for all. */
   private finished: Outcome[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private wakeScheduled = false;
   private lastTickAt = 0;
   /** Set when stop() aborts the sends still running after its grace period. */
@@ -58,10 +61,21 @@ export class DeliveryWorker {
   private stopped = true;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = deps.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+  }
+
+  /** A timer that does not keep the process alive by itself (where the system's timers are used). */
+  private background(fn: () => void, ms: number): unknown {
+    const handle = this.setTimer(fn, ms);
+    (handle as { unref?: () => void } | undefined)?.unref?.();
+    return handle;
   }
 
   start(): void {
@@ -82,7 +96,8 @@ export class DeliveryWorker {
       this.tick();
     };
     const wait = this.lastTickAt + MIN_TICK_MS - this.now();
-    if (wait > 0) setTimeout(run, wait);
+    if (wait > 0) this.setTimer(run, wait);
+    else if (this.deps.setTimer) this.setTimer(run, 0);
     else setImmediate(run);
   }
 
@@ -99,13 +114,13 @@ export class DeliveryWorker {
   /** Waits up to graceMs for in-flight sends; whatever has not finished stays queued in the store. */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clearTimer(this.timer);
     const all = Promise.allSettled([...this.running]);
-    const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    const timeout = new Promise<void>((resolve) => this.background(resolve, graceMs));
     await Promise.race([all, timeout]);
     this.shuttingDown = true;
     for (const controller of this.aborts) controller.abort(new Error('Herald is shutting down'));
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    await Promise.race([Promise.allSettled([...this.running]), new Promise<void>((r) => this.background(r, 1_000))]);
     // Record what finished, so a restart does not send it again.
     this.tick();
   }
@@ -160,7 +175,7 @@ export class DeliveryWorker {
    * show them; a crash puts them back to 'pending' (store/outbox.ts).
    */
   private tick(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clearTimer(this.timer);
     this.timer = undefined;
     const results = this.finished.splice(0);
     const now = this.now();
@@ -227,10 +242,9 @@ export class DeliveryWorker {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clearTimer(this.timer);
     // Cap the sleep so a clock jump or an external change to the store is seen within a minute.
-    this.timer = setTimeout(() => this.tick(), Math.min(ms, 60_000));
-    this.timer.unref?.();
+    this.timer = this.background(() => this.tick(), Math.min(ms, 60_000));
   }
 
   private async send(claimed: ClaimedDelivery): Promise<Outcome> {
@@ -246,7 +260,7 @@ export class DeliveryWorker {
     const controller = new AbortController();
     this.aborts.add(controller);
     const timeoutMs = 'timeoutMs' in config && typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_TIMEOUT_MS;
-    const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 1_000);
+    const timer = this.setTimer(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 1_000);
     try {
       let secrets: ResolvedSecrets;
       try {
@@ -262,7 +276,7 @@ export class DeliveryWorker {
       // A channel should not throw; if it does, a retry may help (it is our bug or a blip).
       return { kind: 'retry', reason: `channel error: ${(error as Error).message}` };
     } finally {
-      clearTimeout(timer);
+      this.clearTimer(timer);
       this.aborts.delete(controller);
     }
   }
