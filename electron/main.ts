@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, session } from 'electron';
 import ElectronStore from 'electron-store';
+import electronUpdater from 'electron-updater';
 import type { Settings } from '../shared/config.js';
 import { defaultDataDir } from './headless.js';
 import { parseJsonText } from './hub/config/problems.js';
@@ -22,6 +23,8 @@ import { openExternalSafely } from './shell/security.js';
 import { createTrayController, type TrayController } from './shell/tray.js';
 import { originOf } from './shell/url-policy.js';
 import { createWindowManager, type WindowManager } from './shell/windows.js';
+import { startAutoUpdates } from './updates/auto-updates.js';
+import { restartToUpdateLabel } from './updates/policy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -92,9 +95,19 @@ async function run(): Promise<void> {
   });
 
   let tray: TrayController | undefined;
+  // Packaged builds with a feed set (Settings → Updates) only; electron-updater's autoUpdater
+  // is built on first use, so a build from sources never loads it.
+  const updates = startAutoUpdates({
+    updater: () => electronUpdater.autoUpdater,
+    isPackaged: app.isPackaged,
+    feed: () => settings?.updates.feed,
+    onChange: () => tray?.scheduleRefresh(),
+    log,
+  });
   const quit = installQuitCoordinator(
     app,
     async () => {
+      updates.stop();
       tray?.destroy();
       notifier.dispose();
       await hub.stop();
@@ -121,6 +134,7 @@ async function run(): Promise<void> {
     api,
     iconDir: path.join(resources, 'tray'),
     platform: process.platform,
+    restartLabel: () => restartToUpdateLabel(updates.state),
     onError: logError,
     actions: {
       openEvent: (eventId, target) => {
@@ -133,16 +147,21 @@ async function run(): Promise<void> {
       setSnooze: (until) => void api['settings.update']({ settings: { snoozeUntil: (until ?? new Date()).toISOString() } }).catch(logError),
       openWindow: () => windowManager.show(),
       quit: () => app.quit(),
+      restartToUpdate: () => void updates.restart(),
     },
   });
   hub.onUpdate((update) => {
     if (update.type === 'delivery.updated') return;
     if (update.type === 'config.changed' && update.what === 'settings') {
-      api['settings.get']({}).then((next) => (settings = next), logError);
+      api['settings.get']({}).then((next) => {
+        settings = next;
+        updates.feedChanged().catch(logError);
+      }, logError);
     }
     tray?.scheduleRefresh();
   });
   await tray.refresh().catch(logError);
+  updates.checkNow().catch(logError); // then daily
 
   windows = windowManager;
   const openedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;

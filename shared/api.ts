@@ -148,9 +148,31 @@ export const PollViewSchema = z.object({
 });
 export type PollView = z.infer<typeof PollViewSchema>;
 
+/** A subscribed source's connection (a message queue it consumes: the Chainloop audit stream). */
+export const SubscriptionViewSchema = z.object({
+  state: z.enum(['connecting', 'connected', 'reconnecting', 'stopped']),
+  /** What it is connected to, e.g. the consumer and stream. */
+  detail: z.string().optional(),
+  lastError: z.string().nullable(),
+  /** When the last message was committed (ISO). */
+  lastEventAt: z.string().nullable(),
+  /** Messages committed and acknowledged since the hub started. */
+  received: z.number(),
+  /** Messages that were not events and were dropped since the hub started. */
+  dropped: z.number(),
+  /** While reconnecting: the wait before the next attempt. */
+  retryInMs: z.number().optional(),
+});
+export type SubscriptionView = z.infer<typeof SubscriptionViewSchema>;
+/** A request ingress refused (wrong signature, unset secret, bad payload…), as its sender was answered. */
+export const RejectedRequestSchema = z.object({ at: z.string(), status: z.number(), reason: z.string() });
+export type RejectedRequest = z.infer<typeof RejectedRequestSchema>;
+
 export const SourceViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   secrets: SecretStatusSchema,
+  /** A secret ref that does not resolve here, as `field: why` (`secret: file /x does not exist`): the source waits for it. */
+  needsSecret: z.string().optional(),
   /** What to paste into the sending tool; placeholders such as `<token>` are explained in ingressHint. */
   ingressUrl: z.string(),
   /** How to set up the sending tool (content type, where the secret goes, which events). */
@@ -160,12 +182,21 @@ export const SourceViewSchema = z.object({
   health: HealthStateSchema,
   /** The last verified request Herald answered 2xx but did not store (a ping, an unhandled action), since the hub started. */
   lastIgnored: z.object({ at: z.string(), reason: z.string() }).optional(),
+  /** The last request ingress refused, since the hub started. */
+  lastRejected: RejectedRequestSchema.optional(),
+  /** Requests refused in the last hour. */
+  rejectedLastHour: z.number().optional(),
+  /** Why the source is not working, in a few words (its secret, its refused last request); absent when it is. */
+  attention: z.string().optional(),
   relay: RelayViewSchema.optional(),
   poll: PollViewSchema.optional(),
+  subscription: SubscriptionViewSchema.optional(),
 });
 export const ChannelViewSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   secrets: SecretStatusSchema,
+  /** A secret ref that does not resolve here, as `field: why`: sends fail until it does. */
+  needsSecret: z.string().optional(),
   health: HealthStateSchema,
   pending: z.number(),
   failed: z.number(),
@@ -194,6 +225,10 @@ export const HubStatusSchema = z.object({
   ingressUrl: z.string(),
   apiUrl: z.string(),
   keychain: z.object({ available: z.boolean(), reason: z.string().optional() }),
+  /** Not ok once SQLite reported the database damaged at run time: ingest answers 503 until it is recovered. */
+  database: z.object({ ok: z.boolean(), problem: z.string().optional() }),
+  /** Where the hub keeps its data; without a keychain the UI suggests secret files under it. */
+  dataDir: z.string().optional(),
   counts: z.object({
     events: z.number(),
     unread: z.number(),
@@ -201,7 +236,15 @@ export const HubStatusSchema = z.object({
     failedDeliveries: z.number(),
   }),
   channels: z.array(z.object({ id: z.string(), name: z.string(), health: HealthStateSchema })),
-  sources: z.array(z.object({ id: z.string(), name: z.string(), health: HealthStateSchema })),
+  sources: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      health: HealthStateSchema,
+      /** As in the source's view: why it is not working (its secret, a refused last request). */
+      attention: z.string().optional(),
+    }),
+  ),
 });
 
 export const TestResultSchema = z.object({ ok: z.boolean(), detail: z.string() });
@@ -270,7 +313,7 @@ export const apiContract = {
       sources: z.number(),
       channels: z.number(),
       rules: z.number(),
-      /** Secret refs that do not resolve on this machine (`sources.0.secret: …`): imported, but will fail until set. */
+      /** Secret refs that do not resolve on this machine (`source "ci" secret: …`): imported, but will fail until set. */
       unresolvedSecrets: z.array(z.string()),
     }),
   ),

@@ -7,12 +7,16 @@ import { SeveritySchema } from './event.js';
 import { validateJsonTemplate } from './json-template.js';
 
 /**
- * Config files never hold a secret, only where to find it:
- * `keychain:<name>` (the OS keychain) or `env:<VAR>` (for headless servers).
+ * Config files never hold a secret, only where to find it: `keychain:<name>` (the OS
+ * keychain), `env:<VAR>` (an environment variable of the hub) or `file:<absolute path>` (a
+ * file holding only the secret, owner-only, as Docker and Kubernetes mount secrets).
  */
 export const SecretRefSchema = z
   .string()
-  .regex(/^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127})$/, 'must be keychain:<name> or env:<VAR>');
+  .regex(
+    /^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:(\/|[A-Za-z]:[\\/])[^\u0000-\u001f]{0,1000})$/,
+    'must be keychain:<name>, env:<VAR> or file:<absolute path>',
+  );
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const IdSchema = z
@@ -271,7 +275,7 @@ export const GitlabCiSourceSchema = z
   })
   .strict();
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, DevtronSourceSchema, GitlabCiSourceSchema]);
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, ChainloopAuditSourceSchema, DevtronSourceSchema, GitlabCiSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 
@@ -617,6 +621,29 @@ export type RuleConfigInput = z.input<typeof RuleSchema>;
 
 // ── Settings ───────────────────────────────────────────────────────────────
 
+const GITHUB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** https anywhere; plain http only to this machine (a test or a local mirror): a feed names the files to install. */
+const UPDATE_URL = /^(https:\/\/[^\s/]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?)(\/\S*)?$/i;
+
+/** Where the desktop app looks for new versions: electron-updater's generic server or GitHub releases. */
+export const UpdateFeedSchema = z.discriminatedUnion('provider', [
+  z
+    .object({
+      provider: z.literal('generic'),
+      /** The folder holding latest.yml / latest-linux.yml / latest-mac.yml and the installers. */
+      url: z.string().regex(UPDATE_URL, 'an update feed URL must be https (plain http only to localhost)'),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal('github'),
+      owner: z.string().regex(GITHUB_NAME, 'a GitHub owner name'),
+      repo: z.string().regex(GITHUB_NAME, 'a GitHub repository name'),
+    })
+    .strict(),
+]);
+export type UpdateFeed = z.infer<typeof UpdateFeedSchema>;
+
 export const SettingsSchema = z
   .object({
     retention: z
@@ -663,6 +690,8 @@ export const SettingsSchema = z
       .default({ critical: true, warning: false, success: false, info: false }),
     /** Email defaults: the sender for email channels that name none (SecObserve's EMAIL_FROM). */
     email: z.object({ defaultFrom: EmailSenderSchema.optional() }).strict().optional(),
+    /** The desktop app's own updates (packaged builds only; never headless): no feed, no checks. */
+    updates: z.object({ feed: UpdateFeedSchema.optional() }).strict().default({}),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -33,6 +33,7 @@ export const KNOWN_EVENT_TYPES = {
   'security_gate.passed': 'success',
   'release.created': 'info',
   'health.storage_unhealthy': 'critical',
+  'health.storage_recovered': 'success',
   'health.integration_unhealthy': 'warning',
   'health.integration_recovered': 'success',
   'error.exception': 'critical',

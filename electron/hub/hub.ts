@@ -29,6 +29,8 @@ import type { RelayOptions } from './ingress/relay-client.js';
 import { startWebhookIntake } from './ingress/webhook-intake.js';
 import type { PollOutcome } from './sources/poller.js';
 import { pollTester, startPolling } from './sources/polling.js';
+import { subscribingSourceFor } from './sources/registry.js';
+import { startSubscriptionManager, testSubscribingSource } from './sources/subscriptions.js';
 import type { IncomingRequest } from './sources/source.js';
 import { startBoardFeed } from './board/board-feed.js';
 import { startMutePolicy } from './rules/mutes.js';
@@ -67,6 +69,8 @@ export interface HubOptions {
   digestMaxSleepMs?: number;
   /** Relay clients' reconnect timing (tests shorten it). */
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
+  /** Subscriptions' retry timing (tests shorten it). */
+  subscriptionTiming?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface Hub {
@@ -102,7 +106,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
-  const store = openStore(options.dataDir, options.sqliteBinding === undefined ? {} : { nativeBinding: options.sqliteBinding });
+  const store = openStore(options.dataDir, {
+    ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
+    onDamaged: (problem) => log(`store: ${problem}`),
+  });
   const checkpointer = await startCheckpointer(store, { log });
   const updates = createUpdateBus(log);
   const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
@@ -181,7 +188,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.now && { now: () => new Date(now()) }),
   });
 
-  const intake = startWebhookIntake({ live, secrets, ingestor, onIgnored: () => updates.emit({ type: 'health.changed' }), log });
+  const intake = startWebhookIntake({ live, secrets, ingestor, onChanged: () => updates.emit({ type: 'health.changed' }), log });
   const settings = live.current.settings;
   const listener = await startIngress(intake.receiver, {
     host: options.ingressHost ?? settings.ingress.host,
@@ -212,11 +219,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (section !== 'sources' && section !== 'channels') return;
     board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
   });
+  // Subscribed sources (the Chainloop audit stream): each message's events committed with its
+  // delivery id before the message is acknowledged, so a redelivery is stored once.
+  const subscriptions = startSubscriptionManager({
+    sources: () => live.current.sources,
+    subscriberFor: subscribingSourceFor,
+    resolveSecrets,
+    commit: async (source, events, deliveryId) => {
+      await ingestor.submit({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, deliveryId });
+    },
+    recordHealth: (source, result) => health.sourceResult(source, result),
+    onChange: () => updates.emit({ type: 'health.changed' }),
+    log,
+    ...(options.subscriptionTiming && { timing: options.subscriptionTiming }),
+  });
   live.onChange(({ section }) => {
     if (section !== 'sources') return;
     listener.sourcesChanged();
     polls.refresh();
     relays.refresh();
+    subscriptions.refresh();
   });
   const retention = startRetention({
     store,
@@ -235,16 +257,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     worker,
     version: options.version ?? '0.0.0',
     startedAt: new Date(),
+    dataDir: options.dataDir,
     ingressUrl: () => listener.url,
     apiUrl: () => apiUrl,
     resolveChannelSecrets: resolveSecrets,
     channelFor: (channel) => instances.for(channel),
     resolveSourceSecrets: resolveSecrets,
     testPollingSource: pollTester({ store, resolveSecrets }),
+    testSubscribingSource: (source) => testSubscribingSource(source, { subscriberFor: subscribingSourceFor, resolveSecrets }),
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => updates.emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
-    sourceRuntime: sourceRuntimeView({ relays, polls, lastIgnored: intake.lastIgnored }),
+    sourceRuntime: sourceRuntimeView({ relays, polls, subscriptions, lastIgnored: intake.lastIgnored, refusals: intake.refusals }),
   });
   const api: ApiHandlers = { ...mutes.handlers, ...board.handlers, ...handlers };
 
@@ -277,12 +301,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       retention.stop();
       // Relays first: their in-flight deliveries still need the receiver and the store.
       await relays.stop();
+      // Subscriptions before the store closes: the message being committed is committed and acknowledged.
+      await subscriptions.stop();
       await listener.close();
       await polls.stop();
       digests.stop();
       mutes.stop();
       await worker.stop();
       idleCollector.stop();
+      intake.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       await instances.closeAll();

@@ -111,10 +111,13 @@ export class Ingestor {
    */
   private commit(items: IngestItem[]): Array<IngestOutcome | Error> {
     const { store } = this.deps;
+    // A database SQLite found damaged takes nothing more: a 202 would promise what it may not keep.
+    if (store.damage) return items.map(() => new Error(store.damage));
     const ingest = (some: IngestItem[]) => store.withoutFsync(() => store.ingest(some, this.deps.router(), this.deps.now?.(), this.deps.enrich));
     try {
       return ingest(items);
     } catch (error) {
+      if (store.noteError(error)) return items.map(() => new Error(store.damage));
       if (items.length === 1) return [error as Error];
       return items.map((item) => {
         try {

@@ -144,12 +144,19 @@ export interface TrayActions {
   setSnooze(until: Date | null): void;
   openWindow(): void;
   quit(): void;
+  /** Install the downloaded update and start again (electron-updater's quitAndInstall). */
+  restartToUpdate?(): void;
 }
 
 export type TrayMenuTemplate = MenuItemConstructorOptions[];
 
-export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { now: Date; platform: string }): TrayMenuTemplate {
+export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { now: Date; platform: string; restartLabel?: string | null }): TrayMenuTemplate {
   const { now, platform } = opts;
+  // A downloaded update comes first: it is the one thing here that waits on the user.
+  const update: MenuItemConstructorOptions[] =
+    opts.restartLabel && actions.restartToUpdate
+      ? [{ id: 'restart-to-update', label: opts.restartLabel, click: () => actions.restartToUpdate?.() }, { type: 'separator' }]
+      : [];
   const events: MenuItemConstructorOptions[] = state.latest.length
     ? state.latest.slice(0, TRAY_MENU_EVENTS).map((event) => ({
         id: `event:${event.id}`,
@@ -179,6 +186,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
   ];
 
   return [
+    ...update,
     ...failing,
     ...events,
     { type: 'separator' },

@@ -22,6 +22,8 @@ export interface TrayControllerOptions {
   /** build/tray in development, <resources>/tray when packaged. */
   iconDir: string;
   platform: string;
+  /** "Restart to update (1.2.0)" once an update is downloaded (updates/policy.ts). */
+  restartLabel?: () => string | null;
   now?: () => Date;
   onError?(err: unknown): void;
 }
@@ -58,7 +60,7 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
       lastIcon = icon;
     }
     tray.setToolTip(trayTooltip(state, at));
-    tray.setContextMenu(Menu.buildFromTemplate(buildTrayMenu(state, opts.actions, { now: at, platform: opts.platform })));
+    tray.setContextMenu(Menu.buildFromTemplate(buildTrayMenu(state, opts.actions, { now: at, platform: opts.platform, restartLabel: opts.restartLabel?.() ?? null })));
     return state;
   };
   const refreshQuietly = () => {

@@ -81,14 +81,16 @@ function PageView(props: { page: Page; param?: string | undefined }) {
 
 function Sidebar(props: { current: Page }) {
   const { status, settings, error } = useHub();
+  // A source that needs its secret or refused its last request says so by id, on its own line.
+  const attention = useMemo(() => (status?.sources ?? []).filter((s) => s.attention), [status]);
   const unhealthy = useMemo(
-    () => [...(status?.sources ?? []), ...(status?.channels ?? [])].filter((x) => !x.health.healthy),
+    () => [...(status?.sources ?? []).filter((s) => !s.attention), ...(status?.channels ?? [])].filter((x) => !x.health.healthy),
     [status],
   );
   const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
   if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };
-  const badSources = status?.sources.filter((s) => !s.health.healthy).length ?? 0;
-  if (badSources) badge.sources = { text: String(badSources), label: `${badSources} unhealthy`, tone: 'bad' };
+  const badSources = status?.sources.filter((s) => !s.health.healthy || s.attention).length ?? 0;
+  if (badSources) badge.sources = { text: String(badSources), label: `${badSources} not working`, tone: 'bad' };
   const badChannels = (status?.channels.filter((c) => !c.health.healthy).length ?? 0) + (status?.counts.failedDeliveries ? 1 : 0);
   if (badChannels && status)
     badge.channels = {
@@ -129,9 +131,16 @@ function Sidebar(props: { current: Page }) {
               <span className="mono">{status.counts.events.toLocaleString('en-US')}</span> events ·{' '}
               <span className="mono">{status.counts.unread.toLocaleString('en-US')}</span> unread
             </p>
-            <p className={`summary__line ${unhealthy.length ? 'summary__line--bad' : 'summary__line--ok'}`}>
-              {unhealthy.length ? `${unhealthy.length} unhealthy: ${unhealthy.map((u) => u.name).join(', ')}` : 'All healthy'}
-            </p>
+            {attention.map((s) => (
+              <p key={s.id} className="summary__line summary__line--bad" data-testid="source-attention" title={s.attention}>
+                Source <span className="mono">{s.id}</span> {s.attention}
+              </p>
+            ))}
+            {(unhealthy.length > 0 || attention.length === 0) && (
+              <p className={`summary__line ${unhealthy.length ? 'summary__line--bad' : 'summary__line--ok'}`}>
+                {unhealthy.length ? `${unhealthy.length} unhealthy: ${unhealthy.map((u) => u.name).join(', ')}` : 'All healthy'}
+              </p>
+            )}
             {status.counts.pendingDeliveries > 0 && (
               <p className="summary__line">
                 <span className="mono">{status.counts.pendingDeliveries}</span> deliveries pending
@@ -140,7 +149,7 @@ function Sidebar(props: { current: Page }) {
             {snoozed && <p className="summary__line summary__line--warn">Popups paused until {formatDateTime(snoozed)}</p>}
             {!status.keychain.available && (
               <p className="summary__line summary__line--warn" title={status.keychain.reason}>
-                No keychain: use env: secrets
+                No keychain: secrets in env: or file:
               </p>
             )}
           </>

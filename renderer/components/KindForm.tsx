@@ -6,9 +6,9 @@ import type { z } from 'zod';
 import { ApiError } from '../../shared/api.js';
 import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../lib/form-errors.js';
 import { slugify } from '../lib/ids.js';
-import { buildItem, draftFromItem, GENERATED_SECRET_FIELDS, newDraft, type DraftValue, type ItemDraft } from '../lib/item-draft.js';
+import { buildItem, type BuiltItem, draftFromItem, GENERATED_SECRET_FIELDS, newDraft, type DraftValue, type ItemDraft } from '../lib/item-draft.js';
 import { describeFields, kindsOf, type FieldSpec } from '../lib/schema-fields.js';
-import type { KeyValueRow, SecretDraft, SecretRow, SecretStatus } from '../lib/secret-draft.js';
+import { suggestSecretPlaces, type KeyValueRow, type SecretDraft, type SecretRow, type SecretStatus, type SecretSuggestion } from '../lib/secret-draft.js';
 import { KeyValueEditor, SecretMapEditor } from './editors.js';
 import { CheckboxField, ErrorSummary, Field } from './Field.js';
 import { SecretInput } from './secrets.js';
@@ -24,7 +24,14 @@ export interface KindFormProps {
   keychainAvailable: boolean;
   /** Sources make up their own shared secret; channels get theirs from the service. */
   generateSecret?: () => string;
-  onSubmit(payload: { config: Record<string, unknown>; secrets: Record<string, string>; clearSecrets: string[] }): Promise<void>;
+  /** Without a keychain: where a generated secret's file goes unless the user names one. */
+  secretFileDir?: string | undefined;
+  onSubmit(payload: {
+    config: Record<string, unknown>;
+    secrets: Record<string, string>;
+    clearSecrets: string[];
+    pendingSecrets: BuiltItem['pendingSecrets'];
+  }): Promise<void>;
   onCancel(): void;
 }
 
@@ -38,7 +45,7 @@ export function KindForm(props: KindFormProps) {
   const draftOptions = { generateSecret: props.generateSecret, keychainAvailable: props.keychainAvailable };
   const [draft, setDraft] = useState<ItemDraft>(() =>
     props.existing
-      ? draftFromItem(props.existing.config, props.existing.secrets, specsFor(String(props.existing.config.kind)))
+      ? draftFromItem(props.existing.config, props.existing.secrets, specsFor(String(props.existing.config.kind)), draftOptions)
       : newDraft(firstKind, specsFor(firstKind), draftOptions),
   );
   const specs = useMemo(() => specsFor(draft.kind), [draft.kind]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -49,7 +56,7 @@ export function KindForm(props: KindFormProps) {
 
   const check = (next: ItemDraft): { built: ReturnType<typeof buildItem>; errors: FieldErrors } => {
     const nextSpecs = specsFor(next.kind);
-    const built = buildItem(next, nextSpecs);
+    const built = buildItem(next, nextSpecs, { secretFileDir: props.secretFileDir });
     const schema = kinds.get(next.kind);
     const result = schema?.safeParse(built.validation);
     const schemaErrors = result && !result.success ? zodFieldErrors(result.error) : {};
@@ -70,7 +77,7 @@ export function KindForm(props: KindFormProps) {
     if (hasErrors(found)) return;
     setSaving(true);
     try {
-      await props.onSubmit({ config: built.config, secrets: built.secrets, clearSecrets: built.clearSecrets });
+      await props.onSubmit({ config: built.config, secrets: built.secrets, clearSecrets: built.clearSecrets, pendingSecrets: built.pendingSecrets });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_input') setErrors(apiFieldErrors(error.message, 'config.'));
       else if (error instanceof ApiError && error.code === 'conflict') setErrors({ id: error.message });
@@ -162,6 +169,7 @@ export function KindForm(props: KindFormProps) {
             onChange={(value) => setField(spec.name, value)}
             keychainAvailable={props.keychainAvailable}
             generateSecret={GENERATED_SECRET_FIELDS.includes(spec.name) ? props.generateSecret : undefined}
+            suggestion={suggestSecretPlaces(draft.id, spec.name, props.secretFileDir)}
           />
         ))}
       </div>
@@ -184,6 +192,7 @@ function SpecField(props: {
   onChange(value: DraftValue): void;
   keychainAvailable: boolean;
   generateSecret?: (() => string) | undefined;
+  suggestion: SecretSuggestion;
 }) {
   const { spec, value, errors } = props;
   const error = errorAt(errors, spec.name);
@@ -233,6 +242,7 @@ function SpecField(props: {
                 onGenerate={props.generateSecret}
                 reveal={props.generateSecret !== undefined}
                 removable={!spec.required}
+                suggestion={props.suggestion}
               />
             );
           case 'number':

@@ -3,7 +3,16 @@
 // Pure, so the round trip is unit-tested without a browser.
 import { joinGlobs, splitGlobs } from './globs.js';
 import type { FieldSpec } from './schema-fields.js';
-import { initialSecretDraft, PENDING_SECRET_REF, resolveSecret, type KeyValueRow, type SecretDraft, type SecretRow, type SecretStatus } from './secret-draft.js';
+import {
+  initialSecretDraft,
+  PENDING_SECRET_REF,
+  resolveSecret,
+  suggestSecretPlaces,
+  type KeyValueRow,
+  type SecretDraft,
+  type SecretRow,
+  type SecretStatus,
+} from './secret-draft.js';
 
 export type DraftValue = string | boolean | KeyValueRow[] | SecretDraft | SecretRow[];
 
@@ -24,8 +33,13 @@ export const GENERATED_SECRET_FIELDS: readonly string[] = ['secret'];
 
 export interface DraftOptions {
   generateSecret?: (() => string) | undefined;
-  /** No keychain: new secrets default to an environment variable reference. */
+  /** No keychain: a generated secret defaults to a file the user writes, others to an environment variable. */
   keychainAvailable?: boolean;
+}
+
+export interface BuildOptions {
+  /** Where a generated secret's file goes when the user names none (`<data dir>/secrets`). */
+  secretFileDir?: string | undefined;
 }
 
 export interface BuiltItem {
@@ -35,6 +49,8 @@ export interface BuiltItem {
   secrets: Record<string, string>;
   /** Secret fields the user removed: the hub drops them (and their keychain entries). */
   clearSecrets: string[];
+  /** Generated secrets the hub never sees (no keychain): shown once, with where to put them. */
+  pendingSecrets: Record<string, { value: string; ref: string }>;
   /** The config with placeholders for pending secrets: what the shared schema checks. */
   validation: Record<string, unknown>;
   /** Problems found before the schema (unparseable JSON). */
@@ -60,9 +76,8 @@ export function fieldDraft(spec: FieldSpec, value: unknown, secrets: Record<stri
       return current === undefined ? '' : JSON.stringify(current, null, 2);
     case 'secret': {
       const status = secrets[spec.name] ?? refStatus(value);
-      if (!status && options.keychainAvailable === false) return { mode: 'env', variable: '' };
       const generate = GENERATED_SECRET_FIELDS.includes(spec.name) ? options.generateSecret : undefined;
-      return initialSecretDraft(status, status?.set ? undefined : generate?.());
+      return initialSecretDraft(status, status?.set || status?.ref ? undefined : generate?.(), options.keychainAvailable !== false);
     }
     case 'secretMap': {
       const names = new Set<string>(Object.keys((value ?? {}) as Record<string, unknown>));
@@ -71,16 +86,16 @@ export function fieldDraft(spec: FieldSpec, value: unknown, secrets: Record<stri
       return [...names].map((key) => ({
         key,
         existing: true,
-        draft: initialSecretDraft(secrets[`${spec.name}.${key}`] ?? refStatus(refs[key])),
+        draft: initialSecretDraft(secrets[`${spec.name}.${key}`] ?? refStatus(refs[key]), undefined, options.keychainAvailable !== false),
       }));
     }
   }
 }
 
-/** A ref in the config without a status from the api: an env ref is not a stored secret. */
+/** A ref in the config without a status from the api: an env or file ref is not a stored secret. */
 function refStatus(ref: unknown): SecretStatus | undefined {
   if (typeof ref !== 'string') return undefined;
-  return ref.startsWith('env:') ? { set: false, ref } : { set: true, ref };
+  return ref.startsWith('env:') || ref.startsWith('file:') ? { set: false, ref } : { set: true, ref };
 }
 
 export function newDraft(kind: string, specs: FieldSpec[], options: DraftOptions = {}): ItemDraft {
@@ -95,8 +110,13 @@ export function newDraft(kind: string, specs: FieldSpec[], options: DraftOptions
   };
 }
 
-export function draftFromItem(config: Record<string, unknown>, secrets: Record<string, SecretStatus>, specs: FieldSpec[]): ItemDraft {
-  const fields = Object.fromEntries(specs.map((s) => [s.name, fieldDraft(s, config[s.name], secrets)]));
+export function draftFromItem(
+  config: Record<string, unknown>,
+  secrets: Record<string, SecretStatus>,
+  specs: FieldSpec[],
+  options: Pick<DraftOptions, 'keychainAvailable'> = {},
+): ItemDraft {
+  const fields = Object.fromEntries(specs.map((s) => [s.name, fieldDraft(s, config[s.name], secrets, options)]));
   return {
     kind: String(config.kind ?? ''),
     id: String(config.id ?? ''),
@@ -110,12 +130,13 @@ export function draftFromItem(config: Record<string, unknown>, secrets: Record<s
   };
 }
 
-export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
+export function buildItem(draft: ItemDraft, specs: FieldSpec[], options: BuildOptions = {}): BuiltItem {
   const base = { id: draft.id, name: draft.name, enabled: draft.enabled, kind: draft.kind };
   const config: Record<string, unknown> = { ...base };
   const validation: Record<string, unknown> = { ...base };
   const secrets: Record<string, string> = {};
   const clearSecrets: string[] = [];
+  const pendingSecrets: Record<string, { value: string; ref: string }> = {};
   const localErrors: Record<string, string> = {};
   const set = (name: string, value: unknown) => {
     config[name] = value;
@@ -165,15 +186,15 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
         break;
       }
       case 'secret': {
-        const resolved = resolveSecret(value as SecretDraft);
+        const secretDraft = value as SecretDraft;
+        const resolved = resolveSecret(secretDraft, suggestSecretPlaces(draft.id, spec.name, options.secretFileDir));
         if (resolved.ref !== undefined) config[spec.name] = resolved.ref;
         if (resolved.value !== undefined) secrets[spec.name] = resolved.value;
-        const secretDraft = value as SecretDraft;
+        if (resolved.pending !== undefined && resolved.ref !== undefined) pendingSecrets[spec.name] = { value: resolved.pending, ref: resolved.ref };
         if (secretDraft.mode === 'clear') clearSecrets.push(spec.name);
-        if (secretDraft.mode === 'env' && secretDraft.variable.trim() === '') {
-          localErrors[spec.name] = 'enter the name of the environment variable that holds it';
-        } else if (resolved.validationRef !== undefined) validation[spec.name] = resolved.validationRef;
-        else if (spec.required) localErrors[spec.name] = 'required: enter a value or generate one';
+        if (resolved.validationRef !== undefined) validation[spec.name] = resolved.validationRef;
+        // Empty and optional: not set (a cctray feed without a password). Empty and required: say what to enter.
+        else if (spec.required) localErrors[spec.name] = missingSecretText(secretDraft);
         break;
       }
       case 'secretMap': {
@@ -181,8 +202,8 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
         const keys = rows.map((r) => r.key.trim());
         const removed = (draft.initialSecretKeys[spec.name] ?? []).some((k) => !keys.includes(k));
         // Left out, the hub keeps the stored map and adds `secrets`; a removal or an env
-        // reference needs the whole map of refs spelled out.
-        const spelledOut = removed || rows.some((r) => r.draft.mode === 'env');
+        // or file reference needs the whole map of refs spelled out.
+        const spelledOut = removed || rows.some((r) => r.draft.mode === 'env' || r.draft.mode === 'file');
         const refs: Record<string, string> = {};
         const checked: Record<string, string> = {};
         for (const row of rows) {
@@ -196,9 +217,7 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
           if (resolved.value !== undefined) secrets[path] = resolved.value;
           checked[key] = resolved.validationRef ?? PENDING_SECRET_REF;
           // A row without a value is a problem the user must see, not a silent drop.
-          if (resolved.validationRef === undefined || (row.draft.mode === 'env' && row.draft.variable.trim() === '')) {
-            localErrors[path] = 'enter a value or remove the row';
-          }
+          if (resolved.validationRef === undefined) localErrors[path] = 'enter a value or remove the row';
         }
         if (spelledOut) config[spec.name] = refs;
         validation[spec.name] = checked;
@@ -206,5 +225,11 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[]): BuiltItem {
       }
     }
   }
-  return { config, secrets, clearSecrets, validation, localErrors };
+  return { config, secrets, clearSecrets, pendingSecrets, validation, localErrors };
+}
+
+function missingSecretText(draft: SecretDraft): string {
+  if (draft.mode === 'env') return 'enter the name of the environment variable that holds it';
+  if (draft.mode === 'file') return 'enter the absolute path of the file that holds it';
+  return 'required: enter a value or generate one';
 }

@@ -46,12 +46,14 @@ describe('validation errors beside their fields', { timeout: 60_000 }, () => {
     const form = page.getByRole('form', { name: 'New source' });
     await form.getByLabel('Kind').selectOption('generic');
     await form.getByLabel('Id').fill('Not An Id!');
-    await form.getByLabel('Where to keep it').selectOption('env');
+    // A secret file must be named by its absolute path.
+    await form.getByLabel('Where to keep it').selectOption('file');
+    await form.getByLabel('Shared secret').fill('secrets/ci.secret');
     await form.getByRole('button', { name: 'Add source' }).click();
 
     await expect(fieldError(form.getByLabel('Name'))).resolves.toEqual({ invalid: true, message: expect.stringMatching(/must not be empty/) });
     await expect(fieldError(form.getByLabel('Id'))).resolves.toEqual({ invalid: true, message: expect.stringMatching(/lowercase letters, digits/) });
-    await expect(fieldError(form.getByLabel('Shared secret'))).resolves.toEqual({ invalid: true, message: expect.stringMatching(/name of the environment variable/) });
+    await expect(fieldError(form.getByLabel('Shared secret'))).resolves.toEqual({ invalid: true, message: expect.stringMatching(/file:<absolute path>/) });
     await expect(form.getByRole('alert').textContent()).resolves.toMatch(/3 problems/);
 
     // Fixing a field clears its error as you type.
@@ -60,6 +62,7 @@ describe('validation errors beside their fields', { timeout: 60_000 }, () => {
 
     // Valid locally, refused by the hub: the id is taken. The hub's message lands beside Id.
     await form.getByLabel('Id').fill('taken');
+    await form.getByLabel('Where to keep it').selectOption('env');
     await form.getByLabel('Shared secret').fill('HERALD_E2E_SECRET');
     await form.getByRole('button', { name: 'Add source' }).click();
     await expect
@@ -140,6 +143,24 @@ describe('validation errors beside their fields', { timeout: 60_000 }, () => {
     await expect(fieldError(page.getByLabel('Public ingress URL'))).resolves.toMatchObject({ invalid: true, message: expect.stringMatching(/URL/i) });
     await expect(fieldError(page.getByLabel('Quiet from'))).resolves.toMatchObject({ invalid: true, message: expect.stringMatching(/HH:MM/) });
     await expect(hub.api('settings.get')).resolves.toEqual(before);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('Settings → Updates: a plain-http feed on another host is refused beside its field; an https one is saved', async () => {
+    const { page } = browser;
+    await openPage(page, 'Settings');
+    const before = await hub.api('settings.get');
+    await page.getByRole('radio', { name: /^A server/ }).check();
+    const url = page.getByLabel('Feed URL');
+    await url.fill('http://updates.example.com/herald/');
+    const updates = page.getByRole('form', { name: 'Updates' });
+    await updates.getByRole('button', { name: 'Save' }).click();
+    await expect(fieldError(url)).resolves.toEqual({ invalid: true, message: 'an update feed URL must be https (plain http only to localhost)' });
+    await expect(hub.api('settings.get')).resolves.toEqual(before);
+
+    await url.fill('https://updates.example.com/herald/');
+    await updates.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => ((await hub.api('settings.get')) as { updates: unknown }).updates).toEqual({ feed: { provider: 'generic', url: 'https://updates.example.com/herald/' } });
     expect(browser.problems).toEqual([]);
   });
 });

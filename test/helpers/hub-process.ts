@@ -33,6 +33,8 @@ export async function startHubProcess(opts: {
   dataDir?: string;
   configFile?: string;
   env?: Record<string, string>;
+  /** Variables of this process the hub must not inherit (no D-Bus session: no keychain). */
+  unsetEnv?: string[];
   token?: string;
   ingressPort?: number;
   apiPort?: number;
@@ -48,7 +50,9 @@ export async function startHubProcess(opts: {
     '--api-token', token,
     ...(opts.configFile ? ['--config', opts.configFile] : []),
   ];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const name of opts.unsetEnv ?? []) delete env[name];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
@@ -91,6 +95,9 @@ export async function startHubProcess(opts: {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Without these the hub finds no Secret Service: how a machine without a keychain starts it. */
+export const NO_KEYCHAIN_ENV = ['DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'XDG_RUNTIME_DIR'];
 
 /** Polls until fn returns a truthy value or the time is up. */
 export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<NonNullable<T>> {

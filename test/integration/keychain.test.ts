@@ -84,8 +84,8 @@ describe('SecretStore on the real keychain', () => {
       'test config',
     );
     expect(await checkSecretRefs(cfg, secrets)).toEqual([
-      'sources.1.secret: environment variable HERALD_TEST_UNSET is not set',
-      `channels.0.secretHeaders.Authorization: keychain entry "absent" not found (service "${service}")`,
+      'source "b" secret: environment variable HERALD_TEST_UNSET is not set',
+      `channel "hook" secretHeaders.Authorization: keychain entry "absent" not found (service "${service}")`,
     ]);
   });
 });

@@ -15,7 +15,7 @@ describe('channel config schemas', () => {
     ['slack with both', { kind: 'slack', webhookUrl: 'keychain:a', botToken: 'keychain:b', channel: 'x' }, /webhookUrl: set either an incoming webhook URL or a bot token/],
     ['slack with neither', { kind: 'slack' }, /webhookUrl: set either/],
     ['slack bot without a channel', { kind: 'slack', botToken: 'keychain:b' }, /channel: a bot token needs the channel/],
-    ['slack webhook URL pasted in place of a ref', { kind: 'slack', webhookUrl: 'https://hooks.slack.com/services/T/B/X' }, /webhookUrl: must be keychain:<name> or env:<VAR>/],
+    ['slack webhook URL pasted in place of a ref', { kind: 'slack', webhookUrl: 'https://hooks.slack.com/services/T/B/X' }, /webhookUrl: must be keychain:<name>, env:<VAR> or file:<absolute path>/],
     ['teams', { kind: 'teams', webhookUrl: 'keychain:t' }, 'ok'],
     ['teams messagecard', { kind: 'teams', webhookUrl: 'keychain:t', format: 'messagecard' }, 'ok'],
     ['teams unknown format', { kind: 'teams', webhookUrl: 'keychain:t', format: 'html' }, /format/],

@@ -94,8 +94,8 @@ const ERROR_CASES: Case[] = [
   { name: 'bad id', file: 'c.json', text: withJson((c) => (c.sources[0].id = 'Bad Id')), problem: 'sources.0.id: must be 1-63 lowercase letters, digits, - or _' },
   { name: 'unknown channel in a rule', file: 'c.json', text: withJson((c) => (c.rules[0].channels = ['ops', 'slak'])), problem: 'rules.0.channels.1: unknown channel "slak"' },
   { name: 'duplicate id', file: 'c.json', text: withJson((c) => (c.channels[1].id = 'ops')), problem: 'channels.1.id: duplicate id "ops"' },
-  { name: 'plaintext where a secret ref belongs', file: 'c.json', text: withJson((c) => (c.sources[0].secret = 'hunter2')), problem: 'sources.0.secret: must be keychain:<name> or env:<VAR>' },
-  { name: 'bad secret ref in a header', file: 'c.json', text: withJson((c) => (c.channels[0].secretHeaders.Authorization = 'vault:x')), problem: 'channels.0.secretHeaders.Authorization: must be keychain:<name> or env:<VAR>' },
+  { name: 'plaintext where a secret ref belongs', file: 'c.json', text: withJson((c) => (c.sources[0].secret = 'hunter2')), problem: 'sources.0.secret: must be keychain:<name>, env:<VAR> or file:<absolute path>' },
+  { name: 'bad secret ref in a header', file: 'c.json', text: withJson((c) => (c.channels[0].secretHeaders.Authorization = 'vault:x')), problem: 'channels.0.secretHeaders.Authorization: must be keychain:<name>, env:<VAR> or file:<absolute path>' },
   { name: 'unknown top-level key', file: 'c.json', text: withJson((c) => (c.colour = 'blue')), problem: 'colour: unknown field' },
   { name: 'unknown nested key', file: 'c.json', text: withJson((c) => (c.channels[0].uri = 'x')), problem: 'channels.0.uri: unknown field' },
   { name: 'unknown source kind', file: 'c.json', text: withJson((c) => (c.sources[0].kind = 'gitlub')), problem: /^sources\.0\.kind: must be one of: generic(, |$)/ },
@@ -195,12 +195,12 @@ describe('checkSecretRefs', () => {
     deletePassword: async (_service, account) => delete entries[account],
   });
 
-  it('lists each unresolvable ref with its field path', async () => {
+  it('lists each unresolvable ref naming its item by id, and its field', async () => {
     const cfg = loadConfigFile(write('herald.json', JSON.stringify(VALID)));
     const secrets = await openSecretStore({ env: {}, loadKeytar: async () => memoryKeytar({}) });
     expect(await checkSecretRefs(cfg, secrets)).toEqual([
-      'sources.0.secret: environment variable HERALD_CI_SECRET is not set',
-      'channels.0.secretHeaders.Authorization: keychain entry "ops-auth" not found (service "herald")',
+      'source "ci" secret: environment variable HERALD_CI_SECRET is not set',
+      'channel "ops" secretHeaders.Authorization: keychain entry "ops-auth" not found (service "herald")',
     ]);
   });
 
@@ -220,6 +220,6 @@ describe('checkSecretRefs', () => {
     });
     const problems = await checkSecretRefs(cfg, secrets);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^channels\.0\.secretHeaders\.Authorization: keychain unavailable: .*libsecret-1-0/);
+    expect(problems[0]).toMatch(/^channel "ops" secretHeaders\.Authorization: keychain unavailable: .*libsecret-1-0/);
   });
 });

@@ -1,6 +1,9 @@
 // SecretStore logic with an in-memory keytar (refs, cache, unavailable keychain). The real
 // OS keychain round trip is test/integration/keychain.test.ts.
-import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   openSecretStore,
   parseSecretRef,
@@ -66,13 +69,62 @@ describe('env: refs', () => {
   });
 });
 
+describe('file: refs (a file holding the secret, as Docker and Kubernetes mount them)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-secret-files-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const secretFile = (name: string, text: string, mode = 0o600) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    chmodSync(file, mode);
+    return file;
+  };
+
+  it('read the file when used, trailing newline trimmed', async () => {
+    const secrets = await openSecretStore({ env: {}, loadKeytar: async () => memoryKeytar().keytar });
+    const file = secretFile('hook', `${SECRET}\n`);
+    expect(await secrets.resolve(`file:${file}`)).toBe(SECRET);
+    expect(await secrets.has(`file:${file}`)).toBe(true);
+    // Read when used, not cached: a rotated secret is picked up at once.
+    writeFileSync(file, 'rotated\r\n');
+    expect(await secrets.resolve(`file:${file}`)).toBe('rotated');
+    await secrets.delete(`file:${file}`); // the user's file, not ours: left alone
+    expect(await secrets.resolve(`file:${file}`)).toBe('rotated');
+  });
+
+  it.skipIf(process.platform === 'win32')('refuse a file group or others can read, saying how to fix it, without the value', async () => {
+    const secrets = await openSecretStore({ env: {}, loadKeytar: async () => memoryKeytar().keytar });
+    for (const mode of [0o644, 0o640, 0o604, 0o620]) {
+      const file = secretFile(`open-${mode.toString(8)}`, SECRET, mode);
+      const error = await rejection(secrets.resolve(`file:${file}`));
+      expect(error).toMatchObject({ problem: 'insecure', ref: `file:${file}` });
+      expect(error.message).toBe(`file ${file} is open to group or others (mode 0${mode.toString(8)}): run chmod 600 ${file}`);
+      expect(error.message).not.toContain(SECRET);
+      expect(await secrets.has(`file:${file}`)).toBe(false);
+    }
+  });
+
+  it('name a missing or empty file, and a directory', async () => {
+    const secrets = await openSecretStore({ env: {}, loadKeytar: async () => memoryKeytar().keytar });
+    const missing = join(dir, 'absent');
+    await expect(rejection(secrets.resolve(`file:${missing}`))).resolves.toMatchObject({ problem: 'not_set', message: `file ${missing} does not exist` });
+    const empty = secretFile('empty', '\n');
+    await expect(rejection(secrets.resolve(`file:${empty}`))).resolves.toMatchObject({ problem: 'not_set', message: `file ${empty} is empty` });
+    await expect(rejection(secrets.resolve(`file:${dir}`))).resolves.toMatchObject({ problem: 'invalid_value', message: `file ${dir} is not a regular file` });
+  });
+
+  it('need an absolute path', () => {
+    expect(parseSecretRef('file:/run/secrets/github')).toEqual({ kind: 'file', name: '/run/secrets/github', ref: 'file:/run/secrets/github' });
+    expect(() => parseSecretRef('file:secrets/github')).toThrow(SecretError);
+  });
+});
+
 describe('refs that are not refs', () => {
   it.each([SECRET, 'keychain:', 'env:1BAD', 'vault:x', 'keychain:a b'])('%s is refused without being echoed', async (ref) => {
     const secrets = await openSecretStore({ env: {}, loadKeytar: async () => memoryKeytar().keytar });
     for (const call of [secrets.resolve(ref), secrets.has(ref), secrets.delete(ref)]) {
       const error = await rejection(call);
       expect(error.problem).toBe('invalid_ref');
-      expect(error.message).toBe('not a secret reference: must be keychain:<name> or env:<VAR>');
+      expect(error.message).toBe('not a secret reference: must be keychain:<name>, env:<VAR> or file:<absolute path>');
     }
   });
 

@@ -1,9 +1,9 @@
 // The source/channel form as data: drafts from the shared schemas and back to the api's
 // { config, secrets }, with secrets write-only.
 import { describe, expect, it } from 'vitest';
-import { GenericSourceSchema, SECRET_FIELDS, WebhookChannelSchema } from '../../shared/config.js';
+import { ChannelSchema, GenericSourceSchema, KosliSourceSchema, SECRET_FIELDS, SourceSchema, WebhookChannelSchema } from '../../shared/config.js';
 import { buildItem, draftFromItem, newDraft } from '../../renderer/lib/item-draft.js';
-import { describeFields } from '../../renderer/lib/schema-fields.js';
+import { describeFields, kindsOf } from '../../renderer/lib/schema-fields.js';
 import type { SecretRow } from '../../renderer/lib/secret-draft.js';
 
 const webhookSpecs = describeFields(WebhookChannelSchema, SECRET_FIELDS.webhook);
@@ -32,13 +32,33 @@ describe('new items', () => {
     expect(GenericSourceSchema.safeParse(built.validation).success).toBe(true);
   });
 
-  it('without a keychain a new secret defaults to an environment variable', () => {
-    const draft = { ...newDraft('generic', genericSpecs, { generateSecret: () => 'x', keychainAvailable: false }), id: 'ci', name: 'CI' };
-    expect(draft.fields.secret).toEqual({ mode: 'env', variable: '' });
-    expect(buildItem(draft, genericSpecs).localErrors).toEqual({ secret: 'enter the name of the environment variable that holds it' });
+  it('without a keychain a new shared secret is still generated, for a file (or a variable) the user makes', () => {
+    const draft = { ...newDraft('generic', genericSpecs, { generateSecret: () => 'generated-secret', keychainAvailable: false }), id: 'ci', name: 'CI' };
+    expect(draft.fields.secret).toEqual({ mode: 'file', path: '', generated: 'generated-secret' });
+    // Left empty, the path is the one the form suggests under the hub's data dir.
+    const built = buildItem(draft, genericSpecs, { secretFileDir: '/home/me/.local/share/herald/secrets' });
+    expect(built.config.secret).toBe('file:/home/me/.local/share/herald/secrets/ci.secret');
+    expect(built.secrets).toEqual({}); // the value never goes to the hub
+    expect(built.pendingSecrets).toEqual({ secret: { value: 'generated-secret', ref: 'file:/home/me/.local/share/herald/secrets/ci.secret' } });
+    expect(built.localErrors).toEqual({});
+    expect(GenericSourceSchema.safeParse(built.validation).success).toBe(true);
+
+    const env = buildItem({ ...draft, fields: { secret: { mode: 'env', variable: '', generated: 'generated-secret' } } }, genericSpecs);
+    expect(env.config.secret).toBe('env:HERALD_CI_SECRET');
+    expect(env.pendingSecrets).toEqual({ secret: { value: 'generated-secret', ref: 'env:HERALD_CI_SECRET' } });
     const named = buildItem({ ...draft, fields: { secret: { mode: 'env', variable: 'CI_SECRET' } } }, genericSpecs);
     expect(named.config.secret).toBe('env:CI_SECRET');
     expect(named.secrets).toEqual({});
+    expect(named.pendingSecrets).toEqual({});
+  });
+
+  it('a secret the service issues (not generated) needs its variable or file named', () => {
+    const specs = describeFields(KosliSourceSchema, SECRET_FIELDS.kosli);
+    const draft = newDraft('kosli', specs, { keychainAvailable: false });
+    expect(draft.fields.token).toEqual({ mode: 'env', variable: '' });
+    expect(buildItem(draft, specs).localErrors).toMatchObject({ token: 'enter the name of the environment variable that holds it' });
+    const file = buildItem({ ...draft, fields: { ...draft.fields, token: { mode: 'file', path: '' } } }, specs);
+    expect(file.localErrors).toMatchObject({ token: 'enter the absolute path of the file that holds it' });
   });
 
   it('leaves empty optional fields out and keeps typed numbers as numbers', () => {
@@ -109,4 +129,31 @@ describe('editing an item with stored secrets', () => {
     const built = buildItem({ ...draft, fields: { ...draft.fields, secretHeaders: rows } }, webhookSpecs);
     expect(built.localErrors).toEqual({ 'secretHeaders.X-Token': 'enter a value or remove the row' });
   });
+});
+
+describe('optional secrets left empty mean "not set", with or without a keychain', () => {
+  // Every kind of source and channel with an optional secret field (cctray's password and
+  // token, Slack's webhook URL or bot token, email's SMTP password and SES keys).
+  const optional = [...kindsOf(SourceSchema), ...kindsOf(ChannelSchema)].flatMap(([kind, schema]) =>
+    describeFields(schema, SECRET_FIELDS[kind] ?? [])
+      .filter((spec) => spec.control === 'secret' && !spec.required)
+      .map((spec) => ({ kind, field: spec.name, specs: describeFields(schema, SECRET_FIELDS[kind] ?? []) })),
+  );
+
+  it('covers the kinds the issue names', () => {
+    expect(optional.map((o) => `${o.kind}.${o.field}`)).toEqual(
+      expect.arrayContaining(['cctray.password', 'cctray.token', 'slack.webhookUrl', 'slack.botToken', 'email.password', 'email.accessKeyId', 'email.secretAccessKey']),
+    );
+  });
+
+  it.each(optional.flatMap((o) => [true, false].map((keychainAvailable) => [`${o.kind}.${o.field}`, keychainAvailable, o] as const)))(
+    '%s (keychain available: %s)',
+    (_name, keychainAvailable, { field, kind, specs }) => {
+      const draft = { ...newDraft(kind, specs, { keychainAvailable }), id: 'x', name: 'X' };
+      const built = buildItem(draft, specs);
+      expect(built.localErrors[field]).toBeUndefined();
+      expect(built.config).not.toHaveProperty(field);
+      expect(built.secrets).not.toHaveProperty(field);
+    },
+  );
 });

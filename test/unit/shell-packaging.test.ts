@@ -28,6 +28,10 @@ describe('electron-builder.yml', () => {
     expect(config.productName).toBe(APP_NAME);
   });
 
+  it('names a publish provider, so packages carry app-update.yml for electron-updater (the feed itself is a setting)', () => {
+    expect(config.publish).toEqual({ provider: 'generic', url: 'https://updates.herald.invalid/' });
+  });
+
   it('targets AppImage + deb, dmg and nsis', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.mac.target).toBe('dmg');

@@ -269,6 +269,7 @@ describe('createTrayController (wiring, with the electron double)', () => {
         ingressUrl: 'http://127.0.0.1:8787',
         apiUrl: '',
         keychain: { available: true },
+        database: { ok: true },
         counts: { events: 1, unread: overrides.unread ?? 1, pendingDeliveries: 0, failedDeliveries: 0 },
         channels: [{ id: 'slack', name: 'Slack', health }],
         sources: [],

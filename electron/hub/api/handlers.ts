@@ -3,21 +3,23 @@
 // and removes with secrets, sources/test-connection.ts and channels/ answer the tests)
 // and their errors onto ApiError. Transports (HTTP here, Electron IPC in the shell)
 // validate input with the contract first.
-import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RelayView } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type Delivery, type HealthState } from '../../../shared/api.js';
 import { type ChannelConfig, RuleSchema, SettingsSchema, type SourceConfig } from '../../../shared/config.js';
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
+import { sourceAttention } from '../../../shared/source-attention.js';
 import type { Channel } from '../channels/channel.js';
 import { channelFor, closeChannel } from '../channels/registry.js';
 import { configForTest } from '../channels/send-config.js';
 import { testChannel } from '../channels/test-message.js';
-import { checkSecretRefs } from '../config/config-file.js';
+import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, upsertItem } from '../config/config-store.js';
 import { itemsWithSecrets } from '../config/items-with-secrets.js';
 import type { SecretStore } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
 import { pollsElsewhere } from '../sources/polling.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
+import type { SourceRuntime } from '../sources/source-runtime.js';
 import { testSourceConnection } from '../sources/test-connection.js';
 import type { Store } from '../store/store.js';
 
@@ -28,21 +30,32 @@ export interface HandlerDeps {
   worker: DeliveryWorker;
   version: string;
   startedAt: Date;
+  /** Where the hub keeps its data (shown so the UI can suggest secret files under it). */
+  dataDir: string;
   ingressUrl: () => string;
   apiUrl: () => string;
   resolveChannelSecrets: (config: ChannelConfig) => Promise<Record<string, string>>;
   resolveSourceSecrets: (config: SourceConfig) => Promise<Record<string, string>>;
   /** "Test connection" of a polled source: one poll, nothing committed, the exact failure. */
   testPollingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
+  /** "Test connection" of a subscribed source (connects, commits nothing). */
+  testSubscribingSource?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   onEventsChanged: () => void;
   /** A delivery changed outside the worker (manual retry): every open view hears of it like any other change. */
   onDeliveryUpdated?: (delivery: Delivery) => void;
   /** The channel that sends a kind here (the Electron shell's own popups for desktop); default the registry's. */
   channelFor?: (config: ChannelConfig) => Channel;
-  /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored request. */
-  sourceRuntime?: (sourceId: string) => { relay?: RelayView; poll?: PollView; lastIgnored?: { at: string; reason: string } };
+  /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored and refused requests. */
+  sourceRuntime?: (sourceId: string) => SourceRuntime;
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
+}
+
+/** The later of two ISO times (either may be missing). */
+function later(a: string | null | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
 function toApiError(error: unknown): never {
@@ -90,15 +103,36 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     const base = deps.config.get().settings.publicUrl ?? deps.ingressUrl();
     const hint = ingressHintOf(source);
     const stats = store.events.sourceStats(source.id);
+    const secretsOf = await items.view(source);
+    const runtime = deps.sourceRuntime?.(source.id) ?? {};
+    const attention = sourceAttention({
+      enabled: source.enabled,
+      needsSecret: secretsOf.needsSecret,
+      lastRejected: runtime.lastRejected,
+      lastAcceptedAt: later(stats.lastEventAt, runtime.lastIgnored?.at),
+    });
     return {
-      ...(await items.view(source)),
+      ...secretsOf,
       ingressUrl: ingressUrlOf(source, base),
       ...(hint && { ingressHint: hint }),
       lastEventAt: stats.lastEventAt,
       eventCount: stats.count,
       health: store.health.get('source', source.id),
-      ...deps.sourceRuntime?.(source.id),
+      ...runtime,
+      ...(attention && { attention }),
     };
+  };
+  /** The sidebar's line for a source: the same words as its view, without counting its events unless it must. */
+  const sourceStatus = async (source: SourceConfig) => {
+    const needsSecret = (await unresolvedSecrets(source, secrets)).join('; ');
+    const runtime = deps.sourceRuntime?.(source.id) ?? {};
+    const attention = sourceAttention({
+      enabled: source.enabled,
+      needsSecret,
+      lastRejected: runtime.lastRejected,
+      lastAcceptedAt: runtime.lastRejected ? later(store.events.sourceStats(source.id).lastEventAt, runtime.lastIgnored?.at) : undefined,
+    });
+    return { id: source.id, name: source.name, health: store.health.get('source', source.id) as HealthState, ...(attention && { attention }) };
   };
   const channelView = async (channel: ChannelConfig) => ({
     ...(await items.view(channel)),
@@ -124,9 +158,11 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
         ingressUrl: deps.ingressUrl(),
         apiUrl: deps.apiUrl(),
         keychain: secrets.status,
+        database: store.damage ? { ok: false, problem: store.damage } : { ok: true },
+        dataDir: deps.dataDir,
         counts: { ...store.events.counts(), pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
         channels: health('channel', cfg.channels),
-        sources: health('source', cfg.sources),
+        sources: await Promise.all(cfg.sources.map(sourceStatus)),
       };
     },
 
@@ -245,6 +281,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       return testSourceConnection(source, {
         resolveSecrets: deps.resolveSourceSecrets,
         ...(deps.testPollingSource && { testPoll: deps.testPollingSource }),
+        ...(deps.testSubscribingSource && { testSubscription: deps.testSubscribingSource }),
         relay: (sourceId) => deps.sourceRuntime?.(sourceId).relay,
         ingressUrl: deps.ingressUrl,
       });

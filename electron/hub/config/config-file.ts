@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { HeraldConfig } from '../../../shared/config.js';
+import type { ChannelConfig, HeraldConfig, SourceConfig } from '../../../shared/config.js';
 import { validate, type ConfigStore } from './config-store.js';
 import { ConfigError, parseJsonText, syntaxError } from './problems.js';
 import { SecretError, secretRefsOf, type SecretStore } from './secrets.js';
@@ -63,24 +63,28 @@ export function applyConfigFile(
 }
 
 /**
- * Every secret reference in the config that cannot be resolved here, one line each
- * (`sources.0.secret: environment variable GITHUB_SECRET is not set`), so a headless hub
- * can say at start what is missing. Empty when all resolve.
+ * Every secret reference in the config that cannot be resolved here, one line each, naming
+ * the item by its id (`source "gh" secret: environment variable GITHUB_SECRET is not set`),
+ * so a hub can say at start what is missing. Empty when all resolve.
  */
 export async function checkSecretRefs(cfg: HeraldConfig, secrets: SecretStore): Promise<string[]> {
   const problems: string[] = [];
-  const items = [
-    ...cfg.sources.map((item, i) => ({ item, at: `sources.${i}` })),
-    ...cfg.channels.map((item, i) => ({ item, at: `channels.${i}` })),
-  ];
-  for (const { item, at } of items) {
-    for (const { field, ref } of secretRefsOf(item)) {
-      try {
-        await secrets.resolve(ref);
-      } catch (error) {
-        if (!(error instanceof SecretError)) throw error;
-        problems.push(`${at}.${field}: ${error.detail}`);
-      }
+  const items = [...cfg.sources.map((item) => ({ item, what: 'source' })), ...cfg.channels.map((item) => ({ item, what: 'channel' }))];
+  for (const { item, what } of items) {
+    for (const problem of await unresolvedSecrets(item, secrets)) problems.push(`${what} "${item.id}" ${problem}`);
+  }
+  return problems;
+}
+
+/** `field: why` for each secret ref of the item that does not resolve here (unset variable, missing file…). */
+export async function unresolvedSecrets(item: SourceConfig | ChannelConfig, secrets: SecretStore): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { field, ref } of secretRefsOf(item)) {
+    try {
+      await secrets.resolve(ref);
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      problems.push(`${field}: ${error.detail}`);
     }
   }
   return problems;

@@ -2,7 +2,7 @@
 // go to the keychain (after the item validates) and refs into the config; an update keeps
 // the refs not resent and removes the paths it is told to clear; keychain entries nothing
 // refers to any more are deleted. Also the redacted view: an item without its secret
-// fields, and whether each is set (never its value). Errors are ConfigErrors.
+// fields, and whether each resolves (never its value). Errors are ConfigErrors.
 import {
   type ChannelConfig,
   ChannelSchema,
@@ -13,7 +13,7 @@ import {
 import { describeZodError } from '../../../shared/event.js';
 import { type ConfigStore, removeItem, upsertItem } from './config-store.js';
 import { ConfigError } from './problems.js';
-import { type SecretStore, secretRefsOf } from './secrets.js';
+import { SecretError, type SecretStore, secretRefsOf } from './secrets.js';
 
 export type SecretSection = 'sources' | 'channels';
 type Item = SourceConfig | ChannelConfig;
@@ -37,8 +37,11 @@ export interface ItemsWithSecretsDeps {
 export interface ItemsWithSecrets {
   save<S extends SecretSection>(section: S, input: ItemInput, mode: 'create' | 'update'): Promise<ItemOf<S>>;
   remove(section: SecretSection | 'rules', id: string): Promise<void>;
-  /** Config without its secret fields, plus whether each secret is set (never its value). */
-  view(item: Item): Promise<{ config: Record<string, unknown>; secrets: Record<string, { set: boolean; ref?: string }> }>;
+  /**
+   * Config without its secret fields, whether each secret resolves here (never its value),
+   * and, when one does not, why (`secret: environment variable X is not set`).
+   */
+  view(item: Item): Promise<{ config: Record<string, unknown>; secrets: Record<string, { set: boolean; ref?: string }>; needsSecret?: string }>;
 }
 
 /** `field` or `field.key` (a map such as secretHeaders: one level, and keys may hold dots). */
@@ -156,17 +159,19 @@ export function itemsWithSecrets(deps: ItemsWithSecretsDeps): ItemsWithSecrets {
       const view: Record<string, unknown> = { ...item };
       for (const field of SECRET_FIELDS[item.kind] ?? []) delete view[field];
       const status: Record<string, { set: boolean; ref?: string }> = {};
+      const problems: string[] = [];
       for (const { field, ref } of secretRefsOf(item)) {
         let set = false;
         try {
-          set = await secrets.has(ref);
-        } catch {
-          set = false;
+          await secrets.resolve(ref);
+          set = true;
+        } catch (error) {
+          problems.push(`${field}: ${error instanceof SecretError ? error.detail : 'cannot be read'}`);
         }
         // The ref too: it is not a secret, and a client needs it to keep one map entry while removing another.
         status[field] = { set, ref };
       }
-      return { config: view, secrets: status };
+      return { config: view, secrets: status, ...(problems.length > 0 && { needsSecret: problems.join('; ') }) };
     },
   };
 }

@@ -1,7 +1,10 @@
-// Where secret values live: the OS keychain (keytar) or, on headless servers, environment
-// variables. Config holds only references (`keychain:<name>`, `env:<VAR>`); this module
-// turns a reference into its value. Errors name the reference, never the value, and there
-// is no plaintext fallback when the keychain is missing.
+// Where secret values live: the OS keychain (keytar), environment variables, or files that
+// hold only the secret (`file:`, as Docker and Kubernetes mount secrets: read when used,
+// refused when group or others may read them). Config holds only references
+// (`keychain:<name>`, `env:<VAR>`, `file:<path>`); this module turns a reference into its
+// value. Errors name the reference, never the value, and there is no plaintext fallback
+// when the keychain is missing.
+import { open } from 'node:fs/promises';
 import { SECRET_FIELDS, SecretRefSchema, type ChannelConfig, type SourceConfig } from '../../../shared/config.js';
 
 /** The part of keytar Herald uses; tests may pass their own. */
@@ -14,17 +17,17 @@ export interface KeytarLike {
 export interface SecretStore {
   /** Whether the OS keychain works here; reason says what to install when not. */
   readonly status: { available: boolean; reason?: string };
-  /** `keychain:<name>` → the keychain entry; `env:<VAR>` → the environment variable. */
+  /** `keychain:<name>` → the keychain entry; `env:<VAR>` → the environment variable; `file:<path>` → the file's text. */
   resolve(ref: string): Promise<string>;
   /** Writes to the keychain; returns the ref `keychain:<name>`. */
   set(name: string, value: string): Promise<string>;
-  /** Removes a keychain entry (absent is fine). `env:` refs belong to the environment: nothing to do. */
+  /** Removes a keychain entry (absent is fine). `env:` and `file:` refs belong to the user: nothing to do. */
   delete(ref: string): Promise<void>;
   /** Whether the ref has a value. Throws SecretError when it is a keychain ref and there is no keychain. */
   has(ref: string): Promise<boolean>;
 }
 
-export type SecretProblem = 'invalid_ref' | 'invalid_value' | 'not_set' | 'not_found' | 'unavailable' | 'keychain_error';
+export type SecretProblem = 'invalid_ref' | 'invalid_value' | 'not_set' | 'not_found' | 'unavailable' | 'keychain_error' | 'insecure';
 
 export class SecretError extends Error {
   constructor(
@@ -40,15 +43,50 @@ export class SecretError extends Error {
   }
 }
 
-export type ParsedSecretRef = { kind: 'keychain' | 'env'; name: string; ref: string };
+export type ParsedSecretRef = { kind: 'keychain' | 'env' | 'file'; name: string; ref: string };
 
 /** Never echoes an invalid ref: a pasted secret in place of a ref must not reach a log. */
 export function parseSecretRef(ref: string): ParsedSecretRef {
   if (!SecretRefSchema.safeParse(ref).success) {
-    throw new SecretError('not a secret reference: must be keychain:<name> or env:<VAR>', 'invalid_ref');
+    throw new SecretError('not a secret reference: must be keychain:<name>, env:<VAR> or file:<absolute path>', 'invalid_ref');
   }
   const colon = ref.indexOf(':');
-  return { kind: ref.slice(0, colon) as 'keychain' | 'env', name: ref.slice(colon + 1), ref };
+  return { kind: ref.slice(0, colon) as ParsedSecretRef['kind'], name: ref.slice(colon + 1), ref };
+}
+
+/** A secret file is a few bytes; anything this large is the wrong file. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/**
+ * The secret in a `file:` ref: the file's text without its trailing line break (what `echo`
+ * and editors add). Refused when group or others have any access to it (mode & 0o077), as
+ * ssh refuses an open private key; Windows has no such mode bits, so there it is not checked.
+ */
+async function readSecretFile(parsed: ParsedSecretRef): Promise<string> {
+  const path = parsed.name;
+  const fail = (detail: string, problem: SecretProblem) => new SecretError(detail, problem, parsed.ref, detail);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw fail(`file ${path} does not exist`, 'not_set');
+    throw fail(`cannot read file ${path}: ${code === 'EACCES' ? 'permission denied' : errorText(error)}`, 'not_set');
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw fail(`file ${path} is not a regular file`, 'invalid_value');
+    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(3, '0');
+      throw fail(`file ${path} is open to group or others (mode 0${mode}): run chmod 600 ${path}`, 'insecure');
+    }
+    if (stat.size > MAX_SECRET_FILE_BYTES) throw fail(`file ${path} is larger than ${MAX_SECRET_FILE_BYTES} bytes: not a secret file`, 'invalid_value');
+    const value = (await handle.readFile('utf8')).replace(/[\r\n]+$/, '');
+    if (value === '') throw fail(`file ${path} is empty`, 'not_set');
+    return value;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -122,14 +160,14 @@ function unavailableReason(underlying: string): string {
     case 'linux':
       return (
         'install libsecret-1-0 and run a Secret Service such as gnome-keyring, unlocked, on the session D-Bus ' +
-        `(${underlying}); on a headless server, env:<VAR> secret references work without it`
+        `(${underlying}); without it, env:<VAR> and file:<path> secret references work`
       );
     case 'darwin':
       return `the macOS Keychain did not answer (${underlying})`;
     case 'win32':
       return `the Windows Credential Manager did not answer (${underlying})`;
     default:
-      return `no OS keychain support on ${process.platform} (${underlying}); use env:<VAR> secret references`;
+      return `no OS keychain support on ${process.platform} (${underlying}); use env:<VAR> or file:<path> secret references`;
   }
 }
 
@@ -154,6 +192,8 @@ class KeychainSecretStore implements SecretStore {
       if (!value) throw this.#notSet(parsed);
       return value;
     }
+    // Read on every use, never cached: a rotated file is picked up at once.
+    if (parsed.kind === 'file') return readSecretFile(parsed);
     const cached = this.#cache.get(parsed.name);
     if (cached !== undefined) return cached;
     const generation = this.#generation;
@@ -185,7 +225,7 @@ class KeychainSecretStore implements SecretStore {
 
   async delete(ref: string): Promise<void> {
     const parsed = parseSecretRef(ref);
-    if (parsed.kind === 'env') return;
+    if (parsed.kind !== 'keychain') return;
     const keytar = this.#keychain(parsed);
     this.#invalidate(parsed.name);
     try {
@@ -200,6 +240,12 @@ class KeychainSecretStore implements SecretStore {
   async has(ref: string): Promise<boolean> {
     const parsed = parseSecretRef(ref);
     if (parsed.kind === 'env') return Boolean(this.env[parsed.name]);
+    if (parsed.kind === 'file') {
+      return readSecretFile(parsed).then(
+        () => true,
+        () => false,
+      );
+    }
     if (this.#cache.has(parsed.name)) return true;
     return (await this.#lookup(parsed)) !== null;
   }

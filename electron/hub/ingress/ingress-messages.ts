@@ -1,4 +1,5 @@
 // Messages between the hub's main thread and the ingress thread (ingress-thread.ts).
+import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
 
@@ -19,6 +20,8 @@ export type ThreadToMain =
   /** Store durably, answered with `answer` (an IngestAck or error) after the commit. */
   | { t: 'ingest'; id: number; item: IngestItem }
   | { t: 'ignored'; sourceId: string; reason: string }
+  /** Refused requests since the last batch, per source id: how many, and the last one. */
+  | { t: 'refused'; items: Array<{ sourceId: string; count: number; last: RejectedRequest }> }
   | { t: 'closed' };
 
 export type MainToThread =

@@ -89,9 +89,14 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
     response.writeHead(status, headers);
     response.end(text);
   };
-  const tooLarge = (request: http.IncomingMessage, response: http.ServerResponse) => {
+  /** A refusal before the receiver runs (content type, size): reported for the source the path names. */
+  const refuseFor = (sourceId: string, response: http.ServerResponse, status: number, error: string) => {
+    deps.onRefused?.(sourceId, { at: new Date().toISOString(), status, reason: error });
+    send(response, status, { error });
+  };
+  const tooLarge = (sourceId: string, request: http.IncomingMessage, response: http.ServerResponse) => {
     lingerThenClose(request, lingering, options.linger ?? LINGER);
-    send(response, 413, { error: `body larger than the limit of ${options.maxBodyBytes} bytes` });
+    refuseFor(sourceId, response, 413, `body larger than the limit of ${options.maxBodyBytes} bytes`);
   };
 
   async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -113,14 +118,14 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
     const contentType = request.headers['content-type'] ?? '';
     if (!JSON_TYPE.test(contentType) && !isFormEncoded(contentType)) {
       request.resume();
-      return send(response, 415, { error: `content type must be application/json, got "${contentType || 'none'}"` });
+      return refuseFor(sourceId, response, 415, `content type must be application/json, got "${contentType || 'none'}"`);
     }
-    if (Number(request.headers['content-length']) > options.maxBodyBytes) return tooLarge(request, response);
+    if (Number(request.headers['content-length']) > options.maxBodyBytes) return tooLarge(sourceId, request, response);
     let body: Buffer;
     try {
       body = await readBody(request, options.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return tooLarge(request, response);
+      if (error instanceof BodyTooLarge) return tooLarge(sourceId, request, response);
       throw error;
     }
     const headers: Record<string, string | undefined> = {};

@@ -4,10 +4,12 @@
 // Everything that needs the hub (secrets, the store) is a message to the main thread;
 // the protocol is in ingress-messages.ts.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestAck } from '../ingest.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
 import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
+import { secretRefsOf } from '../config/secrets.js';
 import { exposedGc } from '../idle-gc.js';
 import { createIngressServer } from './ingress-server.js';
 
@@ -19,9 +21,20 @@ let sourcesById = new Map(start.sources.map((s) => [s.id, s]));
 /** Resolved secrets per source id, until the sources or any secret change. */
 let secretCache = new Map<string, string>();
 const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+/** Refusals wait here and go to the main thread in one message at most every REFUSAL_BATCH_MS. */
+const refused = new Map<string, { count: number; last: RejectedRequest }>();
+const REFUSAL_BATCH_MS = 100;
+let refusalTimer: NodeJS.Timeout | undefined;
+function flushRefusals() {
+  refusalTimer = undefined;
+  if (refused.size === 0) return;
+  send({ t: 'refused', items: [...refused].map(([sourceId, r]) => ({ sourceId, ...r })) });
+  refused.clear();
+}
 let nextId = 1;
 
 const send = (message: ThreadToMain) => port.postMessage(message);
+const readWhenUsed = (source: SourceConfig) => secretRefsOf(source).some((r) => r.ref.startsWith('file:'));
 
 /**
  * A question to the main thread. Every one has a bound: an answer that never comes (the main
@@ -55,12 +68,21 @@ const server = createIngressServer(
       if (cached !== undefined) return cached;
       const cache = secretCache;
       const value = await ask<string>((id) => ({ t: 'secret', id, sourceId: source.id }));
-      // Not if the sources changed meanwhile: the answer may be for the old secret.
-      if (cache === secretCache) cache.set(source.id, value);
+      // Not if the sources changed meanwhile: the answer may be for the old secret. Not a
+      // `file:` secret either: it is read when used, so a rotated file counts at once.
+      if (cache === secretCache && !readWhenUsed(source)) cache.set(source.id, value);
       return value;
     },
     ingest: (item: IngestItem) => ask<IngestAck>((id) => ({ t: 'ingest', id, item })),
     onIgnored: (source, reason) => send({ t: 'ignored', sourceId: source.id, reason }),
+    onRefused: (sourceId, last) => {
+      const entry = refused.get(sourceId);
+      if (entry) {
+        entry.count++;
+        entry.last = last;
+      } else refused.set(sourceId, { count: 1, last });
+      refusalTimer ??= setTimeout(flushRefusals, REFUSAL_BATCH_MS);
+    },
   },
   { maxBodyBytes: start.maxBodyBytes },
 );
@@ -87,7 +109,11 @@ port.on('message', (message: MainToThread) => {
       exposedGc()?.();
       return;
     case 'close':
-      void server.close().then(() => send({ t: 'closed' }));
+      void server.close().then(() => {
+        clearTimeout(refusalTimer);
+        flushRefusals();
+        send({ t: 'closed' });
+      });
       return;
   }
 });

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
 import { createIngressServer } from './ingress-server.js';
@@ -26,6 +27,8 @@ export interface IngressOptions {
 export interface IngressDeps extends ReceiverDeps {
   /** Every configured source: the ingress thread keeps a copy, refreshed by `sourcesChanged`. */
   sources: () => SourceConfig[];
+  /** `count` refusals batched by the ingress thread, the last of them `last` (onRefused when on the main thread). */
+  onRefusedBatch?: (sourceId: string, last: RejectedRequest, count: number) => void;
 }
 
 export interface IngressListener {
@@ -106,6 +109,9 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
         if (source) deps.onIgnored?.(source, message.reason);
         return;
       }
+      case 'refused':
+        for (const item of message.items) deps.onRefusedBatch?.(item.sourceId, item.last, item.count);
+        return;
       case 'closed':
         onClosed?.();
         return;

@@ -1,5 +1,6 @@
 // What happens to one received webhook, whatever carried it (the ingress listener or the
 // relay client): find the source, verify, parse, validate, store durably, answer.
+import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, EventInputSchema } from '../../../shared/event.js';
 import type { IngestAck } from '../ingest.js';
@@ -19,6 +20,17 @@ export interface ReceiverDeps {
   onIgnored?: (source: SourceConfig, reason: string) => void;
   /** The body size cap, for carriers other than the listener (which enforces it itself): the relay. */
   maxBodyBytes?: () => number;
+  /**
+   * A request to this source id was refused (4xx/5xx), as its sender was answered: the
+   * Sources page shows it. Not called for unknown source ids at the receiver.
+   */
+  onRefused?: (sourceId: string, refusal: RejectedRequest) => void;
+}
+
+/** Tells deps.onRefused (if any) and returns the refusal. */
+export function reportRefusal(deps: Pick<ReceiverDeps, 'onRefused'>, sourceId: string, status: number, error: string): ReceiverAnswer {
+  deps.onRefused?.(sourceId, { at: new Date().toISOString(), status, reason: error });
+  return refuse(status, error);
 }
 
 export interface ReceiverAnswer {
@@ -30,32 +42,34 @@ const answer = (status: number, body: Record<string, unknown>): ReceiverAnswer =
 const refuse = (status: number, error: string): ReceiverAnswer => answer(status, { error });
 
 export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer> {
-  const limit = deps.maxBodyBytes?.();
-  if (limit !== undefined && request.body.length > limit) return refuse(413, `body larger than the limit of ${limit} bytes`);
   const source = deps.source(sourceId);
   if (!source) return refuse(404, `unknown source "${sourceId}"`);
-  if (!source.enabled) return refuse(403, `source "${sourceId}" is paused`);
+  // From here on the request was meant for a configured source: a refusal is reported.
+  const refused = (status: number, error: string) => reportRefusal(deps, sourceId, status, error);
+  const limit = deps.maxBodyBytes?.();
+  if (limit !== undefined && request.body.length > limit) return refused(413, `body larger than the limit of ${limit} bytes`);
+  if (!source.enabled) return refused(403, `source "${sourceId}" is paused`);
   const handler = webhookSourceFor(source.kind);
-  if (!handler) return refuse(405, `source "${sourceId}" (${source.kind}) is polled, it does not take webhooks`);
+  if (!handler) return refused(405, `source "${sourceId}" (${source.kind}) is polled, it does not take webhooks`);
   const form = isFormEncoded(request.headers['content-type']);
   if (form && !handler.formEncoded) {
-    return refuse(415, `content type must be application/json, got "${request.headers['content-type']}" (only GitHub sends form-encoded webhooks)`);
+    return refused(415, `content type must be application/json, got "${request.headers['content-type']}" (only GitHub sends form-encoded webhooks)`);
   }
 
   let secret: string;
   try {
     secret = await deps.resolveSecret(source);
   } catch (error) {
-    return refuse(503, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
+    return refused(503, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
   }
-  if (!handler.verify(request, secret, source)) return refuse(401, 'signature or token missing or wrong');
+  if (!handler.verify(request, secret, source)) return refused(401, 'signature or token missing or wrong');
 
   // Before any source parses it: UTF-8, no lone surrogates, bounded nesting (json-body.ts).
   const problem = bodyProblem(request.body, form);
-  if (problem) return refuse(400, problem);
+  if (problem) return refused(400, problem);
 
   const parsed = handler.parse(request, source);
-  if (parsed.kind === 'invalid') return refuse(400, parsed.reason);
+  if (parsed.kind === 'invalid') return refused(400, parsed.reason);
   if (parsed.kind === 'ignored') {
     deps.onIgnored?.(source, parsed.reason);
     return answer(202, { ignored: parsed.reason });
@@ -64,7 +78,7 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   // (the generic source's parse is that same schema: no need to run it twice).
   for (const [i, event] of (source.kind === 'generic' ? [] : parsed.events).entries()) {
     const check = EventInputSchema.safeParse(event);
-    if (!check.success) return refuse(400, `event ${i}: ${describeZodError(check.error)}`);
+    if (!check.success) return refused(400, `event ${i}: ${describeZodError(check.error)}`);
   }
   try {
     const outcome = await deps.ingest({
@@ -79,7 +93,7 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
     if (outcome.status === 'duplicate') return answer(200, { duplicate: true });
     return answer(202, { accepted: outcome.ids.length, ids: outcome.ids });
   } catch (error) {
-    return refuse(503, (error as Error).message);
+    return refused(503, (error as Error).message);
   }
 }
 

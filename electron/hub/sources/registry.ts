@@ -6,7 +6,8 @@ import { githubActionsSource } from './github-actions.js';
 import { gitlabCiSource } from './gitlab-ci.js';
 import { kosliSource } from './kosli.js';
 import { secobserveSource } from './secobserve.js';
-import type { PollingSource } from './source.js';
+import { chainloopAuditSource } from './chainloop-audit.js';
+import type { PollingSource, SubscribingSource } from './source.js';
 
 export { webhookSourceFor } from './webhook-registry.js';
 
@@ -25,4 +26,13 @@ const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {
 
 export function pollingSourceFor(kind: Kind): PollingSource | undefined {
   return POLLING_SOURCES[kind] as unknown as PollingSource | undefined;
+}
+
+/** Kinds that hold a connection open and are pushed messages (neither webhooks nor polls). */
+const SUBSCRIBING_SOURCES: { [K in Kind]?: SubscribingSource<OfKind<K>> } = {
+  'chainloop-audit': chainloopAuditSource,
+};
+
+export function subscribingSourceFor(kind: Kind): SubscribingSource | undefined {
+  return SUBSCRIBING_SOURCES[kind] as unknown as SubscribingSource | undefined;
 }

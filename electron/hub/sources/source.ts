@@ -75,3 +75,38 @@ export interface PollingSource<S extends SourceConfig = SourceConfig, State = un
   /** "Test connection" of its own (who the token is, what it may not read); default: one poll, nothing committed. */
   test?(ctx: PollContext<S>): Promise<{ ok: boolean; detail: string }>;
 }
+
+/** What a subscribed source's connection is doing, for the Sources page and health. */
+export type SubscriptionStatus =
+  | { state: 'connecting' }
+  | { state: 'connected'; detail?: string }
+  | { state: 'reconnecting'; error: string };
+
+export interface SubscriptionContext<S extends SourceConfig = SourceConfig> {
+  config: S;
+  secrets: Record<string, string>;
+  /**
+   * Stores one message's events durably (one transaction), resolving after the commit; a
+   * message stored before (the same deliveryId: a redelivery after a crash between commit
+   * and acknowledgement) resolves without storing it twice.
+   */
+  commit(events: EventInput[], deliveryId: string): Promise<void>;
+  onStatus(status: SubscriptionStatus): void;
+  /** A message that could not be read was dropped (it will not come again): shown as the last error. */
+  onDropped(reason: string): void;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/**
+ * A source that holds a connection open and is pushed messages (a message queue): neither
+ * a webhook nor a poll. `run` connects, consumes and acknowledges each message only after
+ * its events are committed, and returns when the signal aborts; it throws when the
+ * connection cannot be made or is lost for good, and the subscription manager retries.
+ */
+export interface SubscribingSource<S extends SourceConfig = SourceConfig> {
+  readonly kind: S['kind'];
+  run(ctx: SubscriptionContext<S>): Promise<void>;
+  /** "Test connection": connect, check what consuming needs, commit nothing. */
+  test(config: S, secrets: Record<string, string>, signal: AbortSignal): Promise<{ ok: boolean; detail: string }>;
+}

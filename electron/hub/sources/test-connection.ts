@@ -1,21 +1,24 @@
-// "Test connection" of a source, answered by its kind: a polled kind polls once (nothing
-// committed); a webhook kind checks that its secret resolves and its relay is connected,
+// "Test connection" of a source, answered by its kind: a polled kind polls once, a
+// subscribed kind connects (nothing committed either way); a webhook kind checks that its secret resolves and its relay is connected,
 // then either sends itself a request through the real listener (when the kind can:
 // `testRequest`) or says to send a test delivery from the tool (and where it shows).
 import type { RelayView } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
-import { pollingSourceFor, webhookSourceFor } from './registry.js';
+import { pollingSourceFor, subscribingSourceFor, webhookSourceFor } from './registry.js';
 
 export interface SourceTestDeps {
   resolveSecrets: (source: SourceConfig) => Promise<Record<string, string>>;
   /** One poll of a polled source (sources/polling.ts pollTester). */
   testPoll?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
+  /** Connects a subscribed source (sources/subscriptions.ts testSubscribingSource). */
+  testSubscription?: (source: SourceConfig) => Promise<{ ok: boolean; detail: string }>;
   relay?: (sourceId: string) => RelayView | undefined;
   ingressUrl: () => string;
 }
 
 export async function testSourceConnection(source: SourceConfig, deps: SourceTestDeps): Promise<{ ok: boolean; detail: string }> {
   if (deps.testPoll && pollingSourceFor(source.kind)) return deps.testPoll(source);
+  if (deps.testSubscription && subscribingSourceFor(source.kind)) return deps.testSubscription(source);
   let resolved: Record<string, string>;
   try {
     resolved = await deps.resolveSecrets(source);

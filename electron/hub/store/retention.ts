@@ -5,7 +5,7 @@ import type { Settings } from '../../../shared/config.js';
 import type { Store } from './store.js';
 
 export interface RetentionDeps {
-  store: Pick<Store, 'enforceRetention'>;
+  store: Pick<Store, 'enforceRetention' | 'noteError'>;
   settings: () => Settings;
   /** Events were deleted: open views reload. */
   onDeleted: () => void;
@@ -23,7 +23,8 @@ export function startRetention(deps: RetentionDeps): { stop(): void } {
         deps.onDeleted();
       }
     } catch (error) {
-      deps.log?.(`retention failed: ${(error as Error).message}`);
+      // A damaged database is told once, by the store (its onDamaged), with the way out.
+      if (!deps.store.noteError(error)) deps.log?.(`retention failed: ${(error as Error).message}`);
     }
   };
   const first = setImmediate(run);

@@ -1,5 +1,6 @@
 // The store: one SQLite file in the data dir, the tables' access objects (each writes its
 // own table), and the transactions that combine them (ingest, closing a digest, retention).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DigestWindows } from '../rules/digest-windows.js';
 import { ThrottleMemory } from '../rules/throttle-memory.js';
@@ -8,7 +9,8 @@ import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
-import { type Db, openDatabase, type OpenOptions } from './open.js';
+import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, isCorruption, RECOVERY_HINT } from './integrity.js';
+import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SeenDeliveries } from './seen-deliveries.js';
 import { SourceStateStore } from './source-state.js';
@@ -57,12 +59,18 @@ export interface Store {
   syncToDisk(): Promise<void>;
   /** Bytes on disk: the database and its WAL. */
   sizeBytes(): number;
+  /** Set once SQLite reported the file damaged at run time (integrity.ts): ingest refuses from then on. */
+  readonly damage: string | undefined;
+  /** Tells the store about an error from it: a corruption error marks it damaged. Returns whether it did. */
+  noteError(error: unknown): boolean;
   close(): void;
 }
 
 export const DB_FILE = 'herald.db';
 
 export interface StoreOptions extends OpenOptions {
+  /** Called once when the database is found damaged at run time. */
+  onDamaged?: (problem: string) => void;
   /**
    * Keep the board current in the ingest transaction (default). Off only for
    * bench/ingest.mjs, which measures what the board costs an ingest.
@@ -72,7 +80,21 @@ export interface StoreOptions extends OpenOptions {
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const db = openDatabase(file, options);
+  const { onDamaged, board: keepBoard, ...openOptions } = options;
+  // Checked before the hub's own connection opens it: that one would checkpoint and rewrite
+  // the WAL, and a damaged database is to be left as it was found (integrity.ts).
+  if (existsSync(file)) {
+    const readOnly = (f: string) => newDatabase(f, { readonly: true, fileMustExist: true, ...openOptions });
+    const problem = findDamage(file, readOnly);
+    if (problem) throw new DatabaseDamaged(file, problem);
+  }
+  let db: Db;
+  try {
+    db = openDatabase(file, openOptions);
+  } catch (error) {
+    if (isCorruption(error)) throw new DatabaseDamaged(file, (error as Error).message);
+    throw error;
+  }
   const tables = {
     events: new EventStore(db),
     outbox: new Outbox(db),
@@ -83,8 +105,16 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     board: new BoardStore(db),
   };
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
-  const ingest = new IngestTransaction({ ...tables, board: options.board === false ? undefined : tables.board }, transaction);
+  const ingest = new IngestTransaction({ ...tables, board: keepBoard === false ? undefined : tables.board }, transaction);
   const wal = new WalSync(`${file}-wal`);
+  const acked = new AckedMark(file);
+  let damage: string | undefined;
+  const noteError = (error: unknown) => {
+    if (damage !== undefined || !isCorruption(error)) return false;
+    damage = `the database ${file} is damaged (${(error as Error).message}): nothing more is accepted into it; ${RECOVERY_HINT}`;
+    onDamaged?.(damage);
+    return true;
+  };
   const withoutFsync = <T>(fn: () => T): T => {
     db.pragma('synchronous = NORMAL');
     try {
@@ -112,15 +142,22 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     transaction,
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
-    syncToDisk: () => wal.sync(),
+    // Once on disk, the events committed so far are acknowledged: recorded for the check at the next open.
+    syncToDisk: () => wal.sync().then(() => acked.record(highestEventSeq(db))),
     sizeBytes: () => {
       const pages = db.pragma('page_count', { simple: true }) as number;
       const size = db.pragma('page_size', { simple: true }) as number;
       return pages * size;
     },
+    get damage() {
+      return damage;
+    },
+    noteError,
     close: () => {
       wal.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
+      if (!damage) acked.record(highestEventSeq(db));
+      acked.close();
       db.close();
     },
   };

@@ -1,5 +1,5 @@
 // Settings: snooze, quiet hours, retention, delivery, network, start at login, theme,
-// and the config as a file.
+// update feed, and the config as a file.
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, type ApiOutput } from '../../../shared/api.js';
 import { SettingsSchema, type HeraldConfig, type Settings } from '../../../shared/config.js';
@@ -12,6 +12,7 @@ import { downloadText, exportFileName, parseConfigFile } from '../../lib/config-
 import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.js';
 import { asSettingsReplacement, buildSettings, settingsDraftFrom, withSnooze, type SettingsDraft } from '../../lib/settings-draft.js';
 import { formatDateTime, SNOOZE_LABELS, snoozeUntil, type SnoozePreset } from '../../lib/time.js';
+import { UpdatesSection } from './UpdatesSection.js';
 
 export function SettingsPage() {
   const { settings, status } = useHub();
@@ -48,6 +49,7 @@ export function SettingsPage() {
           </dd>
         </dl>
       </section>
+      <UpdatesSection key={JSON.stringify(settings.updates)} settings={settings} />
       <ConfigFileSection />
     </div>
   );

@@ -4,9 +4,10 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import type { ApiOutput } from '../../../shared/api.js';
 import { DEVTRON_PAYLOAD_TEMPLATE, DEVTRON_SECRET_HEADER } from '../../../shared/devtron-payload.js';
+import { HealthBadge } from '../../components/badges.js';
 import { CopyButton } from '../../components/buttons.js';
 import { formatAgo } from '../../lib/time.js';
-import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRelay, formatDuration, type Tone } from './runtime-text.js';
+import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRejected, describeRelay, describeSubscription, formatDuration, SUBSCRIBED_KINDS, type Tone } from './runtime-text.js';
 
 type SourceView = ApiOutput<'sources.list'>[number];
 
@@ -47,6 +48,25 @@ export function ConnectionCell(props: { view: SourceView; polled: boolean; recei
         {line.error && <div className="runtime__note error-text">{line.error}</div>}
         {line.notice && <div className="runtime__note warn-text">{line.notice}</div>}
         {line.budget && <div className="runtime__note muted" data-testid="poll-budget">{line.budget}</div>}
+      </div>
+    );
+  }
+
+  if (SUBSCRIBED_KINDS.has(kind)) {
+    if (!enabled) return <span className="muted small">paused: not connected</span>;
+    if (!view.subscription) return <span className="muted small">not running</span>;
+    const line = describeSubscription(view.subscription, now, receivedAt);
+    return (
+      <div className="runtime" data-testid="subscription-status">
+        <StatusLine tone={line.tone}>
+          {line.state}
+          {line.detail && <span className="muted"> · {line.detail}</span>}
+        </StatusLine>
+        {line.error && (
+          <div className={`runtime__note ${view.subscription.state === 'connected' ? 'muted' : 'error-text'}`}>
+            {view.subscription.state === 'connected' ? `last problem: ${line.error}` : line.error}
+          </div>
+        )}
       </div>
     );
   }
@@ -156,5 +176,35 @@ export function LastEvent(props: { view: SourceView }) {
         </div>
       )}
     </>
+  );
+}
+
+/**
+ * Health as the user needs it: a source that cannot resolve its secret, or whose last
+ * request was refused, is not "healthy" whatever its poll or relay says; the last refused
+ * request stays visible (quieter) after the sender got it right.
+ */
+export function SourceHealth(props: { view: SourceView }) {
+  const { view } = props;
+  const now = useNow();
+  const enabled = view.config.enabled !== false;
+  const { attention, needsSecret, lastRejected } = view;
+  return (
+    <div className="runtime" data-testid="source-health">
+      {attention ? (
+        <span className="badge badge--bad" title={attention}>
+          {needsSecret ? 'needs its secret' : 'refusing requests'}
+        </span>
+      ) : (
+        <HealthBadge health={view.health} enabled={enabled} />
+      )}
+      {enabled && needsSecret && <div className="error-text small">{needsSecret}</div>}
+      {!needsSecret && !view.health.healthy && view.health.lastError && <div className="error-text small">{view.health.lastError}</div>}
+      {lastRejected && (
+        <div className={`small ${attention && !needsSecret ? 'error-text' : 'muted'}`} data-testid="last-rejected">
+          {describeRejected(lastRejected, view.rejectedLastHour, now)}
+        </div>
+      )}
+    </div>
   );
 }

@@ -1,23 +1,25 @@
 // Sources: where events come from. Each has an ingress URL (or relay URL) and a shared
 // secret to give to the sending tool; a new source's generated secret is shown once, to
-// copy. Each row also shows what the running hub knows: relay state, poll schedule, the
-// last request it ignored.
+// copy — without a keychain, with the step that makes it available to the hub (a variable
+// to export or a file to write), and the source waits for it. Each row also shows what the
+// running hub knows: relay state, poll schedule, the last request it ignored or refused.
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiOutput } from '../../../shared/api.js';
 import { SECRET_FIELDS, SourceSchema } from '../../../shared/config.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
-import { HealthBadge } from '../../components/badges.js';
 import { ConfirmButton, CopyButton } from '../../components/buttons.js';
 import { KindForm } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
-import { nextRefreshDelay } from './runtime-text.js';
-import { ConnectionCell, DevtronPayload, LastEvent } from './SourceRuntime.js';
+import { nextRefreshDelay, SUBSCRIBED_KINDS } from './runtime-text.js';
+import { ConnectionCell, DevtronPayload, LastEvent, SourceHealth } from './SourceRuntime.js';
 import './sources.css';
 
 type SourceView = ApiOutput<'sources.list'>[number];
+/** A generated secret the hub never saw (no keychain), and the ref where it must go. */
+type PendingSecret = { value: string; ref: string };
 
 const KIND_LABELS: Record<string, string> = {
   generic: 'Generic webhook (Herald event JSON)',
@@ -67,9 +69,10 @@ export function SourcesPage() {
   const { status } = useHub();
   const sources = useResource('sources.list', {}, (u) => onConfig('sources')(u) || u.type === 'health.changed' || u.type === 'event.created');
   const [mode, setMode] = useState<Mode>({ kind: 'list' });
-  const [created, setCreated] = useState<{ view: SourceView; secret?: string }>();
+  const [created, setCreated] = useState<{ view: SourceView; secret?: string; pending?: PendingSecret }>();
   const [testing, setTesting] = useState<string>();
   const keychainAvailable = status?.keychain.available ?? true;
+  const secretFileDir = status?.dataDir ? `${status.dataDir}${status.dataDir.includes('\\') && !status.dataDir.includes('/') ? '\\' : '/'}secrets` : undefined;
   // Relay retry waits count from when the view arrived.
   const receivedAt = useMemo(() => Date.now(), [sources.data]);
 
@@ -124,7 +127,16 @@ export function SourcesPage() {
         )}
       </header>
 
-      {created && <CreatedSource view={created.view} secret={created.secret} onDone={() => setCreated(undefined)} />}
+      {created && (
+        <CreatedSource
+          // The list's copy is the live one: it says when the secret has arrived.
+          view={sources.data?.find((s) => s.config.id === created.view.config.id) ?? created.view}
+          secret={created.secret}
+          pending={created.pending}
+          onRecheck={sources.reload}
+          onDone={() => setCreated(undefined)}
+        />
+      )}
 
       {(mode.kind === 'add' || editing) && (
         <KindForm
@@ -136,16 +148,19 @@ export function SourcesPage() {
           kindHints={KIND_HINTS}
           keychainAvailable={keychainAvailable}
           generateSecret={generateSecret}
+          secretFileDir={secretFileDir}
           {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
           onCancel={() => setMode({ kind: 'list' })}
-          onSubmit={async ({ config, secrets, clearSecrets }) => {
+          onSubmit={async ({ config, secrets, clearSecrets, pendingSecrets }) => {
+            const pending = pendingSecrets.secret;
+            const shown = { ...(secrets.secret !== undefined && { secret: secrets.secret }), ...(pending && { pending }) };
             if (mode.kind === 'add') {
               const view = await invoke('sources.create', { config, secrets });
-              setCreated({ view, ...(secrets.secret !== undefined && { secret: secrets.secret }) });
+              setCreated({ view, ...shown });
               toast(`Source ${String(view.config.name)} added`);
             } else {
               const view = await invoke('sources.update', { config, secrets, clearSecrets });
-              if (secrets.secret !== undefined) setCreated({ view, secret: secrets.secret });
+              if (secrets.secret !== undefined || pending) setCreated({ view, ...shown });
               toast(`Source ${String(view.config.name)} saved`);
             }
             setMode({ kind: 'list' });
@@ -199,9 +214,8 @@ export function SourcesPage() {
                     <LastEvent view={s} />
                   </td>
                   <td className="num mono">{s.eventCount.toLocaleString('en-US')}</td>
-                  <td>
-                    <HealthBadge health={s.health} enabled={enabled} />
-                    {!s.health.healthy && s.health.lastError && <div className="error-text small">{s.health.lastError}</div>}
+                  <td className="health-cell">
+                    <SourceHealth view={s} />
                   </td>
                   <td className="actions">
                     <button
@@ -254,19 +268,24 @@ export function SourcesPage() {
 }
 
 /** Shown right after create (or a new secret): the only time the secret is on screen. */
-function CreatedSource(props: { view: SourceView; secret?: string | undefined; onDone(): void }) {
-  const { view, secret } = props;
+function CreatedSource(props: { view: SourceView; secret?: string | undefined; pending?: PendingSecret | undefined; onRecheck(): void; onDone(): void }) {
+  const { view, secret, pending } = props;
+  const name = String(view.config.name);
   const relayUrl = typeof view.config.relayUrl === 'string' && view.config.relayUrl !== '' ? view.config.relayUrl : undefined;
+  const waiting = view.needsSecret !== undefined;
+  // Without a keychain the generated secret matters only while the source waits for it: a
+  // variable or file the user had already filled holds their own secret.
+  const shownSecret = secret ?? (pending && waiting ? pending.value : undefined);
   // Herald's own event JSON: only a generic source takes it.
   const example =
-    secret && view.config.kind === 'generic'
-      ? `curl -X POST '${view.ingressUrl}' \\\n  -H 'Authorization: Bearer ${secret}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"type":"pipeline.failed","title":"Build failed","subject":{"project":"api","branch":"main"}}'`
+    shownSecret && view.config.kind === 'generic'
+      ? `curl -X POST '${view.ingressUrl}' \\\n  -H 'Authorization: Bearer ${shownSecret}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"type":"pipeline.failed","title":"Build failed","subject":{"project":"api","branch":"main"}}'`
       : undefined;
   return (
-    <section className="card reveal" aria-labelledby="reveal-title" role="status">
-      <h2 id="reveal-title">{String(view.config.name)} is ready</h2>
+    <section className={`card reveal${waiting ? ' reveal--waiting' : ''}`} aria-labelledby="reveal-title" role="status">
+      <h2 id="reveal-title">{waiting ? `${name} is waiting for its secret` : `${name} is ready`}</h2>
       <dl className="fields">
-        {!POLLING_KINDS.has(String(view.config.kind)) && (
+        {!POLLING_KINDS.has(String(view.config.kind)) && !SUBSCRIBED_KINDS.has(String(view.config.kind)) && (
           <>
             <dt>Ingress URL</dt>
             <dd>
@@ -285,19 +304,32 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; o
             </dd>
           </>
         )}
-        {secret && (
+        {shownSecret && (
           <>
             <dt>Secret</dt>
             <dd>
               <code className="mono secret-value" data-testid="source-secret">
-                {secret}
+                {shownSecret}
               </code>{' '}
-              <CopyButton value={secret} what="secret" />
-              <p className="field__hint">Copy it now: Herald keeps it in the keychain and will not show it again.</p>
+              <CopyButton value={shownSecret} what="secret" />
+              <p className="field__hint">
+                {secret
+                  ? 'Copy it now: Herald keeps it in the keychain and will not show it again.'
+                  : 'Copy it now: there is no keychain here, so Herald does not keep it and will not show it again.'}
+              </p>
             </dd>
           </>
         )}
       </dl>
+      {waiting && pending && <SecretStep pending={pending} />}
+      {waiting && (
+        <p className="error-text" data-testid="needs-secret">
+          Until then it refuses webhooks (503): {view.needsSecret}{' '}
+          <button type="button" className="btn btn--small" onClick={props.onRecheck}>
+            Check again
+          </button>
+        </p>
+      )}
       {view.ingressHint && <p className="setup-hint">{view.ingressHint}</p>}
       {view.config.kind === 'devtron' && <DevtronPayload />}
       {example && (
@@ -311,4 +343,32 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; o
       </button>
     </section>
   );
+}
+
+/** The exact step that makes a generated secret available to a hub without a keychain. */
+function SecretStep(props: { pending: PendingSecret }) {
+  const { ref, value } = props.pending;
+  const command = secretCommand(ref, value);
+  return (
+    <div className="secret-step" data-testid="secret-step">
+      <p>
+        {ref.startsWith('env:')
+          ? "Set it in the hub's environment, then restart the hub (it reads environment variables when it starts):"
+          : 'Write it to the file, readable by you only (Herald refuses a file others can read); the hub reads it when it needs it, no restart:'}
+      </p>
+      <pre className="code">{command}</pre>
+      <CopyButton value={command} what="command" />
+    </div>
+  );
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** `export HERALD_CI_SECRET='…'`, or the shell line that writes the file owner-only. */
+export function secretCommand(ref: string, value: string): string {
+  if (ref.startsWith('env:')) return `export ${ref.slice(4)}=${shellQuote(value)}`;
+  const path = ref.slice(5);
+  const dir = path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')));
+  const file = shellQuote(path);
+  return `${dir ? `mkdir -p ${shellQuote(dir)} && ` : ''}(umask 077 && printf '%s\\n' ${shellQuote(value)} > ${file}) && chmod 600 ${file}`;
 }

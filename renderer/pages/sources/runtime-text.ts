@@ -1,7 +1,7 @@
 // What the running hub knows about a source (its relay client, its poll schedule, the last
 // request it ignored), as the short lines the Sources page shows. Pure: `now` is passed in,
 // so the page can tick and the tests can pin the clock.
-import type { PollView, RelayView } from '../../../shared/api.js';
+import type { PollView, RejectedRequest, RelayView, SubscriptionView } from '../../../shared/api.js';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'muted';
 
@@ -110,6 +110,12 @@ export function describeIgnored(ignored: { at: string; reason: string }, now: nu
   return `last ignored: ${ignored.reason} — ${formatSince(ignored.at, now)}`;
 }
 
+/** "last refused: 401 signature or token missing or wrong — 2 min ago · 14 in the last hour" */
+export function describeRejected(rejected: RejectedRequest, lastHour: number | undefined, now: number): string {
+  const count = lastHour ? ` · ${lastHour.toLocaleString('en-US')} in the last hour` : '';
+  return `last refused: ${rejected.status} ${rejected.reason} — ${formatSince(rejected.at, now)}${count}`;
+}
+
 /** Default poll intervals of the kinds whose schema leaves it optional (see the `polled` fields in shared/config.ts). */
 export const DEFAULT_POLL_SECONDS: Record<string, number> = { kosli: 60, secobserve: 300, defectdojo: 300, cctray: 60, 'devtron-poll': 60 };
 
@@ -129,4 +135,30 @@ export function nextRefreshDelay(polls: Array<PollView | undefined>, now: number
     if (!Number.isNaN(due)) delay = Math.min(delay, Math.max(due - now, RUNTIME_REFRESH.whileRunningMs));
   }
   return delay;
+}
+
+/** Kinds that hold a connection to a message queue (no ingress URL, no poll schedule). */
+export const SUBSCRIBED_KINDS: ReadonlySet<string> = new Set(['chainloop-audit']);
+
+/** "connected · 12 received · last 2 min ago", or why not and when it tries again. */
+export function describeSubscription(sub: SubscriptionView, now: number, receivedAt: number): RelayLine {
+  const error = sub.lastError ?? undefined;
+  const activity = [
+    sub.received > 0 ? `${sub.received.toLocaleString('en-US')} received${sub.lastEventAt ? ` · last ${formatSince(sub.lastEventAt, now)}` : ''}` : 'nothing received yet',
+    sub.dropped > 0 ? `${sub.dropped} dropped` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  switch (sub.state) {
+    case 'connected':
+      return { tone: 'ok', state: `connected${sub.detail ? ` (${sub.detail})` : ''}`, detail: activity, ...(error && { error }) };
+    case 'connecting':
+      return { tone: 'warn', state: 'connecting…', ...(error && { error }) };
+    case 'reconnecting': {
+      const when = sub.retryInMs === undefined ? '' : ` ${formatUntil(receivedAt + sub.retryInMs, now)}`;
+      return { tone: 'bad', state: `reconnecting${when}`, ...(error && { error }) };
+    }
+    default:
+      return { tone: 'muted', state: 'stopped', ...(error && { error }) };
+  }
 }
