@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
+import { globProblem } from './glob-syntax.js';
 import { validateJsonTemplate } from './json-template.js';
 
 /**
@@ -538,9 +539,16 @@ export type ChannelKind = ChannelConfig['kind'];
 
 // ── Rules ──────────────────────────────────────────────────────────────────
 
-const globList = z
-  .union([z.string().min(1).max(300), z.array(z.string().min(1).max(300)).max(100)])
-  .transform((v) => (Array.isArray(v) ? v : [v]));
+/** A glob, checked for unbalanced `{` `}` `[` when saved: picomatch would take `{main` literally and match nothing. */
+const glob = z
+  .string()
+  .min(1)
+  .max(300)
+  .superRefine((pattern, ctx) => {
+    const problem = globProblem(pattern);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const globList = z.union([glob, z.array(glob).max(100)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
 

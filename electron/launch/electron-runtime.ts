@@ -90,8 +90,6 @@ export type InstallResult = { ok: true; runtime: ElectronRuntime & { found: true
  */
 export async function installElectronRuntime(options: InstallOptions): Promise<InstallResult> {
   const { pkg } = options;
-  const nodeProblem = installerNodeProblem(process.versions.node);
-  if (nodeProblem) return { ok: false, reason: nodeProblem };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'herald-electron-fetch-'));
   const stallMs = options.stallMs ?? 120_000;
   const started = Date.now();

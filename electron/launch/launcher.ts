@@ -4,7 +4,7 @@
 // line — the tool's reason and what to do — and the headless hub runs instead.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { findElectronRuntime, formatMegabytes, installElectronRuntime, readElectronPackage, RUNTIME_FETCH_HELP, type InstallProgress } from './electron-runtime.js';
+import { findElectronRuntime, formatMegabytes, installElectronRuntime, installerNodeProblem, readElectronPackage, RUNTIME_FETCH_HELP, type InstallProgress } from './electron-runtime.js';
 import { decideLaunch, electronMirrorOf, headlessNotice } from './plan.js';
 import { ensureSqliteBinding, SQLITE_FETCH_HELP, sqliteBindingDir, sqliteBindingFile } from './sqlite-binding.js';
 
@@ -34,6 +34,8 @@ export interface LaunchOptions {
   startElectron?(binary: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess;
   /** How often download progress is reported (default 1 s). */
   progressIntervalMs?: number;
+  /** Default: this process's Node. */
+  nodeVersion?: string;
 }
 
 export type LaunchOutcome = { mode: 'headless'; reason: string } | { mode: 'desktop'; exitCode: number };
@@ -54,6 +56,9 @@ export async function launch(options: LaunchOptions): Promise<LaunchOutcome> {
   if (!found.found) {
     // An override names a runtime the user unpacked; fetching into dist/ would not change it.
     if (options.env.ELECTRON_OVERRIDE_DIST_PATH) return headless(`no Electron runtime: ${found.reason}`);
+    // Not a network problem: say so rather than send the user to mirrors and firewalls.
+    const tooOld = installerNodeProblem(options.nodeVersion ?? process.versions.node);
+    if (tooOld) return headless(`no Electron runtime: ${tooOld}, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron ${pkg.version}`);
     options.print(`Herald: first desktop start: fetching the Electron ${pkg.version} runtime (about 100 MB, once) with Electron's installer from ${electronMirrorOf(options.env)}`);
     const installed = await installElectronRuntime({
       pkg,

@@ -26,6 +26,8 @@ export interface KindFormProps {
   generateSecret?: () => string;
   /** Without a keychain: where a generated secret's file goes unless the user names one. */
   secretFileDir?: string | undefined;
+  /** Extra controls shown with a kind's field (kind → field → render), e.g. the webhook template's presets. */
+  fieldAddons?: Record<string, Record<string, FieldAddon>>;
   onSubmit(payload: {
     config: Record<string, unknown>;
     secrets: Record<string, string>;
@@ -34,6 +36,8 @@ export interface KindFormProps {
   }): Promise<void>;
   onCancel(): void;
 }
+
+export type FieldAddon = (props: { value: DraftValue; onChange(value: DraftValue): void }) => ReactNode;
 
 export function KindForm(props: KindFormProps) {
   const kinds = useMemo(() => kindsOf(props.union), [props.union]);
@@ -170,6 +174,7 @@ export function KindForm(props: KindFormProps) {
             keychainAvailable={props.keychainAvailable}
             generateSecret={GENERATED_SECRET_FIELDS.includes(spec.name) ? props.generateSecret : undefined}
             suggestion={suggestSecretPlaces(draft.id, spec.name, props.secretFileDir)}
+            addon={props.fieldAddons?.[draft.kind]?.[spec.name]}
           />
         ))}
       </div>
@@ -193,8 +198,10 @@ function SpecField(props: {
   keychainAvailable: boolean;
   generateSecret?: (() => string) | undefined;
   suggestion: SecretSuggestion;
+  addon?: FieldAddon | undefined;
 }) {
   const { spec, value, errors } = props;
+  const addon = props.addon?.({ value, onChange: props.onChange });
   const error = errorAt(errors, spec.name);
   const wide = spec.control === 'keyValue' || spec.control === 'secretMap' || spec.control === 'json' || (spec.control === 'text' && spec.multiline);
   switch (spec.control) {
@@ -279,7 +286,10 @@ function SpecField(props: {
             );
           case 'text':
             return spec.multiline ? (
-              <textarea {...control} className="mono" rows={6} spellCheck={false} value={value as string} onChange={(e) => props.onChange(e.target.value)} />
+              <>
+                {addon}
+                <textarea {...control} className="mono" rows={6} spellCheck={false} value={value as string} onChange={(e) => props.onChange(e.target.value)} />
+              </>
             ) : (
               <input
                 {...control}

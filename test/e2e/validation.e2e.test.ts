@@ -128,6 +128,31 @@ describe('validation errors beside their fields', { timeout: 60_000 }, () => {
     expect(rule).toMatchObject({ throttle: { windowSeconds: 600 }, quietHours: { timeZone: 'Europe/Berlin' }, match: { types: ['pipeline.*'] } });
   });
 
+  it('Rules: an unbalanced glob is refused with its position, by the form and the api; no channel is "history only"', async () => {
+    const { page } = browser;
+    await openPage(page, 'Rules');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const form = page.getByRole('form', { name: 'New rule' });
+    await form.getByLabel('Name').fill('Release branches');
+    await expect(form.getByTestId('history-only').textContent()).resolves.toMatch(/history only/);
+    await form.getByLabel('Branch').fill('{main,release/*');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await expect(fieldError(form.getByLabel('Branch'))).resolves.toEqual({
+      invalid: true,
+      message: 'item 1: "{main,release/*": the { at position 1 is never closed (add a }, or escape it as \\{)',
+    });
+    await expect(hub.api<unknown[]>('rules.list')).resolves.not.toContainEqual(expect.objectContaining({ id: 'release-branches' }));
+    // The api refuses it the same way, whatever client sends it.
+    await expect(hub.api('rules.create', { config: { id: 'raw', name: 'Raw', match: { branch: '{main' } } })).rejects.toThrow(
+      /HTTP 400: invalid rule: match\.branch: "\{main": the \{ at position 1 is never closed/,
+    );
+
+    await form.getByLabel('Branch').fill('{main,release/*}');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await page.locator('tr[data-rule-id="release-branches"]').waitFor();
+    await expect(page.locator('tr[data-rule-id="release-branches"]').textContent()).resolves.toContain('history only');
+  });
+
   it('Settings: retention out of range and a public URL that is not a URL', async () => {
     const { page } = browser;
     await openPage(page, 'Settings');

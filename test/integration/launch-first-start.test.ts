@@ -163,6 +163,18 @@ describe.skipIf(PLATFORM !== 'linux')('npm start, first desktop start (loopback 
     expect(readdirSync(opts.nativeRoot)).toEqual([]); // no half-fetched folder left to load later
   });
 
+  it('a Node too old for Electron’s installer: one line saying so (not "offline?"), nothing fetched', async () => {
+    mirror.requests.length = 0;
+    const { opts, lines, headlessRuns } = options('old-node', 'good', { nodeVersion: '20.18.0' });
+    const outcome = await launch(opts);
+    expect(outcome.mode).toBe('headless');
+    expect(lines).toEqual([
+      `Herald: no Electron runtime: Node 20.18.0 cannot run Electron's installer (it needs Node 20.19+ or 22.12+): upgrade Node, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron ${VERSION}; running the headless hub instead (UI in the browser).`,
+    ]);
+    expect(headlessRuns).toHaveLength(1);
+    expect(mirror.requests).toEqual([]);
+  });
+
   it('HERALD_HEADLESS=1 or no display: headless at once, nothing fetched', async () => {
     mirror.requests.length = 0;
     for (const env of [{ HERALD_HEADLESS: '1' }, { DISPLAY: '' }]) {

@@ -96,11 +96,12 @@ describe.skipIf(process.platform !== 'linux')('better-sqlite3: the Electron buil
     rmSync(path.dirname(other), { recursive: true, force: true });
     (await import('node:fs')).mkdirSync(path.dirname(other), { recursive: true });
     writeFileSync(other, withModuleVersion(NODE_BUILD, Number(process.versions.modules), Number(ELECTRON_ABI)));
-    const { stderr, code } = await probeFailure(mkdtempSync(path.join(root, 'mismatch-')), other);
-    expect(code).toBe(1);
-    expect(stderr).toBe(
-      `herald: better-sqlite3: ${other} is built for ABI ${ELECTRON_ABI}; Node ${process.versions.node} needs ABI ${process.versions.modules}: give a build for ABI ${process.versions.modules}, or none to load node_modules' own\n`,
-    );
+    const line = `herald: better-sqlite3: ${other} is built for ABI ${ELECTRON_ABI}; Node ${process.versions.node} needs ABI ${process.versions.modules}: give a build for ABI ${process.versions.modules}, or none to load node_modules' own\n`;
+    expect(await probeFailure(mkdtempSync(path.join(root, 'mismatch-')), other)).toEqual({ stderr: line, code: 1 });
+    // A data dir that already holds a store (its integrity check opens it first): the same line, not "damaged".
+    const existing = mkdtempSync(path.join(root, 'mismatch-existing-'));
+    await probe(existing);
+    expect(await probeFailure(existing, other)).toEqual({ stderr: line, code: 1 });
   });
 });
 

@@ -7,8 +7,9 @@ import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
 import { HealthBadge } from '../../components/badges.js';
 import { ConfirmButton } from '../../components/buttons.js';
-import { KindForm } from '../../components/KindForm.js';
+import { KindForm, type KindFormProps } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
+import { WebhookPresetPicker } from './WebhookPresetPicker.js';
 
 type ChannelView = ApiOutput<'channels.list'>[number];
 
@@ -31,6 +32,11 @@ const KIND_HINTS: Record<string, string> = {
 };
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
+
+/** The webhook's body template offers Devtron's and Kosli's payloads (shared/webhook-presets.ts). */
+const FIELD_ADDONS: KindFormProps['fieldAddons'] = {
+  webhook: { template: ({ value, onChange }) => <WebhookPresetPicker value={value as string} onChange={onChange} /> },
+};
 
 /** What to show under the name: where it goes, without secrets (URLs of webhooks can be secrets too, so only the host). */
 function target(view: ChannelView): string {
@@ -99,6 +105,7 @@ export function ChannelsPage() {
           secretFields={SECRET_FIELDS}
           kindLabels={KIND_LABELS}
           kindHints={KIND_HINTS}
+          fieldAddons={FIELD_ADDONS}
           keychainAvailable={status?.keychain.available ?? true}
           {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
           onCancel={() => setMode({ kind: 'list' })}

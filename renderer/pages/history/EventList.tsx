@@ -6,7 +6,7 @@ import { flushSync } from 'react-dom';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { SUBJECT_FIELDS } from '../../../shared/event.js';
 import { SeverityBadge } from '../../components/badges.js';
-import { formatListTime } from '../../lib/time.js';
+import { formatDateTime, formatListTime } from '../../lib/time.js';
 
 export const ROW_HEIGHT = 34;
 /** Fetch the next page when this many rows are left below the viewport. */
@@ -152,12 +152,14 @@ const EventRow = memo(function EventRow(props: {
         onFocus={() => props.onFocusRow(index)}
         onClick={() => props.onOpen(event)}
       >
-        <time className="event-row__time mono" dateTime={event.receivedAt}>
-          {formatListTime(event.occurredAt)}
+        {/* Rows are in the order Herald received them, so the column shows that time; when it
+            happened (a resend, a late poll) is in the tooltip and the detail. */}
+        <time className="event-row__time mono" dateTime={event.receivedAt} title={`Received ${formatDateTime(event.receivedAt)} · happened ${formatDateTime(event.occurredAt)}`}>
+          {formatListTime(event.receivedAt)}
         </time>
         <SeverityBadge severity={event.severity} />
         <span className="event-row__type mono">{event.type}</span>
-        <span className="event-row__title">
+        <span className="event-row__title" title={event.title}>
           {!event.read && <span className="visually-hidden">Unread: </span>}
           {event.title}
         </span>

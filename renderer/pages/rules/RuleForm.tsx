@@ -207,8 +207,8 @@ export function RuleForm(props: {
         <fieldset className="form__section">
           <legend>Send to</legend>
           {props.channels.length === 0 && unknownChannels.length === 0 ? (
-            <p className="muted">
-              No channels yet: <a href="#/channels">add one</a>. A rule without channels only marks events in history.
+            <p className="muted" data-testid="history-only">
+              No channels yet: <a href="#/channels">add one</a>. Until then this rule is history only: matching events are kept and marked, nothing is sent.
             </p>
           ) : (
             <div className="chips">
@@ -231,6 +231,11 @@ export function RuleForm(props: {
                 </label>
               ))}
             </div>
+          )}
+          {props.channels.length + unknownChannels.length > 0 && draft.channels.length === 0 && (
+            <p className="muted" data-testid="history-only">
+              No channel chosen: history only. Matching events are kept and marked with this rule; nothing is sent.
+            </p>
           )}
           {errorAt(errors, 'channels') && <p className="field__error">{errorAt(errors, 'channels')}</p>}
           {sendsEmail(draft) && (

@@ -1,0 +1,77 @@
+// History as a user reads it, in real Chromium against the real hub: rows are in the order
+// Herald received them, so the time column shows when each was received (when it happened
+// is in the tooltip and the detail); a long title can be read in full (tooltip, wrapped in
+// the detail); the search box keeps a usable width with the detail open.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubProcess } from '../helpers/hub-process.js';
+import { launchBrowser, type Browser } from './browser.js';
+import { openPage, sendEvents, signIn, startHub } from './hub.js';
+
+const SECRET = 'history-layout-secret';
+const LONG_TITLE = `Deployment of payments-api to production-eu-west-1 failed after 3 retries: ${'the health check at /healthz kept answering 503 '.repeat(6)}end`;
+
+describe('history layout', { timeout: 90_000 }, () => {
+  let hub: HubProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    hub = await startHub({ env: { HERALD_E2E_HISTORY_SECRET: SECRET } });
+    await hub.api('sources.create', { config: { id: 'ci', kind: 'generic', name: 'CI', secret: 'env:HERALD_E2E_HISTORY_SECRET' }, secrets: {} });
+    const url = `${hub.ingressUrl}/hooks/ci`;
+    // Received first, happened now; received second, happened three days ago (a late resend).
+    await sendEvents(url, SECRET, { type: 'pipeline.succeeded', title: 'Fresh build passed' });
+    await sendEvents(url, SECRET, { type: 'pipeline.failed', title: 'Old build failed', occurredAt: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+    await sendEvents(url, SECRET, { type: 'deployment.failed', title: LONG_TITLE });
+    browser = await launchBrowser();
+    await signIn(browser.page, hub);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.kill();
+  });
+
+  it('shows the received time in the order rows are in; when it happened is in the tooltip', async () => {
+    const { page } = browser;
+    await openPage(page, 'History');
+    const rows = page.locator('.event-row:not(.event-row--loader)');
+    await expect.poll(() => rows.count()).toBe(3);
+    const titles = (await rows.locator('.event-row__title').allTextContents()).map((t) => t.replace(/^Unread: /, ''));
+    expect(titles).toEqual([LONG_TITLE, 'Old build failed', 'Fresh build passed']);
+    const old = rows.nth(1).locator('time');
+    const events = await hub.api<{ items: Array<{ title: string; receivedAt: string; occurredAt: string }> }>('events.list');
+    const oldEvent = events.items.find((e) => e.title === 'Old build failed')!;
+    await expect(old.getAttribute('datetime')).resolves.toBe(oldEvent.receivedAt);
+    // Received today: a time of day, not the date three days ago it happened.
+    await expect(old.textContent()).resolves.toMatch(/^\d\d:\d\d:\d\d$/);
+    const tooltip = (await old.getAttribute('title'))!;
+    expect(tooltip).toMatch(/^Received \d{4}-\d\d-\d\d \d\d:\d\d:\d\d · happened \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(tooltip).toContain(oldEvent.occurredAt.slice(0, 4));
+    // Times down the list never go up: the column agrees with the order.
+    const times = await rows.locator('time').evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute('datetime')!)));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+
+  it('a cut title can be read in full: tooltip on the row, wrapped in the detail', async () => {
+    const { page } = browser;
+    const row = page.locator('.event-row', { hasText: 'Deployment of payments-api' });
+    const title = row.locator('.event-row__title');
+    await expect(title.getAttribute('title')).resolves.toBe(LONG_TITLE);
+    await row.getByRole('button').click();
+    const heading = page.getByRole('complementary', { name: 'Event detail' }).getByRole('heading', { level: 2 });
+    await expect(heading.textContent()).resolves.toBe(LONG_TITLE);
+    const fits = await heading.evaluate((h) => h.scrollWidth <= h.clientWidth);
+    expect(fits).toBe(true);
+  });
+
+  it('the search box keeps a usable width with the detail open', async () => {
+    const { page } = browser;
+    await page.getByRole('complementary', { name: 'Event detail' }).waitFor();
+    const search = page.getByRole('searchbox', { name: 'Search events' });
+    const box = (await search.boundingBox())!;
+    // Room for a search term, not five characters.
+    expect(box.width).toBeGreaterThanOrEqual(220);
+    await search.fill('payments');
+    await expect.poll(() => page.locator('.event-row:not(.event-row--loader)').count()).toBe(1);
+    expect(browser.problems).toEqual([]);
+  });
+});
