@@ -3,9 +3,10 @@
 // lives in shell/ (pure functions, unit-tested with a test double of `electron`).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, session } from 'electron';
+import { app, dialog, globalShortcut, ipcMain, session } from 'electron';
 import ElectronStore from 'electron-store';
 import electronUpdater from 'electron-updater';
+import type { ApiUpdate } from '../shared/api.js';
 import type { Settings } from '../shared/config.js';
 import { defaultDataDir } from './headless.js';
 import { parseJsonText } from './hub/config/problems.js';
@@ -20,6 +21,7 @@ import { installQuitCoordinator, opensWindowAtStart, parseShellArgs, withShellHa
 import { createElectronNotifier } from './shell/notify.js';
 import { popupsMuted } from './shell/popups.js';
 import { openExternalSafely } from './shell/security.js';
+import { createShortcutController } from './shell/shortcut.js';
 import { createTrayController, type TrayController } from './shell/tray.js';
 import { originOf } from './shell/url-policy.js';
 import { createWindowManager, type WindowManager } from './shell/windows.js';
@@ -66,8 +68,15 @@ async function run(): Promise<void> {
 
   const resources = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'build');
   let settings: Settings | undefined;
+  const mutePipeline = (eventId: string, how: { minutes: number } | { untilPasses: true }) =>
+    void api['mutes.add']({ eventId, ...how }).catch(logError);
   const notifier = createElectronNotifier({
     openEvent: (eventId) => windows?.show(eventId === undefined ? {} : { eventId }),
+    openUrl: (url) => openExternalSafely(url, logError),
+    onCommand: (command) => {
+      if (command.kind === 'open') openExternalSafely(command.url, logError);
+      else mutePipeline(command.eventId, 'minutes' in command ? { minutes: command.minutes } : { untilPasses: true });
+    },
     muted: (now) => popupsMuted(settings, now),
     icon: path.join(resources, 'icon.png'),
     onError: logError,
@@ -86,7 +95,7 @@ async function run(): Promise<void> {
       clearInvalidConfig: false,
       deserialize: (text) => parseJsonText(text, configFile) as Record<string, unknown>,
     }),
-    channelOverrides: { desktop: createElectronDesktopChannel(notifier) },
+    channelOverrides: { desktop: createElectronDesktopChannel(notifier, () => settings) },
     version: app.getVersion(),
     log,
     // `npm start` fetched better-sqlite3's build for Electron's ABI and names it here; packaged
@@ -95,6 +104,17 @@ async function run(): Promise<void> {
   });
 
   let tray: TrayController | undefined;
+  // Updates the shell itself raises (the shortcut's state) go to the window like the hub's.
+  const shellListeners = new Set<(update: ApiUpdate) => void>();
+  const shortcut = createShortcutController(
+    globalShortcut,
+    () => windows?.show(),
+    (state) => {
+      if (state.problem) log(`herald: ${state.problem}`);
+      for (const listener of shellListeners) listener({ type: 'shortcut.changed' });
+      tray?.scheduleRefresh();
+    },
+  );
   // Packaged builds with a feed set (Settings → Updates) only; electron-updater's autoUpdater
   // is built on first use, so a build from sources never loads it.
   const updates = startAutoUpdates({
@@ -107,6 +127,7 @@ async function run(): Promise<void> {
   const quit = installQuitCoordinator(
     app,
     async () => {
+      shortcut.dispose();
       updates.stop();
       tray?.destroy();
       notifier.dispose();
@@ -122,20 +143,29 @@ async function run(): Promise<void> {
     appImage: process.env.APPIMAGE,
     configHome: process.env.XDG_CONFIG_HOME ?? path.join(app.getPath('home'), '.config'),
   });
-  const handlers = withShellHandlers(hub.api, autostart);
+  const handlers = withShellHandlers(hub.api, autostart, () => shortcut.state());
   const api = createValidatedApi(handlers, { error: (message, err) => logError(`${message}: ${String(err)}`) });
 
   const windowManager = createWindowManager({ preloadPath: path.join(here, 'preload.cjs'), isQuitting: quit.isQuitting, onError: logError });
   registerIpcHandlers(ipcMain, buildIpcHandlers(handlers), (frameUrl) => originOf(frameUrl) === APP_ORIGIN);
-  forwardUpdates((listener) => hub.onUpdate(listener), () => windowManager.contents());
+  forwardUpdates((listener) => {
+    const off = hub.onUpdate(listener);
+    shellListeners.add(listener);
+    return () => {
+      off();
+      shellListeners.delete(listener);
+    };
+  }, () => windowManager.contents());
 
   settings = await api['settings.get']({});
+  shortcut.apply(settings.shortcut);
   tray = createTrayController({
     api,
     iconDir: path.join(resources, 'tray'),
     platform: process.platform,
     restartLabel: () => restartToUpdateLabel(updates.state),
     onError: logError,
+    shortcutProblem: () => shortcut.state().problem,
     actions: {
       openEvent: (eventId, target) => {
         api['events.markRead']({ ids: [eventId] }).catch(logError);
@@ -148,6 +178,8 @@ async function run(): Promise<void> {
       openWindow: () => windowManager.show(),
       quit: () => app.quit(),
       restartToUpdate: () => void updates.restart(),
+      mute: mutePipeline,
+      liftMute: (key) => void api['mutes.remove']({ key }).catch(logError),
     },
   });
   hub.onUpdate((update) => {
@@ -155,6 +187,8 @@ async function run(): Promise<void> {
     if (update.type === 'config.changed' && update.what === 'settings') {
       api['settings.get']({}).then((next) => {
         settings = next;
+        // A changed shortcut is registered now (the old one released); an unchanged one is left alone.
+        shortcut.apply(next.shortcut);
         updates.feedChanged().catch(logError);
       }, logError);
     }

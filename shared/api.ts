@@ -2,7 +2,7 @@
 // headless HTTP server are two transports of it: `POST /api/<method>` with the input
 // as JSON, the output as JSON; live updates as server-sent events on `/api/updates`.
 import { z } from 'zod';
-import { ChannelSchema, HeraldConfigSchema, IdSchema, RuleSchema, SettingsSchema, SourceSchema } from './config.js';
+import { ChannelSchema, HeraldConfigSchema, IdSchema, PollTlsSchema, RuleSchema, SecretRefSchema, SettingsSchema, SourceSchema } from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
 import { BoardItemSchema, BoardQuerySchema } from './board.js';
@@ -200,6 +200,12 @@ export const ChannelViewSchema = z.object({
   health: HealthStateSchema,
   pending: z.number(),
   failed: z.number(),
+  /**
+   * Why this channel cannot work on this hub though its config is valid (a desktop channel
+   * on a hub without a desktop session). Saving is allowed: the config may move to a hub that
+   * has one, or the session may come later.
+   */
+  warning: z.string().optional(),
 });
 
 /**
@@ -249,6 +255,33 @@ export const HubStatusSchema = z.object({
 
 export const TestResultSchema = z.object({ ok: z.boolean(), detail: z.string() });
 
+/** "Connect GitHub / GitLab": a token (typed, or a reference the hub resolves) and the server; nothing is stored. */
+export const CiDiscoverInputSchema = z
+  .object({
+    kind: z.enum(['github-actions', 'gitlab-ci']),
+    /** The token as pasted: used for this one look-up only. */
+    token: z.string().trim().min(1).max(1000).optional(),
+    /** Or where it is (`env:VAR`…), resolved by the hub. */
+    tokenRef: SecretRefSchema.optional(),
+    /** GitHub's apiUrl or GitLab's baseUrl; absent = github.com / gitlab.com. */
+    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    tls: PollTlsSchema.optional(),
+  })
+  .strict()
+  .refine((i) => (i.token === undefined) !== (i.tokenRef === undefined), { message: 'give the token or a reference to it, not both', path: ['token'] });
+
+export const CiDiscoverySchema = z.object({
+  /** The token's user: login (GitHub) or username (GitLab). */
+  account: z.string(),
+  /** What else the server said: token kind, scopes. */
+  detail: z.string(),
+  /** Repositories (`owner/name`) or projects (`group/project`) the token can see, most recently active first. */
+  repos: z.array(z.object({ name: z.string(), private: z.boolean(), description: z.string().optional() })),
+  /** More existed than were listed. */
+  truncated: z.boolean(),
+});
+export type CiDiscovery = z.infer<typeof CiDiscoverySchema>;
+
 const method = <I extends z.ZodTypeAny, O extends z.ZodTypeAny>(input: I, output: O) => ({ input, output });
 const none = z.object({}).strict().default({});
 const byId = z.object({ id }).strict();
@@ -277,6 +310,8 @@ export const apiContract = {
   'sources.delete': method(byId, ok),
   /** Can Herald reach it / can it reach Herald: a poller polls once, a webhook source gets a `herald.test` event through ingress. */
   'sources.test': method(byId, TestResultSchema),
+  /** Who a GitHub or GitLab token is and what it can see, for the "Connect" picker; stores nothing. */
+  'sources.discover': method(CiDiscoverInputSchema, CiDiscoverySchema),
 
   'channels.list': method(none, z.array(ChannelViewSchema)),
   'channels.create': method(withSecrets(z.record(z.string(), z.unknown())), ChannelViewSchema),

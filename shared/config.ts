@@ -276,7 +276,7 @@ export const GitlabCiSourceSchema = z
   })
   .strict();
 
-export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, ChainloopAuditSourceSchema, DevtronSourceSchema, GitlabCiSourceSchema]);
+export const SourceSchema = z.discriminatedUnion('kind', [GenericSourceSchema, GithubSourceSchema, GitlabSourceSchema, JenkinsSourceSchema, CctraySourceSchema, KosliSourceSchema, KosliWebhookSourceSchema, SecobserveSourceSchema, DefectdojoSourceSchema, DefectdojoWebhookSourceSchema, GithubActionsSourceSchema, ChainloopWebhookSourceSchema, ChainloopAuditSourceSchema, DevtronSourceSchema, DevtronPollSourceSchema, GitlabCiSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type SourceKind = SourceConfig['kind'];
 

@@ -23,6 +23,7 @@ export const KNOWN_EVENT_TYPES = {
   'deployment.triggered': 'info',
   'deployment.succeeded': 'success',
   'deployment.failed': 'critical',
+  'deployment.cancelled': 'warning',
   'artifact.started': 'info',
   'artifact.stopped': 'info',
   'artifact.scaled': 'info',

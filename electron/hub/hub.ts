@@ -4,7 +4,10 @@ import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
 import type { ChannelKind, HeraldConfig } from '../../shared/config.js';
 import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
-import { ChannelInstances } from './channels/instances.js';
+import { createDesktopChannel } from './channels/desktop.js';
+import { ChannelInstances, sharedChannel } from './channels/instances.js';
+import { openInBrowser } from './channels/open-url.js';
+import { desktopSessionProblem, type PopupCommand } from './channels/popup-decisions.js';
 import { CHANNEL_LIMITS } from './channels/limits.js';
 import { channelFor } from './channels/registry.js';
 import { configForRule } from './channels/send-config.js';
@@ -67,6 +70,8 @@ export interface HubOptions {
   now?: () => number;
   /** Longest the digest scheduler sleeps before looking for ended windows; default 60 s (tests shorten it). */
   digestMaxSleepMs?: number;
+  /** The environment the headless desktop channel checks for a desktop session (tests give their own). Default process.env. */
+  desktopEnv?: Record<string, string | undefined>;
   /** Relay clients' reconnect timing (tests shorten it). */
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
   /** Subscriptions' retry timing (tests shorten it). */
@@ -117,7 +122,29 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
-  const instances = new ChannelInstances((channel) => options.channelOverrides?.[channel.kind] ?? channelFor(channel.kind));
+  // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
+  const onPopupCommand = (command: PopupCommand) => {
+    if (command.kind === 'open') return openInBrowser(command.url, log);
+    const how = 'minutes' in command ? { minutes: command.minutes } : { untilPasses: true as const };
+    api['mutes.add']({ eventId: command.eventId, ...how }).then(
+      (mute) => log(`popup: muted ${mute.key} ${'minutes' in command ? `for ${command.minutes} min` : 'until it passes'}`),
+      (error: Error) => log(`popup: could not mute: ${error.message}`),
+    );
+  };
+  const headlessDesktop = options.channelOverrides?.desktop
+    ? undefined
+    : createDesktopChannel(undefined, undefined, {
+        settings: () => live.current.settings,
+        onCommand: onPopupCommand,
+        now: () => new Date(now()),
+        ...(options.desktopEnv && { env: options.desktopEnv }),
+      });
+  // One instance per configured channel; the shell's override and the headless popups are hub-wide (closed at stop only).
+  const shared: Partial<Record<ChannelKind, Channel>> = { ...(headlessDesktop && { desktop: headlessDesktop }), ...options.channelOverrides };
+  const instances = new ChannelInstances((channel) => {
+    const hubWide = shared[channel.kind];
+    return hubWide ? sharedChannel(hubWide) : channelFor(channel.kind);
+  });
   const health = startHealthReporter({
     store,
     ingest: (item) => ingestor.submit(item),
@@ -268,6 +295,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.autostart && { autostart: options.autostart }),
     onEventsChanged: () => updates.emit({ type: 'events.changed' }),
     onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
+    // Said when a desktop channel is saved or listed on a hub that cannot show popups.
+    channelWarning: (channel) => (channel.kind === 'desktop' && headlessDesktop ? desktopSessionProblem(options.desktopEnv ?? process.env, process.platform) : undefined),
     sourceRuntime: sourceRuntimeView({ relays, polls, subscriptions, lastIgnored: intake.lastIgnored, refusals: intake.refusals }),
   });
   const api: ApiHandlers = { ...mutes.handlers, ...board.handlers, ...handlers };
@@ -313,6 +342,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
       await instances.closeAll();
+      headlessDesktop?.close();
       await checkpointer.stop();
       store.close();
     },

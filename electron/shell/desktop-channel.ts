@@ -3,21 +3,37 @@
 import type { Channel, Message } from '../hub/channels/channel.js';
 import { fail, ok, retry } from '../hub/channels/channel.js';
 import { buildPopup, type DesktopChannelConfig } from '../hub/channels/desktop.js';
+import { popupActions, popupReplaceKey, popupSound, type SoundSettings } from '../hub/channels/popup-decisions.js';
 import type { DesktopPopupRequest, ElectronNotifier } from './notify.js';
 
-/** The same words as the headless popup, as plain text; notify.ts escapes where the OS wants markup. */
-export function popupRequestFor(message: Message, config: Pick<DesktopChannelConfig, 'sound'>): DesktopPopupRequest {
-  const { title, body } = buildPopup(message.event, 'plain');
-  return { title, body, url: message.event.url, eventId: message.event.id, sound: config.sound };
+/**
+ * The same words as the headless popup, as plain text (notify.ts escapes where the OS wants
+ * markup), with the same decisions: sound by severity and settings, the pipeline's replace
+ * key, the actions.
+ */
+export function popupRequestFor(message: Message, config: Pick<DesktopChannelConfig, 'sound'>, settings?: SoundSettings, now = new Date()): DesktopPopupRequest {
+  const { event } = message;
+  const { title, body } = buildPopup(event, 'plain');
+  const replaceKey = popupReplaceKey(event);
+  const actions = popupActions(event);
+  return {
+    title,
+    body,
+    url: event.url,
+    eventId: event.id,
+    sound: popupSound(event.severity, settings, config.sound, now),
+    ...(replaceKey !== undefined && { replaceKey }),
+    ...(actions.length > 0 && { actions, event: { id: event.id, source: event.source, subject: event.subject, type: event.type, url: event.url } }),
+  };
 }
 
-export function createElectronDesktopChannel(notifier: Pick<ElectronNotifier, 'notify'>): Channel<DesktopChannelConfig> {
+export function createElectronDesktopChannel(notifier: Pick<ElectronNotifier, 'notify'>, settings?: () => SoundSettings | undefined): Channel<DesktopChannelConfig> {
   return {
     kind: 'desktop',
     async send(message, config, _secrets, signal) {
       if (signal.aborted) return retry('cancelled before the popup was shown');
       try {
-        await notifier.notify(popupRequestFor(message, config));
+        await notifier.notify(popupRequestFor(message, config, settings?.()));
         return ok();
       } catch (err) {
         // Only "not supported here" gets this far: retrying cannot help.

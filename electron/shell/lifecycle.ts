@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { App } from 'electron';
 import { ApiError, type ApiHandlers } from '../../shared/api.js';
 import type { Autostart } from './autostart.js';
+import type { ShortcutState } from './shortcut.js';
 import { HIDDEN_FLAG } from './identity.js';
 
 export interface ShellArgs {
@@ -38,10 +39,16 @@ export function opensWindowAtStart(args: ShellArgs, openedAtLogin: boolean): boo
   return !args.hidden && !openedAtLogin;
 }
 
-/** The hub's handlers with the shell's own answers: start at login belongs to the desktop app. */
-export function withShellHandlers(hub: ApiHandlers, autostart: Autostart): ApiHandlers {
+/** The hub's handlers with the shell's own answers: start at login and the global shortcut belong to the desktop app. */
+export function withShellHandlers(hub: ApiHandlers, autostart: Autostart, shortcut?: () => ShortcutState): ApiHandlers {
   return {
     ...hub,
+    ...(shortcut && {
+      'shortcut.status': async () => {
+        const state = shortcut();
+        return { supported: true, accelerator: state.accelerator, registered: state.registered, ...(state.problem !== undefined && { problem: state.problem }) };
+      },
+    }),
     'autostart.get': async () => ({ supported: autostart.supported, enabled: autostart.supported ? await autostart.get() : false }),
     'autostart.set': async ({ enabled }) => {
       if (!autostart.supported) throw new ApiError('unavailable', 'start at login works in the installed app, not in a development build');

@@ -1,8 +1,10 @@
 // The hub's DesktopNotifier inside Electron: native popups through Electron's Notification
-// (node-notifier stays for headless). Bursts collapse (popups.ts); clicking a popup opens
-// the event in Herald's window.
+// (node-notifier / notify-send stay for headless). Bursts collapse (popups.ts); a pipeline's
+// popup closes its previous one (replaceKey) instead of stacking; clicking a popup opens its
+// run (or the event in Herald's window); its buttons mute the pipeline where the OS has them.
 import { Notification } from 'electron';
-import { collapsePopups, type CollapseOptions, type PopupToShow, type QueuedPopup } from './popups.js';
+import { popupCommand, type PopupAction, type PopupCommand } from '../hub/channels/popup-decisions.js';
+import { collapsePopups, electronPopupButtons, popupClickTarget, type CollapseOptions, type PopupToShow, type QueuedPopup } from './popups.js';
 
 /** What the hub asks for: plain text, one event. */
 export interface DesktopPopupRequest {
@@ -11,6 +13,10 @@ export interface DesktopPopupRequest {
   url?: string;
   eventId: string;
   sound?: boolean;
+  replaceKey?: string;
+  actions?: readonly PopupAction[];
+  /** What the event is (the mute actions need its pipeline): popupCommand reads these. */
+  event?: Parameters<typeof popupCommand>[1];
 }
 
 export interface ElectronNotifier {
@@ -23,6 +29,10 @@ export interface ElectronNotifier {
 export interface ElectronNotifierOptions {
   /** Opens the event in the window; no id = the history (a summary popup). */
   openEvent(eventId: string | undefined): void;
+  /** Opens a run's web page in the browser (a click on a popup whose event links one). */
+  openUrl?(url: string): void;
+  /** A popup button was pressed (mute the pipeline). */
+  onCommand?(command: PopupCommand): void;
   /** True while popups are paused (snooze, quiet hours). */
   muted(now: Date): boolean;
   platform?: string;
@@ -62,19 +72,39 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   let timer: NodeJS.Timeout | undefined;
   // Electron drops click handlers of notifications that get garbage-collected: keep them.
   const live = new Set<Notification>();
+  /** The popup on screen per pipeline: the next one closes it. */
+  const byKey = new Map<string, Notification>();
+  /** The event each request came with, for its buttons. */
+  const events = new Map<string, NonNullable<DesktopPopupRequest['event']>>();
 
   const show = (popup: PopupToShow) => {
     const text = popupText(popup, platform);
+    const buttons = popup.kind === 'single' && opts.onCommand ? electronPopupButtons(popup.actions, platform) : [];
     const notification = new Notification({
       title: text.title,
       body: text.body,
       silent: !popup.sound,
       ...(opts.icon ? { icon: opts.icon } : {}),
+      ...(buttons.length > 0 && { actions: buttons.map((b) => ({ type: 'button' as const, text: b.label })) }),
     });
-    const forget = () => live.delete(notification);
+    const key = popup.kind === 'single' ? popup.replaceKey : undefined;
+    const forget = () => {
+      live.delete(notification);
+      if (key !== undefined && byKey.get(key) === notification) byKey.delete(key);
+      if (popup.kind === 'single') events.delete(popup.eventId);
+    };
     notification.on('click', () => {
       forget();
-      opts.openEvent(popup.kind === 'single' ? popup.eventId : undefined);
+      if (popup.kind !== 'single') return opts.openEvent(undefined);
+      const target = popupClickTarget(popup);
+      if (target.kind === 'url' && opts.openUrl) opts.openUrl(target.url);
+      else opts.openEvent(popup.eventId);
+    });
+    notification.on('action', (details: { actionIndex?: number } | undefined, index?: number) => {
+      const button = buttons[details?.actionIndex ?? index ?? -1];
+      const event = popup.kind === 'single' ? events.get(popup.eventId) : undefined;
+      const command = button && event && popupCommand(button.id, event);
+      if (command) opts.onCommand?.(command);
     });
     notification.on('close', forget);
     notification.on('failed', (_event, error) => {
@@ -82,6 +112,12 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
       opts.onError?.(new Error(`a desktop popup failed: ${error}`));
     });
     live.add(notification);
+    // "Still failing (n)" and "recovered" take the place of the pipeline's last popup.
+    if (key !== undefined) {
+      const previous = byKey.get(key);
+      byKey.set(key, notification);
+      previous?.close();
+    }
     notification.show();
   };
 
@@ -106,7 +142,9 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
       if (!Notification.isSupported()) {
         return Promise.reject(new Error('desktop notifications are not supported on this system'));
       }
-      queue.push({ ...request, queuedAt: now() });
+      const { event, ...popup } = request;
+      if (event) events.set(request.eventId, event);
+      queue.push({ ...popup, queuedAt: now() });
       // Each arrival moves the quiet deadline: recompute it.
       if (timer !== undefined) clearTimeout(timer);
       flush();

@@ -5,6 +5,8 @@
 // as a trickle: the quiet gap must outlast that pace.
 import type { Settings } from '../../shared/config.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
+import type { PopupAction } from '../hub/channels/popup-decisions.js';
+import { isAllowedExternalUrl } from './url-policy.js';
 
 /** A burst is over when nothing new came for this long… */
 export const COLLAPSE_QUIET_MS = 1_000;
@@ -21,12 +23,16 @@ export interface QueuedPopup {
   body: string;
   url?: string;
   sound?: boolean;
+  /** Popups with the same key (a pipeline's) replace each other (popup-decisions.ts). */
+  replaceKey?: string;
+  /** Buttons offered where the OS shows them (popupActions). */
+  actions?: readonly PopupAction[];
   /** Epoch ms when the hub handed it over. */
   queuedAt: number;
 }
 
 export type PopupToShow =
-  | { kind: 'single'; eventId: string; title: string; body: string; url?: string; sound: boolean }
+  | { kind: 'single'; eventId: string; title: string; body: string; url?: string; sound: boolean; replaceKey?: string; actions?: readonly PopupAction[] }
   | { kind: 'summary'; eventIds: string[]; title: string; body: string; sound: boolean };
 
 export interface CollapseResult {
@@ -54,11 +60,20 @@ export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts:
   const flushAt = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
   if (now < flushAt) return { show: [], pending: [...queue], wakeAt: flushAt };
 
-  const ordered = [...queue].sort((a, b) => a.queuedAt - b.queuedAt);
+  const ordered = latestPerKey([...queue].sort((a, b) => a.queuedAt - b.queuedAt));
   const sound = ordered.some((p) => p.sound === true);
   if (ordered.length <= maxSeparate) {
     return {
-      show: ordered.map((p) => ({ kind: 'single', eventId: p.eventId, title: p.title, body: p.body, url: p.url, sound: p.sound === true })),
+      show: ordered.map((p) => ({
+        kind: 'single',
+        eventId: p.eventId,
+        title: p.title,
+        body: p.body,
+        url: p.url,
+        sound: p.sound === true,
+        ...(p.replaceKey !== undefined && { replaceKey: p.replaceKey }),
+        ...(p.actions?.length && { actions: p.actions }),
+      })),
       pending: [],
     };
   }
@@ -76,6 +91,29 @@ export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts:
     ],
     pending: [],
   };
+}
+
+/** A pipeline's newer popup in the same burst supersedes its older one (it would only replace it). */
+function latestPerKey(ordered: QueuedPopup[]): QueuedPopup[] {
+  const last = new Map<string, QueuedPopup>();
+  for (const p of ordered) if (p.replaceKey !== undefined) last.set(p.replaceKey, p);
+  return ordered.filter((p) => p.replaceKey === undefined || last.get(p.replaceKey) === p);
+}
+
+/**
+ * Electron's popup buttons, where the OS shows them: macOS and Windows. On Linux Electron's
+ * popups go through libnotify without a reliable action callback, so none are offered there
+ * (the headless hub's notify-send path offers them when the server supports actions).
+ * "default" is the click on the popup itself, not a button.
+ */
+export function electronPopupButtons(actions: readonly PopupAction[] | undefined, platform: string): PopupAction[] {
+  if (platform !== 'darwin' && platform !== 'win32') return [];
+  return (actions ?? []).filter((a) => a.id !== 'default');
+}
+
+/** Where a click on a single popup goes: its run's web page when it links one, else the event in Herald. */
+export function popupClickTarget(popup: { eventId: string; url?: string }): { kind: 'url'; url: string } | { kind: 'window'; eventId: string } {
+  return isAllowedExternalUrl(popup.url) ? { kind: 'url', url: popup.url } : { kind: 'window', eventId: popup.eventId };
 }
 
 /**

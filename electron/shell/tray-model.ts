@@ -4,6 +4,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 import type { ApiOutput } from '../../shared/api.js';
 import type { Settings } from '../../shared/config.js';
 import type { HeraldEvent, Severity } from '../../shared/event.js';
+import { describePipeline, type Mute, pipelineKey, pipelineOf } from '../../shared/mutes.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
 import { isAllowedExternalUrl } from './url-policy.js';
 
@@ -17,7 +18,19 @@ const MAX_TOOLTIP_CHARS = 127;
 /** "Until tomorrow" pauses until this local hour of the next day. */
 export const TOMORROW_HOUR = 8;
 
-export type TrayEvent = Pick<HeraldEvent, 'id' | 'title' | 'severity' | 'url' | 'read'>;
+export type TrayEvent = Pick<HeraldEvent, 'id' | 'title' | 'severity' | 'url' | 'read'> & Partial<Pick<HeraldEvent, 'type' | 'source' | 'subject'>>;
+
+/** Pipelines failing lately, offered for muting in the menu. */
+export const TRAY_MUTE_PIPELINES = 5;
+
+/** A pipeline in the tray's Mute submenu: the newest failing event names it. */
+export interface TrayPipeline {
+  key: string;
+  label: string;
+  eventId: string;
+  /** Its mute's end ('passes' or ISO), when muted. */
+  mutedUntil?: string;
+}
 
 export interface TrayState {
   unread: number;
@@ -30,6 +43,10 @@ export interface TrayState {
   quietHours: boolean;
   /** Newest first, at most TRAY_MENU_EVENTS. */
   latest: TrayEvent[];
+  /** Recently failing pipelines (newest first), and muted ones. */
+  pipelines?: TrayPipeline[];
+  /** The global shortcut could not be registered: why, in one sentence. */
+  shortcutProblem?: string;
 }
 
 export interface TrayInputs {
@@ -39,9 +56,12 @@ export interface TrayInputs {
   criticalUnread: number;
   settings: Pick<Settings, 'snoozeUntil' | 'quietHours'>;
   now: Date;
+  /** Pipeline mutes now (mutes.list). */
+  mutes?: readonly Mute[];
+  shortcutProblem?: string;
 }
 
-export function deriveTrayState({ status, latest, criticalUnread, settings, now }: TrayInputs): TrayState {
+export function deriveTrayState({ status, latest, criticalUnread, settings, now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
   const failing = [...status.channels, ...status.sources].filter((item) => !item.health.healthy).map((item) => item.name);
   return {
     unread: status.counts.unread,
@@ -50,7 +70,32 @@ export function deriveTrayState({ status, latest, criticalUnread, settings, now 
     snoozedUntil: isSnoozed(now, settings.snoozeUntil) ? settings.snoozeUntil : undefined,
     quietHours: settings.quietHours ? isInQuietHours(now, settings.quietHours) : false,
     latest: latest.slice(0, TRAY_MENU_EVENTS).map(({ id, title, severity, url, read }) => ({ id, title, severity, url, read })),
+    pipelines: trayPipelines(latest, mutes),
+    ...(shortcutProblem !== undefined && { shortcutProblem }),
   };
+}
+
+/**
+ * The Mute submenu's pipelines: each pipeline whose newest event in the list failed, newest
+ * first, one entry per pipeline; a muted pipeline stays listed (to lift it) whatever came since.
+ */
+export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute[]): TrayPipeline[] {
+  const muteByKey = new Map(mutes.map((m) => [m.key, m]));
+  const seen = new Set<string>();
+  const out: TrayPipeline[] = [];
+  for (const event of latest) {
+    if (!event.type || !event.source || !event.subject) continue;
+    const ref = pipelineOf({ type: event.type, source: event.source, subject: event.subject });
+    if (!ref) continue;
+    const key = pipelineKey(ref);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const mute = muteByKey.get(key);
+    if (event.type !== 'pipeline.failed' && !mute) continue;
+    out.push({ key, label: describePipeline(ref), eventId: event.id, ...(mute && { mutedUntil: mute.untilPasses ? 'passes' : mute.until! }) });
+    if (out.length === TRAY_MUTE_PIPELINES) break;
+  }
+  return out;
 }
 
 /**
@@ -91,6 +136,7 @@ export function trayTooltip(state: TrayState, now: Date): string {
   }
   if (state.snoozedUntil) parts.push(`paused until ${formatClock(new Date(state.snoozedUntil), now)}`);
   else if (state.quietHours) parts.push('quiet hours');
+  if (state.shortcutProblem) parts.push('global shortcut not registered');
   return truncate(parts.join(' · '), MAX_TOOLTIP_CHARS);
 }
 
@@ -146,6 +192,9 @@ export interface TrayActions {
   quit(): void;
   /** Install the downloaded update and start again (electron-updater's quitAndInstall). */
   restartToUpdate?(): void;
+  /** Mute the pipeline an event is about: for minutes, or until it passes. */
+  mute?(eventId: string, how: { minutes: number } | { untilPasses: true }): void;
+  liftMute?(key: string): void;
 }
 
 export type TrayMenuTemplate = MenuItemConstructorOptions[];
@@ -185,11 +234,38 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
     { id: 'resume', label: 'Resume notifications', enabled: state.snoozedUntil !== undefined, click: () => actions.setSnooze(null) },
   ];
 
+  const shortcut: MenuItemConstructorOptions[] = state.shortcutProblem
+    ? [{ id: 'shortcut-problem', label: '⚠ Global shortcut not registered: see Settings', click: () => actions.openWindow() }, { type: 'separator' }]
+    : [];
+
+  const pipelines = state.pipelines ?? [];
+  const mute: MenuItemConstructorOptions[] =
+    pipelines.length > 0 && actions.mute
+      ? [
+          {
+            id: 'mute',
+            label: 'Mute a pipeline',
+            submenu: pipelines.map((p) => ({
+              id: `mute:${p.key}`,
+              label: menuLabel(p.mutedUntil ? `${p.label} (muted ${p.mutedUntil === 'passes' ? 'until it passes' : `until ${formatClock(new Date(p.mutedUntil), now)}`})` : p.label, platform),
+              submenu: p.mutedUntil
+                ? [{ id: `lift:${p.key}`, label: 'Lift mute', click: () => actions.liftMute?.(p.key) }]
+                : [
+                    { id: `mute-1h:${p.key}`, label: 'Mute 1 h', click: () => actions.mute!(p.eventId, { minutes: 60 }) },
+                    { id: `mute-pass:${p.key}`, label: 'Mute until it passes', click: () => actions.mute!(p.eventId, { untilPasses: true }) },
+                  ],
+            })),
+          },
+        ]
+      : [];
+
   return [
     ...update,
+    ...shortcut,
     ...failing,
     ...events,
     { type: 'separator' },
+    ...mute,
     { id: 'mark-all-read', label: 'Mark all read', enabled: state.unread > 0, click: () => actions.markAllRead() },
     { id: 'pause', label: state.snoozedUntil ? 'Notifications paused' : 'Pause notifications', submenu: pause },
     { type: 'separator' },

@@ -17,8 +17,10 @@ export interface TrayController {
 }
 
 export interface TrayControllerOptions {
-  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get'>;
+  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get' | 'mutes.list'>;
   actions: TrayActions;
+  /** The global shortcut's problem, if it could not be registered (shortcut.ts). */
+  shortcutProblem?: () => string | undefined;
   /** build/tray in development, <resources>/tray when packaged. */
   iconDir: string;
   platform: string;
@@ -28,14 +30,23 @@ export interface TrayControllerOptions {
   onError?(err: unknown): void;
 }
 
-export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date): Promise<TrayState> {
-  const [status, latest, criticalUnread, settings] = await Promise.all([
+export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date, shortcutProblem?: string): Promise<TrayState> {
+  const [status, latest, criticalUnread, settings, mutes] = await Promise.all([
     api['hub.status']({}),
     api['events.list']({ limit: TRAY_MENU_EVENTS }),
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
     api['settings.get']({}),
+    api['mutes.list']({}),
   ]);
-  return deriveTrayState({ status, latest: latest.items, criticalUnread: criticalUnread.total ?? 0, settings, now });
+  return deriveTrayState({
+    status,
+    latest: latest.items,
+    criticalUnread: criticalUnread.total ?? 0,
+    settings,
+    now,
+    mutes: mutes.items,
+    ...(shortcutProblem !== undefined && { shortcutProblem }),
+  });
 }
 
 export function createTrayController(opts: TrayControllerOptions): TrayController {
@@ -52,7 +63,7 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
 
   const refresh = async (): Promise<TrayState> => {
     const at = now();
-    const state = await fetchTrayState(opts.api, at);
+    const state = await fetchTrayState(opts.api, at, opts.shortcutProblem?.());
     if (destroyed) return state;
     const icon = trayIconFor(state, opts.platform);
     if (icon !== lastIcon) {

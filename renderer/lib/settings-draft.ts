@@ -1,6 +1,7 @@
 // The Settings form as data: the editable part of Settings as strings, and back to a
 // whole Settings object (everything not edited here is kept), sent as a replacement.
 import { SettingsSchema, type Settings } from '../../shared/config.js';
+import { SEVERITIES, type Severity } from '../../shared/event.js';
 
 export interface SettingsDraft {
   quiet: boolean;
@@ -16,6 +17,10 @@ export interface SettingsDraft {
   publicUrl: string;
   /** The sender for email channels without their own From. */
   defaultFrom: string;
+  /** The global shortcut (Electron accelerator); empty = none. */
+  shortcut: string;
+  /** Popup sound per severity. */
+  sound: Record<Severity, boolean>;
 }
 
 export function settingsDraftFrom(s: Settings): SettingsDraft {
@@ -32,6 +37,8 @@ export function settingsDraftFrom(s: Settings): SettingsDraft {
     unhealthyAfter: String(s.delivery.unhealthyAfter),
     publicUrl: s.publicUrl ?? '',
     defaultFrom: s.email?.defaultFrom ?? '',
+    shortcut: s.shortcut,
+    sound: Object.fromEntries(SEVERITIES.map((sev) => [sev, s.sound[sev]])) as Record<Severity, boolean>,
   };
 }
 
@@ -61,6 +68,8 @@ export function buildSettings(base: Settings, d: SettingsDraft): Record<string, 
       unhealthyAfter: num(d.unhealthyAfter),
     },
     ...(d.publicUrl.trim() && { publicUrl: d.publicUrl.trim() }),
+    shortcut: d.shortcut.trim(),
+    sound: { ...d.sound },
     ...((baseEmail !== undefined || Object.keys(email).length > 0) && { email }),
   };
 }

@@ -285,6 +285,33 @@ export class FakeNotification extends EventEmitter {
   simulateClick(): void {
     this.emit('click', electronEvent({}));
   }
+  /** As the user pressing one of its buttons (Electron 45: details first, the index also as the deprecated second argument). */
+  simulateAction(actionIndex: number): void {
+    this.emit('action', electronEvent({ actionIndex, selectionIndex: -1 }), actionIndex);
+  }
+}
+
+/**
+ * globalShortcut: `held` are accelerators another app owns (register answers false, as
+ * Electron does); a malformed accelerator throws; `press` is the user pressing one.
+ */
+class FakeGlobalShortcut {
+  readonly registered = new Map<string, AnyFn>();
+  readonly held = new Set<string>();
+  readonly register = vi.fn((accelerator: string, callback: AnyFn): boolean => {
+    if (!/^([A-Za-z]+\+)*[^+]+$/.test(accelerator)) throw new Error(`Failed to parse accelerator ${accelerator}`);
+    if (this.held.has(accelerator) || this.registered.has(accelerator)) return false;
+    this.registered.set(accelerator, callback);
+    return true;
+  });
+  readonly unregister = vi.fn((accelerator: string) => void this.registered.delete(accelerator));
+  readonly unregisterAll = vi.fn(() => this.registered.clear());
+  isRegistered(accelerator: string): boolean {
+    return this.registered.has(accelerator);
+  }
+  press(accelerator: string): void {
+    this.registered.get(accelerator)?.();
+  }
 }
 
 class FakeApp extends EventEmitter {
@@ -364,6 +391,7 @@ function createObjects() {
       createFromPath: vi.fn((file: string): FakeImage => ({ path: file, isEmpty: () => !existsSync(file) })),
     },
     Notification: FakeNotification,
+    globalShortcut: new FakeGlobalShortcut(),
     protocol,
     session: { defaultSession: { setPermissionRequestHandler: vi.fn() } },
     dialog: { showErrorBox: vi.fn() },
@@ -392,6 +420,8 @@ export function resetElectronDouble(): void {
   contextBridge.exposed = {};
   objects.protocol.handlers.clear();
   objects.Notification.supported = true;
+  objects.globalShortcut.registered.clear();
+  objects.globalShortcut.held.clear();
   app.isPackaged = false;
   app.quitted = false;
   app.loginItem = { openAtLogin: false, path: undefined, args: undefined };

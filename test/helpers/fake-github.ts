@@ -131,6 +131,8 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
 
   const runTemplate = spec.example('GET', '/repos/{owner}/{repo}/actions/runs').workflow_runs[0];
   const repoTemplate = spec.example('GET', '/orgs/{org}/repos')[0];
+  /** /user/repos answers full repository objects, the org and user lists minimal ones. */
+  const fullRepoTemplate = spec.example('GET', '/user/repos')[0];
   const deploymentTemplate = spec.example('GET', '/repos/{owner}/{repo}/deployments')[0];
   const statusTemplate = spec.example('GET', '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses')[0];
   const userTemplate = spec.example('GET', '/user');
@@ -213,8 +215,8 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     html_url: `${web}/${login}`,
     type: fake.accounts[login] ?? 'User',
   });
-  const repository = (r: FakeRepo) => ({
-    ...repoTemplate,
+  const repository = (r: FakeRepo, template: Record<string, unknown> = repoTemplate) => ({
+    ...template,
     id: hashId(`${r.owner}/${r.name}`),
     name: r.name,
     full_name: `${r.owner}/${r.name}`,
@@ -290,13 +292,13 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       case '/user':
         return { status: 200, body: { ...userTemplate, login: token.login, id: hashId(token.login), html_url: `${web}/${token.login}` } };
       case '/user/repos':
-        return { status: 200, body: null, list: fake.repos.filter((r) => r.owner.toLowerCase() === token.login.toLowerCase()).map(repository) };
+        return { status: 200, body: null, list: fake.repos.filter((r) => r.owner.toLowerCase() === token.login.toLowerCase()).map((r) => repository(r, fullRepoTemplate)) };
       case '/orgs/{org}/repos':
         if (fake.accounts[params.org!] !== 'Organization') return notFound();
-        return { status: 200, body: null, list: fake.repos.filter((r) => r.owner === params.org && visible(r, token)).map(repository) };
+        return { status: 200, body: null, list: fake.repos.filter((r) => r.owner === params.org && visible(r, token)).map((r) => repository(r)) };
       case '/users/{username}/repos':
         if (!fake.accounts[params.username!]) return notFound();
-        return { status: 200, body: null, list: fake.repos.filter((r) => r.owner === params.username && !r.private).map(repository) };
+        return { status: 200, body: null, list: fake.repos.filter((r) => r.owner === params.username && !r.private).map((r) => repository(r)) };
       case '/repos/{owner}/{repo}/actions/runs': {
         const r = findRepo();
         if (!r) return notFound();

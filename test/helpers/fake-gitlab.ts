@@ -30,6 +30,11 @@ const PAGING = ['page', 'per_page'];
 /** Route → the query parameters its documented table lists. */
 const ROUTES: Array<{ pattern: RegExp; name: string; query: string[] }> = [
   { pattern: /^\/user$/, name: 'user', query: [] },
+  {
+    pattern: /^\/projects$/,
+    name: 'projects',
+    query: [...PAGING, 'archived', 'membership', 'order_by', 'sort', 'search', 'simple', 'owned', 'starred', 'visibility', 'min_access_level', 'topic', 'last_activity_after', 'last_activity_before'],
+  },
   { pattern: /^\/personal_access_tokens\/self$/, name: 'token', query: [] },
   {
     pattern: /^\/groups\/([^/]+)\/projects$/,
@@ -232,6 +237,16 @@ export async function startFakeGitlab(options: { tokens: FakeGitlab['tokens']; t
         return send(200, checked(userJson(user.username), DOCUMENTED.user, 'user'), rateHeaders);
       case 'token':
         return send(200, checked({ ...DOCUMENTED.token, scopes: user.scopes }, DOCUMENTED.token, 'token'), rateHeaders);
+      case 'projects': {
+        const archived = url.searchParams.get('archived');
+        list = fake.projects
+          .filter((p) => archived === null || String(p.archived ?? false) === archived)
+          .map((p) => ({
+            json: { ...DOCUMENTED.project, id: p.path.length, path: p.path.split('/').pop(), path_with_namespace: p.path, name: p.path.split('/').pop(), web_url: `${web()}/${p.path}` },
+            shape: DOCUMENTED.project,
+          }));
+        break;
+      }
       case 'group-projects': {
         const group = decodeURIComponent(m[1]!).toLowerCase();
         const inGroup = fake.projects.filter((p) => p.path.toLowerCase().startsWith(`${group}/`));

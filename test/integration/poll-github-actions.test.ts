@@ -286,3 +286,26 @@ describe('github-actions in the hub', () => {
     expect(gone.detail).toMatch(/acme\/nope runs: HTTP 404 .*no such repository, or the token cannot see it/);
   });
 });
+
+describe('Connect GitHub: sources.discover', () => {
+  beforeAll(() => {
+    dataDir ??= tempDir('herald-gha-');
+    gh.repos.push({ owner: 'octocat', name: 'Hello-World', private: true, runs: [], deployments: [] }, { owner: 'octocat', name: 'Spoon-Knife', runs: [], deployments: [] });
+  });
+
+  it('a pasted token → the account, what kind of token, and the repositories it can see; nothing stored', async () => {
+    await start([]);
+    const found = await hub!.api['sources.discover']({ kind: 'github-actions', token: TOKEN, url: gh.url });
+    expect(found).toMatchObject({ account: 'octocat', detail: 'classic token, scopes: repo, workflow', truncated: false });
+    expect(found.repos.map((r) => `${r.name}${r.private ? ' (private)' : ''}`).sort()).toEqual(['octocat/Hello-World (private)', 'octocat/Spoon-Knife']);
+    expect((await hub!.api['sources.list']({})).length).toBe(0);
+    expect(gh.requests.filter((r) => r.path.startsWith('/user/repos')).every((r) => r.counted)).toBe(true);
+  });
+
+  it('a reference (env:) is resolved by the hub; a wrong token or reference is a clear error', async () => {
+    await start([]);
+    expect((await hub!.api['sources.discover']({ kind: 'github-actions', tokenRef: 'env:GH_FINE', url: gh.url })).detail).toBe('fine-grained token');
+    await expect(hub!.api['sources.discover']({ kind: 'github-actions', token: 'ghp_nobody', url: gh.url })).rejects.toThrow(/HTTP 401 .*GitHub does not accept the token/);
+    await expect(hub!.api['sources.discover']({ kind: 'github-actions', tokenRef: 'env:NOT_SET', url: gh.url })).rejects.toThrow(/token reference does not resolve: env:NOT_SET is not set/);
+  });
+});

@@ -230,3 +230,15 @@ describe('a self-managed server with its own CA', () => {
     expect(noread.detail).toMatch(/lacks the read_api scope/);
   });
 });
+
+describe('Connect GitLab: sources.discover', () => {
+  it('a pasted token → the user, the token’s scopes, and the projects (archived left out)', async () => {
+    await start([]);
+    const found = await hub!.api['sources.discover']({ kind: 'gitlab-ci', token: TOKEN, url: gl.url });
+    expect(found.account).toBe('jdoe');
+    expect(found.detail).toBe('personal access token, scopes: read_api');
+    expect(found.repos.map((r) => r.name)).toContain('acme/api');
+    expect(found.repos.map((r) => r.name)).not.toContain('acme/old');
+    await expect(hub!.api['sources.discover']({ kind: 'gitlab-ci', token: 'glpat-nobody', url: gl.url })).rejects.toThrow(/HTTP 401 .*GitLab does not accept the token/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DesktopChannelSchema } from '../../shared/config.js';
+import { DesktopChannelSchema, SettingsSchema } from '../../shared/config.js';
 import { buildPopup, createDesktopChannel, truncate, type DesktopNotifier } from '../../electron/hub/channels/desktop.js';
 import { makeEvent } from '../helpers/fake-event.js';
 
@@ -59,19 +59,34 @@ describe('desktop channel with an injected notifier', () => {
     const channel = createDesktopChannel(notifier, 'pango');
     expect(await channel.send({ event: makeEvent({ summary: 'a < b' }) }, config, {}, signal())).toEqual({ kind: 'ok', detail: undefined });
     expect(calls[0]).toMatchObject({ title: '✖ ci failed on main · acme/api', message: expect.stringMatching(/^a &lt; b\n/), urgency: 'critical', 'app-name': 'Herald', wait: false });
-    expect(calls[0]).not.toHaveProperty('sound');
   });
-  it('sound asks for a sound', async () => {
+  it('sound: critical only by default; the settings per severity; the channel’s sound for all; never in quiet hours', async () => {
     const { notifier, calls } = recordingNotifier();
-    await createDesktopChannel(notifier).send({ event: makeEvent() }, { ...config, sound: true }, {}, signal());
-    expect(calls[0]).toMatchObject({ sound: true });
-    if (process.platform === 'linux') expect(calls[0]).toMatchObject({ hint: 'string:sound-name:message-new-instant' });
+    const settings = SettingsSchema.parse({});
+    let current = settings;
+    const channel = createDesktopChannel(notifier, 'pango', { settings: () => current, platform: 'linux', now: () => new Date(2025, 4, 6, 12, 0) });
+    const send = (severity: 'critical' | 'warning', sound = false) => channel.send({ event: makeEvent({ severity }) }, { ...config, sound }, {}, signal());
+    await send('critical');
+    await send('warning');
+    await send('warning', true);
+    current = { ...settings, sound: { ...settings.sound, warning: true } };
+    await send('warning');
+    current = { ...settings, quietHours: { start: '11:00', end: '13:00' } };
+    await send('critical', true);
+    expect(calls.map((c) => [c.sound, c.hint])).toEqual([
+      [true, 'string:sound-name:message-new-instant'],
+      [false, 'boolean:suppress-sound:true'],
+      [true, 'string:sound-name:message-new-instant'],
+      [true, 'string:sound-name:message-new-instant'],
+      [false, 'boolean:suppress-sound:true'],
+    ]);
   });
   const errors: [string, unknown, string, RegExp][] = [
     ['which cannot find notify-send', Object.assign(new Error('not found: notify-send'), { code: 'ENOENT' }), 'fail', /^desktop popups need notify-send: install libnotify-bin$/],
     ['node-notifier remembers it missing', new Error('notify-send must be installed on the system.'), 'fail', /install libnotify-bin/],
     ['notify-send complains on stderr', 'GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: no notification server', 'retry', /^the desktop notifier failed: GDBus\.Error.*ServiceUnknown/],
-    ['exec fails', new Error('Command failed: notify-send'), 'retry', /Command failed/],
+    ['exec fails: the command line (with the event text) is not repeated', new Error('Command failed: notify-send -u critical "✖ ci failed on main · acme/api" "Job \\"test\\" failed."\n'), 'retry', /^the desktop notifier failed: the notifier exited with an error$/],
+    ['stderr quoting the title: the title is left out', 'Invalid markup in "✖ ci failed on main · acme/api"', 'retry', /^the desktop notifier failed: Invalid markup in "…"$/],
   ];
   it.each(errors)('%s', async (_name, err, kind, reason) => {
     const { notifier } = recordingNotifier((cb) => cb(err));

@@ -118,6 +118,14 @@ describe('main.ts wiring', () => {
     hub.emit({ type: 'events.changed' });
     expect(electron.created.windows[0]!.webContents.sent).toContainEqual({ channel: 'herald:update', args: [{ type: 'events.changed' }] });
 
+    // The global shortcut from the settings is registered at start; the shell answers its status.
+    expect(electron.globalShortcut.isRegistered('CommandOrControl+Shift+H')).toBe(true);
+    await expect(electron.ipcRenderer.invoke(apiChannel('shortcut.status'), {})).resolves.toEqual({
+      ok: true,
+      value: { supported: true, accelerator: 'CommandOrControl+Shift+H', registered: true },
+    });
+    expect(hub.api['shortcut.status']).not.toHaveBeenCalled();
+
     // Closing keeps Herald in the tray; Quit stops the hub, then quits.
     electron.created.windows[0]!.close();
     expect(electron.created.windows[0]!.isDestroyed()).toBe(false);

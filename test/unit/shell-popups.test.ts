@@ -174,7 +174,9 @@ describe('createElectronDesktopChannel', () => {
     const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups', sound: true });
     await expect(channel.send({ event }, config, {}, new AbortController().signal)).resolves.toMatchObject({ kind: 'ok' });
     const plain = buildPopup(event, 'plain');
-    expect(notify).toHaveBeenCalledWith({ title: plain.title, body: plain.body, url: event.url, eventId: event.id, sound: true });
+    expect(notify).toHaveBeenCalledWith(
+      expect.objectContaining({ title: plain.title, body: plain.body, url: event.url, eventId: event.id, sound: true, replaceKey: '["gh","acme/api","ci","main"]' }),
+    );
     expect(plain.body).toContain('x <b>y</b>'); // not yet escaped: notify.ts does that per platform
   });
 

@@ -276,6 +276,7 @@ describe('createTrayController (wiring, with the electron double)', () => {
       })),
       'events.list': vi.fn(async (q: { unread?: boolean }) => (q.unread ? { items: [], total: 0 } : { items: events, total: 1 })),
       'settings.get': vi.fn(async () => SettingsSchema.parse(overrides.snoozeUntil ? { snoozeUntil: overrides.snoozeUntil } : {})),
+      'mutes.list': vi.fn(async () => ({ items: [] })),
     };
   }
 

@@ -1,8 +1,9 @@
-// Chainloop has no pollable API for its four notifications (they are platform events sent
-// only to email, Teams and Slack; its control plane speaks gRPC), so Herald documents a
-// generic-webhook route. These are the README's ready payloads, checked through the real
-// receiver, generic source and store: each is accepted and lands with the right type,
-// severity and subject.
+// Two of Chainloop's four notifications (Product Compliance Change, Integration Unhealthy)
+// are platform features outside the open-source control plane, with no API Herald could
+// read, so the README keeps a generic-webhook route for them (and shows it for the other
+// two, which chainloop-audit reads from the control plane). These are the README's ready
+// payloads, checked through the real receiver, generic source and store: each is accepted
+// and lands with the right type, severity and subject.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

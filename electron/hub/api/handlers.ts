@@ -17,6 +17,8 @@ import { ConfigError, type ConfigStore, upsertItem } from '../config/config-stor
 import { itemsWithSecrets } from '../config/items-with-secrets.js';
 import type { SecretStore } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
+import { discoverCi } from '../sources/ci-discovery.js';
+import { describePollError } from '../sources/poll-http.js';
 import { pollsElsewhere } from '../sources/polling.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { SourceRuntime } from '../sources/source-runtime.js';
@@ -47,6 +49,8 @@ export interface HandlerDeps {
   channelFor?: (config: ChannelConfig) => Channel;
   /** What only the running hub knows about a source: its relay client, its poll schedule, the last ignored and refused requests. */
   sourceRuntime?: (sourceId: string) => SourceRuntime;
+  /** A problem with a channel that saving it does not fix (a desktop channel on a hub without a desktop session). */
+  channelWarning?: (channel: ChannelConfig) => string | undefined;
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
@@ -134,11 +138,15 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     });
     return { id: source.id, name: source.name, health: store.health.get('source', source.id) as HealthState, ...(attention && { attention }) };
   };
-  const channelView = async (channel: ChannelConfig) => ({
-    ...(await items.view(channel)),
-    health: store.health.get('channel', channel.id),
-    ...store.outbox.channelCounts(channel.id),
-  });
+  const channelView = async (channel: ChannelConfig) => {
+    const warning = deps.channelWarning?.(channel);
+    return {
+      ...(await items.view(channel)),
+      health: store.health.get('channel', channel.id),
+      ...store.outbox.channelCounts(channel.id),
+      ...(warning && { warning }),
+    };
+  };
 
   const findChannel = (id: string) => {
     const channel = config.get().channels.find((c) => c.id === id);
@@ -275,6 +283,22 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       }
     },
 
+    'sources.discover': async (input) => {
+      let token = input.token;
+      if (token === undefined) {
+        try {
+          token = await deps.secrets.resolve(input.tokenRef!);
+        } catch (error) {
+          throw new ApiError('invalid_input', `the token reference does not resolve: ${(error as Error).message}`);
+        }
+      }
+      try {
+        return await discoverCi({ kind: input.kind, token, ...(input.url && { url: input.url }), ...(input.tls && { tls: input.tls }) });
+      } catch (error) {
+        // What the server said (401, TLS, DNS…) is the answer the user needs, not a hub fault.
+        throw new ApiError('invalid_input', describePollError(error));
+      }
+    },
     'sources.test': async ({ id }) => {
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);

@@ -1,10 +1,22 @@
-// The `desktop` channel: a native popup through node-notifier (notify-send on Linux,
-// terminal-notifier on macOS, SnoreToast on Windows). The Electron shell may show its
-// own Notification instead; this one works headless on a desktop session too.
+// The `desktop` channel: a native popup, headless (the Electron shell shows its own
+// Notification instead). Linux: notify-send run directly (notify-send.ts: a pipeline's popup
+// replaces its last one, actions, sound hints); macOS and Windows: node-notifier
+// (terminal-notifier, SnoreToast). Sound, replacement and actions are decided in popup-decisions.ts.
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
 import type { OutboundEvent } from '../../../shared/template-variables.js';
 import { fail, ok, retry, type Channel, type SendResult } from './channel.js';
+import { NotifySend } from './notify-send.js';
+import {
+  desktopSessionProblem,
+  notifierErrorText,
+  popupActions,
+  popupCommand,
+  type PopupCommand,
+  popupReplaceKey,
+  popupSound,
+  type SoundSettings,
+} from './popup-decisions.js';
 
 export type DesktopChannelConfig = Extract<ChannelConfig, { kind: 'desktop' }>;
 
@@ -96,25 +108,63 @@ let nodeNotifier: Promise<DesktopNotifier> | undefined;
 /** node-notifier loads with the first popup: a hub without a desktop channel (a server) never holds it in memory. */
 const loadNodeNotifier = () => (nodeNotifier ??= import('node-notifier').then((m) => m.default as unknown as DesktopNotifier));
 
-/** Without a notifier given (tests and the Electron shell pass theirs), node-notifier shows the popup. */
-export function createDesktopChannel(given?: DesktopNotifier, format: BodyFormat = DEFAULT_FORMAT): Channel<DesktopChannelConfig> {
+export interface DesktopChannelOptions {
+  /** Settings for the sound decision (popup-decisions.ts); absent = critical only. */
+  settings?: () => SoundSettings;
+  /** A popup's action asks for this (open the run, mute the pipeline). */
+  onCommand?: (command: PopupCommand) => void;
+  /** Linux: the notify-send runner (tests pass their own). */
+  notifySend?: NotifySend;
+  env?: Record<string, string | undefined>;
+  platform?: string;
+  now?: () => Date;
+}
+
+export interface DesktopChannel extends Channel<DesktopChannelConfig> {
+  /** Stops listening for popup actions. */
+  close(): void;
+}
+
+/**
+ * Linux and BSD: notify-send directly (replace ids, actions, sound hints), after checking
+ * there is a desktop session at all. Elsewhere node-notifier. An injected notifier (tests)
+ * takes the node-notifier path anywhere.
+ */
+export function createDesktopChannel(given?: DesktopNotifier, format: BodyFormat = DEFAULT_FORMAT, opts: DesktopChannelOptions = {}): DesktopChannel {
+  const platform = opts.platform ?? process.platform;
+  const useNotifySend = given === undefined && (platform === 'linux' || platform.endsWith('bsd'));
+  let notifySend = opts.notifySend;
   return {
     kind: 'desktop',
+    close: () => notifySend?.close(),
     async send(message, config, _secrets, signal) {
       if (signal.aborted) return retry('cancelled before the popup was shown');
+      const event = message.event;
+      const sound = popupSound(event.severity, opts.settings?.(), config.sound, opts.now?.() ?? new Date());
+      if (useNotifySend) {
+        const problem = desktopSessionProblem(opts.env ?? process.env, platform);
+        if (problem) return fail(problem);
+        notifySend ??= new NotifySend();
+        const popup = buildPopup(event, 'pango');
+        const actions = opts.onCommand && (await notifySend.supportsActions()) ? popupActions(event) : [];
+        const replaceKey = popupReplaceKey(event);
+        return notifySend.show({ ...popup, sound, actions, ...(replaceKey !== undefined && { replaceKey }) }, signal, (actionId) => {
+          const command = popupCommand(actionId, event);
+          if (command) opts.onCommand?.(command);
+        });
+      }
       const notifier = given ?? (await loadNodeNotifier());
-      const popup = buildPopup(message.event, format);
+      const popup = buildPopup(event, format);
       const options: Record<string, unknown> = {
         title: popup.title,
         message: popup.body,
         urgency: popup.urgency,
         'app-name': 'Herald',
         wait: false,
+        sound, // macOS and Windows
       };
-      if (config.sound) {
-        options.sound = true; // macOS and Windows
-        if (process.platform === 'linux') options.hint = 'string:sound-name:message-new-instant';
-      }
+      if (platform === 'linux') options.hint = sound ? 'string:sound-name:message-new-instant' : 'boolean:suppress-sound:true';
+      const eventText = [popup.title, popup.body];
       return new Promise<SendResult>((resolve) => {
         let settled = false;
         const settle = (result: SendResult) => {
@@ -129,16 +179,17 @@ export function createDesktopChannel(given?: DesktopNotifier, format: BodyFormat
         signal.addEventListener('abort', onAbort, { once: true });
         try {
           notifier.notify(options, (err) => {
-            // node-notifier passes notify-send's stderr as `err`: empty means success.
+            // node-notifier passes the notifier's stderr as `err`: empty means success.
             if (!err) return settle(ok());
             const text = errorText(err);
             if (/notify-send must be installed|not found: notify-send|ENOENT/.test(text)) {
               return settle(fail('desktop popups need notify-send: install libnotify-bin'));
             }
-            settle(retry(`the desktop notifier failed: ${text}`));
+            // Never the command line node-notifier ran (it holds the event's text).
+            settle(retry(`the desktop notifier failed: ${notifierErrorText(text, eventText)}`));
           });
         } catch (err) {
-          settle(retry(`the desktop notifier failed: ${errorText(err)}`));
+          settle(retry(`the desktop notifier failed: ${notifierErrorText(errorText(err), eventText)}`));
         }
       });
     },

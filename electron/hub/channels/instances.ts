@@ -31,3 +31,13 @@ export class ChannelInstances {
     await Promise.all([...this.byId.keys()].map((id) => this.close(id)));
   }
 }
+
+/** A hub-wide channel (the shell's popups) seen as one configured channel's instance: closing that instance leaves it open. */
+export function sharedChannel(channel: Channel): Channel {
+  return {
+    kind: channel.kind,
+    send: (message, config, secrets, signal) => channel.send(message, config, secrets, signal),
+    ...(channel.configFor && { configFor: (config: ChannelConfig, context: Parameters<NonNullable<Channel['configFor']>>[1]) => channel.configFor!(config, context) }),
+    ...(channel.testRule && { testRule: (config: ChannelConfig, rules: Parameters<NonNullable<Channel['testRule']>>[1]) => channel.testRule!(config, rules) }),
+  };
+}

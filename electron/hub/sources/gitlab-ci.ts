@@ -67,7 +67,7 @@ export const gitlabCiSource: PollingSource<GitlabCiConfig, GitlabCiState> = {
 };
 
 /** One poll's view of the API: token, TLS, rate-limit headers, errors phrased for the user. */
-class GitlabApi {
+export class GitlabApi {
   counted = 0;
   constructor(
     private readonly ctx: PollContext<GitlabCiConfig>,

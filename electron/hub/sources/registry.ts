@@ -2,6 +2,7 @@
 import type { SourceConfig } from '../../../shared/config.js';
 import { cctraySource } from './cctray.js';
 import { defectdojoSource } from './defectdojo.js';
+import { devtronPollSource } from './devtron-poll.js';
 import { githubActionsSource } from './github-actions.js';
 import { gitlabCiSource } from './gitlab-ci.js';
 import { kosliSource } from './kosli.js';
@@ -20,6 +21,7 @@ const POLLING_SOURCES: { [K in Kind]?: PollingSource<OfKind<K>, any> } = {
   secobserve: secobserveSource,
   defectdojo: defectdojoSource,
   cctray: cctraySource,
+  'devtron-poll': devtronPollSource,
   'github-actions': githubActionsSource,
   'gitlab-ci': gitlabCiSource,
 };

@@ -114,7 +114,9 @@ export function ChannelsPage() {
               mode.kind === 'add'
                 ? await invoke('channels.create', { config, secrets })
                 : await invoke('channels.update', { config, secrets, clearSecrets });
-            toast(`Channel ${String(view.config.name)} ${mode.kind === 'add' ? 'added' : 'saved'}`);
+            // Saved, but it cannot work here (a desktop channel on a hub without a desktop session): say so now.
+            if (view.warning) toast(`Channel ${String(view.config.name)} saved, but ${view.warning}`, 'error');
+            else toast(`Channel ${String(view.config.name)} ${mode.kind === 'add' ? 'added' : 'saved'}`);
             setMode({ kind: 'list' });
             channels.reload();
           }}
@@ -180,6 +182,11 @@ export function ChannelsPage() {
                   <td>
                     <HealthBadge health={c.health} enabled={c.config.enabled !== false} />
                     {!c.health.healthy && c.health.lastError && <div className="error-text small">{c.health.lastError}</div>}
+                    {c.warning && c.warning !== c.health.lastError && (
+                      <div className="warn-text small" data-testid="channel-warning">
+                        {c.warning}
+                      </div>
+                    )}
                     {result && (
                       <div className={`small ${result.ok ? 'ok-text' : 'error-text'}`}>
                         test: {result.ok ? 'sent' : 'failed'} · {result.detail}

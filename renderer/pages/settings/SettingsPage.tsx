@@ -3,7 +3,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, type ApiOutput } from '../../../shared/api.js';
 import { SettingsSchema, type HeraldConfig, type Settings } from '../../../shared/config.js';
-import { asError, useApi } from '../../api/context.js';
+import { SEVERITIES, type Severity } from '../../../shared/event.js';
+import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
 import { CopyButton } from '../../components/buttons.js';
 import { CheckboxField, ErrorSummary, Field } from '../../components/Field.js';
@@ -26,7 +27,10 @@ export function SettingsPage() {
       <AppearanceSection settings={settings} />
       <StartAtLoginSection />
       {/* Remount (fresh draft) only when what this form edits changed on the hub. */}
-      <SettingsForm key={JSON.stringify([settings.quietHours, settings.retention, settings.delivery, settings.publicUrl, settings.email])} settings={settings} />
+      <SettingsForm
+        key={JSON.stringify([settings.quietHours, settings.retention, settings.delivery, settings.publicUrl, settings.email, settings.shortcut, settings.sound])}
+        settings={settings}
+      />
       <section className="card" aria-labelledby="network-title">
         <h2 id="network-title">Addresses</h2>
         <p className="field__hint">Set by the hub's start options (ports, host); shown here to copy.</p>
@@ -155,7 +159,25 @@ function StartAtLoginSection() {
   );
 }
 
-const SETTINGS_FIELD_PATHS = ['quietHours', 'retention', 'delivery', 'publicUrl', 'email'];
+const SETTINGS_FIELD_PATHS = ['quietHours', 'retention', 'delivery', 'publicUrl', 'email', 'shortcut', 'sound'];
+
+const SOUND_LABELS: Record<Severity, string> = { critical: 'Critical', warning: 'Warning', success: 'Success', info: 'Info' };
+
+/** Whether the desktop app holds the shortcut now; the headless hub has none to hold. */
+function ShortcutStatus() {
+  const status = useResource('shortcut.status', {}, (u) => u.type === 'shortcut.changed' || onConfig('settings')(u));
+  const s = status.data;
+  if (!s) return null;
+  if (!s.supported) return <p className="field__hint">Works in the desktop app; this hub runs headless in a browser, so nothing is registered here.</p>;
+  if (s.problem) {
+    return (
+      <p className="warn-text" role="alert" data-testid="shortcut-problem">
+        Not registered: {s.problem}.
+      </p>
+    );
+  }
+  return <p className="field__hint">{s.registered ? `${s.accelerator} opens Herald from any app.` : 'No shortcut is set.'}</p>;
+}
 
 function SettingsForm(props: { settings: Settings }) {
   const save = useSaveSettings();
@@ -233,6 +255,38 @@ function SettingsForm(props: { settings: Settings }) {
             </div>
           )}
         </div>
+      </fieldset>
+      <fieldset className="form__section">
+        <legend>Desktop popups and shortcut</legend>
+        <fieldset className="field field--wide sound-choices">
+          <legend>Play a sound for</legend>
+          <div className="sound-choices__options">
+            {SEVERITIES.map((sev) => (
+              <CheckboxField key={sev} label={SOUND_LABELS[sev]} checked={draft.sound[sev]} onChange={(on) => change({ sound: { ...draft.sound, [sev]: on } })} />
+            ))}
+          </div>
+          <p className="field__hint">Never during quiet hours or while popups are paused. A desktop channel with its own “sound” on plays one for every severity.</p>
+        </fieldset>
+        <Field
+          label="Shortcut to open Herald"
+          error={errorAt(errors, 'shortcut')}
+          hint="Modifiers and a key joined by +, e.g. CommandOrControl+Shift+H or Alt+F9; empty for none."
+          className="field--wide"
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="text"
+              className="mono"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="CommandOrControl+Shift+H"
+              value={draft.shortcut}
+              onChange={(e) => change({ shortcut: e.target.value })}
+            />
+          )}
+        </Field>
+        <ShortcutStatus />
       </fieldset>
       <fieldset className="form__section">
         <legend>History retention</legend>

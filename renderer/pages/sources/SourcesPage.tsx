@@ -13,6 +13,7 @@ import { KindForm } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
+import { ConnectCi, type CiProvider } from './ConnectCi.js';
 import { nextRefreshDelay, SUBSCRIBED_KINDS } from './runtime-text.js';
 import { ConnectionCell, DevtronPayload, LastEvent, SourceHealth } from './SourceRuntime.js';
 import './sources.css';
@@ -61,7 +62,7 @@ const POLLING_KINDS = new Set(
   [...kindsOf(SourceSchema)].filter(([, schema]) => 'pollIntervalSeconds' in (schema as unknown as { shape: object }).shape).map(([kind]) => kind),
 );
 
-type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
+type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'connect'; provider: CiProvider };
 
 export function SourcesPage() {
   const invoke = useApi();
@@ -114,18 +115,41 @@ export function SourcesPage() {
       <header className="page-header">
         <h1>Sources</h1>
         {mode.kind === 'list' && (
-          <button
-            type="button"
-            className="btn btn--primary"
-            onClick={() => {
-              setCreated(undefined);
-              setMode({ kind: 'add' });
-            }}
-          >
-            Add source
-          </button>
+          <div className="header-actions">
+            <button type="button" className="btn" onClick={() => setMode({ kind: 'connect', provider: 'github-actions' })}>
+              Connect GitHub
+            </button>
+            <button type="button" className="btn" onClick={() => setMode({ kind: 'connect', provider: 'gitlab-ci' })}>
+              Connect GitLab
+            </button>
+            <button
+              type="button"
+              className="btn btn--primary"
+              onClick={() => {
+                setCreated(undefined);
+                setMode({ kind: 'add' });
+              }}
+            >
+              Add source
+            </button>
+          </div>
         )}
       </header>
+
+      {mode.kind === 'connect' && (
+        <ConnectCi
+          key={mode.provider}
+          provider={mode.provider}
+          keychainAvailable={keychainAvailable}
+          takenIds={(sources.data ?? []).map((s) => String(s.config.id))}
+          onCancel={() => setMode({ kind: 'list' })}
+          onAdded={(name) => {
+            toast(`Source ${name} added`);
+            setMode({ kind: 'list' });
+            sources.reload();
+          }}
+        />
+      )}
 
       {created && (
         <CreatedSource
