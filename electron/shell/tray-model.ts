@@ -1,8 +1,11 @@
 // Everything the tray shows, as pure functions of the hub's state: which icon, what the
 // tooltip says, and the menu template. The tray wiring (tray.ts) only fetches and applies.
+// The board (shared/board.ts) leads: what is red now, not muted, comes first in the menu and
+// turns the icon red, as CCMenu's and CatLight's do; the latest events follow.
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ApiOutput } from '../../shared/api.js';
 import type { Settings } from '../../shared/config.js';
+import { type BoardItem, boardItemName, boardProject, formatDuration, worstState, type BoardState } from '../../shared/board.js';
 import type { HeraldEvent, Severity } from '../../shared/event.js';
 import { describePipeline, type Mute, pipelineKey, pipelineOf } from '../../shared/mutes.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
@@ -12,6 +15,8 @@ export const TRAY_STATUSES = ['ok', 'unread', 'failing', 'snoozed'] as const;
 export type TrayStatus = (typeof TRAY_STATUSES)[number];
 
 export const TRAY_MENU_EVENTS = 10;
+/** Red things listed in the menu; more are summed up in one line. */
+export const TRAY_MENU_FAILING = 8;
 const MAX_LABEL_CHARS = 60;
 /** Windows cuts tray tooltips at 127 characters. */
 const MAX_TOOLTIP_CHARS = 127;
@@ -32,6 +37,20 @@ export interface TrayPipeline {
   mutedUntil?: string;
 }
 
+/** A board item as the tray shows it. */
+export type TrayBoardItem = Pick<BoardItem, 'key' | 'kind' | 'subject' | 'source' | 'state' | 'since' | 'url' | 'lastEventId' | 'mutedUntil'>;
+
+export interface TrayBoard {
+  /** The worst state of what is not muted; undefined when the board is empty or all muted. */
+  worst?: BoardState;
+  /** Red and not muted, the longest-standing first. */
+  failing: TrayBoardItem[];
+  /** Red but muted (until green or for a while). */
+  mutedFailing: number;
+  /** Running now (a first run, or a rebuild of anything). */
+  running: number;
+}
+
 export interface TrayState {
   unread: number;
   criticalUnread: number;
@@ -43,6 +62,8 @@ export interface TrayState {
   quietHours: boolean;
   /** Newest first, at most TRAY_MENU_EVENTS. */
   latest: TrayEvent[];
+  /** What is red or running now (board.list). */
+  board: TrayBoard;
   /** Recently failing pipelines (newest first), and muted ones. */
   pipelines?: TrayPipeline[];
   /** The global shortcut could not be registered: why, in one sentence. */
@@ -55,13 +76,25 @@ export interface TrayInputs {
   /** Unread critical events in the whole history (not only the latest ten). */
   criticalUnread: number;
   settings: Pick<Settings, 'snoozeUntil' | 'quietHours'>;
+  /** The board's failing and running items (board.list, worst first); none when not given. */
+  board?: readonly (TrayBoardItem & Partial<Pick<BoardItem, 'running'>>)[];
   now: Date;
   /** Pipeline mutes now (mutes.list). */
   mutes?: readonly Mute[];
   shortcutProblem?: string;
 }
 
-export function deriveTrayState({ status, latest, criticalUnread, settings, now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
+export function deriveBoard(items: NonNullable<TrayInputs['board']>): TrayBoard {
+  const failing = items.filter((i) => i.state === 'failing' && i.mutedUntil === undefined);
+  return {
+    ...(worstState(items) && { worst: worstState(items) }),
+    failing: failing.map(({ key, kind, subject, source, state, since, url, lastEventId }) => ({ key, kind, subject, source, state, since, url, lastEventId })),
+    mutedFailing: items.filter((i) => i.state === 'failing' && i.mutedUntil !== undefined).length,
+    running: items.filter((i) => i.state === 'running' || i.running === true).length,
+  };
+}
+
+export function deriveTrayState({ status, latest, criticalUnread, settings, board = [], now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
   const failing = [...status.channels, ...status.sources].filter((item) => !item.health.healthy).map((item) => item.name);
   return {
     unread: status.counts.unread,
@@ -70,6 +103,7 @@ export function deriveTrayState({ status, latest, criticalUnread, settings, now,
     snoozedUntil: isSnoozed(now, settings.snoozeUntil) ? settings.snoozeUntil : undefined,
     quietHours: settings.quietHours ? isInQuietHours(now, settings.quietHours) : false,
     latest: latest.slice(0, TRAY_MENU_EVENTS).map(({ id, title, severity, url, read }) => ({ id, title, severity, url, read })),
+    board: deriveBoard(board),
     pipelines: trayPipelines(latest, mutes),
     ...(shortcutProblem !== undefined && { shortcutProblem }),
   };
@@ -99,11 +133,12 @@ export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute
 }
 
 /**
- * One icon for the state that most needs attention: something failing (a broken channel
- * or source, or an unread critical event) beats a pause the user chose, which beats unread.
+ * One icon for the state that most needs attention: something red on the board (not muted),
+ * a broken channel or source, or an unread critical event beats a pause the user chose,
+ * which beats unread.
  */
 export function trayStatus(state: TrayState): TrayStatus {
-  if (state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
+  if (state.board.failing.length > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
   if (state.snoozedUntil !== undefined || state.quietHours) return 'snoozed';
   if (state.unread > 0) return 'unread';
   return 'ok';
@@ -126,8 +161,18 @@ export function formatClock(at: Date, now: Date): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** "acme/api: CI · main" */
+export function boardItemLabel(item: TrayBoardItem): string {
+  const project = boardProject(item);
+  const name = boardItemName(item);
+  return name === project ? name : `${project}: ${name}`;
+}
+
 export function trayTooltip(state: TrayState, now: Date): string {
   const parts = ['Herald'];
+  const red = state.board.failing;
+  if (red.length > 0) parts.push(`${red.length} red: ${red.map(boardItemLabel).join(', ')}`);
+  else if (state.board.worst !== undefined) parts.push('all green');
   if (state.failing.length > 0) parts.push(`failing: ${state.failing.join(', ')}`);
   if (state.unread > 0) {
     parts.push(`${plural(state.unread, 'unread event')}${state.criticalUnread > 0 ? ` (${state.criticalUnread} critical)` : ''}`);
@@ -199,6 +244,32 @@ export interface TrayActions {
 
 export type TrayMenuTemplate = MenuItemConstructorOptions[];
 
+/** What clicking a red board item opens: its run in the browser, else its last event in Herald. */
+export function boardItemTarget(item: Pick<TrayBoardItem, 'url' | 'lastEventId'>): EventTarget {
+  return eventClickTarget({ id: item.lastEventId, url: item.url });
+}
+
+/** The board's part of the menu: what is red (not muted) first, then a line for the rest. */
+function boardMenu(board: TrayBoard, actions: TrayActions, now: Date, platform: string): MenuItemConstructorOptions[] {
+  if (board.worst === undefined && board.mutedFailing === 0) return [];
+  const red: MenuItemConstructorOptions[] = board.failing.slice(0, TRAY_MENU_FAILING).map((item) => ({
+    id: `board:${item.key}`,
+    label: menuLabel(`✖ ${boardItemLabel(item)} — red ${formatDuration(now.getTime() - Date.parse(item.since))}`, platform),
+    click: () => actions.openEvent(item.lastEventId, boardItemTarget(item)),
+  }));
+  const more = board.failing.length - red.length;
+  const notes = [
+    more > 0 ? `${more} more red` : undefined,
+    board.mutedFailing > 0 ? `${board.mutedFailing} red but muted` : undefined,
+    board.running > 0 ? `${board.running} running` : undefined,
+  ].filter((n): n is string => n !== undefined);
+  return [
+    ...(red.length === 0 ? [{ id: 'board-green', label: '✔ Nothing red now', enabled: false }] : red),
+    ...(notes.length ? [{ id: 'board-more', label: notes.join(' · '), click: () => actions.openWindow() }] : []),
+    { type: 'separator' },
+  ];
+}
+
 export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { now: Date; platform: string; restartLabel?: string | null }): TrayMenuTemplate {
   const { now, platform } = opts;
   // A downloaded update comes first: it is the one thing here that waits on the user.
@@ -262,6 +333,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
   return [
     ...update,
     ...shortcut,
+    ...boardMenu(state.board, actions, now, platform),
     ...failing,
     ...events,
     { type: 'separator' },

@@ -17,7 +17,7 @@ export interface TrayController {
 }
 
 export interface TrayControllerOptions {
-  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get' | 'mutes.list'>;
+  api: Pick<Api, 'hub.status' | 'events.list' | 'settings.get' | 'mutes.list' | 'board.list'>;
   actions: TrayActions;
   /** The global shortcut's problem, if it could not be registered (shortcut.ts). */
   shortcutProblem?: () => string | undefined;
@@ -31,18 +31,21 @@ export interface TrayControllerOptions {
 }
 
 export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date, shortcutProblem?: string): Promise<TrayState> {
-  const [status, latest, criticalUnread, settings, mutes] = await Promise.all([
+  const [status, latest, criticalUnread, settings, mutes, board] = await Promise.all([
     api['hub.status']({}),
     api['events.list']({ limit: TRAY_MENU_EVENTS }),
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
     api['settings.get']({}),
     api['mutes.list']({}),
+    // What is red or running: the rest of the board (all green) needs no line of its own.
+    api['board.list']({ states: ['failing', 'running'] }),
   ]);
   return deriveTrayState({
     status,
     latest: latest.items,
     criticalUnread: criticalUnread.total ?? 0,
     settings,
+    board: board.items,
     now,
     mutes: mutes.items,
     ...(shortcutProblem !== undefined && { shortcutProblem }),

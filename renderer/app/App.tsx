@@ -1,12 +1,14 @@
 // The shell: a sidebar with the five pages and a health/unread summary, and the page.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { HeraldBridge } from '../../shared/api.js';
-import { BridgeProvider } from '../api/context.js';
+import { BridgeProvider, useResource } from '../api/context.js';
 import type { AuthRequiredError } from '../api/http-bridge.js';
 import { ToastProvider } from '../components/Toasts.js';
 import { formatDateTime } from '../lib/time.js';
 import { ChannelsPage } from '../pages/channels/ChannelsPage.js';
 import { HistoryPage } from '../pages/history/HistoryPage.js';
+import { NowPage } from '../pages/now/NowPage.js';
+import { ThreadPage } from '../pages/thread/ThreadPage.js';
 import { RulesPage } from '../pages/rules/RulesPage.js';
 import { SettingsPage } from '../pages/settings/SettingsPage.js';
 import { SourcesPage } from '../pages/sources/SourcesPage.js';
@@ -14,6 +16,8 @@ import { pageHref, PAGES, useRoute, type Page } from './route.js';
 import { HubProvider, useHub } from './status.js';
 
 const PAGE_TITLES: Record<Page, string> = {
+  now: 'Now',
+  thread: 'Thread',
   history: 'History',
   sources: 'Sources',
   channels: 'Channels',
@@ -66,6 +70,10 @@ function Shell() {
 
 function PageView(props: { page: Page; param?: string | undefined }) {
   switch (props.page) {
+    case 'now':
+      return <NowPage />;
+    case 'thread':
+      return <ThreadPage commit={props.param} />;
     case 'history':
       return <HistoryPage selectedId={props.param} />;
     case 'sources':
@@ -88,6 +96,8 @@ function Sidebar(props: { current: Page }) {
     [status],
   );
   const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
+  const failing = useFailingCount();
+  if (failing) badge.now = { text: String(failing), label: `${failing} failing`, tone: 'bad' };
   if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };
   const badSources = status?.sources.filter((s) => !s.health.healthy || s.attention).length ?? 0;
   if (badSources) badge.sources = { text: String(badSources), label: `${badSources} not working`, tone: 'bad' };
@@ -157,6 +167,12 @@ function Sidebar(props: { current: Page }) {
       </section>
     </nav>
   );
+}
+
+/** Failing things on the board not muted: the Now badge. Kept current by the board's updates. */
+function useFailingCount(): number {
+  const board = useResource('board.list', { states: ['failing'] }, (u) => u.type === 'board.updated' || u.type === 'mutes.changed');
+  return board.data?.items.filter((i) => i.mutedUntil === undefined).length ?? 0;
 }
 
 function SignedOut(props: { error: AuthRequiredError }) {

@@ -2,12 +2,15 @@
 // from the hub's HTTP server, and need no server-side routing.
 import { useEffect, useState } from 'react';
 
-export const PAGES = ['history', 'sources', 'channels', 'rules', 'settings'] as const;
-export type Page = (typeof PAGES)[number];
+/** The sidebar's pages, in order; Herald opens on the first (Now: what is red right now). */
+export const PAGES = ['now', 'history', 'sources', 'channels', 'rules', 'settings'] as const;
+/** Pages reached from another page, not the sidebar: a commit's thread (`#/thread/<sha>`). */
+export const ROUTES = [...PAGES, 'thread'] as const;
+export type Page = (typeof ROUTES)[number];
 
 export function parseRoute(hash: string): { page: Page; param?: string } {
   const [page, param] = hash.replace(/^#\/?/, '').split('/');
-  const known = (PAGES as readonly string[]).includes(page ?? '') ? (page as Page) : 'history';
+  const known = (ROUTES as readonly string[]).includes(page ?? '') ? (page as Page) : PAGES[0];
   return param ? { page: known, param: decodeURIComponent(param) } : { page: known };
 }
 
@@ -22,3 +25,7 @@ export function useRoute() {
 }
 
 export const pageHref = (page: Page) => `#/${page}`;
+/** A commit's thread. */
+export const threadHref = (commit: string) => `#/thread/${encodeURIComponent(commit)}`;
+/** One event, opened in History. */
+export const eventHref = (id: string) => `#/history/${encodeURIComponent(id)}`;

@@ -18,14 +18,14 @@ export async function startHub(opts: Parameters<typeof startHubProcess>[0] = {})
   return startHubProcess(opts);
 }
 
-/** Open the link the hub prints: it sets the token cookie and lands on History. */
+/** Open the link the hub prints: it sets the token cookie and lands on Now, the page Herald opens on. */
 export async function signIn(page: Page, hub: HubProcess): Promise<void> {
   await page.goto(`${hub.apiUrl}/?token=${encodeURIComponent(hub.token)}`);
-  await page.getByRole('heading', { name: 'History', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Now', level: 1 }).waitFor();
 }
 
 /** Go to a page through the sidebar, as a user would. */
-export async function openPage(page: Page, name: 'History' | 'Sources' | 'Channels' | 'Rules' | 'Settings'): Promise<void> {
+export async function openPage(page: Page, name: 'Now' | 'History' | 'Sources' | 'Channels' | 'Rules' | 'Settings'): Promise<void> {
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
   await page.getByRole('heading', { name, level: 1 }).waitFor();
 }

@@ -59,6 +59,9 @@ describe('screenshots', { timeout: 120_000 }, () => {
           if (fullPage) await page.setViewportSize(viewport);
         };
         await signIn(page, hub);
+        await page.locator('.board-item').first().waitFor();
+        await shot('now');
+        await openPage(page, 'History');
         await page.locator('.event-row').first().waitFor();
         await shot('history');
 

@@ -49,6 +49,7 @@ function fakeHub() {
     }),
     'events.list': (q) => (q.unread ? { items: [], total: 0 } : { items: [makeEvent({ id: 'e1' })], total: 1 }),
     'settings.get': () => SettingsSchema.parse({}),
+    'board.list': () => ({ items: [] }),
     'settings.update': ({ settings }) => SettingsSchema.parse(settings),
     'events.markRead': () => ({ updated: 1 }),
   };

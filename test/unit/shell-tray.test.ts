@@ -7,6 +7,7 @@ vi.mock('electron', async () => (await import('../helpers/electron-double.js')).
 
 import type { ApiOutput } from '../../shared/api.js';
 import { SettingsSchema } from '../../shared/config.js';
+import type { BoardItem } from '../../shared/board.js';
 import type { HeraldEvent } from '../../shared/event.js';
 import { createTrayController } from '../../electron/shell/tray.js';
 import {
@@ -26,8 +27,28 @@ import { makeEvent } from '../helpers/fake-event.js';
 
 const ICON_DIR = path.resolve(import.meta.dirname, '../../build/tray');
 
+const GREEN_BOARD = { failing: [], mutedFailing: 0, running: 0 };
 function state(overrides: Partial<TrayState> = {}): TrayState {
-  return { unread: 0, criticalUnread: 0, failing: [], quietHours: false, latest: [], ...overrides };
+  return { unread: 0, criticalUnread: 0, failing: [], quietHours: false, latest: [], board: GREEN_BOARD, ...overrides };
+}
+
+const SINCE = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+function boardItem(key: string, overrides: Partial<BoardItem> = {}): BoardItem {
+  return {
+    key,
+    kind: 'pipeline',
+    source: { id: 'gh', kind: 'github', name: 'GitHub' },
+    subject: { project: 'acme/api', pipeline: key, branch: 'main' },
+    state: 'failing',
+    running: false,
+    since: SINCE(192),
+    streak: 2,
+    lastEventId: `last-${key}`,
+    lastEventAt: SINCE(10),
+    title: `${key} failed`,
+    url: `https://github.com/acme/api/actions/runs/${key}`,
+    ...overrides,
+  };
 }
 
 function recordingActions() {
@@ -112,6 +133,35 @@ describe('trayStatus and trayIconFor', () => {
   });
 });
 
+describe('the board in the tray', () => {
+  const base = { status: { counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 }, channels: [], sources: [] }, latest: [], criticalUnread: 0, settings: {}, now: NOW };
+
+  it.each<[string, BoardItem[], string, string[]]>([
+    ['nothing on the board: no board lines, the usual icon', [], 'tray-ok.png', ['No events yet']],
+    ['only green and running: "Nothing red now", the running counted', [boardItem('ci', { state: 'passing', running: true })], 'tray-ok.png', ['✔ Nothing red now', '1 running']],
+    ['red: the red first, the icon red', [boardItem('ci')], 'tray-failing.png', ['✖ acme/api: ci · main — red 3 h 12 min']],
+    ['red but muted: not red in the icon; said in a line', [boardItem('ci', { mutedUntil: 'passes' })], 'tray-ok.png', ['✔ Nothing red now', '1 red but muted']],
+  ])('%s', (_name, items, icon, firstLines) => {
+    const s = deriveTrayState({ ...base, board: items });
+    expect(trayIconFor(s, 'linux')).toBe(icon);
+    const labels = menuOf(s).items.map((i) => i.label).filter((l) => l !== undefined);
+    expect(labels.slice(0, firstLines.length)).toEqual(firstLines);
+  });
+
+  it('lists at most eight red things and sums up the rest', () => {
+    const items = Array.from({ length: 11 }, (_, i) => boardItem(`p${i}`, { since: SINCE(100 - i) }));
+    const s = deriveTrayState({ ...base, board: items });
+    const labels = menuOf(s).items.map((i) => i.label);
+    expect(labels.filter((l) => l?.startsWith('✖'))).toHaveLength(8);
+    expect(labels).toContain('3 more red');
+  });
+
+  it('board text is untrusted: one line, no control characters', () => {
+    const s = deriveTrayState({ ...base, board: [boardItem('x', { subject: { project: 'evil\u202e\nproject', pipeline: 'a&b' } })] });
+    expect(menuOf(s).items[0]!.label).toBe('✖ evil project: a&&b — red 3 h 12 min');
+  });
+});
+
 describe('deriveTrayState', () => {
   const health = (healthy: boolean) => ({ healthy, consecutiveFailures: healthy ? 0 : 3, lastError: null, lastSuccessAt: null, lastFailureAt: null });
   const status = {
@@ -125,7 +175,7 @@ describe('deriveTrayState', () => {
   const events = Array.from({ length: 12 }, (_, i) => makeEvent({ id: `e${i}`, title: `event ${i}` }));
 
   it('names unhealthy channels and sources, keeps counts, caps the events at 10', () => {
-    const s = deriveTrayState({ status, latest: events, criticalUnread: 2, settings: SettingsSchema.parse({}), now: NOW });
+    const s = deriveTrayState({ status, latest: events, criticalUnread: 2, settings: SettingsSchema.parse({}), board: [], now: NOW });
     expect(s.failing).toEqual(['Slack #ops', 'GitHub']);
     expect(s.unread).toBe(7);
     expect(s.criticalUnread).toBe(2);
@@ -135,7 +185,7 @@ describe('deriveTrayState', () => {
 
   it('a snooze counts only while in the future; quiet hours by the clock', () => {
     const past = new Date(NOW.getTime() - 60_000).toISOString();
-    const base = { status, latest: [], criticalUnread: 0, now: NOW };
+    const base = { status, latest: [], criticalUnread: 0, board: [], now: NOW };
     expect(deriveTrayState({ ...base, settings: { snoozeUntil: past } }).snoozedUntil).toBeUndefined();
     expect(deriveTrayState({ ...base, settings: { snoozeUntil: future(30) } }).snoozedUntil).toBe(future(30));
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
@@ -259,7 +309,7 @@ describe('buildTrayMenu', () => {
 describe('createTrayController (wiring, with the electron double)', () => {
   afterEach(() => vi.useRealTimers());
 
-  function fakeApi(overrides: { unread?: number; unhealthy?: boolean; snoozeUntil?: string } = {}) {
+  function fakeApi(overrides: { unread?: number; unhealthy?: boolean; snoozeUntil?: string; board?: BoardItem[] } = {}) {
     const events = [makeEvent({ id: 'e1', title: 'deploy failed', read: false })];
     const health = { healthy: !overrides.unhealthy, consecutiveFailures: 0, lastError: null, lastSuccessAt: null, lastFailureAt: null };
     return {
@@ -276,6 +326,7 @@ describe('createTrayController (wiring, with the electron double)', () => {
       })),
       'events.list': vi.fn(async (q: { unread?: boolean }) => (q.unread ? { items: [], total: 0 } : { items: events, total: 1 })),
       'settings.get': vi.fn(async () => SettingsSchema.parse(overrides.snoozeUntil ? { snoozeUntil: overrides.snoozeUntil } : {})),
+      'board.list': vi.fn(async () => ({ items: overrides.board ?? [] })),
       'mutes.list': vi.fn(async () => ({ items: [] })),
     };
   }
@@ -295,6 +346,24 @@ describe('createTrayController (wiring, with the electron double)', () => {
     expect(actions.openEvent).toHaveBeenCalledWith('e1', { kind: 'url', url: 'https://github.com/acme/api/actions/runs/1' });
     controller.destroy();
     expect(tray.destroyed).toBe(true);
+  });
+
+  it('draws the icon and the first menu lines from the board: what is red, the longest first; a click opens the run', async () => {
+    const api = fakeApi({ unread: 0, board: [boardItem('ci'), boardItem('deploy', { kind: 'deployment', subject: { project: 'acme/api', environment: 'prod' }, url: undefined, since: SINCE(5) })] });
+    const actions = recordingActions();
+    const controller = createTrayController({ api, actions, iconDir: ICON_DIR, platform: 'linux', now: () => NOW });
+    await controller.refresh();
+    expect(api['board.list']).toHaveBeenCalledWith({ states: ['failing', 'running'] });
+    const tray = electron.created.trays[0]!;
+    expect(tray.image.path).toBe(path.join(ICON_DIR, 'tray-failing.png'));
+    expect(tray.tooltip).toBe('Herald · 2 red: acme/api: ci · main, acme/api: deploy to prod · no unread events');
+    const labels = tray.menu!.items.map((i) => i.label);
+    expect(labels.slice(0, 2)).toEqual(['✖ acme/api: ci · main — red 3 h 12 min', '✖ acme/api: deploy to prod — red 5 min']);
+    tray.menu!.getMenuItemById('board:ci')!.click();
+    expect(actions.openEvent).toHaveBeenCalledWith('last-ci', { kind: 'url', url: 'https://github.com/acme/api/actions/runs/ci' });
+    tray.menu!.getMenuItemById('board:deploy')!.click();
+    expect(actions.openEvent).toHaveBeenCalledWith('last-deploy', { kind: 'window', eventId: 'last-deploy' });
+    controller.destroy();
   });
 
   it('coalesces a burst of updates into one refresh', async () => {

@@ -9,22 +9,14 @@ import { SeverityBadge, StatusBadge } from '../../components/badges.js';
 import { ConfirmButton } from '../../components/buttons.js';
 import { useToast } from '../../components/Toasts.js';
 import { useHub } from '../../app/status.js';
+import { safeHref, shortCommit } from '../../lib/links.js';
 import { formatAgo, formatDateTime } from '../../lib/time.js';
+import { threadHref } from '../../app/route.js';
 import { isRetryable, upsertDelivery, withEarlyUpdates, withRetryAnswer } from './delivery-updates.js';
 import { PipelineMute } from './PipelineMute.js';
 
 type Detail = ApiOutput<'events.get'>;
 
-/** Only http(s) links become anchors; anything else stays text. */
-function safeHref(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function EventDetail(props: {
   id: string;
@@ -161,6 +153,15 @@ export function EventDetail(props: {
         ) : (
           <p className="mono">{event.url}</p>
         ))}
+
+      {event.subject.commit && (
+        <p data-testid="thread-link">
+          <a href={threadHref(event.subject.commit)}>
+            Thread of commit <span className="mono">{shortCommit(event.subject.commit)}</span>
+          </a>{' '}
+          <span className="muted">: its CI runs, deployments, artifacts and checks across tools, in order</span>
+        </p>
+      )}
 
       <PipelineMute event={event} />
 

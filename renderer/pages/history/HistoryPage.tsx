@@ -4,6 +4,7 @@ import type { HeraldEvent } from '../../../shared/event.js';
 import { asError, useApi, useUpdates } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
 import { ConfirmButton } from '../../components/buttons.js';
+import { FirstRun } from '../../components/FirstRun.js';
 import { useToast } from '../../components/Toasts.js';
 import { EMPTY_FILTERS, isFiltered, matchesQuery, toQuery, type HistoryFilters } from '../../lib/event-filters.js';
 import { EventDetail } from './EventDetail.js';
@@ -191,25 +192,5 @@ export function HistoryPage(props: { selectedId: string | undefined }) {
         />
       )}
     </div>
-  );
-}
-
-function FirstRun() {
-  return (
-    <section className="card first-run" aria-labelledby="first-run-title">
-      <h2 id="first-run-title">Get started</h2>
-      <ol>
-        <li>
-          <a href="#/sources">Add a source</a>: a webhook URL and secret for your CI, or a poller for Kosli, DefectDojo…
-        </li>
-        <li>
-          <a href="#/channels">Add a channel</a>: a desktop popup, Slack, Teams, email or any webhook.
-        </li>
-        <li>
-          <a href="#/rules">Add a rule</a>: which events go to which channels.
-        </li>
-      </ol>
-      <p className="muted">Every event lands here whether or not a rule matches it.</p>
-    </section>
   );
 }

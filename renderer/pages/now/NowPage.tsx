@@ -1,0 +1,237 @@
+// Now: what is red right now, the page Herald opens on. Every thing with a state (a pipeline
+// on a branch, a deployment, an artifact in an environment, compliance, a security gate, an
+// integration), grouped by project, worst first; how long it has been so, who and which
+// commit broke it, a link to the run, and "mute until green". Live: the hub pushes each
+// change (board.updated); a mute added or lifted anywhere reloads the list.
+import { useEffect, useMemo, useState } from 'react';
+import type { BoardItem, BoardQuery, BoardState } from '../../../shared/board.js';
+import { BOARD_STATES, boardItemName } from '../../../shared/board.js';
+import { asError, useApi, useUpdates } from '../../api/context.js';
+import { eventHref, threadHref } from '../../app/route.js';
+import { useHub } from '../../app/status.js';
+import { FirstRun } from '../../components/FirstRun.js';
+import { useToast } from '../../components/Toasts.js';
+import { countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../lib/board-view.js';
+import { safeHref, shortCommit } from '../../lib/links.js';
+import { formatAgo, formatDateTime } from '../../lib/time.js';
+
+/** Durations ("red for 3 h 12 min") move on without an update. */
+const TICK_MS = 30_000;
+
+const KIND_LABEL: Record<BoardItem['kind'], string> = {
+  pipeline: 'pipeline',
+  deployment: 'deployment',
+  artifact: 'artifact',
+  compliance: 'compliance',
+  security_gate: 'security gate',
+  health: 'integration',
+};
+const OPEN_LABEL: Partial<Record<BoardItem['kind'], string>> = { pipeline: 'Open run', deployment: 'Open deployment' };
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+export function NowPage() {
+  const invoke = useApi();
+  const { status } = useHub();
+  const [states, setStates] = useState<BoardState[]>([]);
+  const [source, setSource] = useState('');
+  const query = useMemo<BoardQuery>(() => ({ ...(states.length > 0 && { states }), ...(source && { sources: [source] }) }), [states, source]);
+  const [items, setItems] = useState<BoardItem[]>();
+  const [error, setError] = useState<Error>();
+  const [generation, setGeneration] = useState(0);
+  const now = useNow(TICK_MS);
+
+  useEffect(() => {
+    let live = true;
+    invoke('board.list', query).then(
+      (page) => {
+        if (!live) return;
+        setItems(page.items);
+        setError(undefined);
+      },
+      (e: unknown) => live && setError(asError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [invoke, query, generation]);
+
+  useUpdates((update) => {
+    if (update.type === 'board.updated') setItems((current) => current && mergeBoardUpdate(current, update, query));
+    else if (update.type === 'mutes.changed' || (update.type === 'config.changed' && update.what === 'sources')) setGeneration((g) => g + 1);
+  });
+
+  const groups = useMemo(() => groupBoard(items ?? []), [items]);
+  const noSourcesYet = status !== undefined && status.sources.length === 0 && status.counts.events === 0;
+  const toggleState = (state: BoardState, on: boolean) => setStates((s) => (on ? [...s, state] : s.filter((x) => x !== state)));
+
+  return (
+    <div className="page now">
+      <header className="page-header">
+        <h1>Now</h1>
+        <p className="page-header__meta" aria-live="polite" data-state={items ? 'ready' : 'loading'}>
+          {items === undefined ? 'Loading…' : items.length === 0 ? 'Nothing yet' : countsText(items)}
+        </p>
+      </header>
+      <div className="now__filters" role="group" aria-label="Show">
+        <div className="chips">
+          {BOARD_STATES.map((state) => (
+            <label key={state} className={`chip chip--${state}`}>
+              <input type="checkbox" checked={states.includes(state)} onChange={(e) => toggleState(state, e.target.checked)} />
+              {state}
+            </label>
+          ))}
+        </div>
+        <label className="now__source">
+          <span className="muted">Source</span>
+          <select value={source} onChange={(e) => setSource(e.target.value)}>
+            <option value="">All sources</option>
+            {(status?.sources ?? []).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {error && (
+        <p className="error-text" role="alert">
+          Could not load the board: {error.message}
+        </p>
+      )}
+      {noSourcesYet ? (
+        <FirstRun />
+      ) : items !== undefined && items.length === 0 ? (
+        <p className="empty">
+          {states.length || source
+            ? 'Nothing matches these filters.'
+            : 'Nothing has a state yet: pipelines, deployments, artifacts, compliance and security gates appear here as their events arrive.'}
+        </p>
+      ) : (
+        groups.map((group) => (
+          <section key={group.project} className="board-group" aria-label={group.project}>
+            <h2 className="board-group__title">
+              <span>{group.project}</span>
+              <span className="board-group__counts muted">{countsText(group.items)}</span>
+            </h2>
+            <ul className="board-list">
+              {group.items.map((item) => (
+                <BoardRowView key={item.key} item={item} now={now} />
+              ))}
+            </ul>
+          </section>
+        ))
+      )}
+    </div>
+  );
+}
+
+function BoardRowView(props: { item: BoardItem; now: number }) {
+  const { item, now } = props;
+  const invoke = useApi();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const name = boardItemName(item);
+  const href = safeHref(item.url);
+  const streak = streakText(item);
+  const muted = item.mutedUntil !== undefined;
+
+  const act = async (done: string, action: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await action();
+      toast(done);
+    } catch (e) {
+      toast(`${done.replace(/\.$/, '')} failed: ${asError(e).message}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const pipelineRef = {
+    sourceId: item.source.id,
+    ...(item.subject.project && { project: item.subject.project }),
+    ...(item.subject.pipeline && { pipeline: item.subject.pipeline }),
+    ...(item.subject.branch && { branch: item.subject.branch }),
+  };
+
+  return (
+    <li className={`board-item board-item--${item.state}${muted ? ' board-item--muted' : ''}`} data-key={item.key} data-state={item.state}>
+      <span className={`state-mark state-mark--${item.state}${item.running ? ' state-mark--running' : ''}`} aria-hidden="true" />
+      <div className="board-item__main">
+        <div className="board-item__head">
+          <span className="board-item__name">{name}</span>
+          <span className="badge badge--muted">{KIND_LABEL[item.kind]}</span>
+          <span className="muted small">{item.source.name}</span>
+          {item.running && item.state !== 'running' && <span className="badge badge--warn">running</span>}
+          {muted && <span className="badge badge--muted">{item.mutedUntil === 'passes' ? 'muted until green' : `muted until ${formatDateTime(item.mutedUntil)}`}</span>}
+        </div>
+        <p className="board-item__line">
+          <strong className={`state-text state-text--${item.state}`} title={`since ${formatDateTime(item.since)}`}>
+            {stateFor(item, now)}
+          </strong>
+          {streak && <span> · {streak}</span>}
+          {item.state === 'failing' && item.brokenBy && (item.brokenBy.actor || item.brokenBy.commit) && (
+            <span data-testid="broken-by">
+              {' '}
+              · broken{item.brokenBy.actor && <> by <strong>{item.brokenBy.actor}</strong></>}
+              {item.brokenBy.commit && (
+                <>
+                  {' '}
+                  in{' '}
+                  <a className="mono" href={threadHref(item.brokenBy.commit)} title="The commit's thread">
+                    {shortCommit(item.brokenBy.commit)}
+                  </a>
+                </>
+              )}
+            </span>
+          )}
+        </p>
+        <p className="board-item__last small">
+          <a href={eventHref(item.lastEventId)} className="board-item__title">
+            {item.title}
+          </a>{' '}
+          <span className="muted" title={formatDateTime(item.lastEventAt)}>
+            {formatAgo(item.lastEventAt, now)}
+          </span>
+          {item.commit && (
+            <>
+              {' · '}
+              <a className="mono" href={threadHref(item.commit)} title="The commit's thread">
+                {shortCommit(item.commit)}
+              </a>
+            </>
+          )}
+        </p>
+      </div>
+      <div className="board-item__actions">
+        {href && (
+          <a className="btn btn--small" href={href} target="_blank" rel="noopener noreferrer">
+            {OPEN_LABEL[item.kind] ?? 'Open'}
+          </a>
+        )}
+        {item.kind === 'pipeline' && item.muteKey !== undefined &&
+          (muted ? (
+            <button type="button" className="btn btn--small btn--ghost" disabled={busy} onClick={() => void act(`${name} unmuted.`, () => invoke('mutes.remove', { key: item.muteKey! }))}>
+              Unmute
+            </button>
+          ) : item.state === 'failing' ? (
+            <button
+              type="button"
+              className="btn btn--small"
+              disabled={busy}
+              onClick={() => void act(`${name} muted until it passes.`, () => invoke('mutes.add', { pipeline: pipelineRef, untilPasses: true }))}
+            >
+              Mute until green
+            </button>
+          ) : null)}
+      </div>
+    </li>
+  );
+}

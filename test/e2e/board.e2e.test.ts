@@ -1,0 +1,194 @@
+// The Now page and a commit's thread in real Chromium against the real headless hub, fed
+// over ingress the way the tools send it: GitHub's example payloads (signed), Kosli's
+// documented custom-webhook sample and generic events. Now opens first, groups by project
+// with the red first, says for how long and who broke it; "Mute until green" holds until
+// the pipeline passes, live; a commit opens its thread as a timeline; the event detail links
+// to its thread. Screenshots light and dark under test-results/screenshots/.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubExample, postGithub, workflowRun } from '../helpers/ci-webhooks.js';
+import { type HubProcess, tempDir, waitFor, writeConfig } from '../helpers/hub-process.js';
+import { launchBrowser, type Browser } from './browser.js';
+import { openPage, SCREENSHOTS, sendEvents, signIn, startHub } from './hub.js';
+
+const GH_SECRET = 'e2e-board-gh-secret';
+const CI_SECRET = 'e2e-board-ci-secret';
+const KOSLI_SECRET = 'e2e-board-kosli-secret';
+const KOSLI_SAMPLE = JSON.parse(readFileSync(new URL('../fixtures/kosli/custom-webhook-sample.json', import.meta.url), 'utf8')) as Record<string, any>;
+/** Kosli's sample artifact was built from this commit (its provenance). */
+const RUNNER_COMMIT = '1ac157003dd6fb9ec764daa47726b7bfed65c312';
+const BROKE = '9fceb02d0ae598e95dc970b74767f19372d61af8';
+const STILL = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const FIXED = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+const MIN = 60_000;
+const ago = (minutes: number) => new Date(Date.now() - minutes * MIN).toISOString();
+
+describe('Now and threads in the UI', { timeout: 120_000 }, () => {
+  let hub: HubProcess;
+  let browser: Browser;
+
+  /** A signed GitHub workflow_run of `repo`, as GitHub sends it. */
+  const run = async (repo: string, name: string, conclusion: string, sha: string, minutesAgo: number, actor: string) => {
+    const payload = workflowRun(conclusion, { run: Math.round(minutesAgo), branch: 'main', name });
+    const [owner] = repo.split('/');
+    Object.assign(payload.repository, { full_name: repo, name: repo.split('/')[1], html_url: `https://github.com/${repo}` });
+    payload.repository.owner.login = owner;
+    // The run's head is the repository itself (not a fork): its branch is plain `main`.
+    payload.workflow_run.head_repository = { ...payload.workflow_run.head_repository, full_name: repo, owner: { ...payload.workflow_run.head_repository?.owner, login: owner } };
+    Object.assign(payload.workflow_run, { head_sha: sha, updated_at: ago(minutesAgo), html_url: `https://github.com/${repo}/actions/runs/${900 + Math.round(minutesAgo)}` });
+    payload.workflow_run.triggering_actor = { login: actor };
+    expect((await postGithub(`${hub.ingressUrl}/hooks/gh`, { event: 'workflow_run', payload, secret: GH_SECRET })).status).toBe(202);
+  };
+  const deployment = async (repo: string, environment: string, sha: string, minutesAgo: number) => {
+    const payload = githubExample('deployment_status', (p) => p.deployment_status.state === 'success');
+    Object.assign(payload.repository, { full_name: repo, html_url: `https://github.com/${repo}` });
+    payload.repository.owner.login = repo.split('/')[0];
+    Object.assign(payload.deployment, { sha, environment, ref: 'main' });
+    Object.assign(payload.deployment_status, { environment, updated_at: ago(minutesAgo), target_url: `https://github.com/${repo}/deployments/${environment}` });
+    delete payload.workflow_run;
+    expect((await postGithub(`${hub.ingressUrl}/hooks/gh`, { event: 'deployment_status', payload, secret: GH_SECRET })).status).toBe(202);
+  };
+  const generic = (events: unknown) => sendEvents(`${hub.ingressUrl}/hooks/ci`, CI_SECRET, events);
+  const kosli = async (body: unknown) => {
+    const res = await fetch(`${hub.ingressUrl}/hooks/kosli/${KOSLI_SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(202);
+  };
+  const item = (name: RegExp | string) => browser.page.locator('.board-item', { has: browser.page.locator('.board-item__name', { hasText: name }) });
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const dir = tempDir('herald-e2e-board-');
+    const configFile = writeConfig(dir, {
+      sources: [
+        { id: 'gh', kind: 'github', name: 'GitHub', secret: 'env:HERALD_E2E_GH' },
+        { id: 'ci', kind: 'generic', name: 'Buildkite', secret: 'env:HERALD_E2E_CI' },
+        { id: 'kosli', kind: 'kosli-webhook', name: 'Kosli', secret: 'env:HERALD_E2E_KOSLI' },
+      ],
+    });
+    hub = await startHub({ configFile, env: { HERALD_E2E_GH: GH_SECRET, HERALD_E2E_CI: CI_SECRET, HERALD_E2E_KOSLI: KOSLI_SECRET } });
+
+    // acme/payments: CI broken 3 h 12 min ago by alice, still failing on bob's commit; deploy green.
+    await run('acme/payments', 'CI', 'failure', BROKE, 192, 'alice');
+    await run('acme/payments', 'CI', 'failure', STILL, 40, 'bob');
+    await run('acme/payments', 'Release', 'success', BROKE, 300, 'alice');
+    await deployment('acme/payments', 'production', BROKE, 120);
+    // acme/web on another CI: green a day, now building; its staging deploy failed.
+    await generic([
+      { type: 'pipeline.succeeded', title: 'web build passed on main', subject: { project: 'acme/web', pipeline: 'build', branch: 'main' }, occurredAt: ago(1440), url: 'https://buildkite.com/acme/web/builds/41' },
+      { type: 'pipeline.triggered', title: 'web build started on main', subject: { project: 'acme/web', pipeline: 'build', branch: 'main' }, occurredAt: ago(2), url: 'https://buildkite.com/acme/web/builds/42' },
+      { type: 'deployment.failed', title: 'acme/web: deployment to staging failed', subject: { project: 'acme/web', environment: 'staging' }, occurredAt: ago(25), actor: 'chen' },
+    ]);
+    // cyber-dojo/runner, one commit through every stage: CI → deployment → running in aws-prod → compliance → gate.
+    await run('cyber-dojo/runner', 'CI', 'success', RUNNER_COMMIT, 100, 'dana');
+    await deployment('cyber-dojo/runner', 'aws-prod', RUNNER_COMMIT, 70);
+    await kosli({ ...KOSLI_SAMPLE, timestamp: String(Math.floor(Date.now() / 1000) - 60 * 60) });
+    await generic([
+      { type: 'compliance.compliant', title: 'runner is compliant: all attestations present', subject: { project: 'runner', group: 'cyber-dojo', commit: RUNNER_COMMIT }, occurredAt: ago(58) },
+      { type: 'security_gate.passed', title: 'Security gate of runner passed', subject: { project: 'runner', commit: RUNNER_COMMIT }, occurredAt: ago(55) },
+    ]);
+    await kosli({ ...KOSLI_SAMPLE, event_type: 'ENVIRONMENT_NON_COMPLIANT', timestamp: String(Math.floor(Date.now() / 1000) - 50 * 60), snapshot: { ...KOSLI_SAMPLE.snapshot, index: '1036' } });
+
+    browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
+    await signIn(browser.page, hub);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.kill();
+  });
+
+  it('opens on Now: grouped by project, the red first, for how long, who and which commit broke it', async () => {
+    const { page } = browser;
+    await item('CI · main').first().waitFor();
+    const groups = await page.locator('.board-group__title > span:first-child').allTextContents();
+    expect(groups[0]).toBe('acme/payments');
+    const ci = page.locator('.board-item', { hasText: 'acme/payments: CI still failing (2) on main' });
+    await expect(ci.locator('.state-text').textContent()).resolves.toMatch(/^red for 3 h 1\d min$/);
+    await expect(ci.getByTestId('broken-by').textContent()).resolves.toBe(` · broken by alice in ${BROKE.slice(0, 7)}`);
+    await expect(ci.textContent()).resolves.toContain('failed 2 times in a row');
+    await expect(ci.getByRole('link', { name: 'Open run' }).getAttribute('href')).resolves.toMatch(/^https:\/\/github\.com\/acme\/payments\/actions\/runs\//);
+    // Every group with something red or running comes before the all-green one.
+    const webBuild = page.locator('.board-item', { hasText: 'web build started on main' });
+    await expect(webBuild.locator('.state-text').textContent()).resolves.toMatch(/^green for 1 d/);
+    await expect(webBuild.locator('.badge', { hasText: 'running' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: /^Now/ }).textContent()).resolves.toMatch(/Now\s*3$/);
+    expect(browser.problems).toEqual([]);
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`screenshots of Now and a thread, ${scheme}`, async () => {
+      const shots = await launchBrowser({ colorScheme: scheme, viewport: { width: 1280, height: 900 } });
+      try {
+        const { page } = shots;
+        await signIn(page, hub);
+        await page.locator('.board-item').nth(6).waitFor();
+        await page.screenshot({ path: join(SCREENSHOTS, `now-${scheme}.png`) });
+        await page.goto(`${hub.apiUrl}/#/thread/${RUNNER_COMMIT}`);
+        await page.locator('.timeline__entry').nth(4).waitFor();
+        await page.screenshot({ path: join(SCREENSHOTS, `thread-${scheme}.png`) });
+        expect(shots.problems).toEqual([]);
+      } finally {
+        await shots.close();
+      }
+    });
+  }
+
+  it('mute until green: the item says so, stays muted while failing, and turns green unmuted when it passes — live', async () => {
+    const { page } = browser;
+    const ci = page.locator('.board-item', { hasText: 'acme/payments: CI' }).filter({ has: page.locator('.board-item__name', { hasText: /^CI · main$/ }) });
+    await ci.getByRole('button', { name: 'Mute until green' }).click();
+    await ci.locator('.badge', { hasText: 'muted until green' }).waitFor();
+    expect((await hub.api<{ items: Array<{ untilPasses: boolean }> }>('mutes.list')).items).toMatchObject([{ untilPasses: true }]);
+    // The Now badge counts what is red and not muted.
+    await expect.poll(() => page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: /^Now/ }).textContent()).toMatch(/Now\s*2$/);
+
+    await run('acme/payments', 'CI', 'failure', STILL, 10, 'bob');
+    await ci.locator('.board-item__line', { hasText: 'failed 3 times in a row' }).waitFor();
+    expect(await ci.locator('.badge', { hasText: 'muted until green' }).count()).toBe(1);
+
+    await run('acme/payments', 'CI', 'success', FIXED, 1, 'alice');
+    await ci.locator('.state-text', { hasText: /^green for/ }).waitFor();
+    expect(await ci.locator('.badge', { hasText: 'muted' }).count()).toBe(0);
+    expect((await hub.api<{ items: unknown[] }>('mutes.list')).items).toEqual([]);
+  });
+
+  it('a commit opens its thread: CI run → deployment → artifact started → compliance → gate, in order', async () => {
+    const { page } = browser;
+    await openPage(page, 'Now');
+    await page.locator('.board-item', { hasText: 'runner started running in aws-prod' }).getByRole('link', { name: RUNNER_COMMIT.slice(0, 7) }).click();
+    await page.getByRole('heading', { name: `Commit ${RUNNER_COMMIT.slice(0, 7)}`, level: 1 }).waitFor();
+    await page.locator('.timeline__entry').nth(4).waitFor();
+    const stages = await page.locator('.timeline__entry').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.stage));
+    expect(stages).toEqual(['ci', 'deployment', 'artifact', 'compliance', 'gate']);
+    expect(await page.locator('.timeline__title a').allTextContents()).toEqual([
+      'cyber-dojo/runner: CI succeeded on main',
+      'cyber-dojo/runner: deployment to aws-prod succeeded',
+      'runner started running in aws-prod',
+      'runner is compliant: all attestations present',
+      'Security gate of runner passed',
+    ]);
+    expect(await page.locator('.stage').evaluateAll((els) => els.map((e) => e.className))).toEqual([
+      'stage stage--ok',
+      'stage stage--ok',
+      'stage stage--ok',
+      'stage stage--ok',
+      'stage stage--ok',
+    ]);
+
+    // Live: a new event on this commit joins the timeline in its place.
+    await generic({ type: 'security_gate.failed', title: 'Security gate of runner failed: 1 critical finding', subject: { project: 'runner', commit: RUNNER_COMMIT } });
+    await page.locator('.timeline__entry', { hasText: 'Security gate of runner failed' }).waitFor();
+    await page.locator('.stage.stage--bad[data-stage="gate"]').waitFor();
+  });
+
+  it('the event detail links to its thread', async () => {
+    const { page } = browser;
+    await page.locator('.timeline__title a', { hasText: 'runner started running in aws-prod' }).click();
+    const detail = page.getByRole('complementary', { name: 'Event detail' });
+    await detail.getByTestId('thread-link').waitFor();
+    await detail.getByTestId('thread-link').getByRole('link').click();
+    await page.getByRole('heading', { name: `Commit ${RUNNER_COMMIT.slice(0, 7)}`, level: 1 }).waitFor();
+    await waitFor(() => page.url().endsWith(`#/thread/${RUNNER_COMMIT}`), 5000, 'the thread route');
+    expect(browser.problems).toEqual([]);
+  });
+});
