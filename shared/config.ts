@@ -5,7 +5,7 @@ import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
 import { globProblem } from './glob-syntax.js';
-import { validateJsonTemplate } from './templates.js';
+import { validateJsonTemplate } from './json-template.js';
 
 /**
  * Config files never hold a secret, only where to find it: `keychain:<name>` (the OS
@@ -748,29 +748,34 @@ export const HeraldConfigSchema = z
 export type HeraldConfig = z.infer<typeof HeraldConfigSchema>;
 export type HeraldConfigInput = z.input<typeof HeraldConfigSchema>;
 
-/** Which fields of each kind hold secret refs: the api masks them and writes them to the keychain. */
-export const SECRET_FIELDS: Record<string, readonly string[]> = {
-  generic: ['secret'],
-  github: ['secret'],
-  gitlab: ['secret'],
-  jenkins: ['secret'],
-  cctray: ['password', 'token'],
-  kosli: ['token'],
-  'kosli-webhook': ['secret'],
-  secobserve: ['token'],
-  defectdojo: ['token'],
-  'defectdojo-webhook': ['secret'],
-  'chainloop-webhook': ['secret'],
-  'chainloop-audit': ['credentials'],
-  devtron: ['secret'],
-  'devtron-poll': ['token'],
-  'github-actions': ['token'],
-  'gitlab-ci': ['token'],
-  webhook: ['secretHeaders'],
-  desktop: [],
-  slack: ['webhookUrl', 'botToken'],
-  teams: ['webhookUrl'],
-  discord: ['webhookUrl'],
-  email: ['password', 'accessKeyId', 'secretAccessKey'],
-  ntfy: ['token', 'password'],
-};
+/** Whether a field's schema holds secret refs: SecretRefSchema, optional or defaulted, or as the values of a map (secretHeaders). */
+function holdsSecretRefs(schema: unknown): boolean {
+  let current = schema as { _zod?: { def: { type: string; innerType?: unknown; valueType?: unknown; in?: unknown } } } | undefined;
+  for (let depth = 0; depth < 8 && current; depth++) {
+    if (current === (SecretRefSchema as unknown)) return true;
+    const def = current._zod?.def;
+    if (!def) return false;
+    const next = def.type === 'record' ? def.valueType : def.type === 'pipe' ? def.in : def.innerType;
+    if (next === undefined) return false;
+    current = next as typeof current;
+  }
+  return false;
+}
+
+function secretFieldsByKind(unions: ReadonlyArray<{ options: ReadonlyArray<{ shape: Record<string, unknown> }> }>): Record<string, readonly string[]> {
+  const fields: Record<string, readonly string[]> = {};
+  for (const union of unions) {
+    for (const option of union.options) {
+      const kind = (option.shape.kind as { value: string }).value;
+      fields[kind] = Object.keys(option.shape).filter((key) => holdsSecretRefs(option.shape[key]));
+    }
+  }
+  return fields;
+}
+
+/**
+ * Which fields of each kind hold secret refs, read from the schemas (a field typed
+ * SecretRefSchema is the mark): the api masks them and writes them to the keychain, and
+ * the forms show them as secrets. No list is kept by hand.
+ */
+export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = secretFieldsByKind([SourceSchema, ChannelSchema]);

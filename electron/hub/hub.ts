@@ -1,41 +1,48 @@
 // Composition root: builds the store, config, secrets, ingest, delivery and ingress, and
 // wires them. It decides nothing itself; the modules it wires do.
-import { EventEmitter } from 'node:events';
-import type { ApiHandlers, ApiUpdate, RejectedRequest } from '../../shared/api.js';
-import type { ChannelConfig, ChannelKind, HeraldConfig, SourceConfig } from '../../shared/config.js';
-import type { EventInput } from '../../shared/event.js';
-import { DESKTOP_KIND, desktopHold, routeEvent } from '../../shared/rules.js';
+import type { ApiHandlers, ApiUpdate } from '../../shared/api.js';
+import type { ChannelKind, HeraldConfig } from '../../shared/config.js';
 import { createApiHandlers } from './api/handlers.js';
 import type { Channel } from './channels/channel.js';
-import { CHANNEL_LIMITS } from './channels/limits.js';
-import { channelForConfig } from './channels/registry.js';
 import { createDesktopChannel } from './channels/desktop.js';
+import { ChannelInstances, sharedChannel } from './channels/instances.js';
 import { openInBrowser } from './channels/open-url.js';
 import { desktopSessionProblem, type PopupCommand } from './channels/popup-decisions.js';
-import { closeEmailTransports, withEmailDefaults } from './channels/email.js';
+import { CHANNEL_LIMITS } from './channels/limits.js';
+import { channelFor } from './channels/registry.js';
+import { configForRule } from './channels/send-config.js';
 import { applyConfigFile } from './config/config-file.js';
 import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
-import { openSecretStore, type SecretStore, secretRefsOf } from './config/secrets.js';
+import { startLiveConfig } from './config/live-config.js';
+import { notifyingSecretStore, secretResolver } from './config/secret-access.js';
+import { openSecretStore, type SecretStore } from './config/secrets.js';
 import { prepareDataDir } from './data-dir.js';
+import { startChannelChangeHandling } from './delivery/channel-changes.js';
+import { digestGoesTo } from './delivery/digest-hold.js';
 import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { HERALD_SOURCE, startHealthReporter } from './health/integration-health.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
-import { ackOf, Ingestor } from './ingest.js';
-import { type IngressListener, startIngress } from './ingress/listener.js';
+import { waitForIdle } from './idle-signal.js';
+import { Ingestor } from './ingest.js';
+import { startIngress } from './ingress/listener.js';
 import { type ReceiverAnswer, receiveWebhook } from './ingress/receiver.js';
-import { RefusalTracker } from './ingress/refusals.js';
-import { type RelayManager, relayView, startRelayManager } from './ingress/relays.js';
+import { startRelayManager } from './ingress/relays.js';
 import type { RelayOptions } from './ingress/relay-client.js';
-import { type PollOutcome, type PollScheduler, startPollScheduler, testPollingSource } from './sources/poller.js';
-import { pollingSourceFor, subscribingSourceFor } from './sources/registry.js';
-import { type SubscriptionManager, startSubscriptionManager, testSubscribingSource } from './sources/subscriptions.js';
+import { startWebhookIntake } from './ingress/webhook-intake.js';
+import type { PollOutcome } from './sources/poller.js';
+import { pollTester, startPolling } from './sources/polling.js';
+import { subscribingSourceFor } from './sources/registry.js';
+import { startSubscriptionManager, testSubscribingSource } from './sources/subscriptions.js';
 import type { IncomingRequest } from './sources/source.js';
-import { enrichWithStreaks } from './sources/streak-enricher.js';
-import { type MutePolicy, startMutePolicy } from './rules/mutes.js';
 import { startBoardFeed } from './board/board-feed.js';
-import type { IngestItem, Router } from './store/events.js';
+import { startMutePolicy } from './rules/mutes.js';
+import { sourceRuntimeView } from './sources/source-runtime.js';
+import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startCheckpointer } from './store/checkpointer.js';
+import { startRetention } from './store/retention.js';
 import { openStore, type Store } from './store/store.js';
+import { createUpdateBus } from './updates.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -82,14 +89,20 @@ export interface Hub {
   /** Poll a polled source now, whatever its schedule (a "poll now" button, tests). */
   pollNow(sourceId: string): Promise<PollOutcome>;
   setApiUrl(url: string): void;
+  /**
+   * Resolves when nothing is left to do now: ingest committed, no send in flight or due,
+   * no digest window due (bounded: rejects after timeoutMs naming what stayed busy).
+   */
+  idle(timeoutMs?: number): Promise<void>;
   /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
   stop(): Promise<void>;
 }
 
-export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as const;
+export { HERALD_SOURCE, healthEvent } from './health/integration-health.js';
 
 export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
+  const now = options.now ?? Date.now;
   prepareDataDir(options.dataDir, log);
   const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
@@ -97,91 +110,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
+  const resolveSecrets = secretResolver(secrets);
   const store = openStore(options.dataDir, {
     ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
     onDamaged: (problem) => log(`store: ${problem}`),
   });
   const checkpointer = await startCheckpointer(store, { log });
-  const updates = new EventEmitter();
-  updates.setMaxListeners(0);
-  // A listener's exception (a UI transport) must not stall ingest or the worker that emitted.
-  const emit = (update: ApiUpdate) => {
-    try {
-      updates.emit('update', update);
-    } catch (error) {
-      log(`updates: a listener failed: ${(error as Error).message}`);
-    }
-  };
+  const updates = createUpdateBus(log);
+  const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
+  const live = startLiveConfig(config, now, mutes);
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
+  live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
-  let current = config.get();
-  const now = options.now ?? Date.now;
-  const mutes = startMutePolicy({
-    store,
-    now,
-    sourceName: (id) => current.sources.find((s) => s.id === id)?.name,
-    emit: (update) => emit(update),
-    log,
-  });
-  const board = startBoardFeed({
-    store,
-    now,
-    emit: (update) => emit(update),
-    listening: () => updates.listenerCount('update') > 0,
-    ownSourceId: HERALD_SOURCE.id,
-  });
-  let router = buildRouter(current, now, mutes);
-  let channelsById = new Map(current.channels.map((c) => [c.id, c]));
-  let sourcesById = new Map(current.sources.map((s) => [s.id, s]));
-  let rulesById = new Map(current.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
-  let polls: PollScheduler | undefined;
-  let relays: RelayManager | undefined;
-  let subscriptions: SubscriptionManager | undefined;
-  /** Set once listening; config changes before that have nothing to tell it. */
-  let ingress: IngressListener | undefined;
-  config.onChange((cfg, section) => {
-    current = cfg;
-    router = buildRouter(cfg, now, mutes);
-    const editedChannels: string[] = [];
-    if (section === 'channels') {
-      for (const [id, before] of channelsById) {
-        const after = cfg.channels.find((c) => c.id === id);
-        if (JSON.stringify(before) === JSON.stringify(after)) continue;
-        // A changed or deleted email channel's pooled SMTP connections are closed, not leaked.
-        if (before.kind === 'email') closeEmailTransports(id);
-        if (after) editedChannels.push(id);
-      }
-    }
-    channelsById = new Map(cfg.channels.map((c) => [c.id, c]));
-    sourcesById = new Map(cfg.sources.map((s) => [s.id, s]));
-    rulesById = new Map(cfg.rules.map((r) => [r.id, { id: r.id, name: r.name }]));
-    emit({ type: 'config.changed', what: section });
-    if (section === 'channels') {
-      store.outbox.cancelOrphans([...channelsById.keys()], now());
-      // Edited (a URL fixed, a token replaced): what waits for it is tried now, not after a
-      // backoff or a Retry-After (up to 24 h) the old settings earned.
-      for (const id of editedChannels) {
-        store.outbox.dueNow(id, now());
-        worker.channelChanged(id);
-      }
-      worker.wake();
-    }
-    if (section === 'sources' || section === 'channels') {
-      board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
-    }
-    if (section === 'sources') {
-      refusals.retain(new Set(sourcesById.keys()));
-      ingress?.sourcesChanged();
-      polls?.refresh();
-      relays?.refresh();
-      subscriptions?.refresh();
-    }
-  });
-
-  const resolveAll = async (item: SourceConfig | ChannelConfig) => {
-    const resolved: Record<string, string> = {};
-    for (const { field, ref } of secretRefsOf(item)) resolved[field] = await secrets.resolve(ref);
-    return resolved;
-  };
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
   const onPopupCommand = (command: PopupCommand) => {
     if (command.kind === 'open') return openInBrowser(command.url, log);
@@ -194,46 +134,66 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const headlessDesktop = options.channelOverrides?.desktop
     ? undefined
     : createDesktopChannel(undefined, undefined, {
-        settings: () => current.settings,
+        settings: () => live.current.settings,
         onCommand: onPopupCommand,
         now: () => new Date(now()),
         ...(options.desktopEnv && { env: options.desktopEnv }),
       });
-  const channelFor = (config: ChannelConfig) =>
-    options.channelOverrides?.[config.kind] ?? (config.kind === 'desktop' && headlessDesktop ? headlessDesktop : channelForConfig(config));
-
-  const worker: DeliveryWorker = new DeliveryWorker({
+  // One instance per configured channel; the shell's override and the headless popups are hub-wide (closed at stop only).
+  const shared: Partial<Record<ChannelKind, Channel>> = { ...(headlessDesktop && { desktop: headlessDesktop }), ...options.channelOverrides };
+  const instances = new ChannelInstances((channel) => {
+    const hubWide = shared[channel.kind];
+    return hubWide ? sharedChannel(hubWide) : channelFor(channel.kind);
+  });
+  const health = startHealthReporter({
     store,
-    channel: (id) => channelsById.get(id),
-    channels: () => channelsById.values(),
-    settings: () => current.settings,
-    channelFor: (kind) => channelFor({ kind } as ChannelConfig),
-    resolveSecrets: resolveAll,
-    rateLimit: (kind) => CHANNEL_LIMITS[kind],
-    rule: (id) => rulesById.get(id),
-    adjustConfig: (config, ruleId) => withChannelDefaults(config, current, ruleId),
-    now,
-    onDeliveryUpdated: (get) => {
-      if (updates.listenerCount('update') === 0) return;
-      const delivery = get();
-      if (delivery) emit({ type: 'delivery.updated', delivery });
-    },
-    onHealthTransition: (channel, transition, lastError) => {
-      emit({ type: 'health.changed' });
-      void ingestor
-        .submit({ source: HERALD_SOURCE, inputs: [healthEvent('channel', channel, transition, lastError)] })
-        .catch((error: Error) => log(`health: could not record: ${error.message}`));
-    },
+    ingest: (item) => ingestor.submit(item),
+    unhealthyAfter: () => live.current.settings.delivery.unhealthyAfter,
+    onChanged: () => updates.emit({ type: 'health.changed' }),
     log,
   });
-
+  const worker: DeliveryWorker = new DeliveryWorker({
+    store,
+    channel: (id) => live.channel(id),
+    channels: () => live.channels(),
+    settings: () => live.current.settings,
+    channelFor: (channel) => instances.for(channel),
+    resolveSecrets,
+    rateLimit: (kind) => CHANNEL_LIMITS[kind],
+    rule: (id) => {
+      const rule = live.rule(id);
+      return rule && { id: rule.id, name: rule.name };
+    },
+    adjustConfig: (channel, ruleId) => configForRule(instances.for(channel), channel, live.current, ruleId),
+    now,
+    onDeliveryUpdated: (get) => {
+      if (!updates.listening()) return;
+      const delivery = get();
+      if (delivery) updates.emit({ type: 'delivery.updated', delivery });
+    },
+    onHealthTransition: (channel, transition, lastError) => health.channelTransition(channel, transition, lastError),
+    log,
+  });
+  // Digest rules: each ended window becomes one herald.digest event with its deliveries.
+  const digests = new DigestScheduler({
+    store,
+    ruleName: (id) => live.rule(id)?.name,
+    sendsDigest: digestGoesTo(live),
+    onClosed: (digest) => {
+      updates.emit({ type: 'event.created', event: digest.event });
+      worker.wake();
+    },
+    now,
+    ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
+    log,
+  });
   const idleCollector = new IdleCollector(() => {
     exposedGc()?.();
-    ingress?.collectGarbage();
+    listener.collectGarbage();
   });
   const ingestor = new Ingestor({
     store,
-    router: () => router,
+    router: () => live.router,
     enrich: enrichWithStreaks,
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
@@ -243,7 +203,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
         deliveries += outcome.deliveries;
-        for (const event of outcome.events) emit({ type: 'event.created', event });
+        for (const event of outcome.events) updates.emit({ type: 'event.created', event });
         if (outcome.digested) digests.wake();
       }
       if (deliveries > 0) worker.wake();
@@ -255,53 +215,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.now && { now: () => new Date(now()) }),
   });
 
-  // Digest rules: each ended window becomes one herald.digest event with its deliveries.
-  const digests = new DigestScheduler({
-    store,
-    ruleName: (id) => rulesById.get(id)?.name,
-    sendsDigest: (channelId, ruleId, at) => {
-      const channel = channelsById.get(channelId);
-      if (!channel) return false;
-      // The popup goes out now, not when the events came: quiet hours and snooze apply now.
-      return channel.kind !== DESKTOP_KIND || desktopHold(new Date(at), current.settings, current.rules.find((r) => r.id === ruleId)) === null;
-    },
-    onClosed: (digest) => {
-      emit({ type: 'event.created', event: digest.event });
-      worker.wake();
-    },
-    now,
-    ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
-    log,
-  });
-
-  /** Per source, the last verified request answered 2xx but not stored (a GitHub ping…): shown in the UI. */
-  const lastIgnored = new Map<string, { at: string; reason: string }>();
-  /** Per source, the requests ingress refused (wrong secret, unset secret, bad payload): shown in the UI, logged sparingly. */
-  const refusals = new RefusalTracker({ log, onChange: () => emit({ type: 'health.changed' }) });
-  const recordRefusal = (sourceId: string, last: RejectedRequest, count = 1) => {
-    if (sourcesById.has(sourceId)) refusals.record(sourceId, last, count);
-  };
-  const receiverDeps = {
-    source: (id: string) => sourcesById.get(id),
-    resolveSecret: async (source: SourceConfig) => {
-      const refs = secretRefsOf(source);
-      if (refs.length === 0) throw new Error('the source has no secret configured');
-      return secrets.resolve(refs[0]!.ref);
-    },
-    sources: () => current.sources,
-    ingest: (item: IngestItem) => ingestor.submit(item).then(ackOf),
-    maxBodyBytes: () => current.settings.ingress.maxBodyBytes,
-    onIgnored: (source: SourceConfig, reason: string) => {
-      lastIgnored.set(source.id, { at: new Date().toISOString(), reason });
-      emit({ type: 'health.changed' });
-      log(`ingress: ${source.id} (${source.kind}) ignored a request: ${reason}`);
-    },
-    onRefused: recordRefusal,
-    onRefusedBatch: recordRefusal,
-  };
-
-  const settings = current.settings;
-  const listener = await startIngress(receiverDeps, {
+  const intake = startWebhookIntake({ live, secrets, ingestor, onChanged: () => updates.emit({ type: 'health.changed' }), log });
+  const settings = live.current.settings;
+  const listener = await startIngress(intake.receiver, {
     host: options.ingressHost ?? settings.ingress.host,
     port: options.ingressPort ?? settings.ingress.port,
     maxBodyBytes: settings.ingress.maxBodyBytes,
@@ -312,213 +228,123 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
   });
-  ingress = listener;
-  store.outbox.cancelOrphans([...channelsById.keys()], now());
+  startChannelChangeHandling({ live, store, worker, instances, now });
   worker.start();
   digests.start();
-
-  // Polled sources (Kosli, SecObserve, DefectDojo, cctray): each poll's events and state in one transaction.
-  const recordSourceHealth = (source: SourceConfig, result: { ok: true } | { ok: false; error: string }) => {
-    const at = Date.now();
-    const transition = result.ok
-      ? store.health.recordSuccess('source', source.id, at)
-      : store.health.recordFailure('source', source.id, result.error, at, current.settings.delivery.unhealthyAfter);
-    if (!transition) return;
-    emit({ type: 'health.changed' });
-    void ingestor
-      .submit({ source: HERALD_SOURCE, inputs: [healthEvent('source', source, transition, result.ok ? null : result.error)] })
-      .catch((error: Error) => log(`health: could not record: ${error.message}`));
-  };
-  polls = startPollScheduler({
-    sources: () => current.sources,
-    pollerFor: pollingSourceFor,
-    resolveSecrets: resolveAll,
-    loadState: (sourceId) => store.sourceState.get(sourceId, 'poll'),
-    commit: async (source, events, state) => {
-      await ingestor.submit({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, state: { key: 'poll', value: state } });
-    },
-    recordHealth: recordSourceHealth,
-    log,
-  });
-
+  // Polled sources: each poll's events and state in one transaction, each result as source health.
+  const polls = startPolling({ sources: () => live.current.sources, store, ingest: (item) => ingestor.submit(item), resolveSecrets, health, log });
   // Relayed sources: a smee-compatible channel feeds the same receiver, signature checks included.
-  relays = startRelayManager({
-    sources: () => current.sources,
-    deliver: (sourceId, request) => receiveWebhook(receiverDeps, sourceId, request),
-    onChange: () => emit({ type: 'health.changed' }),
+  const relays = startRelayManager({
+    sources: () => live.current.sources,
+    deliver: (sourceId, request) => receiveWebhook(intake.receiver, sourceId, request),
+    onChange: () => updates.emit({ type: 'health.changed' }),
     log,
     ...(options.relayTiming && { timing: options.relayTiming }),
   });
+  // What left the config leaves the board: a deleted source's things, a deleted channel's or source's health.
+  live.onChange(({ config: cfg, section }) => {
+    if (section !== 'sources' && section !== 'channels') return;
+    board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
+  });
   // Subscribed sources (the Chainloop audit stream): each message's events committed with its
   // delivery id before the message is acknowledged, so a redelivery is stored once.
-  subscriptions = startSubscriptionManager({
-    sources: () => current.sources,
+  const subscriptions = startSubscriptionManager({
+    sources: () => live.current.sources,
     subscriberFor: subscribingSourceFor,
-    resolveSecrets: resolveAll,
+    resolveSecrets,
     commit: async (source, events, deliveryId) => {
       await ingestor.submit({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, deliveryId });
     },
-    recordHealth: recordSourceHealth,
-    onChange: () => emit({ type: 'health.changed' }),
+    recordHealth: (source, result) => health.sourceResult(source, result),
+    onChange: () => updates.emit({ type: 'health.changed' }),
     log,
     ...(options.subscriptionTiming && { timing: options.subscriptionTiming }),
   });
-  const sourceRuntime = (sourceId: string) => {
-    const relay = relays?.state(sourceId);
-    const subscription = subscriptions?.state(sourceId);
-    const poll = polls?.states()[sourceId];
-    const ignored = lastIgnored.get(sourceId);
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    return {
-      ...refusals.view(sourceId),
-      ...(relay && { relay: relayView(relay) }),
-      ...(poll && {
-        poll: {
-          lastPollAt: iso(poll.lastPollAt),
-          nextPollAt: iso(poll.nextPollAt),
-          lastError: poll.lastError,
-          backoffMs: poll.backoffMs,
-          consecutiveFailures: poll.consecutiveFailures,
-          ...(poll.rateLimit && { rateLimit: poll.rateLimit }),
-          ...(poll.notice && { notice: poll.notice }),
-        },
-      }),
-      ...(subscription && { subscription }),
-      ...(ignored && { lastIgnored: ignored }),
-    };
-  };
-
-  const runRetention = () => {
-    try {
-      const { maxAgeDays, maxEvents } = current.settings.retention;
-      const deleted = store.events.enforceRetention(maxAgeDays, maxEvents);
-      if (deleted > 0) {
-        log(`retention: deleted ${deleted} events`);
-        emit({ type: 'events.changed' });
-      }
-    } catch (error) {
-      // A damaged database is told once, by the store (onDamaged below), with the way out.
-      if (!store.noteError(error)) log(`retention failed: ${(error as Error).message}`);
-    }
-  };
-  setImmediate(runRetention);
-  const retentionTimer = setInterval(runRetention, options.retentionIntervalMs ?? 10 * 60_000);
-  retentionTimer.unref();
+  live.onChange(({ section }) => {
+    if (section !== 'sources') return;
+    listener.sourcesChanged();
+    polls.refresh();
+    relays.refresh();
+    subscriptions.refresh();
+  });
+  const retention = startRetention({
+    store,
+    settings: () => live.current.settings,
+    onDeleted: () => updates.emit({ type: 'events.changed' }),
+    ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
+    log,
+  });
 
   let apiUrl = '';
-  // The ingress thread caches the secrets it verified with: a write through the api ends that.
-  const apiSecrets: SecretStore = {
-    get status() {
-      return secrets.status;
-    },
-    resolve: (ref) => secrets.resolve(ref),
-    has: (ref) => secrets.has(ref),
-    set: (name, value) => secrets.set(name, value).finally(() => ingress?.secretsChanged()),
-    delete: (ref) => secrets.delete(ref).finally(() => ingress?.secretsChanged()),
-  };
-  const api: ApiHandlers = {
-    ...mutes.handlers,
-    ...board.handlers,
-    ...createApiHandlers({
+  const handlers = createApiHandlers({
     store,
     config,
-    secrets: apiSecrets,
+    // The ingress thread caches the secrets it verified with: a write through the api ends that.
+    secrets: notifyingSecretStore(secrets, () => listener.secretsChanged()),
     worker,
     version: options.version ?? '0.0.0',
     startedAt: new Date(),
     dataDir: options.dataDir,
     ingressUrl: () => listener.url,
     apiUrl: () => apiUrl,
-    resolveChannelSecrets: resolveAll,
-    channelFor,
-    resolveSourceSecrets: resolveAll,
-    testPollingSource: (source) =>
-      testPollingSource(source, { pollerFor: pollingSourceFor, resolveSecrets: resolveAll, loadState: (id) => store.sourceState.get(id, 'poll') }),
-    testSubscribingSource: (source) => testSubscribingSource(source, { subscriberFor: subscribingSourceFor, resolveSecrets: resolveAll }),
+    resolveChannelSecrets: resolveSecrets,
+    channelFor: (channel) => instances.for(channel),
+    resolveSourceSecrets: resolveSecrets,
+    testPollingSource: pollTester({ store, resolveSecrets }),
+    testSubscribingSource: (source) => testSubscribingSource(source, { subscriberFor: subscribingSourceFor, resolveSecrets }),
     ...(options.autostart && { autostart: options.autostart }),
-    onEventsChanged: () => emit({ type: 'events.changed' }),
-    onDeliveryUpdated: (delivery) => emit({ type: 'delivery.updated', delivery }),
-    sourceRuntime,
+    onEventsChanged: () => updates.emit({ type: 'events.changed' }),
+    onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
     // Said when a desktop channel is saved or listed on a hub that cannot show popups.
     channelWarning: (channel) => (channel.kind === 'desktop' && headlessDesktop ? desktopSessionProblem(options.desktopEnv ?? process.env, process.platform) : undefined),
-    }),
-  };
+    sourceRuntime: sourceRuntimeView({ relays, polls, subscriptions, lastIgnored: intake.lastIgnored, refusals: intake.refusals }),
+  });
+  const api: ApiHandlers = { ...mutes.handlers, ...board.handlers, ...handlers };
 
   let stopped = false;
   return {
     api,
-    onUpdate(listener) {
-      updates.on('update', listener);
-      return () => updates.off('update', listener);
-    },
+    onUpdate: (listener) => updates.subscribe(listener),
     ingressUrl: listener.url,
     store,
     get config() {
-      return current;
+      return live.current;
     },
-    receive: (sourceId, request) => receiveWebhook(receiverDeps, sourceId, request),
-    pollNow: (sourceId) => polls!.pollNow(sourceId),
+    receive: (sourceId, request) => receiveWebhook(intake.receiver, sourceId, request),
+    pollNow: (sourceId) => polls.pollNow(sourceId),
+    idle: (timeoutMs) =>
+      waitForIdle(
+        [
+          () => (ingestor.idle ? undefined : 'ingest in progress'),
+          () => worker.busy(),
+          () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+        ],
+        timeoutMs,
+      ),
     setApiUrl: (url) => {
       apiUrl = url;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(retentionTimer);
+      retention.stop();
       // Relays first: their in-flight deliveries still need the receiver and the store.
-      await relays?.stop();
+      await relays.stop();
       // Subscriptions before the store closes: the message being committed is committed and acknowledged.
-      await subscriptions?.stop();
+      await subscriptions.stop();
       await listener.close();
-      await polls?.stop();
+      await polls.stop();
       digests.stop();
       mutes.stop();
       await worker.stop();
-      headlessDesktop?.close();
       idleCollector.stop();
-      refusals.stop();
+      intake.stop();
       // Whatever was accepted or raised while stopping (a health event from the last tick) is committed first.
       await ingestor.drain();
-      closeEmailTransports();
+      await instances.closeAll();
+      headlessDesktop?.close();
       await checkpointer.stop();
       store.close();
     },
-  };
-}
-
-function buildRouter(cfg: HeraldConfig, now: () => number, mutes: Pick<MutePolicy, 'beforeRouting' | 'muteFor'>): Router {
-  const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
-  const rules = cfg.rules;
-  const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
-  const muteFor = (event: Parameters<MutePolicy['muteFor']>[0]) => mutes.muteFor(event);
-  return (event, lastRoutedAt) => {
-    // A success lifts its pipeline's "until it passes" mute first, so that success is delivered.
-    mutes.beforeRouting(event);
-    return routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings, muteFor });
-  };
-}
-
-/** An email channel as sent for a rule: the rule's recipients, the default sender (SecObserve's EMAIL_FROM). */
-export function withChannelDefaults(config: ChannelConfig, cfg: HeraldConfig, ruleId?: string): ChannelConfig {
-  if (config.kind !== 'email') return config;
-  const rule = ruleId === undefined ? undefined : cfg.rules.find((r) => r.id === ruleId);
-  return withEmailDefaults(config, { to: rule?.emailTo, from: cfg.settings.email?.defaultFrom });
-}
-
-/** Herald's own event when a channel or source turns unhealthy or recovers (as the seeds do). */
-export function healthEvent(
-  what: 'channel' | 'source',
-  item: { id: string; name: string; kind: string },
-  transition: 'became_unhealthy' | 'recovered',
-  lastError: string | null,
-): EventInput {
-  const unhealthy = transition === 'became_unhealthy';
-  return {
-    type: unhealthy ? 'health.integration_unhealthy' : 'health.integration_recovered',
-    title: unhealthy ? `${item.name} (${item.kind} ${what}) is failing` : `${item.name} (${item.kind} ${what}) works again`,
-    ...(unhealthy && lastError && { summary: `Last error: ${lastError.slice(0, 2000)}` }),
-    subject: { project: item.name },
-    dedupKey: `herald:${what}:${item.id}:${unhealthy ? 'unhealthy' : 'recovered'}`,
-    data: { [`${what}Id`]: item.id, kind: item.kind },
   };
 }

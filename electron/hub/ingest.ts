@@ -2,7 +2,8 @@
 // transaction, and each gets its answer only once its transaction is on disk. The commit
 // itself skips the fsync; the WAL is then fsynced on the thread pool (store/wal-sync.ts),
 // so the event loop serves other requests while the disk works.
-import type { Enricher, IngestItem, IngestOutcome, Router } from './store/events.js';
+import type { Router } from './rules/router.js';
+import type { Enricher, IngestItem, IngestOutcome } from './store/ingest-transaction.js';
 import type { Store } from './store/store.js';
 
 export interface IngestorDeps {
@@ -53,6 +54,11 @@ export class Ingestor {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** Nothing queued, scheduled or on its way to disk. */
+  get idle(): boolean {
+    return !this.scheduled && this.queue.length === 0 && this.syncing === 0;
   }
 
   /** Resolves once everything submitted so far is committed (or refused): for a clean stop. */
@@ -107,7 +113,7 @@ export class Ingestor {
     const { store } = this.deps;
     // A database SQLite found damaged takes nothing more: a 202 would promise what it may not keep.
     if (store.damage) return items.map(() => new Error(store.damage));
-    const ingest = (some: IngestItem[]) => store.withoutFsync(() => store.events.ingest(some, this.deps.router(), this.deps.now?.(), this.deps.enrich));
+    const ingest = (some: IngestItem[]) => store.withoutFsync(() => store.ingest(some, this.deps.router(), this.deps.now?.(), this.deps.enrich));
     try {
       return ingest(items);
     } catch (error) {

@@ -3,7 +3,7 @@
 // Undo brings back what the user wrote, and the saved channel sends that body — checked
 // with "Send test" against a loopback sink. Real Chromium, the real headless hub.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_PRESETS } from '../../shared/templates.js';
+import { WEBHOOK_PRESETS } from '../../shared/webhook-presets.js';
 import { type HubProcess, waitFor } from '../helpers/hub-process.js';
 import { startSink, type Sink } from '../helpers/http-sink.js';
 import { launchBrowser, type Browser } from './browser.js';

@@ -1,7 +1,8 @@
 // A polled source as the hub runs it, minus the rest of the hub: a real SQLite store in a
-// temp dir, the real ingestor (events + poll state in one transaction), the real poll
-// scheduler with the real registry, and source health recorded the way hub.ts does
-// (health table + health.integration_unhealthy / _recovered events). restart() closes
+// temp dir, the real ingestor (events + poll state in one transaction), and the hub's own
+// modules for polling (sources/polling.ts: the real scheduler and registry) and source
+// health (health/integration-health.ts: health table + health.integration_unhealthy /
+// _recovered events). restart() closes
 // the store and opens it again, as a hub restart would. Start and restart return after
 // the scheduler's own first poll is committed.
 import { mkdtempSync } from 'node:fs';
@@ -9,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceSchema, type SourceConfig } from '../../shared/config.js';
 import type { HeraldEvent } from '../../shared/event.js';
-import { HERALD_SOURCE, healthEvent } from '../../electron/hub/hub.js';
+import { HERALD_SOURCE, startHealthReporter } from '../../electron/hub/health/integration-health.js';
 import { Ingestor } from '../../electron/hub/ingest.js';
-import { type PollScheduler, startPollScheduler } from '../../electron/hub/sources/poller.js';
-import { pollingSourceFor } from '../../electron/hub/sources/registry.js';
+import type { PollScheduler } from '../../electron/hub/sources/poller.js';
+import { startPolling } from '../../electron/hub/sources/polling.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
 
 export interface PollHarness {
@@ -40,22 +41,9 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
   const open = () => {
     const store = openStore(dataDir);
     const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
-    const scheduler = startPollScheduler({
-      sources: () => [source],
-      pollerFor: pollingSourceFor,
-      resolveSecrets: async () => options.secrets,
-      loadState: (id) => store.sourceState.get(id, 'poll'),
-      commit: async (s, events, state) => {
-        await ingestor.submit({ source: { kind: s.kind, id: s.id, name: s.name }, inputs: events, state: { key: 'poll', value: state } });
-      },
-      recordHealth: (s, result) => {
-        const at = Date.now();
-        const transition = result.ok
-          ? store.health.recordSuccess('source', s.id, at)
-          : store.health.recordFailure('source', s.id, result.error, at, unhealthyAfter);
-        if (transition) void ingestor.submit({ source: HERALD_SOURCE, inputs: [healthEvent('source', s, transition, result.ok ? null : result.error)] });
-      },
-    });
+    const ingest = (item: Parameters<Ingestor['submit']>[0]) => ingestor.submit(item);
+    const health = startHealthReporter({ store, ingest, unhealthyAfter: () => unhealthyAfter });
+    const scheduler = startPolling({ sources: () => [source], store, ingest, resolveSecrets: async () => options.secrets, health });
     return { store, scheduler };
   };
 

@@ -5,7 +5,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailChannelSchema } from '../../shared/config.js';
-import { closeEmailTransports, emailChannel, withEmailDefaults, type EmailChannelConfig } from '../../electron/hub/channels/email.js';
+import { createEmailChannel, withEmailDefaults, type EmailChannelConfig } from '../../electron/hub/channels/email.js';
+import { ChannelInstances } from '../../electron/hub/channels/instances.js';
 import { deadPort } from '../helpers/fake-http.js';
 import { startFakeSes, type FakeSes } from '../helpers/fake-ses.js';
 import { selfSignedCert, type TestCert } from '../helpers/fake-tls.js';
@@ -57,8 +58,11 @@ beforeAll(async () => {
   ses = await startFakeSes('eu-west-1');
 });
 
+/** One instance per channel id, as the hub keeps them: pooled connections live between sends. */
+const emailChannels = new ChannelInstances(() => createEmailChannel());
+
 afterAll(async () => {
-  closeEmailTransports();
+  await emailChannels.closeAll();
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
   await ses.close();
 });
@@ -84,7 +88,7 @@ const evil = makeEvent({
   summary: '<b>not bold</b>\n<a href="javascript:alert(1)">click</a>\nline 3 & more',
 });
 const send = (config: EmailChannelConfig, s: Record<string, string> = secrets, event = evil) =>
-  emailChannel.send({ event, rule: { id: 'r', name: 'Prod' } }, config, s, new AbortController().signal);
+  emailChannels.for(config).send({ event, rule: { id: 'r', name: 'Prod' } }, config, s, new AbortController().signal);
 
 describe('email over SMTP with STARTTLS and auth', () => {
   it('delivers multipart text + HTML with escaped event text and the right headers', async () => {

@@ -6,9 +6,9 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSchema, type ChannelConfig } from '../../shared/config.js';
-import { WEBHOOK_PRESETS } from '../../shared/templates.js';
+import { WEBHOOK_PRESETS } from '../../shared/webhook-presets.js';
 import { createDesktopChannel, type DesktopNotifier } from '../../electron/hub/channels/desktop.js';
-import { closeEmailTransports } from '../../electron/hub/channels/email.js';
+import { ChannelInstances } from '../../electron/hub/channels/instances.js';
 import { channelFor } from '../../electron/hub/channels/registry.js';
 import { startFakeDiscord, type FakeDiscord } from '../helpers/fake-discord.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
@@ -41,12 +41,15 @@ beforeAll(async () => {
   smtpPort = (smtp.server.address() as AddressInfo).port;
 });
 afterAll(async () => {
-  closeEmailTransports();
+  await channels.closeAll();
   await Promise.all([slack.close(), teams.close(), discord.close(), new Promise<void>((r) => smtp.close(() => r()))]);
 });
 
-const send = (config: Record<string, unknown>, secrets: Record<string, string>) =>
-  channelFor(ChannelSchema.parse(config).kind).send(message, ChannelSchema.parse(config) as ChannelConfig as never, secrets, new AbortController().signal);
+const channels = new ChannelInstances((config) => channelFor(config.kind));
+const send = (config: Record<string, unknown>, secrets: Record<string, string>) => {
+  const parsed = ChannelSchema.parse(config) as ChannelConfig;
+  return channels.for(parsed).send(message, parsed as never, secrets, new AbortController().signal);
+};
 
 /** Raw sequences that would mention, link or format if they arrived as written. */
 const RAW_SLACK = ['<!channel>', '<!here>', '<@U123ABC>', '<#C0SECRET>', '<http://evil.example', '<b>', '<script>'];

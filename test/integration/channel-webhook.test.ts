@@ -1,7 +1,8 @@
 // The webhook channel against a real HTTP server on loopback.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookChannelSchema } from '../../shared/config.js';
-import { outboundEvent, renderJsonTemplate, templateVariables } from '../../shared/templates.js';
+import { renderJsonTemplate } from '../../shared/json-template.js';
+import { outboundEvent, templateVariables } from '../../shared/template-variables.js';
 import { webhookChannel, type WebhookChannelConfig } from '../../electron/hub/channels/webhook.js';
 import { deadPort, startFakeServer, type FakeServer, type Reply } from '../helpers/fake-http.js';
 import { makeEvent } from '../helpers/fake-event.js';

@@ -21,7 +21,7 @@ function store() {
 }
 
 const ingest = (s: Store, n: number) =>
-  s.events.ingest(
+  s.ingest(
     Array.from({ length: n }, (_, i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `event ${i} ${'x'.repeat(500)}` }] })),
     () => [],
   );

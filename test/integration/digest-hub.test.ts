@@ -30,7 +30,6 @@ interface WireEvent {
   data?: { digest?: { count: number; eventIds: string[]; windowSeconds: number } };
 }
 const wire = (r: Received) => (r.json as { event: WireEvent; rule: { id: string; name: string } | null });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('digest rules in the hub', () => {
   let sink: Sink;
@@ -86,7 +85,7 @@ describe('digest rules in the hub', () => {
     // A rule without a digest still sends at once, beside the digest rule.
     await post('deployed to prod', 'deployment.succeeded');
     await waitFor(() => sink.received.length >= 1, 5_000, 'the immediate deployment message');
-    await sleep(300);
+    await hub!.idle();
     expect(sink.received.map((r) => wire(r).event.title)).toEqual(['deployed to prod']);
     expect(hub!.store.digests.waiting('hourly')).toBe(5);
     const detail = await hub!.api['events.get']({ id: ids[0]! });
@@ -96,12 +95,12 @@ describe('digest rules in the hub', () => {
 
     // Almost an hour: still nothing.
     offset = HOUR - 60_000;
-    await sleep(300);
+    await hub!.idle();
     expect(digestsAtSink()).toEqual([]);
 
     offset = HOUR + 1_000;
     await waitFor(() => digestsAtSink().length >= 1, 5_000, 'the first digest');
-    await sleep(300);
+    await hub!.idle();
     const digests = digestsAtSink();
     expect(digests).toHaveLength(1);
     const [digest] = digests;
@@ -120,11 +119,11 @@ describe('digest rules in the hub', () => {
 
   it('a second window sends a second digest with only its own events', async () => {
     const ids = [await post('second window a'), await post('second window b')];
-    await sleep(200);
+    await hub!.idle();
     expect(digestsAtSink()).toHaveLength(1);
     offset += HOUR + 1_000;
     await waitFor(() => digestsAtSink().length >= 2, 5_000, 'the second digest');
-    await sleep(300);
+    await hub!.idle();
     const digests = digestsAtSink();
     expect(digests).toHaveLength(2);
     expect(digests[1]!.event.title).toBe('2 events in the last hour (2 critical)');
@@ -143,7 +142,7 @@ describe('digest rules in the hub', () => {
     // Once closed, a window stays closed: a restart sends nothing more.
     await stop();
     await start();
-    await sleep(400);
+    await hub!.idle();
     const digests = digestsAtSink();
     expect(digests).toHaveLength(3);
     expect(digests[2]!.event.data!.digest).toMatchObject({ count: 3, eventIds: [...before, after] });

@@ -6,8 +6,8 @@ import { RuleSchema, type RuleConfigInput } from '../../shared/config.js';
 import { EventInputSchema, EventSchema, type HeraldEvent } from '../../shared/event.js';
 import { routeEvent } from '../../shared/rules.js';
 import { buildDigestEvent, digestReason } from '../../electron/hub/delivery/digests.js';
-import type { DigestWindow } from '../../electron/hub/store/digests.js';
-import type { Router } from '../../electron/hub/store/events.js';
+import type { DigestWindow } from '../../electron/hub/rules/digest-windows.js';
+import type { Router } from '../../electron/hub/rules/router.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
 import { tempDir } from '../helpers/hub-process.js';
 
@@ -33,7 +33,7 @@ const open = (dir = tempDir('herald-digest-store-')) => {
 };
 
 const ingest = (s: Store, at: number, titles: string[], router: Router = hourly) =>
-  s.events.ingest([{ source: SOURCE, inputs: titles.map((title) => ({ type: 'pipeline.failed', title })) }], router, new Date(at));
+  s.ingest([{ source: SOURCE, inputs: titles.map((title) => ({ type: 'pipeline.failed', title })) }], router, new Date(at));
 
 const build = (now: number) => (w: DigestWindow, events: HeraldEvent[], channels: string[]) => ({
   event: buildDigestEvent(w, events, now),
@@ -87,7 +87,7 @@ describe('digest windows in the store', () => {
     const [window] = s.digests.due(T0 + 60 * MIN);
     expect(window).toEqual({ ruleId: 'hourly', ruleName: 'Hourly digest', start: T0, end: T0 + 60 * MIN });
 
-    const closed = s.digests.close(window!, build(T0 + 61 * MIN), { now: T0 + 61 * MIN });
+    const closed = s.closeDigest(window!, build(T0 + 61 * MIN), { now: T0 + 61 * MIN });
     expect(closed).toMatchObject({ channels: ['mail', 'sink'], covered: 3 });
     expect(s.digests.waiting('hourly')).toBe(0);
     expect(s.digests.nextDue()).toBeUndefined();
@@ -126,7 +126,7 @@ describe('digest windows in the store', () => {
     expect(first.matches[0]).toMatchObject({ outcome: 'routed', channels: ['sink', 'mail'], digest: { windowSeconds: 3600 } });
     expect(first.matches[0]!.reason).toMatch(/added to the hourly digest for sink, mail$/);
     // Closing again finds nothing: a window is closed once.
-    expect(s.digests.close(window!, build(T0 + 62 * MIN), { now: T0 + 62 * MIN })).toBeUndefined();
+    expect(s.closeDigest(window!, build(T0 + 62 * MIN), { now: T0 + 62 * MIN })).toBeUndefined();
     expect(digestEvents(s)).toHaveLength(1);
   });
 
@@ -136,7 +136,7 @@ describe('digest windows in the store', () => {
     ingest(s, T0 + 60 * MIN + 5_000, ['b']);
     expect(s.digests.due(T0 + 60 * MIN + 5_000).map((w) => w.start)).toEqual([T0]);
     expect(s.digests.nextDue()).toBe(T0 + 60 * MIN);
-    s.digests.close(s.digests.due(T0 + 60 * MIN + 5_000)[0]!, build(T0 + 61 * MIN), { now: T0 + 61 * MIN });
+    s.closeDigest(s.digests.due(T0 + 60 * MIN + 5_000)[0]!, build(T0 + 61 * MIN), { now: T0 + 61 * MIN });
     expect(s.digests.nextDue()).toBe(T0 + 120 * MIN + 5_000);
     expect(digestEvents(s)[0]!.data!.digest).toMatchObject({ count: 1 });
   });
@@ -158,12 +158,12 @@ describe('digest windows in the store', () => {
     const window = s.digests.due(T0 + 60 * MIN)[0]!;
     // The disk "fills up" after the digest event was written, before its deliveries.
     s.db.exec(`CREATE TEMP TRIGGER fail_delivery BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
-    expect(() => s.digests.close(window, build(T0 + 60 * MIN), { now: T0 + 60 * MIN })).toThrow('database or disk is full');
+    expect(() => s.closeDigest(window, build(T0 + 60 * MIN), { now: T0 + 60 * MIN })).toThrow('database or disk is full');
     expect(digestEvents(s)).toEqual([]);
     expect(deliveriesOf(s)).toEqual([]);
     expect(s.digests.waiting('hourly')).toBe(2);
     s.db.exec('DROP TRIGGER fail_delivery');
-    expect(s.digests.close(window, build(T0 + 60 * MIN), { now: T0 + 60 * MIN })).toMatchObject({ covered: 2 });
+    expect(s.closeDigest(window, build(T0 + 60 * MIN), { now: T0 + 60 * MIN })).toMatchObject({ covered: 2 });
     expect(digestEvents(s)).toHaveLength(1);
   });
 
@@ -176,7 +176,7 @@ describe('digest windows in the store', () => {
     ingest(s, T0 + 10 * MIN, ['after restart']);
     const windows = s.digests.due(T0 + 60 * MIN);
     expect(windows).toHaveLength(1);
-    s.digests.close(windows[0]!, build(T0 + 60 * MIN), { now: T0 + 60 * MIN });
+    s.closeDigest(windows[0]!, build(T0 + 60 * MIN), { now: T0 + 60 * MIN });
     s.close();
     store = undefined;
     const { store: again } = open(dir);
@@ -192,7 +192,7 @@ describe('digest windows in the store', () => {
     const drop = s.events.list({ text: 'drop', limit: 1 }).items[0]!;
     s.events.delete([drop.id]);
     const window = s.digests.due(T0 + 60 * MIN)[0]!;
-    const closed = s.digests.close(window, build(T0 + 60 * MIN), { now: T0 + 60 * MIN, keepChannel: (id) => id !== 'mail' });
+    const closed = s.closeDigest(window, build(T0 + 60 * MIN), { now: T0 + 60 * MIN, keepChannel: (id) => id !== 'mail' });
     expect(closed).toMatchObject({ channels: ['sink'], covered: 1 });
     expect(s.events.get(closed!.event.id)!.matches[0]).toMatchObject({ channels: ['sink'], heldBack: ['mail'] });
 
@@ -212,9 +212,9 @@ describe('digest windows in the store', () => {
         channelKinds: new Map([['sink', 'webhook'], ['desk', 'desktop']]),
         settings: { snoozeUntil: '2030-01-01T00:00:00Z' },
       });
-    s.events.ingest([{ source: SOURCE, inputs: [{ type: 'pipeline.failed', title: 'x', dedupKey: 'same' }, { type: 'pipeline.failed', title: 'x again', dedupKey: 'same' }] }], router, new Date(T0));
+    s.ingest([{ source: SOURCE, inputs: [{ type: 'pipeline.failed', title: 'x', dedupKey: 'same' }, { type: 'pipeline.failed', title: 'x again', dedupKey: 'same' }] }], router, new Date(T0));
     expect(s.digests.waiting('hourly')).toBe(1);
-    const closed = s.digests.close(s.digests.due(T0 + 60 * MIN)[0]!, build(T0 + 60 * MIN), { now: T0 + 60 * MIN });
+    const closed = s.closeDigest(s.digests.due(T0 + 60 * MIN)[0]!, build(T0 + 60 * MIN), { now: T0 + 60 * MIN });
     expect(closed).toMatchObject({ channels: ['sink'], covered: 1 });
   });
 });

@@ -162,7 +162,7 @@ describe('email recipients per rule and the default sender, in the hub', () => {
   it('a digest goes to its rule\'s recipients', async () => {
     await post('digest', 'nightly a');
     await post('digest', 'nightly b');
-    await new Promise((r) => setTimeout(r, 200));
+    await hub!.idle();
     expect(mailsWith('nightly')).toEqual([]);
     offset += 86_400_000 + 1_000;
     await waitFor(() => mailsWith('2 events in the last day').length >= 1, 10_000, 'the digest mail');

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type SourceConfig, SourceSchema } from '../../shared/config.js';
 import type { IngestAck } from '../../electron/hub/ingest.js';
 import { type IngressListener, startIngress } from '../../electron/hub/ingress/listener.js';
-import type { IngestItem } from '../../electron/hub/store/events.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { bindableRaw } from '../../electron/hub/store/raw-payload.js';
 
 const THREAD_SCRIPT = resolve(import.meta.dirname, '../../dist/electron/hub/ingress/ingress-thread.js');

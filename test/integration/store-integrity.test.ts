@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ingestor } from '../../electron/hub/ingest.js';
-import type { IngestItem } from '../../electron/hub/store/events.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { DatabaseDamaged } from '../../electron/hub/store/integrity.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
 import { startHubProcess } from '../helpers/hub-process.js';
@@ -100,7 +100,7 @@ describe('at open', () => {
     const dir = tempDir();
     const store = open(dir);
     store.transaction(() => {
-      for (let i = 0; i < 2000; i++) store.events.ingest([item(`event ${i} ${'x'.repeat(200)}`)], () => []);
+      for (let i = 0; i < 2000; i++) store.ingest([item(`event ${i} ${'x'.repeat(200)}`)], () => []);
     });
     store.close();
     const file = join(dir, 'herald.db');
@@ -142,7 +142,7 @@ describe('at run time', () => {
     const dir = tempDir();
     const setup = open(dir);
     setup.transaction(() => {
-      for (let i = 0; i < 50; i++) setup.events.ingest([item(`before ${i}`)], () => []);
+      for (let i = 0; i < 50; i++) setup.ingest([item(`before ${i}`)], () => []);
     });
     const root = setup.db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'events'").pluck().get() as number;
     setup.close();
@@ -195,7 +195,7 @@ describe('npm run db -- check | recover', () => {
     const dir = tempDir();
     const store = open(dir);
     store.transaction(() => {
-      for (let i = 0; i < 2000; i++) store.events.ingest([item(`event ${i} ${'x'.repeat(200)}`)], () => []);
+      for (let i = 0; i < 2000; i++) store.ingest([item(`event ${i} ${'x'.repeat(200)}`)], () => []);
     });
     store.close();
     const file = join(dir, 'herald.db');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelSchema, SECRET_FIELDS } from '../../shared/config.js';
+import { ChannelSchema, SECRET_FIELDS, SourceSchema } from '../../shared/config.js';
 import { describeZodError } from '../../shared/event.js';
 
 const check = (config: Record<string, unknown>) => {
@@ -56,5 +56,14 @@ describe('channel config schemas', () => {
     expect(SECRET_FIELDS.teams).toEqual(['webhookUrl']);
     expect(SECRET_FIELDS.discord).toEqual(['webhookUrl']);
     expect(SECRET_FIELDS.email).toEqual(['password', 'accessKeyId', 'secretAccessKey']);
+  });
+
+  it('SECRET_FIELDS is read from the schemas: every kind has an entry, a map of refs counts, plain fields do not', () => {
+    const kinds = [...SourceSchema.options, ...ChannelSchema.options].map((o) => o.shape.kind.value);
+    expect(Object.keys(SECRET_FIELDS).sort()).toEqual([...kinds].sort());
+    expect(SECRET_FIELDS.cctray).toEqual(['password', 'token']);
+    expect(SECRET_FIELDS.webhook).toEqual(['secretHeaders']);
+    expect(SECRET_FIELDS.desktop).toEqual([]);
+    expect(SECRET_FIELDS.generic).toEqual(['secret']);
   });
 });

@@ -30,6 +30,9 @@ function setup(opts: {
   delivery?: Partial<Settings['delivery']>;
   rate?: { ratePerSecond: number; burst?: number };
   dir?: string;
+  /** The worker's clock and timers (default: the system's). */
+  now?: () => number;
+  timers?: { setTimer: (fn: () => void, ms: number) => unknown; clearTimer: (handle: unknown) => void };
 }) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'herald-worker-'));
   const store = openStore(dir);
@@ -64,10 +67,12 @@ function setup(opts: {
     resolveSecrets: async () => ({}),
     ...(opts.rate && { rateLimit: () => opts.rate }),
     onHealthTransition: (_c, t) => transitions.push(t),
+    ...(opts.now && { now: opts.now }),
+    ...opts.timers,
   });
   workers.push(worker);
   const ingest = (count: number) =>
-    store.events.ingest(
+    store.ingest(
       Array.from({ length: count }, (_, i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
       () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: [config.id], heldBack: [], reason: 'test' }],
     );
@@ -218,7 +223,7 @@ describe('delivery worker with several channels', () => {
     });
     workers.push(worker);
     // Two events to both channels: the paused channel keeps one delivery due behind its pause.
-    store.events.ingest(
+    store.ingest(
       [0, 1].map((i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
       () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: ['paused', 'other'], heldBack: [], reason: 'test' }],
     );
@@ -274,5 +279,71 @@ describe('backoff and rate tokens', () => {
     expect(limiter.available('k', 2, 3, 0)).toEqual({ count: 0, nextAt: 500 });
     expect(limiter.available('k', 2, 3, 500).count).toBe(1);
     expect(limiter.available('k', 2, 3, 10_000).count).toBe(3);
+  });
+});
+
+describe('delivery worker on injected timers and clock', () => {
+  /** Timers that fire only when the test moves the clock and asks: no wall-clock waiting. */
+  function manualTimers(clock: () => number) {
+    const timers: Array<{ fn: () => void; at: number; done: boolean }> = [];
+    const flush = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    return {
+      setTimer: (fn: () => void, ms: number) => {
+        const timer = { fn, at: clock() + ms, done: false };
+        timers.push(timer);
+        return timer;
+      },
+      clearTimer: (handle: unknown) => {
+        (handle as { done: boolean }).done = true;
+      },
+      /** Fires every timer due by now (and those they set that are due), until none is. */
+      async runDue() {
+        for (let round = 0; round < 100; round++) {
+          await flush();
+          const due = timers.filter((t) => !t.done && t.at <= clock());
+          if (due.length === 0) return;
+          for (const t of due) {
+            t.done = true;
+            t.fn();
+          }
+        }
+        throw new Error('timers kept firing');
+      },
+      pending: () => timers.filter((t) => !t.done).map((t) => t.at - clock()),
+    };
+  }
+
+  it('waits out a Retry-After on its own timers: nothing is sent until the clock passes it', async () => {
+    let clock = Date.now();
+    const timers = manualTimers(() => clock);
+    const t = setup({
+      send: (n) => (n === 1 ? { kind: 'retry', reason: 'HTTP 429', afterMs: 120_000 } : { kind: 'ok' }),
+      config: { concurrency: 1 },
+      now: () => clock,
+      timers,
+    });
+    t.ingest(1);
+    clock = Date.now(); // the delivery is due from its ingest time on
+    t.worker.start();
+    await timers.runDue();
+    // Ticks are MIN_TICK_MS apart: the result is recorded on the next one.
+    clock += 5;
+    await timers.runDue();
+    expect(t.stats().calls).toBe(1);
+    expect(t.statuses()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 429' });
+    // Its sleep is capped at a minute, so a clock jump is seen; waking then sends nothing.
+    expect(Math.min(...timers.pending())).toBe(60_000);
+    clock += 60_000;
+    await timers.runDue();
+    expect(t.stats().calls).toBe(1);
+    expect(t.worker.busy()).toBeUndefined();
+    clock += 61_000;
+    await timers.runDue();
+    clock += 5;
+    await timers.runDue();
+    expect(t.stats().calls).toBe(2);
+    expect(t.statuses()[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ingestor } from '../../electron/hub/ingest.js';
-import type { IngestItem, IngestOutcome } from '../../electron/hub/store/events.js';
+import type { IngestItem, IngestOutcome } from '../../electron/hub/store/ingest-transaction.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
 import { WalSync } from '../../electron/hub/store/wal-sync.js';
 

@@ -12,7 +12,7 @@ import { ackOf, Ingestor } from '../../electron/hub/ingest.js';
 import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { chainloopWebhookSource } from '../../electron/hub/sources/chainloop-webhook.js';
 import { webhookSourceFor } from '../../electron/hub/sources/registry.js';
-import type { IngestItem } from '../../electron/hub/store/events.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { openStore } from '../../electron/hub/store/store.js';
 import { executeAttestation, FIXTURES, metadata, readStatement, testWebhookBody, webhookBody } from '../helpers/chainloop-fanout.js';
 

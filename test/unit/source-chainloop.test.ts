@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SourceSchema } from '../../shared/config.js';
 import { ackOf, Ingestor } from '../../electron/hub/ingest.js';
-import type { IngestItem } from '../../electron/hub/store/events.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { pollingSourceFor } from '../../electron/hub/sources/registry.js';
 import { openStore } from '../../electron/hub/store/store.js';

@@ -15,7 +15,7 @@ import { ackOf, Ingestor } from '../../electron/hub/ingest.js';
 import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { decodeEntities, devtronSource } from '../../electron/hub/sources/devtron-webhook.js';
 import { webhookSourceFor } from '../../electron/hub/sources/registry.js';
-import type { IngestItem } from '../../electron/hub/store/events.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { openStore } from '../../electron/hub/store/store.js';
 
 /** What parseEventForWebhook returns (mustacheHelper.ts), for a notifier Event. */

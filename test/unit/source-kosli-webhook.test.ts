@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventInputSchema } from '../../shared/event.js';
 import { SourceSchema } from '../../shared/config.js';
 import { ackOf, Ingestor } from '../../electron/hub/ingest.js';
-import type { IngestItem } from '../../electron/hub/store/events.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { instanceCounts, kosliWebhookSource, normaliseEventType } from '../../electron/hub/sources/kosli-webhook.js';
 import { webhookSourceFor } from '../../electron/hub/sources/registry.js';

@@ -95,7 +95,7 @@ beforeAll(() => {
   for (let start = 0; start < EVENTS; start += 50) {
     const inputs = Array.from({ length: 50 }, (_, j) => input(start + j));
     const source = SOURCES[(start / 50) % SOURCES.length]!;
-    const [outcome] = store.events.ingest([{ source, inputs }], () => [], new Date(T0 + (start / 50) * MINUTE));
+    const [outcome] = store.ingest([{ source, inputs }], () => [], new Date(T0 + (start / 50) * MINUTE));
     if (outcome?.status !== 'accepted') throw new Error('ingest refused the seed events');
     accepted.push(...outcome.events);
   }

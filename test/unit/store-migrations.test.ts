@@ -40,7 +40,7 @@ describe('store migrations', () => {
     expect(store.mutes.list(new Date())).toEqual([]);
     // Events after the upgrade carry their commit, found by filter and by search for a short SHA.
     const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
-    store.events.ingest([{ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'after', subject: { commit: sha } }] }], route);
+    store.ingest([{ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: 'after', subject: { commit: sha } }] }], route);
     expect(store.events.list({ limit: 10, commit: 'a1b2c3d' }).items.map((e) => [e.title, e.subject.commit])).toEqual([['after', sha]]);
     expect(store.events.list({ limit: 10, text: 'a1b2c3d' }).items.map((e) => e.title)).toEqual(['after']);
     store.close();

@@ -13,7 +13,7 @@ const source = { kind: 'generic', id: 's', name: 'S' };
 const routed: RuleOutcome[] = [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: ['c'], heldBack: [], reason: 't' }];
 
 function ingest(count: number, at: Date, route: boolean) {
-  store.events.ingest(
+  store.ingest(
     Array.from({ length: count }, (_, i) => ({ source, inputs: [{ type: 'pipeline.failed', title: `t${i}` }] })),
     () => (route ? routed : []),
     at,
@@ -41,5 +41,19 @@ describe('retention', () => {
     store.db.prepare(`UPDATE deliveries SET status = 'delivered' WHERE id <= 120`).run();
     expect(store.events.enforceRetention(1, 100, new Date('2026-07-01T00:00:00Z'))).toBe(120);
     expect(store.outbox.counts().pending).toBe(30);
+  });
+});
+
+describe('retention of dedup memory', () => {
+  it('forgets webhook delivery ids after a week: a resend with the same id is stored again', () => {
+    store = openStore(mkdtempSync(join(tmpdir(), 'herald-ret-')));
+    const item = { source, deliveryId: 'd-1', inputs: [{ type: 'pipeline.failed', title: 't' }] };
+    const t0 = new Date('2026-06-01T00:00:00Z');
+    expect(store.ingest([item], () => [], t0)[0]!.status).toBe('accepted');
+    expect(store.ingest([item], () => [], t0)[0]!.status).toBe('duplicate');
+    store.enforceRetention(365, 1000, new Date(t0.getTime() + 6 * 86_400_000));
+    expect(store.ingest([item], () => [], t0)[0]!.status).toBe('duplicate');
+    store.enforceRetention(365, 1000, new Date(t0.getTime() + 8 * 86_400_000));
+    expect(store.ingest([item], () => [], t0)[0]!.status).toBe('accepted');
   });
 });

@@ -1,4 +1,4 @@
-// Streaks applied by the enrich hook inside EventStore.ingest, on a real SQLite store:
+// Streaks applied by the enrich hook inside the ingest transaction (store.ingest), on a real SQLite store:
 // several requests in one transaction see each other's streak, a duplicate delivery moves
 // nothing, a rolled-back transaction leaves the streak as it was, subject-less verdicts and
 // other types pass through, a damaged state row starts the streak over.
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventInput } from '../../shared/event.js';
-import type { IngestItem, Router } from '../../electron/hub/store/events.js';
+import type { Router } from '../../electron/hub/rules/router.js';
+import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import { enrichWithStreaks } from '../../electron/hub/sources/streak-enricher.js';
 import { pipelineStreakKey } from '../../electron/hub/sources/streaks.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
@@ -31,7 +32,7 @@ beforeEach(() => {
 });
 afterEach(() => store.close());
 
-const ingest = (items: IngestItem[], router = noRules) => store.events.ingest(items, router, new Date(), enrichWithStreaks);
+const ingest = (items: IngestItem[], router = noRules) => store.ingest(items, router, new Date(), enrichWithStreaks);
 const titles = (outcomes: ReturnType<typeof ingest>) => outcomes.flatMap((o) => (o.status === 'accepted' ? o.events.map((e) => `${e.type}: ${e.title}`) : ['duplicate']));
 
 describe('enrichWithStreaks inside the ingest transaction', () => {

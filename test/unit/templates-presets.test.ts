@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SAMPLE_EVENT,
-  TEMPLATE_FILTERS,
-  WEBHOOK_PRESETS,
-  escapeMarkdown,
-  escapeSlack,
-  fitEscaped,
-  renderJsonTemplate,
-  templateVariables,
-  validateJsonTemplate,
-} from '../../shared/templates.js';
+import { SAMPLE_EVENT, TEMPLATE_FILTERS, renderJsonTemplate, validateJsonTemplate } from '../../shared/json-template.js';
+import { templateVariables } from '../../shared/template-variables.js';
+import { escapeMarkdown, escapeSlack, fitEscaped } from '../../shared/text-escaping.js';
+import { WEBHOOK_PRESETS } from '../../shared/webhook-presets.js';
 
 const vars = templateVariables(SAMPLE_EVENT, { rule: { id: 'r', name: 'Rule' } });
 const render = (t: string, v = vars) => JSON.parse(renderJsonTemplate(t, v));

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SAMPLE_EVENT,
-  TEMPLATE_VARIABLES,
-  TemplateError,
-  findJsonSyntaxError,
-  outboundEvent,
-  renderJsonTemplate,
-  splitImageRef,
-  templateVariables,
-  validateJsonTemplate,
-  type OutboundEvent,
-} from '../../shared/templates.js';
+import { findJsonSyntaxError } from '../../shared/json-syntax.js';
+import { SAMPLE_EVENT, TemplateError, renderJsonTemplate, validateJsonTemplate } from '../../shared/json-template.js';
+import { TEMPLATE_VARIABLES, outboundEvent, splitImageRef, templateVariables, type OutboundEvent } from '../../shared/template-variables.js';
 
 // Devtron's four sample payloads, verbatim from seeds/devtron-notifications.md
 // (the RingCentral one has a trailing comma, which the renderer tolerates).

@@ -1,29 +1,28 @@
-// The api's handlers: every method of shared/api.ts, over the hub's parts. Transports
-// (HTTP here, Electron IPC in the shell) validate input with the contract first.
-import { ApiError, type ApiHandlers, type Delivery, type HealthState, type PollView, type RejectedRequest, type RelayView, type SubscriptionView } from '../../../shared/api.js';
-import {
-  type ChannelConfig,
-  ChannelSchema,
-  RuleSchema,
-  SECRET_FIELDS,
-  SettingsSchema,
-  type SourceConfig,
-  SourceSchema,
-} from '../../../shared/config.js';
+// The api's handlers: every method of shared/api.ts, over the hub's parts — an adapter:
+// it maps the contract onto the modules that decide (config/items-with-secrets.ts saves
+// and removes with secrets, sources/test-connection.ts and channels/ answer the tests)
+// and their errors onto ApiError. Transports (HTTP here, Electron IPC in the shell)
+// validate input with the contract first.
+import { ApiError, type ApiHandlers, type Delivery, type HealthState } from '../../../shared/api.js';
+import { type ChannelConfig, RuleSchema, SettingsSchema, type SourceConfig } from '../../../shared/config.js';
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
 import { sourceAttention } from '../../../shared/source-attention.js';
 import type { Channel } from '../channels/channel.js';
-import { withEmailDefaults } from '../channels/email.js';
+import { channelFor, closeChannel } from '../channels/registry.js';
+import { configForTest } from '../channels/send-config.js';
 import { testChannel } from '../channels/test-message.js';
 import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
-import { ConfigError, type ConfigStore, removeItem, upsertItem } from '../config/config-store.js';
-import { SecretError, type SecretStore, secretRefsOf } from '../config/secrets.js';
+import { ConfigError, type ConfigStore, upsertItem } from '../config/config-store.js';
+import { itemsWithSecrets } from '../config/items-with-secrets.js';
+import type { SecretStore } from '../config/secrets.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
 import { discoverCi } from '../sources/ci-discovery.js';
 import { describePollError } from '../sources/poll-http.js';
-import { pollingSourceFor, subscribingSourceFor } from '../sources/registry.js';
+import { pollsElsewhere } from '../sources/polling.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
+import type { SourceRuntime } from '../sources/source-runtime.js';
+import { testSourceConnection } from '../sources/test-connection.js';
 import type { Store } from '../store/store.js';
 
 export interface HandlerDeps {
@@ -56,17 +55,6 @@ export interface HandlerDeps {
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
 
-export interface SourceRuntime {
-  relay?: RelayView;
-  poll?: PollView;
-  subscription?: SubscriptionView;
-  lastIgnored?: { at: string; reason: string };
-  lastRejected?: RejectedRequest;
-  rejectedLastHour?: number;
-}
-
-type Section = 'sources' | 'channels' | 'rules';
-
 /** The later of two ISO times (either may be missing). */
 function later(a: string | null | undefined, b: string | undefined): string | undefined {
   if (!a) return b;
@@ -77,75 +65,18 @@ function later(a: string | null | undefined, b: string | undefined): string | un
 function toApiError(error: unknown): never {
   if (error instanceof ApiError) throw error;
   if (error instanceof ConfigError) {
-    const code = error.code === 'not_found' ? 'not_found' : error.code === 'duplicate' || error.code === 'in_use' ? 'conflict' : 'invalid_input';
+    const code =
+      error.code === 'not_found'
+        ? 'not_found'
+        : error.code === 'duplicate' || error.code === 'in_use'
+          ? 'conflict'
+          : error.code === 'unavailable'
+            ? 'unavailable'
+            : 'invalid_input';
     throw new ApiError(code, error.message);
   }
   if (error instanceof RangeError) throw new ApiError('invalid_input', error.message);
   throw error;
-}
-
-/**
- * Config without its secret fields, whether each secret resolves here (never its value),
- * and, when one does not, why (`secret: environment variable X is not set`).
- */
-async function secretView(item: SourceConfig | ChannelConfig, secrets: SecretStore) {
-  const config: Record<string, unknown> = { ...item };
-  for (const field of SECRET_FIELDS[item.kind] ?? []) delete config[field];
-  const status: Record<string, { set: boolean; ref?: string }> = {};
-  const problems: string[] = [];
-  for (const { field, ref } of secretRefsOf(item)) {
-    let set = false;
-    try {
-      await secrets.resolve(ref);
-      set = true;
-    } catch (error) {
-      problems.push(`${field}: ${error instanceof SecretError ? error.detail : 'cannot be read'}`);
-    }
-    // The ref too: it is not a secret, and a client needs it to keep one map entry while removing another.
-    status[field] = { set, ref };
-  }
-  return { config, secrets: status, ...(problems.length > 0 && { needsSecret: problems.join('; ') }) };
-}
-
-/** `field` or `field.key` (a map such as secretHeaders: one level, and keys may hold dots). */
-function splitPath(path: string): [string, string | undefined] {
-  const dot = path.indexOf('.');
-  return dot === -1 ? [path, undefined] : [path.slice(0, dot), path.slice(dot + 1)];
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: string): void {
-  const [head, key] = splitPath(path);
-  if (key === undefined) {
-    target[head] = value;
-    return;
-  }
-  const inner = target[head] && typeof target[head] === 'object' ? { ...(target[head] as Record<string, unknown>) } : {};
-  target[head] = { ...inner, [key]: value };
-}
-
-function deletePath(target: Record<string, unknown>, path: string): void {
-  const [head, key] = splitPath(path);
-  if (key === undefined) {
-    delete target[head];
-    return;
-  }
-  if (!target[head] || typeof target[head] !== 'object') return;
-  const { [key]: _removed, ...rest } = target[head] as Record<string, unknown>;
-  target[head] = rest;
-}
-
-/** Why a path given in `secrets` or `clearSecrets` is not one of the kind's secret fields. */
-function secretPathProblem(kind: string, path: string): string | undefined {
-  const fields = SECRET_FIELDS[kind] ?? [];
-  const [head, key] = splitPath(path);
-  if (fields.includes(head) && key !== '') return undefined;
-  return `"${path}" is not a secret field of a ${kind || 'kind-less'} item (${fields.length ? `its secret fields: ${fields.join(', ')}` : 'it has none'})`;
-}
-
-/** Where a polled source reads from (cctray, SecObserve, DefectDojo: url; Kosli: host and org). */
-function pollEndpoint(source: object): string {
-  const { url, host, org } = source as { url?: unknown; host?: unknown; org?: unknown };
-  return JSON.stringify([url, host, org]);
 }
 
 /** Methods other modules answer: pipeline mutes (rules/mutes.ts), the board and threads (board/board-feed.ts). */
@@ -154,11 +85,29 @@ export type HandledElsewhere = 'mutes.list' | 'mutes.add' | 'mutes.remove' | 'bo
 export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledElsewhere> {
   const { store, config, secrets } = deps;
 
+  const items = itemsWithSecrets({
+    config,
+    secrets,
+    // Cleared before the save restarts the poller (sources/polling.ts pollsElsewhere).
+    beforeSave: (section, existing, next) => {
+      if (section === 'sources' && existing && pollsElsewhere(existing as SourceConfig, next as SourceConfig)) store.sourceState.clear(existing.id);
+    },
+  });
+  const save = <S extends 'sources' | 'channels'>(section: S, input: Parameters<typeof items.save>[1], mode: 'create' | 'update') =>
+    items.save(section, input, mode).catch(toApiError);
+  async function remove(section: 'sources' | 'channels' | 'rules', id: string) {
+    await items.remove(section, id).catch(toApiError);
+    if (section === 'channels') store.outbox.cancelForChannel(id, `channel "${id}" was deleted`, Date.now());
+    // A new source with the same id starts afresh: no inherited poll cursor or pipeline streaks.
+    if (section === 'sources') store.sourceState.clear(id);
+    return { ok: true as const };
+  }
+
   const sourceView = async (source: SourceConfig) => {
     const base = deps.config.get().settings.publicUrl ?? deps.ingressUrl();
     const hint = ingressHintOf(source);
     const stats = store.events.sourceStats(source.id);
-    const secretsOf = await secretView(source, secrets);
+    const secretsOf = await items.view(source);
     const runtime = deps.sourceRuntime?.(source.id) ?? {};
     const attention = sourceAttention({
       enabled: source.enabled,
@@ -192,107 +141,12 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel);
     return {
-      ...(await secretView(channel, secrets)),
+      ...(await items.view(channel)),
       health: store.health.get('channel', channel.id),
       ...store.outbox.channelCounts(channel.id),
       ...(warning && { warning }),
     };
   };
-
-  /** Every secret ref the config holds, in any source or channel. */
-  const refsInUse = () => {
-    const cfg = config.get();
-    return new Set([...cfg.sources, ...cfg.channels].flatMap((item) => secretRefsOf(item).map((r) => r.ref)));
-  };
-  /** Deletes the keychain entries of refs nothing refers to any more (a removed header, a cleared password, a deleted item). */
-  async function deleteUnusedSecrets(refs: string[]) {
-    const inUse = refsInUse();
-    for (const ref of new Set(refs)) {
-      if (ref.startsWith('keychain:') && !inUse.has(ref)) await secrets.delete(ref).catch(() => undefined);
-    }
-  }
-
-  /**
-   * Create or update an item with secrets: plaintext secrets go to the keychain first
-   * (after the item validates), refs into the config; an update keeps refs not resent,
-   * removes the paths in clearSecrets, and deletes keychain entries left unused.
-   */
-  async function saveWithSecrets<S extends 'sources' | 'channels'>(
-    section: S,
-    input: { config: Record<string, unknown>; secrets: Record<string, string>; clearSecrets?: string[] | undefined },
-    mode: 'create' | 'update',
-  ) {
-    const schema = section === 'sources' ? SourceSchema : ChannelSchema;
-    const id = typeof input.config.id === 'string' ? input.config.id : '';
-    const existing = (config.get()[section] as Array<SourceConfig | ChannelConfig>).find((item) => item.id === id);
-    // Before any secret is written: a create must not overwrite the keychain entry of an
-    // existing item with the same id, an update must name one that exists.
-    const singular = section === 'sources' ? 'source' : 'channel';
-    if (mode === 'create' && existing) throw new ApiError('conflict', `a ${singular} with id "${id}" already exists`);
-    if (mode === 'update' && !existing) throw new ApiError('not_found', `no ${singular} with id "${id}"`);
-    const merged: Record<string, unknown> = { ...input.config };
-    if (mode === 'update' && existing) {
-      for (const field of SECRET_FIELDS[existing.kind] ?? []) {
-        if (merged[field] === undefined) merged[field] = (existing as unknown as Record<string, unknown>)[field];
-      }
-    }
-    const kind = typeof merged.kind === 'string' ? merged.kind : '';
-    const clearSecrets = input.clearSecrets ?? [];
-    for (const [what, paths] of [
-      ['secrets', Object.keys(input.secrets)],
-      ['clearSecrets', clearSecrets],
-    ] as const) {
-      for (const path of paths) {
-        const problem = secretPathProblem(kind, path);
-        if (problem) throw new ApiError('invalid_input', `${what}: ${problem}`);
-      }
-    }
-    for (const path of clearSecrets) {
-      if (path in input.secrets) throw new ApiError('invalid_input', `clearSecrets: "${path}" is also given a new value in secrets`);
-      deletePath(merged, path);
-    }
-    const keychainNames = new Map<string, string>();
-    for (const path of Object.keys(input.secrets)) {
-      const name = `${section}/${id}/${path}`;
-      keychainNames.set(path, name);
-      setPath(merged, path, `keychain:${name}`);
-    }
-    const check = schema.safeParse(merged);
-    if (!check.success) throw new ApiError('invalid_input', describeZodError(check.error));
-    for (const [path, value] of Object.entries(input.secrets)) {
-      if (!secrets.status.available) {
-        throw new ApiError('unavailable', `cannot store the secret ${path}: ${secrets.status.reason ?? 'no keychain'}`);
-      }
-      await secrets.set(keychainNames.get(path)!, value);
-    }
-    // A poller pointed at another server or org starts afresh: its cursors and snapshots
-    // belong to the old one (a DefectDojo finding cursor from another instance would hide
-    // every finding below it). Cleared before the save restarts the poller.
-    if (section === 'sources' && mode === 'update' && existing && pollEndpoint(existing) !== pollEndpoint(check.data)) store.sourceState.clear(id);
-    let saved: SourceConfig | ChannelConfig;
-    try {
-      saved = upsertItem(config, section, merged, mode) as SourceConfig | ChannelConfig;
-    } catch (error) {
-      return toApiError(error);
-    }
-    if (mode === 'update' && existing) await deleteUnusedSecrets(secretRefsOf(existing).map((r) => r.ref));
-    return saved as S extends 'sources' ? SourceConfig : ChannelConfig;
-  }
-
-  async function removeWithSecrets(section: Section, id: string) {
-    const item = (config.get()[section] as Array<{ id: string }>).find((i) => i.id === id);
-    try {
-      removeItem(config, section, id);
-    } catch (error) {
-      toApiError(error);
-    }
-    // Entries another item still refers to (one token for two pollers) stay.
-    if (item && section !== 'rules') await deleteUnusedSecrets(secretRefsOf(item as SourceConfig | ChannelConfig).map((r) => r.ref));
-    if (section === 'channels') store.outbox.cancelForChannel(id, `channel "${id}" was deleted`, Date.now());
-    // A new source with the same id starts afresh: no inherited poll cursor or pipeline streaks.
-    if (section === 'sources') store.sourceState.clear(id);
-    return { ok: true as const };
-  }
 
   const findChannel = (id: string) => {
     const channel = config.get().channels.find((c) => c.id === id);
@@ -368,33 +222,28 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     },
 
     'sources.list': async () => Promise.all(config.get().sources.map(sourceView)),
-    'sources.create': async (input) => sourceView(await saveWithSecrets('sources', input, 'create')),
-    'sources.update': async (input) => sourceView(await saveWithSecrets('sources', input, 'update')),
-    'sources.delete': async ({ id }) => removeWithSecrets('sources', id),
+    'sources.create': async (input) => sourceView(await save('sources', input, 'create')),
+    'sources.update': async (input) => sourceView(await save('sources', input, 'update')),
+    'sources.delete': async ({ id }) => remove('sources', id),
 
     'channels.list': async () => Promise.all(config.get().channels.map(channelView)),
-    'channels.create': async (input) => channelView(await saveWithSecrets('channels', input, 'create')),
-    'channels.update': async (input) => channelView(await saveWithSecrets('channels', input, 'update')),
-    'channels.delete': async ({ id }) => removeWithSecrets('channels', id),
+    'channels.create': async (input) => channelView(await save('channels', input, 'create')),
+    'channels.update': async (input) => channelView(await save('channels', input, 'update')),
+    'channels.delete': async ({ id }) => remove('channels', id),
     'channels.test': async ({ id }) => {
-      let channel = findChannel(id);
+      const channel = findChannel(id);
       let resolved: Record<string, string>;
       try {
         resolved = await deps.resolveChannelSecrets(channel);
       } catch (error) {
         return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
       }
-      // Email as the worker sends it: the default sender; without the channel's own
-      // recipients, those of the first rule that names some for it.
-      let note = '';
-      if (channel.kind === 'email') {
-        const cfg = config.get();
-        const rule = channel.to ? undefined : cfg.rules.find((r) => r.channels.includes(channel.id) && r.emailTo);
-        channel = withEmailDefaults(channel, { to: rule?.emailTo, from: cfg.settings.email?.defaultFrom });
-        if (rule) note = ` to the recipients of rule "${rule.name}"`;
-      }
-      const answer = await testChannel(channel, resolved, { ...(deps.channelFor && { channel: deps.channelFor(channel) }) });
-      return answer.ok && note ? { ...answer, detail: `${answer.detail}${note}` } : answer;
+      // As the worker sends: the kind applies a rule's options and the settings' defaults.
+      const instance = deps.channelFor?.(channel) ?? channelFor(channel.kind);
+      const { config: sendConfig, rule } = configForTest(instance, channel, config.get());
+      const answer = await testChannel(sendConfig, resolved, { channel: instance });
+      if (!deps.channelFor) await closeChannel(instance);
+      return answer.ok && rule ? { ...answer, detail: `${answer.detail} to the recipients of rule "${rule.name}"` } : answer;
     },
 
     'rules.list': async () => config.get().rules,
@@ -412,7 +261,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
         return toApiError(error);
       }
     },
-    'rules.delete': async ({ id }) => removeWithSecrets('rules', id),
+    'rules.delete': async ({ id }) => remove('rules', id),
     'rules.preview': async ({ config: rule, limit }) => {
       const parsed = RuleSchema.safeParse(rule);
       if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
@@ -453,39 +302,13 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'sources.test': async ({ id }) => {
       const source = config.get().sources.find((s) => s.id === id);
       if (!source) throw new ApiError('not_found', `no source with id "${id}"`);
-      if (deps.testPollingSource && pollingSourceFor(source.kind)) return deps.testPollingSource(source);
-      if (deps.testSubscribingSource && subscribingSourceFor(source.kind)) return deps.testSubscribingSource(source);
-      let resolved: Record<string, string>;
-      try {
-        resolved = await deps.resolveSourceSecrets(source);
-      } catch (error) {
-        return { ok: false, detail: `secret unavailable: ${(error as Error).message}` };
-      }
-      const relay = deps.sourceRuntime?.(source.id).relay;
-      if (relay && relay.state !== 'connected') {
-        return { ok: false, detail: `secret resolves, but the relay is ${relay.state}${relay.lastError ? `: ${relay.lastError}` : ''}` };
-      }
-      if (source.kind !== 'generic') {
-        const via = relay ? 'the relay is connected; ' : '';
-        const ping = source.kind === 'github' ? " (GitHub's ping shows as the last ignored request)" : '';
-        return { ok: true, detail: `secret resolves; ${via}send a test delivery from the sending tool${ping}` };
-      }
-      // A real request through the real listener, authenticated as a sender would be.
-      const url = `${deps.ingressUrl()}/hooks/${encodeURIComponent(source.id)}`;
-      const body = { type: 'herald.test', title: `Test event for source ${source.name}`, summary: 'Sent by "test connection".' };
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${resolved.secret ?? ''}` },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
-        });
-        const answer = (await response.json().catch(() => ({}))) as { error?: string };
-        if (response.ok) return { ok: true, detail: `ingress accepted a herald.test event at ${url}` };
-        return { ok: false, detail: `ingress answered HTTP ${response.status}: ${answer.error ?? response.statusText}` };
-      } catch (error) {
-        return { ok: false, detail: `could not reach ingress at ${url}: ${(error as Error).message}` };
-      }
+      return testSourceConnection(source, {
+        resolveSecrets: deps.resolveSourceSecrets,
+        ...(deps.testPollingSource && { testPoll: deps.testPollingSource }),
+        ...(deps.testSubscribingSource && { testSubscription: deps.testSubscribingSource }),
+        relay: (sourceId) => deps.sourceRuntime?.(sourceId).relay,
+        ingressUrl: deps.ingressUrl,
+      });
     },
 
     'config.export': async () => ({ config: config.get() }),

@@ -6,7 +6,7 @@
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { BoardItem } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
-import type { IngestOutcome } from '../store/events.js';
+import type { IngestOutcome } from '../store/ingest-transaction.js';
 import type { Store } from '../store/store.js';
 
 export interface BoardFeedDeps {

@@ -1,6 +1,6 @@
 // The Channel contract (as Alertmanager's notifiers): a channel only says whether a
 // retry can help; the delivery worker owns retries, backoff, rate limits and health.
-import type { ChannelConfig } from '../../../shared/config.js';
+import type { ChannelConfig, RuleConfig, Settings } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 
 /** What a channel is asked to send: the event, and why it is being sent. */
@@ -25,6 +25,15 @@ export type ResolvedSecrets = Record<string, string>;
 export interface Channel<C extends ChannelConfig = ChannelConfig> {
   readonly kind: C['kind'];
   send(message: Message, config: C, secrets: ResolvedSecrets, signal: AbortSignal): Promise<SendResult>;
+  /**
+   * The config as sent for a rule: the rule's options for this kind (email: its
+   * recipients) and the settings' defaults (email: the default sender). Absent: as is.
+   */
+  configFor?(config: C, context: { rule?: RuleConfig | undefined; settings: Settings }): C;
+  /** "Send test": the rule whose options a test uses when the channel lacks its own (email without recipients). */
+  testRule?(config: C, rules: readonly RuleConfig[]): RuleConfig | undefined;
+  /** Ends what the instance holds open between sends (email's SMTP pool): the channel was edited or removed, or the hub stops. */
+  close?(): void | Promise<void>;
 }
 
 export const ok = (detail?: string): SendResult => ({ kind: 'ok', detail });

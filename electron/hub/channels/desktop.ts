@@ -4,7 +4,7 @@
 // (terminal-notifier, SnoreToast). Sound, replacement and actions are decided in popup-decisions.ts.
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
-import type { OutboundEvent } from '../../../shared/templates.js';
+import type { OutboundEvent } from '../../../shared/template-variables.js';
 import { fail, ok, retry, type Channel, type SendResult } from './channel.js';
 import { NotifySend } from './notify-send.js';
 import {

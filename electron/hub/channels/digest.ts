@@ -2,7 +2,8 @@
 // one message each). It is an ordinary `herald.digest` event, so every channel can send
 // it as it is; the delivery worker decides when a window closes.
 import { SEVERITY_RANK, SUBJECT_FIELDS, type Severity, type Subject } from '../../../shared/event.js';
-import { outboundEvent, truncateText, type OutboundEvent } from '../../../shared/templates.js';
+import { outboundEvent, type OutboundEvent } from '../../../shared/template-variables.js';
+import { truncateText } from '../../../shared/text-escaping.js';
 import type { Message } from './channel.js';
 import { formatTime, headline } from './format.js';
 

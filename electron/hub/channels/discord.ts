@@ -2,7 +2,7 @@
 // title, summary, subject fields, time). Event text is Markdown-escaped, and
 // `allowed_mentions: {parse: []}` means nothing in it can ping @everyone or a user.
 import type { ChannelConfig } from '../../../shared/config.js';
-import { escapeMarkdown, fitEscaped } from '../../../shared/templates.js';
+import { escapeMarkdown, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
 import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';

@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import type { Transporter } from 'nodemailer';
 import { splitEmailList, type ChannelConfig } from '../../../shared/config.js';
-import { escapeHtml, truncateText } from '../../../shared/templates.js';
+import { escapeHtml, truncateText } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type ResolvedSecrets, type SendResult } from './channel.js';
 import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
 import { describeFetchError } from './http.js';
@@ -71,13 +71,12 @@ ${link ? `<p style="margin:0 0 12px"><a href="${escapeHtml(link)}">Open</a></p>`
   return { subject, text, html };
 }
 
-// ── Transports (pooled SMTP connections live between sends) ─────────────────
+// ── Transports (pooled SMTP connections live between sends, per channel instance) ──
 
 interface CachedTransport {
   key: string;
   transporter: Promise<Transporter>;
 }
-const transports = new Map<string, CachedTransport>();
 
 // Loaded on the first email sent: a hub without email channels does not carry them
 // (the AWS SDK alone is ~22 MB of memory).
@@ -111,27 +110,30 @@ async function createTransporter(config: EmailChannelConfig, secrets: ResolvedSe
   } as never);
 }
 
-function transporterFor(config: EmailChannelConfig, secrets: ResolvedSecrets): Promise<Transporter> {
-  const { name: _n, enabled: _e, to: _t, from: _f, subjectPrefix: _s, concurrency: _c, ...connection } = config;
-  const key = JSON.stringify([connection, secrets.password, secrets.accessKeyId, secrets.secretAccessKey]);
-  const cached = transports.get(config.id);
-  if (cached?.key === key) return cached.transporter;
-  if (cached) closeLater(cached);
-  // One promise per channel: concurrent first sends share one transport (one SMTP pool).
-  const transporter = createTransporter(config, secrets);
-  const entry = { key, transporter };
-  transports.set(config.id, entry);
-  // A transport that could not be made is tried again on the next send.
-  transporter.catch(() => transports.get(config.id) === entry && transports.delete(config.id));
-  return transporter;
-}
+/** One channel's transport: made on its first send, made anew when its connection settings or secrets change. */
+class TransportSlot {
+  private cached: CachedTransport | undefined;
 
-/** Close pooled connections (hub shutdown, or a channel deleted). */
-export function closeEmailTransports(channelId?: string): void {
-  for (const [id, cached] of transports) {
-    if (channelId !== undefined && id !== channelId) continue;
-    closeLater(cached);
-    transports.delete(id);
+  get(config: EmailChannelConfig, secrets: ResolvedSecrets): Promise<Transporter> {
+    const { name: _n, enabled: _e, to: _t, from: _f, subjectPrefix: _s, concurrency: _c, ...connection } = config;
+    const key = JSON.stringify([connection, secrets.password, secrets.accessKeyId, secrets.secretAccessKey]);
+    const cached = this.cached;
+    if (cached?.key === key) return cached.transporter;
+    if (cached) closeLater(cached);
+    // One promise: concurrent first sends share one transport (one SMTP pool).
+    const transporter = createTransporter(config, secrets);
+    const entry = { key, transporter };
+    this.cached = entry;
+    // A transport that could not be made is tried again on the next send.
+    transporter.catch(() => {
+      if (this.cached === entry) this.cached = undefined;
+    });
+    return transporter;
+  }
+
+  close(): void {
+    if (this.cached) closeLater(this.cached);
+    this.cached = undefined;
   }
 }
 
@@ -230,40 +232,56 @@ function sesHost(config: EmailChannelConfig): string {
   return `email.${config.region}.amazonaws.com`;
 }
 
-export const emailChannel: Channel<EmailChannelConfig> = {
-  kind: 'email',
-  async send(message, config, secrets, signal) {
-    const to = config.to ? splitEmailList(config.to) : [];
-    if (!to.length) return fail('no recipients: set To on the channel, or recipients on the rule');
-    if (!config.from) return fail('no sender: set From on the channel, or the default sender in settings');
-    if (config.username && !secrets.password) return fail(`the SMTP password has no value: set it (${config.password}) in the channel settings`);
-    if (config.accessKeyId && (!secrets.accessKeyId || !secrets.secretAccessKey)) {
-      return fail('the SES access keys have no value: set them in the channel settings');
-    }
-    if (signal.aborted) return retry('cancelled before sending');
+/** An email channel instance: it owns its pooled SMTP connections; close() ends them (channel edited or removed, hub stopped). */
+export function createEmailChannel(): Channel<EmailChannelConfig> & { close(): void } {
+  const transport = new TransportSlot();
+  return {
+    kind: 'email',
+    send: (message, config, secrets, signal) => sendEmail(transport, message, config, secrets, signal),
+    configFor: (config, { rule, settings }) => withEmailDefaults(config, { to: rule?.emailTo, from: settings.email?.defaultFrom }),
+    // Without its own recipients, a test goes to those of the first rule that names some for it.
+    testRule: (config, rules) => (config.to ? undefined : rules.find((r) => r.channels.includes(config.id) && r.emailTo)),
+    close: () => transport.close(),
+  };
+}
 
-    const content = buildEmail(message, config.subjectPrefix);
-    const where = config.transport === 'ses' ? sesHost(config) : `${config.host}:${config.port}`;
-    const transporter = await transporterFor(config, secrets);
-    const sending = transporter
-      .sendMail({
-        from: config.from,
-        to,
-        subject: content.subject,
-        text: content.text,
-        html: content.html,
-        headers: {
-          'Auto-Submitted': 'auto-generated',
-          'X-Herald-Event-Id': message.event.id,
-          'X-Herald-Event-Type': message.event.type,
-        },
-      })
-      .then((info: { response?: string; messageId?: string }) => ok(info.response ?? info.messageId))
-      .catch((err: unknown) => describeMailError(err, where));
-    // nodemailer takes no abort signal: stop waiting (the message may still go out; delivery is at least once).
-    const aborted = new Promise<SendResult>((resolve) =>
-      signal.addEventListener('abort', () => resolve(retry('cancelled while sending')), { once: true }),
-    );
-    return Promise.race([sending, aborted]);
-  },
-};
+async function sendEmail(
+  transport: TransportSlot,
+  message: Message,
+  config: EmailChannelConfig,
+  secrets: ResolvedSecrets,
+  signal: AbortSignal,
+): Promise<SendResult> {
+  const to = config.to ? splitEmailList(config.to) : [];
+  if (!to.length) return fail('no recipients: set To on the channel, or recipients on the rule');
+  if (!config.from) return fail('no sender: set From on the channel, or the default sender in settings');
+  if (config.username && !secrets.password) return fail(`the SMTP password has no value: set it (${config.password}) in the channel settings`);
+  if (config.accessKeyId && (!secrets.accessKeyId || !secrets.secretAccessKey)) {
+    return fail('the SES access keys have no value: set them in the channel settings');
+  }
+  if (signal.aborted) return retry('cancelled before sending');
+
+  const content = buildEmail(message, config.subjectPrefix);
+  const where = config.transport === 'ses' ? sesHost(config) : `${config.host}:${config.port}`;
+  const transporter = await transport.get(config, secrets);
+  const sending = transporter
+    .sendMail({
+      from: config.from,
+      to,
+      subject: content.subject,
+      text: content.text,
+      html: content.html,
+      headers: {
+        'Auto-Submitted': 'auto-generated',
+        'X-Herald-Event-Id': message.event.id,
+        'X-Herald-Event-Type': message.event.type,
+      },
+    })
+    .then((info: { response?: string; messageId?: string }) => ok(info.response ?? info.messageId))
+    .catch((err: unknown) => describeMailError(err, where));
+  // nodemailer takes no abort signal: stop waiting (the message may still go out; delivery is at least once).
+  const aborted = new Promise<SendResult>((resolve) =>
+    signal.addEventListener('abort', () => resolve(retry('cancelled while sending')), { once: true }),
+  );
+  return Promise.race([sending, aborted]);
+}

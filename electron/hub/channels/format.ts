@@ -2,7 +2,8 @@
 // in its own format: severity look, the subject facts, the time. Plain text here; each
 // channel escapes for where it lands.
 import { SUBJECT_FIELDS, type Severity, type SubjectField } from '../../../shared/event.js';
-import { typeLabel, type OutboundEvent } from '../../../shared/templates.js';
+import { typeLabel, type OutboundEvent } from '../../../shared/template-variables.js';
+import { SEVERITY_EMOJI } from '../../../shared/severity.js';
 
 export interface SeverityStyle {
   label: string;
@@ -16,10 +17,10 @@ export interface SeverityStyle {
 }
 
 export const SEVERITY_STYLE: Record<Severity, SeverityStyle> = {
-  critical: { label: 'Critical', emoji: '🔴', slackEmoji: ':red_circle:', hex: '#D40E0D', cardColor: 'Attention', cardStyle: 'attention' },
-  warning: { label: 'Warning', emoji: '🟠', slackEmoji: ':large_orange_circle:', hex: '#F2A900', cardColor: 'Warning', cardStyle: 'warning' },
-  success: { label: 'Success', emoji: '✅', slackEmoji: ':white_check_mark:', hex: '#2EB67D', cardColor: 'Good', cardStyle: 'good' },
-  info: { label: 'Info', emoji: 'ℹ️', slackEmoji: ':information_source:', hex: '#1D9BD1', cardColor: 'Accent', cardStyle: 'accent' },
+  critical: { label: 'Critical', emoji: SEVERITY_EMOJI.critical, slackEmoji: ':red_circle:', hex: '#D40E0D', cardColor: 'Attention', cardStyle: 'attention' },
+  warning: { label: 'Warning', emoji: SEVERITY_EMOJI.warning, slackEmoji: ':large_orange_circle:', hex: '#F2A900', cardColor: 'Warning', cardStyle: 'warning' },
+  success: { label: 'Success', emoji: SEVERITY_EMOJI.success, slackEmoji: ':white_check_mark:', hex: '#2EB67D', cardColor: 'Good', cardStyle: 'good' },
+  info: { label: 'Info', emoji: SEVERITY_EMOJI.info, slackEmoji: ':information_source:', hex: '#1D9BD1', cardColor: 'Accent', cardStyle: 'accent' },
 };
 
 const SUBJECT_LABELS: Record<SubjectField, string> = {

@@ -11,7 +11,7 @@
 // The message is plain text (no Markdown), so event text needs no escaping.
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
-import { truncateText } from '../../../shared/templates.js';
+import { truncateText } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
 import { contextLine, eventFacts, safeLink } from './format.js';
 import { sendJson } from './http.js';

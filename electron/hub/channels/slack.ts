@@ -4,7 +4,7 @@
 // Event text is escaped for mrkdwn (& < >), so it cannot mention or link.
 import type { Logger } from '@slack/web-api';
 import type { ChannelConfig } from '../../../shared/config.js';
-import { escapeSlack, fitEscaped } from '../../../shared/templates.js';
+import { escapeSlack, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type SendResult } from './channel.js';
 import { eventFacts, contextLine, headline, safeLink, SEVERITY_STYLE } from './format.js';
 import { classifyHttpResponse, describeFetchError } from './http.js';

@@ -3,7 +3,7 @@
 // Markdown-escaped (TextBlocks and facts render Markdown), and the card is kept under
 // Teams' size limit by shortening the summary, then the facts.
 import type { ChannelConfig } from '../../../shared/config.js';
-import { escapeMarkdown, fitEscaped } from '../../../shared/templates.js';
+import { escapeMarkdown, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
 import { contextLine, eventFacts, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';

@@ -3,7 +3,7 @@
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import type { Channel, Message, ResolvedSecrets, SendResult } from './channel.js';
-import { channelFor } from './registry.js';
+import { channelFor, closeChannel } from './registry.js';
 
 export function testMessage(config: ChannelConfig, now = new Date()): Message {
   const event: HeraldEvent = {
@@ -40,8 +40,8 @@ export function explainResult(result: SendResult): { ok: boolean; detail: string
 }
 
 /**
- * Send a test message through `config` (for email, with the rule/settings defaults
- * already applied: see withEmailDefaults). Never throws: every failure is an answer.
+ * Send a test message through `config` (as sent: channels/send-config.ts applied the
+ * rule's options and the settings' defaults). Never throws: every failure is an answer.
  */
 export async function testChannel(
   config: ChannelConfig,
@@ -51,10 +51,13 @@ export async function testChannel(
 ): Promise<{ ok: boolean; detail: string }> {
   const timeoutMs = 'timeoutMs' in config ? config.timeoutMs + 5_000 : 20_000;
   const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const channel = options.channel ?? channelFor(config.kind);
   try {
-    const channel = options.channel ?? channelFor(config.kind);
     return explainResult(await channel.send(testMessage(config, options.now), config as never, secrets, signal));
   } catch (err) {
     return { ok: false, detail: `the ${config.kind} channel failed unexpectedly: ${(err as Error).message ?? String(err)}` };
+  } finally {
+    // One made for this test only (not the hub's instance): nothing of it stays open.
+    if (!options.channel) await closeChannel(channel);
   }
 }

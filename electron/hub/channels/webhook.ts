@@ -1,7 +1,9 @@
 // The `webhook` channel (Devtron's): any URL, method and headers, and a JSON body from
 // the user's `{{variable}}` template, or the event itself when there is none.
 import type { ChannelConfig } from '../../../shared/config.js';
-import { TemplateError, outboundEvent, renderJsonTemplate, safeJsonStringify, templateVariables } from '../../../shared/templates.js';
+import { TemplateError, renderJsonTemplate } from '../../../shared/json-template.js';
+import { outboundEvent, templateVariables } from '../../../shared/template-variables.js';
+import { safeJsonStringify } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message, type SendResult } from './channel.js';
 import { sendJson } from './http.js';
 import { CHANNEL_LIMITS } from './limits.js';

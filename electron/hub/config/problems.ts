@@ -10,7 +10,9 @@ export type ConfigErrorCode =
   /** Update or remove of an id that does not exist. */
   | 'not_found'
   /** Remove of an item that others still refer to. */
-  | 'in_use';
+  | 'in_use'
+  /** A secret cannot be stored now (no keychain). */
+  | 'unavailable';
 
 export class ConfigError extends Error {
   constructor(

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { completeEvent, EventInputSchema, describeZodError, type EventInput, type HeraldEvent } from '../../../shared/event.js';
 import { digestAdjective } from '../../../shared/rules.js';
 import { formatDigest } from '../channels/digest.js';
-import type { ClosedDigest, DigestWindow } from '../store/digests.js';
+import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
 import type { Store } from '../store/store.js';
 
 /** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
@@ -113,7 +113,7 @@ export class DigestScheduler {
     for (const window of this.deps.store.digests.due(now)) {
       const named = { ...window, ruleName: this.deps.ruleName?.(window.ruleId) ?? window.ruleName };
       try {
-        const digest = this.deps.store.digests.close(
+        const digest = this.deps.store.closeDigest(
           named,
           (w, events, channels) => ({ event: buildDigestEvent(w, events, now), reason: digestReason(w, events.length, channels) }),
           { now, keepChannel: (channelId) => this.deps.sendsDigest(channelId, window.ruleId, now) },

@@ -18,7 +18,8 @@ export interface DeliveryWorkerDeps {
   /** Every configured channel: the worker claims per channel. */
   channels: () => Iterable<ChannelConfig>;
   settings: () => Settings;
-  channelFor: (kind: ChannelConfig['kind']) => Channel;
+  /** The channel instance that sends for a configured channel. */
+  channelFor: (config: ChannelConfig) => Channel;
   resolveSecrets: (config: ChannelConfig) => Promise<ResolvedSecrets>;
   /** Sends per second a channel kind allows (Slack ~1) and its burst; absent = unlimited. */
   rateLimit?: (kind: ChannelConfig['kind']) => { ratePerSecond?: number; burst?: number } | undefined;
@@ -32,6 +33,9 @@ export interface DeliveryWorkerDeps {
   now?: () => number;
   random?: () => number;
   log?: (message: string) => void;
+  /** Timers, injectable for tests (as the poll scheduler's): the worker's sleeps, wake-ups and send timeouts. */
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
 }
 
 type Outcome = { claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult; interrupted?: boolean };
@@ -49,7 +53,7 @@ export class DeliveryWorker {
   private readonly aborts = new Set<AbortController>();
   /** Sends that finished since the last tick: recorded together, one commit for all. */
   private finished: Outcome[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private wakeScheduled = false;
   private lastTickAt = 0;
   /** Set when stop() aborts the sends still running after its grace period. */
@@ -57,10 +61,21 @@ export class DeliveryWorker {
   private stopped = true;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = deps.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+  }
+
+  /** A timer that does not keep the process alive by itself (where the system's timers are used). */
+  private background(fn: () => void, ms: number): unknown {
+    const handle = this.setTimer(fn, ms);
+    (handle as { unref?: () => void } | undefined)?.unref?.();
+    return handle;
   }
 
   start(): void {
@@ -81,7 +96,8 @@ export class DeliveryWorker {
       this.tick();
     };
     const wait = this.lastTickAt + MIN_TICK_MS - this.now();
-    if (wait > 0) setTimeout(run, wait);
+    if (wait > 0) this.setTimer(run, wait);
+    else if (this.deps.setTimer) this.setTimer(run, 0);
     else setImmediate(run);
   }
 
@@ -98,15 +114,28 @@ export class DeliveryWorker {
   /** Waits up to graceMs for in-flight sends; whatever has not finished stays queued in the store. */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clearTimer(this.timer);
     const all = Promise.allSettled([...this.running]);
-    const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    const timeout = new Promise<void>((resolve) => this.background(resolve, graceMs));
     await Promise.race([all, timeout]);
     this.shuttingDown = true;
     for (const controller of this.aborts) controller.abort(new Error('Herald is shutting down'));
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    await Promise.race([Promise.allSettled([...this.running]), new Promise<void>((r) => this.background(r, 1_000))]);
     // Record what finished, so a restart does not send it again.
     this.tick();
+  }
+
+  /** What it is busy with, or undefined when quiet: no send in flight, no result unrecorded, no tick pending, nothing due it could claim. */
+  busy(): string | undefined {
+    if (this.running.size > 0) return `${this.running.size} sends in flight`;
+    if (this.finished.length > 0 || this.wakeScheduled) return 'a tick pending';
+    const now = this.now();
+    for (const config of this.deps.channels()) {
+      if (!config.enabled || (this.notBefore.get(config.id) ?? 0) > now) continue;
+      const due = this.deps.store.outbox.nextDue(config.id);
+      if (due !== undefined && due <= now) return `deliveries due for channel ${config.id}`;
+    }
+    return undefined;
   }
 
   get inFlightCount(): number {
@@ -146,7 +175,7 @@ export class DeliveryWorker {
    * show them; a crash puts them back to 'pending' (store/outbox.ts).
    */
   private tick(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clearTimer(this.timer);
     this.timer = undefined;
     const results = this.finished.splice(0);
     const now = this.now();
@@ -213,10 +242,9 @@ export class DeliveryWorker {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clearTimer(this.timer);
     // Cap the sleep so a clock jump or an external change to the store is seen within a minute.
-    this.timer = setTimeout(() => this.tick(), Math.min(ms, 60_000));
-    this.timer.unref?.();
+    this.timer = this.background(() => this.tick(), Math.min(ms, 60_000));
   }
 
   private async send(claimed: ClaimedDelivery): Promise<Outcome> {
@@ -232,7 +260,7 @@ export class DeliveryWorker {
     const controller = new AbortController();
     this.aborts.add(controller);
     const timeoutMs = 'timeoutMs' in config && typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_TIMEOUT_MS;
-    const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 1_000);
+    const timer = this.setTimer(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 1_000);
     try {
       let secrets: ResolvedSecrets;
       try {
@@ -243,12 +271,12 @@ export class DeliveryWorker {
       const rule = this.deps.rule?.(claimed.ruleId);
       const message = { event, ...(rule && { rule }) };
       const sendConfig = this.deps.adjustConfig?.(config, claimed.ruleId) ?? config;
-      return await this.deps.channelFor(config.kind).send(message, sendConfig, secrets, controller.signal);
+      return await this.deps.channelFor(config).send(message, sendConfig, secrets, controller.signal);
     } catch (error) {
       // A channel should not throw; if it does, a retry may help (it is our bug or a blip).
       return { kind: 'retry', reason: `channel error: ${(error as Error).message}` };
     } finally {
-      clearTimeout(timer);
+      this.clearTimer(timer);
       this.aborts.delete(controller);
     }
   }

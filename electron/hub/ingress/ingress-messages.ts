@@ -1,7 +1,7 @@
 // Messages between the hub's main thread and the ingress thread (ingress-thread.ts).
 import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
-import type { IngestItem } from '../store/events.js';
+import type { IngestItem } from '../store/ingest-transaction.js';
 
 export interface ThreadStart {
   host: string;

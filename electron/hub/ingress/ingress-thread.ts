@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestAck } from '../ingest.js';
-import type { IngestItem } from '../store/events.js';
+import type { IngestItem } from '../store/ingest-transaction.js';
 import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
 import { secretRefsOf } from '../config/secrets.js';
 import { exposedGc } from '../idle-gc.js';

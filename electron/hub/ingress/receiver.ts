@@ -5,7 +5,7 @@ import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, EventInputSchema } from '../../../shared/event.js';
 import type { IngestAck } from '../ingest.js';
 import { storedRaw } from '../store/raw-payload.js';
-import type { IngestItem } from '../store/events.js';
+import type { IngestItem } from '../store/ingest-transaction.js';
 import { webhookSourceFor } from '../sources/webhook-registry.js';
 import { formPayloadJson, isFormEncoded, jsonBodyProblem } from './json-body.js';
 import type { IncomingRequest } from '../sources/source.js';

@@ -1,6 +1,10 @@
-// Helpers the CI sources (GitHub, GitLab, Jenkins, cctray) share: defensive reads of
-// untrusted JSON, and the title wording streaks.ts relies on.
+// Helpers the CI sources (GitHub, GitLab, Jenkins, cctray) share: parsing a webhook body,
+// timestamps as CI servers write them, and the title wording streaks.ts relies on. The
+// lenient readers of untrusted JSON are json-readers.ts's (re-exported for the sources).
 import type { Subject } from '../../../shared/event.js';
+import { isRecord, str } from './json-readers.js';
+
+export { httpUrl, isRecord, num, obj, str } from './json-readers.js';
 
 export type JsonResult = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
 
@@ -16,39 +20,6 @@ export function parseJsonObject(body: Buffer | string): JsonResult {
   }
   if (!isRecord(value)) return { ok: false, reason: 'body must be a JSON object' };
   return { ok: true, value };
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function obj(v: unknown): Record<string, unknown> {
-  return isRecord(v) ? v : {};
-}
-
-/** A trimmed, non-empty string clipped to max characters, or undefined. */
-export function str(v: unknown, max = 300): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
-  if (typeof v !== 'string') return undefined;
-  const t = v.trim();
-  if (t === '') return undefined;
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
-
-export function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** An absolute http(s) URL, or undefined (events only carry links a browser can open). */
-export function httpUrl(v: unknown): string | undefined {
-  const s = str(v, 2000);
-  if (!s) return undefined;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

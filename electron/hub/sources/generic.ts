@@ -16,6 +16,7 @@ export function hmacSha256Hex(secret: string, body: Buffer): string {
 
 export const genericSource: WebhookSource<Extract<SourceConfig, { kind: 'generic' }>> = {
   kind: 'generic',
+  testRequest: (secret) => ({ headers: { authorization: `Bearer ${secret}` } }),
 
   verify(request: IncomingRequest, secret: string): boolean {
     const signature = request.headers['x-herald-signature-256'];

@@ -94,6 +94,7 @@ export function verifyGithubSignature(body: Buffer, header: string | undefined, 
 export const githubSource: WebhookSource<GithubSourceConfig> = {
   kind: 'github',
   formEncoded: true,
+  testNote: "GitHub's ping shows as the last ignored request",
   verify(request, secret) {
     return verifyGithubSignature(request.body, request.headers['x-hub-signature-256'], secret);
   },

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { isRecord as isObject } from './json-readers.js';
 
 /** TLS options of a self-hosted server (the source config's `tls`). */
 export interface PollTls {
@@ -274,10 +275,10 @@ export function describePollError(error: unknown): string {
 }
 
 // ── Reading untrusted JSON ──────────────────────────────────────────────────
+// The lenient readers are json-readers.ts's (here under the names pollers use); the strict
+// ones below fail the poll with a shape error naming the path.
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord as isObject, str as optionalText, httpUrl as optionalUrl } from './json-readers.js';
 
 /** The value at `path` must be an object; else a shape error naming the path. */
 export function objectAt(value: unknown, path: string): Record<string, unknown> {
@@ -307,27 +308,6 @@ export function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
-}
-
-/** A trimmed non-empty string clipped to max, or undefined: for optional display fields. */
-export function optionalText(value: unknown, max = 300): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (!text) return undefined;
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** An absolute http(s) URL, or undefined: events carry only links a browser can open. */
-export function optionalUrl(value: unknown): string | undefined {
-  const text = optionalText(value, 2000);
-  if (!text) return undefined;
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Joins a base URL (which may carry a path prefix) and an API path. */

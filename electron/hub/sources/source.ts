@@ -35,6 +35,13 @@ export interface WebhookSource<S extends SourceConfig = SourceConfig> {
   /** Constant-time check of the request's signature or token against the resolved secret. */
   verify(request: IncomingRequest, secret: string, config: S): boolean;
   parse(request: IncomingRequest, config: S): ParseResult;
+  /**
+   * "Test connection": how Herald sends itself a request this kind accepts (the headers
+   * for the resolved secret), to go through the real listener. Absent: the user sends a
+   * test delivery from the tool, and `testNote` says where it shows.
+   */
+  readonly testRequest?: (secret: string) => { headers: Record<string, string> };
+  readonly testNote?: string;
 }
 
 /** What a poll tells the source view besides events: the API's budget, and what the source does about it. */

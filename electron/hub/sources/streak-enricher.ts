@@ -1,9 +1,9 @@
 // Pipeline streaks for every source, webhook or polled: runs inside the ingest transaction
-// (EventStore.ingest's enrich hook), so the streak read, the rewritten event and the new
+// (the enrich hook of store/ingest-transaction.ts), so the streak read, the rewritten event and the new
 // streak are committed together, and two requests for the same pipeline are applied one
 // after the other — never both from the same old state.
 import type { EventInput } from '../../../shared/event.js';
-import type { Enricher } from '../store/events.js';
+import type { Enricher } from '../store/ingest-transaction.js';
 import { applyPipelineStreak, isStreakEvent, pipelineStreakKey, type StreakState } from './streaks.js';
 
 export const enrichWithStreaks: Enricher = (item, state) => {

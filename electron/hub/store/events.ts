@@ -1,62 +1,11 @@
-// Events: the durable ingest transaction (event + rule outcomes + deliveries), history
-// queries with full-text search, read state, deletion and retention.
+// The events table: inserting an event with its rule outcomes (the ingest transaction,
+// store/ingest-transaction.ts, calls it), history queries with full-text search, read
+// state, deletion and retention. It writes no other table.
 import type { EventQuery, RuleOutcome } from '../../../shared/api.js';
-import {
-  completeEvent,
-  type EventInput,
-  type HeraldEvent,
-  type Severity,
-  type SourceRef,
-  SUBJECT_FIELDS,
-  type Subject,
-} from '../../../shared/event.js';
+import { type HeraldEvent, type Severity, SUBJECT_FIELDS, type Subject } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
-import type { BoardChange, BoardStore } from './board.js';
 import type { Db } from './open.js';
-import { eventId } from './event-ids.js';
-import { bindableRaw, decodeRaw, type StoredRaw } from './raw-payload.js';
-
-/** One accepted request (or one poll): its events are stored together or not at all. */
-export interface IngestItem {
-  source: SourceRef;
-  inputs: EventInput[];
-  /** The sender's delivery id (X-GitHub-Delivery…): a redelivery with the same id is stored once. */
-  deliveryId?: string;
-  /** The payload as received, in its stored form (raw-payload.ts), for the event detail view. */
-  rawStored?: StoredRaw;
-  /** Source state committed with the events (a poller's cursor): a restart neither repeats nor misses. */
-  state?: { key: string; value: unknown };
-}
-
-export type IngestOutcome =
-  | {
-      status: 'accepted';
-      events: HeraldEvent[];
-      deliveries: number;
-      /** Events added to a digest window instead of a delivery (set when any). */
-      digested?: number;
-      /** What the events did to the board (set when any): the UI is told once committed. */
-      board?: BoardChange[];
-    }
-  | { status: 'duplicate' };
-
-/** One source's state, read and written inside the ingest transaction. */
-export interface SourceStateTx {
-  get(key: string): unknown;
-  set(key: string, value: unknown): void;
-  delete(key: string): void;
-}
-
-/** Rewrites an item's events inside the ingest transaction, with its source's state (pipeline streaks). */
-export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
-
-/** Decides, inside the ingest transaction, which rules route an event where. */
-export type Router = (event: HeraldEvent, lastRoutedAt: (ruleId: string, dedupKey: string) => number | undefined) => RuleOutcome[];
-
-/** The tool a source kind reads from (`github-actions` and `github` → `github`): occurrences are unique per tool. */
-export function occurrenceScope(kind: string): string {
-  return `occurrence:${kind.split('-')[0]}`;
-}
+import { decodeRaw } from './raw-payload.js';
 
 /** Subject fields map to columns; `group` is a keyword in SQL. */
 const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
@@ -146,8 +95,8 @@ export type EventPage = { items: HeraldEvent[]; nextCursor?: string; total?: num
 
 const sqlWhere = (conditions: readonly string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
 
-/** The events row for an event (the ingest insert and Herald's own events share it). */
-function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer | null, matches: RuleOutcome[] = []) {
+/** The events row for an event. */
+function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer | null, matches: RuleOutcome[]) {
   return {
     id: event.id,
     source_id: event.source.id,
@@ -183,177 +132,25 @@ export class EventStore {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
   /** Just-ingested events that have deliveries, by seq (see forDelivery). */
   private readonly awaitingDelivery = new Map<number, HeraldEvent>();
-  /** Added in the open transaction: remembered only once it commits (a rollback frees the seqs). */
-  private pendingForDelivery: Array<[number, HeraldEvent]> = [];
   private readonly insertEvent;
-  private readonly insertDelivery;
-  private readonly insertSeen;
-  private readonly selectSeen;
-  private readonly selectOccurrences;
-  private readonly selectThrottle;
-  private readonly upsertThrottle;
-  private readonly upsertState;
-  private readonly selectState;
-  private readonly deleteState;
-  private readonly ingestTx;
-  private readonly selectOpenDigest;
-  private readonly insertDigestItem;
 
-  /** `board`: the board table the ingest transaction keeps current (left out only by the ingest benchmark). */
-  constructor(
-    private readonly db: Db,
-    private readonly board?: BoardStore,
-  ) {
+  constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(`INSERT INTO events
       (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact, commit_sha,
        title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
       VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact, @commit_sha,
        @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw, @matches)`);
-    this.insertDelivery = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
-    this.insertSeen = db.prepare('INSERT INTO seen_deliveries (source_id, delivery_id, received_at) VALUES (?, ?, ?)');
-    this.selectSeen = db.prepare('SELECT 1 FROM seen_deliveries WHERE source_id = ? AND delivery_id = ?').pluck();
-    this.selectOccurrences = db.prepare('SELECT delivery_id FROM seen_deliveries WHERE source_id = ? AND delivery_id >= ? AND delivery_id < ? LIMIT 8').pluck();
-    this.selectThrottle = db.prepare('SELECT routed_at FROM throttle WHERE rule_id = ? AND dedup_key = ?').pluck();
-    this.upsertThrottle = db.prepare(
-      'INSERT INTO throttle (rule_id, dedup_key, routed_at) VALUES (?, ?, ?) ON CONFLICT (rule_id, dedup_key) DO UPDATE SET routed_at = excluded.routed_at',
-    );
-    this.upsertState = db.prepare(`INSERT INTO source_state (source_id, key, value, updated_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (source_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
-    this.selectState = db.prepare('SELECT value FROM source_state WHERE source_id = ? AND key = ?').pluck();
-    this.deleteState = db.prepare('DELETE FROM source_state WHERE source_id = ? AND key = ?');
-    this.selectOpenDigest = db.prepare(
-      'SELECT window_start, window_end FROM digest_items WHERE rule_id = ? AND window_end > ? ORDER BY window_end DESC LIMIT 1',
-    );
-    this.insertDigestItem = db.prepare(
-      'INSERT OR IGNORE INTO digest_items (rule_id, rule_name, channel_id, event_seq, window_start, window_end) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.ingestTx = db.transaction((items: IngestItem[], router: Router, now: Date, enrich?: Enricher) =>
-      items.map((item) => this.ingestOne(item, router, now, enrich)),
-    );
   }
 
-  /**
-   * Stores every item's events, their rule outcomes and their deliveries in ONE
-   * transaction: all of it or none. Committed with the connection's synchronous setting;
-   * the Ingestor commits without fsync and answers 2xx after `store.syncToDisk()`.
-   */
-  ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
-    this.pendingForDelivery = [];
-    try {
-      const outcomes = this.ingestTx(items, router, now, enrich);
-      for (const [seq, event] of this.pendingForDelivery) this.rememberForDelivery(seq, event);
-      return outcomes;
-    } finally {
-      this.pendingForDelivery = [];
-    }
+  /** Inserts one event with its rule outcomes and returns its seq. Join a transaction (store/ingest-transaction.ts). */
+  insert(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer | null, matches: RuleOutcome[]): number {
+    return Number(this.insertEvent.run(eventRow(event, receivedAtMs, raw, matches)).lastInsertRowid);
   }
 
-  /** State access for an enricher: its reads see the writes of earlier items in the same transaction. */
-  private stateTx(sourceId: string, nowMs: number): SourceStateTx {
-    return {
-      get: (key) => {
-        const value = this.selectState.get(sourceId, key) as string | undefined;
-        return value === undefined ? undefined : (JSON.parse(value) as unknown);
-      },
-      set: (key, value) => void this.upsertState.run(sourceId, key, JSON.stringify(value), nowMs),
-      delete: (key) => void this.deleteState.run(sourceId, key),
-    };
-  }
-
-  private ingestOne(item: IngestItem, router: Router, now: Date, enrich?: Enricher): IngestOutcome {
-    const nowMs = now.getTime();
-    if (item.deliveryId !== undefined) {
-      if (this.selectSeen.get(item.source.id, item.deliveryId)) return { status: 'duplicate' };
-      this.insertSeen.run(item.source.id, item.deliveryId, nowMs);
-    }
-    if (item.state) this.upsertState.run(item.source.id, item.state.key, JSON.stringify(item.state.value), nowMs);
-    if (item.inputs.some((input) => input.occurrence !== undefined)) item = { ...item, inputs: this.firstOccurrences(item, nowMs) };
-    // After the duplicate check: a redelivery must not move a streak twice.
-    if (enrich) item = { ...item, inputs: enrich(item, this.stateTx(item.source.id, nowMs)) };
-    const raw = bindableRaw(item.rawStored ?? null);
-    // The router asks for throttle memory only for rules that throttle: remember those alone.
-    const throttling = new Set<string>();
-    const lastRoutedAt = (ruleId: string, dedupKey: string) => {
-      throttling.add(ruleId);
-      return this.selectThrottle.get(ruleId, dedupKey) as number | undefined;
-    };
-    const events: HeraldEvent[] = [];
-    const board: BoardChange[] = [];
-    let deliveries = 0;
-    let digested = 0;
-    for (const input of item.inputs) {
-      const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: eventId(), read: false };
-      throttling.clear();
-      const outcomes = router(event, lastRoutedAt);
-      const { lastInsertRowid } = this.insertEvent.run(eventRow(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes));
-      const change = this.board?.apply(event, nowMs);
-      if (change) board.push(change);
-      for (const outcome of outcomes) {
-        if (outcome.outcome !== 'routed') continue;
-        if (throttling.has(outcome.ruleId)) this.upsertThrottle.run(outcome.ruleId, event.dedupKey, nowMs);
-        if (outcome.digest) {
-          // A digest rule: the event waits in the rule's window; one message goes when it closes.
-          this.addToDigest(outcome, outcome.digest.windowSeconds, Number(lastInsertRowid), nowMs);
-          digested++;
-          continue;
-        }
-        for (const channelId of outcome.channels) {
-          this.insertDelivery.run(lastInsertRowid, channelId, outcome.ruleId, nowMs, nowMs, nowMs);
-          deliveries++;
-        }
-        if (outcome.channels.length > 0) this.pendingForDelivery.push([Number(lastInsertRowid), event]);
-      }
-      events.push(event);
-    }
-    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(board.length > 0 && { board }) };
-  }
-
-  /**
-   * Drops events whose occurrence another source of the same tool already stored — a run
-   * by webhook and by poll — and remembers the rest, in the table of seen delivery ids
-   * (kept 7 days) under `occurrence:<tool>`, one row `<occurrence> <source id>` per source.
-   * Within one source nothing changes: a webhook's redeliveries are told apart by their
-   * delivery ids, a poller's repeats by its own state. Before the streaks: a run stored
-   * once moves one streak once.
-   */
-  private firstOccurrences(item: IngestItem, nowMs: number): EventInput[] {
-    const scope = occurrenceScope(item.source.kind);
-    const own = ` ${item.source.id}`;
-    return item.inputs.filter((input) => {
-      if (input.occurrence === undefined) return true;
-      const prefix = `${input.occurrence} `;
-      const storedBy = this.selectOccurrences.all(scope, prefix, `${prefix}\uffff`) as string[];
-      if (storedBy.some((row) => row.slice(input.occurrence!.length) !== own)) return false;
-      if (storedBy.length === 0) this.insertSeen.run(scope, `${input.occurrence}${own}`, nowMs);
-      return true;
-    });
-  }
-
-  private rememberForDelivery(seq: number, event: HeraldEvent): void {
+  /** A committed event that has deliveries: kept in memory for its first send (see forDelivery). */
+  keepForDelivery(seq: number, event: HeraldEvent): void {
     this.awaitingDelivery.set(seq, event);
     if (this.awaitingDelivery.size > AWAITING_DELIVERY_MAX) this.awaitingDelivery.delete(this.awaitingDelivery.keys().next().value!);
-  }
-
-  /**
-   * Adds an event to its rule's open digest window, or opens one: windows are fixed, from
-   * the first event after the previous window ended, and shared by the rule's channels.
-   */
-  private addToDigest(outcome: RuleOutcome, windowSeconds: number, eventSeq: number, nowMs: number): void {
-    const open = this.selectOpenDigest.get(outcome.ruleId, nowMs) as { window_start: number; window_end: number } | undefined;
-    const start = open?.window_start ?? nowMs;
-    const end = open?.window_end ?? nowMs + windowSeconds * 1000;
-    for (const channelId of outcome.channels) this.insertDigestItem.run(outcome.ruleId, outcome.ruleName, channelId, eventSeq, start, end);
-  }
-
-  /**
-   * Stores an event Herald made itself (a digest) with the rule outcomes and deliveries
-   * given, without routing it (a digest must not be digested again). Join a transaction.
-   */
-  insertOwnEvent(event: HeraldEvent, matches: RuleOutcome[], deliveries: Array<{ channelId: string; ruleId: string }>, nowMs: number): number {
-    const seq = Number(this.insertEvent.run(eventRow(event, nowMs, null, matches)).lastInsertRowid);
-    for (const d of deliveries) this.insertDelivery.run(seq, d.channelId, d.ruleId, nowMs, nowMs, nowMs);
-    return seq;
   }
 
   private prepared(sql: string) {
@@ -556,9 +353,6 @@ export class EventStore {
         if (n < chunk) break;
       }
     }
-    // Dedup and throttle memory older than the longest window they serve.
-    this.prepared('DELETE FROM seen_deliveries WHERE received_at < ?').run(now.getTime() - 7 * 86_400_000);
-    this.prepared('DELETE FROM throttle WHERE routed_at < ?').run(now.getTime() - 31 * 86_400_000);
     return deleted;
   }
 }

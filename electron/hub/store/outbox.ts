@@ -1,4 +1,4 @@
-// The delivery outbox: claim due deliveries, record each attempt's result, manual retry.
+// The delivery outbox: enqueue (in the ingest transaction), claim due deliveries, record each attempt's result, manual retry.
 // Rows in 'sending' when the process died are put back to 'pending' on open (at least once).
 import type { Delivery } from '../../../shared/api.js';
 import type { Db } from './open.js';
@@ -48,6 +48,7 @@ function rowToDelivery(row: DeliveryRow): Delivery {
 const SELECT_DELIVERY = `SELECT d.*, e.id AS event_id FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
 
 export class Outbox {
+  private readonly insertPending;
   private readonly selectDueForChannel;
   private readonly markSending;
   private readonly markDelivered;
@@ -58,6 +59,8 @@ export class Outbox {
   private readonly markRequeued;
 
   constructor(private readonly db: Db) {
+    this.insertPending = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
     this.selectDueForChannel = db.prepare(
       `SELECT id, event_seq, channel_id, rule_id, attempts FROM deliveries
        WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
@@ -76,6 +79,11 @@ export class Outbox {
     );
     // A crash mid-send leaves rows in 'sending': send them again (at least once).
     db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'`).run(Date.now());
+  }
+
+  /** A new delivery of an event to a channel, due now. Join the transaction that stores the event. */
+  enqueue(eventSeq: number, channelId: string, ruleId: string, now: number): void {
+    this.insertPending.run(eventSeq, channelId, ruleId, now, now, now);
   }
 
   /**

@@ -1,14 +1,18 @@
-// The store: one SQLite file in the data dir, and the tables' access objects.
+// The store: one SQLite file in the data dir, the tables' access objects (each writes its
+// own table), and the transactions that combine them (ingest, closing a digest, retention).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DigestStore } from './digests.js';
+import { DigestWindows } from '../rules/digest-windows.js';
+import { ThrottleMemory } from '../rules/throttle-memory.js';
+import { BoardStore } from './board.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
+import { IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
-import { BoardStore } from './board.js';
 import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, isCorruption, RECOVERY_HINT } from './integrity.js';
 import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
+import { SeenDeliveries } from './seen-deliveries.js';
 import { SourceStateStore } from './source-state.js';
 import { WalSync } from './wal-sync.js';
 
@@ -22,11 +26,24 @@ export interface Store {
   readonly health: HealthStore;
   readonly sourceState: SourceStateStore;
   /** Digest rules' open windows. */
-  readonly digests: DigestStore;
+  readonly digests: DigestWindows;
+  /** When each throttling rule last routed each dedupKey. */
+  readonly throttle: ThrottleMemory;
   /** Muted pipelines. */
   readonly mutes: MuteStore;
   /** What has a state now (shared/board.ts), kept by the ingest transaction. */
   readonly board: BoardStore;
+  /** Webhook delivery ids already stored. */
+  readonly seenDeliveries: SeenDeliveries;
+  /** Events, rule outcomes, deliveries, digest items and source state: one transaction. */
+  readonly ingest: IngestTransaction['ingest'];
+  /** A digest window's herald.digest event and deliveries, and its items removed: one transaction. */
+  readonly closeDigest: IngestTransaction['closeDigest'];
+  /**
+   * Deletes events past the retention settings (never undelivered ones) and the dedup and
+   * throttle memory older than the longest window they serve. Returns the events deleted.
+   */
+  enforceRetention(maxAgeDays: number, maxEvents: number, now?: Date): number;
   /** Runs fn in one transaction (nested calls join the outer one), on disk when it returns. */
   transaction<T>(fn: () => T): T;
   /**
@@ -78,8 +95,17 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     if (isCorruption(error)) throw new DatabaseDamaged(file, (error as Error).message);
     throw error;
   }
-  const board = new BoardStore(db);
-  const events = new EventStore(db, keepBoard === false ? undefined : board);
+  const tables = {
+    events: new EventStore(db),
+    outbox: new Outbox(db),
+    sourceState: new SourceStateStore(db),
+    seenDeliveries: new SeenDeliveries(db),
+    throttle: new ThrottleMemory(db),
+    digests: new DigestWindows(db),
+    board: new BoardStore(db),
+  };
+  const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  const ingest = new IngestTransaction({ ...tables, board: keepBoard === false ? undefined : tables.board }, transaction);
   const wal = new WalSync(`${file}-wal`);
   const acked = new AckedMark(file);
   let damage: string | undefined;
@@ -101,14 +127,19 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     db,
     file,
     nativeBinding: options.nativeBinding,
-    events,
-    outbox: new Outbox(db),
+    ...tables,
     health: new HealthStore(db),
-    sourceState: new SourceStateStore(db),
-    digests: new DigestStore(db, events),
     mutes: new MuteStore(db),
-    board,
-    transaction: (fn) => db.transaction(fn)(),
+    ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
+    closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
+    enforceRetention: (maxAgeDays, maxEvents, now = new Date()) => {
+      const deleted = tables.events.enforceRetention(maxAgeDays, maxEvents, now);
+      // A sender redelivers within days; the longest throttle window is 30 days.
+      tables.seenDeliveries.forgetBefore(now.getTime() - 7 * 86_400_000);
+      tables.throttle.forgetBefore(now.getTime() - 31 * 86_400_000);
+      return deleted;
+    },
+    transaction,
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
     // Once on disk, the events committed so far are acknowledged: recorded for the check at the next open.

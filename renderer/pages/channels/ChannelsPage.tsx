@@ -33,7 +33,7 @@ const KIND_HINTS: Record<string, string> = {
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
 
-/** The webhook's body template offers Devtron's and Kosli's payloads (shared/templates.ts). */
+/** The webhook's body template offers Devtron's and Kosli's payloads (shared/webhook-presets.ts). */
 const FIELD_ADDONS: KindFormProps['fieldAddons'] = {
   webhook: { template: ({ value, onChange }) => <WebhookPresetPicker value={value as string} onChange={onChange} /> },
 };

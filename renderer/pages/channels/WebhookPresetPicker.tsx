@@ -2,7 +2,7 @@
 // shape, offered above the webhook channel's body template: picking one fills the template,
 // and a template the user had written can be brought back with Undo.
 import { useId, useState } from 'react';
-import { WEBHOOK_PRESETS } from '../../../shared/templates.js';
+import { WEBHOOK_PRESETS } from '../../../shared/webhook-presets.js';
 
 export function WebhookPresetPicker(props: { value: string; onChange(template: string): void }) {
   const id = useId();

@@ -1,0 +1,30 @@
+// What a channels change means for delivery: deliveries to a removed channel are
+// cancelled (they would never go), an edited channel's instance is closed (its pooled
+// connections) and what waits for it is tried now — a fixed URL or a replaced token
+// should not wait out the backoff or Retry-After (up to 24 h) the old settings earned.
+import type { ChannelInstances } from '../channels/instances.js';
+import type { LiveConfig } from '../config/live-config.js';
+import type { Store } from '../store/store.js';
+import type { DeliveryWorker } from './worker.js';
+
+export function startChannelChangeHandling(deps: {
+  live: LiveConfig;
+  store: Pick<Store, 'outbox'>;
+  worker: Pick<DeliveryWorker, 'channelChanged' | 'wake'>;
+  instances: Pick<ChannelInstances, 'close'>;
+  now: () => number;
+}): void {
+  const cancelOrphans = () => deps.store.outbox.cancelOrphans([...deps.live.channels()].map((c) => c.id), deps.now());
+  // Channels removed while the hub was not running.
+  cancelOrphans();
+  deps.live.onChange(({ section, editedChannels, removedChannels }) => {
+    if (section !== 'channels') return;
+    for (const id of [...editedChannels, ...removedChannels]) void deps.instances.close(id);
+    cancelOrphans();
+    for (const id of editedChannels) {
+      deps.store.outbox.dueNow(id, deps.now());
+      deps.worker.channelChanged(id);
+    }
+    deps.worker.wake();
+  });
+}

@@ -1,0 +1,173 @@
+// The ingest transaction: the one place that writes several tables together. An accepted
+// request's events, its delivery id, its source's state, the rule outcomes, throttle
+// memory, digest items and deliveries are committed in ONE transaction: all or nothing.
+// Closing a digest window (its herald.digest event, its deliveries, the removal of its
+// items) is the other such transaction. Each table object writes only its own table;
+// this module combines them, so a second database engine supplies the same table objects
+// and a `transaction` and nothing above the store changes.
+import type { RuleOutcome } from '../../../shared/api.js';
+import { completeEvent, type EventInput, type HeraldEvent, type SourceRef } from '../../../shared/event.js';
+import type { ClosedDigest, DigestBuilder, DigestWindow, DigestWindows } from '../rules/digest-windows.js';
+import type { Router } from '../rules/router.js';
+import type { ThrottleMemory } from '../rules/throttle-memory.js';
+import { eventId } from './event-ids.js';
+import type { BoardChange, BoardStore } from './board.js';
+import type { EventStore } from './events.js';
+import type { Outbox } from './outbox.js';
+import { bindableRaw, type StoredRaw } from './raw-payload.js';
+import type { SeenDeliveries } from './seen-deliveries.js';
+import type { SourceStateStore } from './source-state.js';
+
+/** One accepted request (or one poll): its events are stored together or not at all. */
+export interface IngestItem {
+  source: SourceRef;
+  inputs: EventInput[];
+  /** The sender's delivery id (X-GitHub-Delivery…): a redelivery with the same id is stored once. */
+  deliveryId?: string;
+  /** The payload as received, in its stored form (raw-payload.ts), for the event detail view. */
+  rawStored?: StoredRaw;
+  /** Source state committed with the events (a poller's cursor): a restart neither repeats nor misses. */
+  state?: { key: string; value: unknown };
+}
+
+export type IngestOutcome =
+  | {
+      status: 'accepted';
+      events: HeraldEvent[];
+      deliveries: number;
+      /** Events added to a digest window instead of a delivery (set when any). */
+      digested?: number;
+      /** What the events did to the board (set when any): the UI is told once committed. */
+      board?: BoardChange[];
+    }
+  | { status: 'duplicate' };
+
+/** One source's state, read and written inside the ingest transaction. */
+export interface SourceStateTx {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** Rewrites an item's events inside the ingest transaction, with its source's state (pipeline streaks). */
+export type Enricher = (item: IngestItem, state: SourceStateTx) => EventInput[];
+
+/** The table objects the transactions combine. */
+export interface IngestTables {
+  events: EventStore;
+  outbox: Outbox;
+  seenDeliveries: SeenDeliveries;
+  sourceState: SourceStateStore;
+  throttle: ThrottleMemory;
+  digests: DigestWindows;
+  /** The board the transaction keeps current (left out only by the ingest benchmark). */
+  board?: BoardStore | undefined;
+}
+
+/** Runs fn in one transaction of the engine (nested calls join the outer one). */
+export type RunInTransaction = <T>(fn: () => T) => T;
+
+export class IngestTransaction {
+  constructor(
+    private readonly tables: IngestTables,
+    private readonly transaction: RunInTransaction,
+  ) {}
+
+  /**
+   * Stores every item's events, their rule outcomes and their deliveries in ONE
+   * transaction: all of it or none. Committed with the connection's synchronous setting;
+   * the Ingestor commits without fsync and answers 2xx after `store.syncToDisk()`.
+   */
+  ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
+    // Remembered for the worker only once the transaction commits (a rollback frees the seqs).
+    const forDelivery: Array<[number, HeraldEvent]> = [];
+    const outcomes = this.transaction(() => items.map((item) => this.ingestOne(item, router, now, forDelivery, enrich)));
+    for (const [seq, event] of forDelivery) this.tables.events.keepForDelivery(seq, event);
+    return outcomes;
+  }
+
+  private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, enrich?: Enricher): IngestOutcome {
+    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, board } = this.tables;
+    const nowMs = now.getTime();
+    if (item.deliveryId !== undefined && !seenDeliveries.firstTime(item.source.id, item.deliveryId, nowMs)) return { status: 'duplicate' };
+    if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value, nowMs);
+    // A run stored by another source of the same tool (webhook and poll) is dropped; before
+    // the streaks, so a run stored once moves one streak once.
+    if (item.inputs.some((input) => input.occurrence !== undefined)) {
+      const { kind, id } = item.source;
+      item = { ...item, inputs: item.inputs.filter((input) => input.occurrence === undefined || seenDeliveries.firstOccurrence(kind, id, input.occurrence, nowMs)) };
+    }
+    // After the duplicate check: a redelivery must not move a streak twice.
+    if (enrich) item = { ...item, inputs: enrich(item, sourceState.forSource(item.source.id, nowMs)) };
+    const raw = bindableRaw(item.rawStored ?? null);
+    // The router asks for throttle memory only for rules that throttle: remember those alone.
+    const throttling = new Set<string>();
+    const lastRoutedAt = (ruleId: string, dedupKey: string) => {
+      throttling.add(ruleId);
+      return throttle.lastRoutedAt(ruleId, dedupKey);
+    };
+    const events: HeraldEvent[] = [];
+    const boardChanges: BoardChange[] = [];
+    let deliveries = 0;
+    let digested = 0;
+    for (const input of item.inputs) {
+      const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: eventId(), read: false };
+      throttling.clear();
+      const outcomes = router(event, lastRoutedAt);
+      const seq = eventTable.insert(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes);
+      const change = board?.apply(event, nowMs);
+      if (change) boardChanges.push(change);
+      for (const outcome of outcomes) {
+        if (outcome.outcome !== 'routed') continue;
+        if (throttling.has(outcome.ruleId)) throttle.remember(outcome.ruleId, event.dedupKey, nowMs);
+        if (outcome.digest) {
+          // A digest rule: the event waits in the rule's window; one message goes when it closes.
+          digests.add(outcome, outcome.digest.windowSeconds, seq, nowMs);
+          digested++;
+          continue;
+        }
+        for (const channelId of outcome.channels) {
+          outbox.enqueue(seq, channelId, outcome.ruleId, nowMs);
+          deliveries++;
+        }
+        if (outcome.channels.length > 0) forDelivery.push([seq, event]);
+      }
+      events.push(event);
+    }
+    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(boardChanges.length > 0 && { board: boardChanges }) };
+  }
+
+  /**
+   * Closes one digest window, all or nothing: reads its events, stores the digest `build`
+   * makes with one delivery per channel `keepChannel` accepts, and removes the window's
+   * items. Undefined when there is nothing to send (closed already, its events deleted, or
+   * no channel left); the items are removed then too. The digest is not routed again.
+   */
+  closeDigest(window: DigestWindow, build: DigestBuilder, options: { now: number; keepChannel?: (id: string) => boolean }): ClosedDigest | undefined {
+    const { events: eventTable, outbox, digests } = this.tables;
+    return this.transaction(() => {
+      const items = digests.items(window);
+      if (items.length === 0) return undefined;
+      digests.remove(window);
+      const named = [...new Set(items.map((r) => r.channelId))].sort();
+      const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
+      const events = [...new Set(items.map((r) => r.eventSeq))]
+        .map((seq) => eventTable.getBySeq(seq))
+        .filter((e): e is HeraldEvent => e !== undefined);
+      if (events.length === 0 || channels.length === 0) return undefined;
+      const { event, reason } = build(window, events, channels);
+      const outcome: RuleOutcome = {
+        ruleId: window.ruleId,
+        ruleName: window.ruleName,
+        outcome: 'routed',
+        channels,
+        heldBack: named.filter((id) => !channels.includes(id)),
+        reason,
+        digest: { windowSeconds: Math.round((window.end - window.start) / 1000) },
+      };
+      const seq = eventTable.insert(event, options.now, null, [outcome]);
+      for (const channelId of channels) outbox.enqueue(seq, channelId, window.ruleId, options.now);
+      return { event, channels, covered: events.length };
+    });
+  }
+}

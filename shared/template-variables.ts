@@ -1,0 +1,161 @@
+// The variables a webhook template may use ({{title}}, {{subject.project}}, Devtron's
+// names…), their descriptions for the editor, and their values for one event. Pure.
+import { SUBJECT_FIELDS, type HeraldEvent } from './event.js';
+import { SEVERITY_EMOJI } from './severity.js';
+
+export interface TemplateVariable {
+  name: string;
+  description: string;
+  /** For Devtron's names: the Herald value it stands for. */
+  aliasOf?: string;
+}
+
+/** An event as channels see it (the store's `read` flag is irrelevant to them). */
+export type OutboundEvent = Omit<HeraldEvent, 'read'> & { read?: boolean };
+export interface TemplateExtras {
+  rule?: { id: string; name: string };
+}
+
+const SUBJECT_DESCRIPTIONS: Record<(typeof SUBJECT_FIELDS)[number], string> = {
+  project: 'what the event is about: repository, Devtron application, Kosli flow, product',
+  group: 'Devtron project, GitLab group, Kosli org',
+  environment: 'environment, e.g. production',
+  pipeline: 'CI/CD pipeline or workflow name',
+  branch: 'git branch',
+  cluster: 'cluster',
+  artifact: 'artifact, e.g. a container image ghcr.io/org/app:1.2',
+  commit: 'git commit SHA (full), e.g. of a run, a deployment or an artifact\'s provenance',
+};
+
+export const TEMPLATE_VARIABLES: readonly TemplateVariable[] = [
+  { name: 'id', description: 'Herald event id' },
+  { name: 'type', description: 'event type, e.g. pipeline.failed' },
+  { name: 'typeLabel', description: 'event type in words, e.g. "Pipeline failed"' },
+  { name: 'typeConstant', description: 'event type as a constant, e.g. PIPELINE_FAILED (Kosli\'s event_type style)' },
+  { name: 'severity', description: 'info, success, warning or critical' },
+  { name: 'severityEmoji', description: 'an emoji for the severity (🔴 🟠 ✅ ℹ️)' },
+  { name: 'title', description: 'one-line title' },
+  { name: 'summary', description: 'longer description (may be empty)' },
+  { name: 'url', description: 'link to the event at its source (may be empty)' },
+  { name: 'actor', description: 'who caused it (may be empty)' },
+  { name: 'occurredAt', description: 'when it happened, ISO 8601' },
+  { name: 'occurredAtUnix', description: 'when it happened, seconds since 1970 (a number)' },
+  { name: 'receivedAt', description: 'when Herald received it, ISO 8601' },
+  { name: 'dedupKey', description: 'what makes two events "the same thing again"' },
+  { name: 'source.id', description: 'id of the source that produced it' },
+  { name: 'source.kind', description: 'kind of that source, e.g. github' },
+  { name: 'source.name', description: 'display name of that source' },
+  ...SUBJECT_FIELDS.map((f) => ({ name: `subject.${f}`, description: SUBJECT_DESCRIPTIONS[f] })),
+  { name: 'rule.id', description: 'id of the rule that routed it (empty for a test message)' },
+  { name: 'rule.name', description: 'name of that rule' },
+  { name: 'data', description: 'source-specific extras, as a JSON object (null when none)' },
+  { name: 'event', description: 'the whole event as a JSON object' },
+  // Devtron's names (seeds/devtron-notifications.md), so its sample payloads work unchanged.
+  { name: 'devtronAppName', description: 'Devtron: application', aliasOf: 'subject.project' },
+  { name: 'eventType', description: 'Devtron: event type (Herald type, e.g. pipeline.failed)', aliasOf: 'type' },
+  { name: 'devtronEnvName', description: 'Devtron: environment', aliasOf: 'subject.environment' },
+  { name: 'devtronCiPipelineName', description: 'Devtron: CI pipeline', aliasOf: 'subject.pipeline' },
+  { name: 'devtronCdPipelineName', description: 'Devtron: CD pipeline', aliasOf: 'subject.pipeline' },
+  {
+    name: 'devtronPipelineType',
+    description: 'Devtron: CI for pipeline.* events, CD for deployment.* events, else empty',
+    aliasOf: 'type',
+  },
+  { name: 'devtronTriggeredByEmail', description: 'Devtron: who triggered it', aliasOf: 'actor' },
+  {
+    name: 'devtronContainerImageRepo',
+    description: 'Devtron: image repository — subject.artifact before its :tag or @digest',
+    aliasOf: 'subject.artifact',
+  },
+  {
+    name: 'devtronContainerImageTag',
+    description: 'Devtron: image tag — subject.artifact after its last : (or the @digest)',
+    aliasOf: 'subject.artifact',
+  },
+  {
+    name: 'devtronBuildGitCommitHash',
+    description: 'Devtron: commit — data.commit, data.sha or data.headSha when the source provides one',
+    aliasOf: 'data.commit',
+  },
+];
+
+/** Devtron variables with no honest Herald counterpart: named in the error instead of "unknown". */
+export const UNMAPPED_DEVTRON: Record<string, string> = {
+  devtronAppId: 'Devtron\'s numeric app id has no Herald equivalent; use {{devtronAppName}} or {{subject.project}}',
+  devtronEnvId: 'Devtron\'s numeric environment id has no Herald equivalent; use {{devtronEnvName}}',
+  devtronCiPipelineId: 'Devtron\'s numeric pipeline id has no Herald equivalent; use {{devtronCiPipelineName}}',
+  devtronCdPipelineId: 'Devtron\'s numeric pipeline id has no Herald equivalent; use {{devtronCdPipelineName}}',
+  devtronApprovedByEmail: 'Herald events carry no approver; use {{actor}}',
+};
+
+/** `pipeline.failed` → "Pipeline failed"; `security_gate.passed` → "Security gate passed". */
+export function typeLabel(type: string): string {
+  const words = type.replace(/[._]/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** `ghcr.io/org/app:1.2` → repo `ghcr.io/org/app`, tag `1.2`; a registry port is not a tag. */
+export function splitImageRef(artifact: string | undefined): { repo?: string; tag?: string } {
+  if (!artifact) return {};
+  const at = artifact.indexOf('@');
+  if (at > 0) return { repo: artifact.slice(0, at), tag: artifact.slice(at + 1) };
+  const colon = artifact.lastIndexOf(':');
+  if (colon > artifact.lastIndexOf('/') && colon > 0) return { repo: artifact.slice(0, colon), tag: artifact.slice(colon + 1) };
+  return { repo: artifact };
+}
+
+/** The event as it leaves Herald: without the store's read flag. */
+export function outboundEvent(event: OutboundEvent): Omit<HeraldEvent, 'read'> {
+  const { read: _read, ...rest } = event;
+  return rest;
+}
+
+function commitOf(data: Record<string, unknown> | undefined): string | undefined {
+  for (const key of ['commit', 'sha', 'headSha']) {
+    const v = data?.[key];
+    if (typeof v === 'string' && v) return v;
+  }
+  return undefined;
+}
+
+/** Every template variable's value for one event; absent optional fields are `undefined`. */
+export function templateVariables(event: OutboundEvent, extras: TemplateExtras = {}): Record<string, unknown> {
+  const image = splitImageRef(event.subject.artifact);
+  const occurred = Date.parse(event.occurredAt);
+  const vars: Record<string, unknown> = {
+    id: event.id,
+    type: event.type,
+    typeLabel: typeLabel(event.type),
+    typeConstant: event.type.replace(/\./g, '_').toUpperCase(),
+    severity: event.severity,
+    severityEmoji: SEVERITY_EMOJI[event.severity],
+    title: event.title,
+    summary: event.summary,
+    url: event.url,
+    actor: event.actor,
+    occurredAt: event.occurredAt,
+    occurredAtUnix: Number.isNaN(occurred) ? undefined : Math.floor(occurred / 1000),
+    receivedAt: event.receivedAt,
+    dedupKey: event.dedupKey,
+    'source.id': event.source.id,
+    'source.kind': event.source.kind,
+    'source.name': event.source.name,
+    'rule.id': extras.rule?.id,
+    'rule.name': extras.rule?.name,
+    data: event.data,
+    event: outboundEvent(event),
+    devtronAppName: event.subject.project,
+    eventType: event.type,
+    devtronEnvName: event.subject.environment,
+    devtronCiPipelineName: event.subject.pipeline,
+    devtronCdPipelineName: event.subject.pipeline,
+    devtronPipelineType: event.type.startsWith('pipeline.') ? 'CI' : event.type.startsWith('deployment.') ? 'CD' : undefined,
+    devtronTriggeredByEmail: event.actor,
+    devtronContainerImageRepo: image.repo,
+    devtronContainerImageTag: image.tag,
+    devtronBuildGitCommitHash: commitOf(event.data),
+  };
+  for (const f of SUBJECT_FIELDS) vars[`subject.${f}`] = event.subject[f];
+  // In the documented order, so error messages list them as the UI does.
+  return Object.fromEntries(TEMPLATE_VARIABLES.map((v) => [v.name, vars[v.name]]));
+}

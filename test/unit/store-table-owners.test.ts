@@ -1,0 +1,42 @@
+// Each table has one access object that writes it (issue #11): the ingest transaction
+// combines them, so a second database engine replaces table objects, not SQL copied
+// across files. Read from the sources, so a new write in the wrong file fails here.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const HUB = join(import.meta.dirname, '../../electron/hub');
+const OWNERS: Record<string, string> = {
+  events: 'store/events.ts',
+  events_fts: 'store/migrations.ts',
+  deliveries: 'store/outbox.ts',
+  seen_deliveries: 'store/seen-deliveries.ts',
+  source_state: 'store/source-state.ts',
+  health: 'store/health.ts',
+  mutes: 'store/mutes.ts',
+  board: 'store/board.ts',
+  throttle: 'rules/throttle-memory.ts',
+  digest_items: 'rules/digest-windows.ts',
+};
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? tsFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+describe('table owners', () => {
+  const writes = tsFiles(HUB).flatMap((file) => {
+    const text = readFileSync(file, 'utf8');
+    const relative = file.slice(HUB.length + 1);
+    return [...text.matchAll(/\b(?:INSERT(?: OR (?:IGNORE|REPLACE))? INTO|UPDATE|DELETE FROM)\s+([a-z_]+)/g)].map((m) => ({ file: relative, table: m[1]! }));
+  });
+
+  it('finds the writes it checks', () => {
+    expect(new Set(writes.map((w) => w.table))).toEqual(new Set(Object.keys(OWNERS)));
+  });
+
+  it.each(Object.entries(OWNERS))('%s is written only by %s', (table, owner) => {
+    expect([...new Set(writes.filter((w) => w.table === table).map((w) => w.file))]).toEqual([owner]);
+  });
+});
