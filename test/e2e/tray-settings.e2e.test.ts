@@ -32,7 +32,8 @@ describe('tray settings in the UI', { timeout: 60_000 }, () => {
     const form = page.getByRole('form', { name: 'Settings' });
     const shortcut = form.getByLabel('Shortcut to open Herald');
     await expect(shortcut.inputValue()).resolves.toBe('CommandOrControl+Shift+H');
-    await expect(form.getByText('Works in the desktop app; this hub runs headless').count()).resolves.toBe(1);
+    // The status arrives after the form (shortcut.status): wait for it rather than count at once.
+    await form.getByText('Works in the desktop app; this hub runs headless').waitFor({ timeout: 10_000 });
     // Defaults: critical only.
     for (const [label, checked] of [['Critical', true], ['Warning', false], ['Success', false], ['Info', false]] as const) {
       await expect(form.getByRole('checkbox', { name: label, exact: true }).isChecked()).resolves.toBe(checked);
