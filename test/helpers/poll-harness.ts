@@ -38,10 +38,27 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
   const unhealthyAfter = options.unhealthyAfter ?? 3;
   let seen = 0;
 
+  const inFlight = new Set<Promise<unknown>>();
+  /** Wait (bounded) until every submitted ingest has been committed or refused. */
+  const settled = async () => {
+    const deadline = Date.now() + 10_000;
+    while (inFlight.size > 0) {
+      if (Date.now() > deadline) throw new Error(`${inFlight.size} ingest submissions still pending after 10 s`);
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    }
+  };
+
   const open = () => {
     const store = openStore(dataDir);
     const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
-    const ingest = (item: Parameters<Ingestor['submit']>[0]) => ingestor.submit(item);
+    // Every submission is tracked, so the harness can await the ones still in flight (the
+    // health reporter submits its events after the poll's own commit) instead of sleeping.
+    const ingest = (item: Parameters<Ingestor['submit']>[0]) => {
+      const submitted = ingestor.submit(item);
+      inFlight.add(submitted);
+      void submitted.finally(() => inFlight.delete(submitted)).catch(() => undefined);
+      return submitted;
+    };
     const health = startHealthReporter({ store, ingest, unhealthyAfter: () => unhealthyAfter });
     const scheduler = startPolling({ sources: () => [source], store, ingest, resolveSecrets: async () => options.secrets, health });
     return { store, scheduler };
@@ -56,7 +73,7 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
       if (Date.now() > deadline) throw new Error('the first poll did not finish within 10 s');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settled();
   };
 
   let parts = open();
@@ -86,8 +103,8 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
     },
     async poll() {
       const outcome = await parts.scheduler.pollNow(source.id);
-      // Health events are submitted after the poll's own commit: let them land.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Health events are submitted after the poll's own commit: await them.
+      await settled();
       return outcome;
     },
     async restart() {
