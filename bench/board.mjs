@@ -1,0 +1,187 @@
+// Board and threads benchmark (issue 13). A store is filled directly (the built store's own
+// ingest, 5,000 events per transaction, the board kept current as in the hub) with up to
+// --events events (default 1,000,000) or as many as --fill-seconds allow (default 120), on
+// 5,000 pipelines (things on the board); then the real headless hub (built, child process)
+// is started on that data directory and board.list, threads.get and the History full-text
+// search are timed from the api over HTTP (request sent → JSON parsed). Last, ingest with
+// and without the board, in the same run, alternating rounds of 500-item transactions
+// (what the Ingestor commits) at the store: the hub has no switch to leave the board out,
+// the store has (StoreOptions.board). Prints figures; not a test.
+//
+//   npm run bench:board -- [--events 1000000] [--fill-seconds 120] [--queries 200] [--data-dir DIR]
+//
+// Targets: board.list p95 < 20 ms, threads.get p95 < 20 ms, search p95 < 50 ms,
+// ingest with the board ≥ 95 % of without.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    'fill-seconds': { type: 'string', default: '120' },
+    queries: { type: 'string', default: '200' },
+    // Keep the filled store here (e.g. for `bench:history -- --data-dir DIR`: History search in Chromium on it).
+    'data-dir': { type: 'string' },
+  },
+});
+const EVENTS = Number(values.events);
+const FILL_SECONDS = Number(values['fill-seconds']);
+const QUERIES = Number(values.queries);
+const THINGS = 5000;
+const ROOT = resolve(import.meta.dirname, '..');
+const HEADLESS = join(ROOT, 'dist/electron/headless.js');
+if (!existsSync(HEADLESS)) throw new Error('build first: npm run build');
+const { openStore } = await import(join(ROOT, 'dist/electron/hub/store/store.js'));
+const TOKEN = 'bench-board-token';
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()}`);
+
+const WORDS = ['timeout', 'flaky', 'openssl', 'migration', 'rollback', 'canary', 'lint', 'coverage', 'docker', 'terraform', 'helm', 'cache'];
+const source = { kind: 'github', id: 'gh', name: 'GitHub' };
+const route = () => [];
+const sha = (n) => createHash('sha1').update(String(n)).digest('hex');
+// Four events per commit; a pipeline per branch (5,000 things), a third of the runs failing.
+const ev = (i) => ({
+  type: i % 3 === 0 ? 'pipeline.failed' : 'pipeline.succeeded',
+  title: `project-${i % 50} ci #${i} ${WORDS[(i * 13) % WORDS.length]} ${i % 3 === 0 ? 'failed' : 'passed'} on branch-${i % THINGS}`,
+  subject: { project: `project-${i % 50}`, pipeline: 'ci', branch: `branch-${i % THINGS}`, commit: sha(Math.floor(i / 4)) },
+  occurredAt: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+});
+
+// ── fill the store directly, bounded in time ──
+const keepData = values['data-dir'] !== undefined;
+const dataDir = keepData ? resolve(values['data-dir']) : mkdtempSync(join(tmpdir(), 'herald-bench-board-'));
+mkdirSync(dataDir, { recursive: true });
+const store = openStore(dataDir);
+const fillStart = performance.now();
+const BATCH = 5000;
+let filled = 0;
+while (filled < EVENTS && performance.now() - fillStart < FILL_SECONDS * 1000) {
+  const items = [];
+  for (let j = filled; j < Math.min(EVENTS, filled + BATCH); j++) items.push({ source, inputs: [ev(j)] });
+  store.withoutFsync(() => store.ingest(items, route));
+  filled += items.length;
+}
+const fillSeconds = (performance.now() - fillStart) / 1000;
+const boardThings = store.board.count();
+// Where board.list's time goes: the store's query, then JSON, in this process (no HTTP).
+const inProcess = (n, fn) => {
+  const xs = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    xs.push(performance.now() - t);
+  }
+  return xs.sort((a, b) => a - b)[Math.floor(0.95 * xs.length)];
+};
+const boardItems = store.board.list({}, new Date());
+const storeSplit = { query: inProcess(30, () => store.board.list({}, new Date())), json: inProcess(30, () => JSON.stringify({ items: boardItems })), bytes: JSON.stringify({ items: boardItems }).length };
+store.close();
+const COMMITS = Math.floor(filled / 4);
+console.log(`filled ${filled.toLocaleString('en-US')} events in ${fillSeconds.toFixed(1)} s (store ingest, ${BATCH}/transaction); board ${boardThings} things`);
+
+// ── the hub on that data directory ──
+const config = join(dataDir, 'bench-config.json');
+writeFileSync(config, JSON.stringify({ sources: [{ id: 'gh', kind: 'github', name: 'GitHub', secret: 'env:HERALD_BENCH_GH_SECRET' }], channels: [], rules: [] }));
+const hub = spawn(process.execPath, [HEADLESS, '--data-dir', dataDir, '--config', config, '--ingress-port', '0', '--api-port', '0', '--api-token', TOKEN], {
+  env: { ...process.env, HERALD_BENCH_GH_SECRET: 'bench-gh-secret' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let out = '';
+hub.stdout.on('data', (c) => (out += c));
+hub.stderr.on('data', (c) => (out += c));
+const cleanup = () => {
+  if (hub.exitCode === null) hub.kill('SIGTERM');
+  if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+let apiUrl;
+for (const deadline = Date.now() + 60_000; ; ) {
+  apiUrl = /ui\/api:\s+(http:\/\/[^/\s]+)/.exec(out)?.[1];
+  if (apiUrl) break;
+  if (hub.exitCode !== null || Date.now() > deadline) throw new Error(`hub did not start:\n${out}`);
+  await new Promise((r) => setTimeout(r, 50));
+}
+async function api(method, input = {}) {
+  const res = await fetch(`${apiUrl}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify(input),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${method}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const summary = (xs) => ({ n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: Math.max(...xs) });
+async function time(n, fn) {
+  const xs = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    xs.push(performance.now() - t);
+  }
+  return summary(xs);
+}
+const f = (x) => `${x.toFixed(1)} ms`;
+const line = (name, s, extra = '') => console.log(`${name.padEnd(40)} p50 ${f(s.p50).padStart(9)}   p95 ${f(s.p95).padStart(9)}   max ${f(s.max).padStart(9)}   (n=${s.n})${extra}`);
+
+const status = await api('hub.status');
+const all = await api('board.list', {});
+const failing = await api('board.list', { states: ['failing'] });
+const aThread = await api('threads.get', { commit: sha(7) });
+console.log(`hub: ${status.counts.events.toLocaleString('en-US')} events; board.list ${all.items.length} items (${failing.items.length} failing); a thread holds ${aThread.events.length} events`);
+for (let i = 0; i < 5; i++) await api('board.list', {}); // warm up
+const results = {
+  boardAll: await time(QUERIES / 2, () => api('board.list', {})),
+  boardFailing: await time(QUERIES / 2, () => api('board.list', { states: ['failing'] })),
+  boardProject: await time(QUERIES / 2, (i) => api('board.list', { project: `project-${i % 50}` })),
+  thread: await time(QUERIES, (i) => api('threads.get', { commit: sha((i * 997) % COMMITS) })),
+  threadPrefix: await time(QUERIES / 2, (i) => api('threads.get', { commit: sha((i * 991) % COMMITS).slice(0, 12) })),
+  search: await time(QUERIES / 2, (i) => api('events.list', { limit: 200, text: i % 2 ? WORDS[i % WORDS.length] : `#${(i * 2477) % filled}` })),
+  commitFilter: await time(QUERIES / 4, (i) => api('events.list', { limit: 200, commit: sha((i * 983) % COMMITS) })),
+};
+hub.kill('SIGTERM');
+console.log(`\nFrom the api over HTTP, ${status.counts.events.toLocaleString('en-US')} events, ${boardThings} board things (load average ${load()})`);
+line(`board.list, everything (${all.items.length} items)`, results.boardAll);
+line(`board.list, failing (${failing.items.length} items)`, results.boardFailing);
+line('board.list, one project (100 items)', results.boardProject);
+console.log(`   of which, in process: the store's query p95 ${f(storeSplit.query)}, JSON.stringify p95 ${f(storeSplit.json)} (${(storeSplit.bytes / 1024).toFixed(0)} KB)`);
+line('threads.get, full SHA (4 events)', results.thread);
+line('threads.get, 12-digit prefix', results.threadPrefix);
+line('events.list, full-text search (200)', results.search);
+line('events.list, commit filter', results.commitFilter);
+
+// ── ingest with and without the board, same run ──
+const withBoard = openStore(mkdtempSync(join(tmpdir(), 'herald-bench-board-on-')));
+const without = openStore(mkdtempSync(join(tmpdir(), 'herald-bench-board-off-')), { board: false });
+const rate = { on: [], off: [] };
+const N = 20_000;
+for (let round = 0; round < 10; round++) {
+  for (const [name, s] of round % 2 ? [['on', withBoard], ['off', without]] : [['off', without], ['on', withBoard]]) {
+    const start = performance.now();
+    for (let i = 0; i < N; i += 500) {
+      const items = [];
+      for (let j = i; j < i + 500; j++) items.push({ source, inputs: [ev(round * N + j)] });
+      s.withoutFsync(() => s.ingest(items, route));
+    }
+    rate[name].push(N / ((performance.now() - start) / 1000));
+  }
+}
+withBoard.close();
+without.close();
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ratio = med(rate.on) / med(rate.off);
+console.log(`\ningest at the store (500/transaction, 10 alternating rounds of ${N}): with the board ${med(rate.on).toFixed(0)}/s, without ${med(rate.off).toFixed(0)}/s = ${(100 * ratio).toFixed(1)} % (load average ${load()})`);
+
+const verdict = (ok) => (ok ? 'met' : 'MISSED');
+console.log(`\ntarget: board.list p95 < 20 ms: ${verdict(results.boardAll.p95 < 20)} (everything ${f(results.boardAll.p95)}, failing ${f(results.boardFailing.p95)})`);
+console.log(`target: threads.get p95 < 20 ms: ${verdict(results.thread.p95 < 20)} (${f(results.thread.p95)})`);
+console.log(`target: search p95 < 50 ms (api): ${verdict(results.search.p95 < 50)} (${f(results.search.p95)})`);
+console.log(`target: ingest with the board ≥ 95 % of without: ${verdict(ratio >= 0.95)} (${(100 * ratio).toFixed(1)} %)`);
+cleanup();
+process.exit(0);
