@@ -43,13 +43,15 @@ console.log(`load average at start: ${load()}`);
 const WORDS = ['timeout', 'flaky', 'openssl', 'migration', 'rollback', 'canary', 'lint', 'coverage', 'docker', 'terraform', 'helm', 'cache'];
 const source = { kind: 'github', id: 'gh', name: 'GitHub' };
 const route = () => [];
+// A second apart, ending now: all inside the 30-day retention the hub is given below.
+const BASE_MS = Date.now() - EVENTS * 1000;
 const sha = (n) => createHash('sha1').update(String(n)).digest('hex');
 // Four events per commit; a pipeline per branch (5,000 things), a third of the runs failing.
 const ev = (i) => ({
   type: i % 3 === 0 ? 'pipeline.failed' : 'pipeline.succeeded',
   title: `project-${i % 50} ci #${i} ${WORDS[(i * 13) % WORDS.length]} ${i % 3 === 0 ? 'failed' : 'passed'} on branch-${i % THINGS}`,
   subject: { project: `project-${i % 50}`, pipeline: 'ci', branch: `branch-${i % THINGS}`, commit: sha(Math.floor(i / 4)) },
-  occurredAt: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+  occurredAt: new Date(BASE_MS + i * 1000).toISOString(),
 });
 
 // ── fill the store directly, bounded in time ──
@@ -86,7 +88,7 @@ console.log(`filled ${filled.toLocaleString('en-US')} events in ${fillSeconds.to
 
 // ── the hub on that data directory ──
 const config = join(dataDir, 'bench-config.json');
-writeFileSync(config, JSON.stringify({ sources: [{ id: 'gh', kind: 'github', name: 'GitHub', secret: 'env:HERALD_BENCH_GH_SECRET' }], channels: [], rules: [] }));
+writeFileSync(config, JSON.stringify({ sources: [{ id: 'gh', kind: 'github', name: 'GitHub', secret: 'env:HERALD_BENCH_GH_SECRET' }], channels: [], rules: [], settings: { retention: { maxAgeDays: 30, maxEvents: 10_000_000 } } }));
 const hub = spawn(process.execPath, [HEADLESS, '--data-dir', dataDir, '--config', config, '--ingress-port', '0', '--api-port', '0', '--api-token', TOKEN], {
   env: { ...process.env, HERALD_BENCH_GH_SECRET: 'bench-gh-secret' },
   stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,6 +136,7 @@ const status = await api('hub.status');
 const all = await api('board.list', {});
 const failing = await api('board.list', { states: ['failing'] });
 const aThread = await api('threads.get', { commit: sha(7) });
+if (status.counts.events < filled || aThread.events.length !== 4) throw new Error(`the hub holds ${status.counts.events} of ${filled} events (retention?)`);
 console.log(`hub: ${status.counts.events.toLocaleString('en-US')} events; board.list ${all.items.length} items (${failing.items.length} failing); a thread holds ${aThread.events.length} events`);
 for (let i = 0; i < 5; i++) await api('board.list', {}); // warm up
 const results = {
