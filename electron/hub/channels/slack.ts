@@ -118,7 +118,9 @@ const loadWebApiSdk = () => (webApiSdk ??= import('@slack/web-api'));
 function signalledFetch(signal: AbortSignal, timeoutMs: number) {
   const state: { headers?: Headers } = {};
   const fetchFn = async (url: string | URL, init?: RequestInit) => {
-    const response = await fetch(url, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    // The SDKs ask for `redirect: 'error'`, which surfaces as a bare network error (retried
+    // forever); 'manual' hands the 3xx to classifyHttpResponse, which fails it as http.ts does.
+    const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
     state.headers = response.headers;
     return response;
   };
