@@ -107,7 +107,7 @@ describe('chainloop-audit inside the hub, against nats-server -js', () => {
     until('the consumer to have nothing pending and nothing unacknowledged', async () => {
       const info = await jsm.consumers.info('chainloop-audit', 'herald-audit');
       return info.num_pending === 0 && info.num_ack_pending === 0 ? info : false;
-    });
+    }, 30_000); // a redelivery after ack_wait (10 s) may still be on its way
 
   beforeAll(async () => {
     nats = await startNatsServer({ token: TOKEN });
@@ -153,7 +153,8 @@ describe('chainloop-audit inside the hub, against nats-server -js', () => {
     await publish(whileDown);
 
     await start();
-    await until(`all ${total + whileDown.length} events`, () => stored() >= total + whileDown.length);
+    // Messages the server was still sending to the stopped pull come again after ack_wait (10 s).
+    await until(`all ${total + whileDown.length} events`, () => stored() >= total + whileDown.length, 40_000);
     await consumerSettled();
     expect(stored()).toBe(total + whileDown.length);
 

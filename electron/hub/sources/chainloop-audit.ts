@@ -10,8 +10,9 @@
 //   event, so a crash or restart never loses one. A crash between the commit and the ack
 //   makes the server deliver it again: its delivery id (stream, sequence, timestamp) is
 //   then already stored, and it is not stored twice. Messages fetched but not yet stored
-//   when the hub stops are stored before it stops; after a crash the server sends them
-//   again once their ack_wait (60 s) has passed.
+//   when the hub stops are stored before it stops; after a crash (or ones the server was
+//   still sending to the closing pull) the server sends them again once their ack_wait
+//   (10 s) has passed.
 // - A message that is not an audit event is terminated (never redelivered) and reported
 //   as the source's last error; it does not hold up the ones behind it.
 // - Disconnects are reconnected by the client; a connection that cannot be made, a
@@ -28,8 +29,13 @@ const loadNats = () => (natsModule ??= import('nats'));
 
 /** Messages fetched ahead of the one being committed. */
 const BATCH = 64;
-/** How long the server waits for an ack before redelivering (a commit takes milliseconds). */
-const ACK_WAIT_NS = 60 * 1e9;
+/**
+ * How long the server waits for an ack before redelivering (a commit takes milliseconds).
+ * Short, because a stop can leave messages the server had already sent to the closing pull
+ * unacknowledged: they come again to the next run only after this wait. A redelivery of a
+ * message already stored is recognised by its delivery id, so a slow commit costs nothing.
+ */
+const ACK_WAIT_NS = 10 * 1e9;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export function consumerName(config: ChainloopAuditConfig): string {
