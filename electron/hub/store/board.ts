@@ -8,6 +8,7 @@ import type { HeraldEvent } from '../../../shared/event.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
+import { whereIn } from './sql-filter.js';
 
 /** What one event did to the board: a row written, or a thing removed. */
 export type BoardChange = { row: BoardRow } | { removed: string };
@@ -134,11 +135,7 @@ export class BoardStore {
   list(query: BoardQuery, now: Date): BoardItem[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    const inList = (column: string, values: readonly string[] | undefined) => {
-      if (!values || values.length === 0) return;
-      where.push(`${column} IN (${values.map(() => '?').join(',')})`);
-      params.push(...values);
-    };
+    const inList = (column: string, values: readonly string[] | undefined) => whereIn(where, params, column, values);
     inList('b.state', query.states);
     inList('b.source_id', query.sources);
     if (query.project !== undefined) {

@@ -6,6 +6,7 @@ import { type HeraldEvent, type Severity, SUBJECT_FIELDS, type Subject } from '.
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
 import { decodeRaw } from './raw-payload.js';
+import { whereIn } from './sql-filter.js';
 
 /** Subject fields map to columns; `group` is a keyword in SQL. */
 const SUBJECT_COLUMN: Record<(typeof SUBJECT_FIELDS)[number], string> = {
@@ -171,11 +172,7 @@ export class EventStore {
   list(query: EventQuery): EventPage {
     const where: string[] = [];
     const params: unknown[] = [];
-    const inList = (column: string, values: readonly string[] | undefined) => {
-      if (!values || values.length === 0) return;
-      where.push(`${column} IN (${values.map(() => '?').join(',')})`);
-      params.push(...values);
-    };
+    const inList = (column: string, values: readonly string[] | undefined) => whereIn(where, params, column, values);
     inList('e.source_id', query.sources);
     inList('e.type', query.types);
     inList('e.severity', query.severities);
