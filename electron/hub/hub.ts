@@ -39,9 +39,9 @@ import { startBoardFeed } from './board/board-feed.js';
 import { startMutePolicy } from './rules/mutes.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
-import { startCheckpointer } from './store/checkpointer.js';
 import { startRetention } from './store/retention.js';
-import { openStore, type Store } from './store/store.js';
+import type { StoreEngine } from './store/engine.js';
+import { openSqliteEngine } from './store/sqlite-engine.js';
 import { createUpdateBus } from './updates.js';
 
 export interface HubOptions {
@@ -82,7 +82,8 @@ export interface Hub {
   readonly api: ApiHandlers;
   onUpdate(listener: (update: ApiUpdate) => void): () => void;
   readonly ingressUrl: string;
-  readonly store: Store;
+  /** The store's engine (store/engine.ts): SQLite in the data dir, or PostgreSQL. */
+  readonly store: StoreEngine;
   readonly config: HeraldConfig;
   /** Feed a request in as if it had reached ingress (the relay client uses this). */
   receive(sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer>;
@@ -111,15 +112,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
-  const store = openStore(options.dataDir, {
+  const store = await openSqliteEngine(options.dataDir, {
     ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
-    onDamaged: (problem) => log(`store: ${problem}`),
+    log,
   });
-  const checkpointer = await startCheckpointer(store, { log });
   const updates = createUpdateBus(log);
   const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
   const live = startLiveConfig(config, now, mutes);
-  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
@@ -153,7 +153,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
   });
   const worker: DeliveryWorker = new DeliveryWorker({
-    store,
+    store: store.sync,
     channel: (id) => live.channel(id),
     channels: () => live.channels(),
     settings: () => live.current.settings,
@@ -198,7 +198,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
-      board.afterCommit(outcomes);
+      void board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -224,11 +224,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
     log,
   }).catch(async (error: Error) => {
-    await checkpointer.stop();
-    store.close();
+    await store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
   });
-  startChannelChangeHandling({ live, store, worker, instances, now });
+  await startChannelChangeHandling({ live, store, worker, instances, now, log });
+  // Deliveries committed by ingest, a closed digest, a manual retry (or, on PostgreSQL, another replica).
+  const stopWaking = store.onDeliveriesDue(() => worker.wake());
   worker.start();
   digests.start();
   // Polled sources: each poll's events and state in one transaction, each result as source health.
@@ -244,7 +245,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // What left the config leaves the board: a deleted source's things, a deleted channel's or source's health.
   live.onChange(({ config: cfg, section }) => {
     if (section !== 'sources' && section !== 'channels') return;
-    board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
+    void board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
   });
   // Subscribed sources (the Chainloop audit stream): each message's events committed with its
   // delivery id before the message is acknowledged, so a redelivery is stored once.
@@ -317,7 +318,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         [
           () => (ingestor.idle ? undefined : 'ingest in progress'),
           () => worker.busy(),
-          () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+          () => digests.busy(),
         ],
         timeoutMs,
       ),
@@ -327,14 +328,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      retention.stop();
+      await retention.stop();
       // Relays first: their in-flight deliveries still need the receiver and the store.
       await relays.stop();
       // Subscriptions before the store closes: the message being committed is committed and acknowledged.
       await subscriptions.stop();
       await listener.close();
       await polls.stop();
-      digests.stop();
+      await digests.stop();
       mutes.stop();
       await worker.stop();
       idleCollector.stop();
@@ -343,8 +344,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await ingestor.drain();
       await instances.closeAll();
       headlessDesktop?.close();
-      await checkpointer.stop();
-      store.close();
+      stopWaking();
+      await store.close();
     },
   };
 }

@@ -96,7 +96,9 @@ function harness(initial: SourceConfig[], options: { random?: () => number; maxB
       h.commits.push({ id: s.id, events, state });
       states.set(s.id, state);
     },
-    recordHealth: (s, result) => h.health.push({ id: s.id, result }),
+    recordHealth: (s, result) => {
+      h.health.push({ id: s.id, result });
+    },
     now: clock.now,
     random: options.random ?? (() => 0.5),
     setTimer: clock.setTimer,

@@ -16,6 +16,7 @@ import { receiveWebhook } from '../../electron/hub/ingress/receiver.js';
 import { decodeEntities, devtronSource } from '../../electron/hub/sources/devtron-webhook.js';
 import { webhookSourceFor } from '../../electron/hub/sources/registry.js';
 import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
+import { sqliteEngineOver } from '../../electron/hub/store/sqlite-engine.js';
 import { openStore } from '../../electron/hub/store/store.js';
 
 /** What parseEventForWebhook returns (mustacheHelper.ts), for a notifier Event. */
@@ -89,7 +90,7 @@ describe('Devtron webhook through the receiver', () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-devtron-'));
   const store = openStore(dir);
   afterAll(() => store.close());
-  const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+  const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
   const deps = {
     source: (id: string) => (id === source.id ? source : undefined),
     resolveSecret: async () => 'dt-secret',

@@ -7,10 +7,11 @@ import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.
 import type { BoardItem } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 
 export interface BoardFeedDeps {
-  store: Pick<Store, 'board' | 'events' | 'mutes'>;
+  store: Pick<StoreEngine, 'board' | 'events' | 'mutes'>;
+  log?: (line: string) => void;
   /** The hub's clock (epoch ms): mutes end on it. */
   now: () => number;
   emit: (update: ApiUpdate) => void;
@@ -21,13 +22,13 @@ export interface BoardFeedDeps {
 }
 
 export interface BoardFeed {
-  /** After an ingest commit: push the board items it changed. */
-  afterCommit(outcomes: readonly IngestOutcome[]): void;
+  /** After an ingest commit: push the board items it changed (in commit order; the promise is for tests). */
+  afterCommit(outcomes: readonly IngestOutcome[]): Promise<void>;
   /**
    * Sources or channels changed: the things of a deleted source, and the health of a
    * deleted channel or source (Herald's own events), leave the board.
    */
-  configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): void;
+  configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): Promise<void>;
   handlers: Pick<ApiHandlers, 'board.list' | 'threads.get'>;
 }
 
@@ -44,6 +45,20 @@ function ownHealthTarget(key: string): string | undefined {
 
 export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   const { store } = deps;
+  // Updates leave in the order of the commits, though each waits for its mute look-ups.
+  let sent: Promise<void> = Promise.resolve();
+  const inOrder = (build: () => Promise<ApiUpdate | undefined>, what: string): Promise<void> => {
+    const built = build();
+    sent = sent
+      .then(() => built)
+      .then(
+        (update) => {
+          if (update) deps.emit(update);
+        },
+        (error: Error) => deps.log?.(`board: could not ${what}: ${error.message}`),
+      );
+    return sent;
+  };
   return {
     afterCommit(outcomes) {
       // The last change per thing wins: one item (or one removal) per key.
@@ -55,32 +70,36 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
           else last.set(change.row.key, change.row);
         }
       }
-      if (last.size === 0 || !deps.listening()) return;
-      const now = new Date(deps.now());
-      const items: BoardItem[] = [];
-      const removed: string[] = [];
-      for (const [key, row] of last) {
-        if (row === null) {
-          removed.push(key);
-          continue;
+      if (last.size === 0 || !deps.listening()) return sent;
+      return inOrder(async () => {
+        const now = new Date(deps.now());
+        const items: BoardItem[] = [];
+        const removed: string[] = [];
+        for (const [key, row] of last) {
+          if (row === null) {
+            removed.push(key);
+            continue;
+          }
+          const muted = row.muteKey === undefined ? undefined : mutedUntil(await store.mutes.active(row.muteKey, now), now);
+          items.push(muted === undefined ? row : { ...row, mutedUntil: muted });
         }
-        const muted = row.muteKey === undefined ? undefined : mutedUntil(store.mutes.active(row.muteKey, now), now);
-        items.push(muted === undefined ? row : { ...row, mutedUntil: muted });
-      }
-      deps.emit({ type: 'board.updated', items, removed });
+        return { type: 'board.updated', items, removed };
+      }, 'tell the UI of board changes');
     },
     configChanged({ sourceIds, channelIds }) {
-      const removed = store.board.prune(({ key, sourceId }) => {
-        if (sourceId !== deps.ownSourceId) return sourceIds.has(sourceId);
-        const target = ownHealthTarget(key);
-        return target === undefined || sourceIds.has(target) || channelIds.has(target);
-      });
-      if (removed.length > 0) deps.emit({ type: 'board.updated', items: [], removed });
+      return inOrder(async () => {
+        const removed = await store.board.prune(({ key, sourceId }) => {
+          if (sourceId !== deps.ownSourceId) return sourceIds.has(sourceId);
+          const target = ownHealthTarget(key);
+          return target === undefined || sourceIds.has(target) || channelIds.has(target);
+        });
+        return removed.length > 0 ? { type: 'board.updated', items: [], removed } : undefined;
+      }, 'remove what left the config from the board');
     },
     handlers: {
-      'board.list': async (query) => ({ items: store.board.list(query, new Date(deps.now())) }),
+      'board.list': async (query) => ({ items: await store.board.list(query, new Date(deps.now())) }),
       'threads.get': async ({ commit, limit }) => {
-        const thread = store.events.thread(commit, limit);
+        const thread = await store.events.thread(commit, limit);
         if ('ambiguous' in thread) {
           throw new ApiError('invalid_input', `commit: ${commit} starts several commits (${thread.ambiguous.map((c) => c.slice(0, 12)).join(', ')}); give more digits`);
         }
