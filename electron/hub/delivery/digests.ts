@@ -12,6 +12,8 @@ import { digestAdjective } from '../../../shared/rules.js';
 import { formatDigest } from '../channels/digest.js';
 import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
 import type { Store } from '../store/store.js';
+import type { OutboundEvent } from '../../../shared/template-variables.js';
+import { DueTimer } from './due-timer.js';
 
 /** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
 const MAX_DATA_CHARS = 16 * 1024;
@@ -27,29 +29,47 @@ export function buildDigestEvent(window: DigestWindow, events: HeraldEvent[], no
   const sorted = [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   let listed = digest.events ?? [];
   let eventIds = sorted.map((e) => e.id);
-  const dataOf = () => ({
-    digest: { ...digest, events: listed, eventIds, windowSeconds: Math.round((window.end - window.start) / 1000), ruleId: window.ruleId },
+  return storedSummaryEvent(formatted, {
+    data: () => ({
+      digest: { ...digest, events: listed, eventIds, windowSeconds: Math.round((window.end - window.start) / 1000), ruleId: window.ruleId },
+    }),
+    // Thousands of events in one window: list fewer, then name fewer ids; `count` stays the total.
+    shrink: () => {
+      if (listed.length > 5) listed = listed.slice(0, Math.floor(listed.length / 2));
+      else if (eventIds.length > 1) eventIds = eventIds.slice(0, Math.floor(eventIds.length / 2));
+      else return false;
+      return true;
+    },
+    now,
+    id,
+    what: `the digest of rule ${window.ruleId}`,
   });
-  // Thousands of events in one window: list fewer, then name fewer ids; `count` stays the total.
-  while (JSON.stringify(dataOf()).length > MAX_DATA_CHARS) {
-    if (listed.length > 5) listed = listed.slice(0, Math.floor(listed.length / 2));
-    else if (eventIds.length > 1) eventIds = eventIds.slice(0, Math.floor(eventIds.length / 2));
-    else break;
-  }
+}
+
+/**
+ * A formatted summary (a digest, a storm group's message) as the event the store keeps:
+ * `data()` made smaller by `shrink()` until it fits MAX_DATA_CHARS, the summary cut to the
+ * schema's length, and checked like any event from outside, so the api can return it.
+ */
+export function storedSummaryEvent(
+  formatted: OutboundEvent,
+  fit: { data: () => Record<string, unknown>; shrink: () => boolean; now: number; id: string; what: string },
+): HeraldEvent {
+  let data = fit.data();
+  while (JSON.stringify(data).length > MAX_DATA_CHARS && fit.shrink()) data = fit.data();
   const input: EventInput = {
-    type: 'herald.digest',
+    type: formatted.type,
     severity: formatted.severity,
     title: formatted.title,
     ...(formatted.summary !== undefined && { summary: formatted.summary.slice(0, 10_000) }),
     subject: formatted.subject,
     occurredAt: formatted.occurredAt,
     dedupKey: formatted.dedupKey,
-    data: dataOf(),
+    data,
   };
-  // The same check as any event from outside: a digest never stores what the api could not return.
   const parsed = EventInputSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`the digest of rule ${window.ruleId} is not a valid event: ${describeZodError(parsed.error)}`);
-  return { ...completeEvent(parsed.data, formatted.source, new Date(now)), id, read: false };
+  if (!parsed.success) throw new Error(`${fit.what} is not a valid event: ${describeZodError(parsed.error)}`);
+  return { ...completeEvent(parsed.data, formatted.source, new Date(fit.now)), id: fit.id, read: false };
 }
 
 /** Why the digest was sent, for the event detail. */
@@ -77,33 +97,32 @@ export interface DigestSchedulerDeps {
 }
 
 export class DigestScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
   private readonly now: () => number;
-  private readonly maxSleepMs: number;
+  private readonly timer: DueTimer;
 
   constructor(private readonly deps: DigestSchedulerDeps) {
     this.now = deps.now ?? Date.now;
-    this.maxSleepMs = deps.maxSleepMs ?? 60_000;
+    this.timer = new DueTimer({
+      runDue: () => this.closeDue(),
+      nextDue: () => deps.store.digests.nextDue(),
+      now: this.now,
+      ...(deps.maxSleepMs !== undefined && { maxSleepMs: deps.maxSleepMs }),
+      name: 'digest',
+      ...(deps.log && { log: deps.log }),
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.wake();
+    this.timer.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.stop();
   }
 
   /** A window may have opened (or the clock moved): close what is due, then sleep until the next end. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), 0);
-    this.timer.unref?.();
+    this.timer.wake();
   }
 
   /** Closes every window that has ended by now; returns the digests stored. */
@@ -126,24 +145,5 @@ export class DigestScheduler {
     }
     for (const digest of closed) this.deps.onClosed(digest);
     return closed;
-  }
-
-  private run(): void {
-    this.timer = undefined;
-    if (this.stopped) return;
-    let sleep = this.maxSleepMs;
-    try {
-      this.closeDue();
-      const next = this.deps.store.digests.nextDue();
-      if (next !== undefined) sleep = Math.min(this.maxSleepMs, Math.max(0, next - this.now()));
-      // A window that could not be closed is due at once: do not spin on it.
-      if (sleep === 0) sleep = Math.min(this.maxSleepMs, 1_000);
-    } catch (error) {
-      this.deps.log?.(`digest: could not read the digest windows: ${(error as Error).message}`);
-      sleep = Math.min(this.maxSleepMs, 5_000);
-    }
-    if (this.stopped) return;
-    this.timer = setTimeout(() => this.run(), sleep);
-    this.timer.unref?.();
   }
 }
