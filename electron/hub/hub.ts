@@ -191,7 +191,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // Grouping rules: each due storm group becomes one herald.group event with its deliveries;
   // a desktop popup is held back at sending time as a digest's is.
   const groups = startStormGroupSender({
-    store,
+    // The synchronous store's answers as the engine's Promises, until the hub runs on the engine.
+    store: {
+      groups: { due: async (at) => store.groups.due(at), nextDue: async () => store.groups.nextDue() },
+      sendGroup: async (group, build, sendOptions) => store.sendGroup(group, build, sendOptions),
+    },
     ruleName: (id) => live.rule(id)?.name,
     sendsGroup: digestGoesTo(live),
     onSent: (group) => {
@@ -241,7 +245,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
     log,
   }).catch(async (error: Error) => {
-    groups.stop();
+    await groups.stop();
     await checkpointer.stop();
     store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
@@ -336,7 +340,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           () => (ingestor.idle ? undefined : 'ingest in progress'),
           () => worker.busy(),
           () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
-          () => ((store.groups.nextDue() ?? Infinity) <= now() ? 'a storm group due' : undefined),
+          () => groups.busy(),
         ],
         timeoutMs,
       ),
@@ -354,7 +358,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await listener.close();
       await polls.stop();
       digests.stop();
-      groups.stop();
+      await groups.stop();
       mutes.stop();
       await worker.stop();
       idleCollector.stop();

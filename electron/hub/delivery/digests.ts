@@ -13,7 +13,6 @@ import { formatDigest } from '../channels/digest.js';
 import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
 import type { Store } from '../store/store.js';
 import type { OutboundEvent } from '../../../shared/template-variables.js';
-import { DueTimer } from './due-timer.js';
 
 /** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
 const MAX_DATA_CHARS = 16 * 1024;
@@ -97,32 +96,33 @@ export interface DigestSchedulerDeps {
 }
 
 export class DigestScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
   private readonly now: () => number;
-  private readonly timer: DueTimer;
+  private readonly maxSleepMs: number;
 
   constructor(private readonly deps: DigestSchedulerDeps) {
     this.now = deps.now ?? Date.now;
-    this.timer = new DueTimer({
-      runDue: () => this.closeDue(),
-      nextDue: () => deps.store.digests.nextDue(),
-      now: this.now,
-      ...(deps.maxSleepMs !== undefined && { maxSleepMs: deps.maxSleepMs }),
-      name: 'digest',
-      ...(deps.log && { log: deps.log }),
-    });
+    this.maxSleepMs = deps.maxSleepMs ?? 60_000;
   }
 
   start(): void {
-    this.timer.start();
+    this.stopped = false;
+    this.wake();
   }
 
   stop(): void {
-    this.timer.stop();
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** A window may have opened (or the clock moved): close what is due, then sleep until the next end. */
   wake(): void {
-    this.timer.wake();
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), 0);
+    this.timer.unref?.();
   }
 
   /** Closes every window that has ended by now; returns the digests stored. */
@@ -145,5 +145,24 @@ export class DigestScheduler {
     }
     for (const digest of closed) this.deps.onClosed(digest);
     return closed;
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    let sleep = this.maxSleepMs;
+    try {
+      this.closeDue();
+      const next = this.deps.store.digests.nextDue();
+      if (next !== undefined) sleep = Math.min(this.maxSleepMs, Math.max(0, next - this.now()));
+      // A window that could not be closed is due at once: do not spin on it.
+      if (sleep === 0) sleep = Math.min(this.maxSleepMs, 1_000);
+    } catch (error) {
+      this.deps.log?.(`digest: could not read the digest windows: ${(error as Error).message}`);
+      sleep = Math.min(this.maxSleepMs, 5_000);
+    }
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.run(), sleep);
+    this.timer.unref?.();
   }
 }

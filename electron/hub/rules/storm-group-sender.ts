@@ -16,7 +16,7 @@ import type { GroupItem } from '../../../shared/template-variables.js';
 import { formatGroup } from '../channels/group.js';
 import { storedSummaryEvent } from '../delivery/digests.js';
 import { DueTimer } from '../delivery/due-timer.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 import type { SentGroup, StormGroup } from './storm-groups.js';
 
 /** Pure: the stored herald.group event for a group's waiting events (in the order they came). */
@@ -47,7 +47,7 @@ export function groupReason(group: StormGroup, covered: number, channels: string
 }
 
 export interface StormGroupSenderDeps {
-  store: Pick<Store, 'groups' | 'sendGroup'>;
+  store: Pick<StoreEngine, 'sendGroup'> & { groups: Pick<StoreEngine['groups'], 'due' | 'nextDue'> };
   /** The rule's current name (it may have been renamed since the group opened). */
   ruleName?: (ruleId: string) => string | undefined;
   /**
@@ -66,20 +66,23 @@ export interface StormGroupSenderDeps {
 export interface StormGroupSender {
   /** A group may have opened (or the clock moved): send what is due, then sleep until the next. */
   wake(): void;
-  /** Sends every group due by now; returns the messages stored. */
-  sendDue(): SentGroup[];
-  stop(): void;
+  /** Sends every group due by now; resolves to the messages stored. */
+  sendDue(): Promise<SentGroup[]>;
+  /** A look pending or running, or a group due: for hub.idle(). */
+  busy(): string | undefined;
+  /** Resolves once a look still running has finished. */
+  stop(): Promise<void>;
 }
 
 export function startStormGroupSender(deps: StormGroupSenderDeps): StormGroupSender {
   const now = deps.now ?? Date.now;
-  const sendDue = (): SentGroup[] => {
+  const sendDue = async (): Promise<SentGroup[]> => {
     const at = now();
     const sent: SentGroup[] = [];
-    for (const due of deps.store.groups.due(at)) {
+    for (const due of await deps.store.groups.due(at)) {
       const group = { ...due, ruleName: deps.ruleName?.(due.ruleId) ?? due.ruleName };
       try {
-        const message = deps.store.sendGroup(
+        const message = await deps.store.sendGroup(
           group,
           (g, events, channels) => ({ event: buildGroupEvent(g, events, at), reason: groupReason(g, events.length, channels) }),
           { now: at, keepChannel: (channelId) => deps.sendsGroup(channelId, group.ruleId, at) },
@@ -98,9 +101,9 @@ export function startStormGroupSender(deps: StormGroupSenderDeps): StormGroupSen
     nextDue: () => deps.store.groups.nextDue(),
     now,
     ...(deps.maxSleepMs !== undefined && { maxSleepMs: deps.maxSleepMs }),
-    name: 'group',
+    name: 'storm group',
     ...(deps.log && { log: deps.log }),
   });
   timer.start();
-  return { wake: () => timer.wake(), sendDue, stop: () => timer.stop() };
+  return { wake: () => timer.wake(), sendDue, busy: () => timer.busy(), stop: () => timer.stop() };
 }

@@ -110,6 +110,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     digests: new DigestWindows(db),
     groups: new StormGroups(db),
     board: new BoardStore(db),
+    mutes: new MuteStore(db),
   };
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
   const ingest = new IngestTransaction({ ...tables, board: keepBoard === false ? undefined : tables.board }, transaction);
@@ -136,7 +137,6 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     nativeBinding: options.nativeBinding,
     ...tables,
     health: new HealthStore(db),
-    mutes: new MuteStore(db),
     ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
     closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
     sendGroup: (group, build, options) => ingest.sendGroup(group, build, options),
