@@ -24,12 +24,7 @@ export function RulesPage() {
   // Fresh rules from the hub (after a save or a failure) replace what the switches showed.
   useEffect(() => setSwitching({}), [rules.data]);
 
-  const channelList = (channels.data ?? []).map(({ config: c }) => ({
-    id: c.id,
-    name: c.name,
-    kind: c.kind,
-    ...(c.kind === 'email' && { hasRecipients: Boolean(c.to) }),
-  }));
+  const channelList = (channels.data ?? []).map(({ config }) => ({ id: config.id, name: config.name, kind: config.kind, config }));
   const sourceList = (sources.data ?? []).map(({ config: s }) => ({ id: s.id, name: s.name }));
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;
   const editing = mode.kind === 'edit' ? rules.data?.find((r) => r.id === mode.id) : undefined;
