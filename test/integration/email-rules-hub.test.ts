@@ -108,10 +108,11 @@ describe('email recipients per rule and the default sender, in the hub', () => {
         { id: 'bad', kind: 'webhook', name: 'Bad hook', url: `${webhooks.url}/bad` },
       ],
       rules: [
-        { id: 'prod', name: 'Prod', match: { project: 'prod' }, channels: ['mail'], emailTo: 'prod-team@acme.example, security@acme.example' },
+        { id: 'prod', name: 'Prod', match: { project: 'prod' }, channels: ['mail'], channelOptions: { mail: { to: 'prod-team@acme.example, security@acme.example' } } },
+        // Written as a version-1 file (no `version`): one `emailTo` for every email channel of the rule, migrated on load.
         { id: 'dev', name: 'Dev', match: { project: 'dev' }, channels: ['mail', 'ops-mail'], emailTo: 'dev@acme.example' },
         { id: 'ops', name: 'Ops', match: { project: 'ops' }, channels: ['ops-mail'] },
-        { id: 'daily', name: 'Daily digest', match: { project: 'digest' }, channels: ['mail'], emailTo: 'digest@acme.example', digest: { windowSeconds: 86_400 } },
+        { id: 'daily', name: 'Daily digest', match: { project: 'digest' }, channels: ['mail'], channelOptions: { mail: { to: 'digest@acme.example' } }, digest: { windowSeconds: 86_400 } },
       ],
       settings: { email: { defaultFrom: 'Herald <herald@acme.example>' }, delivery: { baseDelayMs: 50, maxDelayMs: 500, maxAttempts: 3, unhealthyAfter: 5 } },
     });
@@ -177,9 +178,9 @@ describe('email recipients per rule and the default sender, in the hub', () => {
     await hub!.api['channels.create']({ config: mailChannel({ id: 'bare', name: 'Bare' }), secrets: {}, clearSecrets: [] });
     const create = hub!.api['rules.create']({ config: { id: 'nobody', name: 'Nobody', channels: ['bare'] } });
     await expect(create).rejects.toBeInstanceOf(ApiError);
-    await expect(create).rejects.toThrow('emailTo: the email channel "bare" has no recipients: set email recipients on this rule, or To on the channel');
-    const saved = await hub!.api['rules.create']({ config: { id: 'somebody', name: 'Somebody', match: { project: 'nobody' }, channels: ['bare'], emailTo: 'a@acme.example' } });
-    expect(saved.emailTo).toBe('a@acme.example');
+    await expect(create).rejects.toThrow('channelOptions.bare.to: the email channel "bare" has no recipients: set email recipients on this rule, or To on the channel');
+    const saved = await hub!.api['rules.create']({ config: { id: 'somebody', name: 'Somebody', match: { project: 'nobody' }, channels: ['bare'], channelOptions: { bare: { to: 'a@acme.example' } } } });
+    expect(saved.channelOptions).toEqual({ bare: { to: 'a@acme.example' } });
   });
 
   it('"send test" answers with the exact problem, and mails the rule\'s recipients from the default sender', async () => {
