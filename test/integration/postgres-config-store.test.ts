@@ -29,7 +29,7 @@ afterEach(async () => {
   for (const pool of pools.splice(0)) await pool.end().catch(() => {});
 });
 
-const hook = (id: string) => ({ id, kind: 'webhook', name: `Hook ${id}`, url: `http://127.0.0.1:9/${id}` });
+const hook = (id: string) => ({ id, kind: 'webhook' as const, name: `Hook ${id}`, url: `http://127.0.0.1:9/${id}` });
 
 async function replica(url: string, id: string, seed: HeraldConfigInput = {}): Promise<ConfigStore> {
   const pool = new pg.Pool({ connectionString: url, max: 3 });

@@ -71,7 +71,7 @@ function toApiError(error: unknown): never {
     const code =
       error.code === 'not_found'
         ? 'not_found'
-        : error.code === 'duplicate' || error.code === 'in_use'
+        : error.code === 'duplicate' || error.code === 'in_use' || error.code === 'contended'
           ? 'conflict'
           : error.code === 'unavailable'
             ? 'unavailable'

@@ -141,7 +141,7 @@ class PostgresConfigStore implements ConfigStore {
       throw new ConfigError(
         `the config kept changing on other replicas while this change was saved (${attempts} attempts); nothing was saved, try again`,
         undefined,
-        'conflict',
+        'contended',
       );
     });
   }
