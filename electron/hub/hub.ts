@@ -38,6 +38,7 @@ import { startSubscriptionManager, testSubscribingSource } from './sources/subsc
 import type { IncomingRequest } from './sources/source.js';
 import { startBoardFeed } from './board/board-feed.js';
 import { startMutePolicy } from './rules/mutes.js';
+import { startStormGroupSender } from './rules/storm-group-sender.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startCheckpointer } from './store/checkpointer.js';
@@ -69,7 +70,7 @@ export interface HubOptions {
   retentionIntervalMs?: number;
   /** The hub's clock in epoch ms (ingest time, digest windows, delivery times); tests move it. Default Date.now. */
   now?: () => number;
-  /** Longest the digest scheduler sleeps before looking for ended windows; default 60 s (tests shorten it). */
+  /** Longest the digest scheduler (and the storm group sender) sleeps before looking for due work; default 60 s (tests shorten it). */
   digestMaxSleepMs?: number;
   /** The environment the headless desktop channel checks for a desktop session (tests give their own). Default process.env. */
   desktopEnv?: Record<string, string | undefined>;
@@ -94,7 +95,7 @@ export interface Hub {
   setApiUrl(url: string): void;
   /**
    * Resolves when nothing is left to do now: ingest committed, no send in flight or due,
-   * no digest window due (bounded: rejects after timeoutMs naming what stayed busy).
+   * no digest window or storm group due (bounded: rejects after timeoutMs naming what stayed busy).
    */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
@@ -201,6 +202,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
     log,
   });
+  // Grouping rules: each due storm group becomes one herald.group event with its deliveries;
+  // a desktop popup is held back at sending time as a digest's is.
+  const groups = startStormGroupSender({
+    // The synchronous store's answers as the engine's Promises, until the hub runs on the engine.
+    store: {
+      groups: { due: async (at) => store.groups.due(at), nextDue: async () => store.groups.nextDue() },
+      sendGroup: async (group, build, sendOptions) => store.sendGroup(group, build, sendOptions),
+    },
+    ruleName: (id) => live.rule(id)?.name,
+    sendsGroup: digestGoesTo(live),
+    onSent: (group) => {
+      updates.emit({ type: 'event.created', event: group.event });
+      worker.wake();
+    },
+    now,
+    ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
+    log,
+  });
   const idleCollector = new IdleCollector(() => {
     exposedGc()?.();
     listener.collectGarbage();
@@ -219,12 +238,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         deliveries += outcome.deliveries;
         for (const event of outcome.events) updates.emit({ type: 'event.created', event });
         if (outcome.digested) digests.wake();
+        if (outcome.grouped) groups.wake();
       }
       if (deliveries > 0) worker.wake();
     },
     onUnconfirmed: () => {
       worker.wake();
       digests.wake();
+      groups.wake();
     },
     ...(options.now && { now: () => new Date(now()) }),
   });
@@ -238,6 +259,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
     log,
   }).catch(async (error: Error) => {
+    await groups.stop();
     await checkpointer.stop();
     store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
@@ -247,6 +269,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const digesting = whileHeld(leadership.lease(LEASES.digests), () => {
     digests.start();
     return digests;
+  });
+  const grouping = whileHeld(leadership.lease(LEASES.grouping), () => {
+    groups.start();
+    return { stop: () => void groups.stop() };
   });
   // Polled sources: each poll's events and state in one transaction, each result as source health; each source by its lease's holder.
   const polls = startPolling({
@@ -346,6 +372,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           () => (ingestor.idle ? undefined : 'ingest in progress'),
           () => worker.busy(),
           () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+          () => groups.busy(),
         ],
         timeoutMs,
       ),
@@ -363,6 +390,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await listener.close();
       await polls.stop();
       digesting.stop();
+      grouping.stop();
+      await groups.stop();
       mutes.stop();
       await worker.stop();
       idleCollector.stop();
