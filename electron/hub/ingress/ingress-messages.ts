@@ -24,8 +24,12 @@ export type ThreadToMain =
   | { t: 'refused'; items: Array<{ sourceId: string; count: number; last: RejectedRequest }> }
   | { t: 'closed' };
 
+export type Answer = { id: number; value?: unknown; error?: string };
+
 export type MainToThread =
-  | { t: 'answer'; id: number; value?: unknown; error?: string }
+  | ({ t: 'answer' } & Answer)
+  /** The answers ready at once (a group commit acknowledges many requests): one message instead of one each. */
+  | { t: 'answers'; items: Answer[] }
   | { t: 'sources'; sources: SourceConfig[] }
   | { t: 'secrets-changed' }
   /** The hub went quiet after a burst: collect garbage (when --expose-gc is on). */

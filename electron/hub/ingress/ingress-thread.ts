@@ -8,7 +8,7 @@ import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestAck } from '../ingest.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
-import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
+import type { Answer, MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
 import { secretRefsOf } from '../config/secrets.js';
 import { exposedGc } from '../idle-gc.js';
 import { createIngressServer } from './ingress-server.js';
@@ -87,17 +87,23 @@ const server = createIngressServer(
   { maxBodyBytes: start.maxBodyBytes },
 );
 
+function settle(answer: Answer): void {
+  const waiting = pending.get(answer.id);
+  if (!waiting) return; // answered after its timeout: its request has had its 503
+  pending.delete(answer.id);
+  clearTimeout(waiting.timer);
+  if (answer.error !== undefined) waiting.reject(new Error(answer.error));
+  else waiting.resolve(answer.value as never);
+}
+
 port.on('message', (message: MainToThread) => {
   switch (message.t) {
-    case 'answer': {
-      const waiting = pending.get(message.id);
-      if (!waiting) return; // answered after its timeout: its request has had its 503
-      pending.delete(message.id);
-      clearTimeout(waiting.timer);
-      if (message.error !== undefined) waiting.reject(new Error(message.error));
-      else waiting.resolve(message.value as never);
+    case 'answer':
+      settle(message);
       return;
-    }
+    case 'answers':
+      for (const answer of message.items) settle(answer);
+      return;
     case 'sources':
       sourcesById = new Map(message.sources.map((s) => [s.id, s]));
       secretCache = new Map();
