@@ -19,6 +19,8 @@ export type ThreadToMain =
   | { t: 'secret'; id: number; sourceId: string }
   /** Store durably, answered with `answer` (an IngestAck or error) after the commit. */
   | { t: 'ingest'; id: number; item: IngestItem }
+  /** Several `ingest`s that were ready at once: one message instead of one each. */
+  | { t: 'ingests'; items: Array<{ id: number; item: IngestItem }> }
   | { t: 'ignored'; sourceId: string; reason: string }
   /** Refused requests since the last batch, per source id: how many, and the last one. */
   | { t: 'refused'; items: Array<{ sourceId: string; count: number; last: RejectedRequest }> }

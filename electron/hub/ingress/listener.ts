@@ -127,6 +127,9 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
       case 'ingest':
         answer(message.id, deps.ingest(message.item));
         return;
+      case 'ingests':
+        for (const { id, item } of message.items) answer(id, deps.ingest(item));
+        return;
       case 'ignored': {
         const source = deps.source(message.sourceId);
         if (source) deps.onIgnored?.(source, message.reason);
