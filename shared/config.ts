@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
 import { CONFIG_VERSION } from './config-migrations.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
-import { SeveritySchema } from './event.js';
+import { SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { globProblem } from './glob-syntax.js';
 import { validateJsonTemplate } from './json-template.js';
 
@@ -18,7 +18,13 @@ export const SecretRefSchema = z
   .regex(
     /^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:(\/|[A-Za-z]:[\\/])[^\u0000-\u001f]{0,1000})$/,
     'must be keychain:<name>, env:<VAR> or file:<absolute path>',
-  );
+  ) as SecretRefMarked;
+/**
+ * The schema's type carries a mark (types only; at run time it is a plain string schema) so
+ * that the redacted view types below can leave secret fields out as the run-time code does.
+ */
+declare const secretRefMark: unique symbol;
+type SecretRefMarked = z.ZodString & { readonly [secretRefMark]: true };
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const IdSchema = z
@@ -350,7 +356,8 @@ export const WebhookChannelSchema = z
       })
       .optional(),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-    concurrency: z.number().int().min(1).max(32).default(4),
+    /** The most requests at once; the delivery worker adapts below it to what the endpoint sustains. */
+    concurrency: z.number().int().min(1).max(64).default(32),
   })
   .strict();
 
@@ -365,7 +372,8 @@ export const DesktopChannelSchema = z
   .strict();
 
 const channelTimeout = (ms: number) => z.number().int().min(100).max(120_000).default(ms);
-const channelConcurrency = z.number().int().min(1).max(8).default(1);
+/** The most sends at once (the worker adapts below it; the kind's rate applies besides: channels/limits.ts). */
+const channelConcurrency = z.number().int().min(1).max(8).default(4);
 
 /** Slack: an incoming webhook, or a bot token (`chat:write`) and a channel, as DefectDojo does. */
 export const SlackChannelSchema = z
@@ -688,6 +696,42 @@ export type RuleMatch = z.infer<typeof RuleMatchSchema>;
 export const DEFAULT_THROTTLE_SECONDS = 3600;
 /** A digest rule's default window: hourly. */
 export const DEFAULT_DIGEST_SECONDS = 3600;
+/** Storm grouping (Alertmanager's group_wait / group_interval defaults are 30 s / 5 min; ours wait less). */
+export const DEFAULT_GROUP_WAIT_SECONDS = 10;
+export const DEFAULT_GROUP_INTERVAL_SECONDS = 300;
+export const GROUP_LIMITS = { waitSeconds: { min: 0, max: 3600 }, intervalSeconds: { min: 10, max: 86_400 } } as const;
+
+/**
+ * A rule's storm grouping (Alertmanager's group_by / group_wait / group_interval): events
+ * with the same values of `by` (subject fields; none = one group for the rule) form a group.
+ * The first waits `waitSeconds` for company, then one message lists the group; later events
+ * go out together at most every `intervalSeconds`. rules/storm-groups.ts keeps the groups.
+ */
+export const RuleGroupSchema = z
+  .object({
+    by: z
+      .array(
+        z.enum(SUBJECT_FIELDS, { error: (issue) => `${JSON.stringify(issue.input)} is not a subject field; group by ${SUBJECT_FIELDS.join(', ')}` }),
+        'must be a list of subject fields, e.g. [project, branch]',
+      )
+      .max(SUBJECT_FIELDS.length)
+      .refine((fields) => new Set(fields).size === fields.length, 'names a field twice')
+      .default([]),
+    waitSeconds: z
+      .number('must be a number of seconds')
+      .int('must be whole seconds')
+      .min(GROUP_LIMITS.waitSeconds.min, 'must not be negative')
+      .max(GROUP_LIMITS.waitSeconds.max, 'must be at most 1 hour')
+      .default(DEFAULT_GROUP_WAIT_SECONDS),
+    intervalSeconds: z
+      .number('must be a number of seconds')
+      .int('must be whole seconds')
+      .min(GROUP_LIMITS.intervalSeconds.min, 'must be at least 10 seconds')
+      .max(GROUP_LIMITS.intervalSeconds.max, 'must be at most 24 hours')
+      .default(DEFAULT_GROUP_INTERVAL_SECONDS),
+  })
+  .strict();
+export type RuleGroup = z.infer<typeof RuleGroupSchema>;
 
 export const RuleSchema = z
   .object({
@@ -711,13 +755,21 @@ export const RuleSchema = z
       .object({ windowSeconds: z.number().int('must be whole seconds').min(60, 'must be at least 1 minute').max(86_400, 'must be at most 24 hours').default(DEFAULT_DIGEST_SECONDS) })
       .strict()
       .optional(),
+    /** Storm grouping: one message per group of like events (RuleGroupSchema). Not with `digest`. */
+    group: RuleGroupSchema.optional(),
     /**
      * Options per channel this rule sends to, keyed by channel id, each checked by its
      * channel kind's own schema (CHANNEL_RULE_OPTIONS; email: `to`, this rule's recipients).
      */
     channelOptions: z.record(IdSchema, z.record(z.string(), z.unknown())).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    // A digest already sends one message per window: a second summary inside it would only delay.
+    if (rule.digest && rule.group) {
+      ctx.addIssue({ code: 'custom', path: ['group'], message: 'a rule either sends a digest or groups storms, not both: remove digest or group' });
+    }
+  });
 export type RuleConfig = z.infer<typeof RuleSchema>;
 export type RuleConfigInput = z.input<typeof RuleSchema>;
 
@@ -867,3 +919,32 @@ function secretFieldsByKind(unions: ReadonlyArray<{ options: ReadonlyArray<{ sha
  * the forms show them as secrets. No list is kept by hand.
  */
 export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = secretFieldsByKind([SourceSchema, ChannelSchema]);
+
+// ── Redacted views: what the api shows of a source or channel ──────────────
+
+/** The type-level twin of holdsSecretRefs: a marked SecretRefSchema, optional or defaulted, or a map of them. */
+type HoldsSecretRefs<S> = S extends SecretRefMarked
+  ? true
+  : S extends z.ZodOptional<infer Inner> | z.ZodDefault<infer Inner>
+    ? HoldsSecretRefs<Inner>
+    : S extends z.ZodRecord<z.core.$ZodRecordKey, infer Value>
+      ? HoldsSecretRefs<Value>
+      : false;
+type SecretKeysOf<Shape> = { [K in keyof Shape]: HoldsSecretRefs<Shape[K]> extends true ? K : never }[keyof Shape];
+/** One kind's config without its secret fields (distributes over a union of object schemas). */
+type RedactedOf<O> = O extends z.ZodObject<infer Shape> ? Omit<z.output<O>, SecretKeysOf<Shape>> : never;
+
+/** A source as the api shows it: its config without the secret fields, per kind (narrow on `kind`). */
+export type RedactedSourceConfig = RedactedOf<(typeof SourceSchema)['options'][number]>;
+/** A channel as the api shows it: its config without the secret fields, per kind (narrow on `kind`). */
+export type RedactedChannelConfig = RedactedOf<(typeof ChannelSchema)['options'][number]>;
+
+/** The union's kinds, each without its secret fields (and without the checks across fields: a view is output). */
+function redactedUnion(union: { options: ReadonlyArray<{ shape: Record<string, z.ZodType> }> }) {
+  const options = union.options.map((option) =>
+    z.object(Object.fromEntries(Object.entries(option.shape).filter(([, field]) => !holdsSecretRefs(field)))).strict(),
+  );
+  return z.discriminatedUnion('kind', options as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+export const RedactedSourceSchema = redactedUnion(SourceSchema) as unknown as z.ZodType<RedactedSourceConfig>;
+export const RedactedChannelSchema = redactedUnion(ChannelSchema) as unknown as z.ZodType<RedactedChannelConfig>;

@@ -33,13 +33,16 @@ interface Mail {
   envelopeFrom: string;
   envelopeTo: string[];
   secure: boolean;
+  /** The SMTP connection it came over (smtp-server's session id): pooled mails share one. */
+  sessionId: string;
 }
 
 let cert: TestCert;
 let smtp: SMTPServer;
 let smtpPort = 0;
 const mails: Mail[] = [];
-let connectionsClosed = 0;
+/** SMTP connections open now, by session id. */
+const openSessions = new Set<string>();
 let webhooks: FakeServer;
 
 beforeAll(async () => {
@@ -62,13 +65,18 @@ beforeAll(async () => {
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((r) => r.address),
             secure: session.secure,
+            sessionId: session.id,
           });
           cb();
         })
         .catch(cb);
     },
-    onClose() {
-      connectionsClosed++;
+    onConnect(session, cb) {
+      openSessions.add(session.id);
+      cb();
+    },
+    onClose(session) {
+      openSessions.delete(session.id);
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
@@ -206,25 +214,29 @@ describe('email recipients per rule and the default sender, in the hub', () => {
   });
 
   it('closes pooled SMTP connections when an email channel changes and when the hub stops', async () => {
-    // The pool keeps a connection open after sending (earlier tests' connections settle first).
+    // The pool keeps its connection open between mails: two mails, one connection, still open once the hub is idle.
     await post('prod', 'pool warm-up');
     await waitFor(() => mailsWith('pool warm-up').length >= 1, 10_000, 'the warm-up mail');
-    await new Promise((r) => setTimeout(r, 300));
-    const closedBefore = connectionsClosed;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(connectionsClosed).toBe(closedBefore);
+    await post('prod', 'pool second');
+    await waitFor(() => mailsWith('pool second').length >= 1, 10_000, 'the second mail');
+    await hub!.idle();
+    const pooled = mailsWith('pool warm-up')[0]!.sessionId;
+    expect(mailsWith('pool second')[0]!.sessionId).toBe(pooled);
+    expect(openSessions.has(pooled)).toBe(true);
+
     // Only the subject prefix changes: a connection setting would replace the pool anyway.
     await hub!.api['channels.update']({ config: mailChannel({ subjectPrefix: '[Herald prod]' }), secrets: {}, clearSecrets: [] });
-    await waitFor(() => connectionsClosed > closedBefore, 5_000, 'the pooled connection to close after the update');
+    await waitFor(() => !openSessions.has(pooled), 5_000, 'the pooled connection to close after the update');
 
     await post('prod', 'pool again');
     await waitFor(() => mailsWith('pool again').length >= 1, 10_000, 'the mail after the update');
-    expect(mailsWith('pool again')[0]!.mail.subject).toMatch(/^\[Herald prod\] /);
-    const closedAfterUpdate = connectionsClosed;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(connectionsClosed).toBe(closedAfterUpdate);
+    const again = mailsWith('pool again')[0]!;
+    expect(again.mail.subject).toMatch(/^\[Herald prod\] /);
+    expect(again.sessionId).not.toBe(pooled);
+    await hub!.idle();
+    expect(openSessions.has(again.sessionId)).toBe(true);
     await hub!.stop();
     hub = undefined;
-    await waitFor(() => connectionsClosed > closedAfterUpdate, 5_000, 'the pooled connection to close when the hub stops');
+    await waitFor(() => !openSessions.has(again.sessionId), 5_000, 'the pooled connection to close when the hub stops');
   });
 });

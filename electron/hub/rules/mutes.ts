@@ -5,6 +5,7 @@
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { isPipelinePass, type Mute, PIPELINE_FIELDS, pipelineKey, pipelineOf, type PipelineRef } from '../../../shared/mutes.js';
+import type { Lease } from '../leadership/leadership.js';
 import type { RoutingLookups, StoreEngine } from '../store/engine.js';
 
 /** setTimeout's limit is ~24.8 days; a later expiry is looked at again after a day. */
@@ -18,6 +19,8 @@ export interface MutePolicyDeps {
   sourceName: (sourceId: string) => string | undefined;
   emit: (update: ApiUpdate) => void;
   log?: (line: string) => void;
+  /** On a team hub one replica removes ended mutes (leadership.ts); every replica still tells its UI. Default: this hub. */
+  expiryLease?: Pick<Lease, 'held'>;
 }
 
 export interface MutePolicy {
@@ -53,10 +56,11 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
       if (next === undefined || mine !== generation || stopped) return;
       timer = setTimeout(() => {
         timer = undefined;
-        store.mutes
-          .purgeExpired(now())
-          .then((purged) => {
-            if (purged > 0) deps.emit({ type: 'mutes.changed' });
+        // The list leaves ended mutes out whoever removes their rows, so the UI hears of the end on every replica.
+        const ended = removesEnded() ? store.mutes.purgeExpired(now()).then((purged) => purged > 0) : Promise.resolve(true);
+        ended
+          .then((changed) => {
+            if (changed) deps.emit({ type: 'mutes.changed' });
           }, failed('remove ended mutes'))
           .finally(() => {
             if (mine === generation) schedule();
@@ -66,10 +70,13 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
     }, failed('look up when the next mute ends'));
   };
   let stopped = false;
-  void store.mutes.purgeExpired(now()).then(schedule, (error: Error) => {
-    failed('remove ended mutes')(error);
-    schedule();
-  });
+  const removesEnded = () => deps.expiryLease?.held() ?? true;
+  if (removesEnded()) {
+    void store.mutes.purgeExpired(now()).then(schedule, (error: Error) => {
+      failed('remove ended mutes')(error);
+      schedule();
+    });
+  } else schedule();
 
   const refFrom = async (input: { eventId?: string | undefined; pipeline?: Partial<PipelineRef> | undefined }): Promise<PipelineRef> => {
     if (input.eventId !== undefined) {

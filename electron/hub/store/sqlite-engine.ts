@@ -117,6 +117,7 @@ export function sqliteEngineOver(
     health: promised(store.health, ['get', 'recordSuccess', 'recordFailure'], ['recordSuccess', 'recordFailure']),
     sourceState: promised(store.sourceState, ['get', 'clear'], ['clear']),
     digests: promised(store.digests, ['nextDue', 'due', 'waiting']),
+    groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'open']),
     mutes: promised(store.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry'], ['add', 'remove', 'purgeExpired']),
     board: promised(store.board, ['list', 'items', 'keysMutedBy', 'prune', 'count'], ['prune']),
 
@@ -139,16 +140,18 @@ export function sqliteEngineOver(
       return closed;
     },
 
+    async sendGroup(group, build, options) {
+      const sent = guarded(() => store.sendGroup(group, build, options));
+      if (sent) deliveriesDue();
+      return sent;
+    },
+
     async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {
       const { now } = tick;
       return guarded(() =>
         store.bookkeeping(() => {
-          for (const r of tick.record) {
-            if (r.result === 'requeue') store.outbox.requeue(r.id, now);
-            else if (r.result === 'delivered') store.outbox.delivered(r.id, now);
-            else if (r.result === 'retry') store.outbox.retryAt(r.id, r.at, r.error, now);
-            else store.outbox.failed(r.id, r.error, now);
-          }
+          // Batched (outbox.record: the delivered ones in one statement); a claim is not written on SQLite.
+          store.outbox.record(tick.record, now);
           const transitions: HealthTransition[] = tick.health.map((h) =>
             h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),
           );
