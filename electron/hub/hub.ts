@@ -168,7 +168,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
   });
   const worker: DeliveryWorker = new DeliveryWorker({
-    store: store.sync,
+    store,
     channel: (id) => live.channel(id),
     channels: () => live.channels(),
     settings: () => live.current.settings,
@@ -183,8 +183,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     now,
     onDeliveryUpdated: (get) => {
       if (!updates.listening()) return;
-      const delivery = get();
-      if (delivery) updates.emit({ type: 'delivery.updated', delivery });
+      get().then(
+        (delivery) => {
+          if (delivery) updates.emit({ type: 'delivery.updated', delivery });
+        },
+        (error: Error) => log(`delivery: could not read a delivery for the UI: ${error.message}`),
+      );
     },
     onHealthTransition: (channel, transition, lastError) => health.channelTransition(channel, transition, lastError),
     log,
