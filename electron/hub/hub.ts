@@ -119,7 +119,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const updates = createUpdateBus(log);
   const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
   const live = startLiveConfig(config, now, mutes);
-  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
@@ -336,6 +336,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await polls.stop();
       digests.stop();
       mutes.stop();
+      board.stop();
       await worker.stop();
       idleCollector.stop();
       intake.stop();

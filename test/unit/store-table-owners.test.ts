@@ -15,6 +15,7 @@ const OWNERS: Record<string, string> = {
   health: 'store/health.ts',
   mutes: 'store/mutes.ts',
   board: 'store/board.ts',
+  board_saved: 'store/board.ts',
   throttle: 'rules/throttle-memory.ts',
   digest_items: 'rules/digest-windows.ts',
 };
