@@ -2,8 +2,9 @@
 // its config store and `--config FILE` with these; the UI validates its forms with them.
 import { z } from 'zod';
 import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
+import { CONFIG_VERSION } from './config-migrations.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
-import { SeveritySchema } from './event.js';
+import { SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { globProblem } from './glob-syntax.js';
 import { validateJsonTemplate } from './json-template.js';
 
@@ -17,7 +18,13 @@ export const SecretRefSchema = z
   .regex(
     /^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:(\/|[A-Za-z]:[\\/])[^\u0000-\u001f]{0,1000})$/,
     'must be keychain:<name>, env:<VAR> or file:<absolute path>',
-  );
+  ) as SecretRefMarked;
+/**
+ * The schema's type carries a mark (types only; at run time it is a plain string schema) so
+ * that the redacted view types below can leave secret fields out as the run-time code does.
+ */
+declare const secretRefMark: unique symbol;
+type SecretRefMarked = z.ZodString & { readonly [secretRefMark]: true };
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const IdSchema = z
@@ -349,7 +356,8 @@ export const WebhookChannelSchema = z
       })
       .optional(),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-    concurrency: z.number().int().min(1).max(32).default(4),
+    /** The most requests at once; the delivery worker adapts below it to what the endpoint sustains. */
+    concurrency: z.number().int().min(1).max(64).default(32),
   })
   .strict();
 
@@ -364,7 +372,8 @@ export const DesktopChannelSchema = z
   .strict();
 
 const channelTimeout = (ms: number) => z.number().int().min(100).max(120_000).default(ms);
-const channelConcurrency = z.number().int().min(1).max(8).default(1);
+/** The most sends at once (the worker adapts below it; the kind's rate applies besides: channels/limits.ts). */
+const channelConcurrency = z.number().int().min(1).max(8).default(4);
 
 /** Slack: an incoming webhook, or a bot token (`chat:write`) and a channel, as DefectDojo does. */
 export const SlackChannelSchema = z
@@ -484,7 +493,7 @@ export const EmailChannelSchema = z
     ...base,
     kind: z.literal('email'),
     transport: z.enum(['smtp', 'ses']).default('smtp'),
-    /** Recipients; a rule may name its own instead. */
+    /** Recipients; a rule may name its own instead (EmailRuleOptionsSchema). */
     to: EmailListSchema.optional(),
     /** Sender; absent = the default sender in settings. */
     from: EmailSenderSchema.optional(),
@@ -525,6 +534,27 @@ export const EmailChannelSchema = z
     }
   });
 
+/** What a rule may set for an email channel it sends to: its own recipients (SecObserve: per product), replacing the channel's. */
+export const EmailRuleOptionsSchema = z.object({ to: EmailListSchema.optional() }).strict();
+export type EmailRuleOptions = z.infer<typeof EmailRuleOptionsSchema>;
+
+const EMAIL_RULE_OPTIONS: ChannelRuleOptions<Extract<ChannelConfig, { kind: 'email' }>> = {
+  schema: EmailRuleOptionsSchema,
+  fields: {
+    to: {
+      label: 'Email recipients',
+      placeholder: 'dev@example.com, ops@example.com',
+      inputMode: 'email',
+      hint: "Comma-separated. They replace the channel's own recipients for this rule; empty: the channel's.",
+      neededHint: 'Comma-separated. Needed: the channel has no recipients of its own.',
+    },
+  },
+  needs: (channel, options) =>
+    channel.to || (options as EmailRuleOptions | undefined)?.to?.trim()
+      ? undefined
+      : { field: 'to', message: `the email channel "${channel.id}" has no recipients: set email recipients on this rule, or To on the channel` },
+};
+
 export const ChannelSchema = z.discriminatedUnion('kind', [
   WebhookChannelSchema,
   DesktopChannelSchema,
@@ -536,6 +566,75 @@ export const ChannelSchema = z.discriminatedUnion('kind', [
 ]);
 export type ChannelConfig = z.infer<typeof ChannelSchema>;
 export type ChannelKind = ChannelConfig['kind'];
+
+/** How a rule form shows one of a kind's per-rule options (a line of text). */
+export interface RuleOptionField {
+  label: string;
+  placeholder?: string;
+  inputMode?: 'email' | 'text' | 'url';
+  hint: string;
+  /** The hint while the channel needs this field from the rule (`needs`). */
+  neededHint?: string;
+}
+
+/**
+ * What a channel kind lets a rule set for one of its channels (`rule.channelOptions[<channel
+ * id>]`): the options' schema, how a form shows each field, and what a channel of the kind
+ * needs from every rule sending to it (email without recipients of its own: `to`).
+ */
+export interface ChannelRuleOptions<C extends ChannelConfig = ChannelConfig> {
+  schema: z.ZodObject;
+  fields: Readonly<Record<string, RuleOptionField>>;
+  needs?(channel: C, options: Readonly<Record<string, unknown>> | undefined): { field: string; message: string } | undefined;
+}
+
+/** The kinds that take per-rule options; a kind absent here takes none. */
+export const CHANNEL_RULE_OPTIONS: { readonly [K in ChannelKind]?: ChannelRuleOptions<Extract<ChannelConfig, { kind: K }>> } = {
+  email: EMAIL_RULE_OPTIONS,
+};
+
+/** The per-rule options of a channel kind, if it takes any. */
+export function ruleOptionsOf(kind: string): ChannelRuleOptions | undefined {
+  return (CHANNEL_RULE_OPTIONS as Record<string, ChannelRuleOptions | undefined>)[kind];
+}
+
+/**
+ * Problems with a rule's `channelOptions`, each with its path inside the rule
+ * (`channelOptions.mail.to`), checked by each channel kind's own schema: options only for
+ * channels the rule sends to and whose kind takes options, and what a channel needs from
+ * the rule (an email channel without recipients: the rule's). The hub's config schema and
+ * the rule form both ask this.
+ */
+export function channelOptionsProblems(
+  rule: { channels: readonly string[]; channelOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined },
+  channels: ReadonlyArray<ChannelConfig | { id: string; kind: string }>,
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  for (const [id, options] of Object.entries(rule.channelOptions ?? {})) {
+    const channel = byId.get(id);
+    if (!rule.channels.includes(id)) {
+      problems.push({ path: ['channelOptions', id], message: `this rule does not send to channel "${id}": remove its options or add the channel` });
+      continue;
+    }
+    if (!channel) continue; // the unknown channel is named beside `channels`
+    const kind = ruleOptionsOf(channel.kind);
+    if (!kind) {
+      problems.push({ path: ['channelOptions', id], message: `a ${channel.kind} channel takes no options on a rule` });
+      continue;
+    }
+    const parsed = kind.schema.safeParse(options);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push({ path: ['channelOptions', id, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+    }
+  }
+  for (const id of rule.channels) {
+    const channel = byId.get(id);
+    const needed = channel && ruleOptionsOf(channel.kind)?.needs?.(channel as never, rule.channelOptions?.[id]);
+    if (needed) problems.push({ path: ['channelOptions', id, needed.field], message: needed.message });
+  }
+  return problems;
+}
 
 // ── Rules ──────────────────────────────────────────────────────────────────
 
@@ -597,6 +696,42 @@ export type RuleMatch = z.infer<typeof RuleMatchSchema>;
 export const DEFAULT_THROTTLE_SECONDS = 3600;
 /** A digest rule's default window: hourly. */
 export const DEFAULT_DIGEST_SECONDS = 3600;
+/** Storm grouping (Alertmanager's group_wait / group_interval defaults are 30 s / 5 min; ours wait less). */
+export const DEFAULT_GROUP_WAIT_SECONDS = 10;
+export const DEFAULT_GROUP_INTERVAL_SECONDS = 300;
+export const GROUP_LIMITS = { waitSeconds: { min: 0, max: 3600 }, intervalSeconds: { min: 10, max: 86_400 } } as const;
+
+/**
+ * A rule's storm grouping (Alertmanager's group_by / group_wait / group_interval): events
+ * with the same values of `by` (subject fields; none = one group for the rule) form a group.
+ * The first waits `waitSeconds` for company, then one message lists the group; later events
+ * go out together at most every `intervalSeconds`. rules/storm-groups.ts keeps the groups.
+ */
+export const RuleGroupSchema = z
+  .object({
+    by: z
+      .array(
+        z.enum(SUBJECT_FIELDS, { error: (issue) => `${JSON.stringify(issue.input)} is not a subject field; group by ${SUBJECT_FIELDS.join(', ')}` }),
+        'must be a list of subject fields, e.g. [project, branch]',
+      )
+      .max(SUBJECT_FIELDS.length)
+      .refine((fields) => new Set(fields).size === fields.length, 'names a field twice')
+      .default([]),
+    waitSeconds: z
+      .number('must be a number of seconds')
+      .int('must be whole seconds')
+      .min(GROUP_LIMITS.waitSeconds.min, 'must not be negative')
+      .max(GROUP_LIMITS.waitSeconds.max, 'must be at most 1 hour')
+      .default(DEFAULT_GROUP_WAIT_SECONDS),
+    intervalSeconds: z
+      .number('must be a number of seconds')
+      .int('must be whole seconds')
+      .min(GROUP_LIMITS.intervalSeconds.min, 'must be at least 10 seconds')
+      .max(GROUP_LIMITS.intervalSeconds.max, 'must be at most 24 hours')
+      .default(DEFAULT_GROUP_INTERVAL_SECONDS),
+  })
+  .strict();
+export type RuleGroup = z.infer<typeof RuleGroupSchema>;
 
 export const RuleSchema = z
   .object({
@@ -620,10 +755,21 @@ export const RuleSchema = z
       .object({ windowSeconds: z.number().int('must be whole seconds').min(60, 'must be at least 1 minute').max(86_400, 'must be at most 24 hours').default(DEFAULT_DIGEST_SECONDS) })
       .strict()
       .optional(),
-    /** Recipients for this rule's email (SecObserve: per product); they replace the email channel's. */
-    emailTo: EmailListSchema.optional(),
+    /** Storm grouping: one message per group of like events (RuleGroupSchema). Not with `digest`. */
+    group: RuleGroupSchema.optional(),
+    /**
+     * Options per channel this rule sends to, keyed by channel id, each checked by its
+     * channel kind's own schema (CHANNEL_RULE_OPTIONS; email: `to`, this rule's recipients).
+     */
+    channelOptions: z.record(IdSchema, z.record(z.string(), z.unknown())).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    // A digest already sends one message per window: a second summary inside it would only delay.
+    if (rule.digest && rule.group) {
+      ctx.addIssue({ code: 'custom', path: ['group'], message: 'a rule either sends a digest or groups storms, not both: remove digest or group' });
+    }
+  });
 export type RuleConfig = z.infer<typeof RuleSchema>;
 export type RuleConfigInput = z.input<typeof RuleSchema>;
 
@@ -708,6 +854,8 @@ export type Settings = z.infer<typeof SettingsSchema>;
 
 export const HeraldConfigSchema = z
   .object({
+    /** The document's shape (shared/config-migrations.ts brings older ones up to it). */
+    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
     sources: z.array(SourceSchema).default([]),
     channels: z.array(ChannelSchema).default([]),
     rules: z.array(RuleSchema).default([]),
@@ -732,17 +880,9 @@ export const HeraldConfigSchema = z
         if (!channelIds.has(c)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'channels', j], message: `unknown channel "${c}"` });
       }),
     );
-    // An email a rule sends needs recipients: the rule's own or the channel's.
-    const emailWithoutRecipients = new Set(cfg.channels.filter((c) => c.kind === 'email' && !c.to).map((c) => c.id));
+    // Per-rule channel options, by each channel kind's own schema.
     cfg.rules.forEach((rule, i) => {
-      const without = rule.channels.filter((c) => emailWithoutRecipients.has(c));
-      if (without.length && !rule.emailTo) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'emailTo'],
-          message: `the email channel ${without.map((c) => `"${c}"`).join(', ')} has no recipients: set email recipients on this rule, or To on the channel`,
-        });
-      }
+      for (const problem of channelOptionsProblems(rule, cfg.channels)) ctx.addIssue({ code: 'custom', path: ['rules', i, ...problem.path], message: problem.message });
     });
   });
 export type HeraldConfig = z.infer<typeof HeraldConfigSchema>;
@@ -779,3 +919,32 @@ function secretFieldsByKind(unions: ReadonlyArray<{ options: ReadonlyArray<{ sha
  * the forms show them as secrets. No list is kept by hand.
  */
 export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = secretFieldsByKind([SourceSchema, ChannelSchema]);
+
+// ── Redacted views: what the api shows of a source or channel ──────────────
+
+/** The type-level twin of holdsSecretRefs: a marked SecretRefSchema, optional or defaulted, or a map of them. */
+type HoldsSecretRefs<S> = S extends SecretRefMarked
+  ? true
+  : S extends z.ZodOptional<infer Inner> | z.ZodDefault<infer Inner>
+    ? HoldsSecretRefs<Inner>
+    : S extends z.ZodRecord<z.core.$ZodRecordKey, infer Value>
+      ? HoldsSecretRefs<Value>
+      : false;
+type SecretKeysOf<Shape> = { [K in keyof Shape]: HoldsSecretRefs<Shape[K]> extends true ? K : never }[keyof Shape];
+/** One kind's config without its secret fields (distributes over a union of object schemas). */
+type RedactedOf<O> = O extends z.ZodObject<infer Shape> ? Omit<z.output<O>, SecretKeysOf<Shape>> : never;
+
+/** A source as the api shows it: its config without the secret fields, per kind (narrow on `kind`). */
+export type RedactedSourceConfig = RedactedOf<(typeof SourceSchema)['options'][number]>;
+/** A channel as the api shows it: its config without the secret fields, per kind (narrow on `kind`). */
+export type RedactedChannelConfig = RedactedOf<(typeof ChannelSchema)['options'][number]>;
+
+/** The union's kinds, each without its secret fields (and without the checks across fields: a view is output). */
+function redactedUnion(union: { options: ReadonlyArray<{ shape: Record<string, z.ZodType> }> }) {
+  const options = union.options.map((option) =>
+    z.object(Object.fromEntries(Object.entries(option.shape).filter(([, field]) => !holdsSecretRefs(field)))).strict(),
+  );
+  return z.discriminatedUnion('kind', options as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+export const RedactedSourceSchema = redactedUnion(SourceSchema) as unknown as z.ZodType<RedactedSourceConfig>;
+export const RedactedChannelSchema = redactedUnion(ChannelSchema) as unknown as z.ZodType<RedactedChannelConfig>;

@@ -23,6 +23,7 @@ import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { HERALD_SOURCE, startHealthReporter } from './health/integration-health.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
+import { defaultReplicaId, type Leadership, LEASES, singleLeadership, whileHeld } from './leadership/leadership.js';
 import { waitForIdle } from './idle-signal.js';
 import { Ingestor } from './ingest.js';
 import { startIngress } from './ingress/listener.js';
@@ -37,6 +38,7 @@ import { startSubscriptionManager, testSubscribingSource } from './sources/subsc
 import type { IncomingRequest } from './sources/source.js';
 import { startBoardFeed } from './board/board-feed.js';
 import { startMutePolicy } from './rules/mutes.js';
+import { startStormGroupSender } from './rules/storm-group-sender.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startCheckpointer } from './store/checkpointer.js';
@@ -68,7 +70,7 @@ export interface HubOptions {
   retentionIntervalMs?: number;
   /** The hub's clock in epoch ms (ingest time, digest windows, delivery times); tests move it. Default Date.now. */
   now?: () => number;
-  /** Longest the digest scheduler sleeps before looking for ended windows; default 60 s (tests shorten it). */
+  /** Longest the digest scheduler (and the storm group sender) sleeps before looking for due work; default 60 s (tests shorten it). */
   digestMaxSleepMs?: number;
   /** The environment the headless desktop channel checks for a desktop session (tests give their own). Default process.env. */
   desktopEnv?: Record<string, string | undefined>;
@@ -76,6 +78,8 @@ export interface HubOptions {
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
   /** Subscriptions' retry timing (tests shorten it). */
   subscriptionTiming?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** This replica's name in the leases (default $HERALD_REPLICA_ID, else hostname:pid). */
+  replicaId?: string;
 }
 
 export interface Hub {
@@ -91,7 +95,7 @@ export interface Hub {
   setApiUrl(url: string): void;
   /**
    * Resolves when nothing is left to do now: ingest committed, no send in flight or due,
-   * no digest window due (bounded: rejects after timeoutMs naming what stayed busy).
+   * no digest window or storm group due (bounded: rejects after timeoutMs naming what stayed busy).
    */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
@@ -106,7 +110,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   prepareDataDir(options.dataDir, log);
   const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
-    const counts = applyConfigFile(config, options.configFile);
+    const counts = await applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
@@ -116,8 +120,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDamaged: (problem) => log(`store: ${problem}`),
   });
   const checkpointer = await startCheckpointer(store, { log });
+  // Which replica runs the one-at-a-time work (pollers, schedulers, retention): on SQLite, this hub.
+  const leadership: Leadership = singleLeadership(options.replicaId ?? defaultReplicaId());
   const updates = createUpdateBus(log);
-  const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
+  // The health view shows who holds what: a gain or loss here changes it.
+  leadership.onChange(() => updates.emit({ type: 'health.changed' }));
+  const mutes = startMutePolicy({
+    store,
+    now,
+    sourceName: (id) => live.source(id)?.name,
+    emit: (update) => updates.emit(update),
+    expiryLease: leadership.lease(LEASES.muteExpiry),
+    log,
+  });
   const live = startLiveConfig(config, now, mutes);
   const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
@@ -159,7 +174,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     settings: () => live.current.settings,
     channelFor: (channel) => instances.for(channel),
     resolveSecrets,
-    rateLimit: (kind) => CHANNEL_LIMITS[kind],
+    limits: (kind) => CHANNEL_LIMITS[kind],
     rule: (id) => {
       const rule = live.rule(id);
       return rule && { id: rule.id, name: rule.name };
@@ -187,6 +202,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
     log,
   });
+  // Grouping rules: each due storm group becomes one herald.group event with its deliveries;
+  // a desktop popup is held back at sending time as a digest's is.
+  const groups = startStormGroupSender({
+    // The synchronous store's answers as the engine's Promises, until the hub runs on the engine.
+    store: {
+      groups: { due: async (at) => store.groups.due(at), nextDue: async () => store.groups.nextDue() },
+      sendGroup: async (group, build, sendOptions) => store.sendGroup(group, build, sendOptions),
+    },
+    ruleName: (id) => live.rule(id)?.name,
+    sendsGroup: digestGoesTo(live),
+    onSent: (group) => {
+      updates.emit({ type: 'event.created', event: group.event });
+      worker.wake();
+    },
+    now,
+    ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
+    log,
+  });
   const idleCollector = new IdleCollector(() => {
     exposedGc()?.();
     listener.collectGarbage();
@@ -205,12 +238,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         deliveries += outcome.deliveries;
         for (const event of outcome.events) updates.emit({ type: 'event.created', event });
         if (outcome.digested) digests.wake();
+        if (outcome.grouped) groups.wake();
       }
       if (deliveries > 0) worker.wake();
     },
     onUnconfirmed: () => {
       worker.wake();
       digests.wake();
+      groups.wake();
     },
     ...(options.now && { now: () => new Date(now()) }),
   });
@@ -224,15 +259,31 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
     log,
   }).catch(async (error: Error) => {
+    await groups.stop();
     await checkpointer.stop();
     store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
   });
   startChannelChangeHandling({ live, store, worker, instances, now });
   worker.start();
-  digests.start();
-  // Polled sources: each poll's events and state in one transaction, each result as source health.
-  const polls = startPolling({ sources: () => live.current.sources, store, ingest: (item) => ingestor.submit(item), resolveSecrets, health, log });
+  const digesting = whileHeld(leadership.lease(LEASES.digests), () => {
+    digests.start();
+    return digests;
+  });
+  const grouping = whileHeld(leadership.lease(LEASES.grouping), () => {
+    groups.start();
+    return { stop: () => void groups.stop() };
+  });
+  // Polled sources: each poll's events and state in one transaction, each result as source health; each source by its lease's holder.
+  const polls = startPolling({
+    sources: () => live.current.sources,
+    store,
+    ingest: (item) => ingestor.submit(item),
+    resolveSecrets,
+    health,
+    lease: (sourceId) => leadership.lease(LEASES.poll(sourceId)),
+    log,
+  });
   // Relayed sources: a smee-compatible channel feeds the same receiver, signature checks included.
   const relays = startRelayManager({
     sources: () => live.current.sources,
@@ -267,13 +318,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     relays.refresh();
     subscriptions.refresh();
   });
-  const retention = startRetention({
-    store,
-    settings: () => live.current.settings,
-    onDeleted: () => updates.emit({ type: 'events.changed' }),
-    ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
-    log,
-  });
+  const retention = whileHeld(leadership.lease(LEASES.retention), () =>
+    startRetention({
+      store,
+      settings: () => live.current.settings,
+      onDeleted: () => updates.emit({ type: 'events.changed' }),
+      ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
+      log,
+    }),
+  );
 
   let apiUrl = '';
   const handlers = createApiHandlers({
@@ -297,6 +350,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
     // Said when a desktop channel is saved or listed on a hub that cannot show popups.
     channelWarning: (channel) => (channel.kind === 'desktop' && headlessDesktop ? desktopSessionProblem(options.desktopEnv ?? process.env, process.platform) : undefined),
+    leadership,
     sourceRuntime: sourceRuntimeView({ relays, polls, subscriptions, lastIgnored: intake.lastIgnored, refusals: intake.refusals }),
   });
   const api: ApiHandlers = { ...mutes.handlers, ...board.handlers, ...handlers };
@@ -318,6 +372,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           () => (ingestor.idle ? undefined : 'ingest in progress'),
           () => worker.busy(),
           () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+          () => groups.busy(),
         ],
         timeoutMs,
       ),
@@ -334,7 +389,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await subscriptions.stop();
       await listener.close();
       await polls.stop();
-      digests.stop();
+      digesting.stop();
+      grouping.stop();
+      await groups.stop();
       mutes.stop();
       board.stop();
       await worker.stop();
@@ -344,6 +401,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await ingestor.drain();
       await instances.closeAll();
       headlessDesktop?.close();
+      await leadership.stop();
+      await config.close();
       await checkpointer.stop();
       store.close();
     },

@@ -11,6 +11,7 @@ import type { Channel, SendResult } from '../../electron/hub/channels/channel.js
 import { backoffDelay } from '../../electron/hub/delivery/backoff.js';
 import { RateLimiter } from '../../electron/hub/delivery/rate-limit.js';
 import { DeliveryWorker } from '../../electron/hub/delivery/worker.js';
+import { waitForIdle } from '../../electron/hub/idle-signal.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
 
 const stores: Store[] = [];
@@ -65,7 +66,7 @@ function setup(opts: {
     settings: () => settings,
     channelFor: () => fake,
     resolveSecrets: async () => ({}),
-    ...(opts.rate && { rateLimit: () => opts.rate }),
+    ...(opts.rate && { limits: () => opts.rate }),
     onHealthTransition: (_c, t) => transitions.push(t),
     ...(opts.now && { now: opts.now }),
     ...opts.timers,
@@ -131,8 +132,9 @@ describe('delivery worker', () => {
     t.ingest(1);
     t.worker.start();
     await t.settle(() => t.statuses()[0]!.attempts === 1 && t.statuses()[0]!.status === 'pending');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(t.stats().calls).toBe(1); // waiting out the day it was asked to
+    // Idle with the delivery due: the worker waits out the day it was asked to, it does not send again.
+    await waitForIdle([() => t.worker.busy()]);
+    expect(t.stats().calls).toBe(1);
     // What the hub does when the channel's settings change (hub.ts, config.onChange).
     expect(t.store.outbox.dueNow('c', Date.now())).toBe(1);
     t.worker.channelChanged('c');
@@ -178,9 +180,10 @@ describe('delivery worker', () => {
     const paused = setup({ send: () => ({ kind: 'ok' }), config: { enabled: false }, dir });
     paused.ingest(2);
     paused.worker.start();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForIdle([() => paused.worker.busy()]);
+    expect(paused.stats().calls).toBe(0);
     expect(paused.statuses().map((d) => d.status)).toEqual(['pending', 'pending']);
-    // Simulate a crash while sending: rows left in 'sending'.
+    // A crash while sending under an earlier version, which wrote claims: rows left in 'sending'.
     paused.store.db.prepare(`UPDATE deliveries SET status = 'sending'`).run();
     await paused.worker.stop(10);
     workers.splice(workers.indexOf(paused.worker), 1);
@@ -246,7 +249,8 @@ describe('delivery worker at shutdown and after cancellation', () => {
     const t = setup({ send: () => new Promise<SendResult>((resolve) => setTimeout(() => resolve({ kind: 'retry', reason: 'aborted' }), 400)), delivery: { maxAttempts: 1, unhealthyAfter: 1 } });
     t.ingest(1);
     t.worker.start();
-    await t.settle(() => t.statuses()[0]!.status === 'sending');
+    // In flight: claimed in memory, shown as 'sending' (the row stays 'pending' on disk).
+    await t.settle(() => t.store.outbox.list({ limit: 1 })[0]!.status === 'sending');
     await t.worker.stop(20);
     expect(t.statuses()[0]).toEqual({ status: 'pending', attempts: 0, lastError: null });
     expect(t.transitions).toEqual([]);
@@ -258,10 +262,11 @@ describe('delivery worker at shutdown and after cancellation', () => {
     const t = setup({ send: () => new Promise<SendResult>((resolve) => (release = () => resolve({ kind: 'retry', reason: 'HTTP 503' }))) });
     t.ingest(1);
     t.worker.start();
-    await t.settle(() => t.statuses()[0]!.status === 'sending');
+    // In flight: claimed in memory, shown as 'sending' (the row stays 'pending' on disk).
+    await t.settle(() => t.store.outbox.list({ limit: 1 })[0]!.status === 'sending');
     t.store.outbox.cancelForChannel('c', 'channel "c" was deleted', Date.now());
     release();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForIdle([() => t.worker.busy()]);
     expect(t.statuses()[0]).toMatchObject({ status: 'cancelled', lastError: 'channel "c" was deleted' });
   });
 });

@@ -18,6 +18,8 @@ const OWNERS: Record<string, string> = {
   board_saved: 'store/board.ts',
   throttle: 'rules/throttle-memory.ts',
   digest_items: 'rules/digest-windows.ts',
+  storm_groups: 'rules/storm-groups.ts',
+  storm_group_items: 'rules/storm-groups.ts',
 };
 
 function tsFiles(dir: string): string[] {

@@ -5,6 +5,8 @@
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { isPipelinePass, type Mute, PIPELINE_FIELDS, pipelineKey, pipelineOf, type PipelineRef } from '../../../shared/mutes.js';
+import type { Lease } from '../leadership/leadership.js';
+import type { RoutingLookups } from '../store/engine.js';
 import type { Store } from '../store/store.js';
 
 /** setTimeout's limit is ~24.8 days; a later expiry is looked at again after a day. */
@@ -18,13 +20,15 @@ export interface MutePolicyDeps {
   sourceName: (sourceId: string) => string | undefined;
   emit: (update: ApiUpdate) => void;
   log?: (line: string) => void;
+  /** On a team hub one replica removes ended mutes (leadership.ts); every replica still tells its UI. Default: this hub. */
+  expiryLease?: Pick<Lease, 'held'>;
 }
 
 export interface MutePolicy {
-  /** In the ingest transaction, before an event is routed. */
-  beforeRouting(event: HeraldEvent): void;
+  /** In the ingest transaction, before an event is routed (the engine's lookups of that transaction). */
+  beforeRouting(event: HeraldEvent, lookups: Pick<RoutingLookups, 'liftMuteOnPass'>): void;
   /** Routing's question: which mute holds this event now. */
-  muteFor(event: Pick<HeraldEvent, 'source' | 'subject' | 'type'>): Mute | undefined;
+  muteFor(event: Pick<HeraldEvent, 'source' | 'subject' | 'type'>, lookups: Pick<RoutingLookups, 'activeMute'>): Mute | undefined;
   /** After an ingest commit: tell the UI about mutes a success lifted. */
   afterCommit(): void;
   handlers: Pick<ApiHandlers, 'mutes.list' | 'mutes.add' | 'mutes.remove'>;
@@ -50,7 +54,9 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
     timer = setTimeout(() => {
       timer = undefined;
       try {
-        if (store.mutes.purgeExpired(now()) > 0) deps.emit({ type: 'mutes.changed' });
+        // The list leaves ended mutes out whoever removes their rows, so the UI hears of the end on every replica.
+        if (!removesEnded()) deps.emit({ type: 'mutes.changed' });
+        else if (store.mutes.purgeExpired(now()) > 0) deps.emit({ type: 'mutes.changed' });
       } catch (error) {
         deps.log?.(`mutes: could not remove ended mutes: ${(error as Error).message}`);
       }
@@ -58,7 +64,8 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
     }, Math.min(Math.max(0, next - at), MAX_TIMER_MS));
     timer.unref();
   };
-  store.mutes.purgeExpired(now());
+  const removesEnded = () => deps.expiryLease?.held() ?? true;
+  if (removesEnded()) store.mutes.purgeExpired(now());
   schedule();
 
   const refFrom = (input: { eventId?: string | undefined; pipeline?: Partial<PipelineRef> | undefined }): PipelineRef => {
@@ -77,14 +84,14 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
   };
 
   return {
-    beforeRouting(event) {
+    beforeRouting(event, lookups) {
       if (!isPipelinePass(event)) return;
       const ref = pipelineOf(event);
-      if (ref && store.mutes.liftOnPass(pipelineKey(ref))) liftedSinceCommit = true;
+      if (ref && lookups.liftMuteOnPass(pipelineKey(ref))) liftedSinceCommit = true;
     },
-    muteFor(event) {
+    muteFor(event, lookups) {
       const ref = pipelineOf(event);
-      return ref && store.mutes.active(pipelineKey(ref), new Date(now()));
+      return ref && lookups.activeMute(pipelineKey(ref), new Date(now()));
     },
     afterCommit() {
       if (!liftedSinceCommit) return;

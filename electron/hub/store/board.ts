@@ -11,7 +11,8 @@
 // nothing the events do not also lose. Saved: inside an ingest transaction once SAVE_EVERY
 // events are unsaved (a bounded replay), by the hub when a burst is over (board-feed.ts),
 // before events are deleted (a replay needs them), when things are pruned, and at close.
-// One process owns a SQLite file, so memory is the truth between saves.
+// One process owns a SQLite file, so memory is the truth between saves. (The summaries
+// stored outside ingest, herald.digest and herald.group, have no state: replay and live agree.)
 //
 // The api is served from memory too: each row's JSON is made once per change and an answer
 // is the join of its rows' JSON (shared/api.ts withAnswerJson), mutes added from the mutes
@@ -254,6 +255,9 @@ export class BoardStore {
       seq = events[events.length - 1]!.seq;
     }
     this.save();
+    // The pages the replay read leave the connection's cache: the hub's first writes read
+    // the file again, as they did before the board was loaded (a page damaged since is found).
+    this.db.pragma('shrink_memory');
   }
 
   /** Schema 7 kept one column per field and was written per event: its rows become items, current to the last event. */
