@@ -2,6 +2,7 @@
 // its config store and `--config FILE` with these; the UI validates its forms with them.
 import { z } from 'zod';
 import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
+import { CONFIG_VERSION } from './config-migrations.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema } from './event.js';
 import { globProblem } from './glob-syntax.js';
@@ -484,7 +485,7 @@ export const EmailChannelSchema = z
     ...base,
     kind: z.literal('email'),
     transport: z.enum(['smtp', 'ses']).default('smtp'),
-    /** Recipients; a rule may name its own instead. */
+    /** Recipients; a rule may name its own instead (EmailRuleOptionsSchema). */
     to: EmailListSchema.optional(),
     /** Sender; absent = the default sender in settings. */
     from: EmailSenderSchema.optional(),
@@ -525,6 +526,27 @@ export const EmailChannelSchema = z
     }
   });
 
+/** What a rule may set for an email channel it sends to: its own recipients (SecObserve: per product), replacing the channel's. */
+export const EmailRuleOptionsSchema = z.object({ to: EmailListSchema.optional() }).strict();
+export type EmailRuleOptions = z.infer<typeof EmailRuleOptionsSchema>;
+
+const EMAIL_RULE_OPTIONS: ChannelRuleOptions<Extract<ChannelConfig, { kind: 'email' }>> = {
+  schema: EmailRuleOptionsSchema,
+  fields: {
+    to: {
+      label: 'Email recipients',
+      placeholder: 'dev@example.com, ops@example.com',
+      inputMode: 'email',
+      hint: "Comma-separated. They replace the channel's own recipients for this rule; empty: the channel's.",
+      neededHint: 'Comma-separated. Needed: the channel has no recipients of its own.',
+    },
+  },
+  needs: (channel, options) =>
+    channel.to || (options as EmailRuleOptions | undefined)?.to?.trim()
+      ? undefined
+      : { field: 'to', message: `the email channel "${channel.id}" has no recipients: set email recipients on this rule, or To on the channel` },
+};
+
 export const ChannelSchema = z.discriminatedUnion('kind', [
   WebhookChannelSchema,
   DesktopChannelSchema,
@@ -536,6 +558,75 @@ export const ChannelSchema = z.discriminatedUnion('kind', [
 ]);
 export type ChannelConfig = z.infer<typeof ChannelSchema>;
 export type ChannelKind = ChannelConfig['kind'];
+
+/** How a rule form shows one of a kind's per-rule options (a line of text). */
+export interface RuleOptionField {
+  label: string;
+  placeholder?: string;
+  inputMode?: 'email' | 'text' | 'url';
+  hint: string;
+  /** The hint while the channel needs this field from the rule (`needs`). */
+  neededHint?: string;
+}
+
+/**
+ * What a channel kind lets a rule set for one of its channels (`rule.channelOptions[<channel
+ * id>]`): the options' schema, how a form shows each field, and what a channel of the kind
+ * needs from every rule sending to it (email without recipients of its own: `to`).
+ */
+export interface ChannelRuleOptions<C extends ChannelConfig = ChannelConfig> {
+  schema: z.ZodObject;
+  fields: Readonly<Record<string, RuleOptionField>>;
+  needs?(channel: C, options: Readonly<Record<string, unknown>> | undefined): { field: string; message: string } | undefined;
+}
+
+/** The kinds that take per-rule options; a kind absent here takes none. */
+export const CHANNEL_RULE_OPTIONS: { readonly [K in ChannelKind]?: ChannelRuleOptions<Extract<ChannelConfig, { kind: K }>> } = {
+  email: EMAIL_RULE_OPTIONS,
+};
+
+/** The per-rule options of a channel kind, if it takes any. */
+export function ruleOptionsOf(kind: string): ChannelRuleOptions | undefined {
+  return (CHANNEL_RULE_OPTIONS as Record<string, ChannelRuleOptions | undefined>)[kind];
+}
+
+/**
+ * Problems with a rule's `channelOptions`, each with its path inside the rule
+ * (`channelOptions.mail.to`), checked by each channel kind's own schema: options only for
+ * channels the rule sends to and whose kind takes options, and what a channel needs from
+ * the rule (an email channel without recipients: the rule's). The hub's config schema and
+ * the rule form both ask this.
+ */
+export function channelOptionsProblems(
+  rule: { channels: readonly string[]; channelOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined },
+  channels: ReadonlyArray<ChannelConfig | { id: string; kind: string }>,
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  for (const [id, options] of Object.entries(rule.channelOptions ?? {})) {
+    const channel = byId.get(id);
+    if (!rule.channels.includes(id)) {
+      problems.push({ path: ['channelOptions', id], message: `this rule does not send to channel "${id}": remove its options or add the channel` });
+      continue;
+    }
+    if (!channel) continue; // the unknown channel is named beside `channels`
+    const kind = ruleOptionsOf(channel.kind);
+    if (!kind) {
+      problems.push({ path: ['channelOptions', id], message: `a ${channel.kind} channel takes no options on a rule` });
+      continue;
+    }
+    const parsed = kind.schema.safeParse(options);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push({ path: ['channelOptions', id, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+    }
+  }
+  for (const id of rule.channels) {
+    const channel = byId.get(id);
+    const needed = channel && ruleOptionsOf(channel.kind)?.needs?.(channel as never, rule.channelOptions?.[id]);
+    if (needed) problems.push({ path: ['channelOptions', id, needed.field], message: needed.message });
+  }
+  return problems;
+}
 
 // ── Rules ──────────────────────────────────────────────────────────────────
 
@@ -620,8 +711,11 @@ export const RuleSchema = z
       .object({ windowSeconds: z.number().int('must be whole seconds').min(60, 'must be at least 1 minute').max(86_400, 'must be at most 24 hours').default(DEFAULT_DIGEST_SECONDS) })
       .strict()
       .optional(),
-    /** Recipients for this rule's email (SecObserve: per product); they replace the email channel's. */
-    emailTo: EmailListSchema.optional(),
+    /**
+     * Options per channel this rule sends to, keyed by channel id, each checked by its
+     * channel kind's own schema (CHANNEL_RULE_OPTIONS; email: `to`, this rule's recipients).
+     */
+    channelOptions: z.record(IdSchema, z.record(z.string(), z.unknown())).optional(),
   })
   .strict();
 export type RuleConfig = z.infer<typeof RuleSchema>;
@@ -708,6 +802,8 @@ export type Settings = z.infer<typeof SettingsSchema>;
 
 export const HeraldConfigSchema = z
   .object({
+    /** The document's shape (shared/config-migrations.ts brings older ones up to it). */
+    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
     sources: z.array(SourceSchema).default([]),
     channels: z.array(ChannelSchema).default([]),
     rules: z.array(RuleSchema).default([]),
@@ -732,17 +828,9 @@ export const HeraldConfigSchema = z
         if (!channelIds.has(c)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'channels', j], message: `unknown channel "${c}"` });
       }),
     );
-    // An email a rule sends needs recipients: the rule's own or the channel's.
-    const emailWithoutRecipients = new Set(cfg.channels.filter((c) => c.kind === 'email' && !c.to).map((c) => c.id));
+    // Per-rule channel options, by each channel kind's own schema.
     cfg.rules.forEach((rule, i) => {
-      const without = rule.channels.filter((c) => emailWithoutRecipients.has(c));
-      if (without.length && !rule.emailTo) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'emailTo'],
-          message: `the email channel ${without.map((c) => `"${c}"`).join(', ')} has no recipients: set email recipients on this rule, or To on the channel`,
-        });
-      }
+      for (const problem of channelOptionsProblems(rule, cfg.channels)) ctx.addIssue({ code: 'custom', path: ['rules', i, ...problem.path], message: problem.message });
     });
   });
 export type HeraldConfig = z.infer<typeof HeraldConfigSchema>;

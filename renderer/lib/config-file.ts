@@ -1,5 +1,6 @@
 // Export and import of the whole config as a file, in the `--config FILE` shape, so the
 // same file works for the UI and for a headless hub's `--config`.
+import { ConfigVersionError, migrateConfig } from '../../shared/config-migrations.js';
 import { HeraldConfigSchema, type HeraldConfig } from '../../shared/config.js';
 import { describeZodError } from '../../shared/event.js';
 
@@ -28,7 +29,15 @@ export async function parseConfigFile(name: string, text: string): Promise<Parse
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, problems: [`${name}: expected an object with sources, channels, rules and settings`] };
   }
-  const result = HeraldConfigSchema.safeParse(data);
+  // A file exported by an older Herald is brought up to the current shape first.
+  let migrated: unknown;
+  try {
+    migrated = migrateConfig(data).config;
+  } catch (error) {
+    if (error instanceof ConfigVersionError) return { ok: false, problems: [`${name}: ${error.message}`] };
+    throw error;
+  }
+  const result = HeraldConfigSchema.safeParse(migrated);
   if (!result.success) return { ok: false, problems: describeZodError(result.error).split('; ') };
   return { ok: true, config: result.data };
 }

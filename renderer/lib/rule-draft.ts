@@ -1,6 +1,6 @@
 // The rule form as data: a draft from a stored rule, and back to the config the shared
 // RuleSchema checks and the api stores. Pure, so it is unit-tested without a browser.
-import { DEFAULT_DIGEST_SECONDS, type RuleConfig } from '../../shared/config.js';
+import { channelOptionsProblems, DEFAULT_DIGEST_SECONDS, ruleOptionsOf, type RuleConfig } from '../../shared/config.js';
 import { SUBJECT_FIELDS, type Severity, type SubjectField } from '../../shared/event.js';
 import { joinGlobs, splitGlobs } from './globs.js';
 
@@ -26,8 +26,8 @@ export interface RuleDraft {
   digest: boolean;
   digestEvery: string;
   digestUnit: DigestUnit;
-  /** Comma-separated; only sent when the rule sends to an email channel. */
-  emailTo: string;
+  /** Per channel id, the text of each option its kind takes on a rule (email: `to`); sent only for chosen channels. */
+  channelOptions: Record<string, Record<string, string>>;
   /** Kept as is: set from elsewhere (a per-rule snooze). */
   snoozedUntil?: string | undefined;
 }
@@ -59,7 +59,7 @@ export function newRuleDraft(): RuleDraft {
     quietTimeZone: '',
     digest: false,
     ...digestWindowDraft(DEFAULT_DIGEST_SECONDS),
-    emailTo: '',
+    channelOptions: {},
   };
 }
 
@@ -82,16 +82,15 @@ export function ruleDraftFrom(rule: RuleConfig): RuleDraft {
     quietTimeZone: rule.quietHours?.timeZone ?? '',
     digest: rule.digest !== undefined,
     ...digestWindowDraft(rule.digest?.windowSeconds ?? DEFAULT_DIGEST_SECONDS),
-    emailTo: rule.emailTo ?? '',
+    channelOptions: Object.fromEntries(
+      Object.entries(rule.channelOptions ?? {}).map(([id, options]) => [id, Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v === undefined ? '' : String(v)]))]),
+    ),
     snoozedUntil: rule.snoozedUntil,
   };
 }
 
-/**
- * The rule as the api takes it (`rules.create/update/preview` `config`). `sendsEmail:
- * false` (no email channel chosen) leaves the email recipients out.
- */
-export function buildRule(draft: RuleDraft, options: { sendsEmail?: boolean } = {}): Record<string, unknown> {
+/** The rule as the api takes it (`rules.create/update/preview` `config`); options of channels not chosen are left out. */
+export function buildRule(draft: RuleDraft): Record<string, unknown> {
   const match: Record<string, unknown> = {};
   for (const field of GLOB_MATCH_FIELDS) {
     const list = splitGlobs(draft.globs[field]);
@@ -123,21 +122,39 @@ export function buildRule(draft: RuleDraft, options: { sendsEmail?: boolean } = 
     // Not a number: passed as is, so the schema names the problem beside the field.
     rule.digest = { windowSeconds: text === '' ? undefined : Number.isFinite(n) ? Math.round(n * DIGEST_UNITS[draft.digestUnit] * 1000) / 1000 : text };
   }
-  if (draft.emailTo.trim() && options.sendsEmail !== false) rule.emailTo = draft.emailTo.trim();
+  const channelOptions: Record<string, Record<string, string>> = {};
+  for (const id of draft.channels) {
+    const filled = Object.entries(draft.channelOptions[id] ?? {})
+      .map(([key, value]) => [key, value.trim()] as const)
+      .filter(([, value]) => value !== '');
+    if (filled.length) channelOptions[id] = Object.fromEntries(filled);
+  }
+  if (Object.keys(channelOptions).length) rule.channelOptions = channelOptions;
   if (draft.snoozedUntil) rule.snoozedUntil = draft.snoozedUntil;
   return rule;
 }
 
-/** Email channels the draft sends to that have no recipients of their own. */
-export function channelsWithoutRecipients(draft: RuleDraft, channels: ReadonlyArray<{ id: string; kind: string; hasRecipients?: boolean }>): string[] {
-  return channels.filter((c) => c.kind === 'email' && c.hasRecipients === false && draft.channels.includes(c.id)).map((c) => c.id);
+/** A channel as the rule form knows it: its config (the api's view) decides what the rule must give it. */
+export type RuleFormChannel = { id: string; name: string; kind: string; config: { id: string; kind: string } & Record<string, unknown> };
+
+/** The chosen channels whose kind takes options on a rule (CHANNEL_RULE_OPTIONS), with those options' description and what each needs. */
+export function channelOptionSections(draft: RuleDraft, channels: readonly RuleFormChannel[]) {
+  return channels
+    .filter((c) => draft.channels.includes(c.id))
+    .flatMap((c) => {
+      const kind = ruleOptionsOf(c.kind);
+      if (!kind) return [];
+      const needed = kind.needs?.(c.config as never, undefined)?.field;
+      return [{ channel: c, fields: Object.entries(kind.fields).map(([name, field]) => ({ name, ...field, needed: name === needed })) }];
+    });
 }
 
-/** The hub's own words (HeraldConfigSchema) for an email rule without recipients, checked before saving. */
-export function missingRecipientsError(draft: RuleDraft, channels: ReadonlyArray<{ id: string; kind: string; hasRecipients?: boolean }>): string | undefined {
-  const without = channelsWithoutRecipients(draft, channels);
-  if (without.length === 0 || draft.emailTo.trim()) return undefined;
-  return `the email channel ${without.map((c) => `"${c}"`).join(', ')} has no recipients: set email recipients on this rule, or To on the channel`;
+/** The hub's own checks of the draft's channel options (shared channelOptionsProblems), keyed by field path, before saving. */
+export function channelOptionErrors(draft: RuleDraft, channels: readonly RuleFormChannel[]): Record<string, string> {
+  const rule = buildRule(draft) as Parameters<typeof channelOptionsProblems>[0];
+  const errors: Record<string, string> = {};
+  for (const problem of channelOptionsProblems(rule, channels.map((c) => c.config))) errors[problem.path.join('.')] ??= problem.message;
+  return errors;
 }
 
 /** One line for the rules list: `types pipeline.* · branch main · critical`. */

@@ -59,7 +59,7 @@ describe('digest and email settings in the UI', { timeout: 60_000 }, () => {
     await expect(row.textContent()).resolves.toContain('digest every 15 min');
     const [rule] = await hub.api<Array<Record<string, unknown>>>('rules.list');
     expect(rule).toMatchObject({ channels: ['sink'], digest: { windowSeconds: 900 } });
-    expect(rule).not.toHaveProperty('emailTo');
+    expect(rule).not.toHaveProperty('channelOptions');
 
     // Editing shows the stored window; turning the digest off removes it.
     await row.getByRole('button', { name: 'Edit Failures digest' }).click();
@@ -94,7 +94,7 @@ describe('digest and email settings in the UI', { timeout: 60_000 }, () => {
     await form.getByRole('button', { name: 'Add rule' }).click();
     await page.locator('tr[data-rule-id="mail-the-team"]').waitFor();
     const rules = await hub.api<Array<Record<string, unknown>>>('rules.list');
-    expect(rules.find((r) => r.id === 'mail-the-team')).toMatchObject({ channels: ['mail'], emailTo: 'dev@acme.example, ops@acme.example' });
+    expect(rules.find((r) => r.id === 'mail-the-team')).toMatchObject({ channels: ['mail'], channelOptions: { mail: { to: 'dev@acme.example, ops@acme.example' } } });
     expect(browser.problems).toEqual([]);
   });
 

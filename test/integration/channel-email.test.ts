@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmailChannelSchema } from '../../shared/config.js';
-import { createEmailChannel, withEmailDefaults, type EmailChannelConfig } from '../../electron/hub/channels/email.js';
+import { EmailChannelSchema, RuleSchema } from '../../shared/config.js';
+import { createEmailChannel, emailConfigFor, type EmailChannelConfig } from '../../electron/hub/channels/email.js';
 import { ChannelInstances } from '../../electron/hub/channels/instances.js';
 import { deadPort } from '../helpers/fake-http.js';
 import { startFakeSes, type FakeSes } from '../helpers/fake-ses.js';
@@ -117,7 +117,8 @@ describe('email over SMTP with STARTTLS and auth', () => {
 
   it('a rule\'s recipients replace the channel\'s; the default sender fills in', async () => {
     const before = received.length;
-    const config = withEmailDefaults(smtpConfig({ id: 'mail2', from: undefined }), { to: 'rule@acme.example', from: 'defaults@acme.example' });
+    const rule = RuleSchema.parse({ id: 'r', name: 'R', channels: ['mail2'], channelOptions: { mail2: { to: 'rule@acme.example' } } });
+    const config = emailConfigFor(smtpConfig({ id: 'mail2', from: undefined }), rule, { email: { defaultFrom: 'defaults@acme.example' } });
     expect((await send(config)).kind).toBe('ok');
     expect(received[before]!.envelopeTo).toEqual(['rule@acme.example']);
     expect(received[before]!.mail.from?.value[0]?.address).toBe('defaults@acme.example');

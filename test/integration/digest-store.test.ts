@@ -18,7 +18,7 @@ const SOURCE = { kind: 'generic', id: 'ci', name: 'CI' };
 const routerFor = (rules: RuleConfigInput[], channels: Record<string, string> = { sink: 'webhook', mail: 'email', desk: 'desktop' }): Router => {
   const parsed = rules.map((r) => RuleSchema.parse(r));
   const channelKinds = new Map(Object.entries(channels));
-  return (event, lastRoutedAt) => routeEvent(event, parsed, { now: new Date(event.receivedAt), lastRoutedAt, channelKinds, settings: {} });
+  return (event, lookups) => routeEvent(event, parsed, { now: new Date(event.receivedAt), lastRoutedAt: (r, k) => lookups.lastRoutedAt(r, k), channelKinds, settings: {} });
 };
 const hourly = routerFor([{ id: 'hourly', name: 'Hourly digest', channels: ['sink', 'mail'], digest: {} }]);
 
@@ -51,7 +51,7 @@ describe('routing a digest rule', () => {
       { id: 'now', name: 'At once', channels: ['sink'] },
     ]);
     const event = { ...EventSchema.parse({ id: 'e', source: SOURCE, type: 'pipeline.failed', severity: 'critical', subject: {}, title: 't', occurredAt: '2025-05-01T08:00:00Z', receivedAt: '2025-05-01T08:00:00Z', dedupKey: 'k', read: false }) };
-    const outcomes = router(event, () => undefined);
+    const outcomes = router(event, { lastRoutedAt: () => undefined, activeMute: () => undefined, liftMuteOnPass: () => false });
     expect(outcomes.map((o) => [o.ruleId, o.outcome, o.channels, o.digest])).toEqual([
       ['hourly', 'routed', ['sink'], { windowSeconds: 3600 }],
       ['quarter', 'routed', ['sink'], { windowSeconds: 900 }],
@@ -205,10 +205,10 @@ describe('digest windows in the store', () => {
   it('a desktop channel held back by snooze is not in the digest; throttled events are not collected', () => {
     const { store: s } = open();
     const rules = [{ id: 'hourly', name: 'H', channels: ['sink', 'desk'], digest: {}, throttle: { windowSeconds: 600 } }].map((r) => RuleSchema.parse(r));
-    const router: Router = (event, lastRoutedAt) =>
+    const router: Router = (event, lookups) =>
       routeEvent(event, rules, {
         now: new Date(event.receivedAt),
-        lastRoutedAt,
+        lastRoutedAt: (r, k) => lookups.lastRoutedAt(r, k),
         channelKinds: new Map([['sink', 'webhook'], ['desk', 'desktop']]),
         settings: { snoozeUntil: '2030-01-01T00:00:00Z' },
       });

@@ -33,13 +33,16 @@ interface Mail {
   envelopeFrom: string;
   envelopeTo: string[];
   secure: boolean;
+  /** The SMTP connection it came over (smtp-server's session id): pooled mails share one. */
+  sessionId: string;
 }
 
 let cert: TestCert;
 let smtp: SMTPServer;
 let smtpPort = 0;
 const mails: Mail[] = [];
-let connectionsClosed = 0;
+/** SMTP connections open now, by session id. */
+const openSessions = new Set<string>();
 let webhooks: FakeServer;
 
 beforeAll(async () => {
@@ -62,13 +65,18 @@ beforeAll(async () => {
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((r) => r.address),
             secure: session.secure,
+            sessionId: session.id,
           });
           cb();
         })
         .catch(cb);
     },
-    onClose() {
-      connectionsClosed++;
+    onConnect(session, cb) {
+      openSessions.add(session.id);
+      cb();
+    },
+    onClose(session) {
+      openSessions.delete(session.id);
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
@@ -108,10 +116,11 @@ describe('email recipients per rule and the default sender, in the hub', () => {
         { id: 'bad', kind: 'webhook', name: 'Bad hook', url: `${webhooks.url}/bad` },
       ],
       rules: [
-        { id: 'prod', name: 'Prod', match: { project: 'prod' }, channels: ['mail'], emailTo: 'prod-team@acme.example, security@acme.example' },
+        { id: 'prod', name: 'Prod', match: { project: 'prod' }, channels: ['mail'], channelOptions: { mail: { to: 'prod-team@acme.example, security@acme.example' } } },
+        // Written as a version-1 file (no `version`): one `emailTo` for every email channel of the rule, migrated on load.
         { id: 'dev', name: 'Dev', match: { project: 'dev' }, channels: ['mail', 'ops-mail'], emailTo: 'dev@acme.example' },
         { id: 'ops', name: 'Ops', match: { project: 'ops' }, channels: ['ops-mail'] },
-        { id: 'daily', name: 'Daily digest', match: { project: 'digest' }, channels: ['mail'], emailTo: 'digest@acme.example', digest: { windowSeconds: 86_400 } },
+        { id: 'daily', name: 'Daily digest', match: { project: 'digest' }, channels: ['mail'], channelOptions: { mail: { to: 'digest@acme.example' } }, digest: { windowSeconds: 86_400 } },
       ],
       settings: { email: { defaultFrom: 'Herald <herald@acme.example>' }, delivery: { baseDelayMs: 50, maxDelayMs: 500, maxAttempts: 3, unhealthyAfter: 5 } },
     });
@@ -177,9 +186,9 @@ describe('email recipients per rule and the default sender, in the hub', () => {
     await hub!.api['channels.create']({ config: mailChannel({ id: 'bare', name: 'Bare' }), secrets: {}, clearSecrets: [] });
     const create = hub!.api['rules.create']({ config: { id: 'nobody', name: 'Nobody', channels: ['bare'] } });
     await expect(create).rejects.toBeInstanceOf(ApiError);
-    await expect(create).rejects.toThrow('emailTo: the email channel "bare" has no recipients: set email recipients on this rule, or To on the channel');
-    const saved = await hub!.api['rules.create']({ config: { id: 'somebody', name: 'Somebody', match: { project: 'nobody' }, channels: ['bare'], emailTo: 'a@acme.example' } });
-    expect(saved.emailTo).toBe('a@acme.example');
+    await expect(create).rejects.toThrow('channelOptions.bare.to: the email channel "bare" has no recipients: set email recipients on this rule, or To on the channel');
+    const saved = await hub!.api['rules.create']({ config: { id: 'somebody', name: 'Somebody', match: { project: 'nobody' }, channels: ['bare'], channelOptions: { bare: { to: 'a@acme.example' } } } });
+    expect(saved.channelOptions).toEqual({ bare: { to: 'a@acme.example' } });
   });
 
   it('"send test" answers with the exact problem, and mails the rule\'s recipients from the default sender', async () => {
@@ -205,25 +214,29 @@ describe('email recipients per rule and the default sender, in the hub', () => {
   });
 
   it('closes pooled SMTP connections when an email channel changes and when the hub stops', async () => {
-    // The pool keeps a connection open after sending (earlier tests' connections settle first).
+    // The pool keeps its connection open between mails: two mails, one connection, still open once the hub is idle.
     await post('prod', 'pool warm-up');
     await waitFor(() => mailsWith('pool warm-up').length >= 1, 10_000, 'the warm-up mail');
-    await new Promise((r) => setTimeout(r, 300));
-    const closedBefore = connectionsClosed;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(connectionsClosed).toBe(closedBefore);
+    await post('prod', 'pool second');
+    await waitFor(() => mailsWith('pool second').length >= 1, 10_000, 'the second mail');
+    await hub!.idle();
+    const pooled = mailsWith('pool warm-up')[0]!.sessionId;
+    expect(mailsWith('pool second')[0]!.sessionId).toBe(pooled);
+    expect(openSessions.has(pooled)).toBe(true);
+
     // Only the subject prefix changes: a connection setting would replace the pool anyway.
     await hub!.api['channels.update']({ config: mailChannel({ subjectPrefix: '[Herald prod]' }), secrets: {}, clearSecrets: [] });
-    await waitFor(() => connectionsClosed > closedBefore, 5_000, 'the pooled connection to close after the update');
+    await waitFor(() => !openSessions.has(pooled), 5_000, 'the pooled connection to close after the update');
 
     await post('prod', 'pool again');
     await waitFor(() => mailsWith('pool again').length >= 1, 10_000, 'the mail after the update');
-    expect(mailsWith('pool again')[0]!.mail.subject).toMatch(/^\[Herald prod\] /);
-    const closedAfterUpdate = connectionsClosed;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(connectionsClosed).toBe(closedAfterUpdate);
+    const again = mailsWith('pool again')[0]!;
+    expect(again.mail.subject).toMatch(/^\[Herald prod\] /);
+    expect(again.sessionId).not.toBe(pooled);
+    await hub!.idle();
+    expect(openSessions.has(again.sessionId)).toBe(true);
     await hub!.stop();
     hub = undefined;
-    await waitFor(() => connectionsClosed > closedAfterUpdate, 5_000, 'the pooled connection to close when the hub stops');
+    await waitFor(() => !openSessions.has(again.sessionId), 5_000, 'the pooled connection to close when the hub stops');
   });
 });

@@ -11,6 +11,7 @@ import type { Channel, SendResult } from '../../electron/hub/channels/channel.js
 import { backoffDelay } from '../../electron/hub/delivery/backoff.js';
 import { RateLimiter } from '../../electron/hub/delivery/rate-limit.js';
 import { DeliveryWorker } from '../../electron/hub/delivery/worker.js';
+import { waitForIdle } from '../../electron/hub/idle-signal.js';
 import { openStore, type Store } from '../../electron/hub/store/store.js';
 
 const stores: Store[] = [];
@@ -131,8 +132,9 @@ describe('delivery worker', () => {
     t.ingest(1);
     t.worker.start();
     await t.settle(() => t.statuses()[0]!.attempts === 1 && t.statuses()[0]!.status === 'pending');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(t.stats().calls).toBe(1); // waiting out the day it was asked to
+    // Idle with the delivery due: the worker waits out the day it was asked to, it does not send again.
+    await waitForIdle([() => t.worker.busy()]);
+    expect(t.stats().calls).toBe(1);
     // What the hub does when the channel's settings change (hub.ts, config.onChange).
     expect(t.store.outbox.dueNow('c', Date.now())).toBe(1);
     t.worker.channelChanged('c');
@@ -178,7 +180,8 @@ describe('delivery worker', () => {
     const paused = setup({ send: () => ({ kind: 'ok' }), config: { enabled: false }, dir });
     paused.ingest(2);
     paused.worker.start();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForIdle([() => paused.worker.busy()]);
+    expect(paused.stats().calls).toBe(0);
     expect(paused.statuses().map((d) => d.status)).toEqual(['pending', 'pending']);
     // Simulate a crash while sending: rows left in 'sending'.
     paused.store.db.prepare(`UPDATE deliveries SET status = 'sending'`).run();
@@ -261,7 +264,7 @@ describe('delivery worker at shutdown and after cancellation', () => {
     await t.settle(() => t.statuses()[0]!.status === 'sending');
     t.store.outbox.cancelForChannel('c', 'channel "c" was deleted', Date.now());
     release();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForIdle([() => t.worker.busy()]);
     expect(t.statuses()[0]).toMatchObject({ status: 'cancelled', lastError: 'channel "c" was deleted' });
   });
 });

@@ -1,7 +1,7 @@
 // The rule form's digest and email-recipient fields and the settings form's default
 // sender, as data: drafts round-trip, and bad input is named by the shared schemas.
 import { describe, expect, it } from 'vitest';
-import { buildRule, digestWindowDraft, missingRecipientsError, newRuleDraft, ruleDraftFrom } from '../../renderer/lib/rule-draft.js';
+import { buildRule, channelOptionErrors, channelOptionSections, digestWindowDraft, newRuleDraft, ruleDraftFrom, type RuleDraft, type RuleFormChannel } from '../../renderer/lib/rule-draft.js';
 import { buildSettings, settingsDraftFrom } from '../../renderer/lib/settings-draft.js';
 import { RuleSchema, SettingsSchema } from '../../shared/config.js';
 
@@ -47,34 +47,41 @@ describe('the digest control', () => {
   });
 
   it('round-trips a stored digest rule with recipients', () => {
-    const rule = RuleSchema.parse({ id: 'r', name: 'R', channels: ['mail'], digest: { windowSeconds: 1800 }, emailTo: 'a@x.example, b@y.example' });
-    expect(RuleSchema.parse(buildRule(ruleDraftFrom(rule), { sendsEmail: true }))).toEqual(rule);
+    const rule = RuleSchema.parse({ id: 'r', name: 'R', channels: ['mail'], digest: { windowSeconds: 1800 }, channelOptions: { mail: { to: 'a@x.example, b@y.example' } } });
+    expect(RuleSchema.parse(buildRule(ruleDraftFrom(rule)))).toEqual(rule);
   });
 });
 
-describe('the email recipients field', () => {
-  const channels = [
-    { id: 'mail', kind: 'email', hasRecipients: false },
-    { id: 'team', kind: 'email', hasRecipients: true },
-    { id: 'hook', kind: 'webhook' },
-  ];
+describe('per-channel rule options (email recipients), from the channel kind\'s description', () => {
+  const channel = (id: string, kind: string, config: Record<string, unknown> = {}): RuleFormChannel => ({ id, name: id.toUpperCase(), kind, config: { id, kind, ...config } });
+  const channels = [channel('mail', 'email'), channel('team', 'email', { to: 'team@x.example' }), channel('hook', 'webhook')];
+  const withOptions = (chosen: string[], options: RuleDraft['channelOptions']): RuleDraft => ({ ...draft, channels: chosen, channelOptions: options });
 
-  it('is sent only when the rule sends to an email channel', () => {
-    const d = { ...draft, channels: ['hook'], emailTo: 'a@x.example' };
-    expect(buildRule(d, { sendsEmail: false })).not.toHaveProperty('emailTo');
-    expect(buildRule(d, { sendsEmail: true })).toMatchObject({ emailTo: 'a@x.example' });
+  it('shows fields only for chosen channels whose kind takes options, required where the channel has no recipients', () => {
+    const sections = channelOptionSections(withOptions(['mail', 'team', 'hook'], {}), channels);
+    expect(sections.map((s) => [s.channel.id, s.fields.map((f) => [f.name, f.label, f.needed])])).toEqual([
+      ['mail', [['to', 'Email recipients', true]]],
+      ['team', [['to', 'Email recipients', false]]],
+    ]);
+    expect(channelOptionSections(withOptions(['hook'], {}), channels)).toEqual([]);
   });
 
-  it('names bad addresses', () => {
-    expect(issues(buildRule({ ...draft, emailTo: 'a@x.example, nobody' }))).toEqual(['emailTo: not an email address: nobody']);
+  it('is sent only for chosen channels, trimmed, and empty fields left out', () => {
+    const d = withOptions(['hook', 'team'], { mail: { to: 'a@x.example' }, team: { to: ' b@x.example ' }, hook: { to: '' } });
+    expect(buildRule(d)).toMatchObject({ channelOptions: { team: { to: 'b@x.example' } } });
+    expect(buildRule(withOptions(['hook'], { mail: { to: 'a@x.example' } }))).not.toHaveProperty('channelOptions');
+  });
+
+  it('names bad addresses beside the channel\'s field, by the email kind\'s own schema', () => {
+    expect(channelOptionErrors(withOptions(['team'], { team: { to: 'a@x.example, nobody' } }), channels)).toEqual({ 'channelOptions.team.to': 'not an email address: nobody' });
   });
 
   it('is required when a chosen email channel has no recipients of its own, in the hub\'s words', () => {
-    expect(missingRecipientsError({ ...draft, channels: ['mail', 'hook'] }, channels)).toBe(
-      'the email channel "mail" has no recipients: set email recipients on this rule, or To on the channel',
-    );
-    expect(missingRecipientsError({ ...draft, channels: ['mail'], emailTo: 'a@x.example' }, channels)).toBeUndefined();
-    expect(missingRecipientsError({ ...draft, channels: ['team', 'hook'] }, channels)).toBeUndefined();
+    expect(channelOptionErrors(withOptions(['mail', 'hook'], {}), channels)).toEqual({
+      'channelOptions.mail.to': 'the email channel "mail" has no recipients: set email recipients on this rule, or To on the channel',
+    });
+    expect(channelOptionErrors(withOptions(['mail'], { mail: { to: 'a@x.example' } }), channels)).toEqual({});
+    expect(channelOptionErrors(withOptions(['team', 'hook'], {}), channels)).toEqual({});
   });
 });
 

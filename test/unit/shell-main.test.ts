@@ -137,9 +137,15 @@ describe('main.ts wiring', () => {
   });
 
   it('--hidden (the login item) starts in the tray without a window', async () => {
-    await startMain(['--hidden']);
-    await vi.waitFor(() => expect(electron.created.trays).toHaveLength(1));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Start-up is over once main.ts logs its URLs: the window decision is made before that line.
+    const written = vi.spyOn(process.stdout, 'write');
+    try {
+      await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+    } finally {
+      written.mockRestore();
+    }
+    expect(electron.created.trays).toHaveLength(1);
     expect(electron.created.windows).toHaveLength(0);
   });
 

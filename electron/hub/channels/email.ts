@@ -4,7 +4,7 @@
 import { rootCertificates } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import type { Transporter } from 'nodemailer';
-import { splitEmailList, type ChannelConfig } from '../../../shared/config.js';
+import { EmailRuleOptionsSchema, splitEmailList, type ChannelConfig, type RuleConfig, type Settings } from '../../../shared/config.js';
 import { escapeHtml, truncateText } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type ResolvedSecrets, type SendResult } from './channel.js';
 import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
@@ -16,13 +16,32 @@ const SUBJECT_CHARS = 200;
 const SUMMARY_CHARS = 20_000;
 const FACT_CHARS = 500;
 
+/** The recipients a rule gave this channel (`channelOptions.<id>.to`, checked by EmailRuleOptionsSchema when saved). */
+function ruleRecipients(config: EmailChannelConfig, rule: RuleConfig | undefined): string | undefined {
+  const parsed = EmailRuleOptionsSchema.safeParse(rule?.channelOptions?.[config.id] ?? {});
+  return parsed.success && parsed.data.to?.trim() ? parsed.data.to : undefined;
+}
+
 /**
- * Recipients and sender the worker fills in: a rule's own recipients replace the
- * channel's (SecObserve: per product), and the settings' default sender (SecObserve's
- * EMAIL_FROM) applies when the channel names none.
+ * Who gets a message sent for `rule` (absent: "send test" to the channel's own): the
+ * rule's recipients replace the channel's (SecObserve: per product). The one place the
+ * delivery worker and "send test" take recipients from.
  */
-export function withEmailDefaults(config: EmailChannelConfig, defaults: { to?: string; from?: string }): EmailChannelConfig {
-  return { ...config, to: defaults.to?.trim() ? defaults.to : config.to, from: config.from ?? defaults.from };
+export function emailRecipients(config: EmailChannelConfig, rule: RuleConfig | undefined): string | undefined {
+  return ruleRecipients(config, rule) ?? config.to;
+}
+
+/**
+ * The config as sent for a rule: its recipients (emailRecipients), and the settings'
+ * default sender (SecObserve's EMAIL_FROM) when the channel names none.
+ */
+export function emailConfigFor(config: EmailChannelConfig, rule: RuleConfig | undefined, settings: Pick<Settings, 'email'>): EmailChannelConfig {
+  return { ...config, to: emailRecipients(config, rule), from: config.from ?? settings.email?.defaultFrom };
+}
+
+/** "Send test" without recipients of the channel's own: the first rule that gives it some. */
+export function emailTestRule(config: EmailChannelConfig, rules: readonly RuleConfig[]): RuleConfig | undefined {
+  return config.to ? undefined : rules.find((r) => r.channels.includes(config.id) && ruleRecipients(config, r) !== undefined);
 }
 
 export interface EmailContent {
@@ -238,9 +257,8 @@ export function createEmailChannel(): Channel<EmailChannelConfig> & { close(): v
   return {
     kind: 'email',
     send: (message, config, secrets, signal) => sendEmail(transport, message, config, secrets, signal),
-    configFor: (config, { rule, settings }) => withEmailDefaults(config, { to: rule?.emailTo, from: settings.email?.defaultFrom }),
-    // Without its own recipients, a test goes to those of the first rule that names some for it.
-    testRule: (config, rules) => (config.to ? undefined : rules.find((r) => r.channels.includes(config.id) && r.emailTo)),
+    configFor: (config, { rule, settings }) => emailConfigFor(config, rule, settings),
+    testRule: emailTestRule,
     close: () => transport.close(),
   };
 }

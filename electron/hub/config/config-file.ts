@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChannelConfig, HeraldConfig, SourceConfig } from '../../../shared/config.js';
-import { validate, type ConfigStore } from './config-store.js';
+import { migrate, validate, type ConfigStore } from './config-store.js';
 import { ConfigError, parseJsonText, syntaxError } from './problems.js';
 import { SecretError, secretRefsOf, type SecretStore } from './secrets.js';
 
@@ -30,7 +30,7 @@ export function loadConfigFile(file: string): HeraldConfig {
     // Almost always a mistake, and an empty file would wipe every source, channel and rule.
     throw new ConfigError(`${file}: the file is empty; expected { sources, channels, rules, settings }`);
   }
-  return validate(data, file);
+  return validate(migrate(data, file).config, file);
 }
 
 function parseYamlText(text: string, file: string): unknown {

@@ -10,6 +10,7 @@ import {
   type HeraldConfig,
   type HeraldConfigInput,
 } from '../../../shared/config.js';
+import { ConfigVersionError, migrateConfig } from '../../../shared/config-migrations.js';
 import { ConfigError, formatProblem, parseJsonText, zodProblems } from './problems.js';
 
 export { ConfigError } from './problems.js';
@@ -46,7 +47,7 @@ const CONF_INTERNAL_KEY = '__internal__';
 export function openConfigStore(opts: { dataDir: string; backend?: KeyValueBackend; log?: (line: string) => void }): ConfigStore {
   const backend = opts.backend ?? openConfBackend(opts.dataDir);
   removeCrashLeftovers(backend.path, opts.log);
-  return new PersistedConfigStore(backend);
+  return new PersistedConfigStore(backend, opts.log);
 }
 
 /**
@@ -86,10 +87,20 @@ class PersistedConfigStore implements ConfigStore {
   #current: HeraldConfig;
   readonly #listeners = new Set<Listener>();
 
-  constructor(private readonly backend: KeyValueBackend) {
+  constructor(
+    private readonly backend: KeyValueBackend,
+    log?: (line: string) => void,
+  ) {
     this.path = backend.path;
     const { [CONF_INTERNAL_KEY]: _internal, ...stored } = backend.store;
-    this.#current = validate(stored, this.path);
+    const migrated = migrate(stored, this.path);
+    this.#current = validate(migrated.config, this.path);
+    // An older file is rewritten in the current shape once it validates (never before: a
+    // file that fails stays as the user left it).
+    if (migrated.changes.length) {
+      this.backend.store = structuredClone(this.#current) as Record<string, unknown>;
+      log?.(`config: ${this.path} brought from version ${migrated.from} to the current shape: ${migrated.changes.join('; ')}`);
+    }
   }
 
   get(): HeraldConfig {
@@ -130,6 +141,16 @@ class PersistedConfigStore implements ConfigStore {
       }
     }
     if (failure) throw failure.error;
+  }
+}
+
+/** A stored or loaded document in the current shape (shared/config-migrations.ts); a version this Herald cannot read is a ConfigError naming `where`. */
+export function migrate(input: unknown, where: string): ReturnType<typeof migrateConfig> {
+  try {
+    return migrateConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigVersionError) throw ConfigError.fromProblems(where, [error.message]);
+    throw error;
   }
 }
 

@@ -5,6 +5,7 @@
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { isPipelinePass, type Mute, PIPELINE_FIELDS, pipelineKey, pipelineOf, type PipelineRef } from '../../../shared/mutes.js';
+import type { RoutingLookups } from '../store/engine.js';
 import type { Store } from '../store/store.js';
 
 /** setTimeout's limit is ~24.8 days; a later expiry is looked at again after a day. */
@@ -21,10 +22,10 @@ export interface MutePolicyDeps {
 }
 
 export interface MutePolicy {
-  /** In the ingest transaction, before an event is routed. */
-  beforeRouting(event: HeraldEvent): void;
+  /** In the ingest transaction, before an event is routed (the engine's lookups of that transaction). */
+  beforeRouting(event: HeraldEvent, lookups: Pick<RoutingLookups, 'liftMuteOnPass'>): void;
   /** Routing's question: which mute holds this event now. */
-  muteFor(event: Pick<HeraldEvent, 'source' | 'subject' | 'type'>): Mute | undefined;
+  muteFor(event: Pick<HeraldEvent, 'source' | 'subject' | 'type'>, lookups: Pick<RoutingLookups, 'activeMute'>): Mute | undefined;
   /** After an ingest commit: tell the UI about mutes a success lifted. */
   afterCommit(): void;
   handlers: Pick<ApiHandlers, 'mutes.list' | 'mutes.add' | 'mutes.remove'>;
@@ -77,14 +78,14 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
   };
 
   return {
-    beforeRouting(event) {
+    beforeRouting(event, lookups) {
       if (!isPipelinePass(event)) return;
       const ref = pipelineOf(event);
-      if (ref && store.mutes.liftOnPass(pipelineKey(ref))) liftedSinceCommit = true;
+      if (ref && lookups.liftMuteOnPass(pipelineKey(ref))) liftedSinceCommit = true;
     },
-    muteFor(event) {
+    muteFor(event, lookups) {
       const ref = pipelineOf(event);
-      return ref && store.mutes.active(pipelineKey(ref), new Date(now()));
+      return ref && lookups.activeMute(pipelineKey(ref), new Date(now()));
     },
     afterCommit() {
       if (!liftedSinceCommit) return;

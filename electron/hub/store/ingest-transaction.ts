@@ -12,7 +12,9 @@ import type { Router } from '../rules/router.js';
 import type { ThrottleMemory } from '../rules/throttle-memory.js';
 import { eventId } from './event-ids.js';
 import type { BoardChange, BoardStore } from './board.js';
+import type { RoutingLookups } from './engine.js';
 import type { EventStore } from './events.js';
+import type { MuteStore } from './mutes.js';
 import type { Outbox } from './outbox.js';
 import { bindableRaw, type StoredRaw } from './raw-payload.js';
 import type { SeenDeliveries } from './seen-deliveries.js';
@@ -62,6 +64,8 @@ export interface IngestTables {
   digests: DigestWindows;
   /** The board the transaction keeps current (left out only by the ingest benchmark). */
   board?: BoardStore | undefined;
+  /** Pipeline mutes routing looks up (and a success lifts); without them nothing is muted. */
+  mutes?: MuteStore | undefined;
 }
 
 /** Runs fn in one transaction of the engine (nested calls join the outer one). */
@@ -87,7 +91,7 @@ export class IngestTransaction {
   }
 
   private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, enrich?: Enricher): IngestOutcome {
-    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, board } = this.tables;
+    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, board, mutes } = this.tables;
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined && !seenDeliveries.firstTime(item.source.id, item.deliveryId, nowMs)) return { status: 'duplicate' };
     if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value, nowMs);
@@ -102,9 +106,13 @@ export class IngestTransaction {
     const raw = bindableRaw(item.rawStored ?? null);
     // The router asks for throttle memory only for rules that throttle: remember those alone.
     const throttling = new Set<string>();
-    const lastRoutedAt = (ruleId: string, dedupKey: string) => {
-      throttling.add(ruleId);
-      return throttle.lastRoutedAt(ruleId, dedupKey);
+    const lookups: RoutingLookups = {
+      lastRoutedAt: (ruleId, dedupKey) => {
+        throttling.add(ruleId);
+        return throttle.lastRoutedAt(ruleId, dedupKey);
+      },
+      activeMute: (key, at) => mutes?.active(key, at),
+      liftMuteOnPass: (key) => mutes?.liftOnPass(key) ?? false,
     };
     const events: HeraldEvent[] = [];
     const boardChanges: BoardChange[] = [];
@@ -113,7 +121,7 @@ export class IngestTransaction {
     for (const input of item.inputs) {
       const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: eventId(), read: false };
       throttling.clear();
-      const outcomes = router(event, lastRoutedAt);
+      const outcomes = router(event, lookups);
       const seq = eventTable.insert(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes);
       const change = board?.apply(event, nowMs);
       if (change) boardChanges.push(change);

@@ -103,6 +103,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     throttle: new ThrottleMemory(db),
     digests: new DigestWindows(db),
     board: new BoardStore(db),
+    mutes: new MuteStore(db),
   };
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
   const ingest = new IngestTransaction({ ...tables, board: keepBoard === false ? undefined : tables.board }, transaction);
@@ -129,7 +130,6 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     nativeBinding: options.nativeBinding,
     ...tables,
     health: new HealthStore(db),
-    mutes: new MuteStore(db),
     ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
     closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
     enforceRetention: (maxAgeDays, maxEvents, now = new Date()) => {

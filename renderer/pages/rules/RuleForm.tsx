@@ -12,16 +12,17 @@ import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, ty
 import { slugify } from '../../lib/ids.js';
 import {
   buildRule,
-  channelsWithoutRecipients,
+  channelOptionErrors,
+  channelOptionSections,
   DIGEST_UNITS,
   GLOB_MATCH_FIELDS,
   humanSeconds,
-  missingRecipientsError,
   newRuleDraft,
   ruleDraftFrom,
   type DigestUnit,
   type GlobMatchField,
   type RuleDraft,
+  type RuleFormChannel,
 } from '../../lib/rule-draft.js';
 import { formatListTime } from '../../lib/time.js';
 
@@ -52,8 +53,7 @@ const TIME_ZONES: string[] = (() => {
 
 export function RuleForm(props: {
   existing?: RuleConfig;
-  /** `hasRecipients`: for an email channel, whether it names its own recipients. */
-  channels: Array<{ id: string; name: string; kind: string; hasRecipients?: boolean }>;
+  channels: RuleFormChannel[];
   sources: Array<{ id: string; name: string }>;
   onSubmit(config: Record<string, unknown>): Promise<void>;
   onCancel(): void;
@@ -64,13 +64,12 @@ export function RuleForm(props: {
   const [attempted, setAttempted] = useState(false);
   const [saving, setSaving] = useState(false);
 
-  const sendsEmail = (d: RuleDraft) => props.channels.some((c) => c.kind === 'email' && d.channels.includes(c.id));
-  const build = (d: RuleDraft) => buildRule(d, { sendsEmail: sendsEmail(d) });
+  const build = (d: RuleDraft) => buildRule(d);
   const validate = (d: RuleDraft): FieldErrors => {
     const result = RuleSchema.safeParse(build(d));
     const errors: Record<string, string> = result.success ? {} : { ...zodFieldErrors(result.error) };
-    const missing = missingRecipientsError(d, props.channels);
-    if (missing && !errors.emailTo) errors.emailTo = missing;
+    // Each channel kind checks its own options, as the hub will (shared channelOptionsProblems).
+    for (const [path, message] of Object.entries(channelOptionErrors(d, props.channels))) errors[path] ??= message;
     return errors;
   };
   const change = (next: RuleDraft) => {
@@ -98,9 +97,9 @@ export function RuleForm(props: {
 
   const knownChannels = new Set(props.channels.map((c) => c.id));
   const unknownChannels = draft.channels.filter((c) => !knownChannels.has(c));
-  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil', 'digest', 'emailTo'];
+  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil', 'digest', 'channelOptions'];
   const windowSeconds = Number(draft.throttleSeconds);
-  const withoutRecipients = channelsWithoutRecipients(draft, props.channels).map((id) => props.channels.find((c) => c.id === id)?.name ?? id);
+  const optionSections = channelOptionSections(draft, props.channels);
 
   return (
     <div className="rule-editor">
@@ -238,33 +237,39 @@ export function RuleForm(props: {
             </p>
           )}
           {errorAt(errors, 'channels') && <p className="field__error">{errorAt(errors, 'channels')}</p>}
-          {sendsEmail(draft) && (
+          {optionSections.length > 0 && (
             <div className="form__grid">
-              <Field
-                label="Email recipients"
-                required={withoutRecipients.length > 0}
-                error={errorAt(errors, 'emailTo')}
-                className="field--wide"
-                hint={
-                  withoutRecipients.length > 0
-                    ? `Comma-separated. Needed: ${withoutRecipients.join(', ')} ${withoutRecipients.length === 1 ? 'has' : 'have'} no recipients of its own.`
-                    : "Comma-separated. They replace the email channel's own recipients for this rule; empty: the channel's."
-                }
-              >
-                {(control) => (
-                  <input
-                    {...control}
-                    type="text"
-                    inputMode="email"
-                    autoComplete="off"
-                    className="mono"
-                    spellCheck={false}
-                    placeholder="dev@example.com, ops@example.com"
-                    value={draft.emailTo}
-                    onChange={(e) => change({ ...draft, emailTo: e.target.value })}
-                  />
-                )}
-              </Field>
+              {optionSections.flatMap(({ channel, fields }) =>
+                fields.map((field) => {
+                  const value = draft.channelOptions[channel.id]?.[field.name] ?? '';
+                  const setValue = (text: string) =>
+                    change({ ...draft, channelOptions: { ...draft.channelOptions, [channel.id]: { ...draft.channelOptions[channel.id], [field.name]: text } } });
+                  return (
+                    <Field
+                      key={`${channel.id}.${field.name}`}
+                      label={`${field.label} (${channel.name})`}
+                      required={field.needed}
+                      error={errorAt(errors, `channelOptions.${channel.id}.${field.name}`) ?? errorAt(errors, `channelOptions.${channel.id}`)}
+                      className="field--wide"
+                      hint={field.needed && field.neededHint ? field.neededHint : field.hint}
+                    >
+                      {(control) => (
+                        <input
+                          {...control}
+                          type="text"
+                          inputMode={field.inputMode ?? 'text'}
+                          autoComplete="off"
+                          className="mono"
+                          spellCheck={false}
+                          placeholder={field.placeholder}
+                          value={value}
+                          onChange={(e) => setValue(e.target.value)}
+                        />
+                      )}
+                    </Field>
+                  );
+                }),
+              )}
             </div>
           )}
         </fieldset>

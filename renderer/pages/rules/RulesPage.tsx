@@ -28,7 +28,7 @@ export function RulesPage() {
     id: String(c.config.id),
     name: String(c.config.name),
     kind: String(c.config.kind),
-    ...(c.config.kind === 'email' && { hasRecipients: Boolean(c.config.to) }),
+    config: { ...c.config, id: String(c.config.id), kind: String(c.config.kind) },
   }));
   const sourceList = (sources.data ?? []).map((s) => ({ id: String(s.config.id), name: String(s.config.name) }));
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;

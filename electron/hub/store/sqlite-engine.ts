@@ -1,0 +1,178 @@
+// The SQLite engine (engine.ts) over the synchronous store (store.ts): one file in the
+// data dir, one process. Its table objects answer at once; this adapter hands their
+// answers back as Promises, commits an ingest without fsync and resolves it after the
+// group fdatasync of the WAL (so concurrent ingests share one), runs the checkpoint
+// thread, tells the worker of due deliveries in-process, and turns a corruption error
+// from any call into the store's problem (nothing more is accepted into a damaged file).
+import { startCheckpointer } from './checkpointer.js';
+import {
+  type Async,
+  type DeliveryTick,
+  type DeliveryTickResult,
+  IngestNotConfirmed,
+  type StoreEngine,
+  StoreUnavailable,
+} from './engine.js';
+import type { HealthTransition } from './health.js';
+import type { IngestOutcome } from './ingest-transaction.js';
+import { openStore, type Store, type StoreOptions } from './store.js';
+
+export interface SqliteEngine extends StoreEngine {
+  readonly kind: 'sqlite';
+  /** The synchronous store underneath: for the SQLite-only tools (db-tool, benches) and tests that look at rows. */
+  readonly sync: Store;
+}
+
+export interface SqliteEngineOptions extends Omit<StoreOptions, 'onDamaged'> {
+  log?: (line: string) => void;
+  /** The checkpoint thread's interval (default 200 ms); `false`: no thread (checkpoints on commit). */
+  checkpointIntervalMs?: number | false;
+}
+
+/** Opens (or creates) the data dir's SQLite file; throws DatabaseDamaged (integrity.ts) for a damaged one. */
+export async function openSqliteEngine(dataDir: string, options: SqliteEngineOptions = {}): Promise<SqliteEngine> {
+  const { log, checkpointIntervalMs, ...storeOptions } = options;
+  const problemListeners = new Set<(problem: string | undefined) => void>();
+  const dueListeners = new Set<() => void>();
+  const store = openStore(dataDir, {
+    ...storeOptions,
+    onDamaged: (problem) => {
+      log?.(`store: ${problem}`);
+      for (const listener of problemListeners) listener(problem);
+    },
+  });
+  const checkpointer =
+    checkpointIntervalMs === false
+      ? { stop: async () => undefined }
+      : await startCheckpointer(store, { ...(log && { log }), ...(checkpointIntervalMs !== undefined && { intervalMs: checkpointIntervalMs }) });
+
+  const deliveriesDue = () => {
+    for (const listener of dueListeners) listener();
+  };
+  /** Runs a call on the store; a corruption error marks the store damaged and is told as such. */
+  const guarded = <T>(call: () => T): T => {
+    if (store.damage) throw new StoreUnavailable(store.damage);
+    try {
+      return call();
+    } catch (error) {
+      if (store.noteError(error)) throw new StoreUnavailable(store.damage!);
+      throw error;
+    }
+  };
+  const reading = <T>(call: () => T): T => {
+    try {
+      return call();
+    } catch (error) {
+      store.noteError(error);
+      throw error;
+    }
+  };
+  /** The named methods of a table object, each answering as a Promise (reads still work on a damaged file). */
+  function promised<T extends object, K extends keyof T>(table: T, names: readonly K[], writes: readonly K[] = []): Async<Pick<T, K>> {
+    const out: Record<string, unknown> = {};
+    for (const name of names) {
+      const method = table[name] as unknown as (...args: unknown[]) => unknown;
+      const run = writes.includes(name) ? guarded : reading;
+      out[name as string] = async (...args: unknown[]) => run(() => method.apply(table, args));
+    }
+    return out as Async<Pick<T, K>>;
+  }
+
+  const outbox = promised(
+    store.outbox,
+    ['nextDue', 'get', 'list', 'retryNow', 'dueNow', 'cancelForChannel', 'cancelOrphans', 'counts', 'channelCounts'],
+    ['retryNow', 'dueNow', 'cancelForChannel', 'cancelOrphans'],
+  );
+  const engine: SqliteEngine = {
+    kind: 'sqlite',
+    location: store.file,
+    sync: store,
+    events: promised(store.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats'], ['markRead', 'delete']),
+    outbox: {
+      ...outbox,
+      // A manual retry or a channel fixed makes deliveries due now.
+      retryNow: async (id, now) => {
+        const delivery = await outbox.retryNow(id, now);
+        if (delivery) deliveriesDue();
+        return delivery;
+      },
+      dueNow: async (channelId, now) => {
+        const moved = await outbox.dueNow(channelId, now);
+        if (moved > 0) deliveriesDue();
+        return moved;
+      },
+      renewLeases: async () => undefined,
+    },
+    health: promised(store.health, ['get', 'recordSuccess', 'recordFailure'], ['recordSuccess', 'recordFailure']),
+    sourceState: promised(store.sourceState, ['get', 'clear'], ['clear']),
+    digests: promised(store.digests, ['nextDue', 'due', 'waiting']),
+    mutes: promised(store.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry'], ['add', 'remove', 'purgeExpired']),
+    board: promised(store.board, ['list', 'items', 'keysMutedBy', 'prune', 'count'], ['prune']),
+
+    async ingest(items, routing) {
+      const outcomes: IngestOutcome[] = guarded(() => store.withoutFsync(() => store.ingest(items, routing.router, routing.now, routing.enrich)));
+      try {
+        await store.syncToDisk();
+      } catch (error) {
+        // Committed, not confirmed: the rows exist, so their deliveries go out all the same.
+        deliveriesDue();
+        throw new IngestNotConfirmed(`the disk did not confirm the write (${(error as Error).message})`);
+      }
+      if (outcomes.some((o) => o.status === 'accepted' && o.deliveries > 0)) deliveriesDue();
+      return outcomes;
+    },
+
+    async closeDigest(window, build, options) {
+      const closed = guarded(() => store.closeDigest(window, build, options));
+      if (closed) deliveriesDue();
+      return closed;
+    },
+
+    async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {
+      const { now } = tick;
+      return guarded(() =>
+        store.bookkeeping(() => {
+          for (const r of tick.record) {
+            if (r.result === 'requeue') store.outbox.requeue(r.id, now);
+            else if (r.result === 'delivered') store.outbox.delivered(r.id, now);
+            else if (r.result === 'retry') store.outbox.retryAt(r.id, r.at, r.error, now);
+            else store.outbox.failed(r.id, r.error, now);
+          }
+          const transitions: HealthTransition[] = tick.health.map((h) =>
+            h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),
+          );
+          const claimed = tick.claim.length > 0 ? store.outbox.claimDue(now, tick.claim) : [];
+          return { claimed, transitions };
+        }),
+      );
+    },
+
+    async enforceRetention(maxAgeDays, maxEvents, now) {
+      return guarded(() => store.enforceRetention(maxAgeDays, maxEvents, now));
+    },
+
+    async sizeBytes() {
+      return reading(() => store.sizeBytes());
+    },
+
+    get problem() {
+      return store.damage;
+    },
+    onProblem(listener) {
+      problemListeners.add(listener);
+      return () => problemListeners.delete(listener);
+    },
+    onDeliveriesDue(listener) {
+      dueListeners.add(listener);
+      return () => dueListeners.delete(listener);
+    },
+
+    async close() {
+      await checkpointer.stop();
+      problemListeners.clear();
+      dueListeners.clear();
+      store.close();
+    },
+  };
+  return engine;
+}
