@@ -11,9 +11,9 @@ import { buildDigestEvent, digestReason } from '../../electron/hub/delivery/dige
 import type { DigestWindow } from '../../electron/hub/rules/digest-windows.js';
 import { TOTAL_COUNT_CAP, toFtsQuery } from '../../electron/hub/store/events.js';
 import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
-import type { PgIngestRoutingInput } from '../../electron/hub/store/postgres/engine.js';
+import type { EngineRouter as Router, StoreEngine as TestEngine } from '../../electron/hub/store/engine.js';
 import { type PostgresCluster, startPostgresCluster } from '../helpers/postgres-cluster.js';
-import { storeEngines, type TestEngine } from '../helpers/store-engines.js';
+import { storeEngines } from '../helpers/store-engines.js';
 
 let cluster: PostgresCluster;
 beforeAll(async () => {
@@ -23,7 +23,6 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-type Router = PgIngestRoutingInput['router'];
 const noRules: Router = () => [];
 const routerFor = (rules: RuleConfigInput[], channels: Record<string, string> = { sink: 'webhook', mail: 'email' }): Router => {
   const parsed = rules.map((r) => RuleSchema.parse(r));
@@ -369,22 +368,22 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       off();
       expect(await engine.outbox.counts()).toEqual({ pending: 10, failed: 0 });
       expect(await engine.outbox.nextDue('a')).toBe(T0);
-      const { claimed } = await engine.deliveryTick({ now: T0 + 1, settle: [], health: [], claim: [['a', 3], ['b', 0]] });
+      const { claimed } = await engine.deliveryTick({ now: T0 + 1, record: [], health: [], claim: [['a', 3], ['b', 0]] });
       expect(claimed.map((c) => [c.channelId, c.attempt])).toEqual([['a', 1], ['a', 1], ['a', 1]]);
       expect(claimed.map((c) => c.id)).toEqual([...claimed.map((c) => c.id)].sort((x, y) => x - y));
       const [c0, c1, c2] = claimed as [typeof claimed[0], typeof claimed[0], typeof claimed[0]];
       expect((await engine.outbox.get(c0.id))!.status).toBe('sending');
       // A second claim does not hand out what is being sent.
-      const again = await engine.deliveryTick({ now: T0 + 2, settle: [], health: [], claim: [['a', 5]] });
+      const again = await engine.deliveryTick({ now: T0 + 2, record: [], health: [], claim: [['a', 5]] });
       expect(again.claimed.map((c) => c.id)).not.toContain(c0.id);
       expect(again.claimed).toHaveLength(2);
       const result = await engine.deliveryTick({
         now: T0 + 3,
-        settle: [
-          { id: c0.id, status: 'delivered' },
-          { id: c1.id, status: 'retry', at: T0 + 60_000, error: 'HTTP 503' },
-          { id: c2.id, status: 'failed', error: 'HTTP 400: bad payload' },
-          ...again.claimed.map((c) => ({ id: c.id, status: 'pending' as const, requeue: true as const })),
+        record: [
+          { id: c0.id, result: 'delivered' },
+          { id: c1.id, result: 'retry', at: T0 + 60_000, error: 'HTTP 503' },
+          { id: c2.id, result: 'failed', error: 'HTTP 400: bad payload' },
+          ...again.claimed.map((c) => ({ id: c.id, result: 'requeue' as const, at: T0 + 3 })),
         ],
         health: [
           { kind: 'channel', id: 'a', ok: false, error: 'HTTP 503', unhealthyAfter: 2 },
@@ -405,7 +404,7 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.outbox.retryNow(c2.id, T0 + 4)).toMatchObject({ status: 'pending', attempts: 0 });
       expect(await engine.outbox.dueNow('a', T0 + 5)).toBe(1);
       expect(await engine.outbox.nextDue('a')).toBeLessThanOrEqual(T0 + 5);
-      const recovered = await engine.deliveryTick({ now: T0 + 6, settle: [], health: [{ kind: 'channel', id: 'a', ok: true }], claim: [] });
+      const recovered = await engine.deliveryTick({ now: T0 + 6, record: [], health: [{ kind: 'channel', id: 'a', ok: true }], claim: [] });
       expect(recovered.transitions).toEqual(['recovered']);
       expect(await engine.outbox.cancelForChannel('b', 'the channel was deleted', T0 + 7)).toBe(5);
       expect(await engine.outbox.cancelOrphans(['b'], T0 + 8)).toBe(4);

@@ -65,10 +65,20 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The URL with the password put in when it comes apart (a resolved secret): pg lets a
+ * connection string's fields override the explicit ones, so it must travel in the URL.
+ */
+export function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
 export function createPool(options: PostgresConnectionOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.url,
-    ...(options.password !== undefined && { password: options.password }),
+    connectionString: withPassword(options.url, options.password),
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
@@ -130,6 +140,7 @@ export function describeConnectionError(error: unknown, where: PostgresLocation)
     default:
       if (/timeout exceeded when trying to connect|connection timeout/i.test(message)) return `${at} did not answer in time (is the host reachable, and the port PostgreSQL's?)`;
       if (/Connection terminated/i.test(message)) return `${at} closed the connection (${message})`;
+      if (/client password must be a string/i.test(message)) return `${at} asks for a password for user "${where.user}" and none was given (in the URL or its secret)`;
       if (/SSL/i.test(message)) return `${at}: ${message} (check sslmode in the URL)`;
       return `${at}: ${message}`;
   }

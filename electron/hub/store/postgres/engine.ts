@@ -10,27 +10,25 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { RuleOutcome } from '../../../../shared/api.js';
-import type { HeraldEvent } from '../../../../shared/event.js';
 import type { ClosedDigest, DigestBuilder, DigestWindow } from '../../rules/digest-windows.js';
-import type { HealthKind, HealthTransition } from '../health.js';
-import type { IngestItem, IngestOutcome, SourceStateTx } from '../ingest-transaction.js';
-import type { ClaimedDelivery } from '../outbox.js';
+import { type DeliveryTick, type DeliveryTickResult, type IngestRouting, type StoreEngine, StoreUnavailable } from '../engine.js';
+import type { HealthTransition } from '../health.js';
+import type { IngestItem, IngestOutcome } from '../ingest-transaction.js';
 import { PgBoardStore } from './board.js';
-import { BadDatabaseUrl, createPool, describeConnectionError, isUnavailable, parseDatabaseUrl, type PostgresConnectionOptions, type PostgresLocation } from './connection.js';
+import { BadDatabaseUrl, createPool, withPassword, describeConnectionError, isUnavailable, parseDatabaseUrl, type PostgresConnectionOptions, type PostgresLocation } from './connection.js';
 import { PgDigestWindows } from './digest-windows.js';
 import { PgEventStore } from './events.js';
 import { PgHealthStore } from './health.js';
-import { closeDigestWindow, ingestItems, type PgRoutingLookups } from './ingest-transaction.js';
+import { closeDigestWindow, ingestItems } from './ingest-transaction.js';
 import { migratePostgres, SchemaTooNew } from './migrations.js';
 import { PgMuteStore } from './mutes.js';
-import { DUE_CHANNEL, PgOutbox, type Settlement } from './outbox.js';
+import { DUE_CHANNEL, PgOutbox } from './outbox.js';
 import { PgSeenDeliveries } from './seen-deliveries.js';
 import { PgSourceStateStore } from './source-state.js';
 import { type Sql, sqlOn } from './sql.js';
 import { PgThrottleMemory } from './throttle-memory.js';
 
-export interface PostgresEngineOptions extends PostgresConnectionOptions {
+export interface PostgresEngineOptions extends Omit<PostgresConnectionOptions, 'url'> {
   /** How long a delivery claim holds without renewal (default 60 s): a dead replica's sends are taken over after it. */
   leaseMs?: number;
   /** This replica's name in delivery claims (default host:pid:random). */
@@ -40,53 +38,52 @@ export interface PostgresEngineOptions extends PostgresConnectionOptions {
   log?: (line: string) => void;
 }
 
-/** The engine cannot take anything now (PostgreSQL unreachable); the message is the one line a user sees. */
-export class PostgresUnavailable extends Error {
-  override readonly name = 'StoreUnavailable';
-}
-
 /** Opening failed for a reason a user must fix (URL, password, database, schema version): one line, no password. */
 export class PostgresOpenError extends Error {
   override readonly name = 'PostgresOpenError';
 }
 
-type HealthRecord = { kind: HealthKind; id: string; ok: true } | { kind: HealthKind; id: string; ok: false; error: string; unhealthyAfter: number };
-
-export interface PgDeliveryTick {
-  now: number;
-  settle: readonly Settlement[];
-  health: readonly HealthRecord[];
-  claim: ReadonlyArray<readonly [channelId: string, count: number]>;
+export interface PostgresEngine extends StoreEngine {
+  readonly kind: 'postgres';
+  /** This replica's name (delivery claims, leases). */
+  readonly replica: string;
+  /** One statement on the pool (its own transaction), for modules with tables of their own (leases, config). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * LISTENs on `channel` over the engine's listening connection: `onPayload` for each NOTIFY;
+   * `onListening` each time the LISTEN is (re)established, so the caller reloads what it may
+   * have missed while the connection was down. Resolves to the unsubscribe.
+   */
+  subscribe(channel: string, onPayload: (payload: string) => void, onListening?: () => void): Promise<() => void>;
 }
 
-export interface PgIngestRoutingInput {
-  router: (event: HeraldEvent, lookups: PgRoutingLookups) => RuleOutcome[];
-  enrich?: (item: IngestItem, state: SourceStateTx) => IngestItem['inputs'];
-  now?: Date;
-}
+const ignore = () => {};
 
 /** Transaction retries on a deadlock (40P01) or serialization failure (40001): the loser runs again. */
 const TX_ATTEMPTS = 5;
 
-export async function openPostgresEngine(options: PostgresEngineOptions) {
+/** Connects (bounded), migrates and opens the engine; throws PostgresOpenError with one clear line when it cannot. */
+export async function openPostgresEngine(url: string, options: PostgresEngineOptions = {}): Promise<PostgresEngine> {
   let where: PostgresLocation;
   try {
-    where = parseDatabaseUrl(options.url);
+    where = parseDatabaseUrl(url);
   } catch (error) {
     if (error instanceof BadDatabaseUrl) throw new PostgresOpenError(error.message);
     throw error;
   }
   const log = options.log ?? (() => {});
   const replica = options.replica ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const pool = createPool({ ...options, applicationName: options.applicationName ?? `herald ${replica}` });
+  const pool = createPool({ ...options, url, applicationName: options.applicationName ?? `herald ${replica}` });
 
   // Connect and migrate before anything else: a wrong URL or password, an unreachable host
   // or a newer schema is one clear error here, not a failure on the first request.
   try {
     const client = await pool.connect();
+    client.on('error', ignore);
     try {
       await migratePostgres(client, { lockWaitMs: (options.lockTimeoutMs ?? 10_000) * 6 });
     } finally {
+      client.off('error', ignore);
       client.release();
     }
   } catch (error) {
@@ -118,7 +115,7 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
     log(next ? `store: ${next}` : `store: PostgreSQL at ${where.host}:${where.port} is reachable again`);
     for (const listener of problemListeners) listener(next);
   };
-  /** Runs a call; an unreachable database becomes PostgresUnavailable (and the problem), success clears it. */
+  /** Runs a call; an unreachable database becomes StoreUnavailable (and the problem), success clears it. */
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const result = await call();
@@ -128,7 +125,7 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
       if (isUnavailable(error)) {
         const message = describeConnectionError(error, where);
         setProblem(message);
-        throw new PostgresUnavailable(message);
+        throw new StoreUnavailable(message);
       }
       throw error;
     }
@@ -139,6 +136,8 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
     guarded(async () => {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
+        // A connection lost while checked out is reported by the statement that fails; not an unhandled 'error'.
+        client.on('error', ignore);
         let broken = false;
         try {
           await client.query('BEGIN');
@@ -152,16 +151,20 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
           if ((code === '40P01' || code === '40001') && attempt < TX_ATTEMPTS) continue;
           throw error;
         } finally {
+          client.off('error', ignore);
           client.release(broken);
         }
       }
     });
 
-  // ── deliveries due: this replica's commits at once, other replicas' by LISTEN/NOTIFY ──
+  // ── LISTEN: one connection for every channel (deliveries due, and what other modules subscribe) ──
   const dueListeners = new Set<() => void>();
   const deliveriesDue = () => {
     for (const listener of dueListeners) listener();
   };
+  const subscriptions = new Map<string, Set<{ onPayload: (payload: string) => void; onListening?: (() => void) | undefined }>>();
+  subscriptions.set(DUE_CHANNEL, new Set([{ onPayload: (payload) => payload !== replica && deliveriesDue(), onListening: deliveriesDue }]));
+  const quoteChannel = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
   let listener: pg.Client | undefined;
   let listenTimer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -169,15 +172,16 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
   const listen = async () => {
     if (closed) return;
     const client = new pg.Client({
-      connectionString: options.url,
-      ...(options.password !== undefined && { password: options.password }),
+      connectionString: withPassword(url, options.password),
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       keepAlive: true,
       application_name: `herald ${replica} listen`,
     });
+    let retried = false;
     const retry = () => {
-      if (closed || listenTimer) return;
-      listener = undefined;
+      if (closed || retried) return;
+      retried = true;
+      if (listener === client) listener = undefined;
       listenTimer = setTimeout(() => {
         listenTimer = undefined;
         void listen();
@@ -191,19 +195,18 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
     });
     client.on('end', retry);
     client.on('notification', (message) => {
-      // Our own commits were told already, when they committed.
-      if (message.channel === DUE_CHANNEL && message.payload !== replica) deliveriesDue();
+      // A NOTIFY's payload on our channel names the replica that committed; our own commits were told already.
+      for (const s of subscriptions.get(message.channel) ?? []) s.onPayload(message.payload ?? '');
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${DUE_CHANNEL}`);
+      for (const channel of subscriptions.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
       if (closed) return void client.end().catch(() => {});
       listener = client;
       listenBackoff = 250;
-      // While not listening, another replica's deliveries may have become due: look now.
-      deliveriesDue();
+      // While not listening, something may have happened: every subscriber looks again.
+      for (const set of subscriptions.values()) for (const s of set) s.onListening?.();
     } catch {
-      client.removeAllListeners('end');
       client.end().catch(() => {});
       retry();
     }
@@ -222,8 +225,8 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
 
   const outbox = promised(tables.outbox, ['nextDue', 'get', 'list', 'retryNow', 'dueNow', 'cancelForChannel', 'cancelOrphans', 'counts', 'channelCounts', 'renewLeases']);
 
-  return {
-    kind: 'postgres' as const,
+  const engine: PostgresEngine = {
+    kind: 'postgres',
     location: where.display,
     replica,
     events: promised(tables.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats']),
@@ -248,7 +251,7 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
     mutes: promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']),
     board: promised(tables.board, ['list', 'items', 'keysMutedBy', 'prune', 'count']),
 
-    async ingest(items: IngestItem[], routing: PgIngestRoutingInput): Promise<IngestOutcome[]> {
+    async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
       const result = await transaction((tx) => ingestItems(tx, ingestTables, items, routing));
       for (const [seq, event] of result.forDelivery) tables.events.keepForDelivery(seq, event);
       if (result.deliveries > 0) deliveriesDue();
@@ -261,10 +264,10 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
       return closedDigest;
     },
 
-    async deliveryTick(tick: PgDeliveryTick): Promise<{ claimed: Array<ClaimedDelivery & { leaseUntil?: number }>; transitions: HealthTransition[] }> {
+    async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {
       const { now } = tick;
       return transaction(async (tx) => {
-        await tables.outbox.settle(tx, tick.settle, now);
+        await tables.outbox.record(tx, tick.record, now);
         const transitions: HealthTransition[] = [];
         for (const h of tick.health) {
           transitions.push(h.ok ? await tables.health.recordSuccess(h.kind, h.id, now, tx) : await tables.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter, tx));
@@ -298,8 +301,20 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
       dueListeners.add(listenerFn);
       return () => void dueListeners.delete(listenerFn);
     },
-    /** Statements for tests and tools that look at rows (the pool's, not a transaction's). */
-    sql,
+    query: (text, values) => guarded(() => pool.query(text, values as unknown[])),
+    async subscribe(channel, onPayload, onListening) {
+      const entry = { onPayload, onListening };
+      let set = subscriptions.get(channel);
+      if (!set) {
+        set = new Set();
+        subscriptions.set(channel, set);
+        if (listener) await listener.query(`LISTEN ${quoteChannel(channel)}`);
+      }
+      set.add(entry);
+      return () => {
+        set.delete(entry);
+      };
+    },
 
     async close(): Promise<void> {
       closed = true;
@@ -316,6 +331,5 @@ export async function openPostgresEngine(options: PostgresEngineOptions) {
       await pool.end();
     },
   };
+  return engine;
 }
-
-export type PostgresEngine = Awaited<ReturnType<typeof openPostgresEngine>>;

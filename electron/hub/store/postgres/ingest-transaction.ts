@@ -7,12 +7,13 @@
 // The router and the enricher are synchronous pure functions over lookups (the router asks
 // for throttle memory and mutes, the enricher for its source's state). Here a lookup answers
 // from what this transaction has loaded; a key not loaded yet throws a miss, the engine loads
-// it and calls again from the start (see routeWithLoads). Writes an attempt asked for (a mute
+// it and calls again from the start (engine.ts routeWithLoads). Writes an attempt asked for (a mute
 // lifted, source state set) are applied after the attempt that completes.
 import type { RuleOutcome } from '../../../../shared/api.js';
 import { completeEvent, type EventInput, type HeraldEvent } from '../../../../shared/event.js';
 import { isMuteActive, type Mute } from '../../../../shared/mutes.js';
 import type { ClosedDigest, DigestBuilder, DigestWindow } from '../../rules/digest-windows.js';
+import { type IngestRouting, LookupMiss, routeWithLoads, type RoutingLookups } from '../engine.js';
 import type { BoardChange } from '../board.js';
 import { eventId } from '../event-ids.js';
 import type { IngestItem, IngestOutcome, SourceStateTx } from '../ingest-transaction.js';
@@ -25,39 +26,6 @@ import type { PgSeenDeliveries } from './seen-deliveries.js';
 import type { PgSourceStateStore } from './source-state.js';
 import type { Sql } from './sql.js';
 import type { PgThrottleMemory } from './throttle-memory.js';
-
-/** What routing may look up inside the transaction (store/engine.ts RoutingLookups). */
-export interface PgRoutingLookups {
-  lastRoutedAt(ruleId: string, dedupKey: string): number | undefined;
-  activeMute(key: string, now: Date): Mute | undefined;
-  liftMuteOnPass(key: string): boolean;
-}
-
-export interface PgIngestRouting {
-  router: (event: HeraldEvent, lookups: PgRoutingLookups) => RuleOutcome[];
-  enrich?: ((item: IngestItem, state: SourceStateTx) => EventInput[]) | undefined;
-  now?: Date | undefined;
-}
-
-/** A lookup of a key this transaction has not loaded: load it, then call again. */
-export class NotLoaded extends Error {
-  override readonly name = 'NotLoaded';
-  constructor(readonly load: () => Promise<void>) {
-    super('a routing lookup was not loaded yet');
-  }
-}
-
-/** Calls `attempt` until no lookup misses, loading each miss; bounded, as a router asking for ever-new keys is a bug. */
-export async function untilLoaded<T>(attempt: () => T, maxLoads = 1_000): Promise<T> {
-  for (let loads = 0; ; loads++) {
-    try {
-      return attempt();
-    } catch (error) {
-      if (!(error instanceof NotLoaded) || loads >= maxLoads) throw error;
-      await error.load();
-    }
-  }
-}
 
 export interface PgIngestTables {
   events: PgEventStore;
@@ -85,7 +53,7 @@ class IngestRun {
     private readonly now: Date,
   ) {}
 
-  async item(item: IngestItem, routing: PgIngestRouting, forDelivery: Array<[number, HeraldEvent]>): Promise<IngestOutcome> {
+  async item(item: IngestItem, routing: IngestRouting, forDelivery: Array<[number, HeraldEvent]>): Promise<IngestOutcome> {
     const { sql, tables, now } = this;
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined && !(await tables.seenDeliveries.firstTime(sql, item.source.id, item.deliveryId, nowMs))) return { status: 'duplicate' };
@@ -138,17 +106,17 @@ class IngestRun {
   }
 
   /** The router over this transaction's lookups; what it asked for is loaded (and locked) first. */
-  private async route(event: HeraldEvent, router: PgIngestRouting['router']) {
+  private async route(event: HeraldEvent, router: IngestRouting['router']) {
     const { sql, tables } = this;
-    return untilLoaded(() => {
+    return routeWithLoads(() => {
       const throttling = new Set<string>();
       const lifted = new Set<string>();
-      const lookups: PgRoutingLookups = {
+      const lookups: RoutingLookups = {
         lastRoutedAt: (ruleId, dedupKey) => {
           throttling.add(ruleId);
           const key = `${ruleId}\u0000${dedupKey}`;
           if (!this.throttleSeen.has(key)) {
-            throw new NotLoaded(async () => void this.throttleSeen.set(key, await tables.throttle.lastRoutedAt(sql, ruleId, dedupKey)));
+            throw new LookupMiss(async () => void this.throttleSeen.set(key, await tables.throttle.lastRoutedAt(sql, ruleId, dedupKey)));
           }
           return this.throttleSeen.get(key);
         },
@@ -171,16 +139,16 @@ class IngestRun {
   }
 
   private mute(key: string): Mute | undefined {
-    if (!this.mutesSeen.has(key)) throw new NotLoaded(async () => void this.mutesSeen.set(key, await this.tables.mutes.find(key, this.sql)));
+    if (!this.mutesSeen.has(key)) throw new LookupMiss(async () => void this.mutesSeen.set(key, await this.tables.mutes.find(key, this.sql)));
     return this.mutesSeen.get(key);
   }
 
   /** The enricher over its source's state, loaded key by key; its writes applied after it completes. */
-  private async enrich(item: IngestItem, enrich: NonNullable<PgIngestRouting['enrich']>): Promise<EventInput[]> {
+  private async enrich(item: IngestItem, enrich: NonNullable<IngestRouting['enrich']>): Promise<EventInput[]> {
     const { sql, tables, now } = this;
     const sourceId = item.source.id;
     let writes = new Map<string, unknown>();
-    const inputs = await untilLoaded(() => {
+    const inputs = await routeWithLoads(() => {
       writes = new Map();
       const state: SourceStateTx = {
         get: (key) => {
@@ -189,7 +157,7 @@ class IngestRun {
             return value === DELETED ? undefined : value;
           }
           const seen = `${sourceId}\u0000${key}`;
-          if (!this.stateSeen.has(seen)) throw new NotLoaded(async () => void this.stateSeen.set(seen, await tables.sourceState.get(sourceId, key, sql)));
+          if (!this.stateSeen.has(seen)) throw new LookupMiss(async () => void this.stateSeen.set(seen, await tables.sourceState.get(sourceId, key, sql)));
           return this.stateSeen.get(seen);
         },
         set: (key, value) => void writes.set(key, value),
@@ -211,7 +179,7 @@ export async function ingestItems(
   sql: Sql,
   tables: PgIngestTables,
   items: readonly IngestItem[],
-  routing: PgIngestRouting,
+  routing: IngestRouting,
 ): Promise<{ outcomes: IngestOutcome[]; forDelivery: Array<[number, HeraldEvent]>; deliveries: number }> {
   const run = new IngestRun(sql, tables, routing.now ?? new Date());
   const forDelivery: Array<[number, HeraldEvent]> = [];

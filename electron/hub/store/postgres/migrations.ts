@@ -149,6 +149,24 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX board_project ON board(project, rank, since);
   CREATE INDEX board_mute ON board(mute_key) WHERE mute_key IS NOT NULL;
   `,
+  // 2: a team's replicas: who runs each poller and scheduler (leadership/lease-table.ts), and
+  // the config every replica reads (config in the database; NOTIFY herald_config on a change).
+  `
+  CREATE TABLE IF NOT EXISTS herald_leases (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL,
+    acquired_at TIMESTAMPTZ NOT NULL,
+    ran_at      TIMESTAMPTZ
+  );
+  CREATE TABLE IF NOT EXISTS herald_config (
+    id         SMALLINT PRIMARY KEY CHECK (id = 1),
+    version    BIGINT NOT NULL,
+    document   JSONB NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by TEXT NOT NULL
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@
 // and another replica sends it (at least once: a send may repeat within its lease).
 // A result is recorded only while the row is still this replica's claim.
 import type { Delivery } from '../../../../shared/api.js';
+import type { DeliveryOutcome } from '../engine.js';
 import type { ClaimedDelivery } from '../outbox.js';
 import type { Sql } from './sql.js';
 
@@ -47,11 +48,6 @@ const SELECT_DELIVERY = `SELECT d.id, d.event_seq, d.channel_id, d.rule_id, d.st
 /** The NOTIFY channel told when deliveries become due; the payload is the replica that made them due. */
 export const DUE_CHANNEL = 'herald_deliveries_due';
 
-export type Settlement =
-  | { id: number; status: 'pending'; requeue: true }
-  | { id: number; status: 'delivered' }
-  | { id: number; status: 'retry'; at: number; error: string }
-  | { id: number; status: 'failed'; error: string };
 
 export class PgOutbox {
   constructor(
@@ -119,26 +115,32 @@ export class PgOutbox {
     await sql(`UPDATE deliveries SET lease_until = $1 WHERE id = ANY($2::bigint[]) AND status = 'sending' AND claimed_by = $3`, [now + this.leaseMs, ids, this.replica]);
   }
 
-  /** Records finished sends, one statement per kind; only rows this replica still holds. */
-  async settle(sql: Sql, settlements: readonly Settlement[], now: number): Promise<void> {
-    const ids = (status: Settlement['status']) => settlements.filter((s) => s.status === status).map((s) => s.id);
-    const requeued = ids('pending');
+  /**
+   * Records finished sends (the worker's tick), one statement per kind; only rows this replica
+   * still holds: a result that comes after its lease passed and another replica claimed the row is
+   * dropped (that replica's send counts). The attempt was counted by the claim; a requeue (a send
+   * cut off by shutdown) takes it back.
+   */
+  async record(sql: Sql, outcomes: readonly DeliveryOutcome[], now: number): Promise<void> {
+    const of = <R extends DeliveryOutcome['result']>(result: R) => outcomes.filter((o): o is Extract<DeliveryOutcome, { result: R }> => o.result === result);
+    const requeued = of('requeue');
     if (requeued.length > 0) {
       await sql(
-        `UPDATE deliveries SET status = 'pending', attempts = greatest(0, attempts - 1), next_attempt_at = $1, updated_at = $1, claimed_by = NULL, lease_until = NULL
-         WHERE id = ANY($2::bigint[]) AND status = 'sending' AND claimed_by = $3`,
-        [now, requeued, this.replica],
+        `UPDATE deliveries d SET status = 'pending', attempts = greatest(0, d.attempts - 1), next_attempt_at = r.at, updated_at = $1, claimed_by = NULL, lease_until = NULL
+         FROM unnest($2::bigint[], $3::bigint[]) AS r(id, at)
+         WHERE d.id = r.id AND d.status = 'sending' AND d.claimed_by = $4`,
+        [now, requeued.map((r) => r.id), requeued.map((r) => r.at), this.replica],
       );
     }
-    const delivered = ids('delivered');
+    const delivered = of('delivered');
     if (delivered.length > 0) {
       await sql(
         `UPDATE deliveries SET status = 'delivered', delivered_at = $1, updated_at = $1, last_error = NULL, next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL
          WHERE id = ANY($2::bigint[]) AND status = 'sending' AND claimed_by = $3`,
-        [now, delivered, this.replica],
+        [now, delivered.map((d) => d.id), this.replica],
       );
     }
-    const retries = settlements.filter((s): s is Extract<Settlement, { status: 'retry' }> => s.status === 'retry');
+    const retries = of('retry');
     if (retries.length > 0) {
       await sql(
         `UPDATE deliveries d SET status = 'pending', next_attempt_at = r.at, last_error = r.error, updated_at = $1, claimed_by = NULL, lease_until = NULL
@@ -147,7 +149,7 @@ export class PgOutbox {
         [now, retries.map((r) => r.id), retries.map((r) => r.at), retries.map((r) => r.error), this.replica],
       );
     }
-    const failures = settlements.filter((s): s is Extract<Settlement, { status: 'failed' }> => s.status === 'failed');
+    const failures = of('failed');
     if (failures.length > 0) {
       await sql(
         `UPDATE deliveries d SET status = 'failed', next_attempt_at = NULL, last_error = f.error, updated_at = $1, claimed_by = NULL, lease_until = NULL
