@@ -198,8 +198,23 @@ export const ChannelViewSchema = z.object({
   /** A secret ref that does not resolve here, as `field: why`: sends fail until it does. */
   needsSecret: z.string().optional(),
   health: HealthStateSchema,
+  /** Deliveries queued or in flight: the channel's backlog. */
   pending: z.number(),
   failed: z.number(),
+  /**
+   * How fast it delivers now: sends allowed at once (adapted to what the endpoint sustains,
+   * within `maxConcurrency`, the channel's declared limit), sends in flight, the latency the
+   * limit is judged against, and the last time it was cut and why (429/5xx, or latency).
+   */
+  delivery: z
+    .object({
+      concurrency: z.number(),
+      maxConcurrency: z.number(),
+      inFlight: z.number(),
+      baselineMs: z.number().optional(),
+      lastDecrease: z.object({ reason: z.enum(['overload', 'latency']), at: z.string() }).optional(),
+    })
+    .optional(),
   /**
    * Why this channel cannot work on this hub though its config is valid (a desktop channel
    * on a hub without a desktop session). Saving is allowed: the config may move to a hub that

@@ -350,7 +350,8 @@ export const WebhookChannelSchema = z
       })
       .optional(),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-    concurrency: z.number().int().min(1).max(32).default(4),
+    /** The most requests at once; the delivery worker adapts below it to what the endpoint sustains. */
+    concurrency: z.number().int().min(1).max(64).default(32),
   })
   .strict();
 
@@ -365,7 +366,8 @@ export const DesktopChannelSchema = z
   .strict();
 
 const channelTimeout = (ms: number) => z.number().int().min(100).max(120_000).default(ms);
-const channelConcurrency = z.number().int().min(1).max(8).default(1);
+/** The most sends at once (the worker adapts below it; the kind's rate applies besides: channels/limits.ts). */
+const channelConcurrency = z.number().int().min(1).max(8).default(4);
 
 /** Slack: an incoming webhook, or a bot token (`chat:write`) and a channel, as DefectDojo does. */
 export const SlackChannelSchema = z

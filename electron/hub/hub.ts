@@ -159,7 +159,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     settings: () => live.current.settings,
     channelFor: (channel) => instances.for(channel),
     resolveSecrets,
-    rateLimit: (kind) => CHANNEL_LIMITS[kind],
+    limits: (kind) => CHANNEL_LIMITS[kind],
     rule: (id) => {
       const rule = live.rule(id);
       return rule && { id: rule.id, name: rule.name };

@@ -35,7 +35,7 @@ const FIELD_TEXT: Record<string, { label: string; hint?: string }> = {
     hint: 'JSON with {{variables}}, e.g. {"text": "{{title}}"}. Empty: the event itself as JSON.',
   },
   timeoutMs: { label: 'Timeout (ms)' },
-  concurrency: { label: 'Concurrent requests' },
+  concurrency: { label: 'Most requests at once', hint: 'Herald adapts below it to what the endpoint sustains; slows down on 429 and 5xx.' },
   sound: { label: 'Play a sound' },
   secret: { label: 'Shared secret', hint: 'The sender proves itself with it (Bearer token or HMAC signature).' },
   natsUrl: { label: 'NATS URL', hint: "The control plane's NATS server: nats://host:4222, or tls://host:4222 for TLS from the start." },

@@ -1,14 +1,18 @@
-// One conformance suite every HTTP channel kind runs (as Alertmanager's notifiers share
-// their retry/redaction tests): the channel sends to a real loopback server answering a
+// One conformance suite every channel kind runs (HTTP kinds; email over SMTP further down), as Alertmanager's notifiers share
+// their retry/redaction tests: the channel sends to a real loopback server answering a
 // scripted status, and the suite checks what the delivery worker relies on —
 // 2xx → ok; 429 with Retry-After → retry after that long; 5xx → retry; other 4xx and
 // redirects → fail; no secret value in any result text (also for network errors); and
 // untrusted event text escaped for the channel's format.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelConfig } from '../../shared/config.js';
 import type { Channel, ResolvedSecrets, SendResult } from '../../electron/hub/channels/channel.js';
 import { makeEvent } from './fake-event.js';
 import { deadPort, startFakeServer, type FakeServer, type RecordedRequest, type Reply } from './fake-http.js';
+import { selfSignedCert } from './fake-tls.js';
 
 /** Event text an attacker controls (a commit message, a branch name): markup, mentions, links, control characters. */
 export const HOSTILE = {
@@ -136,6 +140,194 @@ export function describeChannelConformance<C extends ChannelConfig>(spec: Channe
         expect(leaking, `"${fragment}" reaches the ${spec.name} message unescaped`).toBeUndefined();
       }
       spec.checkBody?.(body, request!.body);
+    });
+  });
+}
+
+// ── Email: the same promises over SMTP ────────────────────────────────────
+// A real SMTP server (smtp-server: STARTTLS with a throwaway certificate, AUTH PLAIN/LOGIN)
+// answers each stage with a scripted reply; what arrives is parsed with mailparser.
+
+/** Where a scripted SMTP server answers with an error instead of accepting. */
+export type SmtpStage = 'auth' | 'mailFrom' | 'rcptTo' | 'data';
+
+export interface SmtpReply {
+  stage: SmtpStage;
+  code: number;
+  text: string;
+}
+
+export interface SmtpConformanceCase<C extends ChannelConfig> {
+  name: string;
+  /** A fresh channel instance (its pool is closed after each send). */
+  channel(): Channel<C> & { close?(): void | Promise<void> };
+  /** The config pointing at the SMTP server on 127.0.0.1:`port`, trusting `ca`, with recipients `to`. */
+  config(port: number, ca: string): C;
+  secrets: ResolvedSecrets;
+  /** The user the server accepts with `secrets`' password. */
+  username: string;
+  /** Secret values (and their base64 forms on the wire) that must never appear in a result's text. */
+  secretValues: string[];
+}
+
+/** SMTP reply classes: 4xx is temporary (retry), 5xx permanent (fail), at every stage of a transaction (RFC 5321 §4.2.1). */
+export const SMTP_TABLE: { reply: SmtpReply; kind: SendResult['kind'] }[] = [
+  { reply: { stage: 'auth', code: 454, text: '4.7.0 Temporary authentication failure' }, kind: 'retry' },
+  { reply: { stage: 'auth', code: 535, text: '5.7.8 Authentication credentials invalid' }, kind: 'fail' },
+  { reply: { stage: 'mailFrom', code: 421, text: '4.3.2 Service not available, try again later' }, kind: 'retry' },
+  { reply: { stage: 'mailFrom', code: 451, text: '4.3.0 Local error in processing' }, kind: 'retry' },
+  { reply: { stage: 'mailFrom', code: 553, text: '5.1.8 Sender address rejected' }, kind: 'fail' },
+  { reply: { stage: 'rcptTo', code: 450, text: '4.2.1 Mailbox busy' }, kind: 'retry' },
+  { reply: { stage: 'rcptTo', code: 452, text: '4.5.3 Too many recipients' }, kind: 'retry' },
+  { reply: { stage: 'rcptTo', code: 550, text: '5.1.1 User unknown' }, kind: 'fail' },
+  { reply: { stage: 'data', code: 451, text: '4.7.1 Greylisted, come back later' }, kind: 'retry' },
+  { reply: { stage: 'data', code: 552, text: '5.3.4 Message size exceeds fixed limit' }, kind: 'fail' },
+  { reply: { stage: 'data', code: 554, text: '5.7.1 Message rejected as spam' }, kind: 'fail' },
+];
+
+interface ReceivedMail {
+  mail: ParsedMail;
+  envelopeTo: string[];
+}
+
+export function describeSmtpChannelConformance<C extends ChannelConfig>(spec: SmtpConformanceCase<C>): void {
+  describe(`channel conformance: ${spec.name}`, () => {
+    const cert = selfSignedCert();
+    let server: SMTPServer;
+    let port = 0;
+    let next: SmtpReply | undefined;
+    /** Set to make the server quote what the client authenticated with (some servers echo the decoded input). */
+    let echoCredentials = false;
+    const received: ReceivedMail[] = [];
+    const refuse = (stage: SmtpStage, cb: (err?: Error | null) => void): boolean => {
+      if (next?.stage !== stage) return false;
+      cb(Object.assign(new Error(next.text), { responseCode: next.code }));
+      return true;
+    };
+
+    const send = async (event = makeEvent(), config?: C): Promise<SendResult> => {
+      const channel = spec.channel();
+      try {
+        return await channel.send({ event, rule: { id: 'r1', name: 'Prod' } }, config ?? spec.config(port, cert.cert), spec.secrets, new AbortController().signal);
+      } finally {
+        await channel.close?.();
+      }
+    };
+    const expectNoSecret = (result: SendResult) => {
+      const text = resultText(result);
+      for (const secret of spec.secretValues) expect(text, `a secret appears in ${text}`).not.toContain(secret);
+    };
+
+    beforeAll(async () => {
+      server = new SMTPServer({
+        secure: false,
+        key: cert.key,
+        cert: cert.cert,
+        authMethods: ['PLAIN', 'LOGIN'],
+        logger: false,
+        onAuth(auth, _session, cb) {
+          if (echoCredentials) return cb(Object.assign(new Error(`5.7.8 no such user ${auth.username} with password ${auth.password ?? ''}`), { responseCode: 535 }));
+          if (refuse('auth', cb)) return;
+          if (auth.username === spec.username && auth.password === Object.values(spec.secrets)[0]) return cb(null, { user: auth.username });
+          cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+        },
+        onMailFrom(_address, _session, cb) {
+          if (!refuse('mailFrom', cb)) cb();
+        },
+        onRcptTo(_address, _session, cb) {
+          if (!refuse('rcptTo', cb)) cb();
+        },
+        onData(stream, session, cb) {
+          simpleParser(stream)
+            .then((mail) => {
+              if (refuse('data', cb)) return;
+              received.push({ mail, envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
+              cb();
+            })
+            .catch(cb);
+        },
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.server.address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    it('accepted → ok', async () => {
+      next = undefined;
+      const before = received.length;
+      const result = await send();
+      expect(result.kind, resultText(result)).toBe('ok');
+      expect(received).toHaveLength(before + 1);
+    });
+
+    it.each(SMTP_TABLE.map((row) => [row.reply.code, row.reply.stage, row.kind, row] as const))('SMTP %s at %s → %s, no secret in the reason', async (_code, _stage, _kind, row) => {
+      next = row.reply;
+      const result = await send();
+      next = undefined;
+      expect(result.kind, resultText(result)).toBe(row.kind);
+      expect(result.kind !== 'ok' && result.reason).toContain(`SMTP ${row.reply.code}`);
+      expectNoSecret(result);
+    });
+
+    it('a server that quotes the credentials back → fail, the secret not quoted', async () => {
+      echoCredentials = true;
+      try {
+        const result = await send();
+        expect(result.kind, resultText(result)).toBe('fail');
+        // The server's words stay, the secret in them does not.
+        expect(result.kind !== 'ok' && result.reason).toMatch(/^SMTP 535: authentication failed — 535 5\.7\.8 no such user herald with password \[redacted\]/);
+        expectNoSecret(result);
+      } finally {
+        echoCredentials = false;
+      }
+    });
+
+    it('connection refused → retry, the secret not quoted', async () => {
+      const result = await send(makeEvent(), spec.config(await deadPort(), cert.cert));
+      expect(result.kind, resultText(result)).toBe('retry');
+      expectNoSecret(result);
+    });
+
+    it('a server that never greets → retry within the timeout, the secret not quoted', async () => {
+      const clients = new Set<Socket>();
+      const silent = createServer((socket) => void clients.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const config = { ...spec.config((silent.address() as AddressInfo).port, cert.cert), timeoutMs: 200 } as C;
+        const result = await send(makeEvent(), config);
+        expect(result.kind, resultText(result)).toBe('retry');
+        expectNoSecret(result);
+      } finally {
+        for (const socket of clients) socket.destroy();
+        silent.close();
+      }
+    });
+
+    it('untrusted event text is escaped in the HTML part, and cannot add a header or leave the subject\'s line', async () => {
+      next = undefined;
+      const before = received.length;
+      const event = makeEvent({
+        title: `${HOSTILE.title}\r\nBcc: evil@evil.example\r\nX-Injected: 1`,
+        summary: HOSTILE.summary,
+        subject: { project: HOSTILE.project, branch: 'main' },
+      });
+      const result = await send(event);
+      expect(result.kind, resultText(result)).toBe('ok');
+      const got = received[before]!;
+      // Only the configured recipients, and no header the event wrote.
+      expect(got.envelopeTo).not.toContain('evil@evil.example');
+      expect(got.mail.headers.has('x-injected')).toBe(false);
+      expect(got.mail.bcc).toBeUndefined();
+      expect(got.mail.subject).not.toMatch(/[\r\n\u0000-\u001f\u007f]/);
+      const html = String(got.mail.html);
+      for (const fragment of ['<script>', '<b>', '<!channel>', '<!here>', '<@U123ABC>', 'href="https://evil.example']) {
+        expect(html, `"${fragment}" reaches the HTML part unescaped`).not.toContain(fragment);
+      }
+      expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      // The text part is plain text: markup is harmless there, terminal control sequences are not.
+      expect(got.mail.text).not.toMatch(/[\u0007\u001b]/);
     });
   });
 }

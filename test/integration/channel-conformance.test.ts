@@ -1,15 +1,18 @@
-// Every HTTP channel kind through the one conformance suite (test/helpers/channel-conformance.ts):
-// status → ok/retry/fail with Retry-After honoured, no secret in any result, escaping per format.
+// Every channel kind through the one conformance suite (test/helpers/channel-conformance.ts):
+// status → ok/retry/fail with Retry-After honoured (SMTP: reply class per stage, against a
+// real smtp-server), no secret in any result, escaping per format. The desktop popup runs
+// the parts that apply in channel-conformance-desktop.test.ts (it needs a desktop session).
 // The service-specific behaviour (Slack platform errors, Discord's body retry_after, ntfy's
 // limits) stays in each channel's own test file.
 import { expect } from 'vitest';
-import { DiscordChannelSchema, NtfyChannelSchema, SlackChannelSchema, TeamsChannelSchema, WebhookChannelSchema } from '../../shared/config.js';
+import { DiscordChannelSchema, EmailChannelSchema, NtfyChannelSchema, SlackChannelSchema, TeamsChannelSchema, WebhookChannelSchema } from '../../shared/config.js';
 import { discordChannel } from '../../electron/hub/channels/discord.js';
+import { createEmailChannel } from '../../electron/hub/channels/email.js';
 import { ntfyChannel } from '../../electron/hub/channels/ntfy.js';
 import { slackChannel } from '../../electron/hub/channels/slack.js';
 import { teamsChannel } from '../../electron/hub/channels/teams.js';
 import { webhookChannel } from '../../electron/hub/channels/webhook.js';
-import { describeChannelConformance, HOSTILE } from '../helpers/channel-conformance.js';
+import { describeChannelConformance, describeSmtpChannelConformance, HOSTILE } from '../helpers/channel-conformance.js';
 
 const WEBHOOK_TOKEN = 'Zq8sEcReTt0kEn4711webhook';
 const BOT_TOKEN = 'xoxb-1111-2222-SeCrEtBoTtOkEn';
@@ -112,4 +115,28 @@ describeChannelConformance({
   secrets: () => ({ password: NTFY_PASSWORD }),
   secretValues: [NTFY_PASSWORD, Buffer.from(`herald:${NTFY_PASSWORD}`).toString('base64')],
   forbiddenInText: [],
+});
+
+const SMTP_PASSWORD = 'SmTp-SeCrEt-pa55w0rd';
+describeSmtpChannelConformance({
+  name: 'email (SMTP, STARTTLS, pooled)',
+  channel: () => createEmailChannel(),
+  config: (port, ca) =>
+    EmailChannelSchema.parse({
+      id: 'mail',
+      kind: 'email',
+      name: 'Mail',
+      host: '127.0.0.1',
+      port,
+      security: 'starttls',
+      tlsCa: ca,
+      username: 'herald',
+      password: 'keychain:smtp',
+      to: 'dev@acme.example',
+      from: 'Herald <herald@acme.example>',
+    }),
+  secrets: { password: SMTP_PASSWORD },
+  username: 'herald',
+  // The password, and how AUTH LOGIN and AUTH PLAIN carry it on the wire.
+  secretValues: [SMTP_PASSWORD, Buffer.from(SMTP_PASSWORD).toString('base64'), Buffer.from(`\0herald\0${SMTP_PASSWORD}`).toString('base64')],
 });

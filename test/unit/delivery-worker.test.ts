@@ -66,7 +66,7 @@ function setup(opts: {
     settings: () => settings,
     channelFor: () => fake,
     resolveSecrets: async () => ({}),
-    ...(opts.rate && { rateLimit: () => opts.rate }),
+    ...(opts.rate && { limits: () => opts.rate }),
     onHealthTransition: (_c, t) => transitions.push(t),
     ...(opts.now && { now: opts.now }),
     ...opts.timers,
@@ -183,7 +183,7 @@ describe('delivery worker', () => {
     await waitForIdle([() => paused.worker.busy()]);
     expect(paused.stats().calls).toBe(0);
     expect(paused.statuses().map((d) => d.status)).toEqual(['pending', 'pending']);
-    // Simulate a crash while sending: rows left in 'sending'.
+    // A crash while sending under an earlier version, which wrote claims: rows left in 'sending'.
     paused.store.db.prepare(`UPDATE deliveries SET status = 'sending'`).run();
     await paused.worker.stop(10);
     workers.splice(workers.indexOf(paused.worker), 1);
@@ -249,7 +249,8 @@ describe('delivery worker at shutdown and after cancellation', () => {
     const t = setup({ send: () => new Promise<SendResult>((resolve) => setTimeout(() => resolve({ kind: 'retry', reason: 'aborted' }), 400)), delivery: { maxAttempts: 1, unhealthyAfter: 1 } });
     t.ingest(1);
     t.worker.start();
-    await t.settle(() => t.statuses()[0]!.status === 'sending');
+    // In flight: claimed in memory, shown as 'sending' (the row stays 'pending' on disk).
+    await t.settle(() => t.store.outbox.list({ limit: 1 })[0]!.status === 'sending');
     await t.worker.stop(20);
     expect(t.statuses()[0]).toEqual({ status: 'pending', attempts: 0, lastError: null });
     expect(t.transitions).toEqual([]);
@@ -261,7 +262,8 @@ describe('delivery worker at shutdown and after cancellation', () => {
     const t = setup({ send: () => new Promise<SendResult>((resolve) => (release = () => resolve({ kind: 'retry', reason: 'HTTP 503' }))) });
     t.ingest(1);
     t.worker.start();
-    await t.settle(() => t.statuses()[0]!.status === 'sending');
+    // In flight: claimed in memory, shown as 'sending' (the row stays 'pending' on disk).
+    await t.settle(() => t.store.outbox.list({ limit: 1 })[0]!.status === 'sending');
     t.store.outbox.cancelForChannel('c', 'channel "c" was deleted', Date.now());
     release();
     await waitForIdle([() => t.worker.busy()]);

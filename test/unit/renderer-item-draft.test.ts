@@ -76,7 +76,7 @@ describe('new items', () => {
       method: 'POST',
       headers: { 'X-Team': 'core' },
       timeoutMs: 2500,
-      concurrency: 4,
+      concurrency: 32,
     });
     expect(WebhookChannelSchema.safeParse(built.validation).success).toBe(true);
   });

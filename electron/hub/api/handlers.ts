@@ -16,7 +16,7 @@ import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, upsertItem } from '../config/config-store.js';
 import { itemsWithSecrets } from '../config/items-with-secrets.js';
 import type { SecretStore } from '../config/secrets.js';
-import type { DeliveryWorker } from '../delivery/worker.js';
+import type { ChannelDeliveryState, DeliveryWorker } from '../delivery/worker.js';
 import { discoverCi } from '../sources/ci-discovery.js';
 import { describePollError } from '../sources/poll-http.js';
 import { pollsElsewhere } from '../sources/polling.js';
@@ -138,12 +138,20 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     });
     return { id: source.id, name: source.name, health: store.health.get('source', source.id) as HealthState, ...(attention && { attention }) };
   };
+  const deliveryView = (state: ChannelDeliveryState) => ({
+    concurrency: state.limit,
+    maxConcurrency: state.max,
+    inFlight: state.inFlight,
+    ...(state.baselineMs !== undefined && { baselineMs: Math.round(state.baselineMs * 10) / 10 }),
+    ...(state.lastDecrease && { lastDecrease: { reason: state.lastDecrease.reason, at: new Date(state.lastDecrease.at).toISOString() } }),
+  });
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel);
     return {
       ...(await items.view(channel)),
       health: store.health.get('channel', channel.id),
       ...store.outbox.channelCounts(channel.id),
+      delivery: deliveryView(deps.worker.channelState(channel)),
       ...(warning && { warning }),
     };
   };

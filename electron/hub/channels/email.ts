@@ -240,6 +240,24 @@ export function describeMailError(err: unknown, where: string): SendResult {
   return retry(`${where}: ${message}`);
 }
 
+/**
+ * The secret values as a server could quote them back in a reply the reason repeats (some
+ * echo what they were sent): as is, and base64 as AUTH LOGIN and AUTH PLAIN carry them.
+ */
+function secretForms(config: EmailChannelConfig, secrets: ResolvedSecrets): string[] {
+  const values = [secrets.password, secrets.secretAccessKey].filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  return values.flatMap((v) => [v, base64(v), ...(config.username ? [base64(`\u0000${config.username}\u0000${v}`)] : [])]);
+}
+
+function withoutSecrets(result: SendResult, forms: readonly string[]): SendResult {
+  if (result.kind === 'ok') return result;
+  let reason = result.reason;
+  // Longest first: a base64 form may contain the plain value's own characters.
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) reason = reason.split(form).join('[redacted]');
+  return { ...result, reason };
+}
+
 // ── The channel ────────────────────────────────────────────────────────────
 
 function sesHost(config: EmailChannelConfig): string {
@@ -296,7 +314,7 @@ async function sendEmail(
       },
     })
     .then((info: { response?: string; messageId?: string }) => ok(info.response ?? info.messageId))
-    .catch((err: unknown) => describeMailError(err, where));
+    .catch((err: unknown) => withoutSecrets(describeMailError(err, where), secretForms(config, secrets)));
   // nodemailer takes no abort signal: stop waiting (the message may still go out; delivery is at least once).
   const aborted = new Promise<SendResult>((resolve) =>
     signal.addEventListener('abort', () => resolve(retry('cancelled while sending')), { once: true }),

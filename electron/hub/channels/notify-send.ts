@@ -149,7 +149,8 @@ export class NotifySend {
         while ((newline = stdout.indexOf('\n')) !== -1) {
           const line = stdout.slice(0, newline).trim();
           stdout = stdout.slice(newline + 1);
-          if (id === undefined && /^\d+$/.test(line)) {
+          // Ids start at 1: notify-send prints 0 when it could not reach the server, then exits 1.
+          if (id === undefined && /^[1-9]\d*$/.test(line)) {
             id = Number(line);
             if (key !== undefined) this.remember(key, id);
             settle(ok());

@@ -1,14 +1,16 @@
 // The outbox worker: sends due deliveries through their channels. It owns the policy
 // every channel shares (written once, as Alertmanager's retry stage): per-channel
-// concurrency and rate, exponential backoff with jitter, Retry-After, a bounded number
-// of attempts, channel health. Channels only say ok / retry / fail.
+// concurrency (adaptive, within the channel's declared limit: adaptive-concurrency.ts) and
+// rate, exponential backoff with jitter, Retry-After, a bounded number of attempts,
+// channel health. Channels only say ok / retry / fail.
 import type { Delivery } from '../../../shared/api.js';
 import type { ChannelConfig, Settings } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import type { Channel, ResolvedSecrets, SendResult } from '../channels/channel.js';
 import type { HealthTransition } from '../store/health.js';
-import type { ClaimedDelivery } from '../store/outbox.js';
+import type { ClaimedDelivery, DeliveryOutcome } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
+import { AdaptiveLimit, type AdaptiveLimitView } from './adaptive-concurrency.js';
 import { backoffDelay, MAX_RETRY_AFTER_MS } from './backoff.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -21,8 +23,12 @@ export interface DeliveryWorkerDeps {
   /** The channel instance that sends for a configured channel. */
   channelFor: (config: ChannelConfig) => Channel;
   resolveSecrets: (config: ChannelConfig) => Promise<ResolvedSecrets>;
-  /** Sends per second a channel kind allows (Slack ~1) and its burst; absent = unlimited. */
-  rateLimit?: (kind: ChannelConfig['kind']) => { ratePerSecond?: number; burst?: number } | undefined;
+  /**
+   * A channel kind's declared limits (channels/limits.ts): the most sends at once (the
+   * channel's own `concurrency` may lower it), sends per second (Slack ~1) and the burst;
+   * absent = the channel's `concurrency`, no rate.
+   */
+  limits?: (kind: ChannelConfig['kind']) => { maxConcurrency?: number; ratePerSecond?: number; burst?: number } | undefined;
   /** The rule a delivery came from, for the message's "why" (cheap: from config, not the store). */
   rule?: (id: string) => { id: string; name: string } | undefined;
   /** The channel config as sent for this rule: a rule's email recipients, the default sender. */
@@ -39,6 +45,12 @@ export interface DeliveryWorkerDeps {
 }
 
 type Outcome = { claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult; interrupted?: boolean };
+type Transition = { config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null };
+
+/** What a channel's delivery is doing now, for its status in the UI. */
+export interface ChannelDeliveryState extends AdaptiveLimitView {
+  inFlight: number;
+}
 
 const CLAIM_BATCH = 64;
 const MIN_TICK_MS = 2;
@@ -46,6 +58,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 export class DeliveryWorker {
   private readonly inFlight = new Map<string, number>();
+  /** Each channel's adaptive concurrency limit, made on its first use. */
+  private readonly limiters = new Map<string, AdaptiveLimit>();
   /** A channel told to wait (429) or rate-limited: no sends before this time. */
   private readonly notBefore = new Map<string, number>();
   private readonly rates = new RateLimiter();
@@ -142,13 +156,28 @@ export class DeliveryWorker {
     return this.running.size;
   }
 
+  /** A channel's concurrency now: the adaptive limit, its ceiling, the sends in flight. */
+  channelState(config: ChannelConfig): ChannelDeliveryState {
+    return { ...this.limiterFor(config).view(), inFlight: this.inFlight.get(config.id) ?? 0 };
+  }
+
+  /** The channel's limiter, its ceiling kept equal to the declared limit (an edit may have changed it). */
+  private limiterFor(config: ChannelConfig): AdaptiveLimit {
+    const declared = this.deps.limits?.(config.kind)?.maxConcurrency;
+    const max = Math.min(config.concurrency, declared ?? config.concurrency);
+    let limiter = this.limiters.get(config.id);
+    if (!limiter) this.limiters.set(config.id, (limiter = new AdaptiveLimit({ max })));
+    else if (limiter.max !== max) limiter.setMax(max);
+    return limiter;
+  }
+
   /** How many deliveries each enabled channel can take now: free concurrency, rate tokens, no 429 pause. */
   private wants(now: number): Array<readonly [string, number]> {
     const wants: Array<readonly [string, number]> = [];
     for (const config of this.deps.channels()) {
       if (!config.enabled || (this.notBefore.get(config.id) ?? 0) > now) continue;
-      let free = config.concurrency - (this.inFlight.get(config.id) ?? 0);
-      const limit = this.deps.rateLimit?.(config.kind);
+      let free = this.limiterFor(config).limit - (this.inFlight.get(config.id) ?? 0);
+      const limit = this.deps.limits?.(config.kind);
       if (free > 0 && limit?.ratePerSecond) {
         const tokens = this.rates.available(config.id, limit.ratePerSecond, limit.burst ?? 1, now);
         if (tokens.count < 1) this.notBefore.set(config.id, tokens.nextAt);
@@ -164,15 +193,16 @@ export class DeliveryWorker {
     for (const delivery of claimed) {
       this.inFlight.set(delivery.channelId, (this.inFlight.get(delivery.channelId) ?? 0) + 1);
       const config = this.deps.channel(delivery.channelId);
-      const limit = config && this.deps.rateLimit?.(config.kind);
+      const limit = config && this.deps.limits?.(config.kind);
       if (limit?.ratePerSecond) this.rates.consume(delivery.channelId, 1, now);
     }
   }
 
   /**
-   * One transaction (one fsync) per tick: record every result that finished since the
-   * last tick, then claim what is due. Claims are marked 'sending' only so the UI can
-   * show them; a crash puts them back to 'pending' (store/outbox.ts).
+   * One bookkeeping transaction per tick: every result that finished since the last tick
+   * recorded in one go (outbox.record: the delivered ones in one statement, the channels'
+   * health), then what is due claimed (not written: store/outbox.ts). Under load ticks are
+   * MIN_TICK_MS apart, so each records and claims many.
    */
   private tick(): void {
     if (this.timer) this.clearTimer(this.timer);
@@ -180,22 +210,25 @@ export class DeliveryWorker {
     const results = this.finished.splice(0);
     const now = this.now();
     let claimed: ClaimedDelivery[] = [];
-    let transitions: Array<{ config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null }> = [];
+    const transitions: Transition[] = [];
     try {
-      this.deps.store.bookkeeping(() => {
-        transitions = results.flatMap((r) => {
-          // Cut off by shutdown: not the channel's fault, and not an attempt.
-          if (r.interrupted) {
-            this.deps.store.outbox.requeue(r.claimed.id, now);
-            return [];
-          }
-          return this.record(r.claimed, r.config, r.result, now);
+      if (results.length > 0) {
+        this.deps.store.bookkeeping(() => {
+          const outcomes = results.map((r): DeliveryOutcome => {
+            // Cut off by shutdown: not the channel's fault, and not an attempt.
+            if (r.interrupted) return { id: r.claimed.id, result: 'requeue' };
+            const { outcome, transition } = this.record(r.claimed, r.config, r.result, now);
+            if (transition) transitions.push(transition);
+            return outcome;
+          });
+          this.deps.store.outbox.record(outcomes, now);
         });
-        if (!this.stopped) claimed = this.deps.store.outbox.claimDue(now, this.wants(now));
-      });
+      }
+      if (!this.stopped) claimed = this.deps.store.outbox.claimDue(now, this.wants(now));
     } catch (error) {
       this.deps.log?.(`delivery: could not update the outbox: ${(error as Error).message}`);
       this.finished.unshift(...results);
+      transitions.length = 0;
       this.schedule(1_000);
       return;
     }
@@ -227,7 +260,7 @@ export class DeliveryWorker {
     let overdue = false;
     for (const config of this.deps.channels()) {
       // A disabled channel's queue must not keep the worker polling; a full one's sends wake it as they finish.
-      if (!config.enabled || (this.inFlight.get(config.id) ?? 0) >= config.concurrency) continue;
+      if (!config.enabled || (this.inFlight.get(config.id) ?? 0) >= this.limiterFor(config).limit) continue;
       const due = this.deps.store.outbox.nextDue(config.id);
       if (due === undefined) continue;
       const at = Math.max(due, this.notBefore.get(config.id) ?? 0);
@@ -252,8 +285,14 @@ export class DeliveryWorker {
     const event = this.deps.store.events.forDelivery(claimed.eventSeq);
     if (!config) return { claimed, config, result: { kind: 'fail', reason: `channel "${claimed.channelId}" no longer exists` } };
     if (!event) return { claimed, config, result: { kind: 'fail', reason: 'the event was deleted' } };
+    const limiter = this.limiterFor(config);
+    const started = { startedAt: this.now(), inFlight: this.inFlight.get(config.id) ?? 1, generation: limiter.generation };
     const result = await this.attempt(config, event, claimed);
-    return { claimed, config, result, interrupted: this.shuttingDown };
+    const interrupted = this.shuttingDown;
+    // What the endpoint said about its load: a taken message or a push-back (429, 5xx, timeout,
+    // refused). A `fail` (a 4xx, a bad config) says nothing about load.
+    if (!interrupted && result.kind !== 'fail') limiter.sample({ ...started, finishedAt: this.now(), outcome: result.kind === 'ok' ? 'ok' : 'overload' });
+    return { claimed, config, result, interrupted };
   }
 
   private async attempt(config: ChannelConfig, event: HeraldEvent, claimed: ClaimedDelivery): Promise<SendResult> {
@@ -281,21 +320,16 @@ export class DeliveryWorker {
     }
   }
 
-  private record(
-    claimed: ClaimedDelivery,
-    config: ChannelConfig | undefined,
-    result: SendResult,
-    now: number,
-  ): Array<{ config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null }> {
+  /** What to write for one result, and the channel's health transition if it made one. */
+  private record(claimed: ClaimedDelivery, config: ChannelConfig | undefined, result: SendResult, now: number): { outcome: DeliveryOutcome; transition?: Transition } {
     const { store } = this.deps;
     const settings = this.deps.settings().delivery;
-    if (!config) {
-      store.outbox.failed(claimed.id, result.kind === 'ok' ? 'channel removed' : result.reason, now);
-      return [];
-    }
+    const id = claimed.id;
+    if (!config) return { outcome: { id, result: 'failed', error: result.kind === 'ok' ? 'channel removed' : result.reason } };
+    let outcome: DeliveryOutcome;
     let transition: HealthTransition;
     if (result.kind === 'ok') {
-      store.outbox.delivered(claimed.id, now);
+      outcome = { id, result: 'delivered' };
       transition = store.health.recordSuccess('channel', config.id, now);
     } else {
       const reason = result.reason;
@@ -304,16 +338,16 @@ export class DeliveryWorker {
         // (the sender's clock behind) must not spend every attempt in a few milliseconds.
         const askedMs = result.afterMs === undefined ? 0 : Math.min(Math.max(0, result.afterMs), MAX_RETRY_AFTER_MS);
         const delay = Math.max(askedMs, backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random));
-        store.outbox.retryAt(claimed.id, now + delay, reason, now);
+        outcome = { id, result: 'retry', at: now + delay, error: reason };
         // The service asked the whole channel to wait (429): hold every send to it, not just this one.
         if (askedMs > 0) this.notBefore.set(config.id, Math.max(this.notBefore.get(config.id) ?? 0, now + askedMs));
       } else {
         const final = result.kind === 'retry' ? `gave up after ${claimed.attempt} attempts: ${reason}` : reason;
-        store.outbox.failed(claimed.id, final, now);
+        outcome = { id, result: 'failed', error: final };
       }
       transition = store.health.recordFailure('channel', config.id, reason, now, settings.unhealthyAfter);
     }
-    return transition ? [{ config, transition, error: result.kind === 'ok' ? null : result.reason }] : [];
+    return transition ? { outcome, transition: { config, transition, error: result.kind === 'ok' ? null : result.reason } } : { outcome };
   }
 
   private updated(id: number): void {

@@ -1,5 +1,10 @@
-// The delivery outbox: enqueue (in the ingest transaction), claim due deliveries, record each attempt's result, manual retry.
-// Rows in 'sending' when the process died are put back to 'pending' on open (at least once).
+// The delivery outbox: enqueue (in the ingest transaction), claim due deliveries, record the
+// attempts' results in batches, manual retry.
+// A claim is not written (one process owns the SQLite file): the claimed ids are kept here
+// and shown as 'sending'. A row is written twice in its life — inserted 'pending' with its
+// event, updated once with its result — not three times with index moves for 'sending'.
+// A crash mid-send leaves it 'pending': sent again (at least once). Rows a version before
+// this one left in 'sending' are put back to 'pending' on open.
 import type { Delivery } from '../../../shared/api.js';
 import type { Db } from './open.js';
 
@@ -18,6 +23,15 @@ interface DeliveryRow {
   delivered_at: number | null;
 }
 
+/** What became of one claimed delivery's attempt, recorded with the others of a tick by `record`. */
+export type DeliveryOutcome =
+  | { id: number; result: 'delivered' }
+  /** Back to the queue, due at `at`, the attempt counted. */
+  | { id: number; result: 'retry'; at: number; error: string }
+  | { id: number; result: 'failed'; error: string }
+  /** Cut off by shutdown: back to the queue, the attempt not counted. */
+  | { id: number; result: 'requeue' };
+
 export interface ClaimedDelivery {
   id: number;
   eventSeq: number;
@@ -29,15 +43,16 @@ export interface ClaimedDelivery {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function rowToDelivery(row: DeliveryRow): Delivery {
+function rowToDelivery(row: DeliveryRow, sending: boolean): Delivery {
+  const status = sending && row.status === 'pending' ? 'sending' : row.status;
   return {
     id: String(row.id),
     eventId: row.event_id,
     channelId: row.channel_id,
     ruleId: row.rule_id,
-    status: row.status,
+    status,
     attempts: row.attempts,
-    nextAttemptAt: row.status === 'pending' ? iso(row.next_attempt_at) : null,
+    nextAttemptAt: status === 'pending' ? iso(row.next_attempt_at) : null,
     lastError: row.last_error,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
@@ -50,13 +65,14 @@ const SELECT_DELIVERY = `SELECT d.*, e.id AS event_id FROM deliveries d JOIN eve
 export class Outbox {
   private readonly insertPending;
   private readonly selectDueForChannel;
-  private readonly markSending;
   private readonly markDelivered;
   private readonly markRetry;
   private readonly markFailed;
   private readonly selectOne;
   private readonly nextDueAt;
-  private readonly markRequeued;
+  /** Claimed and not yet recorded: the sends in flight, by id → channel. */
+  private readonly claimed = new Map<number, string>();
+  private readonly claimedPerChannel = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     this.insertPending = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -65,19 +81,22 @@ export class Outbox {
       `SELECT id, event_seq, channel_id, rule_id, attempts FROM deliveries
        WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
     );
-    this.markSending = db.prepare(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'pending'`);
+    // Every delivered one of a tick in one statement. `status = 'pending'`: a delivery cancelled
+    // while its send ran (its channel deleted) stays cancelled whatever the send said.
     this.markDelivered = db.prepare(
-      `UPDATE deliveries SET status = 'delivered', delivered_at = ?, updated_at = ?, last_error = NULL, next_attempt_at = NULL WHERE id = ? AND status = 'sending'`,
+      `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = @now, updated_at = @now, last_error = NULL, next_attempt_at = NULL
+       WHERE status = 'pending' AND id IN (SELECT value FROM json_each(@ids))`,
     );
-    this.markRetry = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'`);
-    this.markFailed = db.prepare(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'`);
+    this.markRetry = db.prepare(
+      `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
+    );
+    this.markFailed = db.prepare(
+      `UPDATE deliveries SET status = 'failed', attempts = attempts + 1, next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
+    );
     this.selectOne = db.prepare(`${SELECT_DELIVERY} WHERE d.id = ?`);
     // Per channel, so the (channel_id, next_attempt_at) index answers each in one step even with a backlog.
     this.nextDueAt = db.prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND channel_id = ?`).pluck();
-    this.markRequeued = db.prepare(
-      `UPDATE deliveries SET status = 'pending', attempts = max(0, attempts - 1), next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'`,
-    );
-    // A crash mid-send leaves rows in 'sending': send them again (at least once).
+    // Rows an earlier version left in 'sending' when it died: send them again (at least once).
     db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'`).run(Date.now());
   }
 
@@ -87,24 +106,59 @@ export class Outbox {
   }
 
   /**
-   * Claims due deliveries of each given channel, up to the number it can take now,
-   * marking them 'sending' so the UI shows them in flight. Asking per channel keeps a
-   * backlog on one busy channel from being read again on every tick.
+   * Claims due deliveries of each given channel, up to the number it can take now. Nothing
+   * is written: the claims are kept here until `record` (get/list show them 'sending').
+   * Asking per channel keeps a backlog on one busy channel from being read again on every tick.
    */
   claimDue(now: number, wants: ReadonlyArray<readonly [channelId: string, count: number]>): ClaimedDelivery[] {
-    return this.db.transaction(() => {
-      const claimed: ClaimedDelivery[] = [];
-      for (const [channelId, count] of wants) {
-        if (count <= 0) continue;
-        const rows = this.selectDueForChannel.all(channelId, now, count) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'>[];
-        for (const row of rows) {
-          if (this.markSending.run(now, row.id).changes === 1) {
-            claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
-          }
-        }
+    const claimed: ClaimedDelivery[] = [];
+    for (const [channelId, count] of wants) {
+      if (count <= 0) continue;
+      // The channel's sends in flight are still 'pending' rows at the head of its queue: read past them.
+      const rows = this.selectDueForChannel.all(channelId, now, count + (this.claimedPerChannel.get(channelId) ?? 0)) as Pick<
+        DeliveryRow,
+        'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'
+      >[];
+      let taken = 0;
+      for (const row of rows) {
+        if (taken === count) break;
+        if (this.claimed.has(row.id)) continue;
+        this.claimed.set(row.id, channelId);
+        taken++;
+        claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
       }
-      return claimed;
-    })();
+      if (taken > 0) this.claimedPerChannel.set(channelId, (this.claimedPerChannel.get(channelId) ?? 0) + taken);
+    }
+    return claimed;
+  }
+
+  /**
+   * The results of claimed deliveries' attempts, in one go (the worker calls it once a
+   * tick, inside one bookkeeping transaction): every delivered one in one statement.
+   */
+  record(outcomes: readonly DeliveryOutcome[], now: number): void {
+    const delivered: number[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.result === 'delivered') delivered.push(outcome.id);
+      else if (outcome.result === 'retry') this.markRetry.run(outcome.at, outcome.error, now, outcome.id);
+      else if (outcome.result === 'failed') this.markFailed.run(outcome.error, now, outcome.id);
+      // 'requeue': the row was never changed by the claim; releasing the claim puts it back.
+    }
+    if (delivered.length > 0) this.markDelivered.run({ now, ids: JSON.stringify(delivered) });
+    for (const { id } of outcomes) this.release(id);
+  }
+
+  /**
+   * The claim ends with its record. (If the bookkeeping transaction then fails, the row is
+   * claimable again while the worker retries the record: at worst one more send.)
+   */
+  private release(id: number): void {
+    const channelId = this.claimed.get(id);
+    if (channelId === undefined) return;
+    this.claimed.delete(id);
+    const left = (this.claimedPerChannel.get(channelId) ?? 1) - 1;
+    if (left > 0) this.claimedPerChannel.set(channelId, left);
+    else this.claimedPerChannel.delete(channelId);
   }
 
   /** Pending deliveries to channels that no longer exist will never be sent: cancel them. */
@@ -123,26 +177,9 @@ export class Outbox {
     return (this.nextDueAt.get(channelId) as number | null) ?? undefined;
   }
 
-  /** A send cut off by shutdown: back in the queue, the attempt not counted. */
-  requeue(id: number, now: number): void {
-    this.markRequeued.run(now, now, id);
-  }
-
-  delivered(id: number, now: number): void {
-    this.markDelivered.run(now, now, id);
-  }
-
-  retryAt(id: number, at: number, error: string, now: number): void {
-    this.markRetry.run(at, error, now, id);
-  }
-
-  failed(id: number, error: string, now: number): void {
-    this.markFailed.run(error, now, id);
-  }
-
   get(id: number): Delivery | undefined {
     const row = this.selectOne.get(id) as DeliveryRow | undefined;
-    return row && rowToDelivery(row);
+    return row && rowToDelivery(row, this.claimed.has(row.id));
   }
 
   list(filter: { eventId?: string; status?: Delivery['status']; limit: number }): Delivery[] {
@@ -153,11 +190,16 @@ export class Outbox {
       params.push(filter.eventId);
     }
     if (filter.status) {
-      where.push('d.status = ?');
-      params.push(filter.status);
+      // In flight is 'pending' on disk and claimed here.
+      where.push(filter.status === 'sending' ? `d.status = 'pending' AND d.id IN (SELECT value FROM json_each(?))` : 'd.status = ?');
+      params.push(filter.status === 'sending' ? JSON.stringify([...this.claimed.keys()]) : filter.status);
+      if (filter.status === 'pending') {
+        where.push('d.id NOT IN (SELECT value FROM json_each(?))');
+        params.push(JSON.stringify([...this.claimed.keys()]));
+      }
     }
     const sql = `${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, filter.limit) as DeliveryRow[]).map(rowToDelivery);
+    return (this.db.prepare(sql).all(...params, filter.limit) as DeliveryRow[]).map((row) => rowToDelivery(row, this.claimed.has(row.id)));
   }
 
   /** Manual retry of a failed or cancelled delivery: a fresh series of attempts, due now. */

@@ -132,12 +132,8 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
       const { now } = tick;
       return guarded(() =>
         store.bookkeeping(() => {
-          for (const r of tick.record) {
-            if (r.result === 'requeue') store.outbox.requeue(r.id, now);
-            else if (r.result === 'delivered') store.outbox.delivered(r.id, now);
-            else if (r.result === 'retry') store.outbox.retryAt(r.id, r.at, r.error, now);
-            else store.outbox.failed(r.id, r.error, now);
-          }
+          // Batched (outbox.record: the delivered ones in one statement); a claim is not written on SQLite.
+          store.outbox.record(tick.record, now);
           const transitions: HealthTransition[] = tick.health.map((h) =>
             h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),
           );

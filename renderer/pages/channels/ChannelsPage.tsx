@@ -177,7 +177,15 @@ export function ChannelsPage() {
                       ))
                     )}
                   </td>
-                  <td className="num mono">{c.pending}</td>
+                  <td className="num mono">
+                    {c.pending}
+                    {c.delivery && (
+                      <div className="muted small" data-testid="channel-concurrency" title="Sends at once now, adapted to what the endpoint sustains, within the channel's limit">
+                        {c.delivery.inFlight} sending · at most {c.delivery.concurrency} of {c.delivery.maxConcurrency} at once
+                        {c.delivery.lastDecrease && ` · slowed by ${c.delivery.lastDecrease.reason === 'overload' ? '429/5xx' : 'latency'}`}
+                      </div>
+                    )}
+                  </td>
                   <td className={`num mono${c.failed ? ' error-text' : ''}`}>{c.failed}</td>
                   <td>
                     <HealthBadge health={c.health} enabled={c.config.enabled !== false} />

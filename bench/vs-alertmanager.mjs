@@ -1,0 +1,294 @@
+// Herald and Prometheus Alertmanager side by side (issue #15): the same unique events, one
+// per request at the same concurrency (a node:http keep-alive client), each routed to the
+// same loopback webhook sink, one after the other on this machine. Prints delivered
+// events/s (first post → last arrival at the sink), end-to-end p99 (post → sink), peak
+// RSS of each, and Herald's ratios. Not a test: it prints figures for the README.
+//
+// Alertmanager comes from the Debian package (/usr/bin/prometheus-alertmanager). It groups
+// by every label (`group_by: ['...']`) with `group_wait: 0s`, so each alert is sent on its
+// own, as Herald's webhook channel sends each event. Herald runs headless in its default
+// configuration (the `npm run serve` V8 flags; the webhook channel with no concurrency set).
+// Alertmanager answers before anything is on disk; Herald answers after its fsync.
+//
+//   npm run bench:vs-alertmanager -- [--events 3000] [--concurrency 16] [--warmup 300] [--rounds 1] [--only herald|alertmanager]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ALERTMANAGER = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '16' },
+    warmup: { type: 'string', default: '300' },
+    rounds: { type: 'string', default: '1' },
+    only: { type: 'string' },
+  },
+});
+const N = Number(values.events);
+const C = Number(values.concurrency);
+const WARMUP = Number(values.warmup);
+const ROUNDS = Math.max(1, Number(values.rounds));
+const STARTUP_TIMEOUT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 120_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+if (!existsSync(ALERTMANAGER) && values.only !== 'herald') {
+  console.error(`Alertmanager not found at ${ALERTMANAGER}. Install it (Debian/Ubuntu):\n  sudo apt-get install prometheus-alertmanager\nor point ALERTMANAGER_BIN at its binary.`);
+  process.exit(2);
+}
+const HEADLESS = resolve(import.meta.dirname, '../dist/electron/headless.js');
+if (!existsSync(HEADLESS) && values.only !== 'alertmanager') {
+  console.error('Herald is not built: run `npm run build` first (or `npm run bench:vs-alertmanager`, which builds).');
+  process.exit(2);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Resolves once `check()` is true; throws with `what` after `ms`. */
+async function until(check, ms, what) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A loopback port free right now (the kernel's pick). */
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+// ── the sink: one node:http server for both; each body names the events it carries ──
+const arrivals = new Map();
+const sink = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const at = performance.now();
+    try {
+      const body = JSON.parse(Buffer.concat(chunks).toString());
+      // Alertmanager's webhook: { alerts: [{ labels: { bench_id } }] }; Herald's template: { id }.
+      const ids = Array.isArray(body.alerts) ? body.alerts.map((a) => a.labels.bench_id) : [body.id.split(' — ')[0]];
+      for (const id of ids) if (!arrivals.has(id)) arrivals.set(id, at);
+    } catch (error) {
+      console.error(`sink: unreadable body: ${error.message}`);
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  });
+});
+await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const sinkBase = `http://127.0.0.1:${sink.address().port}`;
+
+// ── processes, always stopped ──
+const children = new Set();
+const dirs = [];
+function stopAll() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+function launch(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  return { child, output: () => output };
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+// ── the load: a node:http keep-alive client, one event per request ──
+const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+function request(url, headers, body) {
+  return new Promise((resolvePost, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }, timeout: REQUEST_TIMEOUT_MS });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode >= 200 && res.statusCode < 300 ? resolvePost() : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Posts `count` events at concurrency C; resolves with when each was posted and when the burst started. */
+async function burst(prefix, count, post) {
+  const sentAt = new Map();
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (next < count) {
+        const id = `${prefix}-${next++}`;
+        sentAt.set(id, performance.now());
+        await post(id);
+      }
+    }),
+  );
+  const acceptedSeconds = (performance.now() - start) / 1000;
+  await until(() => [...sentAt.keys()].every((id) => arrivals.has(id)), DRAIN_TIMEOUT_MS, `${prefix}: every event at the sink`);
+  let last = 0;
+  const latencies = [];
+  for (const [id, at] of sentAt) {
+    const arrived = arrivals.get(id);
+    last = Math.max(last, arrived);
+    latencies.push(arrived - at);
+  }
+  latencies.sort((a, b) => a - b);
+  return { deliveredPerSecond: count / ((last - start) / 1000), acceptedPerSecond: count / acceptedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function measure(name, post, pid) {
+  await burst(`${name}-warmup`, WARMUP, post);
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await burst(`${name}-r${r}`, N, post));
+  const median = (key) => rounds.map((x) => x[key]).sort((a, b) => a - b)[Math.floor((rounds.length - 1) / 2)];
+  return { deliveredPerSecond: median('deliveredPerSecond'), acceptedPerSecond: median('acceptedPerSecond'), p50: median('p50'), p99: median('p99'), peakRss: peakRssMb(pid) };
+}
+
+async function alertmanager() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-alertmanager-'));
+  dirs.push(dir);
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'alertmanager.yml'),
+    [
+      'route:',
+      '  receiver: sink',
+      "  group_by: ['...']", // every label: one group per alert, no aggregation
+      '  group_wait: 0s',
+      '  group_interval: 1m',
+      '  repeat_interval: 24h',
+      'receivers:',
+      '  - name: sink',
+      '    webhook_configs:',
+      `      - url: ${sinkBase}/alertmanager`,
+      '        send_resolved: false',
+      '',
+    ].join('\n'),
+  );
+  const { child, output } = launch(ALERTMANAGER, [
+    `--config.file=${join(dir, 'alertmanager.yml')}`,
+    `--storage.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=', // no gossip: a single instance
+    '--log.level=warn',
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode}):\n${output()}`);
+      return fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
+    },
+    STARTUP_TIMEOUT_MS,
+    'alertmanager to be ready',
+  );
+  const startsAt = new Date().toISOString();
+  const post = (id) =>
+    request(`${base}/api/v2/alerts`, {}, JSON.stringify([{ labels: { alertname: 'PipelineFailed', bench_id: id, project: 'acme/api' }, annotations: { summary: id }, startsAt }]));
+  try {
+    return await measure('am', post, child.pid);
+  } finally {
+    await stop(child);
+  }
+}
+
+async function herald() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-herald-'));
+  dirs.push(dir);
+  const secret = 'bench-secret';
+  const config = join(dir, 'herald.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      sources: [{ id: 'bench', kind: 'generic', name: 'Bench', secret: 'env:HERALD_BENCH_SECRET' }],
+      // Defaults: no concurrency, no timeout set.
+      channels: [{ id: 'sink', kind: 'webhook', name: 'Sink', url: `${sinkBase}/herald`, template: '{"id":"{{title}}"}' }],
+      rules: [{ id: 'all', name: 'All', channels: ['sink'] }],
+    }),
+  );
+  // The V8 flags of `npm run serve` (package.json).
+  const { child, output } = launch(
+    process.execPath,
+    [...(process.env.BENCH_HUB_NODE_ARGS ?? '--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc').split(' ').filter(Boolean), HEADLESS, '--data-dir', join(dir, 'data'), '--config', config, '--ingress-port', '0', '--api-port', '0'],
+    { HERALD_BENCH_SECRET: secret },
+  );
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`herald exited (${child.exitCode}):\n${output()}`);
+      return /ingress:\s+http:\/\/\S+/.test(output());
+    },
+    STARTUP_TIMEOUT_MS,
+    'herald to listen',
+  );
+  const ingress = /ingress:\s+(http:\/\/\S+)/.exec(output())[1].replace(/\/$/, '');
+  const post = (id) =>
+    request(`${ingress}/hooks/bench`, { authorization: `Bearer ${secret}` }, JSON.stringify({ type: 'pipeline.failed', title: id, subject: { project: 'acme/api', branch: 'main', pipeline: 'build' } }));
+  try {
+    return await measure('herald', post, child.pid);
+  } finally {
+    await stop(child);
+  }
+}
+
+console.log(
+  `Herald vs Alertmanager — ${N} unique events per round, ${ROUNDS} round(s) (median), one per request at concurrency ${C} (node:http keep-alive), after ${WARMUP} warm-up events; ` +
+    `node ${process.version}, ${cpus().length} cores, load average before ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+);
+const line = (name, r) =>
+  `${name.padEnd(13)} delivered ${fmt(r.deliveredPerSecond).padStart(6)} events/s · accepted ${fmt(r.acceptedPerSecond).padStart(6)} /s · end-to-end p50 ${fmt(r.p50, 1).padStart(6)} ms, p99 ${fmt(r.p99, 1).padStart(7)} ms · peak RSS ${fmt(r.peakRss, 1)} MB`;
+const results = {};
+try {
+  if (values.only !== 'herald') {
+    results.am = await alertmanager();
+    console.log(line('Alertmanager', results.am));
+  }
+  if (values.only !== 'alertmanager') {
+    results.herald = await herald();
+    console.log(line('Herald', results.herald));
+  }
+} catch (error) {
+  console.error(`bench failed: ${error.message}`);
+  process.exitCode = 1;
+}
+if (results.am && results.herald) {
+  const { am, herald: h } = results;
+  console.log(
+    `Herald / Alertmanager: delivered events/s ${(h.deliveredPerSecond / am.deliveredPerSecond).toFixed(2)}× (target ≥ 1.5×), ` +
+      `end-to-end p99 ${(h.p99 / am.p99).toFixed(2)}× (target ≤ 0.5×), peak RSS ${(h.peakRss / am.peakRss).toFixed(2)}×`,
+  );
+}
+console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+agent.destroy();
+sink.close();
+sink.closeAllConnections();
+stopAll();
