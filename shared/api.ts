@@ -40,6 +40,11 @@ export const RuleOutcomeSchema = z.object({
   reason: z.string(),
   /** Set when the rule collects events into a digest: `channels` get the digest, not this event. */
   digest: z.object({ windowSeconds: z.number() }).optional(),
+  /**
+   * Set when the rule groups storms: `channels` get the group's message, not this event.
+   * `by` holds the event's values of the rule's group fields (absent ones left out).
+   */
+  group: z.object({ by: z.record(z.string(), z.string()), waitSeconds: z.number(), intervalSeconds: z.number() }).optional(),
 });
 export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AcceleratorSchema, DEFAULT_SHORTCUT } from './accelerator.js';
 import { CONFIG_VERSION } from './config-migrations.js';
 import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
-import { SeveritySchema } from './event.js';
+import { SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { globProblem } from './glob-syntax.js';
 import { validateJsonTemplate } from './json-template.js';
 
@@ -690,6 +690,42 @@ export type RuleMatch = z.infer<typeof RuleMatchSchema>;
 export const DEFAULT_THROTTLE_SECONDS = 3600;
 /** A digest rule's default window: hourly. */
 export const DEFAULT_DIGEST_SECONDS = 3600;
+/** Storm grouping (Alertmanager's group_wait / group_interval defaults are 30 s / 5 min; ours wait less). */
+export const DEFAULT_GROUP_WAIT_SECONDS = 10;
+export const DEFAULT_GROUP_INTERVAL_SECONDS = 300;
+export const GROUP_LIMITS = { waitSeconds: { min: 0, max: 3600 }, intervalSeconds: { min: 10, max: 86_400 } } as const;
+
+/**
+ * A rule's storm grouping (Alertmanager's group_by / group_wait / group_interval): events
+ * with the same values of `by` (subject fields; none = one group for the rule) form a group.
+ * The first waits `waitSeconds` for company, then one message lists the group; later events
+ * go out together at most every `intervalSeconds`. rules/storm-groups.ts keeps the groups.
+ */
+export const RuleGroupSchema = z
+  .object({
+    by: z
+      .array(
+        z.enum(SUBJECT_FIELDS, { error: (issue) => `${JSON.stringify(issue.input)} is not a subject field; group by ${SUBJECT_FIELDS.join(', ')}` }),
+        'must be a list of subject fields, e.g. [project, branch]',
+      )
+      .max(SUBJECT_FIELDS.length)
+      .refine((fields) => new Set(fields).size === fields.length, 'names a field twice')
+      .default([]),
+    waitSeconds: z
+      .number('must be a number of seconds')
+      .int('must be whole seconds')
+      .min(GROUP_LIMITS.waitSeconds.min, 'must not be negative')
+      .max(GROUP_LIMITS.waitSeconds.max, 'must be at most 1 hour')
+      .default(DEFAULT_GROUP_WAIT_SECONDS),
+    intervalSeconds: z
+      .number('must be a number of seconds')
+      .int('must be whole seconds')
+      .min(GROUP_LIMITS.intervalSeconds.min, 'must be at least 10 seconds')
+      .max(GROUP_LIMITS.intervalSeconds.max, 'must be at most 24 hours')
+      .default(DEFAULT_GROUP_INTERVAL_SECONDS),
+  })
+  .strict();
+export type RuleGroup = z.infer<typeof RuleGroupSchema>;
 
 export const RuleSchema = z
   .object({
@@ -713,13 +749,21 @@ export const RuleSchema = z
       .object({ windowSeconds: z.number().int('must be whole seconds').min(60, 'must be at least 1 minute').max(86_400, 'must be at most 24 hours').default(DEFAULT_DIGEST_SECONDS) })
       .strict()
       .optional(),
+    /** Storm grouping: one message per group of like events (RuleGroupSchema). Not with `digest`. */
+    group: RuleGroupSchema.optional(),
     /**
      * Options per channel this rule sends to, keyed by channel id, each checked by its
      * channel kind's own schema (CHANNEL_RULE_OPTIONS; email: `to`, this rule's recipients).
      */
     channelOptions: z.record(IdSchema, z.record(z.string(), z.unknown())).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    // A digest already sends one message per window: a second summary inside it would only delay.
+    if (rule.digest && rule.group) {
+      ctx.addIssue({ code: 'custom', path: ['group'], message: 'a rule either sends a digest or groups storms, not both: remove digest or group' });
+    }
+  });
 export type RuleConfig = z.infer<typeof RuleSchema>;
 export type RuleConfigInput = z.input<typeof RuleSchema>;
 

@@ -48,6 +48,8 @@ export const KNOWN_EVENT_TYPES = {
   'herald.test': 'info',
   /** One message for a digest rule's window; its severity is the worst of the events it lists. */
   'herald.digest': 'info',
+  /** One message for a storm group of a grouping rule; its severity is the worst of the events it lists. */
+  'herald.group': 'info',
 } as const satisfies Record<string, Severity>;
 export type KnownEventType = keyof typeof KNOWN_EVENT_TYPES;
 

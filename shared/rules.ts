@@ -23,7 +23,9 @@
  *    global snooze, the rule's `snoozedUntil` or the global quiet hours are active;
  *    every other channel gets a delivery — or, for a rule with a `digest`, the event is
  *    added to the rule's open digest window for those channels (the outcome carries
- *    `digest`; the store keeps the window and one message is sent when it closes).
+ *    `digest`; the store keeps the window and one message is sent when it closes), or,
+ *    for a rule with a `group`, to the group of events sharing its `by` values (the
+ *    outcome carries `group`; rules/storm-groups.ts sends one message per group).
  * The outcome is `routed` when some channel gets a delivery, else `snoozed` when a desktop
  * channel was held back by snooze or quiet hours, else `no_channels`.
  * Before all of that, a muted pipeline (shared/mutes.ts; `ctx.muteFor`) holds back every
@@ -233,7 +235,11 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
     const named = [...new Set(rule.channels)];
     const outcome = (kind: RuleOutcome['outcome'], channels: string[], heldBack: string[], reason: string): void => {
       const digest = kind === 'routed' && rule.digest ? { digest: { windowSeconds: rule.digest.windowSeconds } } : {};
-      outcomes.push({ ruleId: rule.id, ruleName: rule.name, outcome: kind, channels, heldBack, reason, ...digest });
+      const group =
+        kind === 'routed' && rule.group
+          ? { group: { by: groupValues(event, rule.group.by), waitSeconds: rule.group.waitSeconds, intervalSeconds: rule.group.intervalSeconds } }
+          : {};
+      outcomes.push({ ruleId: rule.id, ruleName: rule.name, outcome: kind, channels, heldBack, reason, ...digest, ...group });
     };
 
     mute ??= ctx.muteFor?.(event) ?? null;
@@ -285,6 +291,7 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
 
     const parts = [match.reason];
     if (channels.length > 0 && rule.digest) parts.push(`added to the ${digestAdjective(rule.digest.windowSeconds)} digest for ${channels.join(', ')}`);
+    else if (channels.length > 0 && rule.group) parts.push(`added to ${describeGroup(groupValues(event, rule.group.by), rule.group.by)} for ${channels.join(', ')}`);
     else if (channels.length > 0) parts.push(`sent to ${channels.join(', ')}`);
     else if (named.length === 0) parts.push('the rule names no channels');
     if (notes.length > 0) parts.push(`held back ${notes.join(', ')}`);
@@ -292,6 +299,23 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
     outcome(kind, channels, heldBack, parts.join('; '));
   }
   return outcomes;
+}
+
+/** The event's values of a rule's group fields, in the rule's order; absent fields are left out (Alertmanager's group labels). */
+export function groupValues(event: Pick<HeraldEvent, 'subject'>, by: readonly SubjectField[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of by) {
+    const value = event.subject[field];
+    if (value !== undefined) values[field] = value;
+  }
+  return values;
+}
+
+/** `the group project=acme/api branch=main`; `the rule's group` when it groups by nothing; `the group without project` for events lacking every field. */
+export function describeGroup(values: Readonly<Record<string, string>>, by: readonly string[]): string {
+  const pairs = Object.entries(values).map(([field, value]) => `${field}=${value}`);
+  if (pairs.length > 0) return `the group ${pairs.join(' ')}`;
+  return by.length > 0 ? `the group without ${by.join(' or ')}` : "the rule's group";
 }
 
 function describeQuietHours(q: QuietHours): string {

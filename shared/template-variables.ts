@@ -49,6 +49,12 @@ export const TEMPLATE_VARIABLES: readonly TemplateVariable[] = [
   { name: 'rule.id', description: 'id of the rule that routed it (empty for a test message)' },
   { name: 'rule.name', description: 'name of that rule' },
   { name: 'data', description: 'source-specific extras, as a JSON object (null when none)' },
+  // A storm group's message (type herald.group); any other event is a group of one.
+  { name: 'group.count', description: 'storm group: how many events this message stands for (1 for any other event)' },
+  { name: 'group.items', description: 'storm group: its events as a JSON list of {id, type, severity, title, url, occurredAt, subject} (up to 50; [this event] for any other)' },
+  { name: 'group.first', description: 'storm group: its first event, as one item of group.items' },
+  { name: 'group.last', description: 'storm group: its last event, as one item of group.items' },
+  { name: 'group.by', description: 'storm group: the subject values its events share, e.g. {"project":"acme/api"} ({} for any other event)' },
   { name: 'event', description: 'the whole event as a JSON object' },
   // Devtron's names (seeds/devtron-notifications.md), so its sample payloads work unchanged.
   { name: 'devtronAppName', description: 'Devtron: application', aliasOf: 'subject.project' },
@@ -104,6 +110,26 @@ export function splitImageRef(artifact: string | undefined): { repo?: string; ta
   return { repo: artifact };
 }
 
+/** What a template sees of one event of a storm group (group.items): the event's facts, its subject, no data. */
+export interface GroupItem {
+  id: string;
+  type: string;
+  severity: HeraldEvent['severity'];
+  title: string;
+  url?: string;
+  occurredAt: string;
+  subject: HeraldEvent['subject'];
+}
+
+/** Titles in group.items are cut to this many characters (the list must fit the event's small data). */
+const GROUP_ITEM_TITLE_CHARS = 200;
+
+export function groupItemOf(event: OutboundEvent): GroupItem {
+  const { id, type, severity, title, url, occurredAt, subject } = event;
+  const shortTitle = title.length > GROUP_ITEM_TITLE_CHARS ? `${title.slice(0, GROUP_ITEM_TITLE_CHARS - 1)}…` : title;
+  return { id, type, severity, title: shortTitle, ...(url !== undefined && { url }), occurredAt, subject };
+}
+
 /** The event as it leaves Herald: without the store's read flag. */
 export function outboundEvent(event: OutboundEvent): Omit<HeraldEvent, 'read'> {
   const { read: _read, ...rest } = event;
@@ -156,6 +182,14 @@ export function templateVariables(event: OutboundEvent, extras: TemplateExtras =
     devtronBuildGitCommitHash: commitOf(event.data),
   };
   for (const f of SUBJECT_FIELDS) vars[`subject.${f}`] = event.subject[f];
+  // Any other event is a group of one, so one template serves a grouping rule and the rest.
+  const group = (event.type === 'herald.group' ? event.data?.group : undefined) as Record<string, unknown> | undefined;
+  const single = group ? undefined : groupItemOf(event);
+  vars['group.count'] = group ? group.count : 1;
+  vars['group.items'] = group ? group.items : [single];
+  vars['group.first'] = group ? group.first : single;
+  vars['group.last'] = group ? group.last : single;
+  vars['group.by'] = group ? group.by : {};
   // In the documented order, so error messages list them as the UI does.
   return Object.fromEntries(TEMPLATE_VARIABLES.map((v) => [v.name, vars[v.name]]));
 }

@@ -37,6 +37,7 @@ import { startSubscriptionManager, testSubscribingSource } from './sources/subsc
 import type { IncomingRequest } from './sources/source.js';
 import { startBoardFeed } from './board/board-feed.js';
 import { startMutePolicy } from './rules/mutes.js';
+import { startStormGroupSender } from './rules/storm-group-sender.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startCheckpointer } from './store/checkpointer.js';
@@ -68,7 +69,7 @@ export interface HubOptions {
   retentionIntervalMs?: number;
   /** The hub's clock in epoch ms (ingest time, digest windows, delivery times); tests move it. Default Date.now. */
   now?: () => number;
-  /** Longest the digest scheduler sleeps before looking for ended windows; default 60 s (tests shorten it). */
+  /** Longest the digest scheduler (and the storm group sender) sleeps before looking for due work; default 60 s (tests shorten it). */
   digestMaxSleepMs?: number;
   /** The environment the headless desktop channel checks for a desktop session (tests give their own). Default process.env. */
   desktopEnv?: Record<string, string | undefined>;
@@ -91,7 +92,7 @@ export interface Hub {
   setApiUrl(url: string): void;
   /**
    * Resolves when nothing is left to do now: ingest committed, no send in flight or due,
-   * no digest window due (bounded: rejects after timeoutMs naming what stayed busy).
+   * no digest window or storm group due (bounded: rejects after timeoutMs naming what stayed busy).
    */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops taking webhooks, lets in-flight deliveries finish (or stay queued), closes the store. */
@@ -187,6 +188,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
     log,
   });
+  // Grouping rules: each due storm group becomes one herald.group event with its deliveries;
+  // a desktop popup is held back at sending time as a digest's is.
+  const groups = startStormGroupSender({
+    // The synchronous store's answers as the engine's Promises, until the hub runs on the engine.
+    store: {
+      groups: { due: async (at) => store.groups.due(at), nextDue: async () => store.groups.nextDue() },
+      sendGroup: async (group, build, sendOptions) => store.sendGroup(group, build, sendOptions),
+    },
+    ruleName: (id) => live.rule(id)?.name,
+    sendsGroup: digestGoesTo(live),
+    onSent: (group) => {
+      updates.emit({ type: 'event.created', event: group.event });
+      worker.wake();
+    },
+    now,
+    ...(options.digestMaxSleepMs !== undefined && { maxSleepMs: options.digestMaxSleepMs }),
+    log,
+  });
   const idleCollector = new IdleCollector(() => {
     exposedGc()?.();
     listener.collectGarbage();
@@ -205,12 +224,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         deliveries += outcome.deliveries;
         for (const event of outcome.events) updates.emit({ type: 'event.created', event });
         if (outcome.digested) digests.wake();
+        if (outcome.grouped) groups.wake();
       }
       if (deliveries > 0) worker.wake();
     },
     onUnconfirmed: () => {
       worker.wake();
       digests.wake();
+      groups.wake();
     },
     ...(options.now && { now: () => new Date(now()) }),
   });
@@ -224,6 +245,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.ingressThread !== undefined && { thread: options.ingressThread }),
     log,
   }).catch(async (error: Error) => {
+    await groups.stop();
     await checkpointer.stop();
     store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
@@ -318,6 +340,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           () => (ingestor.idle ? undefined : 'ingest in progress'),
           () => worker.busy(),
           () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+          () => groups.busy(),
         ],
         timeoutMs,
       ),
@@ -335,6 +358,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await listener.close();
       await polls.stop();
       digests.stop();
+      await groups.stop();
       mutes.stop();
       await worker.stop();
       idleCollector.stop();

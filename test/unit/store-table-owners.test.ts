@@ -18,6 +18,8 @@ const OWNERS: Record<string, string> = {
   board: 'store/board.ts',
   throttle: 'rules/throttle-memory.ts',
   digest_items: 'rules/digest-windows.ts',
+  storm_groups: 'rules/storm-groups.ts',
+  storm_group_items: 'rules/storm-groups.ts',
 };
 /** The PostgreSQL engine's owner of each table: store/postgres/ and the SQLite owner's file name. */
 const PG_OWNER = (owner: string) => `store/postgres/${owner.split('/').pop()!}`;

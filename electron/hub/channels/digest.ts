@@ -34,13 +34,26 @@ export function describeWindow(seconds: number): string {
 }
 
 /** Subject fields every event shares (a digest of one project says so). */
-function commonSubject(events: OutboundEvent[]): Subject {
+export function commonSubject(events: OutboundEvent[]): Subject {
   const subject: Subject = {};
   for (const field of SUBJECT_FIELDS) {
     const first = events[0]?.subject[field];
     if (first && events.every((e) => e.subject[field] === first)) subject[field] = first;
   }
   return subject;
+}
+
+/**
+ * One line per event (`08:00 UTC · 🔴 build failed`), at most DIGEST_MAX_LINES and then a
+ * count of the rest. A project every event shares is said once, in the message's subject,
+ * not on every line. Plain text: each channel escapes it for where it lands.
+ */
+export function summaryLines(events: readonly OutboundEvent[], common: Subject): string[] {
+  const lines = events
+    .slice(0, DIGEST_MAX_LINES)
+    .map((e) => `${formatTime(e.occurredAt).slice(11)} · ${truncateText(headline(e, { project: !common.project }), 200)}`);
+  if (events.length > DIGEST_MAX_LINES) lines.push(`…and ${events.length - DIGEST_MAX_LINES} more`);
+  return lines;
 }
 
 /** Pure: the digest message for `events` (oldest first after sorting) in `window`. */
@@ -62,11 +75,7 @@ export function formatDigest(events: OutboundEvent[], window: DigestWindow, rule
     .join(', ');
   const n = sorted.length;
   const subject = commonSubject(sorted);
-  // A project every event shares is said once, in the digest's subject, not on every line.
-  const lines = sorted
-    .slice(0, DIGEST_MAX_LINES)
-    .map((e) => `${formatTime(e.occurredAt).slice(11)} · ${truncateText(headline(e, { project: !subject.project }), 200)}`);
-  if (n > DIGEST_MAX_LINES) lines.push(`…and ${n - DIGEST_MAX_LINES} more`);
+  const lines = summaryLines(sorted, subject);
 
   const event: OutboundEvent = {
     id: `digest:${rule?.id ?? 'all'}:${end}`,

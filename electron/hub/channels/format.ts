@@ -46,6 +46,11 @@ export function eventFacts(event: OutboundEvent): Fact[] {
   return facts;
 }
 
+/** A digest or a storm group's message: its summary is a list, one event per line. */
+export function listsEvents(event: Pick<OutboundEvent, 'type'>): boolean {
+  return event.type === 'herald.digest' || event.type === 'herald.group';
+}
+
 /** `2025-05-01 08:00 UTC`: readable and the same for every reader. */
 export function formatTime(iso: string): string {
   const t = Date.parse(iso);

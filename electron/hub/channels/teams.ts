@@ -5,7 +5,7 @@
 import type { ChannelConfig } from '../../../shared/config.js';
 import { escapeMarkdown, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
-import { contextLine, eventFacts, safeLink, SEVERITY_STYLE } from './format.js';
+import { contextLine, eventFacts, listsEvents, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';
 
 export type TeamsChannelConfig = Extract<ChannelConfig, { kind: 'teams' }>;
@@ -49,8 +49,8 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
     },
   ];
   if (event.summary?.trim() && budget.summary > 0) {
-    // A digest lists one event per line: a bullet list (Teams joins single line breaks into one paragraph).
-    const text = event.type === 'herald.digest' ? markdownList(event.summary, budget.summary, escapeMarkdown) : paragraphs(md(event.summary.trim(), budget.summary));
+    // A digest or a storm group lists one event per line: a bullet list (Teams joins single line breaks into one paragraph).
+    const text = listsEvents(event) ? markdownList(event.summary, budget.summary, escapeMarkdown) : paragraphs(md(event.summary.trim(), budget.summary));
     body.push({ type: 'TextBlock', text, wrap: true });
   }
   const facts = eventFacts(event);

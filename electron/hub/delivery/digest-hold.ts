@@ -1,6 +1,6 @@
-// Whether a closing digest goes to a channel: a desktop popup goes out now, not when
-// the events came, so quiet hours and snooze apply at closing time. Other channels
-// always get it.
+// Whether a closing digest (or a storm group's message) goes to a channel: a desktop popup
+// goes out now, not when the events came, so quiet hours and snooze apply at sending time.
+// Other channels always get it.
 import { DESKTOP_KIND, desktopHold } from '../../../shared/rules.js';
 import type { LiveConfig } from '../config/live-config.js';
 

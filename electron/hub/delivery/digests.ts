@@ -12,6 +12,7 @@ import { digestAdjective } from '../../../shared/rules.js';
 import { formatDigest } from '../channels/digest.js';
 import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
 import type { Store } from '../store/store.js';
+import type { OutboundEvent } from '../../../shared/template-variables.js';
 
 /** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
 const MAX_DATA_CHARS = 16 * 1024;
@@ -27,29 +28,47 @@ export function buildDigestEvent(window: DigestWindow, events: HeraldEvent[], no
   const sorted = [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   let listed = digest.events ?? [];
   let eventIds = sorted.map((e) => e.id);
-  const dataOf = () => ({
-    digest: { ...digest, events: listed, eventIds, windowSeconds: Math.round((window.end - window.start) / 1000), ruleId: window.ruleId },
+  return storedSummaryEvent(formatted, {
+    data: () => ({
+      digest: { ...digest, events: listed, eventIds, windowSeconds: Math.round((window.end - window.start) / 1000), ruleId: window.ruleId },
+    }),
+    // Thousands of events in one window: list fewer, then name fewer ids; `count` stays the total.
+    shrink: () => {
+      if (listed.length > 5) listed = listed.slice(0, Math.floor(listed.length / 2));
+      else if (eventIds.length > 1) eventIds = eventIds.slice(0, Math.floor(eventIds.length / 2));
+      else return false;
+      return true;
+    },
+    now,
+    id,
+    what: `the digest of rule ${window.ruleId}`,
   });
-  // Thousands of events in one window: list fewer, then name fewer ids; `count` stays the total.
-  while (JSON.stringify(dataOf()).length > MAX_DATA_CHARS) {
-    if (listed.length > 5) listed = listed.slice(0, Math.floor(listed.length / 2));
-    else if (eventIds.length > 1) eventIds = eventIds.slice(0, Math.floor(eventIds.length / 2));
-    else break;
-  }
+}
+
+/**
+ * A formatted summary (a digest, a storm group's message) as the event the store keeps:
+ * `data()` made smaller by `shrink()` until it fits MAX_DATA_CHARS, the summary cut to the
+ * schema's length, and checked like any event from outside, so the api can return it.
+ */
+export function storedSummaryEvent(
+  formatted: OutboundEvent,
+  fit: { data: () => Record<string, unknown>; shrink: () => boolean; now: number; id: string; what: string },
+): HeraldEvent {
+  let data = fit.data();
+  while (JSON.stringify(data).length > MAX_DATA_CHARS && fit.shrink()) data = fit.data();
   const input: EventInput = {
-    type: 'herald.digest',
+    type: formatted.type,
     severity: formatted.severity,
     title: formatted.title,
     ...(formatted.summary !== undefined && { summary: formatted.summary.slice(0, 10_000) }),
     subject: formatted.subject,
     occurredAt: formatted.occurredAt,
     dedupKey: formatted.dedupKey,
-    data: dataOf(),
+    data,
   };
-  // The same check as any event from outside: a digest never stores what the api could not return.
   const parsed = EventInputSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`the digest of rule ${window.ruleId} is not a valid event: ${describeZodError(parsed.error)}`);
-  return { ...completeEvent(parsed.data, formatted.source, new Date(now)), id, read: false };
+  if (!parsed.success) throw new Error(`${fit.what} is not a valid event: ${describeZodError(parsed.error)}`);
+  return { ...completeEvent(parsed.data, formatted.source, new Date(fit.now)), id: fit.id, read: false };
 }
 
 /** Why the digest was sent, for the event detail. */

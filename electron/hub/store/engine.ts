@@ -12,6 +12,7 @@
 // table objects' (the source of truth for arguments and results), each returning a Promise.
 import type { Mute } from '../../../shared/mutes.js';
 import type { ClosedDigest, DigestBuilder, DigestWindow, DigestWindows } from '../rules/digest-windows.js';
+import type { GroupBuilder, SentGroup, StormGroup, StormGroups } from '../rules/storm-groups.js';
 import type { RuleOutcome } from '../../../shared/api.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import type { BoardStore } from './board.js';
@@ -47,6 +48,9 @@ export type SourceStateTable = Async<Pick<SourceStateStore, 'get' | 'clear'>>;
 
 /** Digest rules' open windows: the scheduler's questions (closing one is `closeDigest`). */
 export type DigestsTable = Async<Pick<DigestWindows, 'nextDue' | 'due' | 'waiting'>>;
+
+/** Grouping rules' open storm groups: the sender's questions (sending one is `sendGroup`). */
+export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'open'>>;
 
 /** Pipeline mutes (the api's mutes.*, the timer that ends timed mutes, the board's "muted until"). */
 export type MutesTable = Async<Pick<MuteStore, 'add' | 'active' | 'list' | 'remove' | 'purgeExpired' | 'nextExpiry'>>;
@@ -139,6 +143,7 @@ export interface StoreEngine {
   readonly health: HealthTable;
   readonly sourceState: SourceStateTable;
   readonly digests: DigestsTable;
+  readonly groups: GroupsTable;
   readonly mutes: MutesTable;
   readonly board: BoardTable;
   /**
@@ -151,6 +156,8 @@ export interface StoreEngine {
   ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]>;
   /** Closes one digest window, all or nothing (ingest-transaction.ts closeDigest). */
   closeDigest(window: DigestWindow, build: DigestBuilder, options: { now: number; keepChannel?: (id: string) => boolean }): Promise<ClosedDigest | undefined>;
+  /** Sends one due storm group, all or nothing (ingest-transaction.ts sendGroup). */
+  sendGroup(group: StormGroup, build: GroupBuilder, options: { now: number; keepChannel?: (id: string) => boolean }): Promise<SentGroup | undefined>;
   /** The delivery worker's tick in one transaction (bookkeeping: a lost result means one more send, never a lost event). */
   deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult>;
   /**

@@ -326,10 +326,11 @@ export class EventStore {
   enforceRetention(maxAgeDays: number, maxEvents: number, now = new Date(), chunk = 2000): number {
     const cutoff = now.getTime() - maxAgeDays * 86_400_000;
     let deleted = 0;
-    // An event whose deliveries are still queued, or that waits in a digest, is kept: retention
-    // must never drop what Herald accepted and has not delivered yet.
+    // An event whose deliveries are still queued, or that waits in a digest or a storm group, is
+    // kept: retention must never drop what Herald accepted and has not delivered yet.
     const undelivered = `EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.status IN ('pending','sending'))
-      OR EXISTS (SELECT 1 FROM digest_items g WHERE g.event_seq = e.seq)`;
+      OR EXISTS (SELECT 1 FROM digest_items g WHERE g.event_seq = e.seq)
+      OR EXISTS (SELECT 1 FROM storm_group_items s WHERE s.event_seq = e.seq)`;
     const byAge = this.prepared(
       `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE received_at < ? AND NOT (${undelivered}) ORDER BY seq LIMIT ?)`,
     );

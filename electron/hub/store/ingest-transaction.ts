@@ -1,14 +1,16 @@
 // The ingest transaction: the one place that writes several tables together. An accepted
 // request's events, its delivery id, its source's state, the rule outcomes, throttle
-// memory, digest items and deliveries are committed in ONE transaction: all or nothing.
-// Closing a digest window (its herald.digest event, its deliveries, the removal of its
-// items) is the other such transaction. Each table object writes only its own table;
+// memory, digest items, storm group items and deliveries are committed in ONE transaction:
+// all or nothing. Closing a digest window (its herald.digest event, its deliveries, the
+// removal of its items) and sending a storm group (its herald.group event, its deliveries,
+// its items removed and its next due time) are the others. Each table object writes only its own table;
 // this module combines them, so a second database engine supplies the same table objects
 // and a `transaction` and nothing above the store changes.
 import type { RuleOutcome } from '../../../shared/api.js';
 import { completeEvent, type EventInput, type HeraldEvent, type SourceRef } from '../../../shared/event.js';
 import type { ClosedDigest, DigestBuilder, DigestWindow, DigestWindows } from '../rules/digest-windows.js';
 import type { Router } from '../rules/router.js';
+import type { GroupBuilder, SentGroup, StormGroup, StormGroups } from '../rules/storm-groups.js';
 import type { ThrottleMemory } from '../rules/throttle-memory.js';
 import { eventId } from './event-ids.js';
 import type { BoardChange, BoardStore } from './board.js';
@@ -39,6 +41,8 @@ export type IngestOutcome =
       deliveries: number;
       /** Events added to a digest window instead of a delivery (set when any). */
       digested?: number;
+      /** Events added to a storm group instead of a delivery (set when any). */
+      grouped?: number;
       /** What the events did to the board (set when any): the UI is told once committed. */
       board?: BoardChange[];
     }
@@ -62,6 +66,7 @@ export interface IngestTables {
   sourceState: SourceStateStore;
   throttle: ThrottleMemory;
   digests: DigestWindows;
+  groups: StormGroups;
   /** The board the transaction keeps current (left out only by the ingest benchmark). */
   board?: BoardStore | undefined;
   /** Pipeline mutes routing looks up (and a success lifts); without them nothing is muted. */
@@ -91,7 +96,7 @@ export class IngestTransaction {
   }
 
   private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, enrich?: Enricher): IngestOutcome {
-    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, board, mutes } = this.tables;
+    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, groups, board, mutes } = this.tables;
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined && !seenDeliveries.firstTime(item.source.id, item.deliveryId, nowMs)) return { status: 'duplicate' };
     if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value, nowMs);
@@ -118,6 +123,7 @@ export class IngestTransaction {
     const boardChanges: BoardChange[] = [];
     let deliveries = 0;
     let digested = 0;
+    let grouped = 0;
     for (const input of item.inputs) {
       const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: eventId(), read: false };
       throttling.clear();
@@ -134,6 +140,12 @@ export class IngestTransaction {
           digested++;
           continue;
         }
+        if (outcome.group) {
+          // A grouping rule: the event joins its storm group; the group's message goes when it is due.
+          groups.add({ ...outcome, group: outcome.group }, seq, nowMs);
+          grouped++;
+          continue;
+        }
         for (const channelId of outcome.channels) {
           outbox.enqueue(seq, channelId, outcome.ruleId, nowMs);
           deliveries++;
@@ -142,7 +154,14 @@ export class IngestTransaction {
       }
       events.push(event);
     }
-    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(boardChanges.length > 0 && { board: boardChanges }) };
+    return {
+      status: 'accepted',
+      events,
+      deliveries,
+      ...(digested > 0 && { digested }),
+      ...(grouped > 0 && { grouped }),
+      ...(boardChanges.length > 0 && { board: boardChanges }),
+    };
   }
 
   /**
@@ -152,30 +171,63 @@ export class IngestTransaction {
    * no channel left); the items are removed then too. The digest is not routed again.
    */
   closeDigest(window: DigestWindow, build: DigestBuilder, options: { now: number; keepChannel?: (id: string) => boolean }): ClosedDigest | undefined {
-    const { events: eventTable, outbox, digests } = this.tables;
+    const { digests } = this.tables;
     return this.transaction(() => {
       const items = digests.items(window);
       if (items.length === 0) return undefined;
       digests.remove(window);
-      const named = [...new Set(items.map((r) => r.channelId))].sort();
-      const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
-      const events = [...new Set(items.map((r) => r.eventSeq))]
-        .map((seq) => eventTable.getBySeq(seq))
-        .filter((e): e is HeraldEvent => e !== undefined);
-      if (events.length === 0 || channels.length === 0) return undefined;
-      const { event, reason } = build(window, events, channels);
-      const outcome: RuleOutcome = {
-        ruleId: window.ruleId,
-        ruleName: window.ruleName,
-        outcome: 'routed',
-        channels,
-        heldBack: named.filter((id) => !channels.includes(id)),
-        reason,
-        digest: { windowSeconds: Math.round((window.end - window.start) / 1000) },
-      };
-      const seq = eventTable.insert(event, options.now, null, [outcome]);
-      for (const channelId of channels) outbox.enqueue(seq, channelId, window.ruleId, options.now);
-      return { event, channels, covered: events.length };
+      return this.storeSummary(items, options, (events, channels) => {
+        const { event, reason } = build(window, events, channels);
+        return { event, ruleId: window.ruleId, ruleName: window.ruleName, reason, extra: { digest: { windowSeconds: Math.round((window.end - window.start) / 1000) } } };
+      });
     });
+  }
+
+  /**
+   * Sends one due storm group, all or nothing: with events waiting, stores the message
+   * `build` makes with one delivery per channel `keepChannel` accepts, removes the items
+   * and makes the group due again an interval from `now`; with none waiting (a whole
+   * interval without events), the group ends. Undefined when nothing is sent. The
+   * message is not routed again.
+   */
+  sendGroup(group: StormGroup, build: GroupBuilder, options: { now: number; keepChannel?: (id: string) => boolean }): SentGroup | undefined {
+    const { groups } = this.tables;
+    return this.transaction(() => {
+      const items = groups.items(group);
+      if (items.length === 0) {
+        groups.end(group);
+        return undefined;
+      }
+      groups.sent(group, options.now + group.intervalSeconds * 1000);
+      return this.storeSummary(items, options, (events, channels) => {
+        const { event, reason } = build(group, events, channels);
+        const extra = { group: { by: group.by, waitSeconds: group.waitSeconds, intervalSeconds: group.intervalSeconds } };
+        return { event, ruleId: group.ruleId, ruleName: group.ruleName, reason, extra };
+      });
+    });
+  }
+
+  /**
+   * Inside a closing transaction: the events the items name (deleted ones left out), one
+   * summary event `make` builds for them, stored with its rule outcome and one delivery per
+   * channel `keepChannel` accepts. Undefined when no event or no channel is left.
+   */
+  private storeSummary(
+    items: ReadonlyArray<{ channelId: string; eventSeq: number }>,
+    options: { now: number; keepChannel?: (id: string) => boolean },
+    make: (events: HeraldEvent[], channels: string[]) => { event: HeraldEvent; ruleId: string; ruleName: string; reason: string; extra: Pick<RuleOutcome, 'digest' | 'group'> },
+  ): { event: HeraldEvent; channels: string[]; covered: number } | undefined {
+    const { events: eventTable, outbox } = this.tables;
+    const named = [...new Set(items.map((r) => r.channelId))].sort();
+    const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
+    const events = [...new Set(items.map((r) => r.eventSeq))]
+      .map((seq) => eventTable.getBySeq(seq))
+      .filter((e): e is HeraldEvent => e !== undefined);
+    if (events.length === 0 || channels.length === 0) return undefined;
+    const { event, ruleId, ruleName, reason, extra } = make(events, channels);
+    const outcome: RuleOutcome = { ruleId, ruleName, outcome: 'routed', channels, heldBack: named.filter((id) => !channels.includes(id)), reason, ...extra };
+    const seq = eventTable.insert(event, options.now, null, [outcome]);
+    for (const channelId of channels) outbox.enqueue(seq, channelId, ruleId, options.now);
+    return { event, channels, covered: events.length };
   }
 }

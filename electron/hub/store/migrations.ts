@@ -175,6 +175,32 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX board_project ON board(project, rank, since);
   CREATE INDEX board_mute ON board(mute_key) WHERE mute_key IS NOT NULL;
   `,
+  // 8: storm groups (rules/storm-groups.ts): one row per open group of a grouping rule,
+  // keyed by the JSON of its subject values; due_at is when its next message goes (the
+  // first after wait_seconds, then every interval_seconds while events keep coming);
+  // messages counts those sent. Its events wait in storm_group_items, one row per channel.
+  `
+  CREATE TABLE storm_groups (
+    rule_id          TEXT NOT NULL,
+    group_key        TEXT NOT NULL,
+    rule_name        TEXT NOT NULL,
+    wait_seconds     INTEGER NOT NULL,
+    interval_seconds INTEGER NOT NULL,
+    opened_at        INTEGER NOT NULL,
+    due_at           INTEGER NOT NULL,
+    messages         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (rule_id, group_key)
+  ) WITHOUT ROWID;
+  CREATE INDEX storm_groups_due ON storm_groups(due_at);
+  CREATE TABLE storm_group_items (
+    rule_id    TEXT NOT NULL,
+    group_key  TEXT NOT NULL,
+    event_seq  INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    channel_id TEXT NOT NULL,
+    PRIMARY KEY (rule_id, group_key, event_seq, channel_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX storm_group_items_event ON storm_group_items(event_seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -106,6 +106,7 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
     health: promised(store.health, ['get', 'recordSuccess', 'recordFailure'], ['recordSuccess', 'recordFailure']),
     sourceState: promised(store.sourceState, ['get', 'clear'], ['clear']),
     digests: promised(store.digests, ['nextDue', 'due', 'waiting']),
+    groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'open']),
     mutes: promised(store.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry'], ['add', 'remove', 'purgeExpired']),
     board: promised(store.board, ['list', 'items', 'keysMutedBy', 'prune', 'count'], ['prune']),
 
@@ -126,6 +127,12 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
       const closed = guarded(() => store.closeDigest(window, build, options));
       if (closed) deliveriesDue();
       return closed;
+    },
+
+    async sendGroup(group, build, options) {
+      const sent = guarded(() => store.sendGroup(group, build, options));
+      if (sent) deliveriesDue();
+      return sent;
     },
 
     async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {

@@ -1,8 +1,10 @@
 // The store: one SQLite file in the data dir, the tables' access objects (each writes its
-// own table), and the transactions that combine them (ingest, closing a digest, retention).
+// own table), and the transactions that combine them (ingest, closing a digest, sending a
+// storm group, retention).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DigestWindows } from '../rules/digest-windows.js';
+import { StormGroups } from '../rules/storm-groups.js';
 import { ThrottleMemory } from '../rules/throttle-memory.js';
 import { BoardStore } from './board.js';
 import { EventStore } from './events.js';
@@ -27,6 +29,8 @@ export interface Store {
   readonly sourceState: SourceStateStore;
   /** Digest rules' open windows. */
   readonly digests: DigestWindows;
+  /** Grouping rules' open storm groups. */
+  readonly groups: StormGroups;
   /** When each throttling rule last routed each dedupKey. */
   readonly throttle: ThrottleMemory;
   /** Muted pipelines. */
@@ -39,6 +43,8 @@ export interface Store {
   readonly ingest: IngestTransaction['ingest'];
   /** A digest window's herald.digest event and deliveries, and its items removed: one transaction. */
   readonly closeDigest: IngestTransaction['closeDigest'];
+  /** A due storm group's herald.group event and deliveries, its items removed and its next due time: one transaction. */
+  readonly sendGroup: IngestTransaction['sendGroup'];
   /**
    * Deletes events past the retention settings (never undelivered ones) and the dedup and
    * throttle memory older than the longest window they serve. Returns the events deleted.
@@ -102,6 +108,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     seenDeliveries: new SeenDeliveries(db),
     throttle: new ThrottleMemory(db),
     digests: new DigestWindows(db),
+    groups: new StormGroups(db),
     board: new BoardStore(db),
     mutes: new MuteStore(db),
   };
@@ -132,6 +139,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     health: new HealthStore(db),
     ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
     closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
+    sendGroup: (group, build, options) => ingest.sendGroup(group, build, options),
     enforceRetention: (maxAgeDays, maxEvents, now = new Date()) => {
       const deleted = tables.events.enforceRetention(maxAgeDays, maxEvents, now);
       // A sender redelivers within days; the longest throttle window is 30 days.
