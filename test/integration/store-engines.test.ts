@@ -9,6 +9,8 @@ import type { EventInput, HeraldEvent, Severity } from '../../shared/event.js';
 import { routeEvent } from '../../shared/rules.js';
 import { buildDigestEvent, digestReason } from '../../electron/hub/delivery/digests.js';
 import type { DigestWindow } from '../../electron/hub/rules/digest-windows.js';
+import { buildGroupEvent } from '../../electron/hub/rules/storm-group-sender.js';
+import type { StormGroup } from '../../electron/hub/rules/storm-groups.js';
 import { TOTAL_COUNT_CAP, toFtsQuery } from '../../electron/hub/store/events.js';
 import type { IngestItem } from '../../electron/hub/store/ingest-transaction.js';
 import type { EngineRouter as Router, StoreEngine as TestEngine } from '../../electron/hub/store/engine.js';
@@ -496,10 +498,43 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.mutes.remove(again.key)).toBe(true);
     });
 
+    it('storm groups: events join their group, the group sends after its wait, again after its interval, ends when quiet', async () => {
+      const rules = routerFor([{ id: 'storm', name: 'Storms', channels: ['sink'], group: { by: ['project'], waitSeconds: 10, intervalSeconds: 300 } }]);
+      const fail = (project: string, n: number) => Array.from({ length: n }, (_, i) => ({ type: 'pipeline.failed', title: `${project} ${i}`, subject: { project } }));
+      const [o] = await engine.ingest([{ source, inputs: [...fail('api', 3), ...fail('web', 2)] }], { router: rules, now: new Date(T0) });
+      expect(o).toMatchObject({ status: 'accepted', deliveries: 0, grouped: 5 });
+      expect((await engine.groups.open('storm')).map((g) => [g.by, g.dueAt, g.messages])).toEqual([
+        [{ project: 'api' }, T0 + 10_000, 0],
+        [{ project: 'web' }, T0 + 10_000, 0],
+      ]);
+      expect(await engine.groups.waiting('storm')).toBe(5);
+      expect(await engine.groups.nextDue()).toBe(T0 + 10_000);
+      expect(await engine.groups.due(T0 + 9_999)).toEqual([]);
+      const make = (now: number) => (g: StormGroup, events: HeraldEvent[], channels: string[]) => ({
+        event: buildGroupEvent(g, events, now),
+        reason: `grouped ${events.length} for ${channels.join(', ')}`,
+      });
+      const [api, web] = await engine.groups.due(T0 + 10_000);
+      const sent = await engine.sendGroup(api!, make(T0 + 10_000), { now: T0 + 10_000 });
+      expect(sent).toMatchObject({ channels: ['sink'], covered: 3 });
+      expect(await engine.outbox.list({ eventId: sent!.event.id, limit: 5 })).toHaveLength(1);
+      // Sent: due again an interval later; sending it again now does nothing.
+      expect((await engine.groups.open('storm')).find((g) => g.key === api!.key)).toMatchObject({ messages: 1, dueAt: T0 + 310_000 });
+      expect(await engine.sendGroup({ ...api!, dueAt: T0 + 310_000 }, make(T0 + 310_000), { now: T0 + 310_000 })).toBeUndefined();
+      expect((await engine.groups.open('storm')).map((g) => g.key)).toEqual([web!.key]);
+      expect(await engine.sendGroup(web!, make(T0 + 11_000), { now: T0 + 11_000, keepChannel: () => false })).toBeUndefined();
+      expect(await engine.groups.waiting('storm')).toBe(0);
+      // A waiting group keeps its events from retention until it is sent.
+      await engine.ingest([{ source, inputs: fail('ret', 1) }], { router: rules, now: new Date(T0) });
+      await engine.enforceRetention(1, 100_000, new Date(T0 + 30 * 86_400_000));
+      expect(await engine.groups.waiting('storm')).toBe(1);
+    });
+
     it('the board follows ingest, shows a mute, lists by filter and prunes', async () => {
       const gh = { kind: 'github', id: 'gh', name: 'GitHub' };
       const at = (m: number) => new Date(T0 + m * MINUTE);
       const subject = (branch: string) => ({ project: 'acme/board', pipeline: 'ci', branch });
+      const before = await engine.board.count();
       await engine.ingest([{ source: gh, inputs: [{ type: 'pipeline.failed', title: 'f1', subject: subject('main'), occurredAt: at(0).toISOString() }] }], { router: noRules, now: at(0) });
       const [o] = await engine.ingest(
         [{ source: gh, inputs: [{ type: 'pipeline.failed', title: 'f2', subject: subject('main'), occurredAt: at(1).toISOString() }, { type: 'pipeline.succeeded', title: 'ok', subject: subject('dev'), occurredAt: at(1).toISOString() }] }],
@@ -512,7 +547,7 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
         ['main', 'failing', 2],
         ['dev', 'passing', 1],
       ]);
-      expect(await engine.board.count()).toBe(3);
+      expect(await engine.board.count()).toBe(before + 2);
       expect((await engine.board.list({ states: ['passing'], project: 'acme/board' }, at(2))).map((i) => i.subject.branch)).toEqual(['dev']);
       expect(await engine.board.list({ project: 'other' }, at(2))).toEqual([]);
       const main = list[0]!;
@@ -520,7 +555,7 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.board.keysMutedBy(main.muteKey!)).toEqual([main.key]);
       expect((await engine.board.items([main.key, 'missing'], at(3)))[0]).toMatchObject({ key: main.key, mutedUntil: 'passes' });
       expect(await engine.board.prune((t) => t.key !== main.key)).toEqual([main.key]);
-      expect(await engine.board.count()).toBe(2);
+      expect(await engine.board.count()).toBe(before + 1);
     });
   });
 });

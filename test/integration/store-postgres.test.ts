@@ -144,6 +144,22 @@ describe('two replicas on one database', () => {
     expect(closed.find(Boolean)).toMatchObject({ covered: 6, channels: ['mail'] });
   });
 
+  it('a storm group sent by both replicas at once goes once, and stays open for its next interval', async () => {
+    const rules = [RuleSchema.parse({ id: 'grp', name: 'Groups', channels: ['hook'], group: { by: ['project'], waitSeconds: 10, intervalSeconds: 300 } })];
+    const router: EngineRouter = (event, lookups) =>
+      routeEvent(event, rules, { now: new Date(event.receivedAt), lastRoutedAt: (r, k) => lookups.lastRoutedAt(r, k), channelKinds: new Map([['hook', 'webhook']]), settings: {} });
+    const item = (i: number): IngestItem => ({ source, inputs: [{ type: 'pipeline.failed', title: `g${i}`, subject: { project: 'storm' } }] });
+    await Promise.all([a.ingest([item(1)], { router, now: new Date(T0) }), b.ingest([item(2)], { router, now: new Date(T0) })]);
+    const [group, ...others] = await a.groups.due(T0 + 10_000);
+    expect(others).toEqual([]);
+    const { buildGroupEvent } = await import('../../electron/hub/rules/storm-group-sender.js');
+    const make = (g: typeof group & object, evs: Parameters<typeof buildGroupEvent>[1]) => ({ event: buildGroupEvent(g, evs, T0 + 10_000), reason: 'due' });
+    const sent = await Promise.all([a.sendGroup(group!, make, { now: T0 + 10_000 }), b.sendGroup(group!, make, { now: T0 + 10_000 })]);
+    expect(sent.filter(Boolean)).toHaveLength(1);
+    expect(sent.find(Boolean)).toMatchObject({ covered: 2 });
+    expect(await b.groups.open('grp')).toMatchObject([{ messages: 1, dueAt: T0 + 310_000 }]);
+  });
+
   it('the board moves one event after the other when both replicas ingest the same pipeline', async () => {
     const subject = { project: 'acme/api', pipeline: 'ci', branch: 'main' };
     // One occurredAt: the order the two replicas commit in does not matter to the streak.

@@ -19,12 +19,13 @@ import { BadDatabaseUrl, createPool, withPassword, describeConnectionError, isUn
 import { PgDigestWindows } from './digest-windows.js';
 import { PgEventStore } from './events.js';
 import { PgHealthStore } from './health.js';
-import { closeDigestWindow, ingestItems } from './ingest-transaction.js';
+import { closeDigestWindow, ingestItems, sendStormGroup } from './ingest-transaction.js';
 import { migratePostgres, SchemaTooNew } from './migrations.js';
 import { PgMuteStore } from './mutes.js';
 import { DUE_CHANNEL, PgOutbox } from './outbox.js';
 import { PgSeenDeliveries } from './seen-deliveries.js';
 import { PgSourceStateStore } from './source-state.js';
+import { PgStormGroups } from './storm-groups.js';
 import { type Sql, sqlOn } from './sql.js';
 import { PgThrottleMemory } from './throttle-memory.js';
 
@@ -101,6 +102,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     throttle: new PgThrottleMemory(sql),
     digests: new PgDigestWindows(sql),
     mutes: new PgMuteStore(sql),
+    groups: new PgStormGroups(sql),
     board: new PgBoardStore(sql),
     health: new PgHealthStore(sql),
   };
@@ -250,6 +252,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     digests: promised(tables.digests, ['nextDue', 'due', 'waiting']),
     mutes: promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']),
     board: promised(tables.board, ['list', 'items', 'keysMutedBy', 'prune', 'count']),
+    groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'open']),
 
     async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
       const result = await transaction((tx) => ingestItems(tx, ingestTables, items, routing));
@@ -262,6 +265,12 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
       const closedDigest = await transaction((tx) => closeDigestWindow(tx, tables, window, build, closeOptions));
       if (closedDigest) deliveriesDue();
       return closedDigest;
+    },
+
+    async sendGroup(group, build, sendOptions) {
+      const sent = await transaction((tx) => sendStormGroup(tx, tables, group, build, sendOptions));
+      if (sent) deliveriesDue();
+      return sent;
     },
 
     async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {

@@ -206,12 +206,13 @@ export class PgEventStore {
 
   /**
    * Deletes events older than maxAgeDays and beyond the newest maxEvents, never one still to
-   * be delivered or waiting in a digest; a chunk per statement, so ingest is not held up.
+   * be delivered or waiting in a digest or a storm group; a chunk per statement, so ingest is not held up.
    */
   async enforceRetention(maxAgeDays: number, maxEvents: number, now = new Date(), chunk = 2000): Promise<number> {
     const cutoff = now.getTime() - maxAgeDays * 86_400_000;
     const undelivered = `EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.status IN ('pending','sending'))
-      OR EXISTS (SELECT 1 FROM digest_items g WHERE g.event_seq = e.seq)`;
+      OR EXISTS (SELECT 1 FROM digest_items g WHERE g.event_seq = e.seq)
+      OR EXISTS (SELECT 1 FROM storm_group_items s WHERE s.event_seq = e.seq)`;
     let deleted = 0;
     for (;;) {
       const n =

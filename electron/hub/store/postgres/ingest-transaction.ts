@@ -13,6 +13,7 @@ import type { RuleOutcome } from '../../../../shared/api.js';
 import { completeEvent, type EventInput, type HeraldEvent } from '../../../../shared/event.js';
 import { isMuteActive, type Mute } from '../../../../shared/mutes.js';
 import type { ClosedDigest, DigestBuilder, DigestWindow } from '../../rules/digest-windows.js';
+import type { GroupBuilder, SentGroup, StormGroup } from '../../rules/storm-groups.js';
 import { type IngestRouting, LookupMiss, routeWithLoads, type RoutingLookups } from '../engine.js';
 import type { BoardChange } from '../board.js';
 import { eventId } from '../event-ids.js';
@@ -24,6 +25,7 @@ import type { PgMuteStore } from './mutes.js';
 import type { PgOutbox } from './outbox.js';
 import type { PgSeenDeliveries } from './seen-deliveries.js';
 import type { PgSourceStateStore } from './source-state.js';
+import type { PgStormGroups } from './storm-groups.js';
 import type { Sql } from './sql.js';
 import type { PgThrottleMemory } from './throttle-memory.js';
 
@@ -35,6 +37,7 @@ export interface PgIngestTables {
   throttle: PgThrottleMemory;
   digests: PgDigestWindows;
   mutes: PgMuteStore;
+  groups: PgStormGroups;
   board?: PgBoardStore | undefined;
 }
 
@@ -74,6 +77,7 @@ class IngestRun {
     const boardChanges: BoardChange[] = [];
     let deliveries = 0;
     let digested = 0;
+    let grouped = 0;
     for (const input of item.inputs) {
       const event: HeraldEvent = { ...completeEvent(input, item.source, now), id: eventId(), read: false };
       const { outcomes, throttling, lifted } = await this.route(event, routing.router);
@@ -95,6 +99,11 @@ class IngestRun {
           digested++;
           continue;
         }
+        if (outcome.group) {
+          await tables.groups.add(sql, { ...outcome, group: outcome.group }, seq, nowMs);
+          grouped++;
+          continue;
+        }
         await tables.outbox.enqueue(sql, seq, outcome.channels, outcome.ruleId, nowMs);
         deliveries += outcome.channels.length;
         if (outcome.channels.length > 0) forDelivery.push([seq, event]);
@@ -102,7 +111,14 @@ class IngestRun {
       events.push(event);
     }
     this.deliveries += deliveries;
-    return { status: 'accepted', events, deliveries, ...(digested > 0 && { digested }), ...(boardChanges.length > 0 && { board: boardChanges }) };
+    return {
+      status: 'accepted',
+      events,
+      deliveries,
+      ...(digested > 0 && { digested }),
+      ...(grouped > 0 && { grouped }),
+      ...(boardChanges.length > 0 && { board: boardChanges }),
+    };
   }
 
   /** The router over this transaction's lookups; what it asked for is loaded (and locked) first. */
@@ -189,19 +205,59 @@ export async function ingestItems(
   return { outcomes, forDelivery, deliveries: run.deliveries };
 }
 
+type SummaryTables = Pick<PgIngestTables, 'events' | 'outbox'>;
+
 /**
  * Closes one digest window, all or nothing (store/ingest-transaction.ts closeDigest): its
  * items taken under the rule's lock, so two replicas closing it at once send it once.
  */
 export async function closeDigestWindow(
   sql: Sql,
-  tables: Pick<PgIngestTables, 'events' | 'outbox' | 'digests'>,
+  tables: SummaryTables & Pick<PgIngestTables, 'digests'>,
   window: DigestWindow,
   build: DigestBuilder,
   options: { now: number; keepChannel?: (id: string) => boolean },
 ): Promise<ClosedDigest | undefined> {
   const items = await tables.digests.takeItems(sql, window);
   if (items.length === 0) return undefined;
+  return storeSummary(sql, tables, items, options, (events, channels) => {
+    const { event, reason } = build(window, events, channels);
+    return { event, ruleId: window.ruleId, ruleName: window.ruleName, reason, extra: { digest: { windowSeconds: Math.round((window.end - window.start) / 1000) } } };
+  });
+}
+
+/**
+ * Sends one due storm group, all or nothing (store/ingest-transaction.ts sendGroup). A group
+ * another replica sent meanwhile (no longer due) is left as it is.
+ */
+export async function sendStormGroup(
+  sql: Sql,
+  tables: SummaryTables & Pick<PgIngestTables, 'groups'>,
+  group: StormGroup,
+  build: GroupBuilder,
+  options: { now: number; keepChannel?: (id: string) => boolean },
+): Promise<SentGroup | undefined> {
+  const items = await tables.groups.take(sql, group, options.now);
+  if (items === 'not due') return undefined;
+  if (items.length === 0) {
+    await tables.groups.end(sql, group);
+    return undefined;
+  }
+  await tables.groups.sent(sql, group, options.now + group.intervalSeconds * 1000);
+  return storeSummary(sql, tables, items, options, (events, channels) => {
+    const { event, reason } = build(group, events, channels);
+    return { event, ruleId: group.ruleId, ruleName: group.ruleName, reason, extra: { group: { by: group.by, waitSeconds: group.waitSeconds, intervalSeconds: group.intervalSeconds } } };
+  });
+}
+
+/** The events the items name (deleted ones left out), one summary event for them, and a delivery per kept channel. */
+async function storeSummary(
+  sql: Sql,
+  tables: SummaryTables,
+  items: ReadonlyArray<{ channelId: string; eventSeq: number }>,
+  options: { now: number; keepChannel?: (id: string) => boolean },
+  make: (events: HeraldEvent[], channels: string[]) => { event: HeraldEvent; ruleId: string; ruleName: string; reason: string; extra: Pick<RuleOutcome, 'digest' | 'group'> },
+): Promise<{ event: HeraldEvent; channels: string[]; covered: number } | undefined> {
   const named = [...new Set(items.map((r) => r.channelId))].sort();
   const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
   const events: HeraldEvent[] = [];
@@ -210,18 +266,10 @@ export async function closeDigestWindow(
     if (event) events.push(event);
   }
   if (events.length === 0 || channels.length === 0) return undefined;
-  const { event, reason } = build(window, events, channels);
-  const outcome: RuleOutcome = {
-    ruleId: window.ruleId,
-    ruleName: window.ruleName,
-    outcome: 'routed',
-    channels,
-    heldBack: named.filter((id) => !channels.includes(id)),
-    reason,
-    digest: { windowSeconds: Math.round((window.end - window.start) / 1000) },
-  };
+  const { event, ruleId, ruleName, reason, extra } = make(events, channels);
+  const outcome: RuleOutcome = { ruleId, ruleName, outcome: 'routed', channels, heldBack: named.filter((id) => !channels.includes(id)), reason, ...extra };
   const seq = await tables.events.insert(sql, event, options.now, null, [outcome]);
-  await tables.outbox.enqueue(sql, seq, channels, window.ruleId, options.now);
+  await tables.outbox.enqueue(sql, seq, channels, ruleId, options.now);
   await tables.outbox.notifyDue(sql);
   return { event, channels, covered: events.length };
 }

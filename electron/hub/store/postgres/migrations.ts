@@ -167,6 +167,30 @@ const MIGRATIONS: readonly string[] = [
     updated_by TEXT NOT NULL
   );
   `,
+  // 3: storm groups (rules/storm-groups.ts; SQLite's migration 8): a grouping rule's open
+  // groups, due at due_at, and the events waiting in each, one row per channel.
+  `
+  CREATE TABLE storm_groups (
+    rule_id          TEXT NOT NULL,
+    group_key        TEXT COLLATE "C" NOT NULL,
+    rule_name        TEXT NOT NULL,
+    wait_seconds     INTEGER NOT NULL,
+    interval_seconds INTEGER NOT NULL,
+    opened_at        BIGINT NOT NULL,
+    due_at           BIGINT NOT NULL,
+    messages         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (rule_id, group_key)
+  );
+  CREATE INDEX storm_groups_due ON storm_groups(due_at);
+  CREATE TABLE storm_group_items (
+    rule_id    TEXT NOT NULL,
+    group_key  TEXT COLLATE "C" NOT NULL,
+    event_seq  BIGINT NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    channel_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (rule_id, group_key, event_seq, channel_id)
+  );
+  CREATE INDEX storm_group_items_event ON storm_group_items(event_seq);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
