@@ -143,17 +143,21 @@ function request(url, headers, body) {
 /** Posts `count` events at concurrency C; resolves with when each was posted and when the burst started. */
 async function burst(prefix, count, post) {
   const sentAt = new Map();
+  const acks = [];
   let next = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: C }, async () => {
       while (next < count) {
         const id = `${prefix}-${next++}`;
-        sentAt.set(id, performance.now());
+        const at = performance.now();
+        sentAt.set(id, at);
         await post(id);
+        acks.push(performance.now() - at);
       }
     }),
   );
+  acks.sort((a, b) => a - b);
   const acceptedSeconds = (performance.now() - start) / 1000;
   await until(() => [...sentAt.keys()].every((id) => arrivals.has(id)), DRAIN_TIMEOUT_MS, `${prefix}: every event at the sink`);
   let last = 0;
@@ -164,7 +168,13 @@ async function burst(prefix, count, post) {
     latencies.push(arrived - at);
   }
   latencies.sort((a, b) => a - b);
-  return { deliveredPerSecond: count / ((last - start) / 1000), acceptedPerSecond: count / acceptedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    deliveredPerSecond: count / ((last - start) / 1000),
+    acceptedPerSecond: count / acceptedSeconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ackP99: percentile(acks, 99),
+  };
 }
 
 async function measure(name, post, pid) {
@@ -172,7 +182,14 @@ async function measure(name, post, pid) {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await burst(`${name}-r${r}`, N, post));
   const median = (key) => rounds.map((x) => x[key]).sort((a, b) => a - b)[Math.floor((rounds.length - 1) / 2)];
-  return { deliveredPerSecond: median('deliveredPerSecond'), acceptedPerSecond: median('acceptedPerSecond'), p50: median('p50'), p99: median('p99'), peakRss: peakRssMb(pid) };
+  return {
+    deliveredPerSecond: median('deliveredPerSecond'),
+    acceptedPerSecond: median('acceptedPerSecond'),
+    p50: median('p50'),
+    p99: median('p99'),
+    ackP99: median('ackP99'),
+    peakRss: peakRssMb(pid),
+  };
 }
 
 async function alertmanager() {
@@ -265,7 +282,7 @@ console.log(
     `node ${process.version}, ${cpus().length} cores, load average before ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
 );
 const line = (name, r) =>
-  `${name.padEnd(13)} delivered ${fmt(r.deliveredPerSecond).padStart(6)} events/s · accepted ${fmt(r.acceptedPerSecond).padStart(6)} /s · end-to-end p50 ${fmt(r.p50, 1).padStart(6)} ms, p99 ${fmt(r.p99, 1).padStart(7)} ms · peak RSS ${fmt(r.peakRss, 1)} MB`;
+  `${name.padEnd(13)} delivered ${fmt(r.deliveredPerSecond).padStart(6)} events/s · accepted ${fmt(r.acceptedPerSecond).padStart(6)} /s · end-to-end p50 ${fmt(r.p50, 1).padStart(6)} ms, p99 ${fmt(r.p99, 1).padStart(7)} ms (answer p99 ${fmt(r.ackP99, 1)} ms) · peak RSS ${fmt(r.peakRss, 1)} MB`;
 const results = {};
 try {
   if (values.only !== 'herald') {

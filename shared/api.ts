@@ -271,6 +271,22 @@ export const HubStatusSchema = z.object({
       attention: z.string().optional(),
     }),
   ),
+  /**
+   * This replica and who runs the one-at-a-time work (each poller `poll:<source id>`, digests,
+   * grouping, mute expiry, retention). `single`: one hub holds every lease (SQLite);
+   * `lease-table`: replicas sharing a PostgreSQL database.
+   */
+  replica: z
+    .object({
+      id: z.string(),
+      engine: z.enum(['single', 'lease-table']),
+      leases: z.array(
+        z.object({ name: z.string(), holder: z.string().nullable(), expiresAt: z.string().optional(), mine: z.boolean() }),
+      ),
+      /** Why the leases could not be read now (the database is unreachable). */
+      problem: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const TestResultSchema = z.object({ ok: z.boolean(), detail: z.string() });

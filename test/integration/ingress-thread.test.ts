@@ -121,6 +121,31 @@ describe('ingress on its own thread', () => {
     expect(h.items.map((i) => i.inputs[0]!.title)).toEqual(['one', 'new', 'b']);
   });
 
+  it('answers a group commit\'s requests together; an answer that cannot be sent fails its own request alone', async () => {
+    const h = harness();
+    // A group commit: every request of the batch is answered at once, one answer not cloneable.
+    const waiting: Array<{ item: IngestItem; resolve: (ack: IngestAck) => void }> = [];
+    let all!: () => void;
+    const gathered = new Promise<void>((resolve) => (all = resolve));
+    h.deps.ingest = (item: IngestItem) =>
+      new Promise<IngestAck>((resolve) => {
+        waiting.push({ item, resolve });
+        if (waiting.length === 6) all();
+      });
+    const ingress = await start(h);
+    const titles = ['a0', 'a1', 'poison', 'a3', 'a4', 'a5'];
+    const answers = Promise.all(titles.map((title) => post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title }, 'alpha')));
+    await gathered;
+    for (const { item, resolve } of waiting) {
+      const title = item.inputs[0]!.title;
+      resolve(title === 'poison' ? ({ status: 'accepted', ids: [() => 'not cloneable'] } as unknown as IngestAck) : { status: 'accepted', ids: [`id-${title}`] });
+    }
+    const byTitle = Object.fromEntries((await answers).map((res, i) => [titles[i], res]));
+    for (const title of titles.filter((t) => t !== 'poison')) expect(byTitle[title]).toEqual({ status: 202, body: { accepted: 1, ids: [`id-${title}`] } });
+    expect(byTitle.poison!.status).toBe(503);
+    expect(byTitle.poison!.body.error).toMatch(/^the hub could not answer: /);
+  });
+
   it("names the main thread's failures: a secret it cannot resolve (503), a commit that failed (503)", async () => {
     const h = harness();
     h.secretValues.A_SECRET = undefined;

@@ -61,17 +61,31 @@ describe('adaptive concurrency limit', () => {
     expect(seen).toEqual([9, 10, 11, 12]);
   });
 
-  it('shrinks by the latency gradient when a window is slower than baseline × 2 (and baseline + 25 ms), at most halving', () => {
+  it('shrinks by the latency gradient when a window is slower than baseline × 2 and baseline + 50 ms, at most halving', () => {
     const limit = new AdaptiveLimit({ max: 64, initial: 16 });
     window(limit, 10); // baseline 10 ms; grows to 32
     expect(limit.limit).toBe(32);
-    window(limit, 30); // 30 ms: within baseline + 25 ms, no cut (loopback jitter); grows by slow start
+    window(limit, 30); // within baseline + 50 ms (our own event loop on loopback): no cut; the baseline moves a tenth: 12
     expect(limit.limit).toBe(64);
-    window(limit, 70); // slow beyond max(20, 35) = 35 ms: × 35/70
-    expect(limit.limit).toBe(32);
-    expect(limit.view()).toMatchObject({ baselineMs: 10, lastWindowMs: 70, lastDecrease: { reason: 'latency' } });
+    window(limit, 93); // slow beyond max(24, 62) = 62 ms: × 62/93
+    expect(limit.limit).toBe(42);
+    expect(limit.view()).toMatchObject({ lastWindowMs: 93, lastDecrease: { reason: 'latency' } });
+    expect(limit.view().baselineMs).toBeCloseTo(20.1, 5);
     window(limit, 1_000); // far slower: halved, not more
-    expect(limit.limit).toBe(16);
+    expect(limit.limit).toBe(21);
+  });
+
+  it('a latency that stays at a new level becomes the baseline: the cuts stop above the floor and it grows again', () => {
+    const limit = new AdaptiveLimit({ max: 64, initial: 32 });
+    window(limit, 1);
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      window(limit, 80);
+      seen.push(limit.limit);
+    }
+    const lowest = Math.min(...seen);
+    expect(lowest).toBeGreaterThan(1);
+    expect(seen.at(-1)).toBeGreaterThan(lowest);
   });
 
   it('at its floor takes the latency as the endpoint\'s own (a new baseline), then grows again', () => {

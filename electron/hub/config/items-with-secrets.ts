@@ -143,14 +143,14 @@ export function itemsWithSecrets(deps: ItemsWithSecretsDeps): ItemsWithSecrets {
         await secrets.set(keychainNames.get(path)!, value);
       }
       deps.beforeSave?.(section, existing, check.data);
-      const saved = upsertItem(config, section, merged, mode) as ItemOf<typeof section>;
+      const saved = (await upsertItem(config, section, merged, mode)) as ItemOf<typeof section>;
       if (mode === 'update' && existing) await deleteUnusedSecrets(secretRefsOf(existing).map((r) => r.ref));
       return saved;
     },
 
     async remove(section, id) {
       const item = (config.get()[section] as Array<{ id: string }>).find((i) => i.id === id);
-      removeItem(config, section, id);
+      await removeItem(config, section, id);
       // Entries another item still refers to (one token for two pollers) stay.
       if (item && section !== 'rules') await deleteUnusedSecrets(secretRefsOf(item as Item).map((r) => r.ref));
     },

@@ -13,13 +13,19 @@
 //   - A window slower than the baseline × tolerance shrinks the limit by the latency
 //     gradient (baseline·tolerance / latency, at most halving): queueing at the endpoint
 //     shows in its latency before it shows in errors.
-//   - The baseline is the lowest window mean seen. At the floor (the limit at its
-//     minimum), a slow window is the endpoint's own latency, not queueing we caused, so it
-//     becomes the baseline (Envoy re-measures its minRTT at low concurrency for the same
-//     reason); otherwise an endpoint that got slower for good would keep the limit down.
+//   - The baseline follows a quicker endpoint at once and a slower one by a tenth of the
+//     gap per window (a long average, as Gradient2's): a host that stays busy (the round
+//     trip includes our own event loop) or an endpoint that got slower for good becomes
+//     the new normal within some windows, while a sudden rise is still cut. At the floor
+//     (the limit at its minimum) a window's latency is the endpoint's own, not queueing
+//     we caused, so it becomes the baseline at once (Envoy re-measures its minRTT at low
+//     concurrency for the same reason).
 // The limit stays within [min, max]: max is the channel's declared limit (its kind's
 // maximum and the user's `concurrency`, the lower), never exceeded. Rate (sends a second)
 // and Retry-After are enforced beside it by the worker (rate-limit.ts, notBefore).
+
+/** How far the baseline moves toward a slower window's mean, per window. */
+const BASELINE_RISE = 0.1;
 
 export interface AdaptiveLimitOptions {
   /** The most sends at once this channel may ever have: its declared limit. */
@@ -30,7 +36,7 @@ export interface AdaptiveLimitOptions {
   min?: number;
   /** A window is "slow" beyond baseline × tolerance … (default 2) */
   tolerance?: number;
-  /** … and beyond baseline + slackMs (default 25): a few ms on a loopback endpoint are event-loop jitter, not queueing. */
+  /** … and beyond baseline + slackMs (default 50): tens of ms on a loopback endpoint are our own event loop, not queueing. */
   slackMs?: number;
   /** The factor an overload multiplies the limit by (default 0.5). */
   backoff?: number;
@@ -53,7 +59,7 @@ export interface AdaptiveLimitView {
   limit: number;
   /** The declared limit it stays under. */
   max: number;
-  /** The latency the limit grows against (mean of the quickest window), ms; undefined before the first window. */
+  /** The latency the limit is judged against (a long average of the windows' means), ms; undefined before the first window. */
   baselineMs: number | undefined;
   /** Mean latency of the last complete window, ms. */
   lastWindowMs: number | undefined;
@@ -80,7 +86,7 @@ export class AdaptiveLimit {
     this.min = Math.max(1, options.min ?? 1);
     this.maxLimit = Math.max(this.min, options.max);
     this.tolerance = options.tolerance ?? 2;
-    this.slackMs = options.slackMs ?? 25;
+    this.slackMs = options.slackMs ?? 50;
     this.backoff = options.backoff ?? 0.5;
     this.value = this.clamp(options.initial ?? 4);
   }
@@ -131,6 +137,7 @@ export class AdaptiveLimit {
     this.lastWindow = mean;
     if (this.baseline === undefined || mean < this.baseline || this.limit <= this.min) this.baseline = mean;
     const slowAbove = Math.max(this.baseline * this.tolerance, this.baseline + this.slackMs);
+    this.baseline += (mean - this.baseline) * BASELINE_RISE;
     if (mean > slowAbove) {
       this.decrease(Math.max(this.backoff, slowAbove / mean), 'latency', now);
     } else if (filled) {

@@ -19,13 +19,19 @@ export type ThreadToMain =
   | { t: 'secret'; id: number; sourceId: string }
   /** Store durably, answered with `answer` (an IngestAck or error) after the commit. */
   | { t: 'ingest'; id: number; item: IngestItem }
+  /** Several `ingest`s that were ready at once: one message instead of one each. */
+  | { t: 'ingests'; items: Array<{ id: number; item: IngestItem }> }
   | { t: 'ignored'; sourceId: string; reason: string }
   /** Refused requests since the last batch, per source id: how many, and the last one. */
   | { t: 'refused'; items: Array<{ sourceId: string; count: number; last: RejectedRequest }> }
   | { t: 'closed' };
 
+export type Answer = { id: number; value?: unknown; error?: string };
+
 export type MainToThread =
-  | { t: 'answer'; id: number; value?: unknown; error?: string }
+  | ({ t: 'answer' } & Answer)
+  /** The answers ready at once (a group commit acknowledges many requests): one message instead of one each. */
+  | { t: 'answers'; items: Answer[] }
   | { t: 'sources'; sources: SourceConfig[] }
   | { t: 'secrets-changed' }
   /** The hub went quiet after a burst: collect garbage (when --expose-gc is on). */

@@ -8,7 +8,7 @@ import type { RejectedRequest } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import type { IngestAck } from '../ingest.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
-import type { MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
+import type { Answer, MainToThread, ThreadStart, ThreadToMain } from './ingress-messages.js';
 import { secretRefsOf } from '../config/secrets.js';
 import { exposedGc } from '../idle-gc.js';
 import { createIngressServer } from './ingress-server.js';
@@ -41,7 +41,7 @@ const readWhenUsed = (source: SourceConfig) => secretRefsOf(source).some((r) => 
  * thread could not read the message, or is stuck) frees it after requestTimeoutMs and its
  * request is answered 503, instead of a sender left waiting and a promise kept forever.
  */
-function ask<T>(message: (id: number) => ThreadToMain): Promise<T> {
+function ask<T>(message: (id: number) => ThreadToMain, queue?: (id: number, reject: (error: Error) => void) => void): Promise<T> {
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -49,14 +49,46 @@ function ask<T>(message: (id: number) => ThreadToMain): Promise<T> {
       reject(new Error(`the hub did not answer within ${start.requestTimeoutMs / 1000} s`));
     }, start.requestTimeoutMs);
     pending.set(id, { resolve: resolve as (value: never) => void, reject, timer });
+    // Not cloneable (structured clone refuses it or runs out of stack): refused at once.
+    const refuse = (error: Error) => {
+      clearTimeout(timer);
+      pending.delete(id);
+      reject(error);
+    };
+    if (queue) return queue(id, refuse);
     try {
       send(message(id));
     } catch (error) {
-      // Not cloneable (structured clone refuses it or runs out of stack): refused at once.
-      clearTimeout(timer);
-      pending.delete(id);
-      reject(error as Error);
+      refuse(error as Error);
     }
+  });
+}
+
+/**
+ * `ask` for commits, gathered: the requests parsed in one turn of the event loop go to the
+ * main thread in one message (its cost per message was the main thread's to pay). A batch
+ * that cannot be sent (one item not cloneable) is sent item by item, so only that one fails.
+ */
+let ingests: Array<{ id: number; item: IngestItem; reject: (error: Error) => void }> = [];
+function flushIngests(): void {
+  const batch = ingests;
+  ingests = [];
+  try {
+    send({ t: 'ingests', items: batch.map(({ id, item }) => ({ id, item })) });
+  } catch {
+    for (const { id, item, reject } of batch) {
+      try {
+        send({ t: 'ingest', id, item });
+      } catch (error) {
+        reject(error as Error);
+      }
+    }
+  }
+}
+function askToIngest(item: IngestItem): Promise<IngestAck> {
+  return ask<IngestAck>((id) => ({ t: 'ingest', id, item }), (id, reject) => {
+    ingests.push({ id, item, reject });
+    if (ingests.length === 1) setImmediate(flushIngests);
   });
 }
 
@@ -73,7 +105,7 @@ const server = createIngressServer(
       if (cache === secretCache && !readWhenUsed(source)) cache.set(source.id, value);
       return value;
     },
-    ingest: (item: IngestItem) => ask<IngestAck>((id) => ({ t: 'ingest', id, item })),
+    ingest: (item: IngestItem) => askToIngest(item),
     onIgnored: (source, reason) => send({ t: 'ignored', sourceId: source.id, reason }),
     onRefused: (sourceId, last) => {
       const entry = refused.get(sourceId);
@@ -87,17 +119,23 @@ const server = createIngressServer(
   { maxBodyBytes: start.maxBodyBytes },
 );
 
+function settle(answer: Answer): void {
+  const waiting = pending.get(answer.id);
+  if (!waiting) return; // answered after its timeout: its request has had its 503
+  pending.delete(answer.id);
+  clearTimeout(waiting.timer);
+  if (answer.error !== undefined) waiting.reject(new Error(answer.error));
+  else waiting.resolve(answer.value as never);
+}
+
 port.on('message', (message: MainToThread) => {
   switch (message.t) {
-    case 'answer': {
-      const waiting = pending.get(message.id);
-      if (!waiting) return; // answered after its timeout: its request has had its 503
-      pending.delete(message.id);
-      clearTimeout(waiting.timer);
-      if (message.error !== undefined) waiting.reject(new Error(message.error));
-      else waiting.resolve(message.value as never);
+    case 'answer':
+      settle(message);
       return;
-    }
+    case 'answers':
+      for (const answer of message.items) settle(answer);
+      return;
     case 'sources':
       sourcesById = new Map(message.sources.map((s) => [s.id, s]));
       secretCache = new Map();
