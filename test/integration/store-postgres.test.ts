@@ -300,4 +300,22 @@ describe('PostgreSQL going away and coming back', () => {
     const engine = await open(url, { statementTimeoutMs: 300 });
     await expect(engine.query('SELECT pg_sleep(3)')).rejects.toThrow(/statement timeout/);
   });
+
+  it('every wait is bounded: an ingest waiting for a lock another session holds gives up after the lock timeout, storing nothing', async () => {
+    const url = await cluster.createDatabase();
+    const engine = await open(url, { lockTimeoutMs: 300 });
+    const holder = new pg.Client({ connectionString: url });
+    holder.on('error', () => {});
+    await holder.connect();
+    const rules = [RuleSchema.parse({ id: 'thr', name: 'Throttled', channels: ['slack'], throttle: { windowSeconds: 600 } })];
+    const router: EngineRouter = (event, lookups) =>
+      routeEvent(event, rules, { now: new Date(event.receivedAt), lastRoutedAt: (r, k) => lookups.lastRoutedAt(r, k), channelKinds: new Map([['slack', 'slack']]), settings: {} });
+    await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockName('throttle', 'thr', 'stuck')]);
+    const started = Date.now();
+    await expect(engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title: 'stuck', dedupKey: 'stuck' }] }], { router })).rejects.toThrow(/lock timeout/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await engine.events.counts()).events).toBe(0);
+    await holder.end();
+    expect(await engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title: 'free', dedupKey: 'stuck' }] }], { router })).toMatchObject([{ status: 'accepted', deliveries: 1 }]);
+  });
 });
