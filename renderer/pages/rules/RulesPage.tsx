@@ -24,13 +24,8 @@ export function RulesPage() {
   // Fresh rules from the hub (after a save or a failure) replace what the switches showed.
   useEffect(() => setSwitching({}), [rules.data]);
 
-  const channelList = (channels.data ?? []).map((c) => ({
-    id: String(c.config.id),
-    name: String(c.config.name),
-    kind: String(c.config.kind),
-    config: { ...c.config, id: String(c.config.id), kind: String(c.config.kind) },
-  }));
-  const sourceList = (sources.data ?? []).map((s) => ({ id: String(s.config.id), name: String(s.config.name) }));
+  const channelList = (channels.data ?? []).map(({ config }) => ({ id: config.id, name: config.name, kind: config.kind, config }));
+  const sourceList = (sources.data ?? []).map(({ config: s }) => ({ id: s.id, name: s.name }));
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;
   const editing = mode.kind === 'edit' ? rules.data?.find((r) => r.id === mode.id) : undefined;
 
@@ -119,6 +114,12 @@ export function RulesPage() {
                 <td className="small">
                   {rule.throttle && <div>once per {humanSeconds(rule.throttle.windowSeconds)}</div>}
                   {rule.digest && <div>digest every {humanSeconds(rule.digest.windowSeconds)}</div>}
+                  {rule.group && (
+                    <div>
+                      grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {humanSeconds(rule.group.waitSeconds) || '0 s'}, then every{' '}
+                      {humanSeconds(rule.group.intervalSeconds)}
+                    </div>
+                  )}
                   {rule.quietHours && (
                     <div>
                       quiet {rule.quietHours.start}–{rule.quietHours.end}
@@ -126,7 +127,7 @@ export function RulesPage() {
                     </div>
                   )}
                   {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
-                  {!rule.throttle && !rule.quietHours && !rule.digest && <span className="muted">always</span>}
+                  {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
                 </td>
                 <td>
                   <input

@@ -224,6 +224,9 @@ function ShortcutStatus() {
   return <p className="field__hint">{s.registered ? `${s.accelerator} opens Herald from any app.` : 'No shortcut is set.'}</p>;
 }
 
+/** The draft's fields typed as text (the number inputs). */
+type TextKey = { [K in keyof SettingsDraft]: SettingsDraft[K] extends string ? K : never }[keyof SettingsDraft];
+
 function SettingsForm(props: { settings: Settings }) {
   const save = useSaveSettings();
   const toast = useToast();
@@ -258,10 +261,10 @@ function SettingsForm(props: { settings: Settings }) {
     }
   };
 
-  const numberField = (key: keyof SettingsDraft, label: string, path: string, hint?: string) => (
+  const numberField = (key: TextKey, label: string, path: string, hint?: string) => (
     <Field label={label} error={errorAt(errors, path)} hint={hint}>
       {(control) => (
-        <input {...control} type="number" inputMode="numeric" step={1} value={draft[key] as string} onChange={(e) => change({ [key]: e.target.value })} />
+        <input {...control} type="number" inputMode="numeric" step={1} value={draft[key]} onChange={(e) => change({ [key]: e.target.value })} />
       )}
     </Field>
   );
