@@ -319,3 +319,16 @@ describe('PostgreSQL going away and coming back', () => {
     expect(await engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title: 'free', dedupKey: 'stuck' }] }], { router })).toMatchObject([{ status: 'accepted', deliveries: 1 }]);
   });
 });
+
+describe('a unix socket URL', () => {
+  it('connects through the socket directory named by ?host=, and names it in the location without the password', async () => {
+    const url = new URL(await cluster.createDatabase());
+    const socket = `postgres://${url.username}:${url.password}@localhost/${url.pathname.slice(1)}?host=${encodeURIComponent(cluster.info.socketDir)}&port=${cluster.port}`;
+    const engine = await open(socket);
+    expect(engine.location).not.toContain(url.password);
+    expect(engine.location).toContain(encodeURIComponent(cluster.info.socketDir));
+    expect((await engine.ingest(events(1, 'sock'), { router: routedTo([]) }))[0]).toMatchObject({ status: 'accepted' });
+    // No server address: the connection is a unix socket, not TCP.
+    expect((await engine.query<{ addr: string | null }>('SELECT inet_server_addr() AS addr')).rows[0]!.addr).toBeNull();
+  });
+});
