@@ -332,3 +332,19 @@ describe('a unix socket URL', () => {
     expect((await engine.query<{ addr: string | null }>('SELECT inet_server_addr() AS addr')).rows[0]!.addr).toBeNull();
   });
 });
+
+describe('text PostgreSQL cannot hold', () => {
+  it('a NUL in a webhook title or payload is stored as U+FFFD instead of failing the request', async () => {
+    const engine = await open(await cluster.createDatabase());
+    const [o] = await engine.ingest(
+      [{ source, deliveryId: 'nul\u0000id', rawStored: '{"a":"b\u0000c"}', inputs: [{ type: 'pipeline.failed', title: 'bad\u0000title', summary: 'x\u0000y', data: { k: 'v\u0000w' } }] }],
+      { router: routedTo([]) },
+    );
+    expect(o).toMatchObject({ status: 'accepted' });
+    const event = o!.status === 'accepted' ? o!.events[0]! : undefined;
+    const found = (await engine.events.get(event!.id))!;
+    expect(found.event.title).toBe('bad\uFFFDtitle');
+    expect(found.event.data).toEqual({ k: 'v\u0000w' });
+    expect((await engine.events.list({ text: 'bad title', limit: 5 })).items).toHaveLength(1);
+  });
+});
