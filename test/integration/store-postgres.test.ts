@@ -252,7 +252,13 @@ describe('PostgreSQL going away and coming back', () => {
     await expect(engine.events.counts()).rejects.toBeInstanceOf(StoreUnavailable);
 
     const woken = nextDue(engine, 15_000);
+    const cleared = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the problem was not cleared within 15 s of the restart')), 15_000);
+      const off = engine.onProblem((p) => p === undefined && (clearTimeout(timer), off(), resolve()));
+    });
     await cluster.start();
+    // Back: told without waiting for a request (the LISTEN connection came back).
+    await cleared;
     // The sender retries what was refused; the pool opens new connections on demand.
     await accept('during');
     for (let i = 0; i < 5; i++) await accept(`after-${i}`);
