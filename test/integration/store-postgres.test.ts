@@ -252,7 +252,13 @@ describe('PostgreSQL going away and coming back', () => {
     await expect(engine.events.counts()).rejects.toBeInstanceOf(StoreUnavailable);
 
     const woken = nextDue(engine, 15_000);
+    const cleared = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the problem was not cleared within 15 s of the restart')), 15_000);
+      const off = engine.onProblem((p) => p === undefined && (clearTimeout(timer), off(), resolve()));
+    });
     await cluster.start();
+    // Back: told without waiting for a request (the LISTEN connection came back).
+    await cleared;
     // The sender retries what was refused; the pool opens new connections on demand.
     await accept('during');
     for (let i = 0; i < 5; i++) await accept(`after-${i}`);
@@ -317,5 +323,34 @@ describe('PostgreSQL going away and coming back', () => {
     expect((await engine.events.counts()).events).toBe(0);
     await holder.end();
     expect(await engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title: 'free', dedupKey: 'stuck' }] }], { router })).toMatchObject([{ status: 'accepted', deliveries: 1 }]);
+  });
+});
+
+describe('a unix socket URL', () => {
+  it('connects through the socket directory named by ?host=, and names it in the location without the password', async () => {
+    const url = new URL(await cluster.createDatabase());
+    const socket = `postgres://${url.username}:${url.password}@localhost/${url.pathname.slice(1)}?host=${encodeURIComponent(cluster.info.socketDir)}&port=${cluster.port}`;
+    const engine = await open(socket);
+    expect(engine.location).not.toContain(url.password);
+    expect(engine.location).toContain(encodeURIComponent(cluster.info.socketDir));
+    expect((await engine.ingest(events(1, 'sock'), { router: routedTo([]) }))[0]).toMatchObject({ status: 'accepted' });
+    // No server address: the connection is a unix socket, not TCP.
+    expect((await engine.query<{ addr: string | null }>('SELECT inet_server_addr() AS addr')).rows[0]!.addr).toBeNull();
+  });
+});
+
+describe('text PostgreSQL cannot hold', () => {
+  it('a NUL in a webhook title or payload is stored as U+FFFD instead of failing the request', async () => {
+    const engine = await open(await cluster.createDatabase());
+    const [o] = await engine.ingest(
+      [{ source, deliveryId: 'nul\u0000id', rawStored: '{"a":"b\u0000c"}', inputs: [{ type: 'pipeline.failed', title: 'bad\u0000title', summary: 'x\u0000y', data: { k: 'v\u0000w' } }] }],
+      { router: routedTo([]) },
+    );
+    expect(o).toMatchObject({ status: 'accepted' });
+    const event = o!.status === 'accepted' ? o!.events[0]! : undefined;
+    const found = (await engine.events.get(event!.id))!;
+    expect(found.event.title).toBe('bad\uFFFDtitle');
+    expect(found.event.data).toEqual({ k: 'v\u0000w' });
+    expect((await engine.events.list({ text: 'bad title', limit: 5 })).items).toHaveLength(1);
   });
 });

@@ -45,7 +45,8 @@ export function parseDatabaseUrl(url: string): PostgresLocation {
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new BadDatabaseUrl(`database URL: scheme "${parsed.protocol.replace(/:$/, '')}" is not postgres; expected postgres://user:password@host:5432/database`);
   }
-  const host = decodeURIComponent(parsed.hostname.replace(/^\[|\]$/g, ''));
+  // ?host= wins over the URL's host, as in libpq and pg: a unix socket directory (postgres://u:p@localhost/db?host=/run/postgresql).
+  const host = parsed.searchParams.get('host') || decodeURIComponent(parsed.hostname.replace(/^\[|\]$/g, ''));
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const user = decodeURIComponent(parsed.username);
   if (!host) throw new BadDatabaseUrl('database URL: no host; expected postgres://user:password@host:5432/database');
@@ -54,6 +55,7 @@ export function parseDatabaseUrl(url: string): PostgresLocation {
   const port = parsed.port ? Number(parsed.port) : 5432;
   const safe = new URL(url);
   safe.password = '';
+  safe.searchParams.delete('password');
   return { host, port, user, database, display: safe.toString() };
 }
 

@@ -141,8 +141,10 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
         // A connection lost while checked out is reported by the statement that fails; not an unhandled 'error'.
         client.on('error', ignore);
         let broken = false;
+        let begun = false;
         try {
           await client.query('BEGIN');
+          begun = true;
           const result = await fn(sqlOn(client));
           await client.query('COMMIT');
           return result;
@@ -151,6 +153,9 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
           if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
           const code = (error as { code?: string }).code;
           if ((code === '40P01' || code === '40001') && attempt < TX_ATTEMPTS) continue;
+          // A pooled connection the server closed while idle (a restart) fails at BEGIN, before
+          // anything was sent: a fresh connection may work, so once more.
+          if (broken && !begun && attempt === 1) continue;
           throw error;
         } finally {
           client.off('error', ignore);
@@ -206,6 +211,8 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
       if (closed) return void client.end().catch(() => {});
       listener = client;
       listenBackoff = 250;
+      // Listening again after an outage: the database is back even before a request proves it.
+      if (problem) setProblem(undefined);
       // While not listening, something may have happened: every subscriber looks again.
       for (const set of subscriptions.values()) for (const s of set) s.onListening?.();
     } catch {
