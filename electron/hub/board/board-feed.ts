@@ -1,17 +1,21 @@
-// The board and commit threads as the api serves them. The board table is written by the
-// ingest transaction (store/board.ts); once a batch is on disk, the items it changed are
-// pushed to the UI in one `board.updated` (a burst of events on one pipeline sends that
-// pipeline once). Threads are read from the commit index (store/events.ts); new events of
-// an open thread reach it as `event.created` with their subject.commit.
+// The board and commit threads as the api serves them. The board is kept by the ingest
+// transaction (store/board.ts, in memory, saved in batches); once a batch is on disk, the
+// items it changed are pushed to the UI in one `board.updated` (a burst of events on one
+// pipeline sends that pipeline once), and once ingest has been quiet for SAVE_AFTER_IDLE_MS
+// the board is saved, so a start replays few events. Threads are read from the commit index
+// (store/events.ts); new events of an open thread reach it as `event.created` with their
+// subject.commit.
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { BoardItem } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
 import type { StoreEngine } from '../store/engine.js';
 
+/** Quiet ingest for this long saves the board (store/board.ts). */
+export const SAVE_AFTER_IDLE_MS = 1_000;
+
 export interface BoardFeedDeps {
   store: Pick<StoreEngine, 'board' | 'events' | 'mutes'>;
-  log?: (line: string) => void;
   /** The hub's clock (epoch ms): mutes end on it. */
   now: () => number;
   emit: (update: ApiUpdate) => void;
@@ -19,6 +23,7 @@ export interface BoardFeedDeps {
   listening: () => boolean;
   /** The source id of Herald's own events (its health events). */
   ownSourceId: string;
+  log?: (line: string) => void;
 }
 
 export interface BoardFeed {
@@ -30,6 +35,8 @@ export interface BoardFeed {
    */
   configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): Promise<void>;
   handlers: Pick<ApiHandlers, 'board.list' | 'threads.get'>;
+  /** Cancels the pending save (the store saves the board as it closes). */
+  stop(): void;
 }
 
 /** Herald's own health events (hub.ts healthEvent) name the channel or source in the thing's key. */
@@ -59,8 +66,21 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       );
     return sent;
   };
+  let saveTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const saveWhenIdle = () => {
+    if (saveTimer !== undefined) clearTimeout(saveTimer);
+    if (stopped) return;
+    saveTimer = setTimeout(() => {
+      saveTimer = undefined;
+      // Not lost on failure: the events are committed, and the next save or start covers them.
+      store.board.save().catch((error: Error) => deps.log?.(`board: could not save: ${error.message}`));
+    }, SAVE_AFTER_IDLE_MS);
+    saveTimer.unref();
+  };
   return {
     afterCommit(outcomes) {
+      if (outcomes.some((o) => o.status === 'accepted')) saveWhenIdle();
       // The last change per thing wins: one item (or one removal) per key.
       const last = new Map<string, BoardItem | null>();
       for (const outcome of outcomes) {
@@ -97,7 +117,7 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       }, 'remove what left the config from the board');
     },
     handlers: {
-      'board.list': async (query) => ({ items: await store.board.list(query, new Date(deps.now())) }),
+      'board.list': async (query) => store.board.answer(query, new Date(deps.now())),
       'threads.get': async ({ commit, limit }) => {
         const thread = await store.events.thread(commit, limit);
         if ('ambiguous' in thread) {
@@ -105,6 +125,11 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
         }
         return { commit: thread.commit, events: thread.events, ...(thread.truncated && { truncated: true }) };
       },
+    },
+    stop() {
+      stopped = true;
+      if (saveTimer !== undefined) clearTimeout(saveTimer);
+      saveTimer = undefined;
     },
   };
 }
