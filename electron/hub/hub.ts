@@ -44,7 +44,7 @@ import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startRetention } from './store/retention.js';
 import type { StoreEngine } from './store/engine.js';
-import { openSqliteEngine } from './store/sqlite-engine.js';
+import { type DatabaseChoice, openStoreEngine } from './store/open-engine.js';
 import { createUpdateBus } from './updates.js';
 
 export interface HubOptions {
@@ -63,6 +63,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** PostgreSQL shared by several replicas (its URL, the password resolved from its secret reference); default SQLite in the data dir. */
+  database?: DatabaseChoice;
   /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
   sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
@@ -112,17 +114,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   prepareDataDir(options.dataDir, log);
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
-  const store = await openSqliteEngine(options.dataDir, {
-    ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
-    log,
-  });
+  const replicaId = options.replicaId ?? defaultReplicaId();
+  // SQLite in the data dir, or PostgreSQL shared by the replicas (options.database).
+  const store = await openStoreEngine({ dataDir: options.dataDir, database: options.database, replicaId, sqliteBinding: options.sqliteBinding, log });
   // Which replica runs the one-at-a-time work (pollers, schedulers, retention), and where the
   // config lives: this hub and its config.json on SQLite; on PostgreSQL, the shared database.
   const { leadership, config } = await (async () => {
     try {
       const parts = await openReplicaParts({
-        database: undefined,
-        replicaId: options.replicaId ?? defaultReplicaId(),
+        database: store.kind === 'postgres' ? store : undefined,
+        replicaId,
         dataDir: options.dataDir,
         ...(options.configBackend && { configBackend: options.configBackend }),
         log,
