@@ -2,7 +2,18 @@
 // headless HTTP server are two transports of it: `POST /api/<method>` with the input
 // as JSON, the output as JSON; live updates as server-sent events on `/api/updates`.
 import { z } from 'zod';
-import { ChannelSchema, HeraldConfigSchema, IdSchema, PollTlsSchema, RuleSchema, SecretRefSchema, SettingsSchema, SourceSchema } from './config.js';
+import {
+  ChannelSchema,
+  HeraldConfigSchema,
+  IdSchema,
+  PollTlsSchema,
+  RedactedChannelSchema,
+  RedactedSourceSchema,
+  RuleSchema,
+  SecretRefSchema,
+  SettingsSchema,
+  SourceSchema,
+} from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
 import { BoardItemSchema, BoardQuerySchema } from './board.js';
@@ -116,6 +127,7 @@ export type HealthState = z.infer<typeof HealthStateSchema>;
  * (`secret`, `secretHeaders.Authorization`). A client may send a ref back in `config` to keep it.
  */
 export const SecretStatusSchema = z.record(z.string(), z.object({ set: z.boolean(), ref: z.string().optional() }));
+export type SecretStatuses = z.infer<typeof SecretStatusSchema>;
 
 /** A relayed source's relay client (smee-compatible channel → ingress). */
 export const RelayViewSchema = z.object({
@@ -174,7 +186,8 @@ export const RejectedRequestSchema = z.object({ at: z.string(), status: z.number
 export type RejectedRequest = z.infer<typeof RejectedRequestSchema>;
 
 export const SourceViewSchema = z.object({
-  config: z.record(z.string(), z.unknown()),
+  /** The source's config without its secret fields (they are in `secrets`): narrow on `config.kind`. */
+  config: RedactedSourceSchema,
   secrets: SecretStatusSchema,
   /** A secret ref that does not resolve here, as `field: why` (`secret: file /x does not exist`): the source waits for it. */
   needsSecret: z.string().optional(),
@@ -198,7 +211,8 @@ export const SourceViewSchema = z.object({
   subscription: SubscriptionViewSchema.optional(),
 });
 export const ChannelViewSchema = z.object({
-  config: z.record(z.string(), z.unknown()),
+  /** The channel's config without its secret fields (they are in `secrets`): narrow on `config.kind`. */
+  config: RedactedChannelSchema,
   secrets: SecretStatusSchema,
   /** A secret ref that does not resolve here, as `field: why`: sends fail until it does. */
   needsSecret: z.string().optional(),
@@ -227,6 +241,8 @@ export const ChannelViewSchema = z.object({
    */
   warning: z.string().optional(),
 });
+export type SourceView = z.infer<typeof SourceViewSchema>;
+export type ChannelView = z.infer<typeof ChannelViewSchema>;
 
 /**
  * Create/update input for items with secrets: `config` is the item; a secret field left out
@@ -271,6 +287,22 @@ export const HubStatusSchema = z.object({
       attention: z.string().optional(),
     }),
   ),
+  /**
+   * This replica and who runs the one-at-a-time work (each poller `poll:<source id>`, digests,
+   * grouping, mute expiry, retention). `single`: one hub holds every lease (SQLite);
+   * `lease-table`: replicas sharing a PostgreSQL database.
+   */
+  replica: z
+    .object({
+      id: z.string(),
+      engine: z.enum(['single', 'lease-table']),
+      leases: z.array(
+        z.object({ name: z.string(), holder: z.string().nullable(), expiresAt: z.string().optional(), mine: z.boolean() }),
+      ),
+      /** Why the leases could not be read now (the database is unreachable). */
+      problem: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const TestResultSchema = z.object({ ok: z.boolean(), detail: z.string() });

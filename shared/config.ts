@@ -18,7 +18,13 @@ export const SecretRefSchema = z
   .regex(
     /^(keychain:[\w.:/@-]{1,200}|env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:(\/|[A-Za-z]:[\\/])[^\u0000-\u001f]{0,1000})$/,
     'must be keychain:<name>, env:<VAR> or file:<absolute path>',
-  );
+  ) as SecretRefMarked;
+/**
+ * The schema's type carries a mark (types only; at run time it is a plain string schema) so
+ * that the redacted view types below can leave secret fields out as the run-time code does.
+ */
+declare const secretRefMark: unique symbol;
+type SecretRefMarked = z.ZodString & { readonly [secretRefMark]: true };
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const IdSchema = z
@@ -913,3 +919,32 @@ function secretFieldsByKind(unions: ReadonlyArray<{ options: ReadonlyArray<{ sha
  * the forms show them as secrets. No list is kept by hand.
  */
 export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = secretFieldsByKind([SourceSchema, ChannelSchema]);
+
+// ── Redacted views: what the api shows of a source or channel ──────────────
+
+/** The type-level twin of holdsSecretRefs: a marked SecretRefSchema, optional or defaulted, or a map of them. */
+type HoldsSecretRefs<S> = S extends SecretRefMarked
+  ? true
+  : S extends z.ZodOptional<infer Inner> | z.ZodDefault<infer Inner>
+    ? HoldsSecretRefs<Inner>
+    : S extends z.ZodRecord<z.core.$ZodRecordKey, infer Value>
+      ? HoldsSecretRefs<Value>
+      : false;
+type SecretKeysOf<Shape> = { [K in keyof Shape]: HoldsSecretRefs<Shape[K]> extends true ? K : never }[keyof Shape];
+/** One kind's config without its secret fields (distributes over a union of object schemas). */
+type RedactedOf<O> = O extends z.ZodObject<infer Shape> ? Omit<z.output<O>, SecretKeysOf<Shape>> : never;
+
+/** A source as the api shows it: its config without the secret fields, per kind (narrow on `kind`). */
+export type RedactedSourceConfig = RedactedOf<(typeof SourceSchema)['options'][number]>;
+/** A channel as the api shows it: its config without the secret fields, per kind (narrow on `kind`). */
+export type RedactedChannelConfig = RedactedOf<(typeof ChannelSchema)['options'][number]>;
+
+/** The union's kinds, each without its secret fields (and without the checks across fields: a view is output). */
+function redactedUnion(union: { options: ReadonlyArray<{ shape: Record<string, z.ZodType> }> }) {
+  const options = union.options.map((option) =>
+    z.object(Object.fromEntries(Object.entries(option.shape).filter(([, field]) => !holdsSecretRefs(field)))).strict(),
+  );
+  return z.discriminatedUnion('kind', options as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+export const RedactedSourceSchema = redactedUnion(SourceSchema) as unknown as z.ZodType<RedactedSourceConfig>;
+export const RedactedChannelSchema = redactedUnion(ChannelSchema) as unknown as z.ZodType<RedactedChannelConfig>;

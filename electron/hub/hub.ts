@@ -23,6 +23,7 @@ import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { HERALD_SOURCE, startHealthReporter } from './health/integration-health.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
+import { defaultReplicaId, type Leadership, LEASES, singleLeadership, whileHeld } from './leadership/leadership.js';
 import { waitForIdle } from './idle-signal.js';
 import { Ingestor } from './ingest.js';
 import { startIngress } from './ingress/listener.js';
@@ -77,6 +78,8 @@ export interface HubOptions {
   relayTiming?: Pick<RelayOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs' | 'random'>;
   /** Subscriptions' retry timing (tests shorten it). */
   subscriptionTiming?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** This replica's name in the leases (default $HERALD_REPLICA_ID, else hostname:pid). */
+  replicaId?: string;
 }
 
 export interface Hub {
@@ -107,7 +110,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   prepareDataDir(options.dataDir, log);
   const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
   if (options.configFile) {
-    const counts = applyConfigFile(config, options.configFile);
+    const counts = await applyConfigFile(config, options.configFile);
     log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
   }
   const secrets = options.secrets ?? (await openSecretStore());
@@ -117,8 +120,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDamaged: (problem) => log(`store: ${problem}`),
   });
   const checkpointer = await startCheckpointer(store, { log });
+  // Which replica runs the one-at-a-time work (pollers, schedulers, retention): on SQLite, this hub.
+  const leadership: Leadership = singleLeadership(options.replicaId ?? defaultReplicaId());
   const updates = createUpdateBus(log);
-  const mutes = startMutePolicy({ store, now, sourceName: (id) => live.source(id)?.name, emit: (update) => updates.emit(update), log });
+  // The health view shows who holds what: a gain or loss here changes it.
+  leadership.onChange(() => updates.emit({ type: 'health.changed' }));
+  const mutes = startMutePolicy({
+    store,
+    now,
+    sourceName: (id) => live.source(id)?.name,
+    emit: (update) => updates.emit(update),
+    expiryLease: leadership.lease(LEASES.muteExpiry),
+    log,
+  });
   const live = startLiveConfig(config, now, mutes);
   const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
@@ -252,9 +266,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   startChannelChangeHandling({ live, store, worker, instances, now });
   worker.start();
-  digests.start();
-  // Polled sources: each poll's events and state in one transaction, each result as source health.
-  const polls = startPolling({ sources: () => live.current.sources, store, ingest: (item) => ingestor.submit(item), resolveSecrets, health, log });
+  const digesting = whileHeld(leadership.lease(LEASES.digests), () => {
+    digests.start();
+    return digests;
+  });
+  const grouping = whileHeld(leadership.lease(LEASES.grouping), () => {
+    groups.start();
+    return { stop: () => void groups.stop() };
+  });
+  // Polled sources: each poll's events and state in one transaction, each result as source health; each source by its lease's holder.
+  const polls = startPolling({
+    sources: () => live.current.sources,
+    store,
+    ingest: (item) => ingestor.submit(item),
+    resolveSecrets,
+    health,
+    lease: (sourceId) => leadership.lease(LEASES.poll(sourceId)),
+    log,
+  });
   // Relayed sources: a smee-compatible channel feeds the same receiver, signature checks included.
   const relays = startRelayManager({
     sources: () => live.current.sources,
@@ -289,13 +318,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     relays.refresh();
     subscriptions.refresh();
   });
-  const retention = startRetention({
-    store,
-    settings: () => live.current.settings,
-    onDeleted: () => updates.emit({ type: 'events.changed' }),
-    ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
-    log,
-  });
+  const retention = whileHeld(leadership.lease(LEASES.retention), () =>
+    startRetention({
+      store,
+      settings: () => live.current.settings,
+      onDeleted: () => updates.emit({ type: 'events.changed' }),
+      ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
+      log,
+    }),
+  );
 
   let apiUrl = '';
   const handlers = createApiHandlers({
@@ -319,6 +350,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDeliveryUpdated: (delivery) => updates.emit({ type: 'delivery.updated', delivery }),
     // Said when a desktop channel is saved or listed on a hub that cannot show popups.
     channelWarning: (channel) => (channel.kind === 'desktop' && headlessDesktop ? desktopSessionProblem(options.desktopEnv ?? process.env, process.platform) : undefined),
+    leadership,
     sourceRuntime: sourceRuntimeView({ relays, polls, subscriptions, lastIgnored: intake.lastIgnored, refusals: intake.refusals }),
   });
   const api: ApiHandlers = { ...mutes.handlers, ...board.handlers, ...handlers };
@@ -357,7 +389,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await subscriptions.stop();
       await listener.close();
       await polls.stop();
-      digests.stop();
+      digesting.stop();
+      grouping.stop();
       await groups.stop();
       mutes.stop();
       await worker.stop();
@@ -367,6 +400,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await ingestor.drain();
       await instances.closeAll();
       headlessDesktop?.close();
+      await leadership.stop();
+      await config.close();
       await checkpointer.stop();
       store.close();
     },

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ApiError } from '../../shared/api.js';
 import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../lib/form-errors.js';
 import { slugify } from '../lib/ids.js';
-import { buildItem, type BuiltItem, draftFromItem, GENERATED_SECRET_FIELDS, newDraft, type DraftValue, type ItemDraft } from '../lib/item-draft.js';
+import { buildItem, type BuiltItem, draftFromItem, GENERATED_SECRET_FIELDS, newDraft, type DraftValue, type ItemDraft, type StoredItemConfig } from '../lib/item-draft.js';
 import { describeFields, kindsOf, type FieldSpec } from '../lib/schema-fields.js';
 import { suggestSecretPlaces, type KeyValueRow, type SecretDraft, type SecretRow, type SecretStatus, type SecretSuggestion } from '../lib/secret-draft.js';
 import { KeyValueEditor, SecretMapEditor } from './editors.js';
@@ -20,7 +20,7 @@ export interface KindFormProps {
   secretFields: Record<string, readonly string[]>;
   kindLabels: Record<string, string>;
   kindHints?: Record<string, ReactNode>;
-  existing?: { config: Record<string, unknown>; secrets: Record<string, SecretStatus> };
+  existing?: { config: StoredItemConfig; secrets: Record<string, SecretStatus> };
   keychainAvailable: boolean;
   /** Sources make up their own shared secret; channels get theirs from the service. */
   generateSecret?: () => string;
@@ -49,7 +49,7 @@ export function KindForm(props: KindFormProps) {
   const draftOptions = { generateSecret: props.generateSecret, keychainAvailable: props.keychainAvailable };
   const [draft, setDraft] = useState<ItemDraft>(() =>
     props.existing
-      ? draftFromItem(props.existing.config, props.existing.secrets, specsFor(String(props.existing.config.kind)), draftOptions)
+      ? draftFromItem(props.existing.config, props.existing.secrets, specsFor(props.existing.config.kind), draftOptions)
       : newDraft(firstKind, specsFor(firstKind), draftOptions),
   );
   const specs = useMemo(() => specsFor(draft.kind), [draft.kind]); // eslint-disable-line react-hooks/exhaustive-deps

@@ -110,18 +110,24 @@ export function newDraft(kind: string, specs: FieldSpec[], options: DraftOptions
   };
 }
 
+/**
+ * A stored item as the form reads it: the api's view of a source or channel (any kind; the
+ * form reads its fields by the names the kind's schema gives).
+ */
+export type StoredItemConfig = Readonly<Record<string, unknown>> & { kind: string; id: string; name: string; enabled?: boolean };
+
 export function draftFromItem(
-  config: Record<string, unknown>,
+  config: StoredItemConfig,
   secrets: Record<string, SecretStatus>,
   specs: FieldSpec[],
   options: Pick<DraftOptions, 'keychainAvailable'> = {},
 ): ItemDraft {
   const fields = Object.fromEntries(specs.map((s) => [s.name, fieldDraft(s, config[s.name], secrets, options)]));
   return {
-    kind: String(config.kind ?? ''),
-    id: String(config.id ?? ''),
+    kind: config.kind,
+    id: config.id,
     idTouched: true,
-    name: String(config.name ?? ''),
+    name: config.name,
     enabled: config.enabled !== false,
     fields,
     initialSecretKeys: Object.fromEntries(

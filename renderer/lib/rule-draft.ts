@@ -65,7 +65,7 @@ export function newRuleDraft(): RuleDraft {
 
 export function ruleDraftFrom(rule: RuleConfig): RuleDraft {
   const globs = emptyGlobs();
-  for (const field of GLOB_MATCH_FIELDS) globs[field] = joinGlobs(rule.match[field as keyof typeof rule.match] as string[] | undefined);
+  for (const field of GLOB_MATCH_FIELDS) globs[field] = joinGlobs(rule.match[field]);
   return {
     id: rule.id,
     idTouched: true,
@@ -161,7 +161,7 @@ export function channelOptionErrors(draft: RuleDraft, channels: readonly RuleFor
 export function describeMatch(rule: RuleConfig): string {
   const parts: string[] = [];
   for (const field of GLOB_MATCH_FIELDS) {
-    const list = rule.match[field as keyof typeof rule.match] as string[] | undefined;
+    const list = rule.match[field];
     if (list?.length) parts.push(`${field} ${list.join(', ')}`);
   }
   if (rule.match.severities?.length) parts.push(rule.match.severities.join('|'));

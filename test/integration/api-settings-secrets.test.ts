@@ -8,11 +8,11 @@ import { buildItem, draftFromItem } from '../../renderer/lib/item-draft.js';
 import { describeFields } from '../../renderer/lib/schema-fields.js';
 import type { SecretRow } from '../../renderer/lib/secret-draft.js';
 import { asSettingsReplacement, buildSettings, settingsDraftFrom } from '../../renderer/lib/settings-draft.js';
+import type { ChannelView, SourceView } from '../../shared/api.js';
 import { CctraySourceSchema, SECRET_FIELDS, type Settings, WebhookChannelSchema } from '../../shared/config.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 
-type SecretStatus = Record<string, { set: boolean; ref?: string }>;
-type ItemView = { config: Record<string, unknown>; secrets: SecretStatus };
+type ItemView = SourceView | ChannelView;
 
 let hub: HubProcess;
 let keychain: SecretStore;

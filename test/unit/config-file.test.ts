@@ -58,7 +58,7 @@ settings:
 `;
 
 describe('loadConfigFile: valid files', () => {
-  it('loads JSON with defaults applied and globs as lists', () => {
+  it('loads JSON with defaults applied and globs as lists', async () => {
     const cfg = loadConfigFile(write('herald.json', JSON.stringify(VALID)));
     expect(cfg.sources).toEqual([{ id: 'ci', kind: 'generic', name: 'CI', enabled: true, secret: 'env:HERALD_CI_SECRET' }]);
     expect(cfg.channels[0]).toMatchObject({ id: 'ops', method: 'POST', headers: {}, timeoutMs: 10_000, enabled: true });
@@ -75,7 +75,7 @@ describe('loadConfigFile: valid files', () => {
     expect(loadConfigFile(write(name, VALID_YAML))).toEqual(fromJson);
   });
 
-  it('loads a minimal file: everything else defaults', () => {
+  it('loads a minimal file: everything else defaults', async () => {
     const cfg = loadConfigFile(write('min.yaml', 'settings: {}\n'));
     expect(cfg.sources).toEqual([]);
     expect(cfg.settings.ingress).toEqual({ host: '127.0.0.1', port: 8787, maxBodyBytes: 1_048_576 });
@@ -129,12 +129,12 @@ describe('loadConfigFile: errors name the file and the field', () => {
     expect(message).not.toContain('hunter2');
   });
 
-  it('names a file that is missing', () => {
+  it('names a file that is missing', async () => {
     const missing = path.join(dir, 'nope.yaml');
     expect(() => loadConfigFile(missing)).toThrow(new RegExp(`^${missing}: cannot read the config file: ENOENT`));
   });
 
-  it('reports several bad fields at once', () => {
+  it('reports several bad fields at once', async () => {
     const text = withJson((c) => {
       c.sources[0].id = 'Bad Id';
       c.channels[0].url = 'ftp://x';
@@ -152,9 +152,9 @@ describe('loadConfigFile: errors name the file and the field', () => {
 });
 
 describe('applyConfigFile', () => {
-  it('replaces sources, channels, rules and settings; settings fall back to defaults, not to stored values', () => {
+  it('replaces sources, channels, rules and settings; settings fall back to defaults, not to stored values', async () => {
     const store = openConfigStore({ dataDir: path.join(dir, 'data') });
-    store.replace({
+    await store.replace({
       sources: [{ id: 'old', kind: 'generic', name: 'Old', secret: 'env:OLD' }],
       channels: [{ id: 'old-hook', kind: 'webhook', name: 'Old', url: 'http://127.0.0.1:9/x' }],
       rules: [{ id: 'old-rule', name: 'Old', channels: ['old-hook'] }],
@@ -163,7 +163,7 @@ describe('applyConfigFile', () => {
     const seen: ConfigSection[] = [];
     store.onChange((_cfg, section) => seen.push(section));
 
-    const counts = applyConfigFile(store, write('herald.yaml', VALID_YAML));
+    const counts = await applyConfigFile(store, write('herald.yaml', VALID_YAML));
 
     expect(counts).toEqual({ sources: 1, channels: 2, rules: 1 });
     const cfg = store.get();
@@ -177,11 +177,11 @@ describe('applyConfigFile', () => {
     expect(openConfigStore({ dataDir: path.join(dir, 'data') }).get()).toEqual(cfg);
   });
 
-  it('leaves the store untouched when the file is invalid', () => {
+  it('leaves the store untouched when the file is invalid', async () => {
     const store = openConfigStore({ dataDir: path.join(dir, 'data') });
-    store.replace({ channels: [{ id: 'keep', kind: 'desktop', name: 'Keep' }] });
+    await store.replace({ channels: [{ id: 'keep', kind: 'desktop', name: 'Keep' }] });
     const before = store.get();
-    expect(() => applyConfigFile(store, write('bad.json', withJson((c) => (c.rules[0].channels = ['slak']))))).toThrow(
+    await expect(applyConfigFile(store, write('bad.json', withJson((c) => (c.rules[0].channels = ['slak']))))).rejects.toThrow(
       /bad\.json: rules\.0\.channels\.0: unknown channel "slak"/,
     );
     expect(store.get()).toBe(before);

@@ -35,15 +35,25 @@ function catchError(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
+async function rejection(fn: () => Promise<unknown>): Promise<ConfigError> {
+  try {
+    await fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
 describe('openConfigStore', () => {
-  it('starts with defaults in an empty data dir, at <dataDir>/config.json', () => {
+  it('starts with defaults in an empty data dir, at <dataDir>/config.json', async () => {
     const store = openConfigStore({ dataDir });
     expect(store.path).toBe(file);
     expect(store.get().sources).toEqual([]);
     expect(store.get().settings.retention).toEqual({ maxAgeDays: 90, maxEvents: 100_000 });
   });
 
-  it('round-trips through the file: a second store on the same dir reads what the first wrote', () => {
+  it('round-trips through the file: a second store on the same dir reads what the first wrote', async () => {
     const first = openConfigStore({ dataDir });
     first.replace({ sources: [source], channels: [hook, popup], rules: [{ id: 'all', name: 'All', channels: ['popup'] }], settings: { theme: 'dark' } });
     const onDisk = JSON.parse(readFileSync(file, 'utf8'));
@@ -52,17 +62,17 @@ describe('openConfigStore', () => {
     expect(openConfigStore({ dataDir }).get()).toEqual(first.get());
   });
 
-  it('writes the file owner-only and atomically (a new inode by rename, no temp files left)', () => {
+  it('writes the file owner-only and atomically (a new inode by rename, no temp files left)', async () => {
     const store = openConfigStore({ dataDir });
-    store.replace({ channels: [popup] });
+    await store.replace({ channels: [popup] });
     const before = statSync(file);
     expect(before.mode & 0o777).toBe(0o600);
-    store.update('channels', (cfg) => ({ ...cfg, channels: [...cfg.channels, hook] }));
+    await store.update('channels', (cfg) => ({ ...cfg, channels: [...cfg.channels, hook] }));
     expect(statSync(file).ino).not.toBe(before.ino);
     expect(readdirSync(dataDir)).toEqual(['config.json']);
   });
 
-  it('removes the temp files a crash during a config write left behind, and nothing else', () => {
+  it('removes the temp files a crash during a config write left behind, and nothing else', async () => {
     // atomically's temp name: <file>.tmp-<10 digits><6 hex>.
     const leftovers = ['config.json.tmp-1764748800abc123', 'config.json.tmp-1764748801def456'];
     for (const name of leftovers) writeFileSync(path.join(dataDir, name), '{"sources": [');
@@ -74,7 +84,7 @@ describe('openConfigStore', () => {
     expect(lines).toEqual([`config: removed 2 temp files a crash during a config write left in ${dataDir}`]);
   });
 
-  it('refuses an invalid file, naming the file and the field, and leaves the file as it was', () => {
+  it('refuses an invalid file, naming the file and the field, and leaves the file as it was', async () => {
     const text = JSON.stringify({ channels: [hook], rules: [{ id: 'r', name: 'R', channels: ['ops', 'slak'] }] });
     writeFileSync(file, text);
     const error = catchError(() => openConfigStore({ dataDir }));
@@ -83,7 +93,7 @@ describe('openConfigStore', () => {
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 
-  it('refuses a file with broken JSON, with line and column', () => {
+  it('refuses a file with broken JSON, with line and column', async () => {
     const text = '{\n  "sources": [],\n  "rules": [,]\n}\n';
     writeFileSync(file, text);
     expect(() => openConfigStore({ dataDir })).toThrow(`${file}:3:13: invalid JSON: Unexpected token`);
@@ -95,7 +105,7 @@ describe('openConfigStore', () => {
     expect(openConfigStore({ dataDir }).get().channels.map((c) => c.id)).toEqual(['popup']);
   });
 
-  it('accepts another backend with the same shape (what electron-store offers)', () => {
+  it('accepts another backend with the same shape (what electron-store offers)', async () => {
     let stored: Record<string, unknown> = { channels: [popup] };
     const backend: KeyValueBackend = {
       path: '/memory/config.json',
@@ -108,22 +118,22 @@ describe('openConfigStore', () => {
     };
     const store = openConfigStore({ dataDir, backend });
     expect(store.path).toBe('/memory/config.json');
-    store.update('settings', (cfg) => ({ ...cfg, settings: { ...cfg.settings, theme: 'light' } }));
+    await store.update('settings', (cfg) => ({ ...cfg, settings: { ...cfg.settings, theme: 'light' } }));
     expect((stored.settings as { theme: string }).theme).toBe('light');
     expect(readdirSync(dataDir)).toEqual([]);
   });
 });
 
 describe('update / replace', () => {
-  it('an invalid update throws, writes nothing, changes nothing and tells no listener', () => {
+  it('an invalid update throws, writes nothing, changes nothing and tells no listener', async () => {
     const store = openConfigStore({ dataDir });
-    store.replace({ channels: [hook], rules: [{ id: 'r', name: 'R', channels: ['ops'] }] });
+    await store.replace({ channels: [hook], rules: [{ id: 'r', name: 'R', channels: ['ops'] }] });
     const bytes = readFileSync(file);
     const before = store.get();
     const heard: ConfigSection[] = [];
     store.onChange((_cfg, section) => heard.push(section));
 
-    const error = catchError(() =>
+    const error = await rejection(() =>
       store.update('rules', (cfg) => ({ ...cfg, rules: [{ ...cfg.rules[0]!, channels: ['slak'] }] })),
     );
     expect(error.problems).toEqual(['rules.0.channels.0: unknown channel "slak"']);
@@ -133,52 +143,52 @@ describe('update / replace', () => {
     expect(heard).toEqual([]);
   });
 
-  it('get() is frozen; update hands the function a copy it may change', () => {
+  it('get() is frozen; update hands the function a copy it may change', async () => {
     const store = openConfigStore({ dataDir });
-    store.replace({ channels: [popup] });
+    await store.replace({ channels: [popup] });
     const before = store.get();
     expect(() => (before.channels as unknown[]).push(hook)).toThrow(TypeError);
-    const next = store.update('settings', (cfg) => {
+    const next = await store.update('settings', (cfg) => {
       cfg.settings.theme = 'dark';
       return cfg;
     });
     expect(next.settings.theme).toBe('dark');
     expect(before.settings.theme).toBe('system');
     // Input-shaped items get their defaults.
-    const withHook = store.update('channels', (cfg) => ({ ...cfg, channels: [...cfg.channels, hook] }));
+    const withHook = await store.update('channels', (cfg) => ({ ...cfg, channels: [...cfg.channels, hook] }));
     expect(withHook.channels[1]).toMatchObject({ id: 'ops', method: 'POST', enabled: true });
   });
 
-  it('onChange fires after the write with the new config and the section; unsubscribe stops it', () => {
+  it('onChange fires after the write with the new config and the section; unsubscribe stops it', async () => {
     const store = openConfigStore({ dataDir });
     const heard: Array<[string[], ConfigSection, boolean]> = [];
     const off = store.onChange((cfg, section) => {
       const persisted = JSON.parse(readFileSync(file, 'utf8')) as HeraldConfig;
       heard.push([cfg.channels.map((c) => c.id), section, persisted.channels.length === cfg.channels.length]);
     });
-    store.update('channels', (cfg) => ({ ...cfg, channels: [popup] }));
+    await store.update('channels', (cfg) => ({ ...cfg, channels: [popup] }));
     off();
-    store.update('channels', (cfg) => ({ ...cfg, channels: [] }));
+    await store.update('channels', (cfg) => ({ ...cfg, channels: [] }));
     expect(heard).toEqual([[['popup'], 'channels', true]]);
   });
 
-  it('replace tells listeners only the sections that changed', () => {
+  it('replace tells listeners only the sections that changed', async () => {
     const store = openConfigStore({ dataDir });
-    store.replace({ channels: [popup], settings: { theme: 'dark' } });
+    await store.replace({ channels: [popup], settings: { theme: 'dark' } });
     const heard: ConfigSection[] = [];
     store.onChange((_cfg, section) => heard.push(section));
-    store.replace({ channels: [popup], rules: [{ id: 'r', name: 'R', channels: ['popup'] }], settings: { theme: 'dark' } });
+    await store.replace({ channels: [popup], rules: [{ id: 'r', name: 'R', channels: ['popup'] }], settings: { theme: 'dark' } });
     expect(heard).toEqual(['rules']);
   });
 
-  it('a throwing listener does not stop the others; the change stays persisted and the error surfaces', () => {
+  it('a throwing listener does not stop the others; the change stays persisted and the error surfaces', async () => {
     const store = openConfigStore({ dataDir });
     const heard: string[] = [];
     store.onChange(() => {
       throw new Error('listener broke');
     });
     store.onChange((_cfg, section) => heard.push(section));
-    expect(() => store.update('channels', (cfg) => ({ ...cfg, channels: [popup] }))).toThrow('listener broke');
+    await expect(store.update('channels', (cfg) => ({ ...cfg, channels: [popup] }))).rejects.toThrow('listener broke');
     expect(heard).toEqual(['channels']);
     expect(openConfigStore({ dataDir }).get().channels.map((c) => c.id)).toEqual(['popup']);
   });
@@ -186,19 +196,19 @@ describe('update / replace', () => {
 
 describe('upsertItem / removeItem', () => {
   let store: ConfigStore;
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openConfigStore({ dataDir });
-    store.replace({ sources: [source], channels: [hook, popup], rules: [{ id: 'r', name: 'R', channels: ['ops'] }] });
+    await store.replace({ sources: [source], channels: [hook, popup], rules: [{ id: 'r', name: 'R', channels: ['ops'] }] });
   });
 
-  it('creates an item with defaults applied and returns it', () => {
-    const created = upsertItem(store, 'channels', { id: 'second', kind: 'desktop', name: 'Second' }, 'create');
+  it('creates an item with defaults applied and returns it', async () => {
+    const created = await upsertItem(store, 'channels', { id: 'second', kind: 'desktop', name: 'Second' }, 'create');
     expect(created).toEqual({ id: 'second', kind: 'desktop', name: 'Second', enabled: true, sound: false, concurrency: 1 });
     expect(openConfigStore({ dataDir }).get().channels.map((c) => c.id)).toEqual(['ops', 'popup', 'second']);
   });
 
-  it('updates an item in place', () => {
-    const updated = upsertItem(store, 'rules', { id: 'r', name: 'Renamed', channels: ['ops', 'popup'] }, 'update');
+  it('updates an item in place', async () => {
+    const updated = await upsertItem(store, 'rules', { id: 'r', name: 'Renamed', channels: ['ops', 'popup'] }, 'update');
     expect(updated).toMatchObject({ id: 'r', name: 'Renamed', channels: ['ops', 'popup'] });
     expect(store.get().rules).toHaveLength(1);
   });
@@ -211,17 +221,17 @@ describe('upsertItem / removeItem', () => {
     ['missing id', () => upsertItem(store, 'rules', { name: 'x' }, 'create'), 'invalid', 'invalid rule: id: required'],
     ['bad field, reported relative to the item', () => upsertItem(store, 'channels', { ...hook, id: 'new', url: 'ftp://x' }, 'create'), 'invalid', 'invalid channel: url: Invalid URL'],
     ['rule naming an unknown channel', () => upsertItem(store, 'rules', { id: 'r2', name: 'R2', channels: ['slak'] }, 'create'), 'invalid', 'invalid rule: channels.0: unknown channel "slak"'],
-  ] as const)('%s', (_name, act, code, message) => {
+  ] as const)('%s', async (_name, act, code, message) => {
     const bytes = readFileSync(file);
-    const error = catchError(act);
+    const error = await rejection(act);
     expect(error.code).toBe(code);
     expect(error.message).toBe(message);
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
-  it('removes an item', () => {
-    removeItem(store, 'rules', 'r');
-    removeItem(store, 'channels', 'ops');
+  it('removes an item', async () => {
+    await removeItem(store, 'rules', 'r');
+    await removeItem(store, 'channels', 'ops');
     expect(openConfigStore({ dataDir }).get()).toMatchObject({ rules: [], channels: [{ id: 'popup' }] });
   });
 });

@@ -14,6 +14,7 @@ import {
   testPollingSource,
 } from '../../electron/hub/sources/poller.js';
 import type { PollContext, PollingSource } from '../../electron/hub/sources/source.js';
+import type { Lease } from '../../electron/hub/leadership/leadership.js';
 
 /** Timers that fire only when the test advances the clock. */
 class FakeClock {
@@ -71,7 +72,10 @@ afterEach(async () => {
   current = undefined;
 });
 
-function harness(initial: SourceConfig[], options: { random?: () => number; maxBackoffMs?: number; concurrency?: number } = {}): Harness {
+function harness(
+  initial: SourceConfig[],
+  options: { random?: () => number; maxBackoffMs?: number; concurrency?: number; lease?: (sourceId: string) => Lease } = {},
+): Harness {
   const clock = new FakeClock();
   const sources = [...initial];
   const states = new Map<string, unknown>();
@@ -103,6 +107,7 @@ function harness(initial: SourceConfig[], options: { random?: () => number; maxB
     clearTimer: clock.clearTimer,
     ...(options.maxBackoffMs !== undefined && { maxBackoffMs: options.maxBackoffMs }),
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(options.lease && { lease: options.lease }),
   });
   current = h;
   return h;
@@ -351,5 +356,98 @@ describe('testPollingSource', () => {
       },
     });
     expect(result).toEqual({ ok: false, detail: 'secret unavailable: env:T is not set' });
+  });
+});
+
+/** A lease the test hands out and takes away, as the lease table would. */
+class TestLease implements Lease {
+  private isHeld: boolean;
+  private listeners = new Set<(held: boolean) => void>();
+  runs = 0;
+  released = false;
+  constructor(
+    readonly name: string,
+    held: boolean,
+    private ranAgo: number | undefined = undefined,
+  ) {
+    this.isHeld = held;
+  }
+  held = () => this.isHeld;
+  onChange = (listener: (held: boolean) => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  ranAgoMs = () => this.ranAgo;
+  noteRun = () => void this.runs++;
+  release = () => void (this.released = true);
+  set(held: boolean, ranAgo?: number) {
+    this.isHeld = held;
+    this.ranAgo = ranAgo;
+    for (const listener of this.listeners) listener(held);
+  }
+}
+
+describe('polling under a lease (team hub replicas)', () => {
+  it('polls only while it holds the source\'s lease, and says so in the schedule', async () => {
+    const lease = new TestLease('poll:a', false);
+    const h = harness([source('a')], { lease: () => lease });
+    await h.clock.advance(5 * 60_000);
+    expect(h.polls).toHaveLength(0);
+    expect(h.scheduler.states().a).toMatchObject({ polledHere: false, nextPollAt: null });
+    expect(await h.scheduler.pollNow('a')).toMatchObject({ ok: false, error: expect.stringContaining('another replica') });
+    expect(h.polls).toHaveLength(0);
+
+    lease.set(true);
+    await h.clock.advance(0);
+    expect(h.polls).toHaveLength(1);
+    expect(lease.runs).toBe(1);
+    expect(h.scheduler.states().a!.polledHere).toBeUndefined();
+  });
+
+  it('a replica taking over waits out the interval its predecessor\'s last poll started', async () => {
+    const lease = new TestLease('poll:a', false);
+    const h = harness([source('a')], { lease: () => lease });
+    // The other replica polled 20 s ago; the interval is 60 s.
+    lease.set(true, 20_000);
+    await h.clock.advance(39_999);
+    expect(h.polls).toHaveLength(0);
+    await h.clock.advance(1);
+    expect(h.polls).toHaveLength(1);
+  });
+
+  it('a lease lost mid-poll aborts the poll and commits nothing; no further polls', async () => {
+    const lease = new TestLease('poll:a', true);
+    const h = harness([source('a')], { lease: () => lease });
+    let aborted = false;
+    h.behaviour.set(
+      'a',
+      (ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve({ events: [{ type: 'herald.test', title: 'late' }], state: { n: 1 } });
+          });
+        }),
+    );
+    await h.clock.advance(0);
+    expect(h.polls).toHaveLength(1);
+    lease.set(false);
+    await h.clock.advance(0);
+    expect(aborted).toBe(true);
+    expect(h.commits).toHaveLength(0);
+    await h.clock.advance(10 * 60_000);
+    expect(h.polls).toHaveLength(1);
+  });
+
+  it('releases the lease of a removed source, keeps it across an edit', async () => {
+    const lease = new TestLease('poll:a', true);
+    const h = harness([source('a')], { lease: () => lease });
+    await h.clock.advance(0);
+    h.sources[0] = source('a', { pollIntervalSeconds: 120 });
+    h.scheduler.refresh();
+    expect(lease.released).toBe(false);
+    h.sources.length = 0;
+    h.scheduler.refresh();
+    expect(lease.released).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ import { ConfigError, type ConfigStore, upsertItem } from '../config/config-stor
 import { itemsWithSecrets } from '../config/items-with-secrets.js';
 import type { SecretStore } from '../config/secrets.js';
 import type { ChannelDeliveryState, DeliveryWorker } from '../delivery/worker.js';
+import type { Leadership } from '../leadership/leadership.js';
 import { discoverCi } from '../sources/ci-discovery.js';
 import { describePollError } from '../sources/poll-http.js';
 import { pollsElsewhere } from '../sources/polling.js';
@@ -51,6 +52,8 @@ export interface HandlerDeps {
   sourceRuntime?: (sourceId: string) => SourceRuntime;
   /** A problem with a channel that saving it does not fix (a desktop channel on a hub without a desktop session). */
   channelWarning?: (channel: ChannelConfig) => string | undefined;
+  /** This replica and the leases of the one-at-a-time work, for the health view. */
+  leadership?: Pick<Leadership, 'replicaId' | 'kind' | 'view'>;
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
@@ -68,7 +71,7 @@ function toApiError(error: unknown): never {
     const code =
       error.code === 'not_found'
         ? 'not_found'
-        : error.code === 'duplicate' || error.code === 'in_use'
+        : error.code === 'duplicate' || error.code === 'in_use' || error.code === 'contended'
           ? 'conflict'
           : error.code === 'unavailable'
             ? 'unavailable'
@@ -77,6 +80,15 @@ function toApiError(error: unknown): never {
   }
   if (error instanceof RangeError) throw new ApiError('invalid_input', error.message);
   throw error;
+}
+
+async function replicaStatus(leadership: Pick<Leadership, 'replicaId' | 'kind' | 'view'>) {
+  const base = { id: leadership.replicaId, engine: leadership.kind };
+  try {
+    return { ...base, leases: await leadership.view() };
+  } catch (error) {
+    return { ...base, leases: [], problem: `could not read the leases: ${(error as Error).message}` };
+  }
 }
 
 /** Methods other modules answer: pipeline mutes (rules/mutes.ts), the board and threads (board/board-feed.ts). */
@@ -179,6 +191,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
         counts: { ...store.events.counts(), pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
         channels: health('channel', cfg.channels),
         sources: await Promise.all(cfg.sources.map(sourceStatus)),
+        ...(deps.leadership && { replica: await replicaStatus(deps.leadership) }),
       };
     },
 
@@ -257,14 +270,14 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'rules.list': async () => config.get().rules,
     'rules.create': async ({ config: rule }) => {
       try {
-        return upsertItem(config, 'rules', rule, 'create');
+        return await upsertItem(config, 'rules', rule, 'create');
       } catch (error) {
         return toApiError(error);
       }
     },
     'rules.update': async ({ config: rule }) => {
       try {
-        return upsertItem(config, 'rules', rule, 'update');
+        return await upsertItem(config, 'rules', rule, 'update');
       } catch (error) {
         return toApiError(error);
       }
@@ -278,14 +291,16 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     },
 
     'rules.reorder': async ({ ids }) => {
-      const rules = config.get().rules;
-      const byId = new Map(rules.map((r) => [r.id, r]));
-      const unique = new Set(ids);
-      if (unique.size !== ids.length || ids.length !== rules.length || ids.some((id) => !byId.has(id))) {
-        throw new ApiError('invalid_input', `ids: must name every rule exactly once (${rules.map((r) => r.id).join(', ')})`);
-      }
       try {
-        return config.update('rules', (cfg) => ({ ...cfg, rules: ids.map((id) => byId.get(id)!) })).rules;
+        // Checked against the rules the write applies to: another replica may have added one meanwhile.
+        const saved = await config.update('rules', (cfg) => {
+          const byId = new Map(cfg.rules.map((r) => [r.id, r]));
+          if (new Set(ids).size !== ids.length || ids.length !== cfg.rules.length || ids.some((id) => !byId.has(id))) {
+            throw new ApiError('invalid_input', `ids: must name every rule exactly once (${cfg.rules.map((r) => r.id).join(', ')})`);
+          }
+          return { ...cfg, rules: ids.map((id) => byId.get(id)!) };
+        });
+        return saved.rules;
       } catch (error) {
         return toApiError(error);
       }
@@ -322,7 +337,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'config.export': async () => ({ config: config.get() }),
     'config.import': async ({ config: incoming }) => {
       try {
-        const saved = config.replace(incoming);
+        const saved = await config.replace(incoming);
         return {
           sources: saved.sources.length,
           channels: saved.channels.length,
@@ -346,16 +361,19 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
 
     'settings.get': async () => config.get().settings,
     'settings.update': async ({ settings }) => {
-      // Per top-level setting: given replaces it whole, null removes it, absent keeps it.
-      const merged: Record<string, unknown> = { ...config.get().settings };
-      for (const [key, value] of Object.entries(settings)) {
-        if (value === null) delete merged[key];
-        else merged[key] = value;
-      }
-      const parsed = SettingsSchema.safeParse(merged);
-      if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
       try {
-        return config.update('settings', (cfg) => ({ ...cfg, settings: parsed.data })).settings;
+        const saved = await config.update('settings', (cfg) => {
+          // Per top-level setting: given replaces it whole, null removes it, absent keeps it.
+          const merged: Record<string, unknown> = { ...cfg.settings };
+          for (const [key, value] of Object.entries(settings)) {
+            if (value === null) delete merged[key];
+            else merged[key] = value;
+          }
+          const parsed = SettingsSchema.safeParse(merged);
+          if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
+          return { ...cfg, settings: parsed.data };
+        });
+        return saved.settings;
       } catch (error) {
         return toApiError(error);
       }

@@ -54,11 +54,11 @@ function parseYamlText(text: string, file: string): unknown {
  * defaults, not the previously stored values), so the running hub is exactly what the
  * file says. Changes made in the UI since last start are overwritten.
  */
-export function applyConfigFile(
+export async function applyConfigFile(
   store: ConfigStore,
   file: string,
-): { sources: number; channels: number; rules: number } {
-  const cfg = store.replace(loadConfigFile(file));
+): Promise<{ sources: number; channels: number; rules: number }> {
+  const cfg = await store.replace(loadConfigFile(file));
   return { sources: cfg.sources.length, channels: cfg.channels.length, rules: cfg.rules.length };
 }
 

@@ -2,6 +2,9 @@
 // through `conf` (electron-store, conf's Electron sibling, when the shell passes one). Every
 // read and every change is validated with HeraldConfigSchema: a bad file is an error naming
 // the file and each bad field, never a silent reset, and a bad change writes nothing.
+// The ConfigStore interface is engine-neutral: a team hub on PostgreSQL keeps the document in
+// the database instead (postgres-config-store.ts). Writes are asynchronous there, and a change
+// is a function of the config it applies to, so it can be applied again to a newer one.
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
@@ -29,14 +32,19 @@ export interface ConfigStore {
   get(): HeraldConfig;
   /**
    * Validates the whole result (defaults applied, so `fn` may return input-shaped items);
-   * invalid → ConfigError and nothing is written. `fn` gets a copy it may change.
+   * invalid → ConfigError and nothing is written. `fn` gets a copy it may change; it must
+   * derive the change from that copy alone: where replicas share the config, a write that
+   * lost a race runs `fn` again on the newer config (so two edits never overwrite each other).
    */
-  update(section: ConfigSection, fn: (cfg: HeraldConfig) => HeraldConfigInput): HeraldConfig;
+  update(section: ConfigSection, fn: (cfg: HeraldConfig) => HeraldConfigInput): Promise<HeraldConfig>;
   /** Validates and persists a whole config (what `--config FILE` does). */
-  replace(cfg: HeraldConfigInput): HeraldConfig;
+  replace(cfg: HeraldConfigInput): Promise<HeraldConfig>;
   /** Called after each persisted change; returns the unsubscribe function. */
   onChange(listener: (cfg: HeraldConfig, section: ConfigSection) => void): () => void;
+  /** Where it is kept: the file, or the database table. */
   readonly path: string;
+  /** Stops following changes made elsewhere (the database's notifications). */
+  close(): Promise<void>;
 }
 
 type Listener = (cfg: HeraldConfig, section: ConfigSection) => void;
@@ -107,16 +115,15 @@ class PersistedConfigStore implements ConfigStore {
     return this.#current;
   }
 
-  update(section: ConfigSection, fn: (cfg: HeraldConfig) => HeraldConfigInput): HeraldConfig {
+  async update(section: ConfigSection, fn: (cfg: HeraldConfig) => HeraldConfigInput): Promise<HeraldConfig> {
     const next = validate(fn(structuredClone(this.#current)), `invalid change to ${section}`);
     this.#commit(next, [section]);
     return this.#current;
   }
 
-  replace(cfg: HeraldConfigInput): HeraldConfig {
+  async replace(cfg: HeraldConfigInput): Promise<HeraldConfig> {
     const next = validate(cfg, 'invalid config');
-    const changed = CONFIG_SECTIONS.filter((s) => JSON.stringify(next[s]) !== JSON.stringify(this.#current[s]));
-    this.#commit(next, changed);
+    this.#commit(next, changedSections(this.#current, next));
     return this.#current;
   }
 
@@ -125,23 +132,36 @@ class PersistedConfigStore implements ConfigStore {
     return () => this.#listeners.delete(listener);
   }
 
+  async close(): Promise<void> {}
+
   #commit(next: HeraldConfig, sections: readonly ConfigSection[]): void {
     this.backend.store = structuredClone(next) as Record<string, unknown>;
     this.#current = deepFreeze(next);
-    // A failing listener must not keep the others from hearing of a change that is already
-    // persisted; the first failure is rethrown once all have run.
-    let failure: { error: unknown } | undefined;
-    for (const section of sections) {
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(this.#current, section);
-        } catch (error) {
-          failure ??= { error };
-        }
+    tellListeners(this.#listeners, this.#current, sections);
+  }
+}
+
+/** The sections whose content differs. */
+export function changedSections(before: HeraldConfig, after: HeraldConfig): ConfigSection[] {
+  return CONFIG_SECTIONS.filter((s) => JSON.stringify(after[s]) !== JSON.stringify(before[s]));
+}
+
+/**
+ * A failing listener must not keep the others from hearing of a change that is already
+ * persisted; the first failure is rethrown once all have run.
+ */
+export function tellListeners(listeners: ReadonlySet<Listener>, cfg: HeraldConfig, sections: readonly ConfigSection[]): void {
+  let failure: { error: unknown } | undefined;
+  for (const section of sections) {
+    for (const listener of [...listeners]) {
+      try {
+        listener(cfg, section);
+      } catch (error) {
+        failure ??= { error };
       }
     }
-    if (failure) throw failure.error;
   }
+  if (failure) throw failure.error;
 }
 
 /** A stored or loaded document in the current shape (shared/config-migrations.ts); a version this Herald cannot read is a ConfigError naming `where`. */
@@ -161,7 +181,7 @@ export function validate(input: unknown, where: string): HeraldConfig {
   return result.data;
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);
@@ -180,55 +200,60 @@ const SINGULAR: Record<ItemSection, string> = { sources: 'source', channels: 'ch
  * Creates (`mode: 'create'`, the id must be new) or replaces (`mode: 'update'`, the id must
  * exist) one source, channel or rule. The item is validated with the whole config, so a rule
  * naming an unknown channel fails here; problems are reported relative to the item (`url: …`).
+ * The checks run on the config the write applies to (a newer one, if another replica won a race).
  */
-export function upsertItem<S extends ItemSection>(
+export async function upsertItem<S extends ItemSection>(
   store: ConfigStore,
   section: S,
   item: unknown,
   mode: 'create' | 'update',
-): ConfigItem<S> {
+): Promise<ConfigItem<S>> {
   const kind = SINGULAR[section];
   const id = (item as { id?: unknown } | null)?.id;
   if (typeof id !== 'string' || id === '') {
     throw new ConfigError(`invalid ${kind}: id: required`, ['id: required']);
   }
-  const list = store.get()[section] as ReadonlyArray<{ id: string }>;
-  const index = list.findIndex((existing) => existing.id === id);
-  if (mode === 'create' && index !== -1) {
-    throw new ConfigError(`a ${kind} with id "${id}" already exists`, [`id: duplicate id "${id}"`], 'duplicate');
-  }
-  if (mode === 'update' && index === -1) {
-    throw new ConfigError(`no ${kind} with id "${id}"`, [`id: no ${kind} with id "${id}"`], 'not_found');
-  }
-  const at = index === -1 ? list.length : index;
-  const nextList = [...list];
-  nextList[at] = item as { id: string };
+  let at = -1;
   try {
     // The item is unchecked input here; `update` validates the whole config and applies defaults.
-    const saved = store.update(section, (cfg) => ({ ...cfg, [section]: nextList }) as HeraldConfigInput);
+    const saved = await store.update(section, (cfg) => {
+      const list = cfg[section] as ReadonlyArray<{ id: string }>;
+      const index = list.findIndex((existing) => existing.id === id);
+      if (mode === 'create' && index !== -1) {
+        throw new ConfigError(`a ${kind} with id "${id}" already exists`, [`id: duplicate id "${id}"`], 'duplicate');
+      }
+      if (mode === 'update' && index === -1) {
+        throw new ConfigError(`no ${kind} with id "${id}"`, [`id: no ${kind} with id "${id}"`], 'not_found');
+      }
+      at = index === -1 ? list.length : index;
+      const nextList = [...list];
+      nextList[at] = item as { id: string };
+      return { ...cfg, [section]: nextList } as HeraldConfigInput;
+    });
     return saved[section][at] as ConfigItem<S>;
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError) || error.code === 'duplicate' || error.code === 'not_found') throw error;
     throw relativeToItem(error, kind, `${section}.${at}.`);
   }
 }
 
 /** Removes one item; a channel that rules still send to cannot be removed. */
-export function removeItem(store: ConfigStore, section: ItemSection, id: string): void {
+export async function removeItem(store: ConfigStore, section: ItemSection, id: string): Promise<void> {
   const kind = SINGULAR[section];
-  const cfg = store.get();
-  const list = cfg[section] as ReadonlyArray<{ id: string }>;
-  if (!list.some((item) => item.id === id)) {
-    throw new ConfigError(`no ${kind} with id "${id}"`, [`id: no ${kind} with id "${id}"`], 'not_found');
-  }
-  if (section === 'channels') {
-    const users = cfg.rules.filter((rule) => rule.channels.includes(id)).map((rule) => rule.id);
-    if (users.length) {
-      const message = `channel "${id}" is used by rule${users.length > 1 ? 's' : ''} ${users.join(', ')}; remove it from them first`;
-      throw new ConfigError(message, [message], 'in_use');
+  await store.update(section, (cfg) => {
+    const list = cfg[section] as ReadonlyArray<{ id: string }>;
+    if (!list.some((item) => item.id === id)) {
+      throw new ConfigError(`no ${kind} with id "${id}"`, [`id: no ${kind} with id "${id}"`], 'not_found');
     }
-  }
-  store.update(section, (current) => ({ ...current, [section]: list.filter((item) => item.id !== id) }));
+    if (section === 'channels') {
+      const users = cfg.rules.filter((rule) => rule.channels.includes(id)).map((rule) => rule.id);
+      if (users.length) {
+        const message = `channel "${id}" is used by rule${users.length > 1 ? 's' : ''} ${users.join(', ')}; remove it from them first`;
+        throw new ConfigError(message, [message], 'in_use');
+      }
+    }
+    return { ...cfg, [section]: list.filter((item) => item.id !== id) };
+  });
 }
 
 function relativeToItem(error: ConfigError, kind: string, prefix: string): ConfigError {

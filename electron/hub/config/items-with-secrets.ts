@@ -3,9 +3,12 @@
 // the refs not resent and removes the paths it is told to clear; keychain entries nothing
 // refers to any more are deleted. Also the redacted view: an item without its secret
 // fields, and whether each resolves (never its value). Errors are ConfigErrors.
+import type { SecretStatuses } from '../../../shared/api.js';
 import {
   type ChannelConfig,
   ChannelSchema,
+  type RedactedChannelConfig,
+  type RedactedSourceConfig,
   SECRET_FIELDS,
   type SourceConfig,
   SourceSchema,
@@ -41,7 +44,14 @@ export interface ItemsWithSecrets {
    * Config without its secret fields, whether each secret resolves here (never its value),
    * and, when one does not, why (`secret: environment variable X is not set`).
    */
-  view(item: Item): Promise<{ config: Record<string, unknown>; secrets: Record<string, { set: boolean; ref?: string }>; needsSecret?: string }>;
+  view(item: SourceConfig): Promise<ItemView<RedactedSourceConfig>>;
+  view(item: ChannelConfig): Promise<ItemView<RedactedChannelConfig>>;
+}
+
+export interface ItemView<Config> {
+  config: Config;
+  secrets: SecretStatuses;
+  needsSecret?: string;
 }
 
 /** `field` or `field.key` (a map such as secretHeaders: one level, and keys may hold dots). */
@@ -97,6 +107,29 @@ export function itemsWithSecrets(deps: ItemsWithSecretsDeps): ItemsWithSecrets {
     }
   }
 
+  async function view(item: SourceConfig): Promise<ItemView<RedactedSourceConfig>>;
+  async function view(item: ChannelConfig): Promise<ItemView<RedactedChannelConfig>>;
+  async function view(item: Item): Promise<ItemView<RedactedSourceConfig | RedactedChannelConfig>> {
+    const view: Record<string, unknown> = { ...item };
+    for (const field of SECRET_FIELDS[item.kind] ?? []) delete view[field];
+    const status: SecretStatuses = {};
+    const problems: string[] = [];
+    for (const { field, ref } of secretRefsOf(item)) {
+      let set = false;
+      try {
+        await secrets.resolve(ref);
+        set = true;
+      } catch (error) {
+        problems.push(`${field}: ${error instanceof SecretError ? error.detail : 'cannot be read'}`);
+      }
+      // The ref too: it is not a secret, and a client needs it to keep one map entry while removing another.
+      status[field] = { set, ref };
+    }
+    // The fields left are the kind's redacted type (RedactedOf derives it from the same schema mark).
+    const config = view as RedactedSourceConfig | RedactedChannelConfig;
+    return { config, secrets: status, ...(problems.length > 0 && { needsSecret: problems.join('; ') }) };
+  }
+
   return {
     async save(section, input, mode) {
       const schema = section === 'sources' ? SourceSchema : ChannelSchema;
@@ -143,35 +176,18 @@ export function itemsWithSecrets(deps: ItemsWithSecretsDeps): ItemsWithSecrets {
         await secrets.set(keychainNames.get(path)!, value);
       }
       deps.beforeSave?.(section, existing, check.data);
-      const saved = upsertItem(config, section, merged, mode) as ItemOf<typeof section>;
+      const saved = (await upsertItem(config, section, merged, mode)) as ItemOf<typeof section>;
       if (mode === 'update' && existing) await deleteUnusedSecrets(secretRefsOf(existing).map((r) => r.ref));
       return saved;
     },
 
     async remove(section, id) {
       const item = (config.get()[section] as Array<{ id: string }>).find((i) => i.id === id);
-      removeItem(config, section, id);
+      await removeItem(config, section, id);
       // Entries another item still refers to (one token for two pollers) stay.
       if (item && section !== 'rules') await deleteUnusedSecrets(secretRefsOf(item as Item).map((r) => r.ref));
     },
 
-    async view(item) {
-      const view: Record<string, unknown> = { ...item };
-      for (const field of SECRET_FIELDS[item.kind] ?? []) delete view[field];
-      const status: Record<string, { set: boolean; ref?: string }> = {};
-      const problems: string[] = [];
-      for (const { field, ref } of secretRefsOf(item)) {
-        let set = false;
-        try {
-          await secrets.resolve(ref);
-          set = true;
-        } catch (error) {
-          problems.push(`${field}: ${error instanceof SecretError ? error.detail : 'cannot be read'}`);
-        }
-        // The ref too: it is not a secret, and a client needs it to keep one map entry while removing another.
-        status[field] = { set, ref };
-      }
-      return { config: view, secrets: status, ...(problems.length > 0 && { needsSecret: problems.join('; ') }) };
-    },
+    view,
   };
 }

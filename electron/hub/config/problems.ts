@@ -12,7 +12,9 @@ export type ConfigErrorCode =
   /** Remove of an item that others still refer to. */
   | 'in_use'
   /** A secret cannot be stored now (no keychain). */
-  | 'unavailable';
+  | 'unavailable'
+  /** Other replicas kept changing the config while this change was saved (postgres-config-store.ts). */
+  | 'contended';
 
 export class ConfigError extends Error {
   constructor(

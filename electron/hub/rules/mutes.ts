@@ -5,6 +5,7 @@
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { isPipelinePass, type Mute, PIPELINE_FIELDS, pipelineKey, pipelineOf, type PipelineRef } from '../../../shared/mutes.js';
+import type { Lease } from '../leadership/leadership.js';
 import type { RoutingLookups } from '../store/engine.js';
 import type { Store } from '../store/store.js';
 
@@ -19,6 +20,8 @@ export interface MutePolicyDeps {
   sourceName: (sourceId: string) => string | undefined;
   emit: (update: ApiUpdate) => void;
   log?: (line: string) => void;
+  /** On a team hub one replica removes ended mutes (leadership.ts); every replica still tells its UI. Default: this hub. */
+  expiryLease?: Pick<Lease, 'held'>;
 }
 
 export interface MutePolicy {
@@ -51,7 +54,9 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
     timer = setTimeout(() => {
       timer = undefined;
       try {
-        if (store.mutes.purgeExpired(now()) > 0) deps.emit({ type: 'mutes.changed' });
+        // The list leaves ended mutes out whoever removes their rows, so the UI hears of the end on every replica.
+        if (!removesEnded()) deps.emit({ type: 'mutes.changed' });
+        else if (store.mutes.purgeExpired(now()) > 0) deps.emit({ type: 'mutes.changed' });
       } catch (error) {
         deps.log?.(`mutes: could not remove ended mutes: ${(error as Error).message}`);
       }
@@ -59,7 +64,8 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
     }, Math.min(Math.max(0, next - at), MAX_TIMER_MS));
     timer.unref();
   };
-  store.mutes.purgeExpired(now());
+  const removesEnded = () => deps.expiryLease?.held() ?? true;
+  if (removesEnded()) store.mutes.purgeExpired(now());
   schedule();
 
   const refFrom = (input: { eventId?: string | undefined; pipeline?: Partial<PipelineRef> | undefined }): PipelineRef => {

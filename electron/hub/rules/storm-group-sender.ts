@@ -72,6 +72,8 @@ export interface StormGroupSender {
   busy(): string | undefined;
   /** Resolves once a look still running has finished. */
   stop(): Promise<void>;
+  /** Looks again after a stop (a team hub replica that gained the grouping lease). */
+  start(): void;
 }
 
 export function startStormGroupSender(deps: StormGroupSenderDeps): StormGroupSender {
@@ -104,6 +106,5 @@ export function startStormGroupSender(deps: StormGroupSenderDeps): StormGroupSen
     name: 'storm group',
     ...(deps.log && { log: deps.log }),
   });
-  timer.start();
-  return { wake: () => timer.wake(), sendDue, busy: () => timer.busy(), stop: () => timer.stop() };
+  return { wake: () => timer.wake(), sendDue, busy: () => timer.busy(), stop: () => timer.stop(), start: () => timer.start() };
 }

@@ -2,9 +2,13 @@
 // commits each poll's events and new state in one transaction, backs off exponentially
 // while a source fails, and reports every result as source health. Sources added,
 // removed, paused or edited at runtime start, stop or restart polling on refresh().
+// On a team hub each source is polled only by the replica holding its lease (`poll:<id>`):
+// a replica that loses it aborts its poll and commits nothing; one that takes it over waits
+// out the interval its predecessor's last poll started.
 import type { RateLimitView } from '../../../shared/api.js';
 import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, type EventInput, EventInputSchema } from '../../../shared/event.js';
+import type { Lease } from '../leadership/leadership.js';
 import { describePollError, PollError } from './poll-http.js';
 import type { PollingSource, PollReport } from './source.js';
 
@@ -31,6 +35,8 @@ export interface PollSchedulerDeps {
   pollTimeoutMs?: number;
   /** Polls running at once, over all sources; default 4. */
   concurrency?: number;
+  /** The lease a source is polled under (leadership.ts); default: always held (one hub). */
+  lease?: (sourceId: string) => Lease;
 }
 
 export interface PollOutcome {
@@ -52,6 +58,8 @@ export interface SourcePollStatus {
   rateLimit?: RateLimitView;
   /** What the source says about its pace ("slowed down…", "paused until…"). */
   notice?: string;
+  /** False on a team hub replica that does not hold this source's lease: another replica polls it. */
+  polledHere?: boolean;
 }
 
 export interface PollScheduler {
@@ -101,6 +109,14 @@ interface Entry {
   notice?: string;
 }
 
+const ALWAYS_HELD: Omit<Lease, 'name'> = {
+  held: () => true,
+  onChange: () => () => undefined,
+  ranAgoMs: () => undefined,
+  noteRun: () => undefined,
+  release: () => undefined,
+};
+
 export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
@@ -112,6 +128,18 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
   const concurrency = deps.concurrency ?? 4;
 
   const entries = new Map<string, Entry>();
+  /** Each polled source's lease and the subscription to it: kept across edits, released when the source goes. */
+  const leases = new Map<string, { lease: Lease; unsubscribe: () => void }>();
+  const leaseOf = (sourceId: string): Lease => {
+    let held = leases.get(sourceId);
+    if (!held) {
+      const lease = deps.lease?.(sourceId) ?? { name: sourceId, ...ALWAYS_HELD };
+      held = { lease, unsubscribe: lease.onChange((now) => leaseChanged(sourceId, now)) };
+      leases.set(sourceId, held);
+    }
+    return held.lease;
+  };
+  const polledHere = (entry: Entry) => leaseOf(entry.source.id).held();
   let generation = 0;
   let timer: unknown = null;
   let timerAt = Infinity;
@@ -134,6 +162,12 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
         log(`poll: ${id} ${next ? 'changed; restarting its schedule' : 'removed or paused; polling stopped'}`);
       }
     }
+    for (const [id, held] of leases) {
+      if (wanted.has(id)) continue;
+      held.unsubscribe();
+      held.lease.release();
+      leases.delete(id);
+    }
     for (const [id, { source, poller }] of wanted) {
       if (entries.has(id)) continue;
       entries.set(id, {
@@ -152,6 +186,27 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     }
   }
 
+  /** Now, unless another replica polled this source less than an interval ago: then when that interval ends. */
+  function firstPollAt(sourceId: string, intervalMs: number): number {
+    const ranAgo = leaseOf(sourceId).ranAgoMs();
+    return ranAgo === undefined ? now() : now() + Math.max(0, intervalMs - ranAgo);
+  }
+
+  /** Gained: the schedule starts after the predecessor's interval. Lost: the running poll is abandoned. */
+  function leaseChanged(sourceId: string, held: boolean): void {
+    if (stopped) return;
+    const entry = entries.get(sourceId);
+    if (!entry) return;
+    if (held) {
+      entry.nextPollAt = Math.max(entry.nextPollAt, firstPollAt(sourceId, intervalMsOf(entry.source, entry.poller)));
+      log(`poll: ${sourceId} is polled by this replica now`);
+    } else {
+      entry.abort?.abort(new PollError('timeout', 'this replica lost the lease of this source; another replica polls it'));
+      log(`poll: ${sourceId} is no longer polled by this replica (lease lost)`);
+    }
+    arm();
+  }
+
   function arm(): void {
     if (stopped) return;
     // Every slot busy: a finishing poll wakes the scheduler (run() re-arms), no timer needed.
@@ -162,7 +217,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       return;
     }
     let earliest = Infinity;
-    for (const entry of entries.values()) if (!entry.running) earliest = Math.min(earliest, entry.nextPollAt);
+    for (const entry of entries.values()) if (!entry.running && polledHere(entry)) earliest = Math.min(earliest, entry.nextPollAt);
     if (earliest === Infinity) {
       if (timer !== null) clearTimer(timer);
       timer = null;
@@ -181,7 +236,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     timerAt = Infinity;
     if (stopped) return;
     reconcile();
-    const due = [...entries.values()].filter((e) => !e.running && e.nextPollAt <= now()).sort((a, b) => a.nextPollAt - b.nextPollAt);
+    const due = [...entries.values()].filter((e) => !e.running && e.nextPollAt <= now() && polledHere(e)).sort((a, b) => a.nextPollAt - b.nextPollAt);
     for (const entry of due) {
       if (active >= concurrency) break;
       void run(entry);
@@ -196,7 +251,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       entry.abort = null;
       active--;
       if (!stopped) {
-        if (active < concurrency && [...entries.values()].some((e) => !e.running && e.nextPollAt <= now())) setImmediate(wake);
+        if (active < concurrency && [...entries.values()].some((e) => !e.running && e.nextPollAt <= now() && polledHere(e))) setImmediate(wake);
         arm();
       }
     });
@@ -212,7 +267,10 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     entry.abort = controller;
     const timeout = setTimeout(() => controller.abort(new PollError('timeout', `the whole poll took longer than ${pollTimeoutMs / 1000} s`)), pollTimeoutMs);
     const startedAt = now();
-    const current = () => entry.generation === myGeneration && !stopped;
+    const lease = leaseOf(source.id);
+    // A poll commits only while this replica still holds the lease: one that lost it mid-poll leaves the state to the new holder.
+    const current = () => entry.generation === myGeneration && !stopped && lease.held();
+    lease.noteRun();
     try {
       let secrets: Record<string, string>;
       try {
@@ -282,6 +340,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
         const why = !source ? 'no such source' : !source.enabled ? 'the source is paused' : `${source.kind} sources are not polled`;
         return { ok: false, events: 0, error: `cannot poll "${sourceId}": ${why}` };
       }
+      if (!polledHere(entry)) return { ok: false, events: 0, error: `cannot poll "${sourceId}" here: another replica of this hub holds its lease and polls it` };
       // Two callers may be waiting: each waits until no poll runs, so they never poll from the same state.
       while (entry.running) await entry.running.catch(() => undefined);
       if (entries.get(sourceId) !== entry) return { ok: false, events: 0, error: 'the source changed while waiting' };
@@ -292,12 +351,13 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       const out: Record<string, SourcePollStatus> = {};
       for (const [id, e] of entries) {
         out[id] = {
-          nextPollAt: e.running ? null : e.nextPollAt,
+          nextPollAt: e.running || !polledHere(e) ? null : e.nextPollAt,
           lastPollAt: e.lastPollAt,
           lastError: e.lastError,
           backoffMs: e.backoffMs,
           consecutiveFailures: e.failures,
           running: e.running !== null,
+          ...(!polledHere(e) && { polledHere: false }),
           ...(e.rateLimit && { rateLimit: e.rateLimit }),
           ...(e.notice && { notice: e.notice }),
         };
@@ -316,6 +376,8 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       });
       await Promise.allSettled(running);
       entries.clear();
+      for (const held of leases.values()) held.unsubscribe();
+      leases.clear();
     },
   };
 }

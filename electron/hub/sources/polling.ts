@@ -3,6 +3,7 @@
 // transaction, each result counted as source health. The test harness runs the same.
 import type { SourceConfig } from '../../../shared/config.js';
 import type { HealthReporter } from '../health/integration-health.js';
+import type { Lease } from '../leadership/leadership.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
 import type { Store } from '../store/store.js';
 import { type PollScheduler, startPollScheduler, testPollingSource } from './poller.js';
@@ -14,6 +15,8 @@ export interface PollingDeps {
   ingest: (item: IngestItem) => Promise<unknown>;
   resolveSecrets: (source: SourceConfig) => Promise<Record<string, string>>;
   health: Pick<HealthReporter, 'sourceResult'>;
+  /** The lease each source is polled under on a team hub (leadership.ts); default: this hub polls all. */
+  lease?: (sourceId: string) => Lease;
   log?: (line: string) => void;
 }
 
@@ -27,6 +30,7 @@ export function startPolling(deps: PollingDeps): PollScheduler {
       await deps.ingest({ source: { kind: source.kind, id: source.id, name: source.name }, inputs: events, state: { key: 'poll', value: state } });
     },
     recordHealth: (source, result) => deps.health.sourceResult(source, result),
+    ...(deps.lease && { lease: deps.lease }),
     ...(deps.log && { log: deps.log }),
   });
 }

@@ -39,7 +39,9 @@ export function sourceRuntimeView(parts: {
           backoffMs: poll.backoffMs,
           consecutiveFailures: poll.consecutiveFailures,
           ...(poll.rateLimit && { rateLimit: poll.rateLimit }),
-          ...(poll.notice && { notice: poll.notice }),
+          ...(poll.polledHere === false
+            ? { notice: 'another replica of this team hub polls this source (it holds the lease); this one takes over if that one stops' }
+            : poll.notice && { notice: poll.notice }),
         },
       }),
       ...(subscription && { subscription }),

@@ -1,7 +1,7 @@
 // Channels: where Herald sends what the rules pick. Secret fields are write-only: the page
 // shows "set", never a value.
 import { useState } from 'react';
-import type { ApiOutput } from '../../../shared/api.js';
+import type { ChannelView } from '../../../shared/api.js';
 import { ChannelSchema, SECRET_FIELDS } from '../../../shared/config.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
@@ -10,8 +10,6 @@ import { ConfirmButton } from '../../components/buttons.js';
 import { KindForm, type KindFormProps } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { WebhookPresetPicker } from './WebhookPresetPicker.js';
-
-type ChannelView = ApiOutput<'channels.list'>[number];
 
 const KIND_LABELS: Record<string, string> = {
   desktop: 'Desktop popup',
@@ -41,15 +39,15 @@ const FIELD_ADDONS: KindFormProps['fieldAddons'] = {
 /** What to show under the name: where it goes, without secrets (URLs of webhooks can be secrets too, so only the host). */
 function target(view: ChannelView): string {
   // An ntfy topic is not a secret of its own (auth is): show where it goes.
-  if (view.config.kind === 'ntfy' && typeof view.config.server === 'string') {
+  if (view.config.kind === 'ntfy') {
     try {
-      return `${new URL(view.config.server).host}/${String(view.config.topic)}`;
+      return `${new URL(view.config.server).host}/${view.config.topic}`;
     } catch {
       return '';
     }
   }
-  const url = view.config.url;
-  if (typeof url === 'string') {
+  const url = 'url' in view.config ? view.config.url : undefined;
+  if (url) {
     try {
       return new URL(url).host;
     } catch {
@@ -115,8 +113,8 @@ export function ChannelsPage() {
                 ? await invoke('channels.create', { config, secrets })
                 : await invoke('channels.update', { config, secrets, clearSecrets });
             // Saved, but it cannot work here (a desktop channel on a hub without a desktop session): say so now.
-            if (view.warning) toast(`Channel ${String(view.config.name)} saved, but ${view.warning}`, 'error');
-            else toast(`Channel ${String(view.config.name)} ${mode.kind === 'add' ? 'added' : 'saved'}`);
+            if (view.warning) toast(`Channel ${view.config.name} saved, but ${view.warning}`, 'error');
+            else toast(`Channel ${view.config.name} ${mode.kind === 'add' ? 'added' : 'saved'}`);
             setMode({ kind: 'list' });
             channels.reload();
           }}
@@ -151,9 +149,7 @@ export function ChannelsPage() {
           </thead>
           <tbody>
             {channels.data.map((c) => {
-              const id = String(c.config.id);
-              const name = String(c.config.name);
-              const kind = String(c.config.kind);
+              const { id, name, kind } = c.config;
               const secretNames = Object.entries(c.secrets);
               const result = results[id];
               return (

@@ -126,7 +126,7 @@ const EventRow = memo(function EventRow(props: {
 }) {
   const { event, index } = props;
   // A commit reads as its short SHA in a list line, as git shows it.
-  const subject = SUBJECT_FIELDS.map((f) => (f === 'commit' ? event.subject.commit?.slice(0, 7) : event.subject[f])).filter(Boolean) as string[];
+  const subject = SUBJECT_FIELDS.map((f) => (f === 'commit' ? event.subject.commit?.slice(0, 7) : event.subject[f])).filter((part): part is string => Boolean(part));
   const tabIndex = props.tabbable ? 0 : -1;
   return (
     <div

@@ -24,13 +24,8 @@ export function RulesPage() {
   // Fresh rules from the hub (after a save or a failure) replace what the switches showed.
   useEffect(() => setSwitching({}), [rules.data]);
 
-  const channelList = (channels.data ?? []).map((c) => ({
-    id: String(c.config.id),
-    name: String(c.config.name),
-    kind: String(c.config.kind),
-    config: { ...c.config, id: String(c.config.id), kind: String(c.config.kind) },
-  }));
-  const sourceList = (sources.data ?? []).map((s) => ({ id: String(s.config.id), name: String(s.config.name) }));
+  const channelList = (channels.data ?? []).map(({ config }) => ({ id: config.id, name: config.name, kind: config.kind, config }));
+  const sourceList = (sources.data ?? []).map(({ config: s }) => ({ id: s.id, name: s.name }));
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;
   const editing = mode.kind === 'edit' ? rules.data?.find((r) => r.id === mode.id) : undefined;
 

@@ -53,9 +53,54 @@ export function SettingsPage() {
           </dd>
         </dl>
       </section>
+      {status?.replica && <ReplicaSection replica={status.replica} />}
       <UpdatesSection key={JSON.stringify(settings.updates)} settings={settings} />
       <ConfigFileSection />
     </div>
+  );
+}
+
+type ReplicaStatus = NonNullable<ApiOutput<'hub.status'>['replica']>;
+
+/** Which replica runs each one-at-a-time job (pollers, digests, grouping, mute expiry, retention). */
+function ReplicaSection(props: { replica: ReplicaStatus }) {
+  const { replica } = props;
+  const team = replica.engine === 'lease-table';
+  return (
+    <section className="card" aria-labelledby="replica-title">
+      <h2 id="replica-title">Replica</h2>
+      <p className="field__hint">
+        {team
+          ? 'Replicas share one PostgreSQL database; each job below runs on the one replica that holds its lease, and moves to another within 30 s if that one stops.'
+          : 'One hub on its own database: it runs every job itself.'}
+      </p>
+      <dl className="fields">
+        <dt>This replica</dt>
+        <dd className="mono">{replica.id}</dd>
+      </dl>
+      {replica.problem && <p className="warn-text">{replica.problem}</p>}
+      {replica.leases.length > 0 && (
+        <table className="table" aria-label="Who runs what">
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Runs on</th>
+            </tr>
+          </thead>
+          <tbody>
+            {replica.leases.map((lease) => (
+              <tr key={lease.name}>
+                <td className="mono">{lease.name}</td>
+                <td className="mono">
+                  {lease.holder === null ? <span className="muted">nobody (being taken over)</span> : lease.holder}
+                  {lease.mine && team && <span className="muted"> (this replica)</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 
@@ -179,6 +224,9 @@ function ShortcutStatus() {
   return <p className="field__hint">{s.registered ? `${s.accelerator} opens Herald from any app.` : 'No shortcut is set.'}</p>;
 }
 
+/** The draft's fields typed as text (the number inputs). */
+type TextKey = { [K in keyof SettingsDraft]: SettingsDraft[K] extends string ? K : never }[keyof SettingsDraft];
+
 function SettingsForm(props: { settings: Settings }) {
   const save = useSaveSettings();
   const toast = useToast();
@@ -213,10 +261,10 @@ function SettingsForm(props: { settings: Settings }) {
     }
   };
 
-  const numberField = (key: keyof SettingsDraft, label: string, path: string, hint?: string) => (
+  const numberField = (key: TextKey, label: string, path: string, hint?: string) => (
     <Field label={label} error={errorAt(errors, path)} hint={hint}>
       {(control) => (
-        <input {...control} type="number" inputMode="numeric" step={1} value={draft[key] as string} onChange={(e) => change({ [key]: e.target.value })} />
+        <input {...control} type="number" inputMode="numeric" step={1} value={draft[key]} onChange={(e) => change({ [key]: e.target.value })} />
       )}
     </Field>
   );

@@ -2,14 +2,17 @@
 // client's state, the poll schedule, the last request Herald ignored. Text from the hub
 // (errors, reasons, URLs) is rendered as text, never as markup.
 import { type ReactNode, useEffect, useState } from 'react';
-import type { ApiOutput } from '../../../shared/api.js';
+import type { SourceView } from '../../../shared/api.js';
 import { DEVTRON_PAYLOAD_TEMPLATE, DEVTRON_SECRET_HEADER } from '../../../shared/devtron-payload.js';
 import { HealthBadge } from '../../components/badges.js';
 import { CopyButton } from '../../components/buttons.js';
 import { formatAgo } from '../../lib/time.js';
 import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRejected, describeRelay, describeSubscription, formatDuration, SUBSCRIBED_KINDS, type Tone } from './runtime-text.js';
 
-type SourceView = ApiOutput<'sources.list'>[number];
+/** The relay a webhook source's requests come through, when it has one. */
+export function relayUrlOf(view: SourceView): string | undefined {
+  return 'relayUrl' in view.config && view.config.relayUrl ? view.config.relayUrl : undefined;
+}
 
 /** The hub writes this where the secret goes in a URL (Jenkins); the hint says to replace it. */
 const PLACEHOLDER = '<token>';
@@ -30,14 +33,11 @@ function useNow(ms = 1000): number {
 export function ConnectionCell(props: { view: SourceView; polled: boolean; receivedAt: number }) {
   const { view, polled, receivedAt } = props;
   const now = useNow();
-  const name = String(view.config.name);
-  const kind = String(view.config.kind);
-  const enabled = view.config.enabled !== false;
-  const relayUrl = typeof view.config.relayUrl === 'string' && view.config.relayUrl !== '' ? view.config.relayUrl : undefined;
+  const { name, kind, enabled } = view.config;
+  const relayUrl = relayUrlOf(view);
 
   if (polled) {
-    const configured = view.config.pollIntervalSeconds;
-    const interval = typeof configured === 'number' ? configured : DEFAULT_POLL_SECONDS[kind];
+    const interval = ('pollIntervalSeconds' in view.config ? view.config.pollIntervalSeconds : undefined) ?? DEFAULT_POLL_SECONDS[kind];
     if (!enabled) return <span className="muted small">paused: not polling</span>;
     if (!view.poll) return <span className="muted small">{interval ? `polls every ${formatDuration(interval * 1000)}` : 'polls on a schedule'}</span>;
     const line = describePoll(view.poll, interval, now);
@@ -187,7 +187,7 @@ export function LastEvent(props: { view: SourceView }) {
 export function SourceHealth(props: { view: SourceView }) {
   const { view } = props;
   const now = useNow();
-  const enabled = view.config.enabled !== false;
+  const { enabled } = view.config;
   const { attention, needsSecret, lastRejected } = view;
   return (
     <div className="runtime" data-testid="source-health">

@@ -4,7 +4,7 @@
 // to export or a file to write), and the source waits for it. Each row also shows what the
 // running hub knows: relay state, poll schedule, the last request it ignored or refused.
 import { useEffect, useMemo, useState } from 'react';
-import type { ApiOutput } from '../../../shared/api.js';
+import type { SourceView } from '../../../shared/api.js';
 import { SECRET_FIELDS, SourceSchema } from '../../../shared/config.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
@@ -15,10 +15,9 @@ import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
 import { ConnectCi, type CiProvider } from './ConnectCi.js';
 import { nextRefreshDelay, SUBSCRIBED_KINDS } from './runtime-text.js';
-import { ConnectionCell, DevtronPayload, LastEvent, SourceHealth } from './SourceRuntime.js';
+import { ConnectionCell, DevtronPayload, LastEvent, relayUrlOf, SourceHealth } from './SourceRuntime.js';
 import './sources.css';
 
-type SourceView = ApiOutput<'sources.list'>[number];
 /** A generated secret the hub never saw (no keychain), and the ref where it must go. */
 type PendingSecret = { value: string; ref: string };
 
@@ -91,7 +90,7 @@ export function SourcesPage() {
   const setEnabled = async (view: SourceView, enabled: boolean) => {
     try {
       await invoke('sources.update', { config: { ...view.config, enabled }, secrets: {} });
-      toast(`${String(view.config.name)} ${enabled ? 'resumed' : 'paused'}`);
+      toast(`${view.config.name} ${enabled ? 'resumed' : 'paused'}`);
       sources.reload();
     } catch (e) {
       toast(asError(e).message, 'error');
@@ -141,7 +140,7 @@ export function SourcesPage() {
           key={mode.provider}
           provider={mode.provider}
           keychainAvailable={keychainAvailable}
-          takenIds={(sources.data ?? []).map((s) => String(s.config.id))}
+          takenIds={(sources.data ?? []).map((s) => s.config.id)}
           onCancel={() => setMode({ kind: 'list' })}
           onAdded={(name) => {
             toast(`Source ${name} added`);
@@ -181,11 +180,11 @@ export function SourcesPage() {
             if (mode.kind === 'add') {
               const view = await invoke('sources.create', { config, secrets });
               setCreated({ view, ...shown });
-              toast(`Source ${String(view.config.name)} added`);
+              toast(`Source ${view.config.name} added`);
             } else {
               const view = await invoke('sources.update', { config, secrets, clearSecrets });
               if (secrets.secret !== undefined || pending) setCreated({ view, ...shown });
-              toast(`Source ${String(view.config.name)} saved`);
+              toast(`Source ${view.config.name} saved`);
             }
             setMode({ kind: 'list' });
             sources.reload();
@@ -219,10 +218,7 @@ export function SourcesPage() {
           </thead>
           <tbody>
             {sources.data.map((s) => {
-              const id = String(s.config.id);
-              const name = String(s.config.name);
-              const kind = String(s.config.kind);
-              const enabled = s.config.enabled !== false;
+              const { id, name, kind, enabled } = s.config;
               return (
                 <tr key={id} data-source-id={id}>
                   <td className="source-cell">
@@ -294,8 +290,8 @@ export function SourcesPage() {
 /** Shown right after create (or a new secret): the only time the secret is on screen. */
 function CreatedSource(props: { view: SourceView; secret?: string | undefined; pending?: PendingSecret | undefined; onRecheck(): void; onDone(): void }) {
   const { view, secret, pending } = props;
-  const name = String(view.config.name);
-  const relayUrl = typeof view.config.relayUrl === 'string' && view.config.relayUrl !== '' ? view.config.relayUrl : undefined;
+  const { name, kind } = view.config;
+  const relayUrl = relayUrlOf(view);
   const waiting = view.needsSecret !== undefined;
   // Without a keychain the generated secret matters only while the source waits for it: a
   // variable or file the user had already filled holds their own secret.
@@ -309,7 +305,7 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; p
     <section className={`card reveal${waiting ? ' reveal--waiting' : ''}`} aria-labelledby="reveal-title" role="status">
       <h2 id="reveal-title">{waiting ? `${name} is waiting for its secret` : `${name} is ready`}</h2>
       <dl className="fields">
-        {!POLLING_KINDS.has(String(view.config.kind)) && !SUBSCRIBED_KINDS.has(String(view.config.kind)) && (
+        {!POLLING_KINDS.has(kind) && !SUBSCRIBED_KINDS.has(kind) && (
           <>
             <dt>Ingress URL</dt>
             <dd>
