@@ -114,6 +114,12 @@ export function RulesPage() {
                 <td className="small">
                   {rule.throttle && <div>once per {humanSeconds(rule.throttle.windowSeconds)}</div>}
                   {rule.digest && <div>digest every {humanSeconds(rule.digest.windowSeconds)}</div>}
+                  {rule.group && (
+                    <div>
+                      grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {humanSeconds(rule.group.waitSeconds) || '0 s'}, then every{' '}
+                      {humanSeconds(rule.group.intervalSeconds)}
+                    </div>
+                  )}
                   {rule.quietHours && (
                     <div>
                       quiet {rule.quietHours.start}–{rule.quietHours.end}
@@ -121,7 +127,7 @@ export function RulesPage() {
                     </div>
                   )}
                   {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
-                  {!rule.throttle && !rule.quietHours && !rule.digest && <span className="muted">always</span>}
+                  {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
                 </td>
                 <td>
                   <input
