@@ -1,6 +1,6 @@
 // The rule form as data: a draft from a stored rule, and back to the config the shared
 // RuleSchema checks and the api stores. Pure, so it is unit-tested without a browser.
-import { channelOptionsProblems, DEFAULT_DIGEST_SECONDS, ruleOptionsOf, type RuleConfig } from '../../shared/config.js';
+import { channelOptionsProblems, DEFAULT_DIGEST_SECONDS, DEFAULT_GROUP_INTERVAL_SECONDS, DEFAULT_GROUP_WAIT_SECONDS, ruleOptionsOf, type RuleConfig } from '../../shared/config.js';
 import { SUBJECT_FIELDS, type Severity, type SubjectField } from '../../shared/event.js';
 import { joinGlobs, splitGlobs } from './globs.js';
 
@@ -26,6 +26,12 @@ export interface RuleDraft {
   digest: boolean;
   digestEvery: string;
   digestUnit: DigestUnit;
+  /** Storm grouping: one message per group of like events (first after the wait, then at most every interval). */
+  group: boolean;
+  groupBy: SubjectField[];
+  /** Seconds, as typed. */
+  groupWait: string;
+  groupInterval: string;
   /** Per channel id, the text of each option its kind takes on a rule (email: `to`); sent only for chosen channels. */
   channelOptions: Record<string, Record<string, string>>;
   /** Kept as is: set from elsewhere (a per-rule snooze). */
@@ -59,6 +65,10 @@ export function newRuleDraft(): RuleDraft {
     quietTimeZone: '',
     digest: false,
     ...digestWindowDraft(DEFAULT_DIGEST_SECONDS),
+    group: false,
+    groupBy: [],
+    groupWait: String(DEFAULT_GROUP_WAIT_SECONDS),
+    groupInterval: String(DEFAULT_GROUP_INTERVAL_SECONDS),
     channelOptions: {},
   };
 }
@@ -82,6 +92,10 @@ export function ruleDraftFrom(rule: RuleConfig): RuleDraft {
     quietTimeZone: rule.quietHours?.timeZone ?? '',
     digest: rule.digest !== undefined,
     ...digestWindowDraft(rule.digest?.windowSeconds ?? DEFAULT_DIGEST_SECONDS),
+    group: rule.group !== undefined,
+    groupBy: [...(rule.group?.by ?? [])],
+    groupWait: String(rule.group?.waitSeconds ?? DEFAULT_GROUP_WAIT_SECONDS),
+    groupInterval: String(rule.group?.intervalSeconds ?? DEFAULT_GROUP_INTERVAL_SECONDS),
     channelOptions: Object.fromEntries(
       Object.entries(rule.channelOptions ?? {}).map(([id, options]) => [id, Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v === undefined ? '' : String(v)]))]),
     ),
@@ -121,6 +135,11 @@ export function buildRule(draft: RuleDraft): Record<string, unknown> {
     const n = Number(text);
     // Not a number: passed as is, so the schema names the problem beside the field.
     rule.digest = { windowSeconds: text === '' ? undefined : Number.isFinite(n) ? Math.round(n * DIGEST_UNITS[draft.digestUnit] * 1000) / 1000 : text };
+  }
+  if (draft.group) {
+    // Not a number: passed as is, so the schema names the problem beside the field.
+    const seconds = (text: string) => (text.trim() === '' ? undefined : Number.isFinite(Number(text)) ? Number(text) : text.trim());
+    rule.group = { by: [...draft.groupBy], waitSeconds: seconds(draft.groupWait), intervalSeconds: seconds(draft.groupInterval) };
   }
   const channelOptions: Record<string, Record<string, string>> = {};
   for (const id of draft.channels) {

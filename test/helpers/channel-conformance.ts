@@ -3,13 +3,15 @@
 // scripted status, and the suite checks what the delivery worker relies on —
 // 2xx → ok; 429 with Retry-After → retry after that long; 5xx → retry; other 4xx and
 // redirects → fail; no secret value in any result text (also for network errors); and
-// untrusted event text escaped for the channel's format.
+// untrusted event text escaped for the channel's format, in one event's message and in a
+// storm group's (a line per event).
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelConfig } from '../../shared/config.js';
 import type { Channel, ResolvedSecrets, SendResult } from '../../electron/hub/channels/channel.js';
+import { buildGroupEvent } from '../../electron/hub/rules/storm-group-sender.js';
 import { makeEvent } from './fake-event.js';
 import { deadPort, startFakeServer, type FakeServer, type RecordedRequest, type Reply } from './fake-http.js';
 import { selfSignedCert } from './fake-tls.js';
@@ -140,6 +142,26 @@ export function describeChannelConformance<C extends ChannelConfig>(spec: Channe
         expect(leaking, `"${fragment}" reaches the ${spec.name} message unescaped`).toBeUndefined();
       }
       spec.checkBody?.(body, request!.body);
+    });
+
+    it("a storm group's message (a line per hostile event) is sent, counted and escaped the same", async () => {
+      next = spec.okReply ?? { status: 200 };
+      const before = server.requests.length;
+      const hostile = [1, 2, 3].map((i) =>
+        makeEvent({ id: `h${i}`, title: `${HOSTILE.title} ${i}`, summary: HOSTILE.summary, subject: { project: HOSTILE.project, branch: `b${i}` } }),
+      );
+      const group = { ruleId: 'r1', ruleName: 'Prod', key: '[]', by: { project: HOSTILE.project }, waitSeconds: 10, intervalSeconds: 300, openedAt: 0, dueAt: 0, messages: 0 };
+      const event = buildGroupEvent(group, hostile, Date.parse('2025-05-01T08:00:10Z'), 'group-1');
+      const result = await send(server.url, event);
+      expect(result.kind, resultText(result)).toBe('ok');
+      const request: RecordedRequest | undefined = server.requests[before];
+      expect(request).toBeDefined();
+      const texts = strings(spec.decodeBody ? spec.decodeBody(request!.body) : JSON.parse(request!.body));
+      expect(texts.some((t) => t.includes('3 failures in')), `the ${spec.name} message names the count`).toBe(true);
+      for (const fragment of spec.forbiddenInText) {
+        const leaking = texts.find((t) => t.includes(fragment));
+        expect(leaking, `"${fragment}" reaches the ${spec.name} group message unescaped`).toBeUndefined();
+      }
     });
   });
 }

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeraldConfigSchema, RuleSchema, type RuleConfigInput } from '../../shared/config.js';
 import type { EventInput } from '../../shared/event.js';
+import type { Mute } from '../../shared/mutes.js';
 import { desktopHold, routeEvent, type RoutingContext } from '../../shared/rules.js';
 import type { Router } from '../../electron/hub/rules/router.js';
 import { startStormGroupSender, type StormGroupSender } from '../../electron/hub/rules/storm-group-sender.js';
@@ -21,10 +22,17 @@ const SOURCE = { kind: 'generic', id: 'ci', name: 'CI' };
 const CHANNELS: Record<string, string> = { sink: 'webhook', desk: 'desktop' };
 
 type Settings = RoutingContext['settings'];
-const routerFor = (rules: RuleConfigInput[], clock: { now: number }, settings: Settings = {}): Router => {
+const routerFor = (rules: RuleConfigInput[], clock: { now: number }, settings: Settings = {}, mute?: Mute): Router => {
   const parsed = rules.map((r) => RuleSchema.parse(r));
   const channelKinds = new Map(Object.entries(CHANNELS));
-  return (event, lookups) => routeEvent(event, parsed, { now: new Date(clock.now), lastRoutedAt: (r, k) => lookups.lastRoutedAt(r, k), channelKinds, settings });
+  return (event, lookups) =>
+    routeEvent(event, parsed, {
+      now: new Date(clock.now),
+      lastRoutedAt: (r, k) => lookups.lastRoutedAt(r, k),
+      channelKinds,
+      settings,
+      ...(mute && { muteFor: (e: { subject: { project?: string } }) => (e.subject.project === mute.project ? mute : undefined) }),
+    });
 };
 
 let engine: SqliteEngine | undefined;
@@ -39,13 +47,13 @@ afterEach(async () => {
  * The SQLite engine on a real file (`s`: its synchronous store, for reading rows), a router
  * over `rules`, and a sender on the same injected clock (its timer stopped: the test calls sendDue).
  */
-async function setup(rules: RuleConfigInput[], options: { dir?: string; settings?: Settings } = {}) {
+async function setup(rules: RuleConfigInput[], options: { dir?: string; settings?: Settings; mute?: Mute } = {}) {
   const clock = { now: T0 };
   const dir = options.dir ?? tempDir('herald-storm-store-');
   engine = await openSqliteEngine(dir, { checkpointIntervalMs: false });
   const s = engine.sync;
   const settings = options.settings ?? {};
-  const router = routerFor(rules, clock, settings);
+  const router = routerFor(rules, clock, settings, options.mute);
   const sent: SentGroup[] = [];
   sender = startStormGroupSender({
     store: engine,
@@ -215,6 +223,19 @@ describe('storm groups in the store', () => {
     expect(outcome).toMatchObject({ deliveries: 0 });
     expect((outcome as { grouped?: number }).grouped).toBeUndefined();
     expect(t.s.groups.open('storm')).toEqual([]);
+  });
+
+  it('a muted pipeline comes first: its failures never join the group, the others do', async () => {
+    const mute: Mute = { key: 'ci|acme/api||', sourceId: 'ci', project: 'acme/api', untilPasses: true, createdAt: new Date(T0).toISOString() };
+    const t = await setup([byProject], { mute });
+    const [muted] = t.ingest(t.fail('acme/api', 2));
+    expect(muted).toMatchObject({ deliveries: 0 });
+    expect((muted as { grouped?: number }).grouped).toBeUndefined();
+    const detail = t.s.events.get((muted as { events: Array<{ id: string }> }).events[0]!.id)!;
+    expect(detail.matches[0]).toMatchObject({ outcome: 'muted', channels: [] });
+    t.ingest(t.fail('acme/web', 1));
+    t.clock.now = T0 + 10 * SEC;
+    expect((await t.sendDue()).map((g) => g.event.title)).toEqual(['1 failure in acme/web']);
   });
 
   it('snooze and quiet hours: a desktop channel held back at routing joins no group; one held back at sending time gets no popup, the other channels the message', async () => {

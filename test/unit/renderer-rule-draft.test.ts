@@ -17,6 +17,18 @@ describe('rule drafts', () => {
     expect(RuleSchema.parse(buildRule(ruleDraftFrom(rule)))).toEqual(rule);
   });
 
+  it('round-trips a storm group; no group unless asked; bad seconds reach the schema as typed', () => {
+    const stored = RuleSchema.parse({ id: 'storms', name: 'Storms', channels: ['sink'], group: { by: ['project', 'branch'], waitSeconds: 0, intervalSeconds: 600 } });
+    const draft = ruleDraftFrom(stored);
+    expect(draft).toMatchObject({ group: true, groupBy: ['project', 'branch'], groupWait: '0', groupInterval: '600' });
+    expect(RuleSchema.parse(buildRule(draft))).toEqual(stored);
+    expect(buildRule({ ...newRuleDraft(), name: 'x', id: 'x' })).not.toHaveProperty('group');
+    const fresh = buildRule({ ...newRuleDraft(), name: 'x', id: 'x', group: true });
+    expect(RuleSchema.parse(fresh).group).toEqual({ by: [], waitSeconds: 10, intervalSeconds: 300 });
+    const bad = RuleSchema.safeParse(buildRule({ ...newRuleDraft(), name: 'x', id: 'x', group: true, groupWait: 'soon', groupInterval: '' }));
+    expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['group.waitSeconds: must be a number of seconds']);
+  });
+
   it('a fresh draft with a name is a valid catch-all rule with no channels', () => {
     const rule = buildRule({ ...newRuleDraft(), id: 'all', name: 'All' });
     expect(rule).toEqual({ id: 'all', name: 'All', enabled: true, match: {}, channels: [] });

@@ -203,7 +203,7 @@ export function EventDetail(props: {
                 <tr key={m.ruleId}>
                   <td>{m.ruleName}</td>
                   <td>
-                    <span className={`badge ${m.outcome === 'routed' ? 'badge--ok' : 'badge--muted'}`}>{m.digest && m.outcome === 'routed' ? 'in digest' : m.outcome.replace('_', ' ')}</span>
+                    <span className={`badge ${m.outcome === 'routed' ? 'badge--ok' : 'badge--muted'}`}>{outcomeLabel(m, detail.event.type)}</span>
                   </td>
                   <td>
                     {m.reason}
@@ -290,3 +290,13 @@ function Row(props: { name: string; value: string; mono?: boolean }) {
 }
 
 
+
+/** The outcome badge: a routed event of a digest or grouping rule waited for that message; the message itself says so. */
+function outcomeLabel(m: ApiOutput<'events.get'>['matches'][number], eventType: string): string {
+  if (m.outcome !== 'routed') return m.outcome.replace('_', ' ');
+  if (eventType === 'herald.group') return 'group message';
+  if (eventType === 'herald.digest') return 'digest';
+  if (m.digest) return 'in digest';
+  if (m.group) return 'in group';
+  return 'routed';
+}

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type ApiOutput } from '../../../shared/api.js';
 import { DEFAULT_THROTTLE_SECONDS, RuleSchema, type RuleConfig } from '../../../shared/config.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { SEVERITIES } from '../../../shared/event.js';
+import { SEVERITIES, SUBJECT_FIELDS } from '../../../shared/event.js';
 import { asError, useApi } from '../../api/context.js';
 import { SeverityBadge } from '../../components/badges.js';
 import { CheckboxField, ErrorSummary, Field } from '../../components/Field.js';
@@ -97,7 +97,7 @@ export function RuleForm(props: {
 
   const knownChannels = new Set(props.channels.map((c) => c.id));
   const unknownChannels = draft.channels.filter((c) => !knownChannels.has(c));
-  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil', 'digest', 'channelOptions'];
+  const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil', 'digest', 'group', 'channelOptions'];
   const windowSeconds = Number(draft.throttleSeconds);
   const optionSections = channelOptionSections(draft, props.channels);
 
@@ -377,6 +377,54 @@ export function RuleForm(props: {
               </div>
             )}
           </div>
+          <div className="option">
+            <CheckboxField
+              label="Group storms"
+              hint="Events with the same values of the fields below become one message: the first waits for company, later ones go out together at most once per interval (Alertmanager's group_wait and group_interval). Not with a digest."
+              checked={draft.group}
+              onChange={(group) => change({ ...draft, group })}
+            />
+            {errorAt(errors, 'group') && <p className="field__error">{errorAt(errors, 'group')}</p>}
+            {draft.group && (
+              <div className="form__grid option__fields">
+                <fieldset className="field field--wide">
+                  <legend>Group by</legend>
+                  <div className="chips">
+                    {SUBJECT_FIELDS.map((f) => (
+                      <label key={f} className="chip">
+                        <input
+                          type="checkbox"
+                          checked={draft.groupBy.includes(f)}
+                          onChange={(e) => change({ ...draft, groupBy: e.target.checked ? [...draft.groupBy, f] : draft.groupBy.filter((x) => x !== f) })}
+                        />
+                        {f}
+                      </label>
+                    ))}
+                  </div>
+                  <p className="field__hint">{draft.groupBy.length ? `One group per ${draft.groupBy.join(' + ')}.` : 'None: every event of the rule in one group.'}</p>
+                  {errorAt(errors, 'group.by') && <p className="field__error">{errorAt(errors, 'group.by')}</p>}
+                </fieldset>
+                <Field label="Wait for company (seconds)" error={errorAt(errors, 'group.waitSeconds')} hint="Before the first message of a group. 0 to 3600; default 10.">
+                  {(control) => (
+                    <input {...control} type="number" min={0} step={1} inputMode="numeric" value={draft.groupWait} onChange={(e) => change({ ...draft, groupWait: e.target.value })} />
+                  )}
+                </Field>
+                <Field label="Then at most every (seconds)" error={errorAt(errors, 'group.intervalSeconds')} hint={groupIntervalHint(draft)}>
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="number"
+                      min={10}
+                      step={1}
+                      inputMode="numeric"
+                      value={draft.groupInterval}
+                      onChange={(e) => change({ ...draft, groupInterval: e.target.value })}
+                    />
+                  )}
+                </Field>
+              </div>
+            )}
+          </div>
         </fieldset>
 
         <div className="form__actions">
@@ -399,6 +447,13 @@ function digestHint(draft: RuleDraft): string {
   if (!Number.isFinite(seconds) || seconds <= 0) return 'From 1 minute to 24 hours.';
   const adjective = formatDuration(seconds * 1000, 'adjective');
   return `${adjective.charAt(0).toUpperCase()}${adjective.slice(1)} digest. From 1 minute to 24 hours.`;
+}
+
+/** `= 5 min`: the interval in words, or the bounds while it is not a number. */
+function groupIntervalHint(draft: RuleDraft): string {
+  const seconds = Number(draft.groupInterval);
+  const bounds = '10 s to 24 hours; default 5 min.';
+  return Number.isFinite(seconds) && seconds > 0 ? `Every ${formatDuration(seconds * 1000, 'exact')} while events keep coming. ${bounds}` : bounds;
 }
 
 type Preview = ApiOutput<'rules.preview'>;

@@ -115,6 +115,12 @@ export function RulesPage() {
                 <td className="small">
                   {rule.throttle && <div>once per {formatDuration(rule.throttle.windowSeconds * 1000, 'exact')}</div>}
                   {rule.digest && <div>digest every {formatDuration(rule.digest.windowSeconds * 1000, 'exact')}</div>}
+                  {rule.group && (
+                    <div>
+                      grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {formatDuration(rule.group.waitSeconds * 1000, 'exact')}, then
+                      every {formatDuration(rule.group.intervalSeconds * 1000, 'exact')}
+                    </div>
+                  )}
                   {rule.quietHours && (
                     <div>
                       quiet {rule.quietHours.start}–{rule.quietHours.end}
@@ -122,7 +128,7 @@ export function RulesPage() {
                     </div>
                   )}
                   {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
-                  {!rule.throttle && !rule.quietHours && !rule.digest && <span className="muted">always</span>}
+                  {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
                 </td>
                 <td>
                   <input

@@ -1,0 +1,90 @@
+// The rule form's storm grouping in real Chromium against the real headless hub: set a
+// group (fields, wait, interval), bad values named beside their fields, a digest and a group
+// together refused, the rules list saying how the rule groups; then events sent to ingress
+// show "in group" in their detail, with the group they joined.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubProcess } from '../helpers/hub-process.js';
+import { launchBrowser, type Browser } from './browser.js';
+import { fieldError } from './forms.js';
+import { openPage, sendEvents, signIn, startHub } from './hub.js';
+
+const SECRET = 'storm-e2e-secret';
+
+describe('storm grouping in the UI', { timeout: 60_000 }, () => {
+  let hub: HubProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    hub = await startHub({ env: { STORM_E2E_SECRET: SECRET } });
+    await hub.api('sources.create', { config: { id: 'ci', kind: 'generic', name: 'CI', secret: 'env:STORM_E2E_SECRET' }, secrets: {} });
+    await hub.api('channels.create', { config: { id: 'sink', kind: 'webhook', name: 'Sink', url: 'http://127.0.0.1:9/hook' }, secrets: {} });
+    browser = await launchBrowser();
+    await signIn(browser.page, hub);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.kill();
+  });
+
+  it('sets a group on a rule: fields, wait and interval checked beside their fields, saved as typed, shown in the list', async () => {
+    const { page } = browser;
+    await openPage(page, 'Rules');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const form = page.getByRole('form', { name: 'New rule' });
+    await form.getByLabel('Name').fill('CI storms');
+    await form.getByRole('checkbox', { name: /Sink/ }).check();
+
+    await form.getByLabel('Group storms').check();
+    const wait = form.getByLabel('Wait for company (seconds)');
+    const interval = form.getByLabel('Then at most every (seconds)');
+    await expect(wait.inputValue()).resolves.toBe('10');
+    await expect(interval.inputValue()).resolves.toBe('300');
+    await expect(form.getByText('None: every event of the rule in one group.').count()).resolves.toBe(1);
+    await form.getByRole('group', { name: 'Group by' }).getByRole('checkbox', { name: 'project' }).check();
+    await expect(form.getByText('One group per project.').count()).resolves.toBe(1);
+
+    await interval.fill('5');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await expect(fieldError(interval)).resolves.toEqual({ invalid: true, message: 'must be at least 10 seconds' });
+    await wait.fill('-1');
+    await expect(fieldError(wait)).resolves.toEqual({ invalid: true, message: 'must not be negative' });
+    await expect(hub.api<unknown[]>('rules.list')).resolves.toEqual([]);
+
+    // A digest and a group together: refused, the reason beside the group option.
+    await wait.fill('10');
+    await interval.fill('120');
+    await form.getByLabel('Send as a digest').check();
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await expect(form.getByText('a rule either sends a digest or groups storms, not both: remove digest or group').count()).resolves.toBeGreaterThan(0);
+    await expect(hub.api<unknown[]>('rules.list')).resolves.toEqual([]);
+    await form.getByLabel('Send as a digest').uncheck();
+
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    const row = page.locator('tr[data-rule-id="ci-storms"]');
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('grouped by project: first after 10 s, then every 2 min');
+    const [rule] = await hub.api<Array<Record<string, unknown>>>('rules.list');
+    expect(rule).toMatchObject({ channels: ['sink'], group: { by: ['project'], waitSeconds: 10, intervalSeconds: 120 } });
+
+    // Editing shows what is stored.
+    await row.getByRole('button', { name: 'Edit CI storms' }).click();
+    const edit = page.getByRole('form', { name: 'Edit rule CI storms' });
+    await expect(edit.getByLabel('Group storms').isChecked()).resolves.toBe(true);
+    await expect(edit.getByLabel('Then at most every (seconds)').inputValue()).resolves.toBe('120');
+    await expect(edit.getByRole('group', { name: 'Group by' }).getByRole('checkbox', { name: 'project' }).isChecked()).resolves.toBe(true);
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('an event that went into a group says so in its detail', async () => {
+    const { page } = browser;
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'nightly build failed', subject: { project: 'acme/api', branch: 'main' } });
+    await openPage(page, 'History');
+    await page.getByText('nightly build failed').first().click();
+    const matches = page.getByRole('table').filter({ hasText: 'CI storms' });
+    await matches.waitFor();
+    await expect(matches.textContent()).resolves.toContain('in group');
+    await expect(matches.textContent()).resolves.toContain('added to the group project=acme/api for sink');
+    expect(browser.problems).toEqual([]);
+  });
+});
