@@ -12,7 +12,7 @@ import { CHANNEL_LIMITS } from './channels/limits.js';
 import { channelFor } from './channels/registry.js';
 import { configForRule } from './channels/send-config.js';
 import { applyConfigFile } from './config/config-file.js';
-import { type KeyValueBackend, openConfigStore } from './config/config-store.js';
+import type { KeyValueBackend } from './config/config-store.js';
 import { startLiveConfig } from './config/live-config.js';
 import { notifyingSecretStore, secretResolver } from './config/secret-access.js';
 import { openSecretStore, type SecretStore } from './config/secrets.js';
@@ -23,7 +23,8 @@ import { DigestScheduler } from './delivery/digests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { HERALD_SOURCE, startHealthReporter } from './health/integration-health.js';
 import { exposedGc, IdleCollector } from './idle-gc.js';
-import { defaultReplicaId, type Leadership, LEASES, singleLeadership, whileHeld } from './leadership/leadership.js';
+import { defaultReplicaId, LEASES, whileHeld } from './leadership/leadership.js';
+import { openReplicaParts } from './leadership/replica-parts.js';
 import { waitForIdle } from './idle-signal.js';
 import { Ingestor } from './ingest.js';
 import { startIngress } from './ingress/listener.js';
@@ -108,11 +109,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
   const now = options.now ?? Date.now;
   prepareDataDir(options.dataDir, log);
-  const config = openConfigStore({ dataDir: options.dataDir, log, ...(options.configBackend && { backend: options.configBackend }) });
-  if (options.configFile) {
-    const counts = await applyConfigFile(config, options.configFile);
-    log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
-  }
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
   const store = openStore(options.dataDir, {
@@ -120,8 +116,32 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onDamaged: (problem) => log(`store: ${problem}`),
   });
   const checkpointer = await startCheckpointer(store, { log });
-  // Which replica runs the one-at-a-time work (pollers, schedulers, retention): on SQLite, this hub.
-  const leadership: Leadership = singleLeadership(options.replicaId ?? defaultReplicaId());
+  // Which replica runs the one-at-a-time work (pollers, schedulers, retention), and where the
+  // config lives: this hub and its config.json on SQLite; on PostgreSQL, the shared database.
+  const { leadership, config } = await (async () => {
+    try {
+      const parts = await openReplicaParts({
+        database: undefined,
+        replicaId: options.replicaId ?? defaultReplicaId(),
+        dataDir: options.dataDir,
+        ...(options.configBackend && { configBackend: options.configBackend }),
+        log,
+      });
+      if (options.configFile) {
+        const counts = await applyConfigFile(parts.config, options.configFile).catch(async (error: unknown) => {
+          await Promise.all([parts.config.close(), parts.leadership.stop()]);
+          throw error;
+        });
+        log(`config: loaded ${counts.sources} sources, ${counts.channels} channels, ${counts.rules} rules from ${options.configFile}`);
+      }
+      return parts;
+    } catch (error) {
+      // A bad config (file, document) leaves nothing open behind it.
+      await checkpointer.stop();
+      store.close();
+      throw error;
+    }
+  })();
   const updates = createUpdateBus(log);
   // The health view shows who holds what: a gain or loss here changes it.
   leadership.onChange(() => updates.emit({ type: 'health.changed' }));
@@ -134,7 +154,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
   });
   const live = startLiveConfig(config, now, mutes);
-  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
@@ -393,6 +413,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       grouping.stop();
       await groups.stop();
       mutes.stop();
+      board.stop();
       await worker.stop();
       idleCollector.stop();
       intake.stop();

@@ -144,10 +144,11 @@ export function attachPostgresCluster(info: PostgresClusterInfo): PostgresCluste
     }
   };
 
+  /** Running, not a zombie: a killed server's processes wait for a reaper (in a container, PID 1 may be slow to reap). */
   const alive = (pid: number) => {
     try {
-      process.kill(pid, 0);
-      return true;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
     } catch {
       return false;
     }
@@ -212,6 +213,11 @@ export function attachPostgresCluster(info: PostgresClusterInfo): PostgresCluste
       if (Date.now() > deadline) throw new Error(`PostgreSQL processes ${victims.filter(alive).join(', ')} still alive 10 s after SIGKILL`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // As after a machine crash, the lock file names a dead postmaster. Here its zombie may wait
+    // for a slow reaper and still answer kill(pid, 0), so the next start would take it for a
+    // running server: the lock files go (every server process is gone, so nothing is shared).
+    rmSync(join(info.dataDir, 'postmaster.pid'), { force: true });
+    rmSync(join(info.socketDir, `.s.PGSQL.${info.port}.lock`), { force: true });
   }
 
   return {
