@@ -19,6 +19,28 @@ import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
 import { BoardItemSchema, BoardQuerySchema } from './board.js';
 
 const id = z.string().min(1).max(100);
+
+const ANSWER_JSON = Symbol('herald.answerJson');
+/** An answer that carries its own JSON text (see withAnswerJson). */
+export type AnswerWithJson<T extends object> = T & { readonly [ANSWER_JSON]?: string };
+
+/**
+ * Attaches an answer's JSON, made by the hub as its parts changed (the board's 5,000 items
+ * are a join of strings kept per item, not a stringify per request). The HTTP transport
+ * sends that text as is; Electron's IPC clones the object and leaves the symbol behind.
+ * `json` must be exactly JSON.stringify(answer).
+ */
+export function withAnswerJson<T extends object>(answer: T, json: string): AnswerWithJson<T> {
+  Object.defineProperty(answer, ANSWER_JSON, { value: json, enumerable: false });
+  return answer;
+}
+
+/** The JSON an answer carries (withAnswerJson), if any. */
+export function answerJson(answer: unknown): string | undefined {
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  const json = (answer as { [ANSWER_JSON]?: unknown })[ANSWER_JSON];
+  return typeof json === 'string' ? json : undefined;
+}
 /** The most events one thread returns (a commit retried that often is an outlier). */
 export const THREAD_LIMIT = 500;
 

@@ -47,9 +47,17 @@ export function pipelineOf(event: Pick<HeraldEvent, 'source' | 'subject' | 'type
   return { sourceId: event.source.id, ...(project && { project }), ...(pipeline && { pipeline }), ...(branch && { branch }) };
 }
 
-/** One string per pipeline: source id, project, pipeline, branch. */
+/** Characters JSON.stringify would escape. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** One string per pipeline: source id, project, pipeline, branch (a JSON array of the four). */
 export function pipelineKey(ref: PipelineRef): string {
-  return JSON.stringify([ref.sourceId, ref.project ?? '', ref.pipeline ?? '', ref.branch ?? '']);
+  const parts = [ref.sourceId, ref.project ?? '', ref.pipeline ?? '', ref.branch ?? ''] as const;
+  // Built by hand when nothing needs escaping (the board computes it per pipeline event): the same text.
+  if (!NEEDS_ESCAPE.test(parts[0]) && !NEEDS_ESCAPE.test(parts[1]) && !NEEDS_ESCAPE.test(parts[2]) && !NEEDS_ESCAPE.test(parts[3])) {
+    return `["${parts[0]}","${parts[1]}","${parts[2]}","${parts[3]}"]`;
+  }
+  return JSON.stringify(parts);
 }
 
 /** A success of the pipeline: lifts an "until it passes" mute. */

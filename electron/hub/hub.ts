@@ -154,7 +154,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
   });
   const live = startLiveConfig(config, now, mutes);
-  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id });
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
@@ -413,6 +413,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       grouping.stop();
       await groups.stop();
       mutes.stop();
+      board.stop();
       await worker.stop();
       idleCollector.stop();
       intake.stop();

@@ -3,7 +3,7 @@
 // store interface the hub uses. History search is checked against a plain in-memory filter
 // with FTS5's semantics, so both engines must find the same events in the same order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventQuery, EventQueryInput, RuleOutcome } from '../../shared/api.js';
+import { answerJson, type EventQuery, type EventQueryInput, type RuleOutcome } from '../../shared/api.js';
 import { RuleSchema, type RuleConfigInput } from '../../shared/config.js';
 import type { EventInput, HeraldEvent, Severity } from '../../shared/event.js';
 import { routeEvent } from '../../shared/rules.js';
@@ -554,6 +554,12 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       await engine.mutes.add({ sourceId: 'gh', ...subject('main') }, { untilPasses: true }, at(2).getTime());
       expect(await engine.board.keysMutedBy(main.muteKey!)).toEqual([main.key]);
       expect((await engine.board.items([main.key, 'missing'], at(3)))[0]).toMatchObject({ key: main.key, mutedUntil: 'passes' });
+      // The api's answer: the same items; the JSON it may carry (SQLite's) is theirs.
+      const answer = await engine.board.answer({ sources: ['gh'] }, at(3));
+      expect(answer.items).toEqual(await engine.board.list({ sources: ['gh'] }, at(3)));
+      const json = answerJson(answer);
+      if (json !== undefined) expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify({ items: answer.items })));
+      await engine.board.save();
       expect(await engine.board.prune((t) => t.key !== main.key)).toEqual([main.key]);
       expect(await engine.board.count()).toBe(before + 1);
     });

@@ -1,7 +1,7 @@
 // The board's state transitions (shared/board.ts), table-driven: each row is a sequence of
 // events for one thing and the row the board holds after the last.
 import { describe, expect, it } from 'vitest';
-import { type BoardRow, boardVerdict, compareBoardItems, formatDuration, nextBoardRow, pipelineMuteKey, worstState } from '../../shared/board.js';
+import { type BoardRow, boardVerdict, compareBoardItems, formatDuration, nextBoardRow, pipelineMuteKey, utcIso, worstState } from '../../shared/board.js';
 import type { HeraldEvent } from '../../shared/event.js';
 
 const SHA1 = '1111111111111111111111111111111111111111';
@@ -148,5 +148,24 @@ describe('ordering and the worst state', () => {
     [(52 * 60 + 5) * 60_000, '2 d 4 h'],
   ])('%d ms reads %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('utcIso', () => {
+  it('is toISOString of the time, whether sent in that form (returned as is), with an offset, or on a day a month may not have', () => {
+    const times = [
+      '2026-01-01T08:00:00.000Z',
+      '2026-12-31T23:59:59.999Z',
+      '2026-03-01T10:00:00+02:00',
+      '2026-03-01T10:00:00Z',
+      '2026-02-30T00:00:00.000Z', // Date rolls it over to 2 March: the form alone does not say it is a date
+      '2026-02-28T24:00:00.000Z',
+      '0001-01-01T00:00:00.000Z',
+    ];
+    for (const text of times) expect(utcIso(text), text).toBe(new Date(Date.parse(text)).toISOString());
+    for (let i = 0; i < 2000; i++) {
+      const text = new Date(Date.UTC(2000, 0, 1) + i * 15_778_463_917).toISOString();
+      expect(utcIso(text)).toBe(text);
+    }
   });
 });

@@ -31,6 +31,12 @@ describe('pipelineOf and pipelineKey', () => {
     expect(a).not.toBe(b);
     expect(pipelineKey({ sourceId: 'gl', project: 'x' })).not.toBe(pipelineKey({ sourceId: 'gh', project: 'x' }));
   });
+  it('is the JSON array of the four, whatever the text holds (built by hand only when nothing needs escaping)', () => {
+    for (const text of ['plain', 'a"b', 'back\\slash', 'line\nbreak', '\u0001', 'é and 😀', '\ud800 alone', '\u2028', '']) {
+      const ref = { sourceId: 'gh', project: text, pipeline: `ci ${text}`, branch: text };
+      expect(pipelineKey(ref), JSON.stringify(text)).toBe(JSON.stringify(['gh', text, `ci ${text}`, text]));
+    }
+  });
   it('no pipeline: not a pipeline.* event, or a subject without project, pipeline and branch', () => {
     expect(pipelineOf(makeEvent({ type: 'deployment.failed' }))).toBeUndefined();
     expect(pipelineOf(makeEvent({ subject: { environment: 'prod' } }))).toBeUndefined();

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { ApiError, type ApiErrorCode, apiContract, type ApiHandlers, type ApiMethod, type ApiUpdate, HTTP_TRANSPORT } from '../../../shared/api.js';
+import { answerJson, ApiError, type ApiErrorCode, apiContract, type ApiHandlers, type ApiMethod, type ApiUpdate, HTTP_TRANSPORT } from '../../../shared/api.js';
 import { describeZodError } from '../../../shared/event.js';
 import { bearerToken, secretsEqual } from '../secret-compare.js';
 
@@ -134,7 +134,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!parsed.success) return sendError(reply, new ApiError('invalid_input', describeZodError(parsed.error)));
       try {
         const handler = options.handlers[method] as (input: unknown) => Promise<unknown>;
-        return reply.send(await handler(parsed.data));
+        const answer = await handler(parsed.data);
+        const json = answerJson(answer);
+        return json === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(json);
       } catch (error) {
         return sendError(reply, error);
       }

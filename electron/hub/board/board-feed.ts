@@ -1,13 +1,18 @@
-// The board and commit threads as the api serves them. The board table is written by the
-// ingest transaction (store/board.ts); once a batch is on disk, the items it changed are
-// pushed to the UI in one `board.updated` (a burst of events on one pipeline sends that
-// pipeline once). Threads are read from the commit index (store/events.ts); new events of
-// an open thread reach it as `event.created` with their subject.commit.
+// The board and commit threads as the api serves them. The board is kept by the ingest
+// transaction (store/board.ts, in memory, saved in batches); once a batch is on disk, the
+// items it changed are pushed to the UI in one `board.updated` (a burst of events on one
+// pipeline sends that pipeline once), and once ingest has been quiet for SAVE_AFTER_IDLE_MS
+// the board is saved, so a start replays few events. Threads are read from the commit index
+// (store/events.ts); new events of an open thread reach it as `event.created` with their
+// subject.commit.
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { BoardItem } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
 import type { Store } from '../store/store.js';
+
+/** Quiet ingest for this long saves the board (store/board.ts). */
+export const SAVE_AFTER_IDLE_MS = 1_000;
 
 export interface BoardFeedDeps {
   store: Pick<Store, 'board' | 'events' | 'mutes'>;
@@ -18,6 +23,7 @@ export interface BoardFeedDeps {
   listening: () => boolean;
   /** The source id of Herald's own events (its health events). */
   ownSourceId: string;
+  log?: (line: string) => void;
 }
 
 export interface BoardFeed {
@@ -29,6 +35,8 @@ export interface BoardFeed {
    */
   configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): void;
   handlers: Pick<ApiHandlers, 'board.list' | 'threads.get'>;
+  /** Cancels the pending save (the store saves the board as it closes). */
+  stop(): void;
 }
 
 /** Herald's own health events (hub.ts healthEvent) name the channel or source in the thing's key. */
@@ -44,8 +52,25 @@ function ownHealthTarget(key: string): string | undefined {
 
 export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   const { store } = deps;
+  let saveTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const saveWhenIdle = () => {
+    if (saveTimer !== undefined) clearTimeout(saveTimer);
+    if (stopped) return;
+    saveTimer = setTimeout(() => {
+      saveTimer = undefined;
+      try {
+        store.board.save();
+      } catch (error) {
+        // Not lost: the events are committed, and the next save or start covers them.
+        deps.log?.(`board: could not save: ${(error as Error).message}`);
+      }
+    }, SAVE_AFTER_IDLE_MS);
+    saveTimer.unref();
+  };
   return {
     afterCommit(outcomes) {
+      if (outcomes.some((o) => o.status === 'accepted')) saveWhenIdle();
       // The last change per thing wins: one item (or one removal) per key.
       const last = new Map<string, BoardItem | null>();
       for (const outcome of outcomes) {
@@ -78,7 +103,7 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       if (removed.length > 0) deps.emit({ type: 'board.updated', items: [], removed });
     },
     handlers: {
-      'board.list': async (query) => ({ items: store.board.list(query, new Date(deps.now())) }),
+      'board.list': async (query) => store.board.answer(query, new Date(deps.now())),
       'threads.get': async ({ commit, limit }) => {
         const thread = store.events.thread(commit, limit);
         if ('ambiguous' in thread) {
@@ -86,6 +111,11 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
         }
         return { commit: thread.commit, events: thread.events, ...(thread.truncated && { truncated: true }) };
       },
+    },
+    stop() {
+      stopped = true;
+      if (saveTimer !== undefined) clearTimeout(saveTimer);
+      saveTimer = undefined;
     },
   };
 }

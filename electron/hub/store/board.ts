@@ -1,19 +1,278 @@
-// The board table: one row per thing that has a state (shared/board.ts decides what a
-// thing is and how an event moves it). `apply` runs inside the ingest transaction, one
-// primary-key read and one write per stateful event, so the board is current the moment
-// its events are committed and never needs a scan of history. Reads join the pipeline
-// mutes (store/mutes.ts) by their key, so a mute shows on its board item.
-import { type BoardItem, type BoardQuery, type BoardRow, BOARD_STATE_RANK, type BoardState, boardVerdict, nextBoardRow } from '../../../shared/board.js';
+// The board (shared/board.ts decides what a thing is and how an event moves it), kept in
+// memory and saved to its table in batches.
+//
+// Why not a row written per event: in the worst case every event moves a thing, and a
+// primary-key read plus an upsert per event (each dirtying a page of the table in the WAL)
+// cost as much as storing the event itself (bench/board.mjs). Instead the events are the
+// board's journal: a thing's next row is a pure function of its row and the event
+// (nextBoardRow), the ingest transaction applies each event as it stores it, and what a
+// transaction commits is exactly its events. The table holds every row as of
+// `board_saved.event_seq`; opening the store replays the events after it, so a crash loses
+// nothing the events do not also lose. Saved: inside an ingest transaction once SAVE_EVERY
+// events are unsaved (a bounded replay), by the hub when a burst is over (board-feed.ts),
+// before events are deleted (a replay needs them), when things are pruned, and at close.
+// One process owns a SQLite file, so memory is the truth between saves. (The summaries
+// stored outside ingest, herald.digest and herald.group, have no state: replay and live agree.)
+//
+// The api is served from memory too: each row's JSON is made once per change and an answer
+// is the join of its rows' JSON (shared/api.ts withAnswerJson), mutes added from the mutes
+// table as they hold now.
+import { type AnswerWithJson, withAnswerJson } from '../../../shared/api.js';
+import { type BoardItem, type BoardQuery, type BoardRow, type BoardState, boardVerdict, compareBoardItems, nextBoardRow } from '../../../shared/board.js';
 import type { HeraldEvent } from '../../../shared/event.js';
-import { mutedUntil } from '../../../shared/mutes.js';
-import type Database from 'better-sqlite3';
+import { type Mute, mutedUntil } from '../../../shared/mutes.js';
+import type { EventStore } from './events.js';
 import type { Db } from './open.js';
-import { whereIn } from './sql-filter.js';
 
 /** What one event did to the board: a row written, or a thing removed. */
 export type BoardChange = { row: BoardRow } | { removed: string };
 
-interface BoardDbRow {
+/** Events applied but not saved after which an ingest transaction saves the board: what a start after a crash replays at most. */
+export const SAVE_EVERY = 50_000;
+/** Events read per query when replaying. */
+const REPLAY_CHUNK = 2_000;
+
+export interface BoardStoreDeps {
+  /** Replay reads the events after the saved mark; a save records the last seq. */
+  events: Pick<EventStore, 'after' | 'lastSeq'>;
+  /** The mutes that hold now: shown on their items. */
+  mutes: { list(now: Date): Mute[] };
+  /** Events between saves inside ingest (default SAVE_EVERY). */
+  saveEvery?: number;
+}
+
+export class BoardStore {
+  /**
+   * The board, changed in place by the open ingest transaction (a few µs per event is the
+   * budget: no copy of the map, no entry objects); `undo` puts it back on a rollback.
+   */
+  private readonly rows = new Map<string, BoardRow>();
+  /** Each row's JSON, made when first served or saved after a change. */
+  private readonly json = new Map<string, string>();
+  /** The open transaction's changes, oldest first: the key and its row before. */
+  private undo: Array<[string, BoardRow | undefined]> = [];
+  private transactionEvents = 0;
+  /** Keys changed since the last save (repeats allowed), and how many events were applied since. */
+  private changed: string[] = [];
+  private unsavedEvents = 0;
+  private savedInTransaction = false;
+  /** The rows worst first (compareBoardItems), made again after a change. */
+  private ordered: BoardRow[] | undefined;
+  private readonly saveEvery: number;
+  private readonly upsert;
+  private readonly remove;
+  private readonly mark;
+
+  constructor(
+    private readonly db: Db,
+    private readonly deps: BoardStoreDeps,
+  ) {
+    this.saveEvery = deps.saveEvery ?? SAVE_EVERY;
+    this.upsert = db.prepare('INSERT INTO board (key, item) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET item = excluded.item');
+    this.remove = db.prepare('DELETE FROM board WHERE key = ?');
+    this.mark = db.prepare('INSERT INTO board_saved (id, event_seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_seq = excluded.event_seq');
+    this.open();
+  }
+
+  /**
+   * Moves the event's thing (if it has one) to its next state. Call inside the ingest
+   * transaction, for every event it stores, in the order stored; then `beforeCommit`, and
+   * `committed` or `rolledBack`. Undefined: no change.
+   */
+  apply(event: HeraldEvent): BoardChange | undefined {
+    this.transactionEvents++;
+    const found = boardVerdict(event);
+    if (!found) return undefined;
+    const key = found.thing.key;
+    const previous = this.rows.get(key);
+    const next = nextBoardRow(previous, event, found);
+    if (next === 'unchanged') return undefined;
+    this.undo.push([key, previous]);
+    this.changed.push(key);
+    this.json.delete(key);
+    if ('remove' in next) {
+      this.rows.delete(key);
+      return { removed: key };
+    }
+    this.rows.set(key, next.row);
+    return { row: next.row };
+  }
+
+  /** The ingest transaction's last step (still inside it): saves once enough is unsaved. */
+  beforeCommit(): void {
+    if (this.unsavedEvents + this.transactionEvents < this.saveEvery) return;
+    this.write();
+    this.savedInTransaction = true;
+  }
+
+  /** The ingest transaction committed: its changes stand. */
+  committed(): void {
+    if (this.undo.length > 0) this.ordered = undefined;
+    if (this.savedInTransaction) {
+      this.changed = [];
+      this.unsavedEvents = 0;
+    } else {
+      this.unsavedEvents += this.transactionEvents;
+    }
+    this.endTransaction();
+  }
+
+  /** The ingest transaction rolled back: its changes are undone, newest first. */
+  rolledBack(): void {
+    for (let i = this.undo.length - 1; i >= 0; i--) {
+      const [key, row] = this.undo[i]!;
+      if (row) this.rows.set(key, row);
+      else this.rows.delete(key);
+      this.json.delete(key);
+    }
+    this.changed.length -= this.undo.length;
+    this.endTransaction();
+  }
+
+  /** Writes the rows changed since the last save, and the seq they include, in one transaction. Call outside ingest. */
+  save(): void {
+    if (this.changed.length === 0 && this.unsavedEvents === 0) return;
+    this.db.transaction(() => this.write())();
+    this.changed = [];
+    this.unsavedEvents = 0;
+  }
+
+  /** Worst first, the longest-standing first within a state; each with its mute, if any holds at `now`. */
+  list(query: BoardQuery, now: Date): BoardItem[] {
+    return this.answer(query, now).items;
+  }
+
+  /** `list` as the api answers it, carrying its JSON (a join of the rows' JSON). */
+  answer(query: BoardQuery, now: Date): AnswerWithJson<{ items: BoardItem[] }> {
+    const states = query.states?.length ? new Set<BoardState>(query.states) : undefined;
+    const sources = query.sources?.length ? new Set(query.sources) : undefined;
+    const muted = this.mutedNow(now);
+    const items: BoardItem[] = [];
+    const parts: string[] = [];
+    for (const row of this.inOrder()) {
+      if (states && !states.has(row.state)) continue;
+      if (sources && !sources.has(row.source.id)) continue;
+      if (query.project !== undefined && (row.subject.project ?? row.subject.group) !== query.project) continue;
+      const json = this.jsonOf(row);
+      const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
+      if (until === undefined) {
+        items.push(row);
+        parts.push(json);
+      } else {
+        items.push({ ...row, mutedUntil: until });
+        parts.push(`${json.slice(0, -1)},"mutedUntil":${JSON.stringify(until)}}`);
+      }
+    }
+    return withAnswerJson({ items }, `{"items":[${parts.join(',')}]}`);
+  }
+
+  /** The items for these keys (after an ingest: what the UI is told changed). */
+  items(keys: readonly string[], now: Date): BoardItem[] {
+    const muted = this.mutedNow(now);
+    return keys.flatMap((key) => {
+      const row = this.rows.get(key);
+      if (!row) return [];
+      const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
+      return [until === undefined ? row : { ...row, mutedUntil: until }];
+    });
+  }
+
+  /** Items whose pipeline mute is this one (a mute added or lifted changes them). */
+  keysMutedBy(muteKey: string): string[] {
+    return [...this.rows.values()].filter((row) => row.muteKey === muteKey).map((row) => row.key);
+  }
+
+  /** Removes the things `keep` says no longer exist (a deleted source's, a deleted channel's health); returns their keys. */
+  prune(keep: (thing: { key: string; sourceId: string }) => boolean): string[] {
+    const gone = [...this.rows.values()].filter((row) => !keep({ key: row.key, sourceId: row.source.id })).map((row) => row.key);
+    if (gone.length === 0) return gone;
+    for (const key of gone) {
+      this.rows.delete(key);
+      this.json.delete(key);
+      this.changed.push(key);
+    }
+    this.ordered = undefined;
+    // Saved at once, with the mark: a replay at the next open must not bring them back.
+    this.save();
+    return gone;
+  }
+
+  count(): number {
+    return this.rows.size;
+  }
+
+  private endTransaction(): void {
+    if (this.undo.length > 0) this.undo = [];
+    this.transactionEvents = 0;
+    this.savedInTransaction = false;
+  }
+
+  /** Writes the changed rows as they are now (inside ingest: with the open transaction's) and the last event seq. */
+  private write(): void {
+    for (const key of new Set(this.changed)) {
+      const row = this.rows.get(key);
+      if (row) this.upsert.run(key, this.jsonOf(row));
+      else this.remove.run(key);
+    }
+    this.mark.run(this.deps.events.lastSeq());
+  }
+
+  private jsonOf(row: BoardRow): string {
+    let json = this.json.get(row.key);
+    if (json === undefined) {
+      json = JSON.stringify(row);
+      this.json.set(row.key, json);
+    }
+    return json;
+  }
+
+  private inOrder(): BoardRow[] {
+    return (this.ordered ??= [...this.rows.values()].sort(compareBoardItems));
+  }
+
+  private mutedNow(now: Date): Map<string, string> {
+    const muted = new Map<string, string>();
+    for (const mute of this.deps.mutes.list(now)) {
+      const until = mutedUntil(mute, now);
+      if (until !== undefined) muted.set(mute.key, until);
+    }
+    return muted;
+  }
+
+  /** Loads the saved rows (converting a board of schema 7 first), then replays the events after them. */
+  private open(): void {
+    this.db.transaction(() => this.convertSchema7())();
+    for (const { key, item } of this.db.prepare('SELECT key, item FROM board').all() as Array<{ key: string; item: string }>) {
+      this.rows.set(key, JSON.parse(item) as BoardRow);
+      this.json.set(key, item);
+    }
+    let seq = (this.db.prepare('SELECT event_seq FROM board_saved WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+    for (;;) {
+      const events = this.deps.events.after(seq, REPLAY_CHUNK);
+      if (events.length === 0) break;
+      for (const stored of events) this.apply(stored.event);
+      this.committed();
+      seq = events[events.length - 1]!.seq;
+    }
+    this.save();
+    // The pages the replay read leave the connection's cache: the hub's first writes read
+    // the file again, as they did before the board was loaded (a page damaged since is found).
+    this.db.pragma('shrink_memory');
+  }
+
+  /** Schema 7 kept one column per field and was written per event: its rows become items, current to the last event. */
+  private convertSchema7(): void {
+    const old = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'board_v7'").get();
+    if (!old) return;
+    for (const r of this.db.prepare('SELECT * FROM board_v7').all() as Schema7Row[]) {
+      this.upsert.run(r.key, JSON.stringify(fromSchema7(r)));
+    }
+    this.mark.run(this.deps.events.lastSeq());
+    this.db.exec('DROP TABLE board_v7');
+  }
+}
+
+interface Schema7Row {
   key: string;
   kind: BoardRow['kind'];
   source_id: string;
@@ -32,15 +291,10 @@ interface BoardDbRow {
   actor: string | null;
   broken_by: string | null;
   mute_key: string | null;
-  mute_until?: number | null;
-  mute_until_passes?: number | null;
 }
 
-const COLUMNS =
-  'b.key, b.kind, b.source_id, b.source_kind, b.source_name, b.subject, b.state, b.running, b.since, b.streak, b.last_event_id, b.last_event_at, b.title, b.url, b.commit_sha, b.actor, b.broken_by, b.mute_key';
-
-function toRow(r: BoardDbRow): BoardRow {
-  return {
+function fromSchema7(r: Schema7Row): BoardRow {
+  const row: BoardRow = {
     key: r.key,
     kind: r.kind,
     source: { id: r.source_id, kind: r.source_kind, name: r.source_name },
@@ -52,138 +306,11 @@ function toRow(r: BoardDbRow): BoardRow {
     lastEventId: r.last_event_id,
     lastEventAt: r.last_event_at,
     title: r.title,
-    ...(r.url !== null && { url: r.url }),
-    ...(r.commit_sha !== null && { commit: r.commit_sha }),
-    ...(r.actor !== null && { actor: r.actor }),
-    ...(r.broken_by !== null && { brokenBy: JSON.parse(r.broken_by) as BoardRow['brokenBy'] }),
-    ...(r.mute_key !== null && { muteKey: r.mute_key }),
   };
-}
-
-function toItem(r: BoardDbRow, now: Date): BoardItem {
-  const row = toRow(r);
-  const muted =
-    r.mute_until_passes === null || r.mute_until_passes === undefined
-      ? undefined
-      : mutedUntil({ untilPasses: r.mute_until_passes === 1, ...(r.mute_until != null && { until: new Date(r.mute_until).toISOString() }) }, now);
-  return muted === undefined ? row : { ...row, mutedUntil: muted };
-}
-
-export class BoardStore {
-  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
-  private readonly selectOne;
-  private readonly upsert;
-  private readonly remove;
-
-  constructor(private readonly db: Db) {
-    this.selectOne = db.prepare(`SELECT ${COLUMNS} FROM board b WHERE b.key = ?`);
-    this.upsert = db.prepare(`INSERT INTO board
-      (key, kind, source_id, source_kind, source_name, project, subject, state, rank, running, since, streak,
-       last_event_id, last_event_at, title, url, commit_sha, actor, broken_by, mute_key, updated_at)
-      VALUES (@key, @kind, @source_id, @source_kind, @source_name, @project, @subject, @state, @rank, @running, @since, @streak,
-       @last_event_id, @last_event_at, @title, @url, @commit_sha, @actor, @broken_by, @mute_key, @updated_at)
-      ON CONFLICT (key) DO UPDATE SET source_kind = excluded.source_kind, source_name = excluded.source_name,
-       project = excluded.project, subject = excluded.subject, state = excluded.state, rank = excluded.rank,
-       running = excluded.running, since = excluded.since, streak = excluded.streak, last_event_id = excluded.last_event_id,
-       last_event_at = excluded.last_event_at, title = excluded.title, url = excluded.url, commit_sha = excluded.commit_sha,
-       actor = excluded.actor, broken_by = excluded.broken_by, mute_key = excluded.mute_key, updated_at = excluded.updated_at`);
-    this.remove = db.prepare('DELETE FROM board WHERE key = ?');
-  }
-
-  /**
-   * Moves the event's thing (if it has one) to its next state. Call inside the ingest
-   * transaction: reads see earlier events of the same transaction. Undefined: no change.
-   */
-  apply(event: HeraldEvent, nowMs: number): BoardChange | undefined {
-    const thing = boardVerdict(event)?.thing;
-    if (!thing) return undefined;
-    const previous = this.selectOne.get(thing.key) as BoardDbRow | undefined;
-    const next = nextBoardRow(previous && toRow(previous), event);
-    if (next === 'unchanged') return undefined;
-    if ('remove' in next) {
-      this.remove.run(next.remove);
-      return { removed: next.remove };
-    }
-    const row = next.row;
-    this.upsert.run({
-      key: row.key,
-      kind: row.kind,
-      source_id: row.source.id,
-      source_kind: row.source.kind,
-      source_name: row.source.name,
-      project: row.subject.project ?? row.subject.group ?? null,
-      subject: JSON.stringify(row.subject),
-      state: row.state,
-      rank: BOARD_STATE_RANK[row.state],
-      running: row.running ? 1 : 0,
-      since: row.since,
-      streak: row.streak,
-      last_event_id: row.lastEventId,
-      last_event_at: row.lastEventAt,
-      title: row.title,
-      url: row.url ?? null,
-      commit_sha: row.commit ?? null,
-      actor: row.actor ?? null,
-      broken_by: row.brokenBy ? JSON.stringify(row.brokenBy) : null,
-      mute_key: row.muteKey ?? null,
-      updated_at: nowMs,
-    });
-    return { row };
-  }
-
-  /** Worst first, the longest-standing first within a state; each with its mute, if any holds at `now`. */
-  list(query: BoardQuery, now: Date): BoardItem[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const inList = (column: string, values: readonly string[] | undefined) => whereIn(where, params, column, values);
-    inList('b.state', query.states);
-    inList('b.source_id', query.sources);
-    if (query.project !== undefined) {
-      where.push('b.project = ?');
-      params.push(query.project);
-    }
-    const sql = `SELECT ${COLUMNS}, m.until AS mute_until, m.until_passes AS mute_until_passes
-      FROM board b LEFT JOIN mutes m ON m.key = b.mute_key
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY b.rank, b.since, b.key`;
-    return (this.prepared(sql).all(...params) as BoardDbRow[]).map((r) => toItem(r, now));
-  }
-
-  /** The items for these keys (after an ingest: what the UI is told changed). */
-  items(keys: readonly string[], now: Date): BoardItem[] {
-    if (keys.length === 0) return [];
-    const select = this.prepared(`SELECT ${COLUMNS}, m.until AS mute_until, m.until_passes AS mute_until_passes
-      FROM board b LEFT JOIN mutes m ON m.key = b.mute_key WHERE b.key = ?`);
-    return keys.flatMap((key) => {
-      const r = select.get(key) as BoardDbRow | undefined;
-      return r ? [toItem(r, now)] : [];
-    });
-  }
-
-  /** Items whose pipeline mute is this one (a mute added or lifted changes them). */
-  keysMutedBy(muteKey: string): string[] {
-    return this.prepared('SELECT key FROM board WHERE mute_key = ?').pluck().all(muteKey) as string[];
-  }
-
-  /** Removes the things `keep` says no longer exist (a deleted source's, a deleted channel's health); returns their keys. */
-  prune(keep: (thing: { key: string; sourceId: string }) => boolean): string[] {
-    const rows = this.prepared('SELECT key, source_id FROM board').all() as Array<{ key: string; source_id: string }>;
-    const gone = rows.filter((r) => !keep({ key: r.key, sourceId: r.source_id })).map((r) => r.key);
-    const remove = this.prepared('DELETE FROM board WHERE key = ?');
-    this.db.transaction(() => gone.forEach((key) => remove.run(key)))();
-    return gone;
-  }
-
-  count(): number {
-    return this.prepared('SELECT count(*) FROM board').pluck().get() as number;
-  }
-
-  private prepared(sql: string) {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<unknown[]>(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
+  if (r.url !== null) row.url = r.url;
+  if (r.commit_sha !== null) row.commit = r.commit_sha;
+  if (r.actor !== null) row.actor = r.actor;
+  if (r.broken_by !== null) row.brokenBy = JSON.parse(r.broken_by) as BoardRow['brokenBy'];
+  if (r.mute_key !== null) row.muteKey = r.mute_key;
+  return row;
 }

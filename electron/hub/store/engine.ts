@@ -55,8 +55,13 @@ export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' 
 /** Pipeline mutes (the api's mutes.*, the timer that ends timed mutes, the board's "muted until"). */
 export type MutesTable = Async<Pick<MuteStore, 'add' | 'active' | 'list' | 'remove' | 'purgeExpired' | 'nextExpiry'>>;
 
-/** The board (what has a state now), kept by ingest. */
-export type BoardTable = Async<Pick<BoardStore, 'list' | 'items' | 'keysMutedBy' | 'prune' | 'count'>>;
+/**
+ * The board (what has a state now), kept by ingest. `answer` is `list` carrying its JSON
+ * (shared/api.ts withAnswerJson); `save` writes what the engine holds unsaved (SQLite keeps
+ * the board in memory and saves it in batches, store/board.ts; an engine that writes the
+ * board in the ingest transaction has nothing to do).
+ */
+export type BoardTable = Async<Pick<BoardStore, 'list' | 'answer' | 'items' | 'keysMutedBy' | 'prune' | 'count' | 'save'>>;
 
 /**
  * What routing may look up, inside the ingest transaction. Synchronous on purpose: the

@@ -135,7 +135,14 @@ export class EventStore {
   private readonly awaitingDelivery = new Map<number, HeraldEvent>();
   private readonly insertEvent;
 
-  constructor(private readonly db: Db) {
+  /**
+   * `beforeDelete` runs before any event is deleted (by the user or retention): the board
+   * saves what it would otherwise rebuild from those events at the next start (store/board.ts).
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly hooks: { beforeDelete?: () => void } = {},
+  ) {
     this.insertEvent = db.prepare(`INSERT INTO events
       (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact, commit_sha,
        title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
@@ -287,6 +294,20 @@ export class EventStore {
     return row && rowToEvent(row);
   }
 
+  /**
+   * Events stored after `seq`, oldest first, at most `limit`: the board replays those its
+   * saved table has not seen yet (store/board.ts).
+   */
+  after(seq: number, limit: number): Array<{ seq: number; event: HeraldEvent }> {
+    const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?`).all(seq, limit) as EventRow[];
+    return rows.map((row) => ({ seq: row.seq, event: rowToEvent(row) }));
+  }
+
+  /** The highest seq stored (0 when none). */
+  lastSeq(): number {
+    return (this.prepared('SELECT coalesce(max(seq), 0) FROM events').pluck().get() as number) ?? 0;
+  }
+
   /** The newest events, for rule previews and the tray menu. */
   recent(limit: number): HeraldEvent[] {
     return (this.prepared(`SELECT ${LIST_COLUMNS} FROM events e ORDER BY e.seq DESC LIMIT ?`).all(limit) as EventRow[]).map(rowToEvent);
@@ -301,6 +322,7 @@ export class EventStore {
   }
 
   delete(ids: string[]): number {
+    this.hooks.beforeDelete?.();
     const remove = this.prepared('DELETE FROM events WHERE id = ?');
     return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
   }
@@ -324,6 +346,7 @@ export class EventStore {
    * transaction so ingest is never blocked for long. Returns how many were deleted.
    */
   enforceRetention(maxAgeDays: number, maxEvents: number, now = new Date(), chunk = 2000): number {
+    this.hooks.beforeDelete?.();
     const cutoff = now.getTime() - maxAgeDays * 86_400_000;
     let deleted = 0;
     // An event whose deliveries are still queued, or that waits in a digest or a storm group, is

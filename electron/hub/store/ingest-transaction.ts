@@ -90,7 +90,20 @@ export class IngestTransaction {
   ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
     // Remembered for the worker only once the transaction commits (a rollback frees the seqs).
     const forDelivery: Array<[number, HeraldEvent]> = [];
-    const outcomes = this.transaction(() => items.map((item) => this.ingestOne(item, router, now, forDelivery, enrich)));
+    const { board } = this.tables;
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = this.transaction(() => {
+        const done = items.map((item) => this.ingestOne(item, router, now, forDelivery, enrich));
+        board?.beforeCommit();
+        return done;
+      });
+    } catch (error) {
+      board?.rolledBack();
+      throw error;
+    }
+    // The board's changes count once committed (it keeps them in memory: store/board.ts).
+    board?.committed();
     for (const [seq, event] of forDelivery) this.tables.events.keepForDelivery(seq, event);
     return outcomes;
   }
@@ -129,7 +142,7 @@ export class IngestTransaction {
       throttling.clear();
       const outcomes = router(event, lookups);
       const seq = eventTable.insert(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes);
-      const change = board?.apply(event, nowMs);
+      const change = board?.apply(event);
       if (change) boardChanges.push(change);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;

@@ -201,6 +201,21 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX storm_group_items_event ON storm_group_items(event_seq);
   `,
+  // 9: the board is kept in memory and saved in batches (store/board.ts): a row per thing
+  // holding its item's JSON (what the api serves), and board_saved, the last event seq the
+  // saved rows include — the events after it are replayed at open. store/board.ts converts
+  // the rows of 7 (renamed board_v7) and drops that table.
+  `
+  ALTER TABLE board RENAME TO board_v7;
+  CREATE TABLE board (
+    key  TEXT PRIMARY KEY,
+    item TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE board_saved (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    event_seq INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

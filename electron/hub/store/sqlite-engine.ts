@@ -108,7 +108,7 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
     digests: promised(store.digests, ['nextDue', 'due', 'waiting']),
     groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'open']),
     mutes: promised(store.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry'], ['add', 'remove', 'purgeExpired']),
-    board: promised(store.board, ['list', 'items', 'keysMutedBy', 'prune', 'count'], ['prune']),
+    board: promised(store.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save'], ['prune', 'save']),
 
     async ingest(items, routing) {
       const outcomes: IngestOutcome[] = guarded(() => store.withoutFsync(() => store.ingest(items, routing.router, routing.now, routing.enrich)));

@@ -78,15 +78,17 @@ export interface StoreOptions extends OpenOptions {
   /** Called once when the database is found damaged at run time. */
   onDamaged?: (problem: string) => void;
   /**
-   * Keep the board current in the ingest transaction (default). Off only for
-   * bench/ingest.mjs, which measures what the board costs an ingest.
+   * Keep the board current in the ingest transaction (default). Off only for the
+   * benchmarks that measure what the board costs an ingest (its saved rows are left alone).
    */
   board?: boolean;
+  /** Events between the board's saves inside ingest (store/board.ts SAVE_EVERY); tests set fewer. */
+  boardSaveEvery?: number;
 }
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const { onDamaged, board: keepBoard, ...openOptions } = options;
+  const { onDamaged, board: keepBoard, boardSaveEvery, ...openOptions } = options;
   // Checked before the hub's own connection opens it: that one would checkpoint and rewrite
   // the WAL, and a damaged database is to be left as it was found (integrity.ts).
   if (existsSync(file)) {
@@ -101,19 +103,25 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     if (isCorruption(error)) throw new DatabaseDamaged(file, (error as Error).message);
     throw error;
   }
+  // The board is saved before events are deleted: it replays the events after its last save at open.
+  const keepsBoard = keepBoard !== false;
+  let board: BoardStore | undefined;
+  const events = new EventStore(db, { beforeDelete: () => keepsBoard && board?.save() });
+  const mutes = new MuteStore(db);
+  board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
   const tables = {
-    events: new EventStore(db),
+    events,
     outbox: new Outbox(db),
     sourceState: new SourceStateStore(db),
     seenDeliveries: new SeenDeliveries(db),
     throttle: new ThrottleMemory(db),
     digests: new DigestWindows(db),
     groups: new StormGroups(db),
-    board: new BoardStore(db),
-    mutes: new MuteStore(db),
+    board,
+    mutes,
   };
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
-  const ingest = new IngestTransaction({ ...tables, board: keepBoard === false ? undefined : tables.board }, transaction);
+  const ingest = new IngestTransaction({ ...tables, board: keepsBoard ? tables.board : undefined }, transaction);
   const wal = new WalSync(`${file}-wal`);
   const acked = new AckedMark(file);
   let damage: string | undefined;
@@ -162,6 +170,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     },
     noteError,
     close: () => {
+      if (!damage && keepsBoard) tables.board.save();
       wal.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
       if (!damage) acked.record(highestEventSeq(db));

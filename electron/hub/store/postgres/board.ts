@@ -117,6 +117,14 @@ export class PgBoardStore {
     return { row };
   }
 
+  /** `list` as the api answers it; the transport makes its JSON (SQLite's board carries it ready, store/board.ts). */
+  async answer(query: BoardQuery, now: Date): Promise<{ items: BoardItem[] }> {
+    return { items: await this.list(query, now) };
+  }
+
+  /** Nothing to save: `apply` writes the row in the ingest transaction (SQLite's board saves in batches). */
+  async save(): Promise<void> {}
+
   async list(query: BoardQuery, now: Date): Promise<BoardItem[]> {
     const p = new Params();
     const where: string[] = [];

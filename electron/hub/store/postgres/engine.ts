@@ -258,7 +258,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     sourceState: promised(tables.sourceState, ['get', 'clear']),
     digests: promised(tables.digests, ['nextDue', 'due', 'waiting']),
     mutes: promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']),
-    board: promised(tables.board, ['list', 'items', 'keysMutedBy', 'prune', 'count']),
+    board: promised(tables.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save']),
     groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'open']),
 
     async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
