@@ -65,6 +65,16 @@ describe('manual retry on the updates stream', () => {
     expect(sink.received.filter((r) => r.url === '/hook')).toHaveLength(1);
   });
 
+  it("channels.list shows the channel's backlog and its adaptive concurrency: cut by the 503s, within the webhook's default ceiling", async () => {
+    await failedDelivery('Slow me down');
+    const sinkView = (await hub.api['channels.list']({})).find((c) => c.config.id === 'sink')!;
+    expect(sinkView).toMatchObject({ pending: 0, failed: expect.any(Number) });
+    expect(sinkView.failed).toBeGreaterThanOrEqual(1);
+    // Starts at 4, halved by a 503; the default ceiling of a webhook channel is 32.
+    expect(sinkView.delivery).toMatchObject({ maxConcurrency: 32, inFlight: 0, lastDecrease: { reason: 'overload' } });
+    expect(sinkView.delivery!.concurrency).toBeLessThan(4);
+  });
+
   it('refuses to retry a delivery whose channel was deleted (it would stay pending for good)', async () => {
     const { eventId, failed } = await failedDelivery('Orphan me');
     await hub.api['rules.delete']({ id: 'all' });

@@ -142,6 +142,18 @@ describe('delivery worker', () => {
     expect(t.statuses()[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
+  it('a 503 halves the channel\'s concurrency limit; editing the channel starts it again at 4 (perhaps another endpoint)', async () => {
+    const t = setup({ send: (n) => (n === 1 ? { kind: 'retry', reason: 'HTTP 503' } : { kind: 'ok' }), config: { concurrency: 8 } });
+    const config = channel({ concurrency: 8 });
+    expect(t.worker.channelState(config)).toMatchObject({ limit: 4, max: 8, inFlight: 0 });
+    t.ingest(1);
+    t.worker.start();
+    await t.settle(() => t.statuses()[0]!.attempts === 1);
+    expect(t.worker.channelState(config)).toMatchObject({ limit: 2, lastDecrease: { reason: 'overload' } });
+    t.worker.channelChanged('c');
+    expect(t.worker.channelState(config)).toMatchObject({ limit: 4, lastDecrease: undefined });
+  });
+
   it('a Retry-After of 0 (or a date already past) still backs off: it is a floor, not the delay', async () => {
     const t = setup({ send: (n) => (n <= 3 ? { kind: 'retry', reason: 'HTTP 503', afterMs: 0 } : { kind: 'ok' }), config: { concurrency: 1 } });
     t.ingest(1);

@@ -117,11 +117,14 @@ export class DeliveryWorker {
 
   /**
    * A channel's settings changed (a URL fixed, a token replaced): a pause its old endpoint
-   * asked for (429/503 Retry-After) no longer applies. The caller moves its queued
+   * asked for (429/503 Retry-After) no longer applies, nor the concurrency it was found to
+   * sustain (the limit starts again at 4). The caller moves its queued
    * deliveries to now (outbox.dueNow).
    */
   channelChanged(channelId: string): void {
     this.notBefore.delete(channelId);
+    // Perhaps another endpoint now: what the old one sustained says nothing about it.
+    this.limiters.delete(channelId);
     this.wake();
   }
 
