@@ -1,7 +1,7 @@
 // The leadership seam: on one hub every lease is held; whileHeld runs the work exactly while
 // the lease is held (started on a gain, stopped on a loss and at stop, never twice).
 import { describe, expect, it } from 'vitest';
-import { defaultReplicaId, type Lease, singleLeadership, whileHeld } from '../../electron/hub/leadership/leadership.js';
+import { defaultReplicaId, type Lease, singleLeadership, whileHeld } from '../../../../electron/hub/leadership/leadership.js';
 
 function switchable(held: boolean): Lease & { set(held: boolean): void } {
   const listeners = new Set<(held: boolean) => void>();
