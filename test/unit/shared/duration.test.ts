@@ -1,7 +1,7 @@
 // The one duration-to-words function (shared/duration.ts). It replaced six copies; where
 // they disagreed the choice is noted beside the case.
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../../shared/duration.js';
+import { formatDuration } from '../../../shared/duration.js';
 
 const S = 1000;
 const MIN = 60 * S;
