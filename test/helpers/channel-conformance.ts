@@ -351,5 +351,20 @@ export function describeSmtpChannelConformance<C extends ChannelConfig>(spec: Sm
       // The text part is plain text: markup is harmless there, terminal control sequences are not.
       expect(got.mail.text).not.toMatch(/[\u0007\u001b]/);
     });
+
+    it("a storm group's message: the subject counts the events, the HTML lists them escaped", async () => {
+      next = undefined;
+      const before = received.length;
+      const hostile = [1, 2, 3].map((i) => makeEvent({ id: `h${i}`, title: `${HOSTILE.title} ${i}`, subject: { project: 'acme/api', branch: `b${i}` } }));
+      const group = { ruleId: 'r1', ruleName: 'Prod', key: '[]', by: { project: 'acme/api' }, waitSeconds: 10, intervalSeconds: 300, openedAt: 0, dueAt: 0, messages: 0 };
+      const result = await send(buildGroupEvent(group, hostile, Date.parse('2025-05-01T08:00:10Z'), 'group-1'));
+      expect(result.kind, resultText(result)).toBe('ok');
+      const got = received[before]!;
+      expect(got.mail.subject).toContain('3 failures in acme/api');
+      const html = String(got.mail.html);
+      for (const fragment of ['<b>', '<!channel>', '<@U123ABC>']) expect(html, `"${fragment}" reaches the group's HTML unescaped`).not.toContain(fragment);
+      expect(html.match(/&lt;b&gt;bold&lt;\/b&gt;/g)).toHaveLength(3);
+      expect(got.mail.text).not.toMatch(/[\u0007\u001b]/);
+    });
   });
 }

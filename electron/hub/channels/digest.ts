@@ -49,9 +49,9 @@ export function commonSubject(events: OutboundEvent[]): Subject {
  * not on every line. Plain text: each channel escapes it for where it lands.
  */
 export function summaryLines(events: readonly OutboundEvent[], common: Subject): string[] {
-  const lines = events
-    .slice(0, DIGEST_MAX_LINES)
-    .map((e) => `${formatTime(e.occurredAt).slice(11)} · ${truncateText(headline(e, { project: !common.project }), 200)}`);
+  // A title's control characters (a terminal escape, a bell) would reach plain-text parts as they are: spaces instead.
+  const line = (e: OutboundEvent) => truncateText(headline(e, { project: !common.project }).replace(/[\u0000-\u001f\u007f]+/g, ' '), 200);
+  const lines = events.slice(0, DIGEST_MAX_LINES).map((e) => `${formatTime(e.occurredAt).slice(11)} · ${line(e)}`);
   if (events.length > DIGEST_MAX_LINES) lines.push(`…and ${events.length - DIGEST_MAX_LINES} more`);
   return lines;
 }
