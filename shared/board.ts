@@ -305,15 +305,3 @@ export function boardItemName(item: Pick<BoardItem, 'kind' | 'subject'>): string
 export function boardProject(item: Pick<BoardItem, 'subject' | 'source'>): string {
   return item.subject.project ?? item.subject.group ?? item.source.name;
 }
-
-/** "3 h 12 min", "45 s", "2 d 4 h": how long a state has stood. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}

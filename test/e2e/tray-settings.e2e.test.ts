@@ -17,13 +17,24 @@ describe('tray settings in the UI', { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     // No display and no session bus, as on a server.
-    hub = await startHub({ env: { DISPLAY: '', WAYLAND_DISPLAY: '', DBUS_SESSION_BUS_ADDRESS: '' } });
+    hub = await startHub({ env: { DISPLAY: '', WAYLAND_DISPLAY: '', DBUS_SESSION_BUS_ADDRESS: '', HERALD_REPLICA_ID: 'herald-e2e' } });
     browser = await launchBrowser();
     await signIn(browser.page, hub);
   });
   afterAll(async () => {
     await browser?.close();
     await hub?.kill();
+  });
+
+  it('Settings shows this replica and which replica runs each one-at-a-time job (one hub: all of them)', async () => {
+    const { page } = browser;
+    await openPage(page, 'Settings');
+    const card = page.getByRole('region', { name: 'Replica' });
+    await card.locator('dd').getByText('herald-e2e', { exact: true }).waitFor({ timeout: 10_000 });
+    await expect(card.getByText('One hub on its own database: it runs every job itself.').count()).resolves.toBe(1);
+    const rows = card.getByRole('table', { name: 'Who runs what' }).getByRole('row');
+    const texts = (await rows.allInnerTexts()).slice(1).map((row) => row.split('\t').map((cell) => cell.trim()));
+    expect(texts).toEqual(expect.arrayContaining([['digests', 'herald-e2e'], ['retention', 'herald-e2e'], ['mute-expiry', 'herald-e2e'], ['grouping', 'herald-e2e']]));
   });
 
   it('shortcut: bad accelerators named beside the field, nothing saved; a good one saved; sound per severity saved', async () => {

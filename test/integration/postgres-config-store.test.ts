@@ -59,7 +59,8 @@ describe('config in the database, shared by replicas', () => {
     await upsertItem(a, 'channels', hook('ops'), 'create');
     await waitFor(() => b.get().channels.length === 1, 5_000, 'b to hear of the channel');
     expect(b.get().settings.theme).toBe('light');
-    expect(heard).toEqual(['settings', 'channels']);
+    // Two quick versions may reach b as one reload: each changed section is told (once per reload).
+    expect([...heard].sort()).toEqual(['channels', 'settings']);
   });
 
   it('concurrent creates of different items on two replicas both stay; the same id twice is a conflict', async () => {

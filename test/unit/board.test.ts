@@ -1,7 +1,7 @@
 // The board's state transitions (shared/board.ts), table-driven: each row is a sequence of
 // events for one thing and the row the board holds after the last.
 import { describe, expect, it } from 'vitest';
-import { type BoardRow, boardVerdict, compareBoardItems, formatDuration, nextBoardRow, pipelineMuteKey, utcIso, worstState } from '../../shared/board.js';
+import { type BoardRow, boardVerdict, compareBoardItems, nextBoardRow, pipelineMuteKey, utcIso, worstState } from '../../shared/board.js';
 import type { HeraldEvent } from '../../shared/event.js';
 
 const SHA1 = '1111111111111111111111111111111111111111';
@@ -137,17 +137,6 @@ describe('ordering and the worst state', () => {
     expect(worstState([{ state: 'passing' }, { state: 'failing', mutedUntil: 'passes' }, { state: 'running' }])).toBe('running');
     expect(worstState([{ state: 'failing', mutedUntil: 'passes' }])).toBeUndefined();
     expect(worstState([])).toBeUndefined();
-  });
-
-  it.each([
-    [0, '0 s'],
-    [59_000, '59 s'],
-    [60_000, '1 min'],
-    [(3 * 60 + 12) * 60_000, '3 h 12 min'],
-    [2 * 3_600_000, '2 h'],
-    [(52 * 60 + 5) * 60_000, '2 d 4 h'],
-  ])('%d ms reads %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
   });
 });
 

@@ -3,7 +3,7 @@ import { buildDiscordMessage, DISCORD_LIMITS } from '../../electron/hub/channels
 import { buildEmail } from '../../electron/hub/channels/email.js';
 import { buildSlackMessage, SLACK_LIMITS } from '../../electron/hub/channels/slack.js';
 import { buildTeamsMessage } from '../../electron/hub/channels/teams.js';
-import { formatDigest, describeWindow } from '../../electron/hub/channels/digest.js';
+import { formatDigest } from '../../electron/hub/channels/digest.js';
 import { validateSlackMessage } from '../helpers/fake-slack.js';
 import { discordProblems } from '../helpers/fake-discord.js';
 import { adaptiveCardProblems } from '../helpers/fake-teams.js';
@@ -149,11 +149,4 @@ describe('digest', () => {
   it('an empty digest is an error', () => {
     expect(() => formatDigest([], window)).toThrow('a digest needs at least one event');
   });
-  it.each([
-    [3600, 'hour'],
-    [900, '15 minutes'],
-    [86_400, 'day'],
-    [7200, '2 hours'],
-    [90, '90 seconds'],
-  ])('window %i s reads "%s"', (seconds, words) => expect(describeWindow(seconds)).toBe(words));
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleSchema } from '../../shared/config.js';
-import { buildRule, describeMatch, humanSeconds, newRuleDraft, ruleDraftFrom } from '../../renderer/lib/rule-draft.js';
+import { buildRule, describeMatch, newRuleDraft, ruleDraftFrom } from '../../renderer/lib/rule-draft.js';
 
 describe('rule drafts', () => {
   it('round-trips a stored rule through the form unchanged', () => {
@@ -51,16 +51,5 @@ describe('rule drafts', () => {
     expect(describeMatch(RuleSchema.parse({ id: 'a', name: 'A', match: { types: 'pipeline.*', branch: ['main'], severities: ['critical'] } }))).toBe(
       'types pipeline.* · branch main · critical',
     );
-  });
-
-  it.each([
-    [3600, '1 h'],
-    [86400 * 2, '2 d'],
-    [90, '90 s'],
-    [600, '10 min'],
-    [0, ''],
-    [Number.NaN, ''],
-  ])('humanSeconds(%d) = %j', (seconds, text) => {
-    expect(humanSeconds(seconds)).toBe(text);
   });
 });

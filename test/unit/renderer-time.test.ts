@@ -30,10 +30,19 @@ describe('dates', () => {
     expect(formatListTime(new Date(2025, 2, 4, 9, 5, 7).toISOString(), now)).toBe('09:05:07');
     expect(formatListTime(new Date(2025, 2, 3, 9, 5, 7).toISOString(), now)).toBe('2025-03-03 09:05');
   });
+  // Counted as every duration is (shared/duration.ts); "just now" only under a second or
+  // in the future (clocks differ). It used to say "just now" up to 45 s and round to one
+  // unit; the Sources page said "12 s ago" for the same thing: one wording now, the exact one.
   it.each([
-    [10_000, 'just now'],
+    [0, 'just now'],
+    [200, 'just now'],
+    [-3000, 'just now'],
+    [1000, '1 s ago'],
+    [10_000, '10 s ago'],
     [5 * 60_000, '5 min ago'],
+    [5 * 60_000 + 59_000, '5 min ago'],
     [3 * 3600_000, '3 h ago'],
+    [(3 * 60 + 12) * 60_000, '3 h 12 min ago'],
     [2 * 86400_000, '2 d ago'],
   ])('%d ms ago reads %j', (ms, text) => {
     const now = Date.parse('2025-03-04T12:00:00Z');

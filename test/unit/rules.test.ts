@@ -192,7 +192,7 @@ describe('routeEvent: throttle', () => {
   it('says how long ago and how long the window is', () => {
     const r = rule({ id: 'hourly', channels: ['hook'], throttle: { windowSeconds: 3600 } });
     const [out] = routeEvent(event({ dedupKey: 'k' }), [r], context({ routed: new Map([['hourly|k', minutesBefore(12)]]) }));
-    expect(out?.reason).toBe('throttled: same dedupKey routed 12 min ago, window 60 min');
+    expect(out?.reason).toBe('throttled: same dedupKey routed 12 min ago, window 1 h');
   });
 
   it('throttles per rule and per dedupKey', () => {
