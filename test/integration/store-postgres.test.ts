@@ -307,6 +307,21 @@ describe('PostgreSQL going away and coming back', () => {
     await expect(engine.query('SELECT pg_sleep(3)')).rejects.toThrow(/statement timeout/);
   });
 
+  it('every connection busy is told as such, not as the database gone', async () => {
+    const url = await cluster.createDatabase();
+    const engine = await open(url, { maxConnections: 1, connectTimeoutMs: 300 });
+    const slow = engine.query('SELECT pg_sleep(1.5)');
+    const error = await engine.events.counts().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(StoreUnavailable);
+    expect(error!.message).toMatch(/all 1 connections to PostgreSQL at 127\.0\.0\.1:\d+ stayed busy for 0\.3 s/);
+    expect(engine.problem).toBeUndefined();
+    await slow;
+    expect((await engine.events.counts()).events).toBe(0);
+  });
+
   it('every wait is bounded: an ingest waiting for a lock another session holds gives up after the lock timeout, storing nothing', async () => {
     const url = await cluster.createDatabase();
     const engine = await open(url, { lockTimeoutMs: 300 });
