@@ -204,11 +204,13 @@ export function nextBoardRow(
   if (verdict === 'remove') return previous ? { remove: thing.key } : 'unchanged';
 
   const commit = event.subject.commit;
+  // What stays the same is taken from the previous row (the same strings and objects): the
+  // board keeps a row per thing in memory, and what the new event brought dies young.
   const row: BoardRow = {
-    key: thing.key,
+    key: previous ? previous.key : thing.key,
     kind: thing.kind,
-    source: event.source,
-    subject: thing.subject as Record<string, string>,
+    source: previous && sameSource(previous.source, event.source) ? previous.source : event.source,
+    subject: previous && sameSubject(previous.subject, thing.subject) ? previous.subject : (thing.subject as Record<string, string>),
     state: 'unknown',
     running: false,
     since: at,
@@ -217,7 +219,7 @@ export function nextBoardRow(
     lastEventAt: at,
     title: event.title,
   };
-  if (thing.muteKey !== undefined) row.muteKey = thing.muteKey;
+  if (thing.muteKey !== undefined) row.muteKey = previous?.muteKey ?? thing.muteKey;
   if (event.url !== undefined) row.url = event.url;
   if (commit !== undefined) row.commit = commit;
   if (event.actor !== undefined) row.actor = event.actor;
@@ -251,6 +253,18 @@ export function nextBoardRow(
     row.brokenBy = brokenBy;
   }
   return { row };
+}
+
+const sameSource = (a: BoardRow['source'], b: BoardRow['source']) => a.id === b.id && a.kind === b.kind && a.name === b.name;
+
+function sameSubject(a: Record<string, string>, b: Subject): boolean {
+  let n = 0;
+  for (const field in a) {
+    if (a[field] !== b[field as keyof Subject]) return false;
+    n++;
+  }
+  for (const field in b) if (b[field as keyof Subject] !== undefined) n--;
+  return n === 0;
 }
 
 /** What a row keeps from before when its state does not change. */
@@ -304,16 +318,4 @@ export function boardItemName(item: Pick<BoardItem, 'kind' | 'subject'>): string
 /** The project a board item is grouped under on the Now page. */
 export function boardProject(item: Pick<BoardItem, 'subject' | 'source'>): string {
   return item.subject.project ?? item.subject.group ?? item.source.name;
-}
-
-/** "3 h 12 min", "45 s", "2 d 4 h": how long a state has stood. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }

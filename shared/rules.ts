@@ -36,6 +36,7 @@
 import picomatch from 'picomatch/posix.js';
 import type { RuleOutcome } from './api.js';
 import { DEFAULT_THROTTLE_SECONDS, type QuietHours, type RuleConfig, type RuleMatch } from './config.js';
+import { formatDuration } from './duration.js';
 import { SUBJECT_FIELDS, type HeraldEvent, type Severity, type SubjectField } from './event.js';
 import { muteReason, type Mute } from './mutes.js';
 
@@ -258,8 +259,7 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
       const last = ctx.lastRoutedAt(rule.id, event.dedupKey);
       const agoMs = last === undefined ? undefined : ctx.now.getTime() - last;
       if (agoMs !== undefined && agoMs < windowSeconds * 1000) {
-        const ago = formatDuration(Math.max(0, Math.floor(agoMs / 1000)));
-        outcome('throttled', [], named, `throttled: same dedupKey routed ${ago} ago, window ${formatDuration(windowSeconds)}`);
+        outcome('throttled', [], named, `throttled: same dedupKey routed ${formatDuration(agoMs)} ago, window ${formatDuration(windowSeconds * 1000, 'exact')}`);
         continue;
       }
     }
@@ -290,7 +290,7 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
     }
 
     const parts = [match.reason];
-    if (channels.length > 0 && rule.digest) parts.push(`added to the ${digestAdjective(rule.digest.windowSeconds)} digest for ${channels.join(', ')}`);
+    if (channels.length > 0 && rule.digest) parts.push(`added to the ${formatDuration(rule.digest.windowSeconds * 1000, 'adjective')} digest for ${channels.join(', ')}`);
     else if (channels.length > 0 && rule.group) parts.push(`added to ${describeGroup(groupValues(event, rule.group.by), rule.group.by)} for ${channels.join(', ')}`);
     else if (channels.length > 0) parts.push(`sent to ${channels.join(', ')}`);
     else if (named.length === 0) parts.push('the rule names no channels');
@@ -320,25 +320,6 @@ export function describeGroup(values: Readonly<Record<string, string>>, by: read
 
 function describeQuietHours(q: QuietHours): string {
   return `quiet hours ${q.start}–${q.end} (${q.timeZone ?? 'local time'})`;
-}
-
-/** 3600 → `hourly`, 86400 → `daily`, 900 → `15-minute`, 7200 → `2-hour`. */
-export function digestAdjective(seconds: number): string {
-  if (seconds === 3600) return 'hourly';
-  if (seconds === 86_400) return 'daily';
-  if (seconds % 3600 === 0) return `${seconds / 3600}-hour`;
-  if (seconds % 60 === 0) return `${seconds / 60}-minute`;
-  return `${seconds}-second`;
-}
-
-/** `45 s`, `12 min`, `60 min`, `3 h`, `3 h 5 min`. */
-function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes <= 120) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
 
 function joinAnd(parts: readonly string[]): string {

@@ -5,7 +5,8 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ApiOutput } from '../../shared/api.js';
 import type { Settings } from '../../shared/config.js';
-import { type BoardItem, boardItemName, boardProject, formatDuration, worstState, type BoardState } from '../../shared/board.js';
+import { type BoardItem, boardItemName, boardProject, worstState, type BoardState } from '../../shared/board.js';
+import { formatDuration } from '../../shared/duration.js';
 import type { HeraldEvent, Severity } from '../../shared/event.js';
 import { describePipeline, type Mute, pipelineKey, pipelineOf } from '../../shared/mutes.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';

@@ -1,7 +1,8 @@
 // The Now page's view of the board: live updates merged into the list the hub sent, items
 // grouped by project (worst group first), and the words for how long a state has stood.
 import type { ApiUpdate } from '../../shared/api.js';
-import { type BoardItem, type BoardQuery, type BoardState, boardProject, compareBoardItems, formatDuration } from '../../shared/board.js';
+import { type BoardItem, type BoardQuery, type BoardState, boardProject, compareBoardItems } from '../../shared/board.js';
+import { formatDuration } from '../../shared/duration.js';
 
 /** Whether the hub would list this item under this query (the same filters, applied locally). */
 export function fitsBoardQuery(item: BoardItem, query: BoardQuery): boolean {

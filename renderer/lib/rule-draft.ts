@@ -188,12 +188,3 @@ export function describeMatch(rule: RuleConfig): string {
 }
 
 export const SUBJECT_MATCH_FIELDS: readonly SubjectField[] = SUBJECT_FIELDS;
-
-/** `3600` → `1 h`, for the hint beside the throttle window. */
-export function humanSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds <= 0) return '';
-  if (seconds % 86400 === 0) return `${seconds / 86400} d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
-}

@@ -1,4 +1,6 @@
 // Dates as a developer wants them in a dense list: local, sortable, no locale surprises.
+import { formatDuration } from '../../shared/duration.js';
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 export function formatDateTime(iso: string | null | undefined): string {
@@ -18,15 +20,12 @@ export function formatListTime(iso: string, now = new Date()): string {
     : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** "12 s ago", "3 h 12 min ago"; under a second, or a little in the future (clocks differ), "just now". */
 export function formatAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';
   const ms = now - Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  const s = Math.round(ms / 1000);
-  if (s < 45) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  return ms < 1000 ? 'just now' : `${formatDuration(ms)} ago`;
 }
 
 export type SnoozePreset = '30m' | '1h' | 'tomorrow';

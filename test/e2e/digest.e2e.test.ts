@@ -41,7 +41,8 @@ describe('digest and email settings in the UI', { timeout: 60_000 }, () => {
     await expect(every.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
     await expect(every.inputValue()).resolves.toBe('1');
     await expect(form.getByLabel('Digest unit').inputValue()).resolves.toBe('hours');
-    await expect(form.getByText('Hourly. From 1 minute to 24 hours.').count()).resolves.toBe(1);
+    // The hint names the window as the digest's own explanation does (shared/duration.ts).
+    await expect(form.getByText('Hourly digest. From 1 minute to 24 hours.').count()).resolves.toBe(1);
 
     await every.fill('0');
     await form.getByRole('button', { name: 'Add rule' }).click();
@@ -53,6 +54,7 @@ describe('digest and email settings in the UI', { timeout: 60_000 }, () => {
     await every.fill('15');
     await form.getByLabel('Digest unit').selectOption('minutes');
     await expect(fieldError(every)).resolves.toEqual({ invalid: false, message: '' });
+    await expect(form.getByText('15-minute digest. From 1 minute to 24 hours.').count()).resolves.toBe(1);
     await form.getByRole('button', { name: 'Add rule' }).click();
     const row = page.locator('tr[data-rule-id="failures-digest"]');
     await row.waitFor();

@@ -1,6 +1,7 @@
 // A digest: one message standing for every event a rule matched in a window (instead of
 // one message each). It is an ordinary `herald.digest` event, so every channel can send
 // it as it is; the delivery worker decides when a window closes.
+import { formatDuration } from '../../../shared/duration.js';
 import { SEVERITY_RANK, SUBJECT_FIELDS, type Severity, type Subject } from '../../../shared/event.js';
 import { outboundEvent, type OutboundEvent } from '../../../shared/template-variables.js';
 import { truncateText } from '../../../shared/text-escaping.js';
@@ -15,22 +16,6 @@ export const DIGEST_MAX_DATA_EVENTS = 50;
 export interface DigestWindow {
   start: Date | string;
   end: Date | string;
-}
-
-/** 3600 → "hour", 900 → "15 minutes", 86400 → "day". */
-export function describeWindow(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, name] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const n = seconds / size;
-      return n === 1 ? name : `${n} ${name}s`;
-    }
-  }
-  return `${seconds} seconds`;
 }
 
 /** Subject fields every event shares (a digest of one project says so). */
@@ -83,7 +68,7 @@ export function formatDigest(events: OutboundEvent[], window: DigestWindow, rule
     type: 'herald.digest',
     severity: worst,
     subject,
-    title: `${n} event${n === 1 ? '' : 's'} in the last ${describeWindow(seconds)}${breakdown ? ` (${breakdown})` : ''}`,
+    title: `${n} event${n === 1 ? '' : 's'} in the last ${formatDuration(seconds * 1000, 'noun')}${breakdown ? ` (${breakdown})` : ''}`,
     summary: lines.join('\n'),
     occurredAt: end,
     receivedAt: end,

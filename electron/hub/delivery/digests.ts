@@ -8,7 +8,7 @@
 // next event after that opens the next window. Quiet periods send nothing.
 import { randomUUID } from 'node:crypto';
 import { completeEvent, EventInputSchema, describeZodError, type EventInput, type HeraldEvent } from '../../../shared/event.js';
-import { digestAdjective } from '../../../shared/rules.js';
+import { formatDuration } from '../../../shared/duration.js';
 import { formatDigest } from '../channels/digest.js';
 import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
 import type { Store } from '../store/store.js';
@@ -74,7 +74,7 @@ export function storedSummaryEvent(
 /** Why the digest was sent, for the event detail. */
 export function digestReason(window: DigestWindow, covered: number, channels: string[]): string {
   const seconds = Math.round((window.end - window.start) / 1000);
-  return `the ${digestAdjective(seconds)} digest of ${covered} event${covered === 1 ? '' : 's'} (${new Date(window.start).toISOString()} – ${new Date(window.end).toISOString()}), sent to ${channels.join(', ')}`;
+  return `the ${formatDuration(seconds * 1000, 'adjective')} digest of ${covered} event${covered === 1 ? '' : 's'} (${new Date(window.start).toISOString()} – ${new Date(window.end).toISOString()}), sent to ${channels.join(', ')}`;
 }
 
 export interface DigestSchedulerDeps {

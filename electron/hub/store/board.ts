@@ -47,10 +47,11 @@ export class BoardStore {
    * budget: no copy of the map, no entry objects); `undo` puts it back on a rollback.
    */
   private readonly rows = new Map<string, BoardRow>();
-  /** Each row's JSON, made when first served or saved after a change. */
-  private readonly json = new Map<string, string>();
-  /** The open transaction's changes, oldest first: the key and its row before. */
-  private undo: Array<[string, BoardRow | undefined]> = [];
+  /** Each row's JSON, made when first served or saved; stale once its key holds another row. */
+  private readonly json = new Map<string, { row: BoardRow; json: string }>();
+  /** The open transaction's changes, oldest first: the keys and their rows before. */
+  private undoKeys: string[] = [];
+  private undoRows: Array<BoardRow | undefined> = [];
   private transactionEvents = 0;
   /** Keys changed since the last save (repeats allowed), and how many events were applied since. */
   private changed: string[] = [];
@@ -87,9 +88,9 @@ export class BoardStore {
     const previous = this.rows.get(key);
     const next = nextBoardRow(previous, event, found);
     if (next === 'unchanged') return undefined;
-    this.undo.push([key, previous]);
+    this.undoKeys.push(key);
+    this.undoRows.push(previous);
     this.changed.push(key);
-    this.json.delete(key);
     if ('remove' in next) {
       this.rows.delete(key);
       return { removed: key };
@@ -107,7 +108,7 @@ export class BoardStore {
 
   /** The ingest transaction committed: its changes stand. */
   committed(): void {
-    if (this.undo.length > 0) this.ordered = undefined;
+    if (this.undoKeys.length > 0) this.ordered = undefined;
     if (this.savedInTransaction) {
       this.changed = [];
       this.unsavedEvents = 0;
@@ -119,13 +120,13 @@ export class BoardStore {
 
   /** The ingest transaction rolled back: its changes are undone, newest first. */
   rolledBack(): void {
-    for (let i = this.undo.length - 1; i >= 0; i--) {
-      const [key, row] = this.undo[i]!;
+    for (let i = this.undoKeys.length - 1; i >= 0; i--) {
+      const key = this.undoKeys[i]!;
+      const row = this.undoRows[i];
       if (row) this.rows.set(key, row);
       else this.rows.delete(key);
-      this.json.delete(key);
     }
-    this.changed.length -= this.undo.length;
+    this.changed.length -= this.undoKeys.length;
     this.endTransaction();
   }
 
@@ -202,7 +203,10 @@ export class BoardStore {
   }
 
   private endTransaction(): void {
-    if (this.undo.length > 0) this.undo = [];
+    if (this.undoKeys.length > 0) {
+      this.undoKeys = [];
+      this.undoRows = [];
+    }
     this.transactionEvents = 0;
     this.savedInTransaction = false;
   }
@@ -218,11 +222,10 @@ export class BoardStore {
   }
 
   private jsonOf(row: BoardRow): string {
-    let json = this.json.get(row.key);
-    if (json === undefined) {
-      json = JSON.stringify(row);
-      this.json.set(row.key, json);
-    }
+    const cached = this.json.get(row.key);
+    if (cached?.row === row) return cached.json;
+    const json = JSON.stringify(row);
+    this.json.set(row.key, { row, json });
     return json;
   }
 
@@ -243,8 +246,9 @@ export class BoardStore {
   private open(): void {
     this.db.transaction(() => this.convertSchema7())();
     for (const { key, item } of this.db.prepare('SELECT key, item FROM board').all() as Array<{ key: string; item: string }>) {
-      this.rows.set(key, JSON.parse(item) as BoardRow);
-      this.json.set(key, item);
+      const row = JSON.parse(item) as BoardRow;
+      this.rows.set(key, row);
+      this.json.set(key, { row, json: item });
     }
     let seq = (this.db.prepare('SELECT event_seq FROM board_saved WHERE id = 1').pluck().get() as number | undefined) ?? 0;
     for (;;) {

@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type ApiOutput } from '../../../shared/api.js';
 import { DEFAULT_THROTTLE_SECONDS, RuleSchema, type RuleConfig } from '../../../shared/config.js';
+import { formatDuration } from '../../../shared/duration.js';
 import { SEVERITIES, SUBJECT_FIELDS } from '../../../shared/event.js';
 import { asError, useApi } from '../../api/context.js';
 import { SeverityBadge } from '../../components/badges.js';
@@ -16,7 +17,6 @@ import {
   channelOptionSections,
   DIGEST_UNITS,
   GLOB_MATCH_FIELDS,
-  humanSeconds,
   newRuleDraft,
   ruleDraftFrom,
   type DigestUnit,
@@ -288,7 +288,7 @@ export function RuleForm(props: {
                 <Field
                   label="Throttle window (seconds)"
                   error={errorAt(errors, 'throttle')}
-                  hint={humanSeconds(windowSeconds) ? `= ${humanSeconds(windowSeconds)}` : undefined}
+                  hint={windowSeconds > 0 ? `= ${formatDuration(windowSeconds * 1000, 'exact')}` : undefined}
                 >
                   {(control) => (
                     <input
@@ -441,20 +441,19 @@ export function RuleForm(props: {
   );
 }
 
-/** `= hourly`, `= every 15 min`: what the window means, or nothing while it is not a number. */
-function digestHint(draft: RuleDraft): string | undefined {
+/** "Hourly digest.", "15-minute digest.": what the window means (as the digest itself will say), and the range. */
+function digestHint(draft: RuleDraft): string {
   const seconds = Number(draft.digestEvery) * DIGEST_UNITS[draft.digestUnit];
   if (!Number.isFinite(seconds) || seconds <= 0) return 'From 1 minute to 24 hours.';
-  if (seconds === 3600) return 'Hourly. From 1 minute to 24 hours.';
-  if (seconds === 86_400) return 'Daily. From 1 minute to 24 hours.';
-  return `Every ${humanSeconds(seconds)}. From 1 minute to 24 hours.`;
+  const adjective = formatDuration(seconds * 1000, 'adjective');
+  return `${adjective.charAt(0).toUpperCase()}${adjective.slice(1)} digest. From 1 minute to 24 hours.`;
 }
 
 /** `= 5 min`: the interval in words, or the bounds while it is not a number. */
 function groupIntervalHint(draft: RuleDraft): string {
   const seconds = Number(draft.groupInterval);
   const bounds = '10 s to 24 hours; default 5 min.';
-  return Number.isFinite(seconds) && seconds > 0 ? `Every ${humanSeconds(seconds)} while events keep coming. ${bounds}` : bounds;
+  return Number.isFinite(seconds) && seconds > 0 ? `Every ${formatDuration(seconds * 1000, 'exact')} while events keep coming. ${bounds}` : bounds;
 }
 
 type Preview = ApiOutput<'rules.preview'>;

@@ -1,10 +1,11 @@
 // Rules: the user's notification preferences, evaluated top to bottom.
 import { useEffect, useState } from 'react';
 import type { RuleConfig } from '../../../shared/config.js';
+import { formatDuration } from '../../../shared/duration.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { ConfirmButton } from '../../components/buttons.js';
 import { useToast } from '../../components/Toasts.js';
-import { describeMatch, humanSeconds } from '../../lib/rule-draft.js';
+import { describeMatch } from '../../lib/rule-draft.js';
 import { formatDateTime } from '../../lib/time.js';
 import { MutedSection } from './MutedSection.js';
 import { RuleForm } from './RuleForm.js';
@@ -112,12 +113,12 @@ export function RulesPage() {
                 </td>
                 <td>{rule.channels.length ? rule.channels.map(channelName).join(', ') : <span className="muted">history only</span>}</td>
                 <td className="small">
-                  {rule.throttle && <div>once per {humanSeconds(rule.throttle.windowSeconds)}</div>}
-                  {rule.digest && <div>digest every {humanSeconds(rule.digest.windowSeconds)}</div>}
+                  {rule.throttle && <div>once per {formatDuration(rule.throttle.windowSeconds * 1000, 'exact')}</div>}
+                  {rule.digest && <div>digest every {formatDuration(rule.digest.windowSeconds * 1000, 'exact')}</div>}
                   {rule.group && (
                     <div>
-                      grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {humanSeconds(rule.group.waitSeconds) || '0 s'}, then every{' '}
-                      {humanSeconds(rule.group.intervalSeconds)}
+                      grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {formatDuration(rule.group.waitSeconds * 1000, 'exact')}, then
+                      every {formatDuration(rule.group.intervalSeconds * 1000, 'exact')}
                     </div>
                   )}
                   {rule.quietHours && (

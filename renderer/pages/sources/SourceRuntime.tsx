@@ -4,10 +4,11 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import type { SourceView } from '../../../shared/api.js';
 import { DEVTRON_PAYLOAD_TEMPLATE, DEVTRON_SECRET_HEADER } from '../../../shared/devtron-payload.js';
+import { formatDuration } from '../../../shared/duration.js';
 import { HealthBadge } from '../../components/badges.js';
 import { CopyButton } from '../../components/buttons.js';
 import { formatAgo } from '../../lib/time.js';
-import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRejected, describeRelay, describeSubscription, formatDuration, SUBSCRIBED_KINDS, type Tone } from './runtime-text.js';
+import { DEFAULT_POLL_SECONDS, describeIgnored, describePoll, describeRejected, describeRelay, describeSubscription, SUBSCRIBED_KINDS, type Tone } from './runtime-text.js';
 
 /** The relay a webhook source's requests come through, when it has one. */
 export function relayUrlOf(view: SourceView): string | undefined {
@@ -39,7 +40,7 @@ export function ConnectionCell(props: { view: SourceView; polled: boolean; recei
   if (polled) {
     const interval = ('pollIntervalSeconds' in view.config ? view.config.pollIntervalSeconds : undefined) ?? DEFAULT_POLL_SECONDS[kind];
     if (!enabled) return <span className="muted small">paused: not polling</span>;
-    if (!view.poll) return <span className="muted small">{interval ? `polls every ${formatDuration(interval * 1000)}` : 'polls on a schedule'}</span>;
+    if (!view.poll) return <span className="muted small">{interval ? `polls every ${formatDuration(interval * 1000, 'exact')}` : 'polls on a schedule'}</span>;
     const line = describePoll(view.poll, interval, now);
     return (
       <div className="runtime" data-testid="poll-status">

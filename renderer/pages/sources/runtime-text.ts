@@ -2,24 +2,10 @@
 // request it ignored), as the short lines the Sources page shows. Pure: `now` is passed in,
 // so the page can tick and the tests can pin the clock.
 import type { PollView, RejectedRequest, RelayView, SubscriptionView } from '../../../shared/api.js';
+import { formatDuration } from '../../../shared/duration.js';
+import { formatAgo } from '../../lib/time.js';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'muted';
-
-/** 48 s, 5 min, 2 h, 3 d: the unit a person would say, rounded down. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
-  return `${Math.floor(s / 86_400)} d`;
-}
-
-/** "12 s ago"; a time a little in the future (clocks differ) is "just now". */
-export function formatSince(iso: string, now: number): string {
-  const ms = now - Date.parse(iso);
-  if (Number.isNaN(ms)) return iso;
-  return ms < 1000 ? 'just now' : `${formatDuration(ms)} ago`;
-}
 
 /** "in 48 s", counted up so a countdown never shows "in 0 s" while time remains; "now" once due. */
 export function formatUntil(at: number, now: number): string {
@@ -44,7 +30,7 @@ export function describeRelay(relay: RelayView, now: number, receivedAt: number)
   const error = relay.lastError ?? undefined;
   const activity =
     relay.delivered > 0
-      ? `${relay.delivered.toLocaleString('en-US')} relayed${relay.lastEventAt ? ` · last ${formatSince(relay.lastEventAt, now)}` : ''}`
+      ? `${relay.delivered.toLocaleString('en-US')} relayed${relay.lastEventAt ? ` · last ${formatAgo(relay.lastEventAt, now)}` : ''}`
       : 'nothing relayed yet';
   switch (relay.state) {
     case 'connected':
@@ -92,8 +78,8 @@ export function describePoll(poll: PollView, intervalSeconds: number | undefined
 }
 
 function describeSchedule(poll: PollView, intervalSeconds: number | undefined, now: number): PollLine {
-  const parts = [intervalSeconds === undefined ? 'polls on a schedule' : `polls every ${formatDuration(intervalSeconds * 1000)}`];
-  parts.push(poll.lastPollAt ? `last ${formatSince(poll.lastPollAt, now)}` : 'not polled yet');
+  const parts = [intervalSeconds === undefined ? 'polls on a schedule' : `polls every ${formatDuration(intervalSeconds * 1000, 'exact')}`];
+  parts.push(poll.lastPollAt ? `last ${formatAgo(poll.lastPollAt, now)}` : 'not polled yet');
   // The scheduler reports no next time while a poll runs.
   parts.push(poll.nextPollAt === null ? 'polling now…' : `next ${formatUntil(Date.parse(poll.nextPollAt), now)}`);
   const schedule = parts.join(' · ');
@@ -107,13 +93,13 @@ function describeSchedule(poll: PollView, intervalSeconds: number | undefined, n
 }
 
 export function describeIgnored(ignored: { at: string; reason: string }, now: number): string {
-  return `last ignored: ${ignored.reason} — ${formatSince(ignored.at, now)}`;
+  return `last ignored: ${ignored.reason} — ${formatAgo(ignored.at, now)}`;
 }
 
 /** "last refused: 401 signature or token missing or wrong — 2 min ago · 14 in the last hour" */
 export function describeRejected(rejected: RejectedRequest, lastHour: number | undefined, now: number): string {
   const count = lastHour ? ` · ${lastHour.toLocaleString('en-US')} in the last hour` : '';
-  return `last refused: ${rejected.status} ${rejected.reason} — ${formatSince(rejected.at, now)}${count}`;
+  return `last refused: ${rejected.status} ${rejected.reason} — ${formatAgo(rejected.at, now)}${count}`;
 }
 
 /** Default poll intervals of the kinds whose schema leaves it optional (see the `polled` fields in shared/config.ts). */
@@ -144,7 +130,7 @@ export const SUBSCRIBED_KINDS: ReadonlySet<string> = new Set(['chainloop-audit']
 export function describeSubscription(sub: SubscriptionView, now: number, receivedAt: number): RelayLine {
   const error = sub.lastError ?? undefined;
   const activity = [
-    sub.received > 0 ? `${sub.received.toLocaleString('en-US')} received${sub.lastEventAt ? ` · last ${formatSince(sub.lastEventAt, now)}` : ''}` : 'nothing received yet',
+    sub.received > 0 ? `${sub.received.toLocaleString('en-US')} received${sub.lastEventAt ? ` · last ${formatAgo(sub.lastEventAt, now)}` : ''}` : 'nothing received yet',
     sub.dropped > 0 ? `${sub.dropped} dropped` : undefined,
   ]
     .filter(Boolean)

@@ -74,7 +74,9 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
   }
   const log = options.log ?? (() => {});
   const replica = options.replica ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const pool = createPool({ ...options, url, applicationName: options.applicationName ?? `herald ${replica}` });
+  const maxConnections = options.maxConnections ?? 10;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const pool = createPool({ ...options, maxConnections, connectTimeoutMs, url, applicationName: options.applicationName ?? `herald ${replica}` });
 
   // Connect and migrate before anything else: a wrong URL or password, an unreachable host
   // or a newer schema is one clear error here, not a failure on the first request.
@@ -124,6 +126,11 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
       if (problem) setProblem(undefined);
       return result;
     } catch (error) {
+      // pg says "timeout exceeded when trying to connect" for a full pool too: every connection
+      // busy is this replica's load, not the database gone — refused now, but not a problem to report.
+      if (/timeout exceeded when trying to connect/i.test((error as Error).message) && pool.totalCount >= maxConnections) {
+        throw new StoreUnavailable(`all ${maxConnections} connections to PostgreSQL at ${where.host}:${where.port} stayed busy for ${connectTimeoutMs / 1000} s (too much at once; try again)`);
+      }
       if (isUnavailable(error)) {
         const message = describeConnectionError(error, where);
         setProblem(message);

@@ -1,0 +1,198 @@
+// The webhook listener on its own worker thread (the compiled thread script from dist/,
+// driven from here through the real message protocol): secrets asked of the main thread
+// and cached until a change, sources refreshed, commits answered by the main thread,
+// payloads prepared for storage off the main thread, refusals named, and a clean close.
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SourceConfig, SourceSchema } from '../../../../shared/config.js';
+import type { IngestAck } from '../../../../electron/hub/ingest.js';
+import { type IngressListener, startIngress } from '../../../../electron/hub/ingress/listener.js';
+import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
+import { bindableRaw } from '../../../../electron/hub/store/raw-payload.js';
+
+const THREAD_SCRIPT = resolve(import.meta.dirname, '../../../../dist/electron/hub/ingress/ingress-thread.js');
+
+const listeners: IngressListener[] = [];
+afterEach(async () => {
+  for (const l of listeners.splice(0)) await l.close();
+});
+
+const generic = (id: string, env: string) => SourceSchema.parse({ id, kind: 'generic', name: id.toUpperCase(), secret: `env:${env}` });
+
+function harness() {
+  let sources: SourceConfig[] = [generic('a', 'A_SECRET')];
+  const secretValues: Record<string, string | undefined> = { A_SECRET: 'alpha', B_SECRET: 'bravo' };
+  const secretLookups: string[] = [];
+  const items: IngestItem[] = [];
+  const ignored: string[] = [];
+  let failIngest: string | undefined;
+  let hang: 'secret' | 'ingest' | undefined;
+  const never = new Promise<never>(() => undefined);
+  const deps = {
+    source: (id: string) => sources.find((s) => s.id === id),
+    sources: () => sources,
+    resolveSecret: async (source: SourceConfig) => {
+      if (hang === 'secret') return never;
+      secretLookups.push(source.id);
+      const name = (source as { secret: string }).secret.slice('env:'.length);
+      const value = secretValues[name];
+      if (!value) throw new Error(`environment variable ${name} is not set`);
+      return value;
+    },
+    ingest: async (item: IngestItem): Promise<IngestAck> => {
+      if (failIngest) throw new Error(failIngest);
+      if (hang === 'ingest') return never;
+      items.push(item);
+      return { status: 'accepted', ids: item.inputs.map((_, i) => `id-${items.length}-${i}`) };
+    },
+    onIgnored: (source: SourceConfig, reason: string) => ignored.push(`${source.id}: ${reason}`),
+  };
+  return {
+    deps,
+    items,
+    ignored,
+    secretLookups,
+    secretValues,
+    setSources: (next: SourceConfig[]) => (sources = next),
+    failIngest: (message: string | undefined) => (failIngest = message),
+    hang: (what: typeof hang) => (hang = what),
+  };
+}
+
+async function start(h: ReturnType<typeof harness>, port = 0, requestTimeoutMs?: number) {
+  const listener = await startIngress(h.deps, { host: '127.0.0.1', port, maxBodyBytes: 1024 * 1024, thread: true, threadScript: THREAD_SCRIPT, ...(requestTimeoutMs && { requestTimeoutMs }) });
+  listeners.push(listener);
+  return listener;
+}
+
+const post = (url: string, body: unknown, token: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then(
+    async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }),
+  );
+
+describe('ingress on its own thread', () => {
+  it('verifies with the secret the main thread resolves, asks once, and answers with what the main thread committed', async () => {
+    const h = harness();
+    const ingress = await start(h);
+    expect(ingress.runsOn).toBe('thread');
+    for (let i = 0; i < 3; i++) {
+      const res = await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: `run ${i}` }, 'alpha');
+      expect(res).toEqual({ status: 202, body: { accepted: 1, ids: [`id-${i + 1}-0`] } });
+    }
+    expect(h.secretLookups).toEqual(['a']);
+    expect(h.items.map((i) => i.inputs[0]!.title)).toEqual(['run 0', 'run 1', 'run 2']);
+    expect(h.items[0]!.source).toEqual({ kind: 'generic', id: 'a', name: 'A' });
+    // Small payloads are kept as the JSON text that arrived.
+    expect(JSON.parse(h.items[0]!.rawStored as string)).toEqual({ type: 'pipeline.failed', title: 'run 0' });
+
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'wrong')).status).toBe(401);
+    expect(h.items).toHaveLength(3);
+  });
+
+  it('compresses a large payload on the thread; what arrives binds as the stored BLOB', async () => {
+    const h = harness();
+    const ingress = await start(h);
+    const summary = 'log line\n'.repeat(1000);
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'big', summary: summary.slice(0, 4000) }, 'alpha')).status).toBe(202);
+    const stored = h.items[0]!.rawStored;
+    expect(stored).toBeInstanceOf(Uint8Array);
+    const blob = bindableRaw(stored!);
+    expect(Buffer.isBuffer(blob)).toBe(true);
+    expect(JSON.parse(inflateRawSync(blob as Buffer).toString('utf8'))).toMatchObject({ title: 'big' });
+  });
+
+  it('forgets cached secrets when told a secret or the sources changed', async () => {
+    const h = harness();
+    const ingress = await start(h);
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'one' }, 'alpha')).status).toBe(202);
+    h.secretValues.A_SECRET = 'alpha-2';
+    ingress.secretsChanged();
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'old' }, 'alpha')).status).toBe(401);
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'new' }, 'alpha-2')).status).toBe(202);
+
+    // A source added and one removed: the thread takes the new list.
+    h.setSources([generic('b', 'B_SECRET')]);
+    ingress.sourcesChanged();
+    expect((await post(`${ingress.url}/hooks/b`, { type: 'pipeline.failed', title: 'b' }, 'bravo')).status).toBe(202);
+    const gone = await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'a' }, 'alpha-2');
+    expect(gone).toEqual({ status: 404, body: { error: 'unknown source "a"' } });
+    expect(h.items.map((i) => i.inputs[0]!.title)).toEqual(['one', 'new', 'b']);
+  });
+
+  it('answers a group commit\'s requests together; an answer that cannot be sent fails its own request alone', async () => {
+    const h = harness();
+    // A group commit: every request of the batch is answered at once, one answer not cloneable.
+    const waiting: Array<{ item: IngestItem; resolve: (ack: IngestAck) => void }> = [];
+    let all!: () => void;
+    const gathered = new Promise<void>((resolve) => (all = resolve));
+    h.deps.ingest = (item: IngestItem) =>
+      new Promise<IngestAck>((resolve) => {
+        waiting.push({ item, resolve });
+        if (waiting.length === 6) all();
+      });
+    const ingress = await start(h);
+    const titles = ['a0', 'a1', 'poison', 'a3', 'a4', 'a5'];
+    const answers = Promise.all(titles.map((title) => post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title }, 'alpha')));
+    await gathered;
+    for (const { item, resolve } of waiting) {
+      const title = item.inputs[0]!.title;
+      resolve(title === 'poison' ? ({ status: 'accepted', ids: [() => 'not cloneable'] } as unknown as IngestAck) : { status: 'accepted', ids: [`id-${title}`] });
+    }
+    const byTitle = Object.fromEntries((await answers).map((res, i) => [titles[i], res]));
+    for (const title of titles.filter((t) => t !== 'poison')) expect(byTitle[title]).toEqual({ status: 202, body: { accepted: 1, ids: [`id-${title}`] } });
+    expect(byTitle.poison!.status).toBe(503);
+    expect(byTitle.poison!.body.error).toMatch(/^the hub could not answer: /);
+  });
+
+  it("names the main thread's failures: a secret it cannot resolve (503), a commit that failed (503)", async () => {
+    const h = harness();
+    h.secretValues.A_SECRET = undefined;
+    const ingress = await start(h);
+    const noSecret = await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'alpha');
+    expect(noSecret).toEqual({ status: 503, body: { error: 'the secret of source "a" is unavailable: environment variable A_SECRET is not set' } });
+    // Not cached: the next request asks again and succeeds once the secret is there.
+    h.secretValues.A_SECRET = 'alpha';
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'y' }, 'alpha')).status).toBe(202);
+
+    h.failIngest('could not store the event: disk I/O error');
+    expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'z' }, 'alpha')).toEqual({
+      status: 503,
+      body: { error: 'could not store the event: disk I/O error' },
+    });
+  });
+
+  it('a question the main thread never answers is answered 503 by its timeout (a secret, a commit), never left hanging', async () => {
+    const h = harness();
+    const ingress = await start(h, 0, 300);
+    h.hang('secret');
+    const started = Date.now();
+    expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'alpha')).toEqual({
+      status: 503,
+      body: { error: 'the secret of source "a" is unavailable: the hub did not answer within 0.3 s' },
+    });
+    h.hang('ingest');
+    expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'y' }, 'alpha')).toEqual({
+      status: 503,
+      body: { error: 'the hub did not answer within 0.3 s' },
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The listener still serves once the main thread answers again.
+    h.hang(undefined);
+    expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'z' }, 'alpha')).status).toBe(202);
+  });
+
+  it('reports a port in use as the listen error (no silent fallback), and stops listening on close', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as { port: number }).port;
+    await expect(start(harness(), taken)).rejects.toThrow(/EADDRINUSE/);
+    blocker.close();
+
+    const h = harness();
+    const ingress = await start(h);
+    await listeners.pop()!.close();
+    await expect(fetch(`${ingress.url}/healthz`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,107 @@
+// The Now page's and the thread's pure parts: live merges under a filter, grouping worst
+// first, the words for a state, stages of a commit's thread and live inserts in order.
+import { describe, expect, it } from 'vitest';
+import type { BoardItem } from '../../../../shared/board.js';
+import { countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../../../renderer/lib/board-view.js';
+import { insertIntoThread, stageOf, stageSummary } from '../../../../renderer/lib/thread-view.js';
+import { makeEvent } from '../../../helpers/fake-event.js';
+
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 8, minute)).toISOString();
+function item(key: string, state: BoardItem['state'], since: number, extra: Partial<BoardItem> = {}): BoardItem {
+  return {
+    key,
+    kind: 'pipeline',
+    source: { id: 'gh', kind: 'github', name: 'GitHub' },
+    subject: { project: 'api', pipeline: key, branch: 'main' },
+    state,
+    running: false,
+    since: at(since),
+    streak: 1,
+    lastEventId: `e-${key}`,
+    lastEventAt: at(since),
+    title: key,
+    ...extra,
+  };
+}
+
+describe('mergeBoardUpdate', () => {
+  const list = [item('a', 'failing', 0), item('b', 'passing', 0)];
+  it('replaces a changed item and keeps board order', () => {
+    const merged = mergeBoardUpdate(list, { type: 'board.updated', items: [item('b', 'failing', 5)], removed: [] }, {});
+    expect(merged.map((i) => [i.key, i.state])).toEqual([
+      ['a', 'failing'],
+      ['b', 'failing'],
+    ]);
+  });
+  it('drops an item that no longer fits the filter, and removed ones', () => {
+    expect(mergeBoardUpdate(list, { type: 'board.updated', items: [item('a', 'passing', 9)], removed: [] }, { states: ['failing'] })).toEqual([list[1]]);
+    expect(mergeBoardUpdate(list, { type: 'board.updated', items: [], removed: ['a'] }, {}).map((i) => i.key)).toEqual(['b']);
+  });
+  it('adds a new item only when it fits the source filter', () => {
+    const other = item('c', 'failing', 1, { source: { id: 'gl', kind: 'gitlab', name: 'GitLab' } });
+    expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gh'] })).toHaveLength(2);
+    expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gl'] }).map((i) => i.key)).toContain('c');
+  });
+});
+
+describe('groupBoard', () => {
+  it('groups by project, the group with the worst (unmuted) item first', () => {
+    const groups = groupBoard([
+      item('web-ci', 'passing', 0, { subject: { project: 'web' } }),
+      item('api-ci', 'failing', 3, { subject: { project: 'api' } }),
+      item('muted', 'failing', 0, { subject: { project: 'docs' }, mutedUntil: 'passes' }),
+      item('api-deploy', 'passing', 1, { subject: { project: 'api' } }),
+      item('kosli', 'failing', 9, { subject: { group: 'cyber-dojo', environment: 'prod' } }),
+    ]);
+    expect(groups.map((g) => [g.project, g.items.map((i) => i.key)])).toEqual([
+      ['api', ['api-ci', 'api-deploy']],
+      ['cyber-dojo', ['kosli']],
+      ['web', ['web-ci']],
+      ['docs', ['muted']],
+    ]);
+    expect(groups[0]!.counts).toEqual({ failing: 1, passing: 1 });
+  });
+});
+
+describe('words', () => {
+  it.each([
+    [item('a', 'failing', 0), (3 * 60 + 12) * 60_000, 'red for 3 h 12 min'],
+    [item('a', 'passing', 0), 2 * 86_400_000, 'green for 2 d'],
+    [item('a', 'running', 0), 45_000, 'running for 45 s'],
+    [item('a', 'unknown', 0), 60_000, 'unknown for 1 min'],
+  ])('%#: %s', (i, elapsed, text) => {
+    expect(stateFor(i, Date.parse(i.since) + elapsed)).toBe(text);
+  });
+  it('streaks and counts', () => {
+    expect(streakText(item('a', 'failing', 0, { streak: 3 }))).toBe('failed 3 times in a row');
+    expect(streakText(item('a', 'failing', 0, { streak: 1 }))).toBeUndefined();
+    expect(countsText([item('a', 'passing', 0), item('b', 'failing', 0), item('c', 'passing', 0)])).toBe('1 failing · 2 passing');
+  });
+});
+
+describe('threads', () => {
+  it('stages: CI run → deployment → artifact → compliance → gate, each with the outcome of its latest event', () => {
+    const events = [
+      makeEvent({ id: '1', type: 'pipeline.triggered', severity: 'info' }),
+      makeEvent({ id: '2', type: 'pipeline.succeeded', severity: 'success' }),
+      makeEvent({ id: '3', type: 'deployment.failed', severity: 'critical' }),
+      makeEvent({ id: '4', type: 'artifact.started', severity: 'info' }),
+      makeEvent({ id: '5', type: 'finding.new', severity: 'warning' }),
+    ];
+    expect(events.map(stageOf)).toEqual(['ci', 'ci', 'deployment', 'artifact', 'gate']);
+    expect(stageSummary(events).map((s) => [s.stage, s.outcome, s.count])).toEqual([
+      ['ci', 'ok', 2],
+      ['deployment', 'bad', 1],
+      ['artifact', 'ok', 1],
+      ['compliance', 'none', 0],
+      ['gate', 'bad', 1],
+    ]);
+  });
+  it('a live event goes in its place by occurrence, once', () => {
+    const a = makeEvent({ id: 'a', occurredAt: at(1) });
+    const c = makeEvent({ id: 'c', occurredAt: at(5) });
+    const b = makeEvent({ id: 'b', occurredAt: at(3) });
+    expect(insertIntoThread([a, c], b).map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    expect(insertIntoThread([a, b, c], b).map((e) => e.id)).toEqual(['a', 'b', 'c']);
+  });
+});

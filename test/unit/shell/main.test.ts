@@ -1,0 +1,180 @@
+// main.ts is wiring that cannot run here (no Electron runtime): this drives it against the
+// electron double with a recording hub, to check that the pieces are connected.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', async () => (await import('../../helpers/electron-double.js')).electronModule);
+// electron-store is loaded by Node itself (a dependency), where vi.mock of 'electron' does not
+// reach: the real `electron` package would try to download its runtime. A stand-in keeps the shape.
+vi.mock('electron-store', () => ({
+  default: class {
+    store: Record<string, unknown> = {};
+    readonly path: string;
+    constructor(readonly options: { cwd: string; name: string }) {
+      this.path = path.join(options.cwd, `${options.name}.json`);
+    }
+  },
+}));
+vi.mock('../../../electron/hub/config/secrets.js', () => ({
+  openSecretStore: vi.fn(async () => ({ status: { available: false, reason: 'no keychain in this test' } })),
+}));
+vi.mock('../../../electron/hub/hub.js', () => ({ startHub: vi.fn() }));
+
+import { API_METHODS, type ApiUpdate } from '../../../shared/api.js';
+import { SettingsSchema } from '../../../shared/config.js';
+import { startHub } from '../../../electron/hub/hub.js';
+import { apiChannel } from '../../../electron/shell/ipc-channels.js';
+import { electron, resetElectronDouble } from '../../helpers/electron-double.js';
+import { makeEvent } from '../../helpers/fake-event.js';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-main-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const originalArgv = process.argv;
+
+function fakeHub() {
+  const listeners = new Set<(u: ApiUpdate) => void>();
+  const health = { healthy: true, consecutiveFailures: 0, lastError: null, lastSuccessAt: null, lastFailureAt: null };
+  const answers: Record<string, (input: any) => unknown> = {
+    'hub.status': () => ({
+      version: '1',
+      startedAt: new Date().toISOString(),
+      ingressUrl: 'http://127.0.0.1:8787',
+      apiUrl: '',
+      keychain: { available: false, reason: 'no keychain in this test' },
+      counts: { events: 1, unread: 1, pendingDeliveries: 0, failedDeliveries: 0 },
+      channels: [{ id: 'popup', name: 'Popups', health }],
+      sources: [],
+    }),
+    'events.list': (q) => (q.unread ? { items: [], total: 0 } : { items: [makeEvent({ id: 'e1' })], total: 1 }),
+    'settings.get': () => SettingsSchema.parse({}),
+    'board.list': () => ({ items: [] }),
+    'settings.update': ({ settings }) => SettingsSchema.parse(settings),
+    'events.markRead': () => ({ updated: 1 }),
+  };
+  const api = Object.fromEntries(API_METHODS.map((m) => [m, vi.fn(async (input: unknown) => (answers[m] ? answers[m](input) : { ok: true }))]));
+  return {
+    api,
+    ingressUrl: 'http://127.0.0.1:8787',
+    onUpdate: (listener: (u: ApiUpdate) => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit: (u: ApiUpdate) => listeners.forEach((l) => l(u)),
+    stop: vi.fn(async () => undefined),
+  };
+}
+
+async function startMain(argv: string[] = []) {
+  const hub = fakeHub();
+  vi.mocked(startHub).mockResolvedValue(hub as never);
+  process.argv = [process.execPath, '/repo', '--data-dir', dataDir, ...argv];
+  vi.resetModules();
+  await import('../../../electron/main.js');
+  return hub;
+}
+
+beforeEach(() => {
+  resetElectronDouble();
+  vi.mocked(startHub).mockReset();
+});
+afterEach(() => {
+  process.argv = originalArgv;
+});
+
+describe('main.ts wiring', () => {
+  it('starts the hub with the Electron popups, the tray, the IPC table and the window', async () => {
+    const hub = await startMain();
+    await vi.waitFor(() => expect(electron.created.windows).toHaveLength(1));
+
+    const options = vi.mocked(startHub).mock.calls[0]![0];
+    expect(options.dataDir).toBe(dataDir);
+    expect(options.channelOverrides?.desktop?.kind).toBe('desktop');
+    expect(options.configBackend?.path).toBe(path.join(dataDir, 'config.json'));
+    expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalled();
+    // The hub's V8 gets the same small young generation as the headless hub (memory target).
+    expect(electron.app.commandLine.getSwitchValue('js-flags')).toBe('--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc');
+    expect(electron.protocol.handlers.has('app')).toBe(true);
+    expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
+    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(API_METHODS.map(apiChannel).sort());
+
+    const tray = electron.created.trays[0]!;
+    expect(tray.image.path).toMatch(/build[/\\]tray[/\\]tray-unread\.png$/);
+    expect(tray.image.isEmpty()).toBe(false);
+    await vi.waitFor(() => expect(electron.created.windows[0]!.visible).toBe(true));
+
+    // Start at login is the shell's answer (a development build: unsupported), not the hub's.
+    const reply = await electron.ipcRenderer.invoke(apiChannel('autostart.get'), {});
+    expect(reply).toEqual({ ok: true, value: { supported: false, enabled: false } });
+    expect(hub.api['autostart.get']).not.toHaveBeenCalled();
+
+    // Pause from the tray goes to the hub's settings, validated.
+    tray.menu!.getMenuItemById('snooze-1h')!.click();
+    await vi.waitFor(() => expect(hub.api['settings.update']).toHaveBeenCalledTimes(1));
+    const until = Date.parse((hub.api['settings.update']!.mock.calls[0]![0] as { settings: { snoozeUntil: string } }).settings.snoozeUntil);
+    expect(until - Date.now()).toBeGreaterThan(59 * 60_000);
+
+    // A hub update reaches the window.
+    hub.emit({ type: 'events.changed' });
+    expect(electron.created.windows[0]!.webContents.sent).toContainEqual({ channel: 'herald:update', args: [{ type: 'events.changed' }] });
+
+    // The global shortcut from the settings is registered at start; the shell answers its status.
+    expect(electron.globalShortcut.isRegistered('CommandOrControl+Shift+H')).toBe(true);
+    await expect(electron.ipcRenderer.invoke(apiChannel('shortcut.status'), {})).resolves.toEqual({
+      ok: true,
+      value: { supported: true, accelerator: 'CommandOrControl+Shift+H', registered: true },
+    });
+    expect(hub.api['shortcut.status']).not.toHaveBeenCalled();
+
+    // Closing keeps Herald in the tray; Quit stops the hub, then quits.
+    electron.created.windows[0]!.close();
+    expect(electron.created.windows[0]!.isDestroyed()).toBe(false);
+    tray.menu!.getMenuItemById('quit')!.click();
+    await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
+    expect(hub.stop).toHaveBeenCalledTimes(1);
+    expect(tray.destroyed).toBe(true);
+  });
+
+  it('--hidden (the login item) starts in the tray without a window', async () => {
+    // Start-up is over once main.ts logs its URLs: the window decision is made before that line.
+    const written = vi.spyOn(process.stdout, 'write');
+    try {
+      await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+    } finally {
+      written.mockRestore();
+    }
+    expect(electron.created.trays).toHaveLength(1);
+    expect(electron.created.windows).toHaveLength(0);
+  });
+
+  it('a second instance quits at once and leaves the hub to the first', async () => {
+    electron.app.requestSingleInstanceLock.mockReturnValueOnce(false);
+    await startMain();
+    expect(electron.app.quit).toHaveBeenCalled();
+    expect(startHub).not.toHaveBeenCalled();
+  });
+
+  it('the first instance shows its window when a second one starts, also while it is still starting', async () => {
+    const started = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await startMain(['--hidden']);
+    electron.app.emit('second-instance'); // before the hub is up: remembered
+    await vi.waitFor(() => expect(started).toHaveBeenCalledWith(expect.stringMatching(/^Herald 0\.0\.0-test: webhooks at /)));
+    expect(electron.created.windows).toHaveLength(1);
+    electron.created.windows[0]!.close(); // hidden, to the tray
+    electron.app.emit('second-instance');
+    expect(electron.created.windows).toHaveLength(1);
+    expect(electron.created.windows[0]!.visible).toBe(true);
+    started.mockRestore();
+  });
+
+  it('a hub that cannot start is reported in a dialog, and the app exits', async () => {
+    vi.mocked(startHub).mockRejectedValueOnce(new Error('could not listen for webhooks: port 8787 in use'));
+    process.argv = [process.execPath, '/repo', '--data-dir', dataDir];
+    vi.resetModules();
+    await import('../../../electron/main.js');
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(1));
+    expect(electron.dialog.showErrorBox).toHaveBeenCalledWith('Herald could not start', 'could not listen for webhooks: port 8787 in use');
+  });
+});
