@@ -6,9 +6,9 @@
 // change through one replica's api is seen by the other's api and pushed to its update stream.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHoldingSink, type HoldingSink, tcpPortsOf } from '../helpers/holding-sink.js';
-import { type HubProcess, startHubProcess, tempDir, waitFor, writeConfig } from '../helpers/hub-process.js';
-import { type PostgresCluster, sharedPostgresCluster } from '../helpers/postgres-cluster.js';
+import { startHoldingSink, type HoldingSink, tcpPortsOf } from '../../../helpers/holding-sink.js';
+import { type HubProcess, startHubProcess, tempDir, waitFor, writeConfig } from '../../../helpers/hub-process.js';
+import { type PostgresCluster, sharedPostgresCluster } from '../../../helpers/postgres-cluster.js';
 
 const SECRET = 'team-replicas-secret-0123456789';
 const POLL_INTERVAL_S = 10;
