@@ -6,7 +6,7 @@ import { ChannelSchema, SECRET_FIELDS } from '../../../shared/config.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
 import { HealthBadge } from '../../components/badges.js';
-import { ConfirmButton } from '../../components/buttons.js';
+import { ItemActions, ItemList, ItemTitle } from '../../components/ItemList.js';
 import { KindForm, type KindFormProps } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { WebhookPresetPicker } from './WebhookPresetPicker.js';
@@ -121,116 +121,100 @@ export function ChannelsPage() {
         />
       )}
 
-      {channels.error && (
-        <p className="error-text" role="alert">
-          Could not load channels: {channels.error.message}
-        </p>
-      )}
-      {channels.data && channels.data.length === 0 && mode.kind === 'list' && (
-        <p className="empty">No channels yet. Add a desktop popup or a webhook to be told about events.</p>
-      )}
-      {channels.data && channels.data.length > 0 && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Channel</th>
-              <th scope="col">Secrets</th>
-              <th scope="col" className="num">
-                Pending
-              </th>
-              <th scope="col" className="num">
-                Failed
-              </th>
-              <th scope="col">Health</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {channels.data.map((c) => {
-              const { id, name, kind } = c.config;
-              const secretNames = Object.entries(c.secrets);
-              const result = results[id];
+      <ItemList
+        what="channels"
+        items={channels.data}
+        error={channels.error}
+        empty={mode.kind === 'list' ? <p className="empty">No channels yet. Add a desktop popup or a webhook to be told about events.</p> : undefined}
+        itemKey={(c) => c.config.id}
+        rowProps={(c) => ({ 'data-channel-id': c.config.id })}
+        columns={[
+          {
+            header: 'Channel',
+            cell: (c) => (
+              <ItemTitle
+                name={c.config.name}
+                detail={
+                  <>
+                    {c.config.id} · {c.config.kind}
+                    {target(c) && ` · ${target(c)}`}
+                  </>
+                }
+              />
+            ),
+          },
+          { header: 'Secrets', cell: (c) => <SecretsCell secrets={c.secrets} /> },
+          {
+            header: 'Pending',
+            className: 'num',
+            cellClassName: 'num mono',
+            cell: (c) => (
+              <>
+                {c.pending}
+                {c.delivery && (
+                  <div className="muted small" data-testid="channel-concurrency" title="Sends at once now, adapted to what the endpoint sustains, within the channel's limit">
+                    {c.delivery.inFlight} sending · at most {c.delivery.concurrency} of {c.delivery.maxConcurrency} at once
+                    {c.delivery.lastDecrease && ` · slowed by ${c.delivery.lastDecrease.reason === 'overload' ? '429/5xx' : 'latency'}`}
+                  </div>
+                )}
+              </>
+            ),
+          },
+          { header: 'Failed', className: 'num', cellClassName: (c) => `num mono${c.failed ? ' error-text' : ''}`, cell: (c) => c.failed },
+          {
+            header: 'Health',
+            cell: (c) => {
+              const result = results[c.config.id];
               return (
-                <tr key={id} data-channel-id={id}>
-                  <td>
-                    <div className="cell-title">{name}</div>
-                    <div className="muted mono">
-                      {id} · {kind}
-                      {target(c) && ` · ${target(c)}`}
+                <>
+                  <HealthBadge health={c.health} enabled={c.config.enabled} />
+                  {!c.health.healthy && c.health.lastError && <div className="error-text small">{c.health.lastError}</div>}
+                  {c.warning && c.warning !== c.health.lastError && (
+                    <div className="warn-text small" data-testid="channel-warning">
+                      {c.warning}
                     </div>
-                  </td>
-                  <td>
-                    {secretNames.length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      secretNames.map(([field, s]) => (
-                        <div key={field} className="small">
-                          <span className="mono">{field}</span>{' '}
-                          <span className={`badge ${s.set ? 'badge--ok' : 'badge--bad'}`}>{s.set ? 'set' : 'not set'}</span>
-                        </div>
-                      ))
-                    )}
-                  </td>
-                  <td className="num mono">
-                    {c.pending}
-                    {c.delivery && (
-                      <div className="muted small" data-testid="channel-concurrency" title="Sends at once now, adapted to what the endpoint sustains, within the channel's limit">
-                        {c.delivery.inFlight} sending · at most {c.delivery.concurrency} of {c.delivery.maxConcurrency} at once
-                        {c.delivery.lastDecrease && ` · slowed by ${c.delivery.lastDecrease.reason === 'overload' ? '429/5xx' : 'latency'}`}
-                      </div>
-                    )}
-                  </td>
-                  <td className={`num mono${c.failed ? ' error-text' : ''}`}>{c.failed}</td>
-                  <td>
-                    <HealthBadge health={c.health} enabled={c.config.enabled !== false} />
-                    {!c.health.healthy && c.health.lastError && <div className="error-text small">{c.health.lastError}</div>}
-                    {c.warning && c.warning !== c.health.lastError && (
-                      <div className="warn-text small" data-testid="channel-warning">
-                        {c.warning}
-                      </div>
-                    )}
-                    {result && (
-                      <div className={`small ${result.ok ? 'ok-text' : 'error-text'}`}>
-                        test: {result.ok ? 'sent' : 'failed'} · {result.detail}
-                      </div>
-                    )}
-                  </td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="btn btn--small"
-                      disabled={testing === id}
-                      aria-label={`Send test message to ${name}`}
-                      onClick={() => void test(id, name)}
-                    >
-                      {testing === id ? 'Sending…' : 'Send test'}
-                    </button>
-                    <button type="button" className="btn btn--small" aria-label={`Edit ${name}`} onClick={() => setMode({ kind: 'edit', id })}>
-                      Edit
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      ariaLabel={`Delete ${name}`}
-                      className="btn btn--small btn--danger-ghost"
-                      onConfirm={async () => {
-                        try {
-                          await invoke('channels.delete', { id });
-                          toast(`Channel ${name} deleted`);
-                          channels.reload();
-                        } catch (e) {
-                          toast(asError(e).message, 'error');
-                        }
-                      }}
-                    />
-                  </td>
-                </tr>
+                  )}
+                  {result && (
+                    <div className={`small ${result.ok ? 'ok-text' : 'error-text'}`}>
+                      test: {result.ok ? 'sent' : 'failed'} · {result.detail}
+                    </div>
+                  )}
+                </>
               );
-            })}
-          </tbody>
-        </table>
-      )}
+            },
+          },
+        ]}
+        actions={(c) => {
+          const { id, name } = c.config;
+          return (
+            <ItemActions
+              name={name}
+              actions={[{ label: 'Send test', busyLabel: 'Sending…', busy: testing === id, ariaLabel: `Send test message to ${name}`, onClick: () => void test(id, name) }]}
+              onEdit={() => setMode({ kind: 'edit', id })}
+              onDelete={async () => {
+                try {
+                  await invoke('channels.delete', { id });
+                  toast(`Channel ${name} deleted`);
+                  channels.reload();
+                } catch (e) {
+                  toast(asError(e).message, 'error');
+                }
+              }}
+            />
+          );
+        }}
+      />
     </div>
   );
+}
+
+/** Which secret fields are set here ("set", "not set"): never a value. */
+function SecretsCell(props: { secrets: ChannelView['secrets'] }) {
+  const fields = Object.entries(props.secrets);
+  if (fields.length === 0) return <span className="muted">none</span>;
+  return fields.map(([field, s]) => (
+    <div key={field} className="small">
+      <span className="mono">{field}</span> <span className={`badge ${s.set ? 'badge--ok' : 'badge--bad'}`}>{s.set ? 'set' : 'not set'}</span>
+    </div>
+  ));
 }

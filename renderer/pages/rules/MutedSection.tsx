@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { describePipeline } from '../../../shared/mutes.js';
 import { asError, useApi, useResource } from '../../api/context.js';
+import { ItemActions, ItemList } from '../../components/ItemList.js';
 import { useToast } from '../../components/Toasts.js';
 import { formatDateTime } from '../../lib/time.js';
 
@@ -25,48 +26,28 @@ export function MutedSection() {
     }
   };
 
-  const items = mutes.data?.items ?? [];
   return (
     <section className="card" aria-labelledby="muted-title" data-testid="muted-section">
       <h2 id="muted-title">Muted</h2>
       <p className="field__hint">A muted pipeline's events are kept in history, but no rule sends them until the mute ends.</p>
-      {mutes.error && (
-        <p className="error-text" role="alert">
-          Could not load mutes: {mutes.error.message}
-        </p>
-      )}
-      {mutes.data && items.length === 0 && <p className="muted">No pipeline is muted. Mute one from an event in History or from the tray.</p>}
-      {items.length > 0 && (
-        <table className="table table--compact">
-          <thead>
-            <tr>
-              <th scope="col">Pipeline</th>
-              <th scope="col">Source</th>
-              <th scope="col">Ends</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((m) => {
-              const name = describePipeline(m);
-              return (
-                <tr key={m.key} data-mute-key={m.key}>
-                  <td className="mono">{name}</td>
-                  <td>{m.sourceName ?? m.sourceId}</td>
-                  <td>{m.untilPasses ? 'when it passes' : formatDateTime(m.until)}</td>
-                  <td className="actions">
-                    <button type="button" className="btn btn--small" aria-label={`Lift mute of ${name}`} disabled={lifting === m.key} onClick={() => void lift(m.key, name)}>
-                      Lift
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <ItemList
+        what="mutes"
+        items={mutes.data?.items}
+        error={mutes.error}
+        empty={<p className="muted">No pipeline is muted. Mute one from an event in History or from the tray.</p>}
+        className="table table--compact"
+        itemKey={(m) => m.key}
+        rowProps={(m) => ({ 'data-mute-key': m.key })}
+        columns={[
+          { header: 'Pipeline', cellClassName: 'mono', cell: (m) => describePipeline(m) },
+          { header: 'Source', cell: (m) => m.sourceName ?? m.sourceId },
+          { header: 'Ends', cell: (m) => (m.untilPasses ? 'when it passes' : formatDateTime(m.until)) },
+        ]}
+        actions={(m) => {
+          const name = describePipeline(m);
+          return <ItemActions name={name} actions={[{ label: 'Lift', ariaLabel: `Lift mute of ${name}`, busy: lifting === m.key, onClick: () => void lift(m.key, name) }]} />;
+        }}
+      />
     </section>
   );
 }

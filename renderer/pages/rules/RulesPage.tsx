@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { RuleConfig } from '../../../shared/config.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
-import { ConfirmButton } from '../../components/buttons.js';
+import { ItemActions, ItemList, ItemTitle } from '../../components/ItemList.js';
 import { useToast } from '../../components/Toasts.js';
 import { describeMatch } from '../../lib/rule-draft.js';
 import { formatDateTime } from '../../lib/time.js';
@@ -79,107 +79,78 @@ export function RulesPage() {
         />
       )}
 
-      {rules.error && (
-        <p className="error-text" role="alert">
-          Could not load rules: {rules.error.message}
-        </p>
-      )}
-      {rules.data && rules.data.length === 0 && mode.kind === 'list' && (
-        <p className="empty">No rules yet: events are kept in history but sent nowhere.</p>
-      )}
-      {rules.data && rules.data.length > 0 && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                #
-              </th>
-              <th scope="col">Rule</th>
-              <th scope="col">Sends to</th>
-              <th scope="col">When</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rules.data.map((rule, index, list) => (
-              <tr key={rule.id} data-rule-id={rule.id} className={rule.enabled ? undefined : 'row--disabled'}>
-                <td className="num mono">{index + 1}</td>
-                <td>
-                  <div className="cell-title">{rule.name}</div>
-                  <div className="muted mono small">{describeMatch(rule)}</div>
-                </td>
-                <td>{rule.channels.length ? rule.channels.map(channelName).join(', ') : <span className="muted">history only</span>}</td>
-                <td className="small">
-                  {rule.throttle && <div>once per {formatDuration(rule.throttle.windowSeconds * 1000, 'exact')}</div>}
-                  {rule.digest && <div>digest every {formatDuration(rule.digest.windowSeconds * 1000, 'exact')}</div>}
-                  {rule.group && (
-                    <div>
-                      grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {formatDuration(rule.group.waitSeconds * 1000, 'exact')}, then
-                      every {formatDuration(rule.group.intervalSeconds * 1000, 'exact')}
-                    </div>
-                  )}
-                  {rule.quietHours && (
-                    <div>
-                      quiet {rule.quietHours.start}–{rule.quietHours.end}
-                      {rule.quietHours.timeZone && ` ${rule.quietHours.timeZone}`}
-                    </div>
-                  )}
-                  {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
-                  {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
-                </td>
-                <td>
-                  <input
-                    type="checkbox"
-                    className="switch"
-                    role="switch"
-                    aria-label={`Enable ${rule.name}`}
-                    checked={switching[rule.id] ?? rule.enabled}
-                    disabled={busy}
-                    onChange={(e) => {
-                      const enabled = e.target.checked;
-                      setSwitching((s) => ({ ...s, [rule.id]: enabled }));
-                      void run('Saving', () => invoke('rules.update', { config: { ...rule, enabled } }));
-                    }}
-                  />
-                </td>
-                <td className="actions">
-                  <button
-                    type="button"
-                    className="btn btn--small btn--icon"
-                    aria-label={`Move ${rule.name} up`}
-                    disabled={busy || index === 0}
-                    onClick={() => void move(list, index, -1)}
-                  >
-                    ↑
-                  </button>
-                  <button
-                    type="button"
-                    className="btn btn--small btn--icon"
-                    aria-label={`Move ${rule.name} down`}
-                    disabled={busy || index === list.length - 1}
-                    onClick={() => void move(list, index, 1)}
-                  >
-                    ↓
-                  </button>
-                  <button type="button" className="btn btn--small" aria-label={`Edit ${rule.name}`} onClick={() => setMode({ kind: 'edit', id: rule.id })}>
-                    Edit
-                  </button>
-                  <ConfirmButton
-                    label="Delete"
-                    ariaLabel={`Delete ${rule.name}`}
-                    className="btn btn--small btn--danger-ghost"
-                    onConfirm={() => run('Deleting', () => invoke('rules.delete', { id: rule.id }))}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ItemList
+        what="rules"
+        items={rules.data}
+        error={rules.error}
+        empty={mode.kind === 'list' ? <p className="empty">No rules yet: events are kept in history but sent nowhere.</p> : undefined}
+        itemKey={(rule) => rule.id}
+        rowProps={(rule) => ({ 'data-rule-id': rule.id, className: rule.enabled ? undefined : 'row--disabled' })}
+        columns={[
+          { header: '#', className: 'num', cellClassName: 'num mono', cell: (_, index) => index + 1 },
+          { header: 'Rule', cell: (rule) => <ItemTitle name={rule.name} detail={describeMatch(rule)} detailClassName="small" /> },
+          { header: 'Sends to', cell: (rule) => (rule.channels.length ? rule.channels.map(channelName).join(', ') : <span className="muted">history only</span>) },
+          { header: 'When', cellClassName: 'small', cell: (rule) => <RuleTiming rule={rule} /> },
+          {
+            header: 'Enabled',
+            cell: (rule) => (
+              <input
+                type="checkbox"
+                className="switch"
+                role="switch"
+                aria-label={`Enable ${rule.name}`}
+                checked={switching[rule.id] ?? rule.enabled}
+                disabled={busy}
+                onChange={(e) => {
+                  const enabled = e.target.checked;
+                  setSwitching((s) => ({ ...s, [rule.id]: enabled }));
+                  void run('Saving', () => invoke('rules.update', { config: { ...rule, enabled } }));
+                }}
+              />
+            ),
+          },
+        ]}
+        actions={(rule, index) => {
+          const list = rules.data ?? [];
+          return (
+            <ItemActions
+              name={rule.name}
+              actions={[
+                { label: '↑', icon: true, ariaLabel: `Move ${rule.name} up`, disabled: busy || index === 0, onClick: () => void move(list, index, -1) },
+                { label: '↓', icon: true, ariaLabel: `Move ${rule.name} down`, disabled: busy || index === list.length - 1, onClick: () => void move(list, index, 1) },
+              ]}
+              onEdit={() => setMode({ kind: 'edit', id: rule.id })}
+              onDelete={() => run('Deleting', () => invoke('rules.delete', { id: rule.id }))}
+            />
+          );
+        }}
+      />
       {mode.kind === 'list' && <MutedSection />}
     </div>
+  );
+}
+
+/** When a rule sends: throttled, as a digest, grouped, quiet hours, snoozed; or always. */
+function RuleTiming(props: { rule: RuleConfig }) {
+  const { rule } = props;
+  return (
+    <>
+      {rule.throttle && <div>once per {formatDuration(rule.throttle.windowSeconds * 1000, 'exact')}</div>}
+      {rule.digest && <div>digest every {formatDuration(rule.digest.windowSeconds * 1000, 'exact')}</div>}
+      {rule.group && (
+        <div>
+          grouped {rule.group.by.length ? `by ${rule.group.by.join(' + ')}` : 'all together'}: first after {formatDuration(rule.group.waitSeconds * 1000, 'exact')}, then
+          every {formatDuration(rule.group.intervalSeconds * 1000, 'exact')}
+        </div>
+      )}
+      {rule.quietHours && (
+        <div>
+          quiet {rule.quietHours.start}–{rule.quietHours.end}
+          {rule.quietHours.timeZone && ` ${rule.quietHours.timeZone}`}
+        </div>
+      )}
+      {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
+      {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
+    </>
   );
 }

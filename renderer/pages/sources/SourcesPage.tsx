@@ -8,7 +8,8 @@ import type { SourceView } from '../../../shared/api.js';
 import { SECRET_FIELDS, SourceSchema } from '../../../shared/config.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
-import { ConfirmButton, CopyButton } from '../../components/buttons.js';
+import { CopyButton } from '../../components/buttons.js';
+import { ItemActions, ItemList, ItemTitle } from '../../components/ItemList.js';
 import { KindForm } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
 import { generateSecret } from '../../lib/ids.js';
@@ -192,97 +193,52 @@ export function SourcesPage() {
         />
       )}
 
-      {sources.error && (
-        <p className="error-text" role="alert">
-          Could not load sources: {sources.error.message}
-        </p>
-      )}
-      {sources.data && sources.data.length === 0 && mode.kind === 'list' && !created && (
-        <p className="empty">No sources yet. Add one to start receiving events.</p>
-      )}
-      {sources.data && sources.data.length > 0 && (
-        <table className="table sources-table">
-          <thead>
-            <tr>
-              <th scope="col">Source</th>
-              <th scope="col">Connection</th>
-              <th scope="col">Last event</th>
-              <th scope="col" className="num">
-                Events
-              </th>
-              <th scope="col">Health</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sources.data.map((s) => {
-              const { id, name, kind, enabled } = s.config;
-              return (
-                <tr key={id} data-source-id={id}>
-                  <td className="source-cell">
-                    <div className="cell-title">{name}</div>
-                    <div className="muted mono source-cell__id">
-                      {id} · {kind}
-                    </div>
-                  </td>
-                  <td className="connection-cell">
-                    <ConnectionCell view={s} polled={POLLING_KINDS.has(kind)} receivedAt={receivedAt} />
-                  </td>
-                  <td className="last-event-cell">
-                    <LastEvent view={s} />
-                  </td>
-                  <td className="num mono">{s.eventCount.toLocaleString('en-US')}</td>
-                  <td className="health-cell">
-                    <SourceHealth view={s} />
-                  </td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="btn btn--small"
-                      disabled={testing === id}
-                      aria-label={`Test connection of ${name}`}
-                      onClick={() => void test(id)}
-                    >
-                      {testing === id ? 'Testing…' : 'Test'}
-                    </button>
-                    <button type="button" className="btn btn--small" aria-label={`${enabled ? 'Pause' : 'Resume'} ${name}`} onClick={() => void setEnabled(s, !enabled)}>
-                      {enabled ? 'Pause' : 'Resume'}
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn--small"
-                      aria-label={`Edit ${name}`}
-                      onClick={() => {
-                        setCreated(undefined);
-                        setMode({ kind: 'edit', id });
-                      }}
-                    >
-                      Edit
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      ariaLabel={`Delete ${name}`}
-                      className="btn btn--small btn--danger-ghost"
-                      onConfirm={async () => {
-                        try {
-                          await invoke('sources.delete', { id });
-                          toast(`Source ${name} deleted`);
-                          if (mode.kind === 'edit' && mode.id === id) setMode({ kind: 'list' });
-                          sources.reload();
-                        } catch (e) {
-                          toast(asError(e).message, 'error');
-                        }
-                      }}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <ItemList
+        what="sources"
+        items={sources.data}
+        error={sources.error}
+        empty={mode.kind === 'list' && !created ? <p className="empty">No sources yet. Add one to start receiving events.</p> : undefined}
+        className="table sources-table"
+        itemKey={(s) => s.config.id}
+        rowProps={(s) => ({ 'data-source-id': s.config.id })}
+        columns={[
+          { header: 'Source', cellClassName: 'source-cell', cell: (s) => <ItemTitle name={s.config.name} detail={`${s.config.id} · ${s.config.kind}`} detailClassName="source-cell__id" /> },
+          {
+            header: 'Connection',
+            cellClassName: 'connection-cell',
+            cell: (s) => <ConnectionCell view={s} polled={POLLING_KINDS.has(s.config.kind)} receivedAt={receivedAt} />,
+          },
+          { header: 'Last event', cellClassName: 'last-event-cell', cell: (s) => <LastEvent view={s} /> },
+          { header: 'Events', className: 'num', cellClassName: 'num mono', cell: (s) => s.eventCount.toLocaleString('en-US') },
+          { header: 'Health', cellClassName: 'health-cell', cell: (s) => <SourceHealth view={s} /> },
+        ]}
+        actions={(s) => {
+          const { id, name, enabled } = s.config;
+          return (
+            <ItemActions
+              name={name}
+              actions={[
+                { label: 'Test', busyLabel: 'Testing…', busy: testing === id, ariaLabel: `Test connection of ${name}`, onClick: () => void test(id) },
+                { label: enabled ? 'Pause' : 'Resume', ariaLabel: `${enabled ? 'Pause' : 'Resume'} ${name}`, onClick: () => void setEnabled(s, !enabled) },
+              ]}
+              onEdit={() => {
+                setCreated(undefined);
+                setMode({ kind: 'edit', id });
+              }}
+              onDelete={async () => {
+                try {
+                  await invoke('sources.delete', { id });
+                  toast(`Source ${name} deleted`);
+                  if (mode.kind === 'edit' && mode.id === id) setMode({ kind: 'list' });
+                  sources.reload();
+                } catch (e) {
+                  toast(asError(e).message, 'error');
+                }
+              }}
+            />
+          );
+        }}
+      />
     </div>
   );
 }
