@@ -297,6 +297,11 @@ try {
   console.error(`bench failed: ${error.message}`);
   process.exitCode = 1;
 }
+if (results.herald) {
+  // Defaults that keep up (#15): the outbox drains as fast as ingest accepts, or a backlog grows through the burst.
+  const h = results.herald;
+  console.log(`Herald's outbox: delivered ${fmt(h.deliveredPerSecond)} of ${fmt(h.acceptedPerSecond)} accepted events/s (${((100 * h.deliveredPerSecond) / h.acceptedPerSecond).toFixed(0)} %)`);
+}
 if (results.am && results.herald) {
   const { am, herald: h } = results;
   console.log(
