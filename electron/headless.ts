@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApiServer } from './hub/api/http-server.js';
 import { checkSecretRefs } from './hub/config/config-file.js';
-import { openSecretStore } from './hub/config/secrets.js';
+import { openSecretStore, parseSecretRef, type SecretStore } from './hub/config/secrets.js';
+import { type DatabaseChoice, urlHasPassword } from './hub/store/open-engine.js';
 import { startHub } from './hub/hub.js';
 
 const HELP = `Herald hub (headless)
@@ -24,6 +25,12 @@ Usage: herald-headless [options]   (npm run serve -- [options])
   --host ADDR          address both listeners bind (default 127.0.0.1)
   --api-token TOKEN    api token (or $HERALD_API_TOKEN); otherwise one is generated
                        and kept in the data dir
+  --database URL       PostgreSQL shared by several hub replicas (or $HERALD_DATABASE_URL):
+                       postgres://USER@HOST:PORT/DB — without one, SQLite in the data dir
+  --database-password REF
+                       the database password as a secret reference (or
+                       $HERALD_DATABASE_PASSWORD): keychain:<name>, file:<absolute path>
+                       or env:<VAR> — not in the URL
   -h, --help           this text
 `;
 
@@ -61,6 +68,39 @@ function apiToken(dataDir: string, given: string | undefined): string {
   return token;
 }
 
+/**
+ * The PostgreSQL the hub runs on, if any: the URL from --database or $HERALD_DATABASE_URL,
+ * the password from a secret reference (never echoed). Throws one line naming the problem.
+ */
+export async function databaseChoice(
+  urlFlag: string | undefined,
+  passwordFlag: string | undefined,
+  secrets: Pick<SecretStore, 'resolve'>,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DatabaseChoice | undefined> {
+  const url = urlFlag ?? (env.HERALD_DATABASE_URL?.trim() || undefined);
+  const passwordRef = passwordFlag ?? (env.HERALD_DATABASE_PASSWORD?.trim() || undefined);
+  if (url === undefined) {
+    if (passwordRef !== undefined) throw new Error('--database-password: given without a database URL (--database or $HERALD_DATABASE_URL)');
+    return undefined;
+  }
+  let password: string | undefined;
+  if (passwordRef !== undefined) {
+    try {
+      parseSecretRef(passwordRef);
+      password = await secrets.resolve(passwordRef);
+    } catch (error) {
+      throw new Error(`--database-password: ${(error as Error).message}`);
+    }
+  } else if (urlHasPassword(url)) {
+    log('  warning:  the database URL holds a password: give it as a secret reference instead (--database-password keychain:<name> | file:<path> | env:<VAR>)');
+  }
+  const leaseMs = env.HERALD_DELIVERY_LEASE_MS === undefined ? undefined : Number(env.HERALD_DELIVERY_LEASE_MS);
+  if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) throw new Error(`HERALD_DELIVERY_LEASE_MS: not a whole number of milliseconds, at least 1000: "${env.HERALD_DELIVERY_LEASE_MS}"`);
+  return { url, ...(password !== undefined && { password }), ...(leaseMs !== undefined && { deliveryLeaseMs: leaseMs }) };
+}
+
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -71,6 +111,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       'api-port': { type: 'string' },
       host: { type: 'string' },
       'api-token': { type: 'string' },
+      database: { type: 'string' },
+      'database-password': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -84,7 +126,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   const secrets = await openSecretStore();
+  const database = await databaseChoice(values.database, values['database-password'], secrets, log);
   const hub = await startHub({
+    ...(database && { database }),
     dataDir,
     ...(values.config && { configFile: resolve(values.config) }),
     ...(values.host && { ingressHost: values.host }),
@@ -114,6 +158,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
   log(`Herald ${VERSION} hub running headless`);
   log(`  data dir: ${dataDir}`);
+  log(`  database: ${hub.store.kind === 'postgres' ? `PostgreSQL ${hub.store.location}` : `SQLite ${hub.store.location}`}`);
   log(`  ingress:  ${hub.ingressUrl}  (webhooks: POST ${hub.ingressUrl}/hooks/<sourceId>)`);
   log(`  ui/api:   ${api.url}/?token=${token}`);
   log(`  keychain: ${secrets.status.available ? 'available' : `unavailable: ${secrets.status.reason}`}`);

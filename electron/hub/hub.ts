@@ -42,9 +42,9 @@ import { startMutePolicy } from './rules/mutes.js';
 import { startStormGroupSender } from './rules/storm-group-sender.js';
 import { sourceRuntimeView } from './sources/source-runtime.js';
 import { enrichWithStreaks } from './sources/streak-enricher.js';
-import { startCheckpointer } from './store/checkpointer.js';
 import { startRetention } from './store/retention.js';
-import { openStore, type Store } from './store/store.js';
+import type { StoreEngine } from './store/engine.js';
+import { type DatabaseChoice, openStoreEngine } from './store/open-engine.js';
 import { createUpdateBus } from './updates.js';
 
 export interface HubOptions {
@@ -63,6 +63,8 @@ export interface HubOptions {
   channelOverrides?: Partial<Record<ChannelKind, Channel>>;
   version?: string;
   log?: (line: string) => void;
+  /** PostgreSQL shared by several replicas (its URL, the password resolved from its secret reference); default SQLite in the data dir. */
+  database?: DatabaseChoice;
   /** better-sqlite3's binary to load instead of node_modules' (the desktop app's build for Electron's ABI). */
   sqliteBinding?: string;
   /** Start at login (the Electron shell provides it). */
@@ -87,7 +89,8 @@ export interface Hub {
   readonly api: ApiHandlers;
   onUpdate(listener: (update: ApiUpdate) => void): () => void;
   readonly ingressUrl: string;
-  readonly store: Store;
+  /** The store's engine (store/engine.ts): SQLite in the data dir, or PostgreSQL. */
+  readonly store: StoreEngine;
   readonly config: HeraldConfig;
   /** Feed a request in as if it had reached ingress (the relay client uses this). */
   receive(sourceId: string, request: IncomingRequest): Promise<ReceiverAnswer>;
@@ -111,18 +114,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   prepareDataDir(options.dataDir, log);
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
-  const store = openStore(options.dataDir, {
-    ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
-    onDamaged: (problem) => log(`store: ${problem}`),
-  });
-  const checkpointer = await startCheckpointer(store, { log });
+  const replicaId = options.replicaId ?? defaultReplicaId();
+  // SQLite in the data dir, or PostgreSQL shared by the replicas (options.database).
+  const store = await openStoreEngine({ dataDir: options.dataDir, database: options.database, replicaId, sqliteBinding: options.sqliteBinding, log });
   // Which replica runs the one-at-a-time work (pollers, schedulers, retention), and where the
   // config lives: this hub and its config.json on SQLite; on PostgreSQL, the shared database.
   const { leadership, config } = await (async () => {
     try {
       const parts = await openReplicaParts({
-        database: undefined,
-        replicaId: options.replicaId ?? defaultReplicaId(),
+        database: store.kind === 'postgres' ? store : undefined,
+        replicaId,
         dataDir: options.dataDir,
         ...(options.configBackend && { configBackend: options.configBackend }),
         log,
@@ -137,8 +138,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return parts;
     } catch (error) {
       // A bad config (file, document) leaves nothing open behind it.
-      await checkpointer.stop();
-      store.close();
+      await store.close();
       throw error;
     }
   })();
@@ -203,8 +203,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     now,
     onDeliveryUpdated: (get) => {
       if (!updates.listening()) return;
-      const delivery = get();
-      if (delivery) updates.emit({ type: 'delivery.updated', delivery });
+      get().then(
+        (delivery) => {
+          if (delivery) updates.emit({ type: 'delivery.updated', delivery });
+        },
+        (error: Error) => log(`delivery: could not read a delivery for the UI: ${error.message}`),
+      );
     },
     onHealthTransition: (channel, transition, lastError) => health.channelTransition(channel, transition, lastError),
     log,
@@ -225,11 +229,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // Grouping rules: each due storm group becomes one herald.group event with its deliveries;
   // a desktop popup is held back at sending time as a digest's is.
   const groups = startStormGroupSender({
-    // The synchronous store's answers as the engine's Promises, until the hub runs on the engine.
-    store: {
-      groups: { due: async (at) => store.groups.due(at), nextDue: async () => store.groups.nextDue() },
-      sendGroup: async (group, build, sendOptions) => store.sendGroup(group, build, sendOptions),
-    },
+    store,
     ruleName: (id) => live.rule(id)?.name,
     sendsGroup: digestGoesTo(live),
     onSent: (group) => {
@@ -251,7 +251,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
-      board.afterCommit(outcomes);
+      void board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -280,11 +280,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
   }).catch(async (error: Error) => {
     await groups.stop();
-    await checkpointer.stop();
-    store.close();
+    await store.close();
     throw new Error(`could not listen for webhooks: ${error.message}`);
   });
-  startChannelChangeHandling({ live, store, worker, instances, now });
+  await startChannelChangeHandling({ live, store, worker, instances, now, log });
+  // Deliveries committed by ingest, a closed digest, a manual retry (or, on PostgreSQL, another replica).
+  const stopWaking = store.onDeliveriesDue(() => worker.wake());
   worker.start();
   const digesting = whileHeld(leadership.lease(LEASES.digests), () => {
     digests.start();
@@ -315,7 +316,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // What left the config leaves the board: a deleted source's things, a deleted channel's or source's health.
   live.onChange(({ config: cfg, section }) => {
     if (section !== 'sources' && section !== 'channels') return;
-    board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
+    void board.configChanged({ sourceIds: new Set(cfg.sources.map((s) => s.id)), channelIds: new Set(cfg.channels.map((c) => c.id)) });
   });
   // Subscribed sources (the Chainloop audit stream): each message's events committed with its
   // delivery id before the message is acknowledged, so a redelivery is stored once.
@@ -391,7 +392,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         [
           () => (ingestor.idle ? undefined : 'ingest in progress'),
           () => worker.busy(),
-          () => ((store.digests.nextDue() ?? Infinity) <= now() ? 'a digest window due' : undefined),
+          () => digests.busy(),
           () => groups.busy(),
         ],
         timeoutMs,
@@ -402,7 +403,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      retention.stop();
+      await retention.stop();
       // Relays first: their in-flight deliveries still need the receiver and the store.
       await relays.stop();
       // Subscriptions before the store closes: the message being committed is committed and acknowledged.
@@ -412,6 +413,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       digesting.stop();
       grouping.stop();
       await groups.stop();
+      await digests.stop();
       mutes.stop();
       board.stop();
       await worker.stop();
@@ -423,8 +425,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       headlessDesktop?.close();
       await leadership.stop();
       await config.close();
-      await checkpointer.stop();
-      store.close();
+      stopWaking();
+      await store.close();
     },
   };
 }

@@ -1,13 +1,14 @@
 // Group commit: requests that arrive while a commit is on its way to disk share the next
-// transaction, and each gets its answer only once its transaction is on disk. The commit
-// itself skips the fsync; the WAL is then fsynced on the thread pool (store/wal-sync.ts),
-// so the event loop serves other requests while the disk works.
+// transaction, and each gets its answer only once its transaction is durable. The store's
+// engine makes it so (store/engine.ts): SQLite commits without fsync and resolves after
+// fsyncing the WAL on the thread pool, PostgreSQL after its COMMIT; either way the event
+// loop serves other requests meanwhile, and those gather for the next transaction.
 import type { Router } from './rules/router.js';
+import { IngestNotConfirmed, type StoreEngine, StoreUnavailable } from './store/engine.js';
 import type { Enricher, IngestItem, IngestOutcome } from './store/ingest-transaction.js';
-import type { Store } from './store/store.js';
 
 export interface IngestorDeps {
-  store: Store;
+  store: Pick<StoreEngine, 'ingest'>;
   router: () => Router;
   /** Rewrites each item's events inside the transaction, with its source's state (pipeline streaks). */
   enrich?: Enricher;
@@ -41,7 +42,7 @@ const MAX_BATCH = 500;
 export class Ingestor {
   private queue: Pending[] = [];
   private scheduled = false;
-  /** Batches committed whose fsync has not finished yet. */
+  /** Batches on their way to the store (committing, or their fsync not finished). */
   private syncing = 0;
 
   constructor(private readonly deps: IngestorDeps) {}
@@ -68,64 +69,66 @@ export class Ingestor {
 
   private flush(): void {
     this.scheduled = false;
-    // One transaction per fsync: while one is on its way to disk, requests gather for the
+    // One transaction at a time: while one is on its way to disk, requests gather for the
     // next. A transaction rewrites the last page of every table and index it touches, so
     // fewer, bigger ones cost less per event (and the fsync is shared all the same).
-    while (this.queue.length > 0 && this.syncing === 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      const { store } = this.deps;
-      const stored: Array<{ pending: Pending; outcome: IngestOutcome }> = [];
-      this.commit(batch.map((p) => p.item)).forEach((result, i) => {
-        if (result instanceof Error) batch[i]!.reject(new Error(`could not store the event: ${result.message}`));
-        else stored.push({ pending: batch[i]!, outcome: result });
+    if (this.queue.length === 0 || this.syncing > 0) return;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.syncing++;
+    this.commit(batch)
+      .catch((error: Error) => {
+        for (const pending of batch) pending.reject(new Error(`could not store the event: ${error.message}`));
+      })
+      .finally(() => {
+        this.syncing--;
+        this.flush();
       });
-      if (stored.length === 0) continue;
-      this.syncing++;
-      store
-        .syncToDisk()
-        .then(
-          () => {
-            for (const { pending, outcome } of stored) pending.resolve(outcome);
-            // Only what is on disk is announced and delivered.
-            this.deps.onCommitted(stored.map((s) => s.outcome));
-          },
-          (error: Error) => {
-            // Committed but not confirmed on disk: the sender is told to retry (a redelivery
-            // id drops the duplicate); the deliveries already stored go out all the same.
-            const failure = new Error(`could not store the event: the disk did not confirm the write (${error.message})`);
-            for (const { pending } of stored) pending.reject(failure);
-            this.deps.onUnconfirmed?.();
-          },
-        )
-        .finally(() => {
-          this.syncing--;
-          this.flush();
-        });
-    }
   }
 
   /**
-   * One transaction for the batch (without fsync). If it fails, each item is tried in a
-   * transaction of its own, so the one that cannot be stored (data too deep to serialize, a
-   * value SQLite refuses) is refused alone and never costs the others their commit.
+   * One transaction for the batch. If it fails, each item is tried in a transaction of its
+   * own, so the one that cannot be stored (data too deep to serialize, a value the database
+   * refuses) is refused alone and never costs the others their commit.
    */
-  private commit(items: IngestItem[]): Array<IngestOutcome | Error> {
-    const { store } = this.deps;
-    // A database SQLite found damaged takes nothing more: a 202 would promise what it may not keep.
-    if (store.damage) return items.map(() => new Error(store.damage));
-    const ingest = (some: IngestItem[]) => store.withoutFsync(() => store.ingest(some, this.deps.router(), this.deps.now?.(), this.deps.enrich));
+  private async commit(batch: Pending[]): Promise<void> {
+    const ingest = (items: IngestItem[]) => this.deps.store.ingest(items, { router: this.deps.router(), ...this.routingExtras() });
+    let results: Array<IngestOutcome | Error>;
     try {
-      return ingest(items);
+      results = await ingest(batch.map((p) => p.item));
     } catch (error) {
-      if (store.noteError(error)) return items.map(() => new Error(store.damage));
-      if (items.length === 1) return [error as Error];
-      return items.map((item) => {
+      if (error instanceof IngestNotConfirmed) {
+        // Committed but not confirmed on disk: the sender is told to retry (a redelivery id
+        // drops the duplicate); the deliveries already stored go out all the same.
+        for (const { reject } of batch) reject(new Error(`could not store the event: ${error.message}`));
+        this.deps.onUnconfirmed?.();
+        return;
+      }
+      // The store takes nothing now (damaged, unreachable): every sender hears why.
+      if (error instanceof StoreUnavailable || batch.length === 1) throw error;
+      results = [];
+      for (const pending of batch) {
         try {
-          return ingest([item])[0]!;
+          results.push((await ingest([pending.item]))[0]!);
         } catch (itemError) {
-          return itemError as Error;
+          if (itemError instanceof IngestNotConfirmed) this.deps.onUnconfirmed?.();
+          results.push(itemError as Error);
         }
-      });
+      }
     }
+    const stored: IngestOutcome[] = [];
+    results.forEach((result, i) => {
+      if (result instanceof Error) batch[i]!.reject(new Error(`could not store the event: ${result.message}`));
+      else {
+        batch[i]!.resolve(result);
+        stored.push(result);
+      }
+    });
+    // Only what is durable is announced and delivered.
+    if (stored.length > 0) this.deps.onCommitted(stored);
+  }
+
+  private routingExtras() {
+    const now = this.deps.now?.();
+    return { ...(this.deps.enrich && { enrich: this.deps.enrich }), ...(now && { now }) };
   }
 }

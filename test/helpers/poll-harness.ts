@@ -1,5 +1,5 @@
 // A polled source as the hub runs it, minus the rest of the hub: a real SQLite store in a
-// temp dir, the real ingestor (events + poll state in one transaction), and the hub's own
+// temp dir (its engine, as the hub opens it; `store` is the synchronous store under it), the real ingestor (events + poll state in one transaction), and the hub's own
 // modules for polling (sources/polling.ts: the real scheduler and registry) and source
 // health (health/integration-health.ts: health table + health.integration_unhealthy /
 // _recovered events). restart() closes
@@ -14,7 +14,8 @@ import { HERALD_SOURCE, startHealthReporter } from '../../electron/hub/health/in
 import { Ingestor } from '../../electron/hub/ingest.js';
 import type { PollScheduler } from '../../electron/hub/sources/poller.js';
 import { startPolling } from '../../electron/hub/sources/polling.js';
-import { openStore, type Store } from '../../electron/hub/store/store.js';
+import { openSqliteEngine, type SqliteEngine } from '../../electron/hub/store/sqlite-engine.js';
+import type { Store } from '../../electron/hub/store/store.js';
 
 export interface PollHarness {
   readonly dataDir: string;
@@ -48,9 +49,10 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
     }
   };
 
-  const open = () => {
-    const store = openStore(dataDir);
-    const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+  const open = async () => {
+    const engine: SqliteEngine = await openSqliteEngine(dataDir, { checkpointIntervalMs: false });
+    const store = engine.sync;
+    const ingestor = new Ingestor({ store: engine, router: () => () => [], onCommitted: () => undefined });
     // Every submission is tracked, so the harness can await the ones still in flight (the
     // health reporter submits its events after the poll's own commit) instead of sleeping.
     const ingest = (item: Parameters<Ingestor['submit']>[0]) => {
@@ -59,9 +61,9 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
       void submitted.finally(() => inFlight.delete(submitted)).catch(() => undefined);
       return submitted;
     };
-    const health = startHealthReporter({ store, ingest, unhealthyAfter: () => unhealthyAfter });
-    const scheduler = startPolling({ sources: () => [source], store, ingest, resolveSecrets: async () => options.secrets, health });
-    return { store, scheduler };
+    const health = startHealthReporter({ store: engine, ingest, unhealthyAfter: () => unhealthyAfter });
+    const scheduler = startPolling({ sources: () => [source], store: engine, ingest, resolveSecrets: async () => options.secrets, health });
+    return { engine, store, scheduler };
   };
 
   /** The scheduler polls a source at once when it starts: wait for that poll to be committed. */
@@ -76,7 +78,7 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
     await settled();
   };
 
-  let parts = open();
+  let parts = await open();
   await firstPoll();
   const all = (sourceId: string) =>
     parts.store.events
@@ -109,13 +111,15 @@ export async function startPollHarness(config: unknown, options: { secrets: Reco
     },
     async restart() {
       await parts.scheduler.stop();
-      parts.store.close();
-      parts = open();
+      await settled();
+      await parts.engine.close();
+      parts = await open();
       await firstPoll();
     },
     async close() {
       await parts.scheduler.stop();
-      parts.store.close();
+      await settled();
+      await parts.engine.close();
     },
   } as PollHarness;
   return harness;

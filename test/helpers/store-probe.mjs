@@ -11,7 +11,7 @@ const log = [];
 try {
   const hub = await startHub({ dataDir, ingressPort: 0, log: (line) => log.push(line), ...(binding && { sqliteBinding: binding }) });
   const mapped = [...new Set(readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith('better_sqlite3.node')).map((l) => l.slice(l.indexOf('/'))))];
-  const events = hub.store.events.list({ limit: 1 }).total;
+  const events = (await hub.store.events.list({ limit: 1 })).total;
   await hub.stop();
   process.stdout.write(`${JSON.stringify({ mapped, log, events })}\n`);
 } catch (error) {

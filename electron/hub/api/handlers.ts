@@ -24,10 +24,10 @@ import { pollsElsewhere } from '../sources/polling.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { SourceRuntime } from '../sources/source-runtime.js';
 import { testSourceConnection } from '../sources/test-connection.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 
 export interface HandlerDeps {
-  store: Store;
+  store: StoreEngine;
   config: ConfigStore;
   secrets: SecretStore;
   worker: DeliveryWorker;
@@ -101,25 +101,24 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     config,
     secrets,
     // Cleared before the save restarts the poller (sources/polling.ts pollsElsewhere).
-    beforeSave: (section, existing, next) => {
-      if (section === 'sources' && existing && pollsElsewhere(existing as SourceConfig, next as SourceConfig)) store.sourceState.clear(existing.id);
+    beforeSave: async (section, existing, next) => {
+      if (section === 'sources' && existing && pollsElsewhere(existing as SourceConfig, next as SourceConfig)) await store.sourceState.clear(existing.id);
     },
   });
   const save = <S extends 'sources' | 'channels'>(section: S, input: Parameters<typeof items.save>[1], mode: 'create' | 'update') =>
     items.save(section, input, mode).catch(toApiError);
   async function remove(section: 'sources' | 'channels' | 'rules', id: string) {
     await items.remove(section, id).catch(toApiError);
-    if (section === 'channels') store.outbox.cancelForChannel(id, `channel "${id}" was deleted`, Date.now());
+    if (section === 'channels') await store.outbox.cancelForChannel(id, `channel "${id}" was deleted`, Date.now());
     // A new source with the same id starts afresh: no inherited poll cursor or pipeline streaks.
-    if (section === 'sources') store.sourceState.clear(id);
+    if (section === 'sources') await store.sourceState.clear(id);
     return { ok: true as const };
   }
 
   const sourceView = async (source: SourceConfig) => {
     const base = deps.config.get().settings.publicUrl ?? deps.ingressUrl();
     const hint = ingressHintOf(source);
-    const stats = store.events.sourceStats(source.id);
-    const secretsOf = await items.view(source);
+    const [stats, secretsOf, health] = await Promise.all([store.events.sourceStats(source.id), items.view(source), store.health.get('source', source.id)]);
     const runtime = deps.sourceRuntime?.(source.id) ?? {};
     const attention = sourceAttention({
       enabled: source.enabled,
@@ -133,7 +132,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       ...(hint && { ingressHint: hint }),
       lastEventAt: stats.lastEventAt,
       eventCount: stats.count,
-      health: store.health.get('source', source.id),
+      health,
       ...runtime,
       ...(attention && { attention }),
     };
@@ -146,9 +145,9 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       enabled: source.enabled,
       needsSecret,
       lastRejected: runtime.lastRejected,
-      lastAcceptedAt: runtime.lastRejected ? later(store.events.sourceStats(source.id).lastEventAt, runtime.lastIgnored?.at) : undefined,
+      lastAcceptedAt: runtime.lastRejected ? later((await store.events.sourceStats(source.id)).lastEventAt, runtime.lastIgnored?.at) : undefined,
     });
-    return { id: source.id, name: source.name, health: store.health.get('source', source.id) as HealthState, ...(attention && { attention }) };
+    return { id: source.id, name: source.name, health: (await store.health.get('source', source.id)) as HealthState, ...(attention && { attention }) };
   };
   const deliveryView = (state: ChannelDeliveryState) => ({
     concurrency: state.limit,
@@ -159,10 +158,11 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   });
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel);
+    const [view, health, counts] = await Promise.all([items.view(channel), store.health.get('channel', channel.id), store.outbox.channelCounts(channel.id)]);
     return {
-      ...(await items.view(channel)),
-      health: store.health.get('channel', channel.id),
-      ...store.outbox.channelCounts(channel.id),
+      ...view,
+      health,
+      ...counts,
       delivery: deliveryView(deps.worker.channelState(channel)),
       ...(warning && { warning }),
     };
@@ -178,48 +178,53 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'hub.status': async () => {
       const cfg = config.get();
       const health = (kind: 'channel' | 'source', items: Array<{ id: string; name: string }>) =>
-        items.map((item) => ({ id: item.id, name: item.name, health: store.health.get(kind, item.id) as HealthState }));
-      const outbox = store.outbox.counts();
+        Promise.all(items.map(async (item) => ({ id: item.id, name: item.name, health: (await store.health.get(kind, item.id)) as HealthState })));
+      const [outbox, events, channels, sources] = await Promise.all([
+        store.outbox.counts(),
+        store.events.counts(),
+        health('channel', cfg.channels),
+        Promise.all(cfg.sources.map(sourceStatus)),
+      ]);
       return {
         version: deps.version,
         startedAt: deps.startedAt.toISOString(),
         ingressUrl: deps.ingressUrl(),
         apiUrl: deps.apiUrl(),
         keychain: secrets.status,
-        database: store.damage ? { ok: false, problem: store.damage } : { ok: true },
+        database: store.problem ? { ok: false, problem: store.problem } : { ok: true },
         dataDir: deps.dataDir,
-        counts: { ...store.events.counts(), pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
-        channels: health('channel', cfg.channels),
-        sources: await Promise.all(cfg.sources.map(sourceStatus)),
+        counts: { ...events, pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
+        channels,
+        sources,
         ...(deps.leadership && { replica: await replicaStatus(deps.leadership) }),
       };
     },
 
     'events.list': async (query) => {
       try {
-        return store.events.list(query);
+        return await store.events.list(query);
       } catch (error) {
         return toApiError(error);
       }
     },
     'events.get': async ({ id }) => {
-      const found = store.events.get(id);
+      const found = await store.events.get(id);
       if (!found) throw new ApiError('not_found', `no event with id "${id}"`);
       return {
         event: found.event,
         ...(found.raw !== undefined && { raw: found.raw }),
         matches: found.matches,
-        deliveries: store.outbox.list({ eventId: id, limit: 500 }),
+        deliveries: await store.outbox.list({ eventId: id, limit: 500 }),
       };
     },
     'events.markRead': async ({ ids, all, read }) => {
       if (!all && !ids?.length) throw new ApiError('invalid_input', 'ids: give the events to mark, or all: true');
-      const updated = store.events.markRead({ ...(ids && { ids }), ...(all !== undefined && { all }) }, read);
+      const updated = await store.events.markRead({ ...(ids && { ids }), ...(all !== undefined && { all }) }, read);
       if (updated) deps.onEventsChanged();
       return { updated };
     },
     'events.delete': async ({ ids }) => {
-      const deleted = store.events.delete(ids);
+      const deleted = await store.events.delete(ids);
       if (deleted) deps.onEventsChanged();
       return { deleted };
     },
@@ -227,7 +232,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'deliveries.list': async (filter) => store.outbox.list(filter),
     'deliveries.retry': async ({ id }) => {
       const numeric = Number.parseInt(id, 10);
-      const before = Number.isSafeInteger(numeric) ? store.outbox.get(numeric) : undefined;
+      const before = Number.isSafeInteger(numeric) ? await store.outbox.get(numeric) : undefined;
       if (!before) throw new ApiError('not_found', `no delivery with id "${id}"`);
       if (before.status !== 'failed' && before.status !== 'cancelled') {
         throw new ApiError('conflict', `delivery ${id} is ${before.status}; only failed or cancelled deliveries can be retried`);
@@ -236,7 +241,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       if (!config.get().channels.some((c) => c.id === before.channelId)) {
         throw new ApiError('conflict', `delivery ${id} went to channel "${before.channelId}", which no longer exists`);
       }
-      const after = store.outbox.retryNow(numeric, Date.now())!;
+      const after = (await store.outbox.retryNow(numeric, Date.now()))!;
       deps.onDeliveryUpdated?.(after);
       deps.worker.wake();
       return after;
@@ -286,7 +291,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'rules.preview': async ({ config: rule, limit }) => {
       const parsed = RuleSchema.safeParse(rule);
       if (!parsed.success) throw new ApiError('invalid_input', describeZodError(parsed.error));
-      const recent = store.events.recent(limit);
+      const recent = await store.events.recent(limit);
       return { scanned: recent.length, matched: previewRule(parsed.data, recent) };
     },
 

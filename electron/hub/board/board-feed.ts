@@ -9,13 +9,13 @@ import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.
 import type { BoardItem } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 
 /** Quiet ingest for this long saves the board (store/board.ts). */
 export const SAVE_AFTER_IDLE_MS = 1_000;
 
 export interface BoardFeedDeps {
-  store: Pick<Store, 'board' | 'events' | 'mutes'>;
+  store: Pick<StoreEngine, 'board' | 'events' | 'mutes'>;
   /** The hub's clock (epoch ms): mutes end on it. */
   now: () => number;
   emit: (update: ApiUpdate) => void;
@@ -27,13 +27,13 @@ export interface BoardFeedDeps {
 }
 
 export interface BoardFeed {
-  /** After an ingest commit: push the board items it changed. */
-  afterCommit(outcomes: readonly IngestOutcome[]): void;
+  /** After an ingest commit: push the board items it changed (in commit order; the promise is for tests). */
+  afterCommit(outcomes: readonly IngestOutcome[]): Promise<void>;
   /**
    * Sources or channels changed: the things of a deleted source, and the health of a
    * deleted channel or source (Herald's own events), leave the board.
    */
-  configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): void;
+  configChanged(live: { sourceIds: ReadonlySet<string>; channelIds: ReadonlySet<string> }): Promise<void>;
   handlers: Pick<ApiHandlers, 'board.list' | 'threads.get'>;
   /** Cancels the pending save (the store saves the board as it closes). */
   stop(): void;
@@ -52,6 +52,20 @@ function ownHealthTarget(key: string): string | undefined {
 
 export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   const { store } = deps;
+  // Updates leave in the order of the commits, though each waits for its mute look-ups.
+  let sent: Promise<void> = Promise.resolve();
+  const inOrder = (build: () => Promise<ApiUpdate | undefined>, what: string): Promise<void> => {
+    const built = build();
+    sent = sent
+      .then(() => built)
+      .then(
+        (update) => {
+          if (update) deps.emit(update);
+        },
+        (error: Error) => deps.log?.(`board: could not ${what}: ${error.message}`),
+      );
+    return sent;
+  };
   let saveTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   const saveWhenIdle = () => {
@@ -59,12 +73,8 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
     if (stopped) return;
     saveTimer = setTimeout(() => {
       saveTimer = undefined;
-      try {
-        store.board.save();
-      } catch (error) {
-        // Not lost: the events are committed, and the next save or start covers them.
-        deps.log?.(`board: could not save: ${(error as Error).message}`);
-      }
+      // Not lost on failure: the events are committed, and the next save or start covers them.
+      store.board.save().catch((error: Error) => deps.log?.(`board: could not save: ${error.message}`));
     }, SAVE_AFTER_IDLE_MS);
     saveTimer.unref();
   };
@@ -80,32 +90,36 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
           else last.set(change.row.key, change.row);
         }
       }
-      if (last.size === 0 || !deps.listening()) return;
-      const now = new Date(deps.now());
-      const items: BoardItem[] = [];
-      const removed: string[] = [];
-      for (const [key, row] of last) {
-        if (row === null) {
-          removed.push(key);
-          continue;
+      if (last.size === 0 || !deps.listening()) return sent;
+      return inOrder(async () => {
+        const now = new Date(deps.now());
+        const items: BoardItem[] = [];
+        const removed: string[] = [];
+        for (const [key, row] of last) {
+          if (row === null) {
+            removed.push(key);
+            continue;
+          }
+          const muted = row.muteKey === undefined ? undefined : mutedUntil(await store.mutes.active(row.muteKey, now), now);
+          items.push(muted === undefined ? row : { ...row, mutedUntil: muted });
         }
-        const muted = row.muteKey === undefined ? undefined : mutedUntil(store.mutes.active(row.muteKey, now), now);
-        items.push(muted === undefined ? row : { ...row, mutedUntil: muted });
-      }
-      deps.emit({ type: 'board.updated', items, removed });
+        return { type: 'board.updated', items, removed };
+      }, 'tell the UI of board changes');
     },
     configChanged({ sourceIds, channelIds }) {
-      const removed = store.board.prune(({ key, sourceId }) => {
-        if (sourceId !== deps.ownSourceId) return sourceIds.has(sourceId);
-        const target = ownHealthTarget(key);
-        return target === undefined || sourceIds.has(target) || channelIds.has(target);
-      });
-      if (removed.length > 0) deps.emit({ type: 'board.updated', items: [], removed });
+      return inOrder(async () => {
+        const removed = await store.board.prune(({ key, sourceId }) => {
+          if (sourceId !== deps.ownSourceId) return sourceIds.has(sourceId);
+          const target = ownHealthTarget(key);
+          return target === undefined || sourceIds.has(target) || channelIds.has(target);
+        });
+        return removed.length > 0 ? { type: 'board.updated', items: [], removed } : undefined;
+      }, 'remove what left the config from the board');
     },
     handlers: {
       'board.list': async (query) => store.board.answer(query, new Date(deps.now())),
       'threads.get': async ({ commit, limit }) => {
-        const thread = store.events.thread(commit, limit);
+        const thread = await store.events.thread(commit, limit);
         if ('ambiguous' in thread) {
           throw new ApiError('invalid_input', `commit: ${commit} starts several commits (${thread.ambiguous.map((c) => c.slice(0, 12)).join(', ')}); give more digits`);
         }

@@ -34,7 +34,7 @@ export interface ItemsWithSecretsDeps {
   config: ConfigStore;
   secrets: SecretStore;
   /** Validated, secrets stored, about to be written (a poller's state is reset before its poller restarts). */
-  beforeSave?: (section: SecretSection, existing: Item | undefined, next: Item) => void;
+  beforeSave?: (section: SecretSection, existing: Item | undefined, next: Item) => Promise<void> | void;
 }
 
 export interface ItemsWithSecrets {
@@ -175,7 +175,7 @@ export function itemsWithSecrets(deps: ItemsWithSecretsDeps): ItemsWithSecrets {
         }
         await secrets.set(keychainNames.get(path)!, value);
       }
-      deps.beforeSave?.(section, existing, check.data);
+      await deps.beforeSave?.(section, existing, check.data);
       const saved = (await upsertItem(config, section, merged, mode)) as ItemOf<typeof section>;
       if (mode === 'update' && existing) await deleteUnusedSecrets(secretRefsOf(existing).map((r) => r.ref));
       return saved;

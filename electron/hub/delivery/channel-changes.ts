@@ -4,27 +4,27 @@
 // should not wait out the backoff or Retry-After (up to 24 h) the old settings earned.
 import type { ChannelInstances } from '../channels/instances.js';
 import type { LiveConfig } from '../config/live-config.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 import type { DeliveryWorker } from './worker.js';
 
 export function startChannelChangeHandling(deps: {
   live: LiveConfig;
-  store: Pick<Store, 'outbox'>;
+  store: Pick<StoreEngine, 'outbox'>;
+  log?: (line: string) => void;
   worker: Pick<DeliveryWorker, 'channelChanged' | 'wake'>;
   instances: Pick<ChannelInstances, 'close'>;
   now: () => number;
-}): void {
+}): Promise<void> {
+  const failed = (error: Error) => deps.log?.(`delivery: could not apply a channels change to the outbox: ${error.message}`);
   const cancelOrphans = () => deps.store.outbox.cancelOrphans([...deps.live.channels()].map((c) => c.id), deps.now());
-  // Channels removed while the hub was not running.
-  cancelOrphans();
+  // Channels removed while the hub was not running: before the worker's first claim.
+  const ready = cancelOrphans().then(() => undefined, failed);
   deps.live.onChange(({ section, editedChannels, removedChannels }) => {
     if (section !== 'channels') return;
     for (const id of [...editedChannels, ...removedChannels]) void deps.instances.close(id);
-    cancelOrphans();
-    for (const id of editedChannels) {
-      deps.store.outbox.dueNow(id, deps.now());
-      deps.worker.channelChanged(id);
-    }
-    deps.worker.wake();
+    const moved = Promise.all([cancelOrphans(), ...editedChannels.map((id) => deps.store.outbox.dueNow(id, deps.now()))]);
+    for (const id of editedChannels) deps.worker.channelChanged(id);
+    void moved.then(() => deps.worker.wake(), failed);
   });
+  return ready;
 }

@@ -11,7 +11,7 @@ import { completeEvent, EventInputSchema, describeZodError, type EventInput, typ
 import { formatDuration } from '../../../shared/duration.js';
 import { formatDigest } from '../channels/digest.js';
 import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 import type { OutboundEvent } from '../../../shared/template-variables.js';
 
 /** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
@@ -78,7 +78,7 @@ export function digestReason(window: DigestWindow, covered: number, channels: st
 }
 
 export interface DigestSchedulerDeps {
-  store: Store;
+  store: Pick<StoreEngine, 'digests' | 'closeDigest'>;
   /** The rule's current name (it may have been renamed since its window opened). */
   ruleName?: (ruleId: string) => string | undefined;
   /**
@@ -98,6 +98,11 @@ export interface DigestSchedulerDeps {
 export class DigestScheduler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  /** A look at the store is scheduled now or running (hub.idle() waits for it). */
+  private looking = false;
+  private running: Promise<void> | undefined;
+  /** When the next window ends, as of the last look. */
+  private nextDueAt: number | undefined;
   private readonly now: () => number;
   private readonly maxSleepMs: number;
 
@@ -111,28 +116,39 @@ export class DigestScheduler {
     this.wake();
   }
 
-  stop(): void {
+  /** Stops the timer; resolves once a look still running has finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.running;
   }
 
   /** A window may have opened (or the clock moved): close what is due, then sleep until the next end. */
   wake(): void {
     if (this.stopped) return;
+    this.looking = true;
+    if (this.running) return; // the running look reads the store again when done
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), 0);
+    this.timer = setTimeout(() => void this.run(), 0);
     this.timer.unref?.();
   }
 
+  /** What it is busy with, or undefined: a look pending or running, or a window due by the hub's clock. */
+  busy(): string | undefined {
+    if (this.looking || this.running) return 'a look at the digest windows pending';
+    if (!this.stopped && (this.nextDueAt ?? Infinity) <= this.now()) return 'a digest window due';
+    return undefined;
+  }
+
   /** Closes every window that has ended by now; returns the digests stored. */
-  closeDue(): ClosedDigest[] {
+  async closeDue(): Promise<ClosedDigest[]> {
     const now = this.now();
     const closed: ClosedDigest[] = [];
-    for (const window of this.deps.store.digests.due(now)) {
+    for (const window of await this.deps.store.digests.due(now)) {
       const named = { ...window, ruleName: this.deps.ruleName?.(window.ruleId) ?? window.ruleName };
       try {
-        const digest = this.deps.store.closeDigest(
+        const digest = await this.deps.store.closeDigest(
           named,
           (w, events, channels) => ({ event: buildDigestEvent(w, events, now), reason: digestReason(w, events.length, channels) }),
           { now, keepChannel: (channelId) => this.deps.sendsDigest(channelId, window.ruleId, now) },
@@ -147,22 +163,38 @@ export class DigestScheduler {
     return closed;
   }
 
-  private run(): void {
+  private async run(): Promise<void> {
     this.timer = undefined;
-    if (this.stopped) return;
+    if (this.stopped) {
+      this.looking = false;
+      return;
+    }
+    let done!: () => void;
+    this.running = new Promise((resolve) => (done = resolve));
     let sleep = this.maxSleepMs;
     try {
-      this.closeDue();
-      const next = this.deps.store.digests.nextDue();
-      if (next !== undefined) sleep = Math.min(this.maxSleepMs, Math.max(0, next - this.now()));
+      // Woken while looking: look again (a window may have opened after the read).
+      while (this.looking && !this.stopped) {
+        this.looking = false;
+        await this.closeDue();
+        this.nextDueAt = await this.deps.store.digests.nextDue();
+      }
+      if (this.nextDueAt !== undefined) sleep = Math.min(this.maxSleepMs, Math.max(0, this.nextDueAt - this.now()));
       // A window that could not be closed is due at once: do not spin on it.
       if (sleep === 0) sleep = Math.min(this.maxSleepMs, 1_000);
     } catch (error) {
       this.deps.log?.(`digest: could not read the digest windows: ${(error as Error).message}`);
       sleep = Math.min(this.maxSleepMs, 5_000);
+    } finally {
+      this.looking = false;
+      this.running = undefined;
+      done();
     }
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.run(), sleep);
+    this.timer = setTimeout(() => {
+      this.looking = true;
+      void this.run();
+    }, sleep);
     this.timer.unref?.();
   }
 }

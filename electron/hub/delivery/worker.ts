@@ -8,14 +8,14 @@ import type { ChannelConfig, Settings } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import type { Channel, ResolvedSecrets, SendResult } from '../channels/channel.js';
 import type { HealthTransition } from '../store/health.js';
-import type { ClaimedDelivery, DeliveryOutcome } from '../store/outbox.js';
-import type { Store } from '../store/store.js';
+import type { DeliveryOutcome, DeliveryTickResult, HealthRecord, StoreEngine } from '../store/engine.js';
 import { AdaptiveLimit, type AdaptiveLimitView } from './adaptive-concurrency.js';
 import { backoffDelay, MAX_RETRY_AFTER_MS } from './backoff.js';
 import { RateLimiter } from './rate-limit.js';
 
 export interface DeliveryWorkerDeps {
-  store: Store;
+  /** The store's engine: one deliveryTick per tick (record, then claim), the event of a claim, a delivery for the UI. */
+  store: Pick<StoreEngine, 'deliveryTick' | 'events' | 'outbox'>;
   channel: (id: string) => ChannelConfig | undefined;
   /** Every configured channel: the worker claims per channel. */
   channels: () => Iterable<ChannelConfig>;
@@ -34,7 +34,7 @@ export interface DeliveryWorkerDeps {
   /** The channel config as sent for this rule: a rule's email recipients, the default sender. */
   adjustConfig?: (config: ChannelConfig, ruleId: string) => ChannelConfig;
   /** A delivery changed; `get` reads it only if someone is listening. */
-  onDeliveryUpdated?: (get: () => Delivery | undefined) => void;
+  onDeliveryUpdated?: (get: () => Promise<Delivery | undefined>) => void;
   onHealthTransition?: (channel: ChannelConfig, transition: Exclude<HealthTransition, undefined>, lastError: string | null) => void;
   now?: () => number;
   random?: () => number;
@@ -44,6 +44,7 @@ export interface DeliveryWorkerDeps {
   clearTimer?: (handle: unknown) => void;
 }
 
+type ClaimedDelivery = DeliveryTickResult['claimed'][number];
 type Outcome = { claimed: ClaimedDelivery; config: ChannelConfig | undefined; result: SendResult; interrupted?: boolean };
 type Transition = { config: ChannelConfig; transition: Exclude<HealthTransition, undefined>; error: string | null };
 
@@ -53,6 +54,8 @@ export interface ChannelDeliveryState extends AdaptiveLimitView {
 }
 
 const CLAIM_BATCH = 64;
+/** Leases (PostgreSQL) are renewed when this much of their time is left. */
+const LEASE_RENEW_FRACTION = 0.5;
 const MIN_TICK_MS = 2;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -69,6 +72,14 @@ export class DeliveryWorker {
   private finished: Outcome[] = [];
   private timer: unknown;
   private wakeScheduled = false;
+  /** A tick is running (its transaction awaited): a wake-up meanwhile ticks again after it. */
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  /** Each enabled channel's next due delivery as of the last tick (busy() answers from it). */
+  private dueAt = new Map<string, number>();
+  /** Leased claims in flight (PostgreSQL): id → when the lease ends, renewed while the send runs. */
+  private readonly leases = new Map<number, { until: number; length: number }>();
+  private leaseTimer: unknown;
   private lastTickAt = 0;
   /** Set when stop() aborts the sends still running after its grace period. */
   private shuttingDown = false;
@@ -104,10 +115,14 @@ export class DeliveryWorker {
    */
   wake(): void {
     if (this.wakeScheduled || (this.stopped && this.finished.length === 0)) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
     this.wakeScheduled = true;
     const run = () => {
       this.wakeScheduled = false;
-      this.tick();
+      void this.tick();
     };
     const wait = this.lastTickAt + MIN_TICK_MS - this.now();
     if (wait > 0) this.setTimer(run, wait);
@@ -138,18 +153,21 @@ export class DeliveryWorker {
     this.shuttingDown = true;
     for (const controller of this.aborts) controller.abort(new Error('Herald is shutting down'));
     await Promise.race([Promise.allSettled([...this.running]), new Promise<void>((r) => this.background(r, 1_000))]);
+    if (this.leaseTimer) this.clearTimer(this.leaseTimer);
+    this.leaseTimer = undefined;
     // Record what finished, so a restart does not send it again.
-    this.tick();
+    await this.ticking;
+    await this.tick();
   }
 
   /** What it is busy with, or undefined when quiet: no send in flight, no result unrecorded, no tick pending, nothing due it could claim. */
   busy(): string | undefined {
     if (this.running.size > 0) return `${this.running.size} sends in flight`;
-    if (this.finished.length > 0 || this.wakeScheduled) return 'a tick pending';
+    if (this.finished.length > 0 || this.wakeScheduled || this.ticking || this.tickAgain) return 'a tick pending';
     const now = this.now();
     for (const config of this.deps.channels()) {
       if (!config.enabled || (this.notBefore.get(config.id) ?? 0) > now) continue;
-      const due = this.deps.store.outbox.nextDue(config.id);
+      const due = this.dueAt.get(config.id);
       if (due !== undefined && due <= now) return `deliveries due for channel ${config.id}`;
     }
     return undefined;
@@ -202,44 +220,63 @@ export class DeliveryWorker {
   }
 
   /**
-   * One bookkeeping transaction per tick: every result that finished since the last tick
-   * recorded in one go (outbox.record: the delivered ones in one statement, the channels'
-   * health), then what is due claimed (not written: store/outbox.ts). Under load ticks are
-   * MIN_TICK_MS apart, so each records and claims many.
+   * One transaction per tick (engine.deliveryTick): every result that finished since the
+   * last tick recorded in one go (the delivered ones in one statement, the channels'
+   * health), then what is due claimed. Under load ticks are MIN_TICK_MS apart, so each
+   * records and claims many. One tick at a time; a wake-up during one ticks again after it.
    */
-  private tick(): void {
+  private tick(): Promise<void> {
+    const run = this.runTick().finally(() => {
+      this.ticking = undefined;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        this.wake();
+      }
+    });
+    this.ticking = run;
+    return run;
+  }
+
+  private async runTick(): Promise<void> {
     if (this.timer) this.clearTimer(this.timer);
     this.timer = undefined;
     const results = this.finished.splice(0);
     const now = this.now();
-    let claimed: ClaimedDelivery[] = [];
-    const transitions: Transition[] = [];
-    try {
-      if (results.length > 0) {
-        this.deps.store.bookkeeping(() => {
-          const outcomes = results.map((r): DeliveryOutcome => {
-            // Cut off by shutdown: not the channel's fault, and not an attempt.
-            if (r.interrupted) return { id: r.claimed.id, result: 'requeue' };
-            const { outcome, transition } = this.record(r.claimed, r.config, r.result, now);
-            if (transition) transitions.push(transition);
-            return outcome;
-          });
-          this.deps.store.outbox.record(outcomes, now);
-        });
+    const outcomes: DeliveryOutcome[] = [];
+    const health: HealthRecord[] = [];
+    const healthOf: ChannelConfig[] = [];
+    for (const r of results) {
+      // Cut off by shutdown: not the channel's fault, and not an attempt.
+      if (r.interrupted) {
+        outcomes.push({ id: r.claimed.id, result: 'requeue' });
+        continue;
       }
-      if (!this.stopped) claimed = this.deps.store.outbox.claimDue(now, this.wants(now));
+      const { outcome, channelHealth } = this.record(r.claimed, r.config, r.result, now);
+      outcomes.push(outcome);
+      if (channelHealth) {
+        health.push(channelHealth);
+        healthOf.push(r.config!);
+      }
+    }
+    let answer: DeliveryTickResult;
+    try {
+      answer = await this.deps.store.deliveryTick({ now, record: outcomes, health, claim: this.stopped ? [] : this.wants(now) });
     } catch (error) {
       this.deps.log?.(`delivery: could not update the outbox: ${(error as Error).message}`);
       this.finished.unshift(...results);
-      transitions.length = 0;
       this.schedule(1_000);
       return;
     }
+    for (const r of results) this.leases.delete(r.claimed.id);
+    const { claimed } = answer;
     this.taken(claimed, now);
     this.lastTickAt = now;
     for (const r of results) this.updated(r.claimed.id);
-    for (const t of transitions) this.deps.onHealthTransition?.(t.config, t.transition, t.error);
+    answer.transitions.forEach((transition, i) => {
+      if (transition) this.deps.onHealthTransition?.(healthOf[i]!, transition, health[i]!.ok ? null : (health[i] as { error: string }).error);
+    });
     for (const delivery of claimed) {
+      if (delivery.leaseUntil !== undefined) this.leases.set(delivery.id, { until: delivery.leaseUntil, length: Math.max(1, delivery.leaseUntil - now) });
       const task = this.send(delivery).then((outcome) => {
         this.finished.push(outcome);
         const left = (this.inFlight.get(delivery.channelId) ?? 1) - 1;
@@ -250,26 +287,66 @@ export class DeliveryWorker {
       });
       this.running.add(task);
     }
-    if (!this.stopped) this.scheduleNext();
+    this.scheduleLeaseRenewal();
+    if (!this.stopped) await this.scheduleNext();
+  }
+
+  /**
+   * A claim's lease (PostgreSQL) must outlive its send: renewed when half of it is left, so
+   * another replica claims it again only when this one stopped renewing (it died).
+   */
+  private scheduleLeaseRenewal(): void {
+    if (this.leaseTimer || this.leases.size === 0) return;
+    const now = this.now();
+    let at = Infinity;
+    for (const lease of this.leases.values()) at = Math.min(at, lease.until - lease.length * LEASE_RENEW_FRACTION);
+    this.leaseTimer = this.background(() => void this.renewLeases(), Math.max(0, at - now));
+  }
+
+  private async renewLeases(): Promise<void> {
+    const now = this.now();
+    const due = [...this.leases].filter(([, lease]) => lease.until - lease.length * LEASE_RENEW_FRACTION <= now).map(([id]) => id);
+    try {
+      if (due.length > 0) await this.deps.store.outbox.renewLeases(due, now);
+      for (const id of due) {
+        const lease = this.leases.get(id);
+        if (lease) lease.until = now + lease.length;
+      }
+    } catch (error) {
+      this.deps.log?.(`delivery: could not renew the leases of ${due.length} sends: ${(error as Error).message}`);
+    }
+    this.leaseTimer = undefined;
+    if (!this.shuttingDown) this.scheduleLeaseRenewal();
   }
 
   /**
    * When to look again, channel by channel: one channel held back (a 429's pause, its
    * rate, its sends all in flight) must not hold up another channel's due work.
    */
-  private scheduleNext(): void {
+  private async scheduleNext(): Promise<void> {
     const now = this.now();
     let next: number | undefined;
     let overdue = false;
+    const dueAt = new Map<string, number>();
     for (const config of this.deps.channels()) {
-      // A disabled channel's queue must not keep the worker polling; a full one's sends wake it as they finish.
-      if (!config.enabled || (this.inFlight.get(config.id) ?? 0) >= this.limiterFor(config).limit) continue;
-      const due = this.deps.store.outbox.nextDue(config.id);
+      if (!config.enabled) continue;
+      let due: number | undefined;
+      try {
+        due = await this.deps.store.outbox.nextDue(config.id);
+      } catch (error) {
+        this.deps.log?.(`delivery: could not read the outbox: ${(error as Error).message}`);
+        this.schedule(1_000);
+        return;
+      }
       if (due === undefined) continue;
+      dueAt.set(config.id, due);
+      // A full channel's sends wake the worker as they finish.
+      if ((this.inFlight.get(config.id) ?? 0) >= this.limiterFor(config).limit) continue;
       const at = Math.max(due, this.notBefore.get(config.id) ?? 0);
       if (at <= now) overdue = true;
       else next = Math.min(next ?? at, at);
     }
+    this.dueAt = dueAt;
     // Due now but not claimed (more than one claim batch): in-flight sends wake us as they
     // finish; with none running, poll rather than spin.
     if (overdue && this.running.size === 0) next = Math.min(next ?? now + 250, now + 250);
@@ -280,12 +357,18 @@ export class DeliveryWorker {
     if (this.stopped) return;
     if (this.timer) this.clearTimer(this.timer);
     // Cap the sleep so a clock jump or an external change to the store is seen within a minute.
-    this.timer = this.background(() => this.tick(), Math.min(ms, 60_000));
+    this.timer = this.background(() => this.wake(), Math.min(ms, 60_000));
   }
 
   private async send(claimed: ClaimedDelivery): Promise<Outcome> {
     const config = this.deps.channel(claimed.channelId);
-    const event = this.deps.store.events.forDelivery(claimed.eventSeq);
+    let event: HeraldEvent | undefined;
+    try {
+      event = await this.deps.store.events.forDelivery(claimed.eventSeq);
+    } catch (error) {
+      // The store could not answer (PostgreSQL away): not the channel's fault, a retry will do.
+      return { claimed, config, result: { kind: 'retry', reason: `could not read the event: ${(error as Error).message}` } };
+    }
     if (!config) return { claimed, config, result: { kind: 'fail', reason: `channel "${claimed.channelId}" no longer exists` } };
     if (!event) return { claimed, config, result: { kind: 'fail', reason: 'the event was deleted' } };
     const limiter = this.limiterFor(config);
@@ -323,34 +406,27 @@ export class DeliveryWorker {
     }
   }
 
-  /** What to write for one result, and the channel's health transition if it made one. */
-  private record(claimed: ClaimedDelivery, config: ChannelConfig | undefined, result: SendResult, now: number): { outcome: DeliveryOutcome; transition?: Transition } {
-    const { store } = this.deps;
+  /** What to write for one result, and what it means for the channel's health (recorded in the same transaction). */
+  private record(claimed: ClaimedDelivery, config: ChannelConfig | undefined, result: SendResult, now: number): { outcome: DeliveryOutcome; channelHealth?: HealthRecord } {
     const settings = this.deps.settings().delivery;
     const id = claimed.id;
     if (!config) return { outcome: { id, result: 'failed', error: result.kind === 'ok' ? 'channel removed' : result.reason } };
+    if (result.kind === 'ok') return { outcome: { id, result: 'delivered' }, channelHealth: { kind: 'channel', id: config.id, ok: true } };
+    const reason = result.reason;
     let outcome: DeliveryOutcome;
-    let transition: HealthTransition;
-    if (result.kind === 'ok') {
-      outcome = { id, result: 'delivered' };
-      transition = store.health.recordSuccess('channel', config.id, now);
+    if (result.kind === 'retry' && claimed.attempt < settings.maxAttempts) {
+      // Retry-After is a floor, not a replacement for backoff: a `0` or a date already past
+      // (the sender's clock behind) must not spend every attempt in a few milliseconds.
+      const askedMs = result.afterMs === undefined ? 0 : Math.min(Math.max(0, result.afterMs), MAX_RETRY_AFTER_MS);
+      const delay = Math.max(askedMs, backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random));
+      outcome = { id, result: 'retry', at: now + delay, error: reason };
+      // The service asked the whole channel to wait (429): hold every send to it, not just this one.
+      if (askedMs > 0) this.notBefore.set(config.id, Math.max(this.notBefore.get(config.id) ?? 0, now + askedMs));
     } else {
-      const reason = result.reason;
-      if (result.kind === 'retry' && claimed.attempt < settings.maxAttempts) {
-        // Retry-After is a floor, not a replacement for backoff: a `0` or a date already past
-        // (the sender's clock behind) must not spend every attempt in a few milliseconds.
-        const askedMs = result.afterMs === undefined ? 0 : Math.min(Math.max(0, result.afterMs), MAX_RETRY_AFTER_MS);
-        const delay = Math.max(askedMs, backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random));
-        outcome = { id, result: 'retry', at: now + delay, error: reason };
-        // The service asked the whole channel to wait (429): hold every send to it, not just this one.
-        if (askedMs > 0) this.notBefore.set(config.id, Math.max(this.notBefore.get(config.id) ?? 0, now + askedMs));
-      } else {
-        const final = result.kind === 'retry' ? `gave up after ${claimed.attempt} attempts: ${reason}` : reason;
-        outcome = { id, result: 'failed', error: final };
-      }
-      transition = store.health.recordFailure('channel', config.id, reason, now, settings.unhealthyAfter);
+      const final = result.kind === 'retry' ? `gave up after ${claimed.attempt} attempts: ${reason}` : reason;
+      outcome = { id, result: 'failed', error: final };
     }
-    return transition ? { outcome, transition: { config, transition, error: result.kind === 'ok' ? null : result.reason } } : { outcome };
+    return { outcome, channelHealth: { kind: 'channel', id: config.id, ok: false, error: reason, unhealthyAfter: settings.unhealthyAfter } };
   }
 
   private updated(id: number): void {

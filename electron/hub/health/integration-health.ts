@@ -5,7 +5,7 @@
 import type { EventInput } from '../../../shared/event.js';
 import type { HealthTransition } from '../store/health.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 
 export const HERALD_SOURCE = { kind: 'herald', id: 'herald', name: 'Herald' } as const;
 
@@ -26,7 +26,7 @@ export function healthEvent(what: 'channel' | 'source', item: Item, transition: 
 }
 
 export interface HealthReporterDeps {
-  store: Pick<Store, 'health'>;
+  store: Pick<StoreEngine, 'health'>;
   ingest: (item: IngestItem) => Promise<unknown>;
   /** Failures in a row before a source turns unhealthy (settings.delivery.unhealthyAfter). */
   unhealthyAfter: () => number;
@@ -37,8 +37,8 @@ export interface HealthReporterDeps {
 export interface HealthReporter {
   /** A channel's transition, as the delivery worker reports it. */
   channelTransition(channel: Item, transition: Transition, lastError: string | null): void;
-  /** A poll's result: counted, and a transition reported. */
-  sourceResult(source: Item, result: { ok: true } | { ok: false; error: string }): void;
+  /** A poll's result: counted, and a transition reported (never rejects: a failure to record is logged). */
+  sourceResult(source: Item, result: { ok: true } | { ok: false; error: string }): Promise<void>;
 }
 
 export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
@@ -50,12 +50,16 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
   };
   return {
     channelTransition: (channel, transition, lastError) => report('channel', channel, transition, lastError),
-    sourceResult(source, result) {
+    async sourceResult(source, result) {
       const at = Date.now();
-      const transition = result.ok
-        ? deps.store.health.recordSuccess('source', source.id, at)
-        : deps.store.health.recordFailure('source', source.id, result.error, at, deps.unhealthyAfter());
-      if (transition) report('source', source, transition, result.ok ? null : result.error);
+      try {
+        const transition = result.ok
+          ? await deps.store.health.recordSuccess('source', source.id, at)
+          : await deps.store.health.recordFailure('source', source.id, result.error, at, deps.unhealthyAfter());
+        if (transition) report('source', source, transition, result.ok ? null : result.error);
+      } catch (error) {
+        deps.log?.(`health: could not record ${source.id}'s result: ${(error as Error).message}`);
+      }
     },
   };
 }

@@ -6,14 +6,13 @@ import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.
 import type { HeraldEvent } from '../../../shared/event.js';
 import { isPipelinePass, type Mute, PIPELINE_FIELDS, pipelineKey, pipelineOf, type PipelineRef } from '../../../shared/mutes.js';
 import type { Lease } from '../leadership/leadership.js';
-import type { RoutingLookups } from '../store/engine.js';
-import type { Store } from '../store/store.js';
+import type { RoutingLookups, StoreEngine } from '../store/engine.js';
 
 /** setTimeout's limit is ~24.8 days; a later expiry is looked at again after a day. */
 const MAX_TIMER_MS = 86_400_000;
 
 export interface MutePolicyDeps {
-  store: Pick<Store, 'mutes' | 'events'>;
+  store: Pick<StoreEngine, 'mutes' | 'events'>;
   /** The hub's clock (epoch ms). */
   now: () => number;
   /** A source's name, for the Muted list. */
@@ -44,33 +43,44 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
     deps.emit({ type: 'mutes.changed' });
     schedule();
   };
+  const failed = (what: string) => (error: Error) => deps.log?.(`mutes: could not ${what}: ${error.message}`);
   // One timer for the next timed mute to end: the UI hears of it then, and the row goes.
+  // A later call supersedes an earlier one still reading the store (generation).
+  let generation = 0;
   const schedule = () => {
+    const mine = ++generation;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     const at = now();
-    const next = store.mutes.nextExpiry(at);
-    if (next === undefined) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      try {
+    store.mutes.nextExpiry(at).then((next) => {
+      if (next === undefined || mine !== generation || stopped) return;
+      timer = setTimeout(() => {
+        timer = undefined;
         // The list leaves ended mutes out whoever removes their rows, so the UI hears of the end on every replica.
-        if (!removesEnded()) deps.emit({ type: 'mutes.changed' });
-        else if (store.mutes.purgeExpired(now()) > 0) deps.emit({ type: 'mutes.changed' });
-      } catch (error) {
-        deps.log?.(`mutes: could not remove ended mutes: ${(error as Error).message}`);
-      }
-      schedule();
-    }, Math.min(Math.max(0, next - at), MAX_TIMER_MS));
-    timer.unref();
+        const ended = removesEnded() ? store.mutes.purgeExpired(now()).then((purged) => purged > 0) : Promise.resolve(true);
+        ended
+          .then((changed) => {
+            if (changed) deps.emit({ type: 'mutes.changed' });
+          }, failed('remove ended mutes'))
+          .finally(() => {
+            if (mine === generation) schedule();
+          });
+      }, Math.min(Math.max(0, next - at), MAX_TIMER_MS));
+      timer.unref();
+    }, failed('look up when the next mute ends'));
   };
+  let stopped = false;
   const removesEnded = () => deps.expiryLease?.held() ?? true;
-  if (removesEnded()) store.mutes.purgeExpired(now());
-  schedule();
+  if (removesEnded()) {
+    void store.mutes.purgeExpired(now()).then(schedule, (error: Error) => {
+      failed('remove ended mutes')(error);
+      schedule();
+    });
+  } else schedule();
 
-  const refFrom = (input: { eventId?: string | undefined; pipeline?: Partial<PipelineRef> | undefined }): PipelineRef => {
+  const refFrom = async (input: { eventId?: string | undefined; pipeline?: Partial<PipelineRef> | undefined }): Promise<PipelineRef> => {
     if (input.eventId !== undefined) {
-      const found = store.events.get(input.eventId);
+      const found = await store.events.get(input.eventId);
       if (!found) throw new ApiError('not_found', `no event with id "${input.eventId}"`);
       const ref = pipelineOf(found.event);
       if (!ref) {
@@ -99,12 +109,12 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
       changed();
     },
     handlers: {
-      'mutes.list': async () => ({ items: store.mutes.list(new Date(now())) }),
+      'mutes.list': async () => ({ items: await store.mutes.list(new Date(now())) }),
       'mutes.add': async (input) => {
-        const ref = refFrom(input);
+        const ref = await refFrom(input);
         const at = now();
         const sourceName = deps.sourceName(ref.sourceId);
-        const mute = store.mutes.add(
+        const mute = await store.mutes.add(
           { ...ref, ...(sourceName !== undefined && { sourceName }) },
           input.untilPasses ? { untilPasses: true } : { untilMs: at + input.minutes! * 60_000 },
           at,
@@ -113,12 +123,14 @@ export function startMutePolicy(deps: MutePolicyDeps): MutePolicy {
         return mute;
       },
       'mutes.remove': async ({ key }) => {
-        if (!store.mutes.remove(key)) throw new ApiError('not_found', 'no such mute: it was lifted or has ended');
+        if (!(await store.mutes.remove(key))) throw new ApiError('not_found', 'no such mute: it was lifted or has ended');
         changed();
         return { ok: true as const };
       },
     },
     stop() {
+      stopped = true;
+      generation++;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
     },

@@ -19,10 +19,12 @@ export interface PollSchedulerDeps {
   sources: () => SourceConfig[];
   pollerFor: (kind: SourceConfig['kind']) => PollingSource | undefined;
   resolveSecrets: (source: SourceConfig) => Promise<Record<string, string>>;
-  loadState: (sourceId: string) => unknown;
+  /** The source's last committed state (the store answers asynchronously). */
+  loadState: (sourceId: string) => Promise<unknown> | unknown;
   /** Stores the events and the new state in ONE transaction. */
   commit: (source: SourceConfig, events: EventInput[], state: unknown) => Promise<void>;
-  recordHealth: (source: SourceConfig, result: PollHealth) => void;
+  /** Counts the poll's result (awaited: the poll is done once its health is recorded). */
+  recordHealth: (source: SourceConfig, result: PollHealth) => Promise<void> | void;
   now?: () => number;
   random?: () => number;
   log?: (line: string) => void;
@@ -278,7 +280,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       } catch (error) {
         throw new Error(`secret unavailable: ${describePollError(error)}`);
       }
-      const lastState = deps.loadState(source.id);
+      const lastState = await deps.loadState(source.id);
       const report = (r: PollReport) => {
         if (!current()) return;
         if (r.rateLimit) entry.rateLimit = r.rateLimit;
@@ -296,7 +298,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       entry.backoffMs = 0;
       // The source may ask for a longer wait (its API's budget runs low), never a shorter one.
       entry.nextPollAt = now() + Math.max(jittered(intervalMsOf(source, poller), random), result.nextPollInMs ?? 0);
-      deps.recordHealth(source, { ok: true });
+      await deps.recordHealth(source, { ok: true });
       return { ok: true, events: events.length };
     } catch (error) {
       if (!current()) return { ok: false, events: 0, error: 'polling was stopped' };
@@ -314,7 +316,7 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
         entry.nextPollAt = now() + jittered(entry.backoffMs, random);
       }
       log(`poll: ${source.id} (${source.kind}) failed (${entry.failures} in a row, next try in ${Math.round(entry.backoffMs / 1000)} s): ${reason}`);
-      deps.recordHealth(source, { ok: false, error: reason });
+      await deps.recordHealth(source, { ok: false, error: reason });
       return { ok: false, events: 0, error: reason };
     } finally {
       clearTimeout(timeout);
@@ -420,7 +422,7 @@ export async function testPollingSource(source: SourceConfig, deps: TestPollDeps
     }
   }
   try {
-    const lastState = deps.loadState?.(source.id);
+    const lastState = await deps.loadState?.(source.id);
     const result = await poller.poll({ config: source, secrets, signal, now: new Date() }, lastState);
     checkEvents(result.events);
     const pending = result.events.length;

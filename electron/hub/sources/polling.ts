@@ -5,13 +5,13 @@ import type { SourceConfig } from '../../../shared/config.js';
 import type { HealthReporter } from '../health/integration-health.js';
 import type { Lease } from '../leadership/leadership.js';
 import type { IngestItem } from '../store/ingest-transaction.js';
-import type { Store } from '../store/store.js';
+import type { StoreEngine } from '../store/engine.js';
 import { type PollScheduler, startPollScheduler, testPollingSource } from './poller.js';
 import { pollingSourceFor } from './registry.js';
 
 export interface PollingDeps {
   sources: () => SourceConfig[];
-  store: Pick<Store, 'sourceState'>;
+  store: Pick<StoreEngine, 'sourceState'>;
   ingest: (item: IngestItem) => Promise<unknown>;
   resolveSecrets: (source: SourceConfig) => Promise<Record<string, string>>;
   health: Pick<HealthReporter, 'sourceResult'>;

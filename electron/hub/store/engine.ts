@@ -20,7 +20,7 @@ import type { EventStore } from './events.js';
 import type { HealthKind, HealthStore, HealthTransition } from './health.js';
 import type { IngestItem, IngestOutcome, SourceStateTx } from './ingest-transaction.js';
 import type { MuteStore } from './mutes.js';
-import type { ClaimedDelivery, Outbox } from './outbox.js';
+import type { ClaimedDelivery, DeliveryOutcome, Outbox } from './outbox.js';
 import type { SourceStateStore } from './source-state.js';
 
 /** The same methods, each returning a Promise of what it returned. */
@@ -94,15 +94,11 @@ export interface IngestRouting {
 }
 
 /**
- * A finished send's effect on its delivery row, decided by the worker's policy (the shape of
- * outbox.record, throughput's batching): delivered/retry/failed count the attempt; requeue
- * (a send cut off by shutdown) does not. Applied only to a row this process still holds.
+ * A finished send's effect on its delivery row, decided by the worker's policy (outbox.ts):
+ * delivered/retry/failed count the attempt; requeue (a send cut off by shutdown) does not.
+ * Applied only to a row this process still holds (PostgreSQL: its claim's lease).
  */
-export type DeliveryOutcome =
-  | { id: number; result: 'delivered' }
-  | { id: number; result: 'retry'; at: number; error: string }
-  | { id: number; result: 'failed'; error: string }
-  | { id: number; result: 'requeue'; at: number };
+export type { DeliveryOutcome };
 
 /** A send's effect on its channel's health. */
 export type HealthRecord =

@@ -33,7 +33,6 @@ export interface SqliteEngineOptions extends Omit<StoreOptions, 'onDamaged'> {
 export async function openSqliteEngine(dataDir: string, options: SqliteEngineOptions = {}): Promise<SqliteEngine> {
   const { log, checkpointIntervalMs, ...storeOptions } = options;
   const problemListeners = new Set<(problem: string | undefined) => void>();
-  const dueListeners = new Set<() => void>();
   const store = openStore(dataDir, {
     ...storeOptions,
     onDamaged: (problem) => {
@@ -45,7 +44,19 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
     checkpointIntervalMs === false
       ? { stop: async () => undefined }
       : await startCheckpointer(store, { ...(log && { log }), ...(checkpointIntervalMs !== undefined && { intervalMs: checkpointIntervalMs }) });
+  return sqliteEngineOver(store, { problemListeners, beforeClose: () => checkpointer.stop() });
+}
 
+/**
+ * The engine over a store already open (tests that open one themselves). `problemListeners`
+ * are the ones the store's onDamaged tells; `beforeClose` runs before the store closes.
+ */
+export function sqliteEngineOver(
+  store: Store,
+  hooks: { problemListeners?: Set<(problem: string | undefined) => void>; beforeClose?: () => Promise<void> } = {},
+): SqliteEngine {
+  const problemListeners = hooks.problemListeners ?? new Set<(problem: string | undefined) => void>();
+  const dueListeners = new Set<() => void>();
   const deliveriesDue = () => {
     for (const listener of dueListeners) listener();
   };
@@ -171,7 +182,7 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
     },
 
     async close() {
-      await checkpointer.stop();
+      await hooks.beforeClose?.();
       problemListeners.clear();
       dueListeners.clear();
       store.close();

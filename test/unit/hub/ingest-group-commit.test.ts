@@ -9,6 +9,7 @@ import { Ingestor } from '../../../electron/hub/ingest.js';
 import type { IngestItem, IngestOutcome } from '../../../electron/hub/store/ingest-transaction.js';
 import { openStore, type Store } from '../../../electron/hub/store/store.js';
 import { WalSync } from '../../../electron/hub/store/wal-sync.js';
+import { sqliteEngineOver } from '../../../electron/hub/store/sqlite-engine.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -39,7 +40,7 @@ describe('group commit', () => {
   it('answers and announces only after the disk confirmed the commit', async () => {
     const { store, held, holds } = heldStore();
     const committed: IngestOutcome[][] = [];
-    const ingestor = new Ingestor({ store: held, router: () => () => [], onCommitted: (o) => committed.push(o) });
+    const ingestor = new Ingestor({ store: sqliteEngineOver(held), router: () => () => [], onCommitted: (o) => committed.push(o) });
     let answered = 0;
     const answers = [ingestor.submit(item('a')), ingestor.submit(item('b'))].map((p) => p.then(() => answered++));
     await tick();
@@ -65,7 +66,7 @@ describe('group commit', () => {
     const { held, holds } = heldStore();
     const committed: unknown[] = [];
     let unconfirmed = 0;
-    const ingestor = new Ingestor({ store: held, router: () => () => [], onCommitted: (o) => committed.push(o), onUnconfirmed: () => unconfirmed++ });
+    const ingestor = new Ingestor({ store: sqliteEngineOver(held), router: () => () => [], onCommitted: (o) => committed.push(o), onUnconfirmed: () => unconfirmed++ });
     const answer = ingestor.submit(item('x'));
     await tick();
     holds[0]!.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
@@ -87,7 +88,7 @@ describe('one bad item never fails another', () => {
   it('the others in its group commit are stored and answered; it alone is refused, naming why', async () => {
     const { store } = heldStore();
     const committed: IngestOutcome[] = [];
-    const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: (o) => committed.push(...o) });
+    const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: (o) => committed.push(...o) });
     const results = await Promise.allSettled([ingestor.submit(item('before')), ingestor.submit(overflowing()), ingestor.submit(item('after'))]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/^could not store the event: .*call stack/);

@@ -126,10 +126,10 @@ export class PgOutbox {
     const requeued = of('requeue');
     if (requeued.length > 0) {
       await sql(
-        `UPDATE deliveries d SET status = 'pending', attempts = greatest(0, d.attempts - 1), next_attempt_at = r.at, updated_at = $1, claimed_by = NULL, lease_until = NULL
-         FROM unnest($2::bigint[], $3::bigint[]) AS r(id, at)
-         WHERE d.id = r.id AND d.status = 'sending' AND d.claimed_by = $4`,
-        [now, requeued.map((r) => r.id), requeued.map((r) => r.at), this.replica],
+        // Cut off by shutdown: due again at once (outbox.ts DeliveryOutcome carries no time for a requeue).
+        `UPDATE deliveries SET status = 'pending', attempts = greatest(0, attempts - 1), next_attempt_at = $1, updated_at = $1, claimed_by = NULL, lease_until = NULL
+         WHERE id = ANY($2::bigint[]) AND status = 'sending' AND claimed_by = $3`,
+        [now, requeued.map((r) => r.id), this.replica],
       );
     }
     const delivered = of('delivered');

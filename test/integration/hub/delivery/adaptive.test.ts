@@ -11,6 +11,7 @@ import { SettingsSchema, WebhookChannelSchema, type ChannelConfig } from '../../
 import { channelFor } from '../../../../electron/hub/channels/registry.js';
 import { DeliveryWorker, type ChannelDeliveryState } from '../../../../electron/hub/delivery/worker.js';
 import { openStore, type Store } from '../../../../electron/hub/store/store.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 type Phase = { kind: 'steady' } | { kind: 'slow'; ms: number } | { kind: 'refuse'; status: 429 | 503; count: number; retryAfter?: string };
 
@@ -96,7 +97,7 @@ describe('adaptive channel concurrency against a loopback endpoint', () => {
     config = WebhookChannelSchema.parse({ id: 'hook', kind: 'webhook', name: 'Hook', url: endpoint.url, template: '{"id":"{{id}}"}', concurrency: 16 });
     const settings = SettingsSchema.parse({ delivery: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 10, unhealthyAfter: 50 } });
     worker = new DeliveryWorker({
-      store,
+      store: sqliteEngineOver(store),
       channel: (id) => (id === config.id ? config : undefined),
       channels: () => [config],
       settings: () => settings,

@@ -87,7 +87,7 @@ describe('digest rules in the hub', () => {
     await waitFor(() => sink.received.length >= 1, 5_000, 'the immediate deployment message');
     await hub!.idle();
     expect(sink.received.map((r) => wire(r).event.title)).toEqual(['deployed to prod']);
-    expect(hub!.store.digests.waiting('hourly')).toBe(5);
+    expect(await hub!.store.digests.waiting('hourly')).toBe(5);
     const detail = await hub!.api['events.get']({ id: ids[0]! });
     expect(detail.deliveries).toEqual([]);
     expect(detail.matches).toMatchObject([{ ruleId: 'hourly', outcome: 'routed', channels: ['sink'], digest: { windowSeconds: 3600 } }]);
@@ -109,7 +109,7 @@ describe('digest rules in the hub', () => {
     expect(digest!.event.source.id).toBe('herald');
     expect(digest!.event.summary!.split('\n').map((l) => l.replace(/^\d\d:\d\d UTC · 🔴 /, ''))).toEqual([1, 2, 3, 4, 5].map((i) => `nightly build ${i} failed`));
     expect(digest!.event.data!.digest).toMatchObject({ count: 5, eventIds: ids, windowSeconds: 3600 });
-    expect(hub!.store.digests.waiting('hourly')).toBe(0);
+    expect(await hub!.store.digests.waiting('hourly')).toBe(0);
     // The digest is in history, delivered, and says why it was sent.
     const stored = await hub!.api['events.get']({ id: digest!.event.id });
     expect(stored.event.type).toBe('herald.digest');
@@ -135,7 +135,7 @@ describe('digest rules in the hub', () => {
     await stop();
     offset += 10 * 60_000;
     await start();
-    expect(hub!.store.digests.waiting('hourly')).toBe(2);
+    expect(await hub!.store.digests.waiting('hourly')).toBe(2);
     const after = await post('after restart');
     offset += HOUR;
     await waitFor(() => digestsAtSink().length >= 3, 5_000, 'the third digest');

@@ -75,7 +75,7 @@ describe('storm grouping in the hub, to Slack', () => {
     const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`build ${i + 1} failed`)));
     await hub!.idle();
     expect(slack.accepted).toEqual([]);
-    expect(hub!.store.groups.waiting('storms')).toBe(40);
+    expect(await hub!.store.groups.waiting('storms')).toBe(40);
     // Every failure says it went into the group, and has no delivery of its own.
     const detail = await hub!.api['events.get']({ id: ids[0]! });
     expect(detail.deliveries).toEqual([]);
@@ -124,7 +124,7 @@ describe('storm grouping in the hub, to Slack', () => {
     clock = T0 + 700 * SEC;
     await hub!.idle();
     expect(slack.accepted).toHaveLength(3);
-    expect(hub!.store.groups.open('storms')).toEqual([]);
+    expect(await hub!.store.groups.open('storms')).toEqual([]);
   });
 
   it('a group waiting at a restart is sent at its due time after it, once', async () => {
@@ -134,7 +134,7 @@ describe('storm grouping in the hub, to Slack', () => {
     await stop();
     clock += 4 * SEC;
     await start();
-    expect(hub!.store.groups.waiting('storms')).toBe(2);
+    expect(await hub!.store.groups.waiting('storms')).toBe(2);
     await post('after restart failed');
     await hub!.idle();
     expect(slack.accepted).toHaveLength(3);

@@ -91,7 +91,7 @@ describe('chainloop-audit inside the hub, against nats-server -js', () => {
     return hub;
   };
   const view = async () => (await hub!.api['sources.list']({})).find((s) => s.config.id === 'audit')!;
-  const stored = () => hub!.store.events.sourceStats('audit').count;
+  const stored = async () => (await hub!.store.events.sourceStats('audit')).count;
   const events = async (): Promise<HeraldEvent[]> => (await hub!.api['events.list']({ sources: ['audit'], limit: 500 })).items.slice().reverse();
   let seq = 0;
   /** Publish as the control plane does (json.Marshal(EventPayload)), each with its own timestamp. */
@@ -145,7 +145,7 @@ describe('chainloop-audit inside the hub, against nats-server -js', () => {
     await nc.jetstream().publish('audit.casbackend.garbled', new TextEncoder().encode('{not json'));
     await publish(secondHalf);
     // Stop while the hub is still working through the stream.
-    await until('some messages stored', () => stored() >= 5);
+    await until('some messages stored', async () => (await stored()) >= 5);
     await hub!.stop();
     hub = undefined;
     // More arrive while Herald is down: the durable consumer keeps them.
@@ -154,9 +154,9 @@ describe('chainloop-audit inside the hub, against nats-server -js', () => {
 
     await start();
     // Messages the server was still sending to the stopped pull come again after ack_wait (10 s).
-    await until(`all ${total + whileDown.length} events`, () => stored() >= total + whileDown.length, 40_000);
+    await until(`all ${total + whileDown.length} events`, async () => (await stored()) >= total + whileDown.length, 40_000);
     await consumerSettled();
-    expect(stored()).toBe(total + whileDown.length);
+    expect(await stored()).toBe(total + whileDown.length);
 
     const all = await events();
     const count = (type: string) => all.filter((e) => e.type === type).length;
@@ -188,7 +188,7 @@ describe('chainloop-audit inside the hub, against nats-server -js', () => {
     const wrong = await hub!.api['sources.test']({ id: 'audit' });
     expect(wrong.ok).toBe(false);
     expect(wrong.detail).toMatch(/did not accept the credentials|Authorization Violation/i);
-    await until('the source to turn unhealthy', () => !hub!.store.health.get('source', 'audit').healthy, 20_000);
+    await until('the source to turn unhealthy', async () => !(await hub!.store.health.get('source', 'audit')).healthy, 20_000);
     const failing = await view();
     expect(failing.subscription!.state).toBe('reconnecting');
     expect(failing.health.lastError).toMatch(/credentials|Authorization/i);

@@ -10,6 +10,7 @@ import { githubSignature } from '../../../../electron/hub/sources/github.js';
 import { pipelineStreakKey } from '../../../../electron/hub/sources/streaks.js';
 import { githubExample, mapSecrets, postGithub, workflowRun } from '../../../helpers/ci-webhooks.js';
 import { tempDir, writeConfig } from '../../../helpers/hub-process.js';
+import type { SqliteEngine } from '../../../../electron/hub/store/sqlite-engine.js';
 
 const GH_SECRET = "It's a Secret to Everybody";
 const GL_TOKEN = 'gl-token-123';
@@ -31,9 +32,9 @@ const start = async () => {
   hub = await startHub({ dataDir, configFile, ingressPort: 0, secrets, retentionIntervalMs: 3_600_000 });
   hooks = `${hub.ingressUrl}/hooks`;
 };
-const count = () => hub.store.events.counts().events;
+const count = () => (hub.store as SqliteEngine).sync.events.counts().events;
 const stored = (id: unknown): HeraldEvent => {
-  const found = hub.store.events.get(String(id));
+  const found = (hub.store as SqliteEngine).sync.events.get(String(id));
   if (!found) throw new Error(`event ${String(id)} is not stored`);
   return found.event;
 };
@@ -93,7 +94,7 @@ describe('GitHub', () => {
     const id = acceptedId(await postGithub(`${hooks}/gh`, { event: 'workflow_run', payload, secret: GH_SECRET }));
     const detail = await hub.api['events.get']({ id });
     expect(detail.raw).toEqual(payload);
-    const stored = hub.store.db.prepare('SELECT raw FROM events WHERE id = ?').pluck().get(id) as Buffer;
+    const stored = (hub.store as SqliteEngine).sync.db.prepare('SELECT raw FROM events WHERE id = ?').pluck().get(id) as Buffer;
     expect(Buffer.isBuffer(stored)).toBe(true);
     expect(stored.length).toBeLessThan(JSON.stringify(payload).length / 3);
   });
@@ -206,7 +207,7 @@ describe('pipeline streaks through ingress', () => {
     const streaks = answers.map((a) => stored(acceptedId(a)).data?.failureStreak).sort((a, b) => Number(a) - Number(b));
     expect(streaks).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     const key = pipelineStreakKey({ subject: { project: 'octo-org/octo-repo', pipeline: 'CI', branch: 'concurrent' } });
-    expect(hub.store.sourceState.get('gh', key)).toMatchObject({ failures: n });
+    expect(await hub.store.sourceState.get('gh', key)).toMatchObject({ failures: n });
   });
 
   it('a redelivered failure does not move the streak', async () => {
@@ -223,7 +224,7 @@ describe('pipeline streaks through ingress', () => {
     const recovered = stored(acceptedId(await run('success', 301, 'restart')));
     expect([recovered.type, recovered.data?.recoveredAfter]).toEqual(['pipeline.recovered', 1]);
     const key = pipelineStreakKey({ subject: { project: 'octo-org/octo-repo', pipeline: 'CI', branch: 'restart' } });
-    expect(hub.store.sourceState.get('gh', key)).toBeUndefined();
+    expect(await hub.store.sourceState.get('gh', key)).toBeUndefined();
   });
 
   it('Jenkins failures and a success of one job streak the same way', async () => {

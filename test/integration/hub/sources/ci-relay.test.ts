@@ -80,7 +80,7 @@ describe('relay end to end', () => {
   });
 
   it('a forged webhook through the relay is refused by the signature check and stored nowhere', async () => {
-    const before = hub.store.events.counts().events;
+    const before = (await hub.store.events.counts()).events;
     const payload = workflowRun('success', { run: 8, name: 'Relayed CI' });
     await postGithub(relay.channelUrl('gh-channel'), { event: 'workflow_run', payload, secret: SECRET, signature: githubSignature('{}', SECRET) });
     const state = await until('the refusal', async () => {
@@ -88,7 +88,7 @@ describe('relay end to end', () => {
       return s?.delivered === 2 && s;
     });
     expect(state.lastError).toBe('ingress answered 401 to a relayed request');
-    expect(hub.store.events.counts().events).toBe(before);
+    expect((await hub.store.events.counts()).events).toBe(before);
   });
 
   it('a GitLab hook through the relay passes its token header through', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Hub, startHub } from '../../../../electron/hub/hub.js';
 import { mapSecrets } from '../../../helpers/ci-webhooks.js';
 import { tempDir, writeConfig } from '../../../helpers/hub-process.js';
+import type { SqliteEngine } from '../../../../electron/hub/store/sqlite-engine.js';
 
 describe('a polled source edited', () => {
   let hub: Hub;
@@ -22,14 +23,14 @@ describe('a polled source edited', () => {
   const source = async () => (await hub.api['sources.list']({})).find((s) => s.config.id === 'feed')!.config as Record<string, unknown>;
 
   it('keeps its state when renamed or retimed', async () => {
-    hub.store.sourceState.set('feed', 'poll', cursor);
+    (hub.store as SqliteEngine).sync.sourceState.set('feed', 'poll', cursor);
     await hub.api['sources.update']({ config: { ...(await source()), name: 'Feed (renamed)', pollIntervalSeconds: 1800 }, secrets: {} });
-    expect(hub.store.sourceState.get('feed', 'poll')).toEqual(cursor);
+    expect(await hub.store.sourceState.get('feed', 'poll')).toEqual(cursor);
   });
 
   it('starts afresh when pointed at another server', async () => {
-    hub.store.sourceState.set('feed', 'poll', cursor);
+    (hub.store as SqliteEngine).sync.sourceState.set('feed', 'poll', cursor);
     await hub.api['sources.update']({ config: { ...(await source()), url: 'http://127.0.0.1:9/other/cc.xml' }, secrets: {} });
-    expect(hub.store.sourceState.get('feed', 'poll')).toBeUndefined();
+    expect(await hub.store.sourceState.get('feed', 'poll')).toBeUndefined();
   });
 });

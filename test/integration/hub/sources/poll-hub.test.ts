@@ -22,10 +22,10 @@ const secrets: SecretStore = {
   has: async () => true,
 };
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -49,8 +49,8 @@ describe('polling inside the hub', () => {
   const events = async (sources: string[]): Promise<HeraldEvent[]> => (await hub!.api['events.list']({ sources, limit: 100 })).items.slice().reverse();
   /** Waits for a successful poll that ended after `since`. */
   const polled = (since: number) =>
-    until('a successful poll', () => {
-      const last = hub!.store.health.get('source', 'so').lastSuccessAt;
+    until('a successful poll', async () => {
+      const last = (await hub!.store.health.get('source', 'so')).lastSuccessAt;
       return last !== null && Date.parse(last) >= since;
     });
 
@@ -77,7 +77,7 @@ describe('polling inside the hub', () => {
 
     so.products[0]!.security_gate_passed = false;
     await start();
-    await until('the gate event', () => hub!.store.events.counts().events >= 1);
+    await until('the gate event', async () => (await hub!.store.events.counts()).events >= 1);
     expect((await events(['so'])).map((e) => [e.type, e.title, e.subject])).toEqual([
       ['security_gate.failed', 'Security gate of api failed', { project: 'api', branch: 'main' }],
     ]);
@@ -92,7 +92,11 @@ describe('polling inside the hub', () => {
   it('turns a failing source into health.integration_unhealthy, and back after a config edit restarts polling', async () => {
     so.fail('http503');
     await hub!.api['sources.update']({ config: { id: 'so', kind: 'secobserve', name: 'SecObserve (prod)', url: so.url, token: 'env:SO_TOKEN', pollIntervalSeconds: 3600 }, secrets: {} });
-    const unhealthy = await until('the unhealthy event', () => hub!.store.events.list({ limit: 10, sources: ['herald'] }).items[0]);
+    const herald = async () => (await hub!.store.events.list({ limit: 10, sources: ['herald'] })).items;
+    const unhealthy = (await until<HeraldEvent[]>('the unhealthy event', async () => {
+      const items = await herald();
+      return items.length > 0 && items;
+    }))[0]!;
     expect(unhealthy).toMatchObject({ type: 'health.integration_unhealthy', title: 'SecObserve (prod) (secobserve source) is failing', severity: 'warning' });
     expect(unhealthy.summary).toMatch(/HTTP 503 Service Unavailable/);
     const status = await hub!.api['hub.status']({});
@@ -100,18 +104,18 @@ describe('polling inside the hub', () => {
 
     so.fail(undefined);
     await hub!.api['sources.update']({ config: { id: 'so', kind: 'secobserve', name: 'SecObserve', url: so.url, token: 'env:SO_TOKEN', pollIntervalSeconds: 3600 }, secrets: {} });
-    await until('the recovered event', () => hub!.store.events.list({ limit: 10, sources: ['herald'] }).items.length === 2);
+    await until('the recovered event', async () => (await herald()).length === 2);
     expect((await events(['herald'])).map((e) => e.type)).toEqual(['health.integration_unhealthy', 'health.integration_recovered']);
   });
 
   it('test connection polls once without committing and names the failure', async () => {
-    const before = hub!.store.events.counts().events;
+    const before = (await hub!.store.events.counts()).events;
     so.products[0]!.security_gate_passed = true;
     expect(await hub!.api['sources.test']({ id: 'so' })).toEqual({
       ok: true,
       detail: 'connected: the API answered as expected; 1 new event would be raised now (not committed by the test)',
     });
-    expect(hub!.store.events.counts().events).toBe(before);
+    expect((await hub!.store.events.counts()).events).toBe(before);
     token = 'revoked';
     const failed = await hub!.api['sources.test']({ id: 'so' });
     token = TOKEN;

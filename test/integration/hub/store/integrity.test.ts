@@ -16,6 +16,7 @@ import { openStore, type Store } from '../../../../electron/hub/store/store.js';
 import { startHubProcess } from '../../../helpers/hub-process.js';
 import { main as dbTool } from '../../../../electron/db-tool.js';
 import { readdirSync } from 'node:fs';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -34,7 +35,7 @@ const titles = (store: Store) => store.db.prepare('SELECT title FROM events ORDE
 async function crashSnapshot(checkpointed: number, inWal: number): Promise<string> {
   const live = open(tempDir());
   live.db.pragma('wal_autocheckpoint = 0'); // as when the checkpoint thread has not caught up yet
-  const ingestor = new Ingestor({ store: live, router: () => () => [], onCommitted: () => undefined });
+  const ingestor = new Ingestor({ store: sqliteEngineOver(live), router: () => () => [], onCommitted: () => undefined });
   for (let i = 0; i < checkpointed; i++) await ingestor.submit(item(`old ${i}`));
   live.db.pragma('wal_checkpoint(TRUNCATE)');
   // Several group commits: each acknowledged (awaited) before the next.
@@ -116,7 +117,7 @@ describe('at open', () => {
   it('a clean stop and start is not mistaken for damage', async () => {
     const dir = tempDir();
     const store = open(dir);
-    const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+    const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
     for (let i = 0; i < 10; i++) await ingestor.submit(item(`e${i}`));
     store.close();
     expect(titles(open(dir))).toHaveLength(10);
@@ -156,7 +157,7 @@ describe('at run time', () => {
     bytes.fill(0xa5, (root - 1) * 4096, root * 4096);
     writeFileSync(file, bytes);
 
-    const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+    const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
     await expect(ingestor.submit(item('during'))).rejects.toThrow(/could not store the event: the database .* is damaged/);
     expect(store.damage).toMatch(/npm run db -- recover/);
     expect(problems).toHaveLength(1);

@@ -13,6 +13,7 @@ import { RateLimiter } from '../../../../electron/hub/delivery/rate-limit.js';
 import { DeliveryWorker } from '../../../../electron/hub/delivery/worker.js';
 import { waitForIdle } from '../../../../electron/hub/idle-signal.js';
 import { openStore, type Store } from '../../../../electron/hub/store/store.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 const stores: Store[] = [];
 const workers: DeliveryWorker[] = [];
@@ -60,7 +61,7 @@ function setup(opts: {
   };
   const transitions: string[] = [];
   const worker = new DeliveryWorker({
-    store,
+    store: sqliteEngineOver(store),
     channel: (id) => (id === config.id ? config : undefined),
     channels: () => [config],
     settings: () => settings,
@@ -229,7 +230,7 @@ describe('delivery worker with several channels', () => {
       },
     };
     const worker = new DeliveryWorker({
-      store,
+      store: sqliteEngineOver(store),
       channel: (id) => configs.find((c) => c.id === id),
       channels: () => configs,
       settings: () => settings,

@@ -15,6 +15,7 @@ import { webhookSourceFor } from '../../../../electron/hub/sources/registry.js';
 import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
 import { openStore } from '../../../../electron/hub/store/store.js';
 import { executeAttestation, FIXTURES, metadata, readStatement, testWebhookBody, webhookBody } from '../../../helpers/chainloop-fanout.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 const SECRET = 'cl-secret/with+chars';
 const source = SourceSchema.parse({ id: 'chainloop', kind: 'chainloop-webhook', name: 'Chainloop', secret: 'env:CHAINLOOP_HOOK' });
@@ -53,7 +54,7 @@ describe('Chainloop webhook through the receiver', () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-chainloop-hook-'));
   const store = openStore(dir);
   afterAll(() => store.close());
-  const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+  const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
   const ignored: string[] = [];
   const deps = {
     source: (id: string) => (id === source.id ? source : undefined),

@@ -14,6 +14,7 @@ import type { IngestItem } from '../../../../electron/hub/store/ingest-transacti
 import { receiveWebhook } from '../../../../electron/hub/ingress/receiver.js';
 import { pollingSourceFor } from '../../../../electron/hub/sources/registry.js';
 import { openStore } from '../../../../electron/hub/store/store.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 /** The payloads of the README's "Chainloop" section, one per Chainloop notification. */
 const CHAINLOOP_PAYLOADS = {
@@ -57,7 +58,7 @@ describe('Chainloop through the generic webhook', () => {
   const store = openStore(dir);
   afterAll(() => store.close());
   const source = SourceSchema.parse({ id: 'chainloop', kind: 'generic', name: 'Chainloop', secret: 'env:CHAINLOOP_HOOK' });
-  const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+  const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
   const deps = { source: (id: string) => (id === source.id ? source : undefined), resolveSecret: async () => 'chainloop-secret', ingest: (item: IngestItem) => ingestor.submit(item).then(ackOf) };
   const post = (body: unknown, token = 'chainloop-secret') =>
     receiveWebhook(deps, 'chainloop', { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify(body)), pathRest: '' });

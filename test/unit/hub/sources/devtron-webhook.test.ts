@@ -17,6 +17,7 @@ import { decodeEntities, devtronSource } from '../../../../electron/hub/sources/
 import { webhookSourceFor } from '../../../../electron/hub/sources/registry.js';
 import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
 import { openStore } from '../../../../electron/hub/store/store.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 /** What parseEventForWebhook returns (mustacheHelper.ts), for a notifier Event. */
 function webhookView(e: {
@@ -89,7 +90,7 @@ describe('Devtron webhook through the receiver', () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-devtron-'));
   const store = openStore(dir);
   afterAll(() => store.close());
-  const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+  const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
   const deps = {
     source: (id: string) => (id === source.id ? source : undefined),
     resolveSecret: async () => 'dt-secret',

@@ -14,6 +14,7 @@ import { instanceCounts, kosliWebhookSource, normaliseEventType } from '../../..
 import { webhookSourceFor } from '../../../../electron/hub/sources/registry.js';
 import type { IncomingRequest } from '../../../../electron/hub/sources/source.js';
 import { openStore } from '../../../../electron/hub/store/store.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 
 const SAMPLE_TEXT = readFileSync(join(import.meta.dirname, '../../../fixtures/kosli/custom-webhook-sample.json'), 'utf8');
 const SAMPLE = JSON.parse(SAMPLE_TEXT) as Record<string, unknown>;
@@ -172,7 +173,7 @@ describe('Kosli webhook through the receiver and a real store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-kosli-hook-'));
   const store = openStore(dir);
   afterAll(() => store.close());
-  const ingestor = new Ingestor({ store, router: () => () => [], onCommitted: () => undefined });
+  const ingestor = new Ingestor({ store: sqliteEngineOver(store), router: () => () => [], onCommitted: () => undefined });
   const deps = { source: (id: string) => (id === config.id ? config : undefined), resolveSecret: async () => 'hook-secret', ingest: (item: IngestItem) => ingestor.submit(item).then(ackOf) };
 
   it('stores the sample once, answers a redelivery as duplicate, refuses a wrong token', async () => {

@@ -100,7 +100,9 @@ function harness(
       h.commits.push({ id: s.id, events, state });
       states.set(s.id, state);
     },
-    recordHealth: (s, result) => h.health.push({ id: s.id, result }),
+    recordHealth: (s, result) => {
+      h.health.push({ id: s.id, result });
+    },
     now: clock.now,
     random: options.random ?? (() => 0.5),
     setTimer: clock.setTimer,
