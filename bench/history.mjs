@@ -172,7 +172,9 @@ await context.addInitScript(() => {
     }
   }).observe(document, { childList: true, subtree: true });
 });
+// Signed in by the printed URL; Herald opens on Now (the board), so History is opened by its route.
 await page.goto(`${apiUrl}/?token=${TOKEN}`);
+await page.goto(`${apiUrl}/#/history`);
 await page.waitForSelector('.event-row[data-event-id]');
 const firstPaint = [];
 for (let i = 0; i < 5; i++) {

@@ -7,17 +7,19 @@ import { createServer, type Server } from 'node:http';
 
 export interface HoldingSink {
   url: string;
-  /** Bodies answered 200, in order. */
-  accepted: string[];
+  /** Bodies answered 200, in order, with when (Date.now()). */
+  accepted: Array<{ body: string; at: number }>;
   /** Requests received and not answered yet, with the peer's local port. */
   open(): Array<{ body: string; peerPort: number }>;
   /** How many accepted bodies contain `marker`. */
   count(marker: string): number;
+  /** When each accepted body containing `marker` was answered. */
+  acceptedAt(marker: string): number[];
   close(): Promise<void>;
 }
 
 export async function startHoldingSink(holdMs: number): Promise<HoldingSink> {
-  const accepted: string[] = [];
+  const accepted: Array<{ body: string; at: number }> = [];
   const open = new Set<{ body: string; peerPort: number }>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,10 +32,12 @@ export async function startHoldingSink(holdMs: number): Promise<HoldingSink> {
         open.delete(entry);
         // Counted only when the answer can reach the sender: a dead sender's send is not delivered.
         if (req.socket.destroyed) return;
-        accepted.push(entry.body);
+        accepted.push({ body: entry.body, at: Date.now() });
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       }, holdMs);
-      req.socket.on('close', () => {
+      // The sender went away before the answer (killed): the send was not delivered.
+      res.on('close', () => {
+        if (res.writableEnded) return;
         clearTimeout(timer);
         open.delete(entry);
       });
@@ -45,7 +49,8 @@ export async function startHoldingSink(holdMs: number): Promise<HoldingSink> {
     url: `http://127.0.0.1:${port}/hook`,
     accepted,
     open: () => [...open],
-    count: (marker) => accepted.filter((body) => body.includes(marker)).length,
+    count: (marker) => accepted.filter((a) => a.body.includes(marker)).length,
+    acceptedAt: (marker) => accepted.filter((a) => a.body.includes(marker)).map((a) => a.at),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
