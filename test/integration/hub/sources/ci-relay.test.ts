@@ -50,7 +50,9 @@ describe('relay end to end', () => {
   });
 
   it('shows each relayed source connected, and no relay for a direct source', async () => {
-    await until('connected', async () => (await relayOf('gh'))?.state === 'connected');
+    // The relay counts a subscriber when its request arrives; the client is connected once the
+    // response headers are back: wait for both clients, not only the first.
+    await until('connected', async () => (await relayOf('gh'))?.state === 'connected' && (await relayOf('gl'))?.state === 'connected');
     expect(await relayOf('gh')).toEqual({ state: 'connected', lastError: null, lastEventAt: null, delivered: 0 });
     expect((await relayOf('gl'))?.state).toBe('connected');
     expect(await relayOf('direct')).toBeUndefined();
