@@ -12,6 +12,7 @@ import { formatDuration } from '../../../shared/duration.js';
 import { formatDigest } from '../channels/digest.js';
 import type { ClosedDigest, DigestWindow } from '../rules/digest-windows.js';
 import type { StoreEngine } from '../store/engine.js';
+import { DueTimer } from './due-timer.js';
 import type { OutboundEvent } from '../../../shared/template-variables.js';
 
 /** `data` of an event must stay small (EventInputSchema): at most this many bytes of JSON. */
@@ -96,49 +97,38 @@ export interface DigestSchedulerDeps {
 }
 
 export class DigestScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  /** A look at the store is scheduled now or running (hub.idle() waits for it). */
-  private looking = false;
-  private running: Promise<void> | undefined;
-  /** When the next window ends, as of the last look. */
-  private nextDueAt: number | undefined;
+  private readonly timer: DueTimer;
   private readonly now: () => number;
-  private readonly maxSleepMs: number;
 
   constructor(private readonly deps: DigestSchedulerDeps) {
     this.now = deps.now ?? Date.now;
-    this.maxSleepMs = deps.maxSleepMs ?? 60_000;
+    this.timer = new DueTimer({
+      name: 'digest window',
+      runDue: () => this.closeDue(),
+      nextDue: () => this.deps.store.digests.nextDue(),
+      now: this.now,
+      ...(deps.maxSleepMs !== undefined && { maxSleepMs: deps.maxSleepMs }),
+      ...(deps.log && { log: deps.log }),
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.wake();
+    this.timer.start();
   }
 
   /** Stops the timer; resolves once a look still running has finished. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.timer.stop();
   }
 
   /** A window may have opened (or the clock moved): close what is due, then sleep until the next end. */
   wake(): void {
-    if (this.stopped) return;
-    this.looking = true;
-    if (this.running) return; // the running look reads the store again when done
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), 0);
-    this.timer.unref?.();
+    this.timer.wake();
   }
 
   /** What it is busy with, or undefined: a look pending or running, or a window due by the hub's clock. */
   busy(): string | undefined {
-    if (this.looking || this.running) return 'a look at the digest windows pending';
-    if (!this.stopped && (this.nextDueAt ?? Infinity) <= this.now()) return 'a digest window due';
-    return undefined;
+    return this.timer.busy();
   }
 
   /** Closes every window that has ended by now; returns the digests stored. */
@@ -161,40 +151,5 @@ export class DigestScheduler {
     }
     for (const digest of closed) this.deps.onClosed(digest);
     return closed;
-  }
-
-  private async run(): Promise<void> {
-    this.timer = undefined;
-    if (this.stopped) {
-      this.looking = false;
-      return;
-    }
-    let done!: () => void;
-    this.running = new Promise((resolve) => (done = resolve));
-    let sleep = this.maxSleepMs;
-    try {
-      // Woken while looking: look again (a window may have opened after the read).
-      while (this.looking && !this.stopped) {
-        this.looking = false;
-        await this.closeDue();
-        this.nextDueAt = await this.deps.store.digests.nextDue();
-      }
-      if (this.nextDueAt !== undefined) sleep = Math.min(this.maxSleepMs, Math.max(0, this.nextDueAt - this.now()));
-      // A window that could not be closed is due at once: do not spin on it.
-      if (sleep === 0) sleep = Math.min(this.maxSleepMs, 1_000);
-    } catch (error) {
-      this.deps.log?.(`digest: could not read the digest windows: ${(error as Error).message}`);
-      sleep = Math.min(this.maxSleepMs, 5_000);
-    } finally {
-      this.looking = false;
-      this.running = undefined;
-      done();
-    }
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.looking = true;
-      void this.run();
-    }, sleep);
-    this.timer.unref?.();
   }
 }

@@ -1,5 +1,5 @@
-// One timer for work that falls due at stored times (storm groups due; digest windows can
-// use it too): on a wake, and whenever the earliest due time comes, it does the due work,
+// One timer for work that falls due at stored times (storm groups, digest windows):
+// on a wake, and whenever the earliest due time comes, it does the due work,
 // then sleeps until the next due time the store names — at most maxSleepMs, so a clock jump
 // or work added elsewhere is found all the same. The store holds the times, so a restart
 // loses none. The store answers asynchronously (store/engine.ts): a wake during a look makes
