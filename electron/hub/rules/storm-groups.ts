@@ -61,7 +61,8 @@ function valuesOf(key: string): Record<string, string> {
   return Object.fromEntries(JSON.parse(key) as Array<[string, string]>);
 }
 
-interface GroupRow {
+/** A storm_groups row as both engines read it. */
+export interface GroupRow {
   rule_id: string;
   group_key: string;
   rule_name: string;
@@ -72,7 +73,7 @@ interface GroupRow {
   messages: number;
 }
 
-const fromRow = (r: GroupRow): StormGroup => ({
+export const groupFromRow = (r: GroupRow): StormGroup => ({
   ruleId: r.rule_id,
   ruleName: r.rule_name,
   key: r.group_key,
@@ -131,18 +132,18 @@ export class StormGroups {
 
   /** Groups due by `now`, earliest first. */
   due(now: number): StormGroup[] {
-    return (this.selectDue.all(now) as GroupRow[]).map(fromRow);
+    return (this.selectDue.all(now) as GroupRow[]).map(groupFromRow);
   }
 
   /** One group as stored now (undefined once it ended). */
   get(ruleId: string, key: string): StormGroup | undefined {
     const row = this.selectOne.get(ruleId, key) as GroupRow | undefined;
-    return row && fromRow(row);
+    return row && groupFromRow(row);
   }
 
   /** A rule's open groups (tests, the UI). */
   open(ruleId: string): StormGroup[] {
-    return (this.selectOpen.all(ruleId) as GroupRow[]).map(fromRow);
+    return (this.selectOpen.all(ruleId) as GroupRow[]).map(groupFromRow);
   }
 
   /** Events waiting in a rule's groups. */

@@ -3,7 +3,8 @@
 import { isMuteActive, type Mute, type PipelineRef, pipelineKey } from '../../../shared/mutes.js';
 import type { Db } from './open.js';
 
-interface MuteRow {
+/** A mutes row as both engines read it (SQLite stores the flag as 0/1, PostgreSQL as a boolean). */
+export interface MuteRow {
   key: string;
   source_id: string;
   source_name: string | null;
@@ -11,11 +12,11 @@ interface MuteRow {
   pipeline: string | null;
   branch: string | null;
   until: number | null;
-  until_passes: number;
+  until_passes: number | boolean;
   created_at: number;
 }
 
-function rowToMute(row: MuteRow): Mute {
+export function rowToMute(row: MuteRow): Mute {
   return {
     key: row.key,
     sourceId: row.source_id,
@@ -24,7 +25,7 @@ function rowToMute(row: MuteRow): Mute {
     ...(row.pipeline !== null && { pipeline: row.pipeline }),
     ...(row.branch !== null && { branch: row.branch }),
     ...(row.until !== null && { until: new Date(row.until).toISOString() }),
-    untilPasses: row.until_passes === 1,
+    untilPasses: Boolean(row.until_passes),
     createdAt: new Date(row.created_at).toISOString(),
   };
 }

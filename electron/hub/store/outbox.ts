@@ -8,7 +8,8 @@
 import type { Delivery } from '../../../shared/api.js';
 import type { Db } from './open.js';
 
-interface DeliveryRow {
+/** A deliveries row as both engines read it (with its event's id). */
+export interface DeliveryRow {
   id: number;
   event_seq: number;
   event_id: string;
@@ -43,7 +44,8 @@ export interface ClaimedDelivery {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function rowToDelivery(row: DeliveryRow, sending: boolean): Delivery {
+/** `sending`: claimed by this process but not written so (SQLite keeps its claims in memory). */
+export function rowToDelivery(row: DeliveryRow, sending = false): Delivery {
   const status = sending && row.status === 'pending' ? 'sending' : row.status;
   return {
     id: String(row.id),

@@ -1,33 +1,7 @@
 // Muted pipelines on PostgreSQL (store/mutes.ts), one row per pipeline key.
 import { isMuteActive, type Mute, type PipelineRef, pipelineKey } from '../../../../shared/mutes.js';
-import type { MuteEnd } from '../mutes.js';
+import { type MuteEnd, type MuteRow, rowToMute } from '../mutes.js';
 import type { Sql } from './sql.js';
-
-interface MuteRow {
-  key: string;
-  source_id: string;
-  source_name: string | null;
-  project: string | null;
-  pipeline: string | null;
-  branch: string | null;
-  until: number | null;
-  until_passes: boolean;
-  created_at: number;
-}
-
-function rowToMute(row: MuteRow): Mute {
-  return {
-    key: row.key,
-    sourceId: row.source_id,
-    ...(row.source_name !== null && { sourceName: row.source_name }),
-    ...(row.project !== null && { project: row.project }),
-    ...(row.pipeline !== null && { pipeline: row.pipeline }),
-    ...(row.branch !== null && { branch: row.branch }),
-    ...(row.until !== null && { until: new Date(row.until).toISOString() }),
-    untilPasses: row.until_passes,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
-}
 
 export class PgMuteStore {
   constructor(private readonly sql: Sql) {}

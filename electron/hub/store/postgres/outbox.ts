@@ -6,41 +6,8 @@
 // A result is recorded only while the row is still this replica's claim.
 import type { Delivery } from '../../../../shared/api.js';
 import type { DeliveryOutcome } from '../engine.js';
-import type { ClaimedDelivery } from '../outbox.js';
+import { type ClaimedDelivery, type DeliveryRow, rowToDelivery } from '../outbox.js';
 import type { Sql } from './sql.js';
-
-interface DeliveryRow {
-  id: number;
-  event_seq: number;
-  event_id: string;
-  channel_id: string;
-  rule_id: string;
-  status: Delivery['status'];
-  attempts: number;
-  next_attempt_at: number | null;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function rowToDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: String(row.id),
-    eventId: row.event_id,
-    channelId: row.channel_id,
-    ruleId: row.rule_id,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.status === 'pending' ? iso(row.next_attempt_at) : null,
-    lastError: row.last_error,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-    deliveredAt: iso(row.delivered_at),
-  };
-}
 
 const SELECT_DELIVERY = `SELECT d.id, d.event_seq, d.channel_id, d.rule_id, d.status, d.attempts, d.next_attempt_at, d.last_error,
   d.created_at, d.updated_at, d.delivered_at, e.id AS event_id FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
@@ -194,7 +161,7 @@ export class PgOutbox {
       `${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT $${values.push(filter.limit)}`,
       values,
     );
-    return rows.map(rowToDelivery);
+    return rows.map((row) => rowToDelivery(row));
   }
 
   /** Manual retry of a failed or cancelled delivery: a fresh series of attempts, due now. */

@@ -2,31 +2,8 @@
 // events waiting in each, per channel. Adding is an upsert (two replicas opening the same
 // group at once share it); sending takes the group's advisory lock and re-reads it, so of two
 // replicas sending a due group at once the second finds it sent (due again later) and leaves it.
-import { groupKey, type GroupedOutcome, type StormGroup } from '../../rules/storm-groups.js';
+import { groupFromRow, groupKey, type GroupedOutcome, type GroupRow, type StormGroup } from '../../rules/storm-groups.js';
 import { lockName, lockNames, type Sql } from './sql.js';
-
-interface GroupRow {
-  rule_id: string;
-  group_key: string;
-  rule_name: string;
-  wait_seconds: number;
-  interval_seconds: number;
-  opened_at: number;
-  due_at: number;
-  messages: number;
-}
-
-const fromRow = (r: GroupRow): StormGroup => ({
-  ruleId: r.rule_id,
-  ruleName: r.rule_name,
-  key: r.group_key,
-  by: Object.fromEntries(JSON.parse(r.group_key) as Array<[string, string]>),
-  waitSeconds: r.wait_seconds,
-  intervalSeconds: r.interval_seconds,
-  openedAt: r.opened_at,
-  dueAt: r.due_at,
-  messages: r.messages,
-});
 
 export class PgStormGroups {
   constructor(private readonly sql: Sql) {}
@@ -53,12 +30,12 @@ export class PgStormGroups {
 
   async due(now: number): Promise<StormGroup[]> {
     const { rows } = await this.sql<GroupRow>('SELECT * FROM storm_groups WHERE due_at <= $1 ORDER BY due_at, rule_id COLLATE "C", group_key COLLATE "C"', [now]);
-    return rows.map(fromRow);
+    return rows.map(groupFromRow);
   }
 
   async open(ruleId: string): Promise<StormGroup[]> {
     const { rows } = await this.sql<GroupRow>('SELECT * FROM storm_groups WHERE rule_id = $1 ORDER BY opened_at, group_key COLLATE "C"', [ruleId]);
-    return rows.map(fromRow);
+    return rows.map(groupFromRow);
   }
 
   async waiting(ruleId: string): Promise<number> {
