@@ -4,15 +4,25 @@
 // events/s (first post → last arrival at the sink), end-to-end p99 (post → sink), peak
 // RSS of each, and Herald's ratios. Not a test: it prints figures for the README.
 //
+// CPU per delivered event survives the machine's load far better than events/s: for each
+// contender the utime+stime of its process (/proc/<pid>/stat) across the measured window
+// (first post → last arrival), Herald's per thread as well (/proc/<pid>/task/*/schedstat:
+// main, herald-ingress, herald-checkpt, the libuv pool that runs the fsyncs, V8's platform
+// threads that run GC and the compiler), and the bench process's own (client + sink).
+//
+// The floor (bench/floor-server.mjs) is what Node itself costs here: a bare node:http
+// server that answers each POST and forwards its body to the same sink with a keep-alive
+// agent, no parsing, no storage. Herald cannot go faster than it on this machine.
+//
 // Alertmanager comes from the Debian package (/usr/bin/prometheus-alertmanager). It groups
 // by every label (`group_by: ['...']`) with `group_wait: 0s`, so each alert is sent on its
 // own, as Herald's webhook channel sends each event. Herald runs headless in its default
 // configuration (the `npm run serve` V8 flags; the webhook channel with no concurrency set).
 // Alertmanager answers before anything is on disk; Herald answers after its fsync.
 //
-//   npm run bench:vs-alertmanager -- [--events 3000] [--concurrency 16] [--warmup 300] [--rounds 1] [--only herald|alertmanager]
+//   npm run bench:vs-alertmanager -- [--events 3000] [--concurrency 16] [--warmup 300] [--rounds 1] [--only herald|alertmanager|floor[,…]]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,6 +39,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
   },
 });
+const ONLY = values.only?.split(',') ?? ['alertmanager', 'herald', 'floor'];
+for (const name of ONLY) {
+  if (!['alertmanager', 'herald', 'floor'].includes(name)) {
+    console.error(`--only ${values.only}: expected herald, alertmanager or floor (or a comma-separated list of them)`);
+    process.exit(2);
+  }
+}
 const N = Number(values.events);
 const C = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
@@ -37,12 +54,12 @@ const STARTUP_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 120_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-if (!existsSync(ALERTMANAGER) && values.only !== 'herald') {
+if (!existsSync(ALERTMANAGER) && ONLY.includes('alertmanager')) {
   console.error(`Alertmanager not found at ${ALERTMANAGER}. Install it (Debian/Ubuntu):\n  sudo apt-get install prometheus-alertmanager\nor point ALERTMANAGER_BIN at its binary.`);
   process.exit(2);
 }
 const HEADLESS = resolve(import.meta.dirname, '../dist/electron/headless.js');
-if (!existsSync(HEADLESS) && values.only !== 'alertmanager') {
+if (!existsSync(HEADLESS) && ONLY.includes('herald')) {
   console.error('Herald is not built: run `npm run build` first (or `npm run bench:vs-alertmanager`, which builds).');
   process.exit(2);
 }
@@ -78,8 +95,8 @@ const sink = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     const at = performance.now();
     try {
       const body = JSON.parse(Buffer.concat(chunks).toString());
-      // Alertmanager's webhook: { alerts: [{ labels: { bench_id } }] }; Herald's template: { id }.
-      const ids = Array.isArray(body.alerts) ? body.alerts.map((a) => a.labels.bench_id) : [body.id.split(' — ')[0]];
+      // Alertmanager's webhook: { alerts: [{ labels: { bench_id } }] }; Herald's template: { id }; the floor forwards the posted { title }.
+      const ids = Array.isArray(body.alerts) ? body.alerts.map((a) => a.labels.bench_id) : body.id !== undefined ? [body.id.split(' — ')[0]] : [body.title];
       for (const id of ids) if (!arrivals.has(id)) arrivals.set(id, at);
     } catch (error) {
       console.error(`sink: unreadable body: ${error.message}`);
@@ -125,6 +142,87 @@ function peakRssMb(pid) {
   return Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
+// ── CPU time: the process's from /proc/<pid>/stat, each thread's from its schedstat ──
+const USER_HZ = 100; // /proc reports clock ticks of 1/USER_HZ s; USER_HZ is 100 on Linux
+const readText = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // the thread or process has gone
+  }
+};
+
+/** utime and stime (µs) of a process, all its threads, living and exited, from /proc/<pid>/stat. */
+function processCpu(pid) {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return { user: 0, sys: 0 };
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return { user: (Number(fields[11]) * 1e6) / USER_HZ, sys: (Number(fields[12]) * 1e6) / USER_HZ };
+}
+
+/**
+ * What each of a Node process's threads is, told apart while they idle (after start-up):
+ * the main thread is the process's own id; Herald names its worker threads (herald-ingress,
+ * herald-checkpt); Node names every other thread "node", so the two pools are told apart by
+ * what they wait on: each pool's idle threads wait on one futex (syscall 202), and V8's
+ * platform threads (GC, compiler) are started before the libuv pool (fs calls, the fsyncs).
+ */
+function threadRoles(pid) {
+  const roles = new Map();
+  const waiting = new Map(); // futex address → tids
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)) {
+    const comm = readText(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '?';
+    if (tid === pid) roles.set(tid, 'main');
+    else if (comm !== 'node') roles.set(tid, comm);
+    else {
+      roles.set(tid, 'other');
+      const [nr, address] = (readText(`/proc/${pid}/task/${tid}/syscall`) ?? '').split(' ');
+      if (nr === '202') waiting.set(address, [...(waiting.get(address) ?? []), tid]);
+    }
+  }
+  // One pool's condition variable is one struct: its waiters' futex words lie within 64 bytes.
+  const pools = [];
+  let last;
+  for (const [address, tids] of [...waiting].map(([a, t]) => [Number(a), t]).sort((a, b) => a[0] - b[0])) {
+    if (last !== undefined && address - last < 64) pools.at(-1).push(...tids);
+    else pools.push([...tids]);
+    last = address;
+  }
+  pools.splice(0, pools.length, ...pools.filter((tids) => tids.length >= 2).sort((a, b) => Math.min(...a) - Math.min(...b)));
+  if (pools.length >= 2) {
+    for (const tid of pools[0]) roles.set(tid, 'V8 platform');
+    for (const tid of pools.at(-1)) roles.set(tid, 'libuv pool');
+  }
+  return roles;
+}
+
+/** On-CPU time (µs) per role of a process's threads; a thread started since `roles` was taken counts as 'other'. */
+function threadCpu(pid, roles) {
+  const byRole = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
+    const ns = Number(readText(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
+    const role = roles.get(tid) ?? 'other';
+    byRole[role] = (byRole[role] ?? 0) + ns / 1000;
+  }
+  return byRole;
+}
+
+/** A CPU reading of the contender (and of this bench process); `since(earlier)` gives µs per event. */
+function cpuSnapshot(pid, roles) {
+  return { at: performance.now(), process: processCpu(pid), threads: roles ? threadCpu(pid, roles) : undefined, bench: process.cpuUsage() };
+}
+function cpuPerEvent(before, after, count) {
+  const user = (after.process.user - before.process.user) / count;
+  const sys = (after.process.sys - before.process.sys) / count;
+  const threads = {};
+  if (before.threads && after.threads) {
+    for (const role of Object.keys(after.threads)) threads[role] = (after.threads[role] - (before.threads[role] ?? 0)) / count;
+  }
+  const benchUs = (after.bench.user + after.bench.system - before.bench.user - before.bench.system) / count;
+  const cores = ((user + sys) * count) / ((after.at - before.at) * 1000);
+  return { total: user + sys, user, sys, cores, threads, bench: benchUs };
+}
+
 // ── the load: a node:http keep-alive client, one event per request ──
 const agent = new http.Agent({ keepAlive: true, maxSockets: C });
 function request(url, headers, body) {
@@ -140,11 +238,12 @@ function request(url, headers, body) {
   });
 }
 
-/** Posts `count` events at concurrency C; resolves with when each was posted and when the burst started. */
-async function burst(prefix, count, post) {
+/** Posts `count` events at concurrency C; resolves with the figures of the burst, CPU included (`cpu()` reads it). */
+async function burst(prefix, count, post, cpu) {
   const sentAt = new Map();
   const acks = [];
   let next = 0;
+  const cpuBefore = cpu();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: C }, async () => {
@@ -160,6 +259,7 @@ async function burst(prefix, count, post) {
   acks.sort((a, b) => a - b);
   const acceptedSeconds = (performance.now() - start) / 1000;
   await until(() => [...sentAt.keys()].every((id) => arrivals.has(id)), DRAIN_TIMEOUT_MS, `${prefix}: every event at the sink`);
+  const cpuAfter = cpu();
   let last = 0;
   const latencies = [];
   for (const [id, at] of sentAt) {
@@ -174,15 +274,32 @@ async function burst(prefix, count, post) {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     ackP99: percentile(acks, 99),
+    cpu: cpuPerEvent(cpuBefore, cpuAfter, count),
   };
 }
 
-async function measure(name, post, pid) {
-  await burst(`${name}-warmup`, WARMUP, post);
+const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/** Warm-up, then ROUNDS measured bursts; medians. `threads`: break the CPU down per thread (a Node process). */
+async function measure(name, post, pid, { threads = false } = {}) {
+  const roles = threads ? threadRoles(pid) : undefined;
+  const cpu = () => cpuSnapshot(pid, roles);
+  await burst(`${name}-warmup`, WARMUP, post, cpu);
   const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) rounds.push(await burst(`${name}-r${r}`, N, post));
-  const median = (key) => rounds.map((x) => x[key]).sort((a, b) => a - b)[Math.floor((rounds.length - 1) / 2)];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await burst(`${name}-r${r}`, N, post, cpu));
+  const median = (key) => medianOf(rounds.map((x) => x[key]));
+  const cpuMedian = (key) => medianOf(rounds.map((x) => x.cpu[key]));
+  const roleNames = [...new Set(rounds.flatMap((x) => Object.keys(x.cpu.threads)))];
   return {
+    cpu: {
+      total: cpuMedian('total'),
+      user: cpuMedian('user'),
+      sys: cpuMedian('sys'),
+      cores: cpuMedian('cores'),
+      bench: cpuMedian('bench'),
+      rounds: rounds.map((x) => x.cpu.total),
+      threads: Object.fromEntries(roleNames.map((role) => [role, medianOf(rounds.map((x) => x.cpu.threads[role] ?? 0))])),
+    },
     deliveredPerSecond: median('deliveredPerSecond'),
     acceptedPerSecond: median('acceptedPerSecond'),
     p50: median('p50'),
@@ -271,7 +388,26 @@ async function herald() {
   const post = (id) =>
     request(`${ingress}/hooks/bench`, { authorization: `Bearer ${secret}` }, JSON.stringify({ type: 'pipeline.failed', title: id, subject: { project: 'acme/api', branch: 'main', pipeline: 'build' } }));
   try {
-    return await measure('herald', post, child.pid);
+    return await measure('herald', post, child.pid, { threads: true });
+  } finally {
+    await stop(child);
+  }
+}
+
+async function floor() {
+  const { child, output } = launch(process.execPath, [resolve(import.meta.dirname, 'floor-server.mjs'), `${sinkBase}/floor`]);
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the floor server exited (${child.exitCode}):\n${output()}`);
+      return /listening \d+/.test(output());
+    },
+    STARTUP_TIMEOUT_MS,
+    'the floor server to listen',
+  );
+  const base = `http://127.0.0.1:${/listening (\d+)/.exec(output())[1]}`;
+  const post = (id) => request(`${base}/hooks/bench`, {}, JSON.stringify({ type: 'pipeline.failed', title: id, subject: { project: 'acme/api', branch: 'main', pipeline: 'build' } }));
+  try {
+    return await measure('floor', post, child.pid, { threads: true });
   } finally {
     await stop(child);
   }
@@ -283,15 +419,33 @@ console.log(
 );
 const line = (name, r) =>
   `${name.padEnd(13)} delivered ${fmt(r.deliveredPerSecond).padStart(6)} events/s · accepted ${fmt(r.acceptedPerSecond).padStart(6)} /s · end-to-end p50 ${fmt(r.p50, 1).padStart(6)} ms, p99 ${fmt(r.p99, 1).padStart(7)} ms (answer p99 ${fmt(r.ackP99, 1)} ms) · peak RSS ${fmt(r.peakRss, 1)} MB`;
+const us = (x) => fmt(x).padStart(4);
+const cpuLine = (r) => {
+  const c = r.cpu;
+  const threads = Object.entries(c.threads)
+    .filter(([, v]) => v >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, v]) => `${role} ${fmt(v)}`)
+    .join(', ');
+  return (
+    `${''.padEnd(13)} CPU per delivered event ${us(c.total)} µs (user ${fmt(c.user)} + sys ${fmt(c.sys)}; ${fmt(c.cores, 2)} cores busy)` +
+    (threads ? ` · threads (schedstat, µs): ${threads}` : '') +
+    ` · bench client+sink ${fmt(c.bench)} µs` +
+    (ROUNDS > 1 ? ` · rounds ${c.rounds.map((x) => fmt(x)).join(' ')}` : '')
+  );
+};
 const results = {};
+const contenders = [
+  ['alertmanager', 'am', 'Alertmanager', alertmanager],
+  ['herald', 'herald', 'Herald', herald],
+  ['floor', 'floor', 'Floor (Node)', floor],
+];
 try {
-  if (values.only !== 'herald') {
-    results.am = await alertmanager();
-    console.log(line('Alertmanager', results.am));
-  }
-  if (values.only !== 'alertmanager') {
-    results.herald = await herald();
-    console.log(line('Herald', results.herald));
+  for (const [name, key, label, run] of contenders) {
+    if (!ONLY.includes(name)) continue;
+    results[key] = await run();
+    console.log(line(label, results[key]));
+    console.log(cpuLine(results[key]));
   }
 } catch (error) {
   console.error(`bench failed: ${error.message}`);
@@ -306,8 +460,17 @@ if (results.am && results.herald) {
   const { am, herald: h } = results;
   console.log(
     `Herald / Alertmanager: delivered events/s ${(h.deliveredPerSecond / am.deliveredPerSecond).toFixed(2)}× (target ≥ 1.5×), ` +
-      `end-to-end p99 ${(h.p99 / am.p99).toFixed(2)}× (target ≤ 0.5×), peak RSS ${(h.peakRss / am.peakRss).toFixed(2)}×`,
+      `end-to-end p99 ${(h.p99 / am.p99).toFixed(2)}× (target ≤ 0.5×), peak RSS ${(h.peakRss / am.peakRss).toFixed(2)}×, ` +
+      `CPU per event ${(h.cpu.total / am.cpu.total).toFixed(2)}×`,
   );
+}
+if (results.floor) {
+  const f = results.floor;
+  const vs = (name, r) =>
+    `${name} delivered ${((100 * r.deliveredPerSecond) / f.deliveredPerSecond).toFixed(0)} % of the floor's events/s at ${(r.cpu.total / f.cpu.total).toFixed(2)}× its CPU per event`;
+  const parts = [results.am && vs('Alertmanager', results.am), results.herald && vs('Herald', results.herald)].filter(Boolean);
+  if (results.am) parts.push(`1.5× Alertmanager = ${fmt(1.5 * results.am.deliveredPerSecond)} events/s = ${((150 * results.am.deliveredPerSecond) / f.deliveredPerSecond).toFixed(0)} % of the floor`);
+  if (parts.length) console.log(`Floor (bare node:http, forward, no storage): ${parts.join('; ')}`);
 }
 console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 agent.destroy();

@@ -12,10 +12,12 @@ import type { Answer, MainToThread, ThreadStart, ThreadToMain } from './ingress-
 import { secretRefsOf } from '../config/secrets.js';
 import { exposedGc } from '../idle-gc.js';
 import { createIngressServer } from './ingress-server.js';
+import { nameThisThread } from '../thread-name.js';
 
 if (!parentPort) throw new Error('ingress-thread runs as a worker thread');
 const port = parentPort;
 const start = workerData as ThreadStart;
+nameThisThread('herald-ingress');
 
 let sourcesById = new Map(start.sources.map((s) => [s.id, s]));
 /** Resolved secrets per source id, until the sources or any secret change. */

@@ -4,10 +4,12 @@
 // request behind it. PASSIVE: never waits for, nor blocks, the writer or readers.
 import { parentPort, workerData } from 'node:worker_threads';
 import { newDatabase } from './open.js';
+import { nameThisThread } from '../thread-name.js';
 
 if (!parentPort) throw new Error('checkpoint-thread runs as a worker thread');
 const port = parentPort;
 const { file, nativeBinding, intervalMs } = workerData as { file: string; nativeBinding?: string; intervalMs: number };
+nameThisThread('herald-checkpt');
 
 const db = newDatabase(file, { fileMustExist: true, ...(nativeBinding !== undefined && { nativeBinding }) });
 // It only streams WAL frames into the file: a small page cache is enough.

@@ -2,6 +2,7 @@
 // driven from here through the real message protocol): secrets asked of the main thread
 // and cached until a change, sources refreshed, commits answered by the main thread,
 // payloads prepared for storage off the main thread, refusals named, and a clean close.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -181,6 +182,16 @@ describe('ingress on its own thread', () => {
     // The listener still serves once the main thread answers again.
     h.hang(undefined);
     expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'z' }, 'alpha')).status).toBe(202);
+  });
+
+  it.runIf(existsSync('/proc/thread-self/comm'))('names its OS thread herald-ingress, so top -H and the bench can tell it from the main thread', async () => {
+    const threadNames = () => readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+    expect(threadNames()).not.toContain('herald-ingress');
+    const ingress = await start(harness());
+    expect(threadNames()).toContain('herald-ingress');
+    await ingress.close();
+    listeners.splice(listeners.indexOf(ingress), 1);
+    expect(threadNames()).not.toContain('herald-ingress');
   });
 
   it('reports a port in use as the listen error (no silent fallback), and stops listening on close', async () => {
