@@ -198,6 +198,8 @@ export async function postJson(url: string, body: unknown, options: PostOptions 
 export async function sendJson(url: string, body: unknown, options: PostOptions = {}): Promise<SendResult> {
   try {
     const response = await postJson(url, body, options);
+    // A 2xx says all there is to say: its headers and text are not decoded.
+    if (response.status >= 200 && response.status < 300) return ok(`HTTP ${response.status}`);
     return classifyHttpResponse(response.status, response.headers, response.bodyText);
   } catch (err) {
     return describeFetchError(err, { url, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
