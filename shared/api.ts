@@ -16,7 +16,7 @@ import {
 } from './config.js';
 import { EventSchema, EventTypeSchema, SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { MAX_MUTE_MINUTES, MuteSchema } from './mutes.js';
-import { BoardItemSchema, BoardQuerySchema } from './board.js';
+import { BoardItemSchema, BoardPageSchema, BoardQuerySchema } from './board.js';
 
 const id = z.string().min(1).max(100);
 
@@ -433,9 +433,13 @@ export const apiContract = {
 
   /**
    * What has a state now (shared/board.ts), worst first: failing, running, unknown, passing;
-   * within a state the longest-standing first. Filtered by state, source and project.
+   * within a state the longest-standing first. Filtered by state, source and project, a page
+   * at a time: `limit` items (default BOARD_PAGE_DEFAULT, at most BOARD_PAGE_MAX), then
+   * `after: next` for the following page (a keyset cursor: a thing that did not change is
+   * neither skipped nor repeated while the board moves between pages). `counts` are of
+   * everything the filters match, whichever page; `limit: 0` asks for the counts alone.
    */
-  'board.list': method(BoardQuerySchema, z.object({ items: z.array(BoardItemSchema) })),
+  'board.list': method(BoardQuerySchema, BoardPageSchema),
   /**
    * A commit's thread: its events across tools, in the order they happened (then as
    * received). `commit` is a full SHA or a prefix of at least 7 hex digits naming one commit.

@@ -69,14 +69,115 @@ export const BoardItemSchema = z.object({
 });
 export type BoardItem = z.infer<typeof BoardItemSchema>;
 
+/** Items in a board.list page unless `limit` says otherwise (the Now page's first screenful and more). */
+export const BOARD_PAGE_DEFAULT = 200;
+/** The most items one board.list page holds: more are read page by page (`next`). */
+export const BOARD_PAGE_MAX = 1000;
+/** A cursor is a thing's place in board order (its key is the long part): longer text is not one. */
+const MAX_CURSOR_CHARS = 8000;
+
 export const BoardQuerySchema = z
   .object({
     states: z.array(z.enum(BOARD_STATES)).max(BOARD_STATES.length).optional(),
     sources: z.array(z.string().min(1).max(100)).max(100).optional(),
     project: z.string().min(1).max(300).optional(),
+    /** Items in this page (default BOARD_PAGE_DEFAULT); 0 answers the counts alone. */
+    limit: z
+      .number()
+      .int()
+      .min(0)
+      .max(BOARD_PAGE_MAX, `must be at most ${BOARD_PAGE_MAX} items a page: follow \`next\` for the rest`)
+      .optional(),
+    /** The previous page's `next`: this page starts after it in board order. */
+    after: z
+      .string()
+      .max(MAX_CURSOR_CHARS, 'is not a board cursor (too long): pass the previous page\'s `next` as it is')
+      .refine((text) => decodeBoardCursor(text) !== undefined, "is not a board cursor: pass the previous page's `next` as it is")
+      .optional(),
   })
   .strict();
 export type BoardQuery = z.infer<typeof BoardQuerySchema>;
+
+/** How many things match a board.list query, whatever page was asked for. */
+export const BoardCountsSchema = z.object({
+  failing: z.number().int(),
+  running: z.number().int(),
+  unknown: z.number().int(),
+  passing: z.number().int(),
+  /** Of the failing, those muted now: what is red and wants someone is `failing − mutedFailing`. */
+  mutedFailing: z.number().int(),
+  /** Things with a verdict whose run started since (a red pipeline being rebuilt): with `running`, what runs now. */
+  rebuilding: z.number().int(),
+});
+export type BoardCounts = z.infer<typeof BoardCountsSchema>;
+
+export const BoardPageSchema = z.object({
+  /** Worst first, the longest-standing first within a state; at most `limit`. */
+  items: z.array(BoardItemSchema),
+  /** Pass as `after` for the items that follow; absent on the last page. Opaque. */
+  next: z.string().optional(),
+  counts: BoardCountsSchema,
+});
+export type BoardPage = z.infer<typeof BoardPageSchema>;
+
+export const emptyBoardCounts = (): BoardCounts => ({ failing: 0, running: 0, unknown: 0, passing: 0, mutedFailing: 0, rebuilding: 0 });
+
+/**
+ * A thing's place in board order (compareBoardItems): what a cursor holds. A page after it
+ * holds what sorts after it now, so a thing that did not change is never skipped nor
+ * repeated however the board moved between pages; one that changed shows where it now sorts.
+ */
+export type BoardPosition = Pick<BoardItem, 'state' | 'since' | 'key'>;
+
+const CURSOR_PREFIX = 'b1.';
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+// base64url of ASCII text (shared/ has neither Buffer nor btoa); encodeURIComponent makes any text ASCII.
+function base64Url(ascii: string): string {
+  let out = '';
+  for (let i = 0; i < ascii.length; i += 3) {
+    const n = (ascii.charCodeAt(i) << 16) | ((ascii.charCodeAt(i + 1) || 0) << 8) | (ascii.charCodeAt(i + 2) || 0);
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + (i + 1 < ascii.length ? B64[(n >> 6) & 63]! : '') + (i + 2 < ascii.length ? B64[n & 63]! : '');
+  }
+  return out;
+}
+
+function fromBase64Url(text: string): string | undefined {
+  if (text.length % 4 === 1) return undefined;
+  let out = '';
+  for (let i = 0; i < text.length; i += 4) {
+    const digits = [...text.slice(i, i + 4)].map((c) => B64.indexOf(c));
+    if (digits.some((d) => d < 0)) return undefined;
+    const n = (digits[0]! << 18) | (digits[1]! << 12) | ((digits[2] ?? 0) << 6) | (digits[3] ?? 0);
+    out += String.fromCharCode((n >> 16) & 255);
+    if (digits.length > 2) out += String.fromCharCode((n >> 8) & 255);
+    if (digits.length > 3) out += String.fromCharCode(n & 255);
+  }
+  return out;
+}
+
+/** The cursor of a page that ended at this item. */
+export function encodeBoardCursor(position: BoardPosition): string {
+  return CURSOR_PREFIX + base64Url(encodeURIComponent(JSON.stringify([position.state, position.since, position.key])));
+}
+
+/** The position a cursor holds, or undefined when the text is not a cursor encodeBoardCursor made. */
+export function decodeBoardCursor(text: string): BoardPosition | undefined {
+  if (!text.startsWith(CURSOR_PREFIX)) return undefined;
+  const ascii = fromBase64Url(text.slice(CURSOR_PREFIX.length));
+  if (ascii === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decodeURIComponent(ascii));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
+  const [state, since, key] = parsed as unknown[];
+  if (typeof state !== 'string' || !(BOARD_STATES as readonly string[]).includes(state)) return undefined;
+  if (typeof since !== 'string' || typeof key !== 'string' || key === '') return undefined;
+  return { state: state as BoardState, since, key };
+}
 
 /** What the board knows about a thing, as the store keeps it (the row without mute). */
 export type BoardRow = Omit<BoardItem, 'mutedUntil'>;

@@ -5,7 +5,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ApiOutput } from '../../shared/api.js';
 import type { Settings } from '../../shared/config.js';
-import { type BoardItem, boardItemName, boardProject, worstState, type BoardState } from '../../shared/board.js';
+import { type BoardCounts, type BoardItem, boardItemName, boardProject, type BoardState } from '../../shared/board.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { HeraldEvent, Severity } from '../../shared/event.js';
 import { describePipeline, type Mute, pipelineKey, pipelineOf } from '../../shared/mutes.js';
@@ -18,6 +18,12 @@ export type TrayStatus = (typeof TRAY_STATUSES)[number];
 export const TRAY_MENU_EVENTS = 10;
 /** Red things listed in the menu; more are summed up in one line. */
 export const TRAY_MENU_FAILING = 8;
+/**
+ * The board page the tray asks for (board.list, no state filter: worst first, so what is red
+ * comes first) with the counts of the whole board. More than the menu lists, so red things
+ * muted ahead of unmuted ones rarely crowd them out; the counts say the rest either way.
+ */
+export const TRAY_BOARD_PAGE = 50;
 const MAX_LABEL_CHARS = 60;
 /** Windows cuts tray tooltips at 127 characters. */
 const MAX_TOOLTIP_CHARS = 127;
@@ -44,8 +50,10 @@ export type TrayBoardItem = Pick<BoardItem, 'key' | 'kind' | 'subject' | 'source
 export interface TrayBoard {
   /** The worst state of what is not muted; undefined when the board is empty or all muted. */
   worst?: BoardState;
-  /** Red and not muted, the longest-standing first. */
+  /** Red and not muted, the longest-standing first: those of the page the tray fetched. */
   failing: TrayBoardItem[];
+  /** Red and not muted on the whole board (at least `failing.length`). */
+  red: number;
   /** Red but muted (until green or for a while). */
   mutedFailing: number;
   /** Running now (a first run, or a rebuild of anything). */
@@ -77,25 +85,32 @@ export interface TrayInputs {
   /** Unread critical events in the whole history (not only the latest ten). */
   criticalUnread: number;
   settings: Pick<Settings, 'snoozeUntil' | 'quietHours'>;
-  /** The board's failing and running items (board.list, worst first); none when not given. */
-  board?: readonly (TrayBoardItem & Partial<Pick<BoardItem, 'running'>>)[];
+  /** The first board.list page (worst first) and the whole board's counts; an empty board when not given. */
+  board?: { items: readonly TrayBoardItem[]; counts: BoardCounts };
   now: Date;
   /** Pipeline mutes now (mutes.list). */
   mutes?: readonly Mute[];
   shortcutProblem?: string;
 }
 
-export function deriveBoard(items: NonNullable<TrayInputs['board']>): TrayBoard {
+const NO_BOARD: NonNullable<TrayInputs['board']> = { items: [], counts: { failing: 0, running: 0, unknown: 0, passing: 0, mutedFailing: 0, rebuilding: 0 } };
+
+/** What the tray shows of the board: the page's red items, the rest from the counts. */
+export function deriveBoard({ items, counts }: NonNullable<TrayInputs['board']>): TrayBoard {
   const failing = items.filter((i) => i.state === 'failing' && i.mutedUntil === undefined);
+  const red = Math.max(counts.failing - counts.mutedFailing, failing.length);
+  // Muted things other than red ones are rare (a timed mute on a green pipeline): counted as what they are.
+  const worst: BoardState | undefined = red > 0 ? 'failing' : counts.running > 0 ? 'running' : counts.unknown > 0 ? 'unknown' : counts.passing > 0 ? 'passing' : undefined;
   return {
-    ...(worstState(items) && { worst: worstState(items) }),
+    ...(worst && { worst }),
     failing: failing.map(({ key, kind, subject, source, state, since, url, lastEventId }) => ({ key, kind, subject, source, state, since, url, lastEventId })),
-    mutedFailing: items.filter((i) => i.state === 'failing' && i.mutedUntil !== undefined).length,
-    running: items.filter((i) => i.state === 'running' || i.running === true).length,
+    red,
+    mutedFailing: counts.mutedFailing,
+    running: counts.running + counts.rebuilding,
   };
 }
 
-export function deriveTrayState({ status, latest, criticalUnread, settings, board = [], now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
+export function deriveTrayState({ status, latest, criticalUnread, settings, board = NO_BOARD, now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
   const failing = [...status.channels, ...status.sources].filter((item) => !item.health.healthy).map((item) => item.name);
   return {
     unread: status.counts.unread,
@@ -139,7 +154,7 @@ export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute
  * which beats unread.
  */
 export function trayStatus(state: TrayState): TrayStatus {
-  if (state.board.failing.length > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
+  if (state.board.red > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
   if (state.snoozedUntil !== undefined || state.quietHours) return 'snoozed';
   if (state.unread > 0) return 'unread';
   return 'ok';
@@ -172,7 +187,7 @@ export function boardItemLabel(item: TrayBoardItem): string {
 export function trayTooltip(state: TrayState, now: Date): string {
   const parts = ['Herald'];
   const red = state.board.failing;
-  if (red.length > 0) parts.push(`${red.length} red: ${red.map(boardItemLabel).join(', ')}`);
+  if (state.board.red > 0) parts.push(`${state.board.red} red${red.length > 0 ? `: ${red.map(boardItemLabel).join(', ')}` : ''}`);
   else if (state.board.worst !== undefined) parts.push('all green');
   if (state.failing.length > 0) parts.push(`failing: ${state.failing.join(', ')}`);
   if (state.unread > 0) {
@@ -258,14 +273,14 @@ function boardMenu(board: TrayBoard, actions: TrayActions, now: Date, platform: 
     label: menuLabel(`✖ ${boardItemLabel(item)} — red ${formatDuration(now.getTime() - Date.parse(item.since))}`, platform),
     click: () => actions.openEvent(item.lastEventId, boardItemTarget(item)),
   }));
-  const more = board.failing.length - red.length;
+  const more = board.red - red.length;
   const notes = [
-    more > 0 ? `${more} more red` : undefined,
+    more > 0 ? `${more} ${red.length > 0 ? 'more ' : ''}red` : undefined,
     board.mutedFailing > 0 ? `${board.mutedFailing} red but muted` : undefined,
     board.running > 0 ? `${board.running} running` : undefined,
   ].filter((n): n is string => n !== undefined);
   return [
-    ...(red.length === 0 ? [{ id: 'board-green', label: '✔ Nothing red now', enabled: false }] : red),
+    ...(board.red === 0 ? [{ id: 'board-green', label: '✔ Nothing red now', enabled: false }] : red),
     ...(notes.length ? [{ id: 'board-more', label: notes.join(' · '), click: () => actions.openWindow() }] : []),
     { type: 'separator' },
   ];

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Menu, nativeImage, Tray } from 'electron';
 import type { Api } from '../../shared/api.js';
-import { buildTrayMenu, deriveTrayState, TRAY_MENU_EVENTS, trayIconFor, trayTooltip, type TrayActions, type TrayState } from './tray-model.js';
+import { buildTrayMenu, deriveTrayState, TRAY_BOARD_PAGE, TRAY_MENU_EVENTS, trayIconFor, trayTooltip, type TrayActions, type TrayState } from './tray-model.js';
 
 export const TRAY_REFRESH_DEBOUNCE_MS = 300;
 export const TRAY_REFRESH_INTERVAL_MS = 30_000;
@@ -37,15 +37,15 @@ export async function fetchTrayState(api: TrayControllerOptions['api'], now: Dat
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
     api['settings.get']({}),
     api['mutes.list']({}),
-    // What is red or running: the rest of the board (all green) needs no line of its own.
-    api['board.list']({ states: ['failing', 'running'] }),
+    // Worst first, so what is red leads the page; the counts tell the rest of the board.
+    api['board.list']({ limit: TRAY_BOARD_PAGE }),
   ]);
   return deriveTrayState({
     status,
     latest: latest.items,
     criticalUnread: criticalUnread.total ?? 0,
     settings,
-    board: board.items,
+    board,
     now,
     mutes: mutes.items,
     ...(shortcutProblem !== undefined && { shortcutProblem }),

@@ -1,7 +1,8 @@
-// The Now page's view of the board: live updates merged into the list the hub sent, items
-// grouped by project (worst group first), and the words for how long a state has stood.
+// The Now page's view of the board: the pages the hub sent joined, live updates merged into
+// them, items grouped by project (worst group first), and the words for counts and for how
+// long a state has stood.
 import type { ApiUpdate } from '../../shared/api.js';
-import { type BoardItem, type BoardQuery, type BoardState, boardProject, compareBoardItems } from '../../shared/board.js';
+import { type BoardCounts, type BoardItem, type BoardPosition, type BoardQuery, type BoardState, boardProject, compareBoardItems } from '../../shared/board.js';
 import { formatDuration } from '../../shared/duration.js';
 
 /** Whether the hub would list this item under this query (the same filters, applied locally). */
@@ -12,13 +13,40 @@ export function fitsBoardQuery(item: BoardItem, query: BoardQuery): boolean {
   return true;
 }
 
-/** The list after a `board.updated`: changed items replaced (or dropped when they no longer fit), removed ones gone, in board order. */
-export function mergeBoardUpdate(items: readonly BoardItem[], update: Extract<ApiUpdate, { type: 'board.updated' }>, query: BoardQuery): BoardItem[] {
+/** Where an item sorts: what the hub's cursor after it holds (the client never reads the cursor itself). */
+export const boardPosition = (item: BoardItem): BoardPosition => ({ state: item.state, since: item.since, key: item.key });
+
+/**
+ * The list after a `board.updated`: changed items replaced (or dropped when they no longer
+ * fit), removed ones gone, in board order. `loadedThrough` is where the pages loaded so far
+ * end (undefined: all are loaded): an item that now sorts after it is dropped, since the
+ * next page (after that same place) brings it; one that now sorts before it is kept, since
+ * no later page will.
+ */
+export function mergeBoardUpdate(
+  items: readonly BoardItem[],
+  update: Extract<ApiUpdate, { type: 'board.updated' }>,
+  query: BoardQuery,
+  loadedThrough?: BoardPosition,
+): BoardItem[] {
   const byKey = new Map(items.map((i) => [i.key, i]));
   for (const key of update.removed) byKey.delete(key);
   for (const item of update.items) {
-    if (fitsBoardQuery(item, query)) byKey.set(item.key, item);
+    if (fitsBoardQuery(item, query) && (loadedThrough === undefined || compareBoardItems(item, loadedThrough) <= 0)) byKey.set(item.key, item);
     else byKey.delete(item.key);
+  }
+  return [...byKey.values()].sort(compareBoardItems);
+}
+
+/**
+ * The loaded list with the next page added: in board order, each thing once. A thing in both
+ * (it changed while the page was on its way) keeps the copy of its later event.
+ */
+export function appendBoardPage(items: readonly BoardItem[], page: readonly BoardItem[]): BoardItem[] {
+  const byKey = new Map(items.map((i) => [i.key, i]));
+  for (const item of page) {
+    const loaded = byKey.get(item.key);
+    if (!loaded || item.lastEventAt > loaded.lastEventAt) byKey.set(item.key, item);
   }
   return [...byKey.values()].sort(compareBoardItems);
 }
@@ -69,6 +97,18 @@ export function streakText(item: Pick<BoardItem, 'state' | 'streak' | 'kind'>): 
   if (item.state === 'passing') return `${item.streak} good in a row`;
   return undefined;
 }
+
+/** The hub's counts in board order: "12 failing (2 muted) · 1 running · 4,987 passing"; empty when there is nothing. */
+export function boardCountsText(counts: BoardCounts): string {
+  const order: BoardState[] = ['failing', 'running', 'unknown', 'passing'];
+  return order
+    .filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s].toLocaleString('en-US')} ${s}${s === 'failing' && counts.mutedFailing > 0 ? ` (${counts.mutedFailing.toLocaleString('en-US')} muted)` : ''}`)
+    .join(' · ');
+}
+
+/** Everything the counts hold. */
+export const boardTotal = (counts: BoardCounts): number => counts.failing + counts.running + counts.unknown + counts.passing;
 
 /** Counts by state in board order: "3 failing · 1 running · 12 passing". */
 export function countsText(items: readonly Pick<BoardItem, 'state'>[]): string {

@@ -192,3 +192,82 @@ describe('Now and threads in the UI', { timeout: 120_000 }, () => {
     expect(browser.problems).toEqual([]);
   });
 });
+
+// A board bigger than one page (BOARD_PAGE_DEFAULT = 200): Now loads the first page worst
+// first with the counts of all, the rest as it is scrolled to, still grouped by project;
+// live updates reach loaded and not-yet-loaded things alike.
+describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
+  const SECRET = 'e2e-board-pages-secret';
+  const PROJECTS = ['alpha', 'beta', 'gamma'];
+  const THINGS = 260;
+  // 20 red (b000…b019), the rest green; each thing since its own minute, the oldest first.
+  const event = (n: number, type = n < 20 ? 'pipeline.failed' : 'pipeline.succeeded', minutesAgo = 2000 - n) => ({
+    type,
+    title: `${PROJECTS[n % 3]} ci ${type === 'pipeline.failed' ? 'failed' : 'passed'} on b${String(n).padStart(3, '0')}`,
+    subject: { project: PROJECTS[n % 3], pipeline: 'ci', branch: `b${String(n).padStart(3, '0')}` },
+    occurredAt: ago(minutesAgo),
+  });
+  let hub: HubProcess;
+  let browser: Browser;
+  const send = (events: unknown[]) => sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, events);
+
+  beforeAll(async () => {
+    const dir = tempDir('herald-e2e-board-pages-');
+    const configFile = writeConfig(dir, { sources: [{ id: 'ci', kind: 'generic', name: 'Buildkite', secret: 'env:HERALD_E2E_PAGES' }] });
+    hub = await startHub({ configFile, env: { HERALD_E2E_PAGES: SECRET } });
+    for (let n = 0; n < THINGS; n += 50) await send(Array.from({ length: Math.min(50, THINGS - n) }, (_, i) => event(n + i)));
+    await waitFor(async () => (await hub.api<{ counts: { passing: number } }>('board.list', { limit: 0 })).counts.passing === THINGS - 20, 20_000, 'the board to hold every thing');
+    browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
+    await signIn(browser.page, hub);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.kill();
+  });
+
+  const branches = () => browser.page.locator('.board-item__name').allTextContents();
+
+  it('shows the first page worst first and counts all of it; scrolling down loads the rest, grouped by project', async () => {
+    const { page } = browser;
+    await page.locator('.page-header__meta', { hasText: '20 failing · 240 passing' }).waitFor();
+    expect(await page.locator('.board-item').count()).toBe(200);
+    await expect(page.getByTestId('board-shown').textContent()).resolves.toBe('Showing 200 of 260');
+    // The red come first in every group, and every group's first item is red.
+    expect(await page.locator('.board-group .board-item:first-child').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.state))).toEqual(['failing', 'failing', 'failing']);
+
+    // Scrolled to the end: the next page loads by itself; nothing is shown twice; the groups stay three.
+    await page.getByRole('button', { name: 'Show more' }).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('.board-item').count(), { timeout: 10_000 }).toBe(THINGS);
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
+    const names = await branches();
+    expect(new Set(names).size).toBe(THINGS);
+    expect(await page.locator('.board-group__title > span:first-child').allTextContents()).toEqual(['alpha', 'beta', 'gamma']);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('live: a thing not yet loaded turning red appears at the top, a loaded one turning green moves down; the counts follow', async () => {
+    const { page } = browser;
+    await page.reload();
+    await page.locator('.board-item').nth(199).waitFor();
+    expect(await page.locator('.board-item').count()).toBe(200);
+    // b258 and b259 (green, on no page yet) fail; b000 (red, loaded) passes.
+    await send([event(258, 'pipeline.failed', 1), event(259, 'pipeline.failed', 1), event(0, 'pipeline.succeeded', 1)]);
+    await page.locator('.board-item[data-state="failing"]', { hasText: 'on b259' }).waitFor();
+    await page.locator('.page-header__meta', { hasText: '21 failing · 239 passing' }).waitFor();
+    expect(await page.locator('.board-item', { hasText: 'on b000' }).count()).toBe(0); // green now: on a later page
+    await page.getByRole('button', { name: 'Show more' }).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('.board-item').count(), { timeout: 10_000 }).toBe(THINGS);
+    expect(new Set(await branches()).size).toBe(THINGS);
+    await expect(page.locator('.board-item', { hasText: 'passed on b000' }).getAttribute('data-state')).resolves.toBe('passing');
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('the api refuses a page over the maximum, naming it', async () => {
+    const refused = await browser.page.evaluate(async () => {
+      const res = await fetch('/api/board.list', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 5000 }) });
+      return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({ code: 'invalid_input', message: 'limit: must be at most 1000 items a page: follow `next` for the rest' });
+  });
+});

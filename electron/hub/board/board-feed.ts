@@ -81,6 +81,8 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   return {
     afterCommit(outcomes) {
       if (outcomes.some((o) => o.status === 'accepted')) saveWhenIdle();
+      // Nothing to build when no view listens (the hub without a UI, a burst before one opens).
+      if (!deps.listening()) return sent;
       // The last change per thing wins: one item (or one removal) per key.
       const last = new Map<string, BoardItem | null>();
       for (const outcome of outcomes) {
@@ -90,9 +92,15 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
           else last.set(change.row.key, change.row);
         }
       }
-      if (last.size === 0 || !deps.listening()) return sent;
+      if (last.size === 0) return sent;
       return inOrder(async () => {
         const now = new Date(deps.now());
+        // The mutes that hold now, read once for the whole push (not a query per item).
+        const muted = new Map<string, string>();
+        for (const mute of await store.mutes.list(now)) {
+          const until = mutedUntil(mute, now);
+          if (until !== undefined) muted.set(mute.key, until);
+        }
         const items: BoardItem[] = [];
         const removed: string[] = [];
         for (const [key, row] of last) {
@@ -100,8 +108,8 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
             removed.push(key);
             continue;
           }
-          const muted = row.muteKey === undefined ? undefined : mutedUntil(await store.mutes.active(row.muteKey, now), now);
-          items.push(muted === undefined ? row : { ...row, mutedUntil: muted });
+          const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
+          items.push(until === undefined ? row : { ...row, mutedUntil: until });
         }
         return { type: 'board.updated', items, removed };
       }, 'tell the UI of board changes');

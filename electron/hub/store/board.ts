@@ -17,8 +17,22 @@
 // The api is served from memory too: each row's JSON is made once per change and an answer
 // is the join of its rows' JSON (shared/api.ts withAnswerJson), mutes added from the mutes
 // table as they hold now.
-import { type AnswerWithJson, withAnswerJson } from '../../../shared/api.js';
-import { type BoardItem, type BoardQuery, type BoardRow, type BoardState, boardVerdict, compareBoardItems, nextBoardRow } from '../../../shared/board.js';
+import { ApiError, type AnswerWithJson, withAnswerJson } from '../../../shared/api.js';
+import {
+  BOARD_PAGE_DEFAULT,
+  type BoardItem,
+  type BoardPage,
+  type BoardPosition,
+  type BoardQuery,
+  type BoardRow,
+  type BoardState,
+  boardVerdict,
+  compareBoardItems,
+  decodeBoardCursor,
+  emptyBoardCounts,
+  encodeBoardCursor,
+  nextBoardRow,
+} from '../../../shared/board.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { type Mute, mutedUntil } from '../../../shared/mutes.js';
 import type { EventStore } from './events.js';
@@ -57,8 +71,10 @@ export class BoardStore {
   private changed: string[] = [];
   private unsavedEvents = 0;
   private savedInTransaction = false;
-  /** The rows worst first (compareBoardItems), made again after a change. */
+  /** The rows worst first (compareBoardItems), made again after a change (inOrder). */
   private ordered: BoardRow[] | undefined;
+  /** The last order made: where the next one starts. */
+  private previousOrder: BoardRow[] | undefined;
   private readonly saveEvery: number;
   private readonly upsert;
   private readonly remove;
@@ -69,7 +85,9 @@ export class BoardStore {
     private readonly deps: BoardStoreDeps,
   ) {
     this.saveEvery = deps.saveEvery ?? SAVE_EVERY;
-    this.upsert = db.prepare('INSERT INTO board (key, item) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET item = excluded.item');
+    // REPLACE rather than an upsert: the table has no other index, trigger or reference, so
+    // it is the same row written, with less work per row (a save writes up to every row).
+    this.upsert = db.prepare('INSERT OR REPLACE INTO board (key, item) VALUES (?, ?)');
     this.remove = db.prepare('DELETE FROM board WHERE key = ?');
     this.mark = db.prepare('INSERT INTO board_saved (id, event_seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_seq = excluded.event_seq');
     this.open();
@@ -96,7 +114,7 @@ export class BoardStore {
       return { removed: key };
     }
     this.rows.set(key, next.row);
-    return { row: next.row };
+    return next;
   }
 
   /** The ingest transaction's last step (still inside it): saves once enough is unsaved. */
@@ -138,24 +156,51 @@ export class BoardStore {
     this.unsavedEvents = 0;
   }
 
-  /** Worst first, the longest-standing first within a state; each with its mute, if any holds at `now`. */
+  /** Every item the filters match (no paging), worst first; each with its mute, if any holds at `now`. */
   list(query: BoardQuery, now: Date): BoardItem[] {
-    return this.answer(query, now).items;
-  }
-
-  /** `list` as the api answers it, carrying its JSON (a join of the rows' JSON). */
-  answer(query: BoardQuery, now: Date): AnswerWithJson<{ items: BoardItem[] }> {
-    const states = query.states?.length ? new Set<BoardState>(query.states) : undefined;
-    const sources = query.sources?.length ? new Set(query.sources) : undefined;
+    const matches = boardFilter(query);
     const muted = this.mutedNow(now);
     const items: BoardItem[] = [];
-    const parts: string[] = [];
     for (const row of this.inOrder()) {
-      if (states && !states.has(row.state)) continue;
-      if (sources && !sources.has(row.source.id)) continue;
-      if (query.project !== undefined && (row.subject.project ?? row.subject.group) !== query.project) continue;
-      const json = this.jsonOf(row);
+      if (!matches(row)) continue;
       const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
+      items.push(until === undefined ? row : { ...row, mutedUntil: until });
+    }
+    return items;
+  }
+
+  /**
+   * A page of board.list as the api answers it, carrying its JSON: the page's rows' JSON
+   * joined (nothing is made for the rows outside it), and the counts of every row the
+   * filters match (one pass over the ordered rows, no item built).
+   */
+  answer(query: BoardQuery, now: Date): AnswerWithJson<BoardPage> {
+    const limit = query.limit ?? BOARD_PAGE_DEFAULT;
+    const after = query.after === undefined ? undefined : decodeBoardCursor(query.after);
+    if (query.after !== undefined && after === undefined) throw new ApiError('invalid_input', "after: is not a board cursor: pass the previous page's `next` as it is");
+    const matches = boardFilter(query);
+    const muted = this.mutedNow(now);
+    const ordered = this.inOrder();
+    const start = after === undefined ? 0 : firstAfter(ordered, after);
+    const counts = emptyBoardCounts();
+    const items: BoardItem[] = [];
+    const parts: string[] = [];
+    let last: BoardRow | undefined;
+    let more = false;
+    for (let i = 0; i < ordered.length; i++) {
+      const row = ordered[i]!;
+      if (!matches(row)) continue;
+      counts[row.state]++;
+      if (row.running && row.state !== 'running') counts.rebuilding++;
+      const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
+      if (until !== undefined && row.state === 'failing') counts.mutedFailing++;
+      if (i < start) continue;
+      if (items.length === limit) {
+        more = true;
+        continue;
+      }
+      const json = this.jsonOf(row);
+      last = row;
       if (until === undefined) {
         items.push(row);
         parts.push(json);
@@ -164,7 +209,9 @@ export class BoardStore {
         parts.push(`${json.slice(0, -1)},"mutedUntil":${JSON.stringify(until)}}`);
       }
     }
-    return withAnswerJson({ items }, `{"items":[${parts.join(',')}]}`);
+    const next = more && last ? encodeBoardCursor(last) : undefined;
+    const page: BoardPage = next === undefined ? { items, counts } : { items, next, counts };
+    return withAnswerJson(page, `{"items":[${parts.join(',')}]${next === undefined ? '' : `,"next":${JSON.stringify(next)}`},"counts":${JSON.stringify(counts)}}`);
   }
 
   /** The items for these keys (after an ingest: what the UI is told changed). */
@@ -229,8 +276,30 @@ export class BoardStore {
     return json;
   }
 
+  /**
+   * The rows worst first. After a change the previous order is the start: its rows replaced
+   * by their current ones (removed ones dropped, new ones added at the end), then sorted,
+   * which for an order that is nearly right already costs a fraction of a full sort.
+   */
   private inOrder(): BoardRow[] {
-    return (this.ordered ??= [...this.rows.values()].sort(compareBoardItems));
+    if (this.ordered) return this.ordered;
+    const rows: BoardRow[] = [];
+    const before = this.previousOrder;
+    if (before) {
+      for (const old of before) {
+        const row = this.rows.get(old.key);
+        if (row) rows.push(row);
+      }
+      if (rows.length !== this.rows.size) {
+        const placed = new Set(before.map((row) => row.key));
+        for (const row of this.rows.values()) if (!placed.has(row.key)) rows.push(row);
+      }
+    } else {
+      for (const row of this.rows.values()) rows.push(row);
+    }
+    this.ordered = rows.sort(compareBoardItems);
+    this.previousOrder = this.ordered;
+    return this.ordered;
   }
 
   private mutedNow(now: Date): Map<string, string> {
@@ -274,6 +343,29 @@ export class BoardStore {
     this.mark.run(this.deps.events.lastSeq());
     this.db.exec('DROP TABLE board_v7');
   }
+}
+
+/** Whether a row matches board.list's filters (state, source, project). */
+function boardFilter(query: Pick<BoardQuery, 'states' | 'sources' | 'project'>): (row: BoardRow) => boolean {
+  const states = query.states?.length ? new Set<BoardState>(query.states) : undefined;
+  const sources = query.sources?.length ? new Set(query.sources) : undefined;
+  const project = query.project;
+  return (row) =>
+    (states === undefined || states.has(row.state)) &&
+    (sources === undefined || sources.has(row.source.id)) &&
+    (project === undefined || (row.subject.project ?? row.subject.group) === project);
+}
+
+/** The index of the first row that sorts after `position` (binary search in board order). */
+function firstAfter(ordered: readonly BoardRow[], position: BoardPosition): number {
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareBoardItems(ordered[mid]!, position) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 interface Schema7Row {

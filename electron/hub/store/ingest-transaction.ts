@@ -133,7 +133,7 @@ export class IngestTransaction {
       liftMuteOnPass: (key) => mutes?.liftOnPass(key) ?? false,
     };
     const events: HeraldEvent[] = [];
-    const boardChanges: BoardChange[] = [];
+    let boardChanges: BoardChange[] | undefined;
     let deliveries = 0;
     let digested = 0;
     let grouped = 0;
@@ -143,7 +143,7 @@ export class IngestTransaction {
       const outcomes = router(event, lookups);
       const seq = eventTable.insert(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes);
       const change = board?.apply(event);
-      if (change) boardChanges.push(change);
+      if (change) (boardChanges ??= []).push(change);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
         if (throttling.has(outcome.ruleId)) throttle.remember(outcome.ruleId, event.dedupKey, nowMs);
@@ -173,7 +173,7 @@ export class IngestTransaction {
       deliveries,
       ...(digested > 0 && { digested }),
       ...(grouped > 0 && { grouped }),
-      ...(boardChanges.length > 0 && { board: boardChanges }),
+      ...(boardChanges && { board: boardChanges }),
     };
   }
 

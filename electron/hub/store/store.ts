@@ -11,7 +11,7 @@ import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
-import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, isCorruption, RECOVERY_HINT } from './integrity.js';
+import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, highestEventSeqReader, isCorruption, RECOVERY_HINT } from './integrity.js';
 import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SeenDeliveries } from './seen-deliveries.js';
@@ -151,6 +151,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     onDamaged?.(damage);
     return true;
   };
+  // Not a prepared statement run twice: SQLite applies `PRAGMA synchronous` when it
+  // compiles the statement, so running a prepared one again changes nothing.
   const withoutFsync = <T>(fn: () => T): T => {
     db.pragma('synchronous = NORMAL');
     try {
@@ -159,6 +161,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       db.pragma('synchronous = FULL');
     }
   };
+  const eventSeq = highestEventSeqReader(db);
   return {
     db,
     file,
@@ -178,8 +181,12 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     transaction,
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
-    // Once on disk, the events committed so far are acknowledged: recorded for the check at the next open.
-    syncToDisk: () => wal.sync().then(() => acked.record(highestEventSeq(db))),
+    // Once on disk, the events committed so far are acknowledged: recorded for the check at
+    // the next open. The seq is read before the sync starts: it covers what is on disk then.
+    syncToDisk: () => {
+      const committed = eventSeq();
+      return wal.sync().then(() => acked.record(committed));
+    },
     sizeBytes: () => {
       const pages = db.pragma('page_count', { simple: true }) as number;
       const size = db.pragma('page_size', { simple: true }) as number;

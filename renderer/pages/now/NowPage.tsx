@@ -1,22 +1,26 @@
 // Now: what is red right now, the page Herald opens on. Every thing with a state (a pipeline
 // on a branch, a deployment, an artifact in an environment, compliance, a security gate, an
 // integration), grouped by project, worst first; how long it has been so, who and which
-// commit broke it, a link to the run, and "mute until green". Live: the hub pushes each
-// change (board.updated); a mute added or lifted anywhere reloads the list.
-import { useEffect, useMemo, useState } from 'react';
-import type { BoardItem, BoardQuery, BoardState } from '../../../shared/board.js';
+// commit broke it, a link to the run, and "mute until green". The board comes a page at a
+// time, worst first (a board of thousands is mostly green and needs no fetch until scrolled
+// to); the header counts all of it. Live: the hub pushes each change (board.updated) and it
+// is merged into what is loaded; a mute added or lifted anywhere reloads the first page.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { BoardItem, BoardPosition, BoardQuery, BoardState } from '../../../shared/board.js';
 import { BOARD_STATES, boardItemName } from '../../../shared/board.js';
-import { asError, useApi, useUpdates } from '../../api/context.js';
+import { asError, useApi, useResource, useUpdates } from '../../api/context.js';
 import { eventHref, threadHref } from '../../app/route.js';
 import { useHub } from '../../app/status.js';
 import { FirstRun } from '../../components/FirstRun.js';
 import { useToast } from '../../components/Toasts.js';
-import { countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../lib/board-view.js';
+import { appendBoardPage, boardCountsText, boardPosition, boardTotal, countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../lib/board-view.js';
 import { safeHref, shortCommit } from '../../lib/links.js';
 import { formatAgo, formatDateTime } from '../../lib/time.js';
 
 /** Durations ("red for 3 h 12 min") move on without an update. */
 const TICK_MS = 30_000;
+/** The next page loads once "Show more" comes this close to the viewport. */
+const PRELOAD_MARGIN = '600px';
 
 const KIND_LABEL: Record<BoardItem['kind'], string> = {
   pipeline: 'pipeline',
@@ -37,23 +41,35 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
+/** What is loaded: the items of the pages so far, and the cursor after them (none: all loaded). */
+interface Loaded {
+  items: BoardItem[];
+  next?: string;
+  /** Where the loaded pages end (the last item's place when `next` was given). */
+  through?: BoardPosition;
+}
+
 export function NowPage() {
   const invoke = useApi();
   const { status } = useHub();
   const [states, setStates] = useState<BoardState[]>([]);
   const [source, setSource] = useState('');
   const query = useMemo<BoardQuery>(() => ({ ...(states.length > 0 && { states }), ...(source && { sources: [source] }) }), [states, source]);
-  const [items, setItems] = useState<BoardItem[]>();
+  const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<Error>();
+  const [loadingMore, setLoadingMore] = useState(false);
   const [generation, setGeneration] = useState(0);
   const now = useNow(TICK_MS);
+  // The counts of everything the filters match: kept current by the board's updates (bursts coalesce).
+  const counts = useResource('board.list', { ...query, limit: 0 }, (u) => u.type === 'board.updated' || u.type === 'mutes.changed').data?.counts;
 
   useEffect(() => {
     let live = true;
     invoke('board.list', query).then(
       (page) => {
         if (!live) return;
-        setItems(page.items);
+        const last = page.items[page.items.length - 1];
+        setLoaded({ items: page.items, ...(page.next !== undefined && last && { next: page.next, through: boardPosition(last) }) });
         setError(undefined);
       },
       (e: unknown) => live && setError(asError(e)),
@@ -63,21 +79,48 @@ export function NowPage() {
     };
   }, [invoke, query, generation]);
 
+  // One page at a time; a page for an older query or load (filters changed meanwhile) is dropped.
+  const loading = useRef<string | undefined>(undefined);
+  const loadMore = useCallback(() => {
+    const after = loaded?.next;
+    if (after === undefined || loading.current === after) return;
+    loading.current = after;
+    setLoadingMore(true);
+    invoke('board.list', { ...query, after }).then(
+      (page) => {
+        if (loading.current !== after) return;
+        const last = page.items[page.items.length - 1];
+        setLoaded((current) =>
+          current?.next !== after
+            ? current
+            : { items: appendBoardPage(current.items, page.items), ...(page.next !== undefined && last && { next: page.next, through: boardPosition(last) }) },
+        );
+        setError(undefined);
+      },
+      (e: unknown) => setError(asError(e)),
+    ).finally(() => {
+      if (loading.current === after) loading.current = undefined;
+      setLoadingMore(false);
+    });
+  }, [invoke, query, loaded?.next]);
+
   useUpdates((update) => {
-    if (update.type === 'board.updated') setItems((current) => current && mergeBoardUpdate(current, update, query));
+    if (update.type === 'board.updated') setLoaded((current) => current && { ...current, items: mergeBoardUpdate(current.items, update, query, current.through) });
     else if (update.type === 'mutes.changed' || (update.type === 'config.changed' && update.what === 'sources')) setGeneration((g) => g + 1);
   });
 
+  const items = loaded?.items;
   const groups = useMemo(() => groupBoard(items ?? []), [items]);
   const noSourcesYet = status !== undefined && status.sources.length === 0 && status.counts.events === 0;
   const toggleState = (state: BoardState, on: boolean) => setStates((s) => (on ? [...s, state] : s.filter((x) => x !== state)));
+  const total = counts ? boardTotal(counts) : undefined;
 
   return (
     <div className="page now">
       <header className="page-header">
         <h1>Now</h1>
         <p className="page-header__meta" aria-live="polite" data-state={items ? 'ready' : 'loading'}>
-          {items === undefined ? 'Loading…' : items.length === 0 ? 'Nothing yet' : countsText(items)}
+          {items === undefined ? 'Loading…' : items.length === 0 ? 'Nothing yet' : counts ? boardCountsText(counts) : countsText(items)}
         </p>
       </header>
       <div className="now__filters" role="group" aria-label="Show">
@@ -115,20 +158,47 @@ export function NowPage() {
             : 'Nothing has a state yet: pipelines, deployments, artifacts, compliance and security gates appear here as their events arrive.'}
         </p>
       ) : (
-        groups.map((group) => (
-          <section key={group.project} className="board-group" aria-label={group.project}>
-            <h2 className="board-group__title">
-              <span>{group.project}</span>
-              <span className="board-group__counts muted">{countsText(group.items)}</span>
-            </h2>
-            <ul className="board-list">
-              {group.items.map((item) => (
-                <BoardRowView key={item.key} item={item} now={now} />
-              ))}
-            </ul>
-          </section>
-        ))
+        <>
+          {groups.map((group) => (
+            <section key={group.project} className="board-group" aria-label={group.project}>
+              <h2 className="board-group__title">
+                <span>{group.project}</span>
+                <span className="board-group__counts muted">{countsText(group.items)}</span>
+              </h2>
+              <ul className="board-list">
+                {group.items.map((item) => (
+                  <BoardRowView key={item.key} item={item} now={now} />
+                ))}
+              </ul>
+            </section>
+          ))}
+          {loaded?.next !== undefined && <ShowMore shown={loaded.items.length} total={total} busy={loadingMore} onMore={loadMore} />}
+        </>
       )}
+    </div>
+  );
+}
+
+/** "Showing 200 of 5,000 · Show more": clicked, or loaded by itself as it scrolls into view. */
+function ShowMore(props: { shown: number; total: number | undefined; busy: boolean; onMore: () => void }) {
+  const { shown, total, busy, onMore } = props;
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const target = button.current;
+    if (!target || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onMore(), { rootMargin: PRELOAD_MARGIN });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [onMore]);
+  return (
+    <div className="now__more">
+      <span className="muted small" data-testid="board-shown">
+        Showing {shown.toLocaleString('en-US')}
+        {total !== undefined && total > shown && ` of ${total.toLocaleString('en-US')}`}
+      </span>
+      <button ref={button} type="button" className="btn btn--small" disabled={busy} onClick={onMore}>
+        {busy ? 'Loading…' : 'Show more'}
+      </button>
     </div>
   );
 }

@@ -24,6 +24,7 @@ vi.mock('../../../electron/hub/hub.js', () => ({ startHub: vi.fn() }));
 
 import { API_METHODS, type ApiUpdate } from '../../../shared/api.js';
 import { SettingsSchema } from '../../../shared/config.js';
+import { emptyBoardCounts } from '../../../shared/board.js';
 import { startHub } from '../../../electron/hub/hub.js';
 import { apiChannel } from '../../../electron/shell/ipc-channels.js';
 import { electron, resetElectronDouble } from '../../helpers/electron-double.js';
@@ -49,7 +50,7 @@ function fakeHub() {
     }),
     'events.list': (q) => (q.unread ? { items: [], total: 0 } : { items: [makeEvent({ id: 'e1' })], total: 1 }),
     'settings.get': () => SettingsSchema.parse({}),
-    'board.list': () => ({ items: [] }),
+    'board.list': () => ({ items: [], counts: emptyBoardCounts() }),
     'settings.update': ({ settings }) => SettingsSchema.parse(settings),
     'events.markRead': () => ({ updated: 1 }),
   };

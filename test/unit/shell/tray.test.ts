@@ -7,7 +7,7 @@ vi.mock('electron', async () => (await import('../../helpers/electron-double.js'
 
 import type { ApiOutput } from '../../../shared/api.js';
 import { SettingsSchema } from '../../../shared/config.js';
-import type { BoardItem } from '../../../shared/board.js';
+import type { BoardCounts, BoardItem } from '../../../shared/board.js';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { createTrayController } from '../../../electron/shell/tray.js';
 import {
@@ -17,6 +17,7 @@ import {
   snoozeChoices,
   TRAY_STATUSES,
   trayIconFor,
+  TRAY_BOARD_PAGE,
   trayStatus,
   trayTooltip,
   type TrayActions,
@@ -27,7 +28,7 @@ import { makeEvent } from '../../helpers/fake-event.js';
 
 const ICON_DIR = path.resolve(import.meta.dirname, '../../../build/tray');
 
-const GREEN_BOARD = { failing: [], mutedFailing: 0, running: 0 };
+const GREEN_BOARD = { failing: [], red: 0, mutedFailing: 0, running: 0 };
 function state(overrides: Partial<TrayState> = {}): TrayState {
   return { unread: 0, criticalUnread: 0, failing: [], quietHours: false, latest: [], board: GREEN_BOARD, ...overrides };
 }
@@ -49,6 +50,17 @@ function boardItem(key: string, overrides: Partial<BoardItem> = {}): BoardItem {
     url: `https://github.com/acme/api/actions/runs/${key}`,
     ...overrides,
   };
+}
+
+/** A board.list answer holding all of `items` (a board smaller than a page): its counts as the hub makes them. */
+function page(items: BoardItem[]): { items: BoardItem[]; counts: BoardCounts } {
+  const counts: BoardCounts = { failing: 0, running: 0, unknown: 0, passing: 0, mutedFailing: 0, rebuilding: 0 };
+  for (const i of items) {
+    counts[i.state]++;
+    if (i.state === 'failing' && i.mutedUntil !== undefined) counts.mutedFailing++;
+    if (i.running && i.state !== 'running') counts.rebuilding++;
+  }
+  return { items, counts };
 }
 
 function recordingActions() {
@@ -142,7 +154,7 @@ describe('the board in the tray', () => {
     ['red: the red first, the icon red', [boardItem('ci')], 'tray-failing.png', ['✖ acme/api: ci · main — red 3 h 12 min']],
     ['red but muted: not red in the icon; said in a line', [boardItem('ci', { mutedUntil: 'passes' })], 'tray-ok.png', ['✔ Nothing red now', '1 red but muted']],
   ])('%s', (_name, items, icon, firstLines) => {
-    const s = deriveTrayState({ ...base, board: items });
+    const s = deriveTrayState({ ...base, board: page(items) });
     expect(trayIconFor(s, 'linux')).toBe(icon);
     const labels = menuOf(s).items.map((i) => i.label).filter((l) => l !== undefined);
     expect(labels.slice(0, firstLines.length)).toEqual(firstLines);
@@ -150,14 +162,28 @@ describe('the board in the tray', () => {
 
   it('lists at most eight red things and sums up the rest', () => {
     const items = Array.from({ length: 11 }, (_, i) => boardItem(`p${i}`, { since: SINCE(100 - i) }));
-    const s = deriveTrayState({ ...base, board: items });
+    const s = deriveTrayState({ ...base, board: page(items) });
     const labels = menuOf(s).items.map((i) => i.label);
     expect(labels.filter((l) => l?.startsWith('✖'))).toHaveLength(8);
     expect(labels).toContain('3 more red');
   });
 
+  it('counts what the page does not hold: red beyond it, and red when muted ones filled the page', () => {
+    // The hub's counts are of the whole board; the tray fetched one page of it.
+    const beyond = { items: [boardItem('p0'), boardItem('p1')], counts: { failing: 140, running: 3, unknown: 0, passing: 4000, mutedFailing: 10, rebuilding: 2 } };
+    const s = deriveTrayState({ ...base, board: beyond });
+    expect(s.board).toMatchObject({ worst: 'failing', red: 130, mutedFailing: 10, running: 5 });
+    expect(menuOf(s).items.map((i) => i.label).slice(0, 3)).toEqual(['✖ acme/api: p0 · main — red 3 h 12 min', '✖ acme/api: p1 · main — red 3 h 12 min', '128 more red · 10 red but muted · 5 running']);
+    expect(trayTooltip(s, NOW)).toMatch(/^Herald · 130 red: acme\/api: p0 · main, acme\/api: p1 · main/);
+    const allMuted = { items: [boardItem('m0', { mutedUntil: 'passes' })], counts: { failing: 60, running: 0, unknown: 0, passing: 10, mutedFailing: 55, rebuilding: 0 } };
+    const t = deriveTrayState({ ...base, board: allMuted });
+    expect(trayIconFor(t, 'linux')).toBe('tray-failing.png');
+    expect(menuOf(t).items.map((i) => i.label)[0]).toBe('5 red · 55 red but muted');
+    expect(trayTooltip(t, NOW)).toMatch(/^Herald · 5 red · /);
+  });
+
   it('board text is untrusted: one line, no control characters', () => {
-    const s = deriveTrayState({ ...base, board: [boardItem('x', { subject: { project: 'evil\u202e\nproject', pipeline: 'a&b' } })] });
+    const s = deriveTrayState({ ...base, board: page([boardItem('x', { subject: { project: 'evil\u202e\nproject', pipeline: 'a&b' } })]) });
     expect(menuOf(s).items[0]!.label).toBe('✖ evil project: a&&b — red 3 h 12 min');
   });
 });
@@ -175,7 +201,7 @@ describe('deriveTrayState', () => {
   const events = Array.from({ length: 12 }, (_, i) => makeEvent({ id: `e${i}`, title: `event ${i}` }));
 
   it('names unhealthy channels and sources, keeps counts, caps the events at 10', () => {
-    const s = deriveTrayState({ status, latest: events, criticalUnread: 2, settings: SettingsSchema.parse({}), board: [], now: NOW });
+    const s = deriveTrayState({ status, latest: events, criticalUnread: 2, settings: SettingsSchema.parse({}), now: NOW });
     expect(s.failing).toEqual(['Slack #ops', 'GitHub']);
     expect(s.unread).toBe(7);
     expect(s.criticalUnread).toBe(2);
@@ -185,7 +211,7 @@ describe('deriveTrayState', () => {
 
   it('a snooze counts only while in the future; quiet hours by the clock', () => {
     const past = new Date(NOW.getTime() - 60_000).toISOString();
-    const base = { status, latest: [], criticalUnread: 0, board: [], now: NOW };
+    const base = { status, latest: [], criticalUnread: 0, now: NOW };
     expect(deriveTrayState({ ...base, settings: { snoozeUntil: past } }).snoozedUntil).toBeUndefined();
     expect(deriveTrayState({ ...base, settings: { snoozeUntil: future(30) } }).snoozedUntil).toBe(future(30));
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
@@ -326,7 +352,7 @@ describe('createTrayController (wiring, with the electron double)', () => {
       })),
       'events.list': vi.fn(async (q: { unread?: boolean }) => (q.unread ? { items: [], total: 0 } : { items: events, total: 1 })),
       'settings.get': vi.fn(async () => SettingsSchema.parse(overrides.snoozeUntil ? { snoozeUntil: overrides.snoozeUntil } : {})),
-      'board.list': vi.fn(async () => ({ items: overrides.board ?? [] })),
+      'board.list': vi.fn(async () => page(overrides.board ?? [])),
       'mutes.list': vi.fn(async () => ({ items: [] })),
     };
   }
@@ -353,7 +379,7 @@ describe('createTrayController (wiring, with the electron double)', () => {
     const actions = recordingActions();
     const controller = createTrayController({ api, actions, iconDir: ICON_DIR, platform: 'linux', now: () => NOW });
     await controller.refresh();
-    expect(api['board.list']).toHaveBeenCalledWith({ states: ['failing', 'running'] });
+    expect(api['board.list']).toHaveBeenCalledWith({ limit: TRAY_BOARD_PAGE });
     const tray = electron.created.trays[0]!;
     expect(tray.image.path).toBe(path.join(ICON_DIR, 'tray-failing.png'));
     expect(tray.tooltip).toBe('Herald · 2 red: acme/api: ci · main, acme/api: deploy to prod · no unread events');

@@ -196,7 +196,7 @@ describe('the schedule: at start, then daily', () => {
 
 describe('"Restart to update" in the tray (electron double)', () => {
   afterEach(() => resetElectronDouble());
-  const state: TrayState = { unread: 0, criticalUnread: 0, failing: [], quietHours: false, latest: [], board: { failing: [], mutedFailing: 0, running: 0 } };
+  const state: TrayState = { unread: 0, criticalUnread: 0, failing: [], quietHours: false, latest: [], board: { failing: [], red: 0, mutedFailing: 0, running: 0 } };
   const actions = () => ({
     openEvent: vi.fn<TrayActions['openEvent']>(),
     markAllRead: vi.fn<TrayActions['markAllRead']>(),

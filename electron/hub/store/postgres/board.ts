@@ -1,7 +1,22 @@
 // The board on PostgreSQL (store/board.ts): one row per thing with a state, moved by the
 // ingest transaction. `apply` locks the thing first, so two replicas ingesting events of
 // the same pipeline at once move it one after the other (no lost streak or state).
-import { type BoardItem, type BoardQuery, type BoardRow, BOARD_STATE_RANK, type BoardState, boardVerdict, nextBoardRow } from '../../../../shared/board.js';
+import { ApiError } from '../../../../shared/api.js';
+import {
+  BOARD_PAGE_DEFAULT,
+  BOARD_STATE_RANK,
+  BOARD_STATES,
+  type BoardItem,
+  type BoardPage,
+  type BoardQuery,
+  type BoardRow,
+  type BoardState,
+  boardVerdict,
+  decodeBoardCursor,
+  emptyBoardCounts,
+  encodeBoardCursor,
+  nextBoardRow,
+} from '../../../../shared/board.js';
 import type { HeraldEvent } from '../../../../shared/event.js';
 import { mutedUntil } from '../../../../shared/mutes.js';
 import type { BoardChange } from '../board.js';
@@ -64,6 +79,17 @@ function toItem(r: BoardDbRow, now: Date): BoardItem {
   return muted === undefined ? row : { ...row, mutedUntil: muted };
 }
 
+/** board.list's filters (state, source, project) as conditions. */
+function filters(p: Params, query: BoardQuery): string[] {
+  const where: string[] = [];
+  p.anyOf(where, 'b.state', query.states);
+  p.anyOf(where, 'b.source_id', query.sources);
+  if (query.project !== undefined) where.push(`b.project = ${p.add(query.project)}`);
+  return where;
+}
+
+const whereClause = (where: readonly string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+
 export class PgBoardStore {
   constructor(private readonly sql: Sql) {}
 
@@ -117,21 +143,58 @@ export class PgBoardStore {
     return { row };
   }
 
-  /** `list` as the api answers it; the transport makes its JSON (SQLite's board carries it ready, store/board.ts). */
-  async answer(query: BoardQuery, now: Date): Promise<{ items: BoardItem[] }> {
-    return { items: await this.list(query, now) };
+  /**
+   * A page of board.list as the api answers it (the transport makes its JSON; SQLite's board
+   * carries it ready, store/board.ts): the page by keyset on the board_order index (rank,
+   * since, key; "C" collation, as the cursor compares), and the counts of all the filters
+   * match in one grouped query beside it.
+   */
+  async answer(query: BoardQuery, now: Date): Promise<BoardPage> {
+    const limit = query.limit ?? BOARD_PAGE_DEFAULT;
+    const after = query.after === undefined ? undefined : decodeBoardCursor(query.after);
+    if (query.after !== undefined && after === undefined) throw new ApiError('invalid_input', "after: is not a board cursor: pass the previous page's `next` as it is");
+    const page = async (): Promise<BoardDbRow[]> => {
+      if (limit === 0) return [];
+      const p = new Params();
+      const where = filters(p, query);
+      if (after) where.push(`(b.rank, b.since, b.key) > (${p.add(BOARD_STATE_RANK[after.state])}, ${p.add(after.since)}, ${p.add(after.key)})`);
+      const { rows } = await this.sql<BoardDbRow>(`${WITH_MUTE} ${whereClause(where)} ORDER BY b.rank, b.since, b.key LIMIT ${p.add(limit + 1)}`, p.values);
+      return rows;
+    };
+    const counted = async () => {
+      const p = new Params();
+      const where = filters(p, query);
+      const held = `(m.until_passes OR m.until > ${p.add(now.getTime())})`;
+      const { rows } = await this.sql<{ state: BoardState; n: number; muted_failing: number; rebuilding: number }>(
+        `SELECT b.state, count(*)::int AS n,
+                count(*) FILTER (WHERE b.state = 'failing' AND ${held})::int AS muted_failing,
+                count(*) FILTER (WHERE b.running AND b.state <> 'running')::int AS rebuilding
+           FROM board b LEFT JOIN mutes m ON m.key = b.mute_key ${whereClause(where)} GROUP BY b.state`,
+        p.values,
+      );
+      const counts = emptyBoardCounts();
+      for (const r of rows) {
+        if (!(BOARD_STATES as readonly string[]).includes(r.state)) continue;
+        counts[r.state] = r.n;
+        counts.mutedFailing += r.muted_failing;
+        counts.rebuilding += r.rebuilding;
+      }
+      return counts;
+    };
+    const [rows, counts] = await Promise.all([page(), counted()]);
+    const items = rows.slice(0, limit).map((r) => toItem(r, now));
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, next: encodeBoardCursor(last), counts } : { items, counts };
   }
 
   /** Nothing to save: `apply` writes the row in the ingest transaction (SQLite's board saves in batches). */
   async save(): Promise<void> {}
 
+  /** Every item the filters match (no paging), worst first. */
   async list(query: BoardQuery, now: Date): Promise<BoardItem[]> {
     const p = new Params();
-    const where: string[] = [];
-    p.anyOf(where, 'b.state', query.states);
-    p.anyOf(where, 'b.source_id', query.sources);
-    if (query.project !== undefined) where.push(`b.project = ${p.add(query.project)}`);
-    const { rows } = await this.sql<BoardDbRow>(`${WITH_MUTE} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.rank, b.since, b.key`, p.values);
+    const where = filters(p, query);
+    const { rows } = await this.sql<BoardDbRow>(`${WITH_MUTE} ${whereClause(where)} ORDER BY b.rank, b.since, b.key`, p.values);
     return rows.map((r) => toItem(r, now));
   }
 

@@ -171,9 +171,13 @@ describe('mute until green', () => {
     await hub.api['mutes.add']({ eventId: failing.lastEventId, untilPasses: true });
     expect((await itemOf('pipeline', 'gh')).mutedUntil).toBe('passes');
 
+    updates.length = 0;
     await github('failure', 5, SHA_B, '2026-01-01T09:10:00Z');
     const still = await itemOf('pipeline', 'gh');
     expect({ state: still.state, mutedUntil: still.mutedUntil, streak: still.streak }).toEqual({ state: 'failing', mutedUntil: 'passes', streak: 2 });
+    // Pushed with its mute: the UI shows it silenced without asking again.
+    const mutedPush = await until('the failing push', () => updates.find((u): u is Extract<ApiUpdate, { type: 'board.updated' }> => u.type === 'board.updated'));
+    expect(mutedPush.items.map((i) => [i.state, i.mutedUntil])).toEqual([['failing', 'passes']]);
 
     updates.length = 0;
     await github('success', 6, SHA_C, '2026-01-01T09:20:00Z');

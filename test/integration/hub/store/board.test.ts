@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerJson } from '../../../../shared/api.js';
+import { compareBoardItems } from '../../../../shared/board.js';
 import type { EventInput } from '../../../../shared/event.js';
 import { migrate } from '../../../../electron/hub/store/migrations.js';
 import { DB_FILE, openStore, type Store, type StoreOptions } from '../../../../electron/hub/store/store.js';
@@ -175,7 +176,7 @@ describe('a board of schema 7', () => {
 });
 
 describe("the api's answer", () => {
-  it('carries JSON equal to its items, mutes and filters included', () => {
+  it('carries JSON equal to the answer (items, next, counts), mutes and filters included', () => {
     dir = tempDir('herald-board-store-');
     const store = openAt();
     ingest(store, [run('pipeline.failed', 'a', 1), run('pipeline.succeeded', 'b', 2), run('pipeline.failed', 'c', 3)]);
@@ -183,7 +184,7 @@ describe("the api's answer", () => {
     store.mutes.add({ sourceId: 'gh', project: 'acme/api', pipeline: 'ci', branch: 'a' }, { untilMs: NOW.getTime() - 1 }, NOW.getTime() - 60_000);
     for (const query of [{}, { states: ['failing' as const] }, { sources: ['other'] }, { project: 'acme/api', states: ['passing' as const] }]) {
       const answer = store.board.answer(query, NOW);
-      expect(JSON.parse(answerJson(answer)!)).toEqual(JSON.parse(JSON.stringify({ items: answer.items })));
+      expect(JSON.parse(answerJson(answer)!)).toEqual(JSON.parse(JSON.stringify(answer)));
     }
     const all = store.board.answer({}, NOW).items;
     expect(all.map((i) => [i.subject.branch, i.mutedUntil])).toEqual([
@@ -194,5 +195,49 @@ describe("the api's answer", () => {
     expect(store.board.answer({ states: ['failing'] }, NOW).items.map((i) => i.subject.branch)).toEqual(['a', 'c']);
     expect(store.board.answer({ sources: ['other'] }, NOW).items).toEqual([]);
     expect(store.board.answer({ project: 'acme/api', states: ['passing'] }, NOW).items.map((i) => i.subject.branch)).toEqual(['b']);
+  });
+});
+
+describe('pages', () => {
+  it('stay in board order while the order is mended after each change (moved, new, removed, rolled back)', () => {
+    dir = tempDir('herald-board-store-');
+    const store = openAt();
+    const STATES = ['pipeline.failed', 'pipeline.succeeded', 'pipeline.triggered', 'pipeline.cancelled'];
+    // A fixed pseudo-random walk: 60 pipelines, 40 rounds of a few changes each, a page read between rounds.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const walk = (limit: number) => {
+      const out: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = store.board.answer({ limit, ...(after !== undefined && { after }) }, NOW);
+        out.push(...page.items.map((i) => i.key));
+        after = page.next;
+      } while (after !== undefined);
+      return out;
+    };
+    for (let round = 0; round < 40; round++) {
+      const inputs = Array.from({ length: 1 + next(6) }, () => run(STATES[next(4)]!, `b${next(60)}`, round));
+      if (round % 9 === 4) {
+        // A batch that rolls back: its moves must not reach the order.
+        expect(() => store.ingest(inputs.map((input) => ({ source, inputs: [input] })), () => { throw new Error('router broke'); })).toThrow('router broke');
+      } else {
+        ingest(store, inputs);
+      }
+      if (round % 10 === 9) store.board.prune((thing) => !thing.key.includes(`"b${round}"`));
+      store.board.answer({ limit: 5 }, NOW); // the order is made now, and mended at the next read
+      const fresh = store.board.list({}, NOW).map((i) => i.key);
+      const sorted = [...store.board.list({}, NOW)].sort(compareBoardItems).map((i) => i.key);
+      expect(fresh).toEqual(sorted);
+      expect(fresh).toHaveLength(store.board.count());
+      expect(walk(7)).toEqual(fresh);
+    }
+    // What a store opened on the same file sorts from scratch is the same order.
+    const final = store.board.list({}, NOW);
+    crash(store);
+    expect(board(openAt())).toEqual(final);
   });
 });

@@ -564,4 +564,107 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.board.count()).toBe(before + 1);
     });
   });
+
+  describe('the board in pages', () => {
+    let engine: TestEngine;
+    beforeAll(async () => {
+      engine = await factory.open();
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
+    const gh = { kind: 'github', id: 'gh', name: 'GitHub' };
+    const at = (m: number) => new Date(T0 + m * MINUTE);
+    // 30 pipelines: a third failing, the rest passing, each since its own minute; two projects.
+    const branch = (n: number) => `b${String(n).padStart(2, '0')}`;
+    const run = (n: number, type: string, minute: number): EventInput => ({
+      type,
+      title: `${type} ${n}`,
+      subject: { project: n % 2 ? 'acme/odd' : 'acme/even', pipeline: 'ci', branch: branch(n) },
+      occurredAt: at(minute).toISOString(),
+    });
+    const ingest = (inputs: EventInput[], minute: number) => engine.ingest(inputs.map((i) => ({ source: gh, inputs: [i] })), { router: noRules, now: at(minute) });
+    /** Every page of a query, walked with `next`; the branches in the order they came. */
+    const walk = async (query: { states?: Array<'failing' | 'passing'>; project?: string }, limit: number) => {
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const page = await engine.board.answer({ ...query, limit, ...(after !== undefined && { after }) }, at(100));
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.items.map((i) => i.subject.branch!));
+        if (page.next === undefined) return seen;
+        expect(page.items).toHaveLength(limit);
+        after = page.next;
+      }
+      throw new Error('more than 100 pages');
+    };
+
+    beforeAll(async () => {
+      await ingest(
+        Array.from({ length: 30 }, (_, n) => run(n, n % 3 === 0 ? 'pipeline.failed' : 'pipeline.succeeded', n)),
+        30,
+      );
+      // One red one rebuilding; one red one muted.
+      await ingest([run(3, 'pipeline.triggered', 31)], 31);
+      await engine.mutes.add({ sourceId: 'gh', project: 'acme/even', pipeline: 'ci', branch: branch(6) }, { untilPasses: true }, at(32).getTime());
+    });
+
+    it('walks the board worst first, a page at a time, with the counts of everything on every page', async () => {
+      const all = (await engine.board.list({}, at(100))).map((i) => i.subject.branch!);
+      expect(all).toHaveLength(30);
+      for (const limit of [1, 7, 10, 29, 30, 1000]) expect(await walk({}, limit)).toEqual(all);
+      const first = await engine.board.answer({ limit: 7 }, at(100));
+      expect(first.counts).toEqual({ failing: 10, running: 0, unknown: 0, passing: 20, mutedFailing: 1, rebuilding: 1 });
+      const second = await engine.board.answer({ limit: 7, after: first.next! }, at(100));
+      expect(second.counts).toEqual(first.counts);
+      // The default page holds them all (fewer than BOARD_PAGE_DEFAULT): no next.
+      const whole = await engine.board.answer({}, at(100));
+      expect(whole.items.map((i) => i.subject.branch)).toEqual(all);
+      expect(whole.next).toBeUndefined();
+      // The JSON SQLite's board carries is the answer's, next and counts included.
+      const json = answerJson(second);
+      if (json !== undefined) expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(second)));
+    });
+
+    it('filters and pages together; counts follow the filters; limit 0 answers the counts alone', async () => {
+      const failing = (await engine.board.list({ states: ['failing'] }, at(100))).map((i) => i.subject.branch!);
+      expect(failing).toEqual(['b00', 'b03', 'b06', 'b09', 'b12', 'b15', 'b18', 'b21', 'b24', 'b27']);
+      expect(await walk({ states: ['failing'] }, 3)).toEqual(failing);
+      expect(await walk({ project: 'acme/odd', states: ['passing'] }, 4)).toEqual(['b01', 'b05', 'b07', 'b11', 'b13', 'b17', 'b19', 'b23', 'b25', 'b29']);
+      const odd = await engine.board.answer({ project: 'acme/odd', limit: 0 }, at(100));
+      expect(odd).toEqual({ items: [], counts: { failing: 5, running: 0, unknown: 0, passing: 10, mutedFailing: 0, rebuilding: 1 } });
+      expect((await engine.board.answer({ sources: ['nobody'] }, at(100))).counts).toEqual({ failing: 0, running: 0, unknown: 0, passing: 0, mutedFailing: 0, rebuilding: 0 });
+    });
+
+    it('a cursor stays put while the board moves: nothing that did not change is skipped or repeated', async () => {
+      const first = await engine.board.answer({ limit: 12 }, at(100));
+      const seen = first.items.map((i) => i.subject.branch!);
+      expect(seen.slice(0, 10)).toEqual(['b00', 'b03', 'b06', 'b09', 'b12', 'b15', 'b18', 'b21', 'b24', 'b27']);
+      // Between pages: a red one already seen turns green (sorts later now), a green one not
+      // yet seen turns red (sorts before the cursor now), one not yet seen leaves, one is new.
+      await ingest([run(0, 'pipeline.succeeded', 40), run(29, 'pipeline.failed', 40), run(31, 'pipeline.failed', 40)], 40);
+      const changed = new Set(['b00', 'b29', 'b31']);
+      const rest: string[] = [];
+      let after = first.next;
+      while (after !== undefined) {
+        const page = await engine.board.answer({ limit: 5, after }, at(100));
+        rest.push(...page.items.map((i) => i.subject.branch!));
+        after = page.next;
+      }
+      const now = (await engine.board.list({}, at(100))).map((i) => i.subject.branch!);
+      const unchanged = now.filter((b) => !changed.has(b));
+      // Every unchanged thing exactly once across the pages, in board order.
+      expect([...seen, ...rest].filter((b) => !changed.has(b))).toEqual(unchanged);
+      // The changed ones show where they sort now: b00 (green since minute 40) after the cursor, b29 and b31 (red) before it.
+      expect(rest).toContain('b00');
+      expect(rest).not.toContain('b29');
+      expect(rest).not.toContain('b31');
+    });
+
+    it('refuses a cursor it did not make, naming the field', async () => {
+      for (const after of ['nope', 'b1.', 'b1.!!!!', `b1.${'A'.repeat(10)}`]) {
+        await expect(engine.board.answer({ after }, at(100))).rejects.toThrow(/^after: is not a board cursor/);
+      }
+    });
+  });
 });

@@ -2,7 +2,7 @@
 // first, the words for a state, stages of a commit's thread and live inserts in order.
 import { describe, expect, it } from 'vitest';
 import type { BoardItem } from '../../../../shared/board.js';
-import { countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../../../renderer/lib/board-view.js';
+import { appendBoardPage, boardCountsText, boardPosition, countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../../../renderer/lib/board-view.js';
 import { insertIntoThread, stageOf, stageSummary } from '../../../../renderer/lib/thread-view.js';
 import { makeEvent } from '../../../helpers/fake-event.js';
 
@@ -41,6 +41,33 @@ describe('mergeBoardUpdate', () => {
     const other = item('c', 'failing', 1, { source: { id: 'gl', kind: 'gitlab', name: 'GitLab' } });
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gh'] })).toHaveLength(2);
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gl'] }).map((i) => i.key)).toContain('c');
+  });
+});
+
+describe('pages loaded so far, merged with live updates', () => {
+  // Loaded: the first page, through `b` (more follow on the hub: c, d, e passing).
+  const loaded = [item('a', 'failing', 0), item('b', 'failing', 3)];
+  const through = boardPosition(loaded[1]!);
+  const update = (...items: BoardItem[]) => ({ type: 'board.updated' as const, items, removed: [] });
+  it('keeps what now sorts inside the loaded pages, drops what now sorts after them (the next page brings it)', () => {
+    // c turned red before b's place: no later page will bring it, so it is added.
+    expect(mergeBoardUpdate(loaded, update(item('c', 'failing', 1)), {}, through).map((i) => i.key)).toEqual(['a', 'c', 'b']);
+    // a turned green: it sorts after the loaded pages now; kept it would show twice when the next page brings it.
+    expect(mergeBoardUpdate(loaded, update(item('a', 'passing', 9)), {}, through).map((i) => i.key)).toEqual(['b']);
+    // A new thing sorting after them waits for its page; with everything loaded it is added.
+    expect(mergeBoardUpdate(loaded, update(item('z', 'passing', 9)), {}, through).map((i) => i.key)).toEqual(['a', 'b']);
+    expect(mergeBoardUpdate(loaded, update(item('z', 'passing', 9)), {}).map((i) => i.key)).toEqual(['a', 'b', 'z']);
+  });
+  it('adds the next page in board order, each thing once, the copy of its later event kept', () => {
+    const page = [item('c', 'passing', 0), item('b', 'failing', 3, { lastEventAt: at(4), title: 'newer' }), item('d', 'passing', 1)];
+    const joined = appendBoardPage(loaded, page);
+    expect(joined.map((i) => i.key)).toEqual(['a', 'b', 'c', 'd']);
+    expect(joined[1]!.title).toBe('newer');
+    expect(appendBoardPage(joined, [item('b', 'failing', 3)])[1]!.title).toBe('newer');
+  });
+  it("says the hub's counts, the muted red among them", () => {
+    expect(boardCountsText({ failing: 1234, running: 0, unknown: 2, passing: 5000, mutedFailing: 3, rebuilding: 1 })).toBe('1,234 failing (3 muted) · 2 unknown · 5,000 passing');
+    expect(boardCountsText({ failing: 0, running: 0, unknown: 0, passing: 0, mutedFailing: 0, rebuilding: 0 })).toBe('');
   });
 });
 
