@@ -221,7 +221,7 @@ export class DeliveryWorker {
 
   /**
    * One transaction per tick (engine.deliveryTick): every result that finished since the
-   * last tick recorded in one go (the delivered ones in one statement, the channels'
+   * last tick recorded in one go (one commit for all, the channels'
    * health), then what is due claimed. Under load ticks are MIN_TICK_MS apart, so each
    * records and claims many. One tick at a time; a wake-up during one ticks again after it.
    */

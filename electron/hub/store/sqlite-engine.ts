@@ -150,7 +150,7 @@ export function sqliteEngineOver(
       const { now } = tick;
       return guarded(() =>
         store.bookkeeping(() => {
-          // Batched (outbox.record: the delivered ones in one statement); a claim is not written on SQLite.
+          // Batched (outbox.record: one transaction for the tick's results); a claim is not written on SQLite.
           store.outbox.record(tick.record, now);
           const transitions: HealthTransition[] = tick.health.map((h) =>
             h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),
