@@ -148,6 +148,10 @@ export function sqliteEngineOver(
 
     async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {
       const { now } = tick;
+      // Nothing to record: a claim writes nothing on SQLite, so no transaction (no commit) either.
+      if (tick.record.length === 0 && tick.health.length === 0) {
+        return guarded(() => ({ claimed: tick.claim.length > 0 ? store.outbox.claimDue(now, tick.claim) : [], transitions: [] }));
+      }
       return guarded(() =>
         store.bookkeeping(() => {
           // Batched (outbox.record: one transaction for the tick's results); a claim is not written on SQLite.
