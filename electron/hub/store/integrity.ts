@@ -34,14 +34,22 @@ export function isCorruption(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }
 
+const HIGHEST_EVENT_SEQ = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
+
 /** The highest event seq ever handed out (AUTOINCREMENT keeps it even when retention deleted the events). */
 export function highestEventSeq(db: Db): number {
   try {
-    return (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() as number | undefined) ?? 0;
+    return (db.prepare(HIGHEST_EVENT_SEQ).pluck().get() as number | undefined) ?? 0;
   } catch (error) {
     if (/no such table/.test((error as Error).message)) return 0; // a new database
     throw error;
   }
+}
+
+/** highestEventSeq of a migrated database, prepared once: the ingest path reads it at every group commit. */
+export function highestEventSeqReader(db: Db): () => number {
+  const statement = db.prepare(HIGHEST_EVENT_SEQ).pluck();
+  return () => (statement.get() as number | undefined) ?? 0;
 }
 
 export function readAckedSeq(file: string): number | undefined {

@@ -11,7 +11,7 @@ import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
-import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, isCorruption, RECOVERY_HINT } from './integrity.js';
+import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, highestEventSeqReader, isCorruption, RECOVERY_HINT } from './integrity.js';
 import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SeenDeliveries } from './seen-deliveries.js';
@@ -106,12 +106,19 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   // The board is saved before events are deleted: it replays the events after its last save at open.
   const keepsBoard = keepBoard !== false;
   let board: BoardStore | undefined;
-  const events = new EventStore(db, { beforeDelete: () => keepsBoard && board?.save() });
+  let outbox: Outbox | undefined;
+  const events = new EventStore(db, {
+    beforeDelete: () => {
+      if (keepsBoard) board?.save();
+      // Deleting events deletes their deliveries: the outbox's memory queues may name some.
+      outbox?.forgetQueued();
+    },
+  });
   const mutes = new MuteStore(db);
   board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
   const tables = {
     events,
-    outbox: new Outbox(db),
+    outbox: (outbox = new Outbox(db)),
     sourceState: new SourceStateStore(db),
     seenDeliveries: new SeenDeliveries(db),
     throttle: new ThrottleMemory(db),
@@ -120,7 +127,20 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     board,
     mutes,
   };
-  const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  // The outbox queues the deliveries a transaction enqueued once it commits (claimed from memory, outbox.ts).
+  // A nested call joins the outer transaction, which tells the outbox.
+  const transaction = <T>(fn: () => T): T => {
+    if (db.inTransaction) return db.transaction(fn)();
+    let result: T;
+    try {
+      result = db.transaction(fn)();
+    } catch (error) {
+      tables.outbox.rolledBack();
+      throw error;
+    }
+    tables.outbox.committed();
+    return result;
+  };
   const ingest = new IngestTransaction({ ...tables, board: keepsBoard ? tables.board : undefined }, transaction);
   const wal = new WalSync(`${file}-wal`);
   const acked = new AckedMark(file);
@@ -131,6 +151,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     onDamaged?.(damage);
     return true;
   };
+  // Not a prepared statement run twice: SQLite applies `PRAGMA synchronous` when it
+  // compiles the statement, so running a prepared one again changes nothing.
   const withoutFsync = <T>(fn: () => T): T => {
     db.pragma('synchronous = NORMAL');
     try {
@@ -139,6 +161,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       db.pragma('synchronous = FULL');
     }
   };
+  const eventSeq = highestEventSeqReader(db);
   return {
     db,
     file,
@@ -158,8 +181,12 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     transaction,
     bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
     withoutFsync,
-    // Once on disk, the events committed so far are acknowledged: recorded for the check at the next open.
-    syncToDisk: () => wal.sync().then(() => acked.record(highestEventSeq(db))),
+    // Once on disk, the events committed so far are acknowledged: recorded for the check at
+    // the next open. The seq is read before the sync starts: it covers what is on disk then.
+    syncToDisk: () => {
+      const committed = eventSeq();
+      return wal.sync().then(() => acked.record(committed));
+    },
     sizeBytes: () => {
       const pages = db.pragma('page_count', { simple: true }) as number;
       const size = db.pragma('page_size', { simple: true }) as number;

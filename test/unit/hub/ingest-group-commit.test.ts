@@ -9,6 +9,7 @@ import { Ingestor } from '../../../electron/hub/ingest.js';
 import type { IngestItem, IngestOutcome } from '../../../electron/hub/store/ingest-transaction.js';
 import { openStore, type Store } from '../../../electron/hub/store/store.js';
 import { WalSync } from '../../../electron/hub/store/wal-sync.js';
+import { readAckedSeq } from '../../../electron/hub/store/integrity.js';
 import { sqliteEngineOver } from '../../../electron/hub/store/sqlite-engine.js';
 
 const stores: Store[] = [];
@@ -94,6 +95,36 @@ describe('one bad item never fails another', () => {
     expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/^could not store the event: .*call stack/);
     expect(store.db.prepare('SELECT title FROM events ORDER BY seq').pluck().all()).toEqual(['before', 'after']);
     expect(committed.map((o) => o.status === 'accepted' && o.events[0]!.title)).toEqual(['before', 'after']);
+  });
+});
+
+describe('the store under the group commit', () => {
+  const synchronous = (store: Store) => store.db.pragma('synchronous', { simple: true });
+  const ingestOne = (store: Store, title: string) => store.ingest([item(title)], () => []);
+
+  it('commits withoutFsync at synchronous NORMAL and is back at FULL afterwards, also when the work throws', () => {
+    const { store } = heldStore();
+    expect(synchronous(store)).toBe(2); // FULL
+    expect(store.withoutFsync(() => synchronous(store))).toBe(1); // NORMAL
+    expect(synchronous(store)).toBe(2);
+    expect(() =>
+      store.withoutFsync(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(synchronous(store)).toBe(2);
+  });
+
+  it('the acknowledged mark names what was committed before the fsync began, never a commit made while it ran', async () => {
+    const { store } = heldStore();
+    store.withoutFsync(() => ingestOne(store, 'before the sync'));
+    const synced = store.syncToDisk();
+    // Committed while that fsync runs (not on disk as far as that fsync knows): not acknowledged by it.
+    store.withoutFsync(() => ingestOne(store, 'during the sync'));
+    await synced;
+    expect(readAckedSeq(store.file)).toBe(1);
+    await store.syncToDisk();
+    expect(readAckedSeq(store.file)).toBe(2);
   });
 });
 

@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SourceConfig, SourceSchema } from '../../../../shared/config.js';
 import type { IngestAck } from '../../../../electron/hub/ingest.js';
 import { type IngressListener, startIngress } from '../../../../electron/hub/ingress/listener.js';
@@ -145,6 +146,38 @@ describe('ingress on its own thread', () => {
     for (const title of titles.filter((t) => t !== 'poison')) expect(byTitle[title]).toEqual({ status: 202, body: { accepted: 1, ids: [`id-${title}`] } });
     expect(byTitle.poison!.status).toBe(503);
     expect(byTitle.poison!.body.error).toMatch(/^the hub could not answer: /);
+  });
+
+  it('sends the answers in the turn their commit completes, before work that turn scheduled (the delivery tick the commit woke)', async () => {
+    const h = harness();
+    const order: string[] = [];
+    const postMessage = Worker.prototype.postMessage;
+    const spy = vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, message: unknown, ...rest: unknown[]) {
+      const t = (message as { t?: string }).t;
+      if (t === 'answers' || t === 'answer') order.push('answers');
+      return (postMessage as (...args: unknown[]) => void).apply(this, [message, ...rest]);
+    });
+    try {
+      let commit!: (ack: IngestAck) => void;
+      let arrived!: () => void;
+      const waiting = new Promise<void>((resolve) => (arrived = resolve));
+      h.deps.ingest = () =>
+        new Promise<IngestAck>((resolve) => {
+          commit = resolve;
+          arrived();
+        });
+      const ingress = await start(h);
+      const answer = post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'alpha');
+      await waiting;
+      order.length = 0; // the secret's answer went before
+      // As the hub's Ingestor does: resolve the batch, then wake the delivery worker (a setImmediate).
+      commit({ status: 'accepted', ids: ['id-x'] });
+      setImmediate(() => order.push('delivery tick'));
+      expect(await answer).toEqual({ status: 202, body: { accepted: 1, ids: ['id-x'] } });
+      expect(order).toEqual(['answers', 'delivery tick']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("names the main thread's failures: a secret it cannot resolve (503), a commit that failed (503)", async () => {
