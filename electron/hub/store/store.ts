@@ -106,7 +106,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   // The board is saved before events are deleted: it replays the events after its last save at open.
   const keepsBoard = keepBoard !== false;
   let board: BoardStore | undefined;
-  const events = new EventStore(db, { beforeDelete: () => keepsBoard && board?.save() });
+  const events = new EventStore(db, { beforeDelete: () => keepsBoard && board?.save(), unsynced: (fn) => withoutFsync(() => db.transaction(fn)()) });
   const mutes = new MuteStore(db);
   board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
   const tables = {
@@ -142,6 +142,10 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     }
   };
   const eventSeq = highestEventSeqReader(db);
+  // Events a crash (or a salvage) left out of the search index go in now, not at the first search.
+  withoutFsync(() => {
+    while (events.indexForSearch() > 0);
+  });
   return {
     db,
     file,
@@ -178,6 +182,11 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     noteError,
     close: () => {
       if (!damage && keepsBoard) tables.board.save();
+      if (!damage) {
+        withoutFsync(() => {
+          while (events.indexForSearch() > 0);
+        });
+      }
       wal.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
       if (!damage) acked.record(highestEventSeq(db));
