@@ -9,8 +9,11 @@
 // Ingestor commits), interleaved in blocks so both sides see the same load (see
 // compareIngest below). Prints figures; not a test.
 //
-//   npm run bench:board -- [--events 1000000] [--fill-seconds 120] [--queries 200] [--data-dir DIR] [--history]
+//   npm run bench:board -- [--events 1000000] [--fill-seconds 120] [--queries 200] [--data-dir DIR] [--filled] [--history]
 //                          [--ingest-only] [--segments 8]
+//
+// --filled: DIR is a store this bench filled before (e.g. a copy of one): used as it is, no
+// events added.
 //
 // --history (what `npm run bench:history` passes): afterwards bench/history.mjs runs on the same
 // filled store, so the History page's search round trip in Chromium is measured at 1,000,000
@@ -18,7 +21,10 @@
 // --ingest-only: only the ingest comparison (no fill, no hub); --segments: its length (below).
 //
 // Targets: board.list p95 < 20 ms, threads.get p95 < 20 ms, search p95 < 50 ms,
-// ingest with the board ≥ 95 % of without.
+// ingest with the board ≥ 95 % of without. board.list comes in pages (200 by default, at
+// most 1,000): the target is taken on what the Now page asks first (the first page, worst
+// first, with the counts of all 5,000); the tray's page, the counts alone, and walking every
+// page of the board are timed beside it, and so is the old whole-board answer, in process.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +40,12 @@ const { values } = parseArgs({
     // Keep the filled store here (e.g. for `bench:history -- --data-dir DIR`: History search in Chromium on it).
     'data-dir': { type: 'string' },
     history: { type: 'boolean', default: false },
+    filled: { type: 'boolean', default: false },
     'ingest-only': { type: 'boolean', default: false },
     segments: { type: 'string', default: '8' },
   },
 });
+if (values.filled && values['data-dir'] === undefined) throw new Error('--filled needs --data-dir (a store this bench filled)');
 const EVENTS = Number(values.events);
 const FILL_SECONDS = Number(values['fill-seconds']);
 const QUERIES = Number(values.queries);
@@ -81,8 +89,9 @@ mkdirSync(dataDir, { recursive: true });
 const store = openStore(dataDir);
 const fillStart = performance.now();
 const BATCH = 5000;
-let filled = 0;
-while (filled < EVENTS && performance.now() - fillStart < FILL_SECONDS * 1000) {
+let filled = values.filled ? store.events.lastSeq() : 0;
+if (values.filled && filled === 0) throw new Error(`--filled: ${dataDir} holds no events`);
+while (!values.filled && filled < EVENTS && performance.now() - fillStart < FILL_SECONDS * 1000) {
   const items = [];
   for (let j = filled; j < Math.min(EVENTS, filled + BATCH); j++) items.push({ source, inputs: [ev(j)] });
   store.withoutFsync(() => store.ingest(items, route));
@@ -101,16 +110,24 @@ const inProcess = (n, fn) => {
   return xs.sort((a, b) => a - b)[Math.floor(0.95 * xs.length)];
 };
 const { answerJson } = await import(join(ROOT, 'dist/shared/api.js'));
-const boardAnswer = store.board.answer({}, new Date());
-// The answer as the hub serves it (its items' JSON joined), against a JSON.stringify of the same items.
+// The first page as the hub serves it (its rows' JSON joined, the counts of all), and, for
+// comparison, the whole board as board.list answered it before pages (every item, stringified).
+const firstPage = store.board.answer({}, new Date());
+const wholeJson = JSON.stringify({ items: store.board.list({}, new Date()) });
 const storeSplit = {
-  answer: inProcess(30, () => answerJson(store.board.answer({}, new Date())).length),
-  stringify: inProcess(30, () => JSON.stringify({ items: boardAnswer.items })),
-  bytes: answerJson(boardAnswer).length,
+  page: inProcess(50, () => answerJson(store.board.answer({}, new Date())).length),
+  pageBytes: answerJson(firstPage).length,
+  whole: inProcess(20, () => JSON.stringify({ items: store.board.list({}, new Date()) }).length),
+  wholeBytes: wholeJson.length,
+  wholeParse: inProcess(20, () => JSON.parse(wholeJson)),
 };
 store.close();
 const COMMITS = Math.floor(filled / 4);
-console.log(`filled ${filled.toLocaleString('en-US')} events in ${fillSeconds.toFixed(1)} s (store ingest, ${BATCH}/transaction); board ${boardThings} things`);
+console.log(
+  values.filled
+    ? `store ${dataDir} as filled before: ${filled.toLocaleString('en-US')} events; board ${boardThings} things`
+    : `filled ${filled.toLocaleString('en-US')} events in ${fillSeconds.toFixed(1)} s (store ingest, ${BATCH}/transaction); board ${boardThings} things`,
+);
 
 // ── the hub on that data directory ──
 const config = join(dataDir, 'bench-config.json');
@@ -159,27 +176,80 @@ const f = (x) => `${x.toFixed(1)} ms`;
 const line = (name, s, extra = '') => console.log(`${name.padEnd(40)} p50 ${f(s.p50).padStart(9)}   p95 ${f(s.p95).padStart(9)}   max ${f(s.max).padStart(9)}   (n=${s.n})${extra}`);
 
 const status = await api('hub.status');
-const all = await api('board.list', {});
+const first = await api('board.list', {});
 const failing = await api('board.list', { states: ['failing'] });
 const aThread = await api('threads.get', { commit: sha(7) });
 if (status.counts.events < filled || aThread.events.length !== 4) throw new Error(`the hub holds ${status.counts.events} of ${filled} events (retention?)`);
-console.log(`hub: ${status.counts.events.toLocaleString('en-US')} events; board.list ${all.items.length} items (${failing.items.length} failing); a thread holds ${aThread.events.length} events`);
-for (let i = 0; i < 5; i++) await api('board.list', {}); // warm up
+const total = Object.values({ ...first.counts, mutedFailing: 0, rebuilding: 0 }).reduce((a, b) => a + b, 0);
+console.log(
+  `hub: ${status.counts.events.toLocaleString('en-US')} events; board.list first page ${first.items.length} of ${total} items (${failing.counts.failing} failing); a thread holds ${aThread.events.length} events`,
+);
+/** Every page of the board, as a user scrolling Now to its end makes the page fetch them; the bytes and pages it took. */
+const walk = async (limit) => {
+  let after;
+  let pages = 0;
+  let items = 0;
+  do {
+    const page = await api('board.list', after === undefined ? { limit } : { limit, after });
+    pages++;
+    items += page.items.length;
+    after = page.next;
+  } while (after !== undefined);
+  if (items !== total) throw new Error(`walking the board at ${limit} a page gave ${items} of ${total} items`);
+  return pages;
+};
+// board.list as its callers ask, interleaved call by call: a slow moment of the shared machine
+// (or of the hub just after its start) falls on all of them alike, not on whichever ran first.
+const boardCalls = {
+  boardFirst: () => api('board.list', {}),
+  boardFailing: () => api('board.list', { states: ['failing'] }),
+  boardTray: () => api('board.list', { limit: 50 }),
+  boardCounts: () => api('board.list', { states: ['failing'], limit: 0 }),
+  boardProject: (i) => api('board.list', { project: `project-${i % 50}` }),
+};
+const boardSamples = Object.fromEntries(Object.keys(boardCalls).map((name) => [name, []]));
+for (let i = -10; i < QUERIES / 2; i++) {
+  for (const [name, call] of Object.entries(boardCalls)) {
+    const t = performance.now();
+    await call(i);
+    if (i >= 0) boardSamples[name].push(performance.now() - t); // the first ten rounds warm up
+  }
+}
+const pageTimes = [];
 const results = {
-  boardAll: await time(QUERIES / 2, () => api('board.list', {})),
-  boardFailing: await time(QUERIES / 2, () => api('board.list', { states: ['failing'] })),
-  boardProject: await time(QUERIES / 2, (i) => api('board.list', { project: `project-${i % 50}` })),
+  ...Object.fromEntries(Object.entries(boardSamples).map(([name, xs]) => [name, summary(xs)])),
+  // Each walk of 5,000 in pages of 200 (as Now loads them); the pages' own times kept too.
+  boardWalk: await time(10, async () => {
+    const timed = async (input) => {
+      const t = performance.now();
+      const page = await api('board.list', input);
+      pageTimes.push(performance.now() - t);
+      return page;
+    };
+    let page = await timed({});
+    while (page.next !== undefined) page = await timed({ after: page.next });
+  }),
+  boardWalkMax: await time(10, () => walk(1000)),
   thread: await time(QUERIES, (i) => api('threads.get', { commit: sha((i * 997) % COMMITS) })),
   threadPrefix: await time(QUERIES / 2, (i) => api('threads.get', { commit: sha((i * 991) % COMMITS).slice(0, 12) })),
   search: await time(QUERIES / 2, (i) => api('events.list', { limit: 200, text: i % 2 ? WORDS[i % WORDS.length] : `#${(i * 2477) % filled}` })),
   commitFilter: await time(QUERIES / 4, (i) => api('events.list', { limit: 200, commit: sha((i * 983) % COMMITS) })),
 };
+const pagesPerWalk = await walk(200);
 hub.kill('SIGTERM');
-console.log(`\nFrom the api over HTTP, ${status.counts.events.toLocaleString('en-US')} events, ${boardThings} board things (load average ${load()})`);
-line(`board.list, everything (${all.items.length} items)`, results.boardAll);
-line(`board.list, failing (${failing.items.length} items)`, results.boardFailing);
+const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
+console.log(`\nFrom the api over HTTP (request sent → JSON parsed), ${status.counts.events.toLocaleString('en-US')} events, ${boardThings} board things (load average ${load()})`);
+line(`board.list, Now's first page (${first.items.length})`, results.boardFirst, `  ${kb(JSON.stringify(first).length)}`);
+line(`board.list, failing, first page (${failing.items.length})`, results.boardFailing);
+line('board.list, the tray (50 + counts)', results.boardTray);
+line('board.list, counts only (Now badge)', results.boardCounts);
 line('board.list, one project (100 items)', results.boardProject);
-console.log(`   of which, in process: the board's answer with its JSON p95 ${f(storeSplit.answer)} (${(storeSplit.bytes / 1024).toFixed(0)} KB; a JSON.stringify of the same items would take ${f(storeSplit.stringify)})`);
+line(`board.list, every page of 200 (${pagesPerWalk})`, results.boardWalk, '  the whole walk');
+line('   …each of those pages', summary(pageTimes));
+line('board.list, every page of 1,000 (5)', results.boardWalkMax, '  the whole walk');
+console.log(
+  `   in process: the first page with its JSON p95 ${f(storeSplit.page)} (${kb(storeSplit.pageBytes)}); the whole board as one answer (before pages) p95 ${f(storeSplit.whole)} to make (${kb(storeSplit.wholeBytes)}) and ${f(storeSplit.wholeParse)} to JSON.parse`,
+);
 line('threads.get, full SHA (4 events)', results.thread);
 line('threads.get, 12-digit prefix', results.threadPrefix);
 line('events.list, full-text search (200)', results.search);
@@ -190,7 +260,9 @@ if (hub.exitCode === null) await new Promise((done) => hub.once('exit', done));
 const ingest = await compareIngest();
 
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
-console.log(`\ntarget: board.list p95 < 20 ms: ${verdict(results.boardAll.p95 < 20)} (everything ${f(results.boardAll.p95)}, failing ${f(results.boardFailing.p95)})`);
+console.log(
+  `\ntarget: board.list p95 < 20 ms (Now's first page, worst first, with the counts of all): ${verdict(results.boardFirst.p95 < 20)} (${f(results.boardFirst.p95)}; failing first page ${f(results.boardFailing.p95)}, the tray's ${f(results.boardTray.p95)}; walking all ${pagesPerWalk} pages is ${f(results.boardWalk.p95)} at p95, not what the target is about)`,
+);
 console.log(`target: threads.get p95 < 20 ms: ${verdict(results.thread.p95 < 20)} (${f(results.thread.p95)})`);
 console.log(`target: search p95 < 50 ms (api): ${verdict(results.search.p95 < 50)} (${f(results.search.p95)})`);
 console.log(`target: ingest with the board ≥ 95 % of without: ${verdict(ingest.ratio >= 0.95)} (${(100 * ingest.ratio).toFixed(1)} %)`);

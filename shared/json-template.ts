@@ -5,7 +5,7 @@
 // The variables are in template-variables.ts, the escaping in text-escaping.ts.
 import type { HeraldEvent } from './event.js';
 import { findJsonSyntaxError } from './json-syntax.js';
-import { templateVariables, UNMAPPED_DEVTRON } from './template-variables.js';
+import { templateValues, type TemplateValues, UNMAPPED_DEVTRON } from './template-variables.js';
 import { escapeHtml, escapeMarkdown, escapeSlack, safeJsonStringify, truncateText } from './text-escaping.js';
 
 export class TemplateError extends Error {
@@ -46,26 +46,32 @@ export const TEMPLATE_FILTERS: readonly { name: string; description: string }[] 
   { name: 'max:N', description: 'at most N characters, cut with …' },
 ];
 
-function applyFilters(value: unknown, filters: string, at: { line: number; column: number }, placeholder: string): unknown {
-  const names = filters
-    .split('|')
-    .map((f) => f.trim())
-    .filter(Boolean);
-  if (!names.length) return value;
-  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  for (const filter of names) {
+type Filter = { name: 'slack' | 'markdown' | 'html' } | { name: 'max'; chars: number };
+
+/** The placeholder's filters, or the first unknown one's error message (raised when the placeholder renders). */
+function parseFilters(filters: string, at: { line: number; column: number }, placeholder: string): Filter[] | { problem: string } {
+  const parsed: Filter[] = [];
+  for (const filter of filters.split('|').map((f) => f.trim()).filter(Boolean)) {
     const [name, arg] = filter.split(':');
-    if (name === 'slack') text = escapeSlack(text);
-    else if (name === 'markdown') text = escapeMarkdown(text);
-    else if (name === 'html') text = escapeHtml(text);
-    else if (name === 'max' && arg) text = truncateText(text, Math.max(1, Number(arg)));
+    if (name === 'slack' || name === 'markdown' || name === 'html') parsed.push({ name });
+    else if (name === 'max' && arg) parsed.push({ name, chars: Math.max(1, Number(arg)) });
     else {
-      throw new TemplateError(
-        `unknown filter |${filter} in ${placeholder} at line ${at.line} col ${at.column}; known: ${TEMPLATE_FILTERS.map((f) => f.name).join(', ')}`,
-        at.line,
-        at.column,
-      );
+      return {
+        problem: `unknown filter |${filter} in ${placeholder} at line ${at.line} col ${at.column}; known: ${TEMPLATE_FILTERS.map((f) => f.name).join(', ')}`,
+      };
     }
+  }
+  return parsed;
+}
+
+function applyFilters(value: unknown, filters: readonly Filter[]): unknown {
+  if (!filters.length) return value;
+  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  for (const filter of filters) {
+    if (filter.name === 'slack') text = escapeSlack(text);
+    else if (filter.name === 'markdown') text = escapeMarkdown(text);
+    else if (filter.name === 'html') text = escapeHtml(text);
+    else if (filter.name === 'max') text = truncateText(text, filter.chars);
   }
   return text;
 }
@@ -115,38 +121,54 @@ function unknownVariableError(name: string, known: string[], at: { line: number;
   return new TemplateError(`unknown variable {{${name}}} ${where}${hint}; known: ${known.join(', ')}`, at.line, at.column);
 }
 
-/**
- * Templates that have rendered to valid JSON once. Every value is emitted escaped (string
- * content or a JSON value), so validity depends on the template alone: checking again on
- * each send would only cost time. Bounded; a template dropped is simply checked again.
- */
-const VALID_TEMPLATES = new Set<string>();
-const VALID_TEMPLATES_MAX = 256;
+/** One piece of a compiled template, in order. */
+type Part =
+  | { kind: 'literal'; text: string; templateStart: number }
+  | {
+      kind: 'value';
+      name: string;
+      /** Inside a JSON string literal: the value goes in as string content, else as a JSON value. */
+      inString: boolean;
+      filters: Filter[] | { problem: string };
+      templateStart: number;
+      at: { line: number; column: number };
+    }
+  /** The scan stopped here (a malformed or empty placeholder): rendering throws this, after what came before. */
+  | { kind: 'error'; message: string; at: { line: number; column: number } };
+
+interface CompiledTemplate {
+  parts: Part[];
+  /**
+   * Rendered to valid JSON once. Every value is emitted escaped (string content or a JSON
+   * value), so validity depends on the template alone: checking again on each send would
+   * only cost time.
+   */
+  valid: boolean;
+}
 
 /**
- * Fill a JSON template. Returns the rendered text, which is always valid JSON; throws
- * TemplateError naming the problem and its place in the template otherwise.
- * Trailing commas before `]`/`}` are dropped (Devtron's RingCentral sample has one).
+ * Templates already scanned into their parts: a channel sends the same template again and
+ * again. Bounded; a template dropped is simply scanned (and checked) again.
  */
-export function renderJsonTemplate(template: string, vars: Record<string, unknown>): string {
-  const out: string[] = [];
-  const segments: Segment[] = [];
-  let outLength = 0;
-  const emit = (text: string, templateStart: number, literal: boolean) => {
-    if (!text) return;
-    segments.push({ outStart: outLength, templateStart, literal });
-    out.push(text);
-    outLength += text.length;
+const COMPILED = new Map<string, CompiledTemplate>();
+const COMPILED_MAX = 256;
+
+/**
+ * The template scanned once into literal runs and placeholders. The scan depends on the
+ * template alone (values are never re-scanned). Errors are kept in place, so a render
+ * throws the first problem in template order, as a scan on every send would.
+ */
+function compile(template: string): CompiledTemplate {
+  const cached = COMPILED.get(template);
+  if (cached) return cached;
+  const parts: Part[] = [];
+  const literal = (start: number, end: number) => {
+    if (end > start) parts.push({ kind: 'literal', text: template.slice(start, end), templateStart: start });
   };
-
   let inString = false;
   let literalStart = 0;
   let i = 0;
-  const flushLiteral = (end: number) => {
-    emit(template.slice(literalStart, end), literalStart, true);
-  };
-
-  while (i < template.length) {
+  scan: while (i < template.length) {
     const c = template[i];
     if (c === '{' && template[i + 1] === '{') {
       if (template[i + 2] === '{') {
@@ -157,19 +179,19 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       PLACEHOLDER.lastIndex = i;
       const m = PLACEHOLDER.exec(template);
       const at = lineCol(template, i);
+      literal(literalStart, i);
+      literalStart = i;
       if (!m) {
-        throw new TemplateError(
-          `malformed placeholder at line ${at.line} col ${at.column}: expected {{name}} or {{name | filter}}, found ${JSON.stringify(template.slice(i, i + 30))}`,
-          at.line,
-          at.column,
-        );
+        const message = `malformed placeholder at line ${at.line} col ${at.column}: expected {{name}} or {{name | filter}}, found ${JSON.stringify(template.slice(i, i + 30))}`;
+        parts.push({ kind: 'error', message, at });
+        break scan;
       }
       const name = m[1]!;
-      if (!name) throw new TemplateError(`empty placeholder {{}} at line ${at.line} col ${at.column}`, at.line, at.column);
-      if (!Object.prototype.hasOwnProperty.call(vars, name)) throw unknownVariableError(name, Object.keys(vars), at);
-      flushLiteral(i);
-      const value = applyFilters(vars[name], m[2] ?? '', at, m[0]);
-      emit(inString ? asStringContent(value) : asJsonValue(value), i, false);
+      if (!name) {
+        parts.push({ kind: 'error', message: `empty placeholder {{}} at line ${at.line} col ${at.column}`, at });
+        break scan;
+      }
+      parts.push({ kind: 'value', name, inString, filters: parseFilters(m[2] ?? '', at, m[0]), templateStart: i, at });
       i += m[0].length;
       literalStart = i;
       continue;
@@ -186,16 +208,56 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       let j = i + 1;
       while (j < template.length && /\s/.test(template[j]!)) j++;
       if (template[j] === ']' || template[j] === '}') {
-        flushLiteral(i);
+        // A trailing comma is dropped.
+        literal(literalStart, i);
         literalStart = i + 1;
       }
     }
     i++;
   }
-  flushLiteral(template.length);
+  if (parts.at(-1)?.kind !== 'error') literal(literalStart, template.length);
+  const compiled: CompiledTemplate = { parts, valid: false };
+  if (COMPILED.size >= COMPILED_MAX) COMPILED.clear();
+  COMPILED.set(template, compiled);
+  return compiled;
+}
 
-  const rendered = out.join('');
-  if (VALID_TEMPLATES.has(template)) return rendered;
+/** A plain record of values as TemplateValues (tests, previews). */
+function recordValues(vars: Record<string, unknown>): TemplateValues {
+  return {
+    has: (name) => Object.prototype.hasOwnProperty.call(vars, name),
+    get: (name) => vars[name],
+    names: () => Object.keys(vars),
+  };
+}
+
+/**
+ * Fill a JSON template. Returns the rendered text, which is always valid JSON; throws
+ * TemplateError naming the problem and its place in the template otherwise.
+ * Trailing commas before `]`/`}` are dropped (Devtron's RingCentral sample has one).
+ * `vars`: every variable's value, or a source that computes each one asked for (templateValues).
+ */
+export function renderJsonTemplate(template: string, vars: Record<string, unknown> | TemplateValues): string {
+  const values = isTemplateValues(vars) ? vars : recordValues(vars);
+  const compiled = compile(template);
+  // Where each piece of the output came from, to place a syntax error: only until the template is known valid.
+  const segments: Segment[] | undefined = compiled.valid ? undefined : [];
+  let rendered = '';
+  for (const part of compiled.parts) {
+    let text: string;
+    if (part.kind === 'literal') text = part.text;
+    else if (part.kind === 'error') throw new TemplateError(part.message, part.at.line, part.at.column);
+    else {
+      if (!values.has(part.name)) throw unknownVariableError(part.name, [...values.names()], part.at);
+      if (!Array.isArray(part.filters)) throw new TemplateError(part.filters.problem, part.at.line, part.at.column);
+      const value = applyFilters(values.get(part.name), part.filters);
+      text = part.inString ? asStringContent(value) : asJsonValue(value);
+    }
+    if (!text) continue;
+    segments?.push({ outStart: rendered.length, templateStart: part.templateStart, literal: part.kind === 'literal' });
+    rendered += text;
+  }
+  if (!segments) return rendered;
   const problem = findJsonSyntaxError(rendered);
   if (problem) {
     let templateOffset = template.length;
@@ -214,9 +276,12 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       at.column,
     );
   }
-  if (VALID_TEMPLATES.size >= VALID_TEMPLATES_MAX) VALID_TEMPLATES.clear();
-  VALID_TEMPLATES.add(template);
+  compiled.valid = true;
   return rendered;
+}
+
+function isTemplateValues(vars: Record<string, unknown> | TemplateValues): vars is TemplateValues {
+  return typeof vars.has === 'function' && typeof vars.get === 'function' && typeof vars.names === 'function';
 }
 
 // ── Save-time validation ───────────────────────────────────────────────────
@@ -249,7 +314,7 @@ export const SAMPLE_EVENT: Omit<HeraldEvent, 'read'> = {
 
 export function validateJsonTemplate(template: string): { ok: true } | { ok: false; error: string } {
   try {
-    renderJsonTemplate(template, templateVariables(SAMPLE_EVENT, { rule: { id: 'sample-rule', name: 'Sample rule' } }));
+    renderJsonTemplate(template, templateValues(SAMPLE_EVENT, { rule: { id: 'sample-rule', name: 'Sample rule' } }));
     return { ok: true };
   } catch (e) {
     if (e instanceof TemplateError) return { ok: false, error: e.message };

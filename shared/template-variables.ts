@@ -144,52 +144,83 @@ function commitOf(data: Record<string, unknown> | undefined): string | undefined
   return undefined;
 }
 
+type ValueOf = (event: OutboundEvent, extras: TemplateExtras) => unknown;
+
+/** A storm group's message carries its list in data.group; any other event is a group of one. */
+const groupOf = (event: OutboundEvent) => (event.type === 'herald.group' ? event.data?.group : undefined) as Record<string, unknown> | undefined;
+
+/** How each variable is computed from the event: one at a time, so a send computes only what its template uses. */
+const VALUES: Record<string, ValueOf> = {
+  id: (e) => e.id,
+  type: (e) => e.type,
+  typeLabel: (e) => typeLabel(e.type),
+  typeConstant: (e) => e.type.replace(/\./g, '_').toUpperCase(),
+  severity: (e) => e.severity,
+  severityEmoji: (e) => SEVERITY_EMOJI[e.severity],
+  title: (e) => e.title,
+  summary: (e) => e.summary,
+  url: (e) => e.url,
+  actor: (e) => e.actor,
+  occurredAt: (e) => e.occurredAt,
+  occurredAtUnix: (e) => {
+    const occurred = Date.parse(e.occurredAt);
+    return Number.isNaN(occurred) ? undefined : Math.floor(occurred / 1000);
+  },
+  receivedAt: (e) => e.receivedAt,
+  dedupKey: (e) => e.dedupKey,
+  'source.id': (e) => e.source.id,
+  'source.kind': (e) => e.source.kind,
+  'source.name': (e) => e.source.name,
+  ...Object.fromEntries(SUBJECT_FIELDS.map((f): [string, ValueOf] => [`subject.${f}`, (e) => e.subject[f]])),
+  'rule.id': (_e, x) => x.rule?.id,
+  'rule.name': (_e, x) => x.rule?.name,
+  data: (e) => e.data,
+  'group.count': (e) => (groupOf(e) ? groupOf(e)!.count : 1),
+  'group.items': (e) => (groupOf(e) ? groupOf(e)!.items : [groupItemOf(e)]),
+  'group.first': (e) => (groupOf(e) ? groupOf(e)!.first : groupItemOf(e)),
+  'group.last': (e) => (groupOf(e) ? groupOf(e)!.last : groupItemOf(e)),
+  'group.by': (e) => (groupOf(e) ? groupOf(e)!.by : {}),
+  event: (e) => outboundEvent(e),
+  devtronAppName: (e) => e.subject.project,
+  eventType: (e) => e.type,
+  devtronEnvName: (e) => e.subject.environment,
+  devtronCiPipelineName: (e) => e.subject.pipeline,
+  devtronCdPipelineName: (e) => e.subject.pipeline,
+  devtronPipelineType: (e) => (e.type.startsWith('pipeline.') ? 'CI' : e.type.startsWith('deployment.') ? 'CD' : undefined),
+  devtronTriggeredByEmail: (e) => e.actor,
+  devtronContainerImageRepo: (e) => splitImageRef(e.subject.artifact).repo,
+  devtronContainerImageTag: (e) => splitImageRef(e.subject.artifact).tag,
+  devtronBuildGitCommitHash: (e) => commitOf(e.data),
+};
+
+/** In the documented order, so error messages list them as the UI does. */
+const VARIABLE_NAMES: readonly string[] = TEMPLATE_VARIABLES.map((v) => v.name);
+const VALUE_OF = new Map<string, ValueOf>(
+  VARIABLE_NAMES.map((name) => {
+    const valueOf = VALUES[name];
+    if (!valueOf) throw new Error(`template variable ${name} has no value`);
+    return [name, valueOf];
+  }),
+);
+
+/** What a template's placeholders read (json-template.ts): each value asked for by name. */
+export interface TemplateValues {
+  has(name: string): boolean;
+  get(name: string): unknown;
+  /** Every name, in order, for the error about an unknown one. */
+  names(): readonly string[];
+}
+
+/** The template variables of one event, each computed only when a placeholder asks for it (a send's hot path). */
+export function templateValues(event: OutboundEvent, extras: TemplateExtras = {}): TemplateValues {
+  return {
+    has: (name) => VALUE_OF.has(name),
+    get: (name) => VALUE_OF.get(name)?.(event, extras),
+    names: () => VARIABLE_NAMES,
+  };
+}
+
 /** Every template variable's value for one event; absent optional fields are `undefined`. */
 export function templateVariables(event: OutboundEvent, extras: TemplateExtras = {}): Record<string, unknown> {
-  const image = splitImageRef(event.subject.artifact);
-  const occurred = Date.parse(event.occurredAt);
-  const vars: Record<string, unknown> = {
-    id: event.id,
-    type: event.type,
-    typeLabel: typeLabel(event.type),
-    typeConstant: event.type.replace(/\./g, '_').toUpperCase(),
-    severity: event.severity,
-    severityEmoji: SEVERITY_EMOJI[event.severity],
-    title: event.title,
-    summary: event.summary,
-    url: event.url,
-    actor: event.actor,
-    occurredAt: event.occurredAt,
-    occurredAtUnix: Number.isNaN(occurred) ? undefined : Math.floor(occurred / 1000),
-    receivedAt: event.receivedAt,
-    dedupKey: event.dedupKey,
-    'source.id': event.source.id,
-    'source.kind': event.source.kind,
-    'source.name': event.source.name,
-    'rule.id': extras.rule?.id,
-    'rule.name': extras.rule?.name,
-    data: event.data,
-    event: outboundEvent(event),
-    devtronAppName: event.subject.project,
-    eventType: event.type,
-    devtronEnvName: event.subject.environment,
-    devtronCiPipelineName: event.subject.pipeline,
-    devtronCdPipelineName: event.subject.pipeline,
-    devtronPipelineType: event.type.startsWith('pipeline.') ? 'CI' : event.type.startsWith('deployment.') ? 'CD' : undefined,
-    devtronTriggeredByEmail: event.actor,
-    devtronContainerImageRepo: image.repo,
-    devtronContainerImageTag: image.tag,
-    devtronBuildGitCommitHash: commitOf(event.data),
-  };
-  for (const f of SUBJECT_FIELDS) vars[`subject.${f}`] = event.subject[f];
-  // Any other event is a group of one, so one template serves a grouping rule and the rest.
-  const group = (event.type === 'herald.group' ? event.data?.group : undefined) as Record<string, unknown> | undefined;
-  const single = group ? undefined : groupItemOf(event);
-  vars['group.count'] = group ? group.count : 1;
-  vars['group.items'] = group ? group.items : [single];
-  vars['group.first'] = group ? group.first : single;
-  vars['group.last'] = group ? group.last : single;
-  vars['group.by'] = group ? group.by : {};
-  // In the documented order, so error messages list them as the UI does.
-  return Object.fromEntries(TEMPLATE_VARIABLES.map((v) => [v.name, vars[v.name]]));
+  return Object.fromEntries(VARIABLE_NAMES.map((name) => [name, VALUE_OF.get(name)!(event, extras)]));
 }

@@ -26,57 +26,143 @@ export interface PostOptions {
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = 'Herald';
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 // undici's own dispatcher rather than node:http or fetch: on the delivery hot path it
 // costs about a third of node:http's CPU per request (bench/ingest.mjs, README), and it
 // keeps connections to each service alive. It follows no redirects: a moved webhook should
 // be fixed in its config, not silently turned into a GET.
-// Only the dispatcher and its request API, not the package's entry point: that one also
-// loads fetch, WebSocket, caches and mocks, 130 files and about 8 MB more RSS for nothing.
+// Only the dispatcher, not the package's entry point: that one also loads fetch,
+// WebSocket, caches and mocks, 130 files and about 8 MB more RSS for nothing.
 const requireUndici = createRequire(import.meta.url);
 const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-const undiciRequest = requireUndici('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+const { RequestAbortedError } = requireUndici('undici/lib/core/errors.js') as { RequestAbortedError: new () => Error };
+const { parseHeaders } = requireUndici('undici/lib/core/util.js') as { parseHeaders: (raw: Buffer[]) => Record<string, string | string[]> };
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000, connect: { timeout: DEFAULT_TIMEOUT_MS } });
 
-function requestHeaders(given: PostOptions['headers'], target: URL, bytes: number): Record<string, string> {
+/** What a request goes to, from its URL: parsed once per URL (a channel sends to the same one again and again). */
+interface Target {
+  origin: string;
+  path: string;
+  host: string;
+  /** Basic auth from `https://user:pass@host/…`, as browsers and curl read it. */
+  authorization?: string;
+}
+const TARGETS = new Map<string, Target>();
+const TARGETS_MAX = 256;
+
+/** Throws TypeError for a URL that does not parse or is not http(s). */
+function targetOf(url: string): Target {
+  const cached = TARGETS.get(url);
+  if (cached) return cached;
+  const u = new URL(url);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${u.protocol}`);
+  const target: Target = { origin: u.origin, path: `${u.pathname}${u.search}`, host: u.host };
+  if (u.username || u.password) {
+    const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    target.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  if (TARGETS.size >= TARGETS_MAX) TARGETS.clear();
+  TARGETS.set(url, Object.freeze(target));
+  return target;
+}
+
+function requestHeaders(given: PostOptions['headers'], target: Target, bytes: number): Record<string, string> {
   const headers: Record<string, string> = {};
   if (given instanceof Headers) given.forEach((value, name) => void (headers[name] = value));
   else if (given) for (const [name, value] of Object.entries(given)) headers[name.toLowerCase()] = value;
   headers['content-type'] ??= 'application/json';
   headers['user-agent'] ??= USER_AGENT;
   headers['content-length'] = String(bytes);
-  // Credentials in the URL (https://user:pass@host/...) mean basic auth, as browsers and curl read them.
-  if ((target.username || target.password) && headers.authorization === undefined) {
-    const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  }
+  if (target.authorization !== undefined && headers.authorization === undefined) headers.authorization = target.authorization;
   return headers;
 }
 
-function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flatHeaders(headers: Record<string, string | string[]>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   return flat;
 }
 
-/** The answer's text up to MAX_RESPONSE_BYTES; a longer answer is cut off (and its connection closed). */
-async function cappedText(response: Dispatcher.ResponseData): Promise<string> {
-  const declared = Number(response.headers['content-length']);
-  if (declared <= MAX_RESPONSE_BYTES) return response.body.text();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= MAX_RESPONSE_BYTES) {
-      response.body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+/** An answer whose headers and text are decoded only when someone reads them (a 2xx to a webhook: nobody does). */
+function answer(status: number, rawHeaders: Buffer[], chunks: Buffer[], size: number): HttpResponse {
+  let headers: Record<string, string> | undefined;
+  let bodyText: string | undefined;
+  return {
+    status,
+    get headers() {
+      return (headers ??= flatHeaders(parseHeaders(rawHeaders)));
+    },
+    get bodyText() {
+      return (bodyText ??= (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).subarray(0, MAX_RESPONSE_BYTES).toString('utf8'));
+    },
+  };
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/**
+ * One request through the dispatcher with a handler of our own, in the interface undici's
+ * own request() implements (onConnect/onHeaders/onData/onComplete/onError): the answer is
+ * collected from its chunks as they come, without the Readable stream, async resource and
+ * body promise request() makes for every response. Its text is kept up to
+ * MAX_RESPONSE_BYTES; a longer answer is cut off there and its connection closed. The
+ * signal aborts the request (rejecting with its reason, as request() does).
+ */
+function exchange(options: Dispatcher.DispatchOptions, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let abort: ((reason: Error) => void) | undefined;
+    let reason: Error | undefined;
+    let settled = false;
+    let status = 0;
+    let rawHeaders: Buffer[] = [];
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onAbort = () => {
+      reason = (signal!.reason as Error | undefined) ?? new RequestAbortedError();
+      abort?.(reason);
+    };
+    const settle = (error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve(answer(status, rawHeaders, chunks, size));
+    };
+    if (signal?.aborted) reason = (signal.reason as Error | undefined) ?? new RequestAbortedError();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortRequest: (reason: Error) => void) {
+        abort = abortRequest;
+        if (reason) abortRequest(reason);
+      },
+      onHeaders(statusCode: number, headers: Buffer[]) {
+        // 1xx (100 Continue, 103 Early Hints): the answer is still to come.
+        if (statusCode < 200) return true;
+        status = statusCode;
+        rawHeaders = headers;
+        return true;
+      },
+      onData(chunk: Buffer) {
+        if (settled) return false;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_RESPONSE_BYTES) {
+          // Enough to quote the service's error: stop reading, and close the connection (its answer is not over).
+          settle(undefined);
+          abort?.(new RequestAbortedError());
+          return false;
+        }
+        return true;
+      },
+      onComplete() {
+        settle(undefined);
+      },
+      onError(error: Error) {
+        settle(error);
+      },
+    } as Dispatcher.DispatchHandler;
+    dispatcher.dispatch(options, handler);
+  });
+}
 
 /**
  * POST (or PUT/PATCH) a JSON body. A string body is sent as is (a rendered template);
@@ -85,23 +171,23 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  * explains each.
  */
 export async function postJson(url: string, body: unknown, options: PostOptions = {}): Promise<HttpResponse> {
-  const target = new URL(url);
-  if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${target.protocol}`);
+  const target = targetOf(url);
   options.signal?.throwIfAborted();
   const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    const response = await undiciRequest.call(dispatcher, {
-      origin: target.origin,
-      path: `${target.pathname}${target.search}`,
-      method: options.method ?? 'POST',
-      headers: requestHeaders(options.headers, target, payload.length),
-      body: payload,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      ...(options.signal && { signal: options.signal }),
-    });
-    return { status: response.statusCode, headers: flatHeaders(response.headers), bodyText: await cappedText(response) };
+    return await exchange(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: options.method ?? 'POST',
+        headers: requestHeaders(options.headers, target, payload.length),
+        body: payload,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      options.signal,
+    );
   } catch (error) {
     if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     throw error;
@@ -112,6 +198,8 @@ export async function postJson(url: string, body: unknown, options: PostOptions 
 export async function sendJson(url: string, body: unknown, options: PostOptions = {}): Promise<SendResult> {
   try {
     const response = await postJson(url, body, options);
+    // A 2xx says all there is to say: its headers and text are not decoded.
+    if (response.status >= 200 && response.status < 300) return ok(`HTTP ${response.status}`);
     return classifyHttpResponse(response.status, response.headers, response.bodyText);
   } catch (err) {
     return describeFetchError(err, { url, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });

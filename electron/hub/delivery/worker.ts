@@ -57,6 +57,13 @@ const CLAIM_BATCH = 64;
 /** Leases (PostgreSQL) are renewed when this much of their time is left. */
 const LEASE_RENEW_FRACTION = 0.5;
 const MIN_TICK_MS = 2;
+/**
+ * Sends that went through wait up to this long, or until this many finished, to be recorded
+ * together: one bookkeeping commit for all of them, while the ticks between only claim (no
+ * commit). Anything else (a retry, a failure, a send cut off) is recorded at the next tick.
+ */
+const RECORD_EVERY_MS = 10;
+const RECORD_BATCH = 64;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export class DeliveryWorker {
@@ -81,6 +88,8 @@ export class DeliveryWorker {
   private readonly leases = new Map<number, { until: number; length: number }>();
   private leaseTimer: unknown;
   private lastTickAt = 0;
+  /** When results were last recorded (RECORD_EVERY_MS). */
+  private lastRecordAt = 0;
   /** Set when stop() aborts the sends still running after its grace period. */
   private shuttingDown = false;
   private stopped = true;
@@ -221,7 +230,7 @@ export class DeliveryWorker {
 
   /**
    * One transaction per tick (engine.deliveryTick): every result that finished since the
-   * last tick recorded in one go (the delivered ones in one statement, the channels'
+   * last tick recorded in one go (one commit for all, the channels'
    * health), then what is due claimed. Under load ticks are MIN_TICK_MS apart, so each
    * records and claims many. One tick at a time; a wake-up during one ticks again after it.
    */
@@ -240,8 +249,8 @@ export class DeliveryWorker {
   private async runTick(): Promise<void> {
     if (this.timer) this.clearTimer(this.timer);
     this.timer = undefined;
-    const results = this.finished.splice(0);
     const now = this.now();
+    const results = this.recordNow(now) ? this.finished.splice(0) : [];
     const outcomes: DeliveryOutcome[] = [];
     const health: HealthRecord[] = [];
     const healthOf: ChannelConfig[] = [];
@@ -268,6 +277,7 @@ export class DeliveryWorker {
       return;
     }
     for (const r of results) this.leases.delete(r.claimed.id);
+    if (results.length > 0) this.lastRecordAt = now;
     const { claimed } = answer;
     this.taken(claimed, now);
     this.lastTickAt = now;
@@ -289,6 +299,13 @@ export class DeliveryWorker {
     }
     this.scheduleLeaseRenewal();
     if (!this.stopped) await this.scheduleNext();
+  }
+
+  /** Whether this tick records the finished sends, or leaves sends that went through for a later tick to record with more. */
+  private recordNow(now: number): boolean {
+    if (this.finished.length === 0) return false;
+    if (this.stopped || this.finished.length >= RECORD_BATCH || now - this.lastRecordAt >= RECORD_EVERY_MS) return true;
+    return this.finished.some((r) => r.interrupted || r.result.kind !== 'ok');
   }
 
   /**
@@ -347,6 +364,8 @@ export class DeliveryWorker {
       else next = Math.min(next ?? at, at);
     }
     this.dueAt = dueAt;
+    // Sends that went through and wait to be recorded with more: recorded by then at the latest.
+    if (this.finished.length > 0) next = Math.min(next ?? Infinity, this.lastRecordAt + RECORD_EVERY_MS);
     // Due now but not claimed (more than one claim batch): in-flight sends wake us as they
     // finish; with none running, poll rather than spin.
     if (overdue && this.running.size === 0) next = Math.min(next ?? now + 250, now + 250);

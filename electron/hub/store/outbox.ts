@@ -5,6 +5,12 @@
 // event, updated once with its result — not three times with index moves for 'sending'.
 // A crash mid-send leaves it 'pending': sent again (at least once). Rows a version before
 // this one left in 'sending' are put back to 'pending' on open.
+// Claims of just-committed deliveries come from memory: while every pending row of a
+// channel is known here (queued by this process since its queue last ran dry, none
+// retrying), the channel's new rows are queued in memory at commit and claimed without a
+// query. Anything else that makes a row pending (a retry, a shutdown's requeue, a manual
+// retry, a channel edit) or takes rows away behind the worker's back (a cancel, a deleted
+// event) sends the channel back to the query until its due rows are drained again.
 import type { Delivery } from '../../../shared/api.js';
 import type { Db } from './open.js';
 
@@ -64,6 +70,19 @@ export function rowToDelivery(row: DeliveryRow, sending = false): Delivery {
 
 const SELECT_DELIVERY = `SELECT d.*, e.id AS event_id FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
 
+/** A delivery inserted by this process, pending, not yet attempted. */
+interface Fresh {
+  id: number;
+  eventSeq: number;
+  channelId: string;
+  ruleId: string;
+  /** Its next_attempt_at. */
+  at: number;
+}
+
+/** A channel queued in memory with more than this many goes back to the query (a disabled or rate-limited channel's backlog stays on disk). */
+const MEMORY_QUEUE_MAX = 10_000;
+
 export class Outbox {
   private readonly insertPending;
   private readonly selectDueForChannel;
@@ -72,9 +91,18 @@ export class Outbox {
   private readonly markFailed;
   private readonly selectOne;
   private readonly nextDueAt;
+  private readonly pendingIds;
   /** Claimed and not yet recorded: the sends in flight, by id → channel. */
   private readonly claimed = new Map<number, string>();
   private readonly claimedPerChannel = new Map<string, number>();
+  /**
+   * Channels claimed from memory, each with its queue of committed, unclaimed deliveries
+   * (oldest first). For these, every pending row on disk is in the queue or claimed. A
+   * channel not here is claimed by a query.
+   */
+  private readonly queues = new Map<string, Fresh[]>();
+  /** Inserted by the transaction in progress: queued when it commits (store.ts calls committed/rolledBack). */
+  private uncommitted: Fresh[] = [];
 
   constructor(private readonly db: Db) {
     this.insertPending = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -83,11 +111,12 @@ export class Outbox {
       `SELECT id, event_seq, channel_id, rule_id, attempts FROM deliveries
        WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
     );
-    // Every delivered one of a tick in one statement. `status = 'pending'`: a delivery cancelled
-    // while its send ran (its channel deleted) stays cancelled whatever the send said.
+    // `status = 'pending'`: a delivery cancelled while its send ran (its channel deleted) stays
+    // cancelled whatever the send said. One row per run: one `UPDATE … WHERE id IN (…)` for a
+    // tick's rows cost 2–3× more per row here (SQLite updates a set of rows in two passes).
     this.markDelivered = db.prepare(
-      `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = @now, updated_at = @now, last_error = NULL, next_attempt_at = NULL
-       WHERE status = 'pending' AND id IN (SELECT value FROM json_each(@ids))`,
+      `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, updated_at = ?, last_error = NULL, next_attempt_at = NULL
+       WHERE id = ? AND status = 'pending'`,
     );
     this.markRetry = db.prepare(
       `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
@@ -98,13 +127,42 @@ export class Outbox {
     this.selectOne = db.prepare(`${SELECT_DELIVERY} WHERE d.id = ?`);
     // Per channel, so the (channel_id, next_attempt_at) index answers each in one step even with a backlog.
     this.nextDueAt = db.prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND channel_id = ?`).pluck();
+    this.pendingIds = db.prepare(`SELECT id FROM deliveries WHERE status = 'pending' AND channel_id = ? LIMIT ?`).pluck();
     // Rows an earlier version left in 'sending' when it died: send them again (at least once).
     db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'`).run(Date.now());
   }
 
   /** A new delivery of an event to a channel, due now. Join the transaction that stores the event. */
   enqueue(eventSeq: number, channelId: string, ruleId: string, now: number): void {
-    this.insertPending.run(eventSeq, channelId, ruleId, now, now, now);
+    const id = Number(this.insertPending.run(eventSeq, channelId, ruleId, now, now, now).lastInsertRowid);
+    this.uncommitted.push({ id, eventSeq, channelId, ruleId, at: now });
+  }
+
+  /** The transaction that enqueued deliveries committed: they are due, and claimable from memory. */
+  committed(): void {
+    for (const fresh of this.uncommitted) {
+      const queue = this.queues.get(fresh.channelId);
+      if (!queue) continue; // claimed by the query: it finds the row
+      queue.push(fresh);
+      if (queue.length > MEMORY_QUEUE_MAX) this.queues.delete(fresh.channelId);
+    }
+    this.uncommitted = [];
+  }
+
+  /** The transaction rolled back: its rows are gone. To be safe, their channels go back to the query. */
+  rolledBack(): void {
+    for (const { channelId } of this.uncommitted) this.queues.delete(channelId);
+    this.uncommitted = [];
+  }
+
+  /** How many committed deliveries of the channel wait in its memory queue; undefined while the channel is claimed by a query. */
+  queuedInMemory(channelId: string): number | undefined {
+    return this.queues.get(channelId)?.length;
+  }
+
+  /** Rows may have left the queue behind its back (events deleted, their deliveries with them): every channel back to the query. */
+  forgetQueued(): void {
+    this.queues.clear();
   }
 
   /**
@@ -113,21 +171,38 @@ export class Outbox {
    * Asking per channel keeps a backlog on one busy channel from being read again on every tick.
    */
   claimDue(now: number, wants: ReadonlyArray<readonly [channelId: string, count: number]>): ClaimedDelivery[] {
+    // Enqueued where no commit or rollback was told (outside the store's transaction): let the query find them.
+    if (this.uncommitted.length > 0) this.rolledBack();
     const claimed: ClaimedDelivery[] = [];
     for (const [channelId, count] of wants) {
       if (count <= 0) continue;
-      // The channel's sends in flight are still 'pending' rows at the head of its queue: read past them.
-      const rows = this.selectDueForChannel.all(channelId, now, count + (this.claimedPerChannel.get(channelId) ?? 0)) as Pick<
-        DeliveryRow,
-        'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'
-      >[];
+      const queue = this.queues.get(channelId);
       let taken = 0;
-      for (const row of rows) {
-        if (taken === count) break;
-        if (this.claimed.has(row.id)) continue;
-        this.claimed.set(row.id, channelId);
-        taken++;
-        claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
+      if (queue) {
+        while (taken < count && taken < queue.length && queue[taken]!.at <= now) {
+          const fresh = queue[taken++]!;
+          this.claimed.set(fresh.id, channelId);
+          claimed.push({ id: fresh.id, eventSeq: fresh.eventSeq, channelId, ruleId: fresh.ruleId, attempt: 1 });
+        }
+        queue.splice(0, taken);
+      } else {
+        // The channel's sends in flight are still 'pending' rows at the head of its queue: read past them.
+        const limit = count + (this.claimedPerChannel.get(channelId) ?? 0);
+        const rows = this.selectDueForChannel.all(channelId, now, limit) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'>[];
+        for (const row of rows) {
+          if (taken === count) break;
+          if (this.claimed.has(row.id)) continue;
+          this.claimed.set(row.id, channelId);
+          taken++;
+          claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
+        }
+        // Nothing due left unclaimed, and every pending row in flight (no retry waiting): from
+        // now on the channel's new deliveries are claimed from memory. (More pending rows than
+        // claims in flight means one at least is not claimed: reading one past them tells.)
+        if (rows.length < limit) {
+          const pending = this.pendingIds.all(channelId, (this.claimedPerChannel.get(channelId) ?? 0) + taken + 1) as number[];
+          if (pending.every((id) => this.claimed.has(id))) this.queues.set(channelId, []);
+        }
       }
       if (taken > 0) this.claimedPerChannel.set(channelId, (this.claimedPerChannel.get(channelId) ?? 0) + taken);
     }
@@ -136,17 +211,20 @@ export class Outbox {
 
   /**
    * The results of claimed deliveries' attempts, in one go (the worker calls it once a
-   * tick, inside one bookkeeping transaction): every delivered one in one statement.
+   * tick, inside one bookkeeping transaction): one commit for all of them.
    */
   record(outcomes: readonly DeliveryOutcome[], now: number): void {
-    const delivered: number[] = [];
     for (const outcome of outcomes) {
-      if (outcome.result === 'delivered') delivered.push(outcome.id);
-      else if (outcome.result === 'retry') this.markRetry.run(outcome.at, outcome.error, now, outcome.id);
+      if (outcome.result === 'delivered') this.markDelivered.run(now, now, outcome.id);
       else if (outcome.result === 'failed') this.markFailed.run(outcome.error, now, outcome.id);
-      // 'requeue': the row was never changed by the claim; releasing the claim puts it back.
+      else {
+        if (outcome.result === 'retry') this.markRetry.run(outcome.at, outcome.error, now, outcome.id);
+        // 'requeue': the row was never changed by the claim; releasing the claim puts it back.
+        // Either way it is pending again and not in the memory queue: the channel goes back to the query.
+        const channelId = this.claimed.get(outcome.id);
+        if (channelId !== undefined) this.queues.delete(channelId);
+      }
     }
-    if (delivered.length > 0) this.markDelivered.run({ now, ids: JSON.stringify(delivered) });
     for (const { id } of outcomes) this.release(id);
   }
 
@@ -165,6 +243,7 @@ export class Outbox {
 
   /** Pending deliveries to channels that no longer exist will never be sent: cancel them. */
   cancelOrphans(channelIds: readonly string[], now: number): number {
+    this.queues.clear();
     const placeholders = channelIds.map(() => '?').join(',');
     return this.db
       .prepare(
@@ -206,6 +285,8 @@ export class Outbox {
 
   /** Manual retry of a failed or cancelled delivery: a fresh series of attempts, due now. */
   retryNow(id: number, now: number): Delivery | undefined {
+    // Pending again, and not in any memory queue.
+    this.queues.clear();
     this.db
       .prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status IN ('failed','cancelled')`)
       .run(now, now, id);
@@ -214,6 +295,7 @@ export class Outbox {
 
   /** A channel edited: its queued deliveries are tried now rather than after their backoff or Retry-After. */
   dueNow(channelId: string, now: number): number {
+    this.queues.delete(channelId);
     return this.db
       .prepare(`UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE channel_id = ? AND status = 'pending' AND next_attempt_at > ?`)
       .run(now, now, channelId, now).changes;
@@ -221,6 +303,7 @@ export class Outbox {
 
   /** A deleted channel's queued deliveries will never be sent: say so instead of retrying forever. */
   cancelForChannel(channelId: string, reason: string, now: number): number {
+    this.queues.delete(channelId);
     return this.db
       .prepare(`UPDATE deliveries SET status = 'cancelled', last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE channel_id = ? AND status IN ('pending','sending')`)
       .run(reason, now, channelId).changes;

@@ -148,9 +148,13 @@ export function sqliteEngineOver(
 
     async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {
       const { now } = tick;
+      // Nothing to record: a claim writes nothing on SQLite, so no transaction (no commit) either.
+      if (tick.record.length === 0 && tick.health.length === 0) {
+        return guarded(() => ({ claimed: tick.claim.length > 0 ? store.outbox.claimDue(now, tick.claim) : [], transitions: [] }));
+      }
       return guarded(() =>
         store.bookkeeping(() => {
-          // Batched (outbox.record: the delivered ones in one statement); a claim is not written on SQLite.
+          // Batched (outbox.record: one transaction for the tick's results); a claim is not written on SQLite.
           store.outbox.record(tick.record, now);
           const transitions: HealthTransition[] = tick.health.map((h) =>
             h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),

@@ -106,12 +106,20 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   // The board is saved before events are deleted: it replays the events after its last save at open.
   const keepsBoard = keepBoard !== false;
   let board: BoardStore | undefined;
-  const events = new EventStore(db, { beforeDelete: () => keepsBoard && board?.save(), unsynced: (fn) => withoutFsync(() => db.transaction(fn)()) });
+  let outbox: Outbox | undefined;
+  const events = new EventStore(db, {
+    beforeDelete: () => {
+      if (keepsBoard) board?.save();
+      // Deleting events deletes their deliveries: the outbox's memory queues may name some.
+      outbox?.forgetQueued();
+    },
+    unsynced: (fn) => withoutFsync(() => db.transaction(fn)()),
+  });
   const mutes = new MuteStore(db);
   board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
   const tables = {
     events,
-    outbox: new Outbox(db),
+    outbox: (outbox = new Outbox(db)),
     sourceState: new SourceStateStore(db),
     seenDeliveries: new SeenDeliveries(db),
     throttle: new ThrottleMemory(db),
@@ -120,7 +128,20 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     board,
     mutes,
   };
-  const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  // The outbox queues the deliveries a transaction enqueued once it commits (claimed from memory, outbox.ts).
+  // A nested call joins the outer transaction, which tells the outbox.
+  const transaction = <T>(fn: () => T): T => {
+    if (db.inTransaction) return db.transaction(fn)();
+    let result: T;
+    try {
+      result = db.transaction(fn)();
+    } catch (error) {
+      tables.outbox.rolledBack();
+      throw error;
+    }
+    tables.outbox.committed();
+    return result;
+  };
   const ingest = new IngestTransaction({ ...tables, board: keepsBoard ? tables.board : undefined }, transaction);
   const wal = new WalSync(`${file}-wal`);
   const acked = new AckedMark(file);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findJsonSyntaxError } from '../../../shared/json-syntax.js';
 import { SAMPLE_EVENT, TemplateError, renderJsonTemplate, validateJsonTemplate } from '../../../shared/json-template.js';
-import { TEMPLATE_VARIABLES, outboundEvent, splitImageRef, templateVariables, type OutboundEvent } from '../../../shared/template-variables.js';
+import { TEMPLATE_VARIABLES, outboundEvent, splitImageRef, templateValues, templateVariables, type OutboundEvent } from '../../../shared/template-variables.js';
 
 // Devtron's four sample payloads, verbatim from seeds/devtron-notifications.md
 // (the RingCentral one has a trailing comma, which the renderer tolerates).
@@ -284,5 +284,49 @@ describe('the variable list', () => {
   ];
   it.each(images)('splits image %s', (artifact, expected) => {
     expect(splitImageRef(artifact)).toEqual(expected);
+  });
+});
+
+describe('a send computes only the variables its template uses', () => {
+  const groupEvent: OutboundEvent = {
+    ...event,
+    type: 'herald.group',
+    data: { group: { count: 2, items: [{ id: 'a' }, { id: 'b' }], first: { id: 'a' }, last: { id: 'b' }, by: { project: 'payments' } } },
+  };
+  it.each([
+    ['the sample event', SAMPLE_EVENT],
+    ['a Devtron deployment', event],
+    ['a storm group', groupEvent],
+  ] as [string, OutboundEvent][])('templateValues gives every variable the value templateVariables gives (%s)', (_name, e) => {
+    const all = templateVariables(e, { rule: { id: 'r', name: 'R' } });
+    const lazy = templateValues(e, { rule: { id: 'r', name: 'R' } });
+    expect(lazy.names()).toEqual(Object.keys(all));
+    for (const name of lazy.names()) expect([name, lazy.get(name)]).toEqual([name, all[name]]);
+    expect(lazy.has('nope')).toBe(false);
+  });
+  it('a template that does not use data, the event or the artifact never reads them', () => {
+    const reads: string[] = [];
+    const watched = { ...event } as OutboundEvent;
+    for (const field of ['data', 'subject', 'summary'] as const) {
+      const value = event[field];
+      Object.defineProperty(watched, field, { enumerable: true, get: () => (reads.push(field), value) });
+    }
+    const out = renderJsonTemplate('{"id": "{{title}}", "t": {{type}}}', templateValues(watched));
+    expect(JSON.parse(out)).toEqual({ id: event.title, t: event.type });
+    expect(reads).toEqual([]);
+    renderJsonTemplate('{"p": "{{subject.project}}"}', templateValues(watched));
+    expect(reads).toEqual(['subject']);
+  });
+  it('a template scanned once renders each event with its own values, and keeps throwing its first problem in order', () => {
+    const template = '{"t": "{{title}}", "s": {{summary}}}';
+    expect(JSON.parse(renderJsonTemplate(template, templateValues(event))).t).toBe(event.title);
+    expect(JSON.parse(renderJsonTemplate(template, templateValues({ ...event, title: 'other', summary: 'x' })))).toEqual({ t: 'other', s: 'x' });
+    // An unknown variable before a malformed placeholder is the error named, on every render.
+    const broken = '{"a": "{{titel}}", "b": "{{ bad name }}"}';
+    for (let i = 0; i < 2; i++) expect(() => renderJsonTemplate(broken, templateValues(event))).toThrow(/^unknown variable \{\{titel\}\} at line 1 col 8 — did you mean \{\{title\}\}\?/);
+    const badFilter = '{"a": "{{title | shout}}", "b": "{{ bad name }}"}';
+    for (let i = 0; i < 2; i++) expect(() => renderJsonTemplate(badFilter, templateValues(event))).toThrow(/^unknown filter \|shout in \{\{title \| shout\}\} at line 1 col 8/);
+    // A template that does not produce JSON is refused on every render, not only the first.
+    for (let i = 0; i < 2; i++) expect(() => renderJsonTemplate('{"a": {{title}} "b": 1}', templateValues(event))).toThrow(/does not produce valid JSON/);
   });
 });

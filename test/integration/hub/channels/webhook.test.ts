@@ -119,6 +119,29 @@ describe('webhook channel over real HTTP', () => {
     expect(await send(config(`${next.url}/in`))).toEqual({ kind: 'ok', detail: 'HTTP 200' });
   });
 
+  it('a huge answer of declared length is cut off too, and the same service then answers the next send', async () => {
+    const huge = 'x'.repeat(3_000_000);
+    const s = await sink((n) => (n === 1 ? { status: 503, headers: { 'content-length': String(huge.length) }, body: huge } : { status: 200 }));
+    const result = await send(config(`${s.url}/in`));
+    expect(result.kind).toBe('retry');
+    expect(result.kind !== 'ok' && result.reason).toMatch(/^HTTP 503: x{100}/);
+    expect(await send(config(`${s.url}/in`))).toEqual({ kind: 'ok', detail: 'HTTP 200' });
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('two channels to one service with different plain headers: each send carries its own (checked once per channel config)', async () => {
+    const s = await sink({ status: 200 });
+    const a = config(`${s.url}/in`, { headers: { 'X-Team': 'alpha' } });
+    const b = config(`${s.url}/in`, { headers: { 'X-Team': 'beta', 'Content-Type': 'application/vnd.b+json' } });
+    for (const cfg of [a, b, a, b]) expect((await send(cfg)).kind).toBe('ok');
+    expect(s.requests.map((r) => [r.headers['x-team'], r.headers['content-type']])).toEqual([
+      ['alpha', 'application/json'],
+      ['beta', 'application/vnd.b+json'],
+      ['alpha', 'application/json'],
+      ['beta', 'application/vnd.b+json'],
+    ]);
+  });
+
   it('many sends to one service share kept-alive connections', async () => {
     const s = await sink({ status: 200 });
     for (let i = 0; i < 20; i++) expect((await send(config(`${s.url}/in`))).kind).toBe('ok');

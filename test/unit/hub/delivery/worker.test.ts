@@ -14,6 +14,7 @@ import { DeliveryWorker } from '../../../../electron/hub/delivery/worker.js';
 import { waitForIdle } from '../../../../electron/hub/idle-signal.js';
 import { openStore, type Store } from '../../../../electron/hub/store/store.js';
 import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
+import type { DeliveryTick } from '../../../../electron/hub/store/engine.js';
 
 const stores: Store[] = [];
 const workers: DeliveryWorker[] = [];
@@ -35,6 +36,8 @@ function setup(opts: {
   /** The worker's clock and timers (default: the system's). */
   now?: () => number;
   timers?: { setTimer: (fn: () => void, ms: number) => unknown; clearTimer: (handle: unknown) => void };
+  /** Sees every deliveryTick the worker asks of the engine. */
+  onTick?: (tick: DeliveryTick) => void;
 }) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'herald-worker-'));
   const store = openStore(dir);
@@ -61,7 +64,11 @@ function setup(opts: {
   };
   const transitions: string[] = [];
   const worker = new DeliveryWorker({
-    store: sqliteEngineOver(store),
+    store: (() => {
+      const engine = sqliteEngineOver(store);
+      const deliveryTick = engine.deliveryTick.bind(engine);
+      return { ...engine, deliveryTick: (tick: DeliveryTick) => (opts.onTick?.(tick), deliveryTick(tick)) };
+    })(),
     channel: (id) => (id === config.id ? config : undefined),
     channels: () => [config],
     settings: () => settings,
@@ -73,10 +80,11 @@ function setup(opts: {
     ...opts.timers,
   });
   workers.push(worker);
-  const ingest = (count: number) =>
+  const ingest = (count: number, at?: Date) =>
     store.ingest(
       Array.from({ length: count }, (_, i) => ({ source: { kind: 'generic', id: 's', name: 'S' }, inputs: [{ type: 'pipeline.failed', title: `e${i}` }] })),
       () => [{ ruleId: 'r', ruleName: 'R', outcome: 'routed', channels: [config.id], heldBack: [], reason: 'test' }],
+      at,
     );
   const statuses = () => store.db.prepare('SELECT status, attempts, last_error AS lastError FROM deliveries ORDER BY id').all() as Array<{ status: string; attempts: number; lastError: string | null }>;
   const settle = async (pred: () => boolean, ms = 5000) => {
@@ -363,5 +371,71 @@ describe('delivery worker on injected timers and clock', () => {
     await timers.runDue();
     expect(t.stats().calls).toBe(2);
     expect(t.statuses()[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+  it('records sends that went through together (one commit per RECORD_EVERY_MS), a retry at the next tick, each once', async () => {
+    let clock = Date.now();
+    const timers = manualTimers(() => clock);
+    const recorded: DeliveryTick['record'][] = [];
+    let claimOnly = 0;
+    const t = setup({
+      send: (n) => (n === 9 ? { kind: 'retry', reason: 'HTTP 503' } : { kind: 'ok' }),
+      now: () => clock,
+      timers,
+      onTick: (tick) => void (tick.record.length > 0 ? recorded.push(tick.record) : claimOnly++),
+    });
+    // Batches of 4: the channel's adaptive limit starts at 4.
+    t.ingest(4, new Date(clock));
+    t.worker.start();
+    await timers.runDue();
+    clock += 2;
+    await timers.runDue();
+    // Nothing recorded for a while: the first results go at once.
+    expect(recorded.map((r) => r.length)).toEqual([4]);
+    t.ingest(4, new Date(clock));
+    t.worker.wake();
+    clock += 2;
+    await timers.runDue();
+    clock += 2;
+    await timers.runDue();
+    // Within RECORD_EVERY_MS of the last record: these four wait (claimed, shown as sending), and the ticks only claim.
+    expect(t.stats().calls).toBe(8);
+    expect(recorded.map((r) => r.length)).toEqual([4]);
+    expect(claimOnly).toBeGreaterThan(1);
+    expect(t.statuses().filter((d) => d.status === 'delivered')).toHaveLength(4);
+    expect(t.worker.busy()).toBe('a tick pending');
+    t.ingest(1, new Date(clock));
+    t.worker.wake();
+    clock += 2;
+    await timers.runDue();
+    clock += 2;
+    await timers.runDue();
+    // A retry is not held back: recorded at the next tick, with the four waiting.
+    expect(recorded.map((r) => r.length)).toEqual([4, 5]);
+    expect(t.statuses().map((d) => d.status)).toEqual([...Array(8).fill('delivered'), 'pending']);
+    expect(t.statuses()[8]).toMatchObject({ attempts: 1, lastError: 'HTTP 503' });
+    const ids = recorded.flat().map((o) => o.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('records a lone result by RECORD_EVERY_MS at the latest, on its own timer', async () => {
+    let clock = Date.now();
+    const timers = manualTimers(() => clock);
+    const t = setup({ send: () => ({ kind: 'ok' }), now: () => clock, timers });
+    t.ingest(1, new Date(clock));
+    t.worker.start();
+    await timers.runDue();
+    clock += 2;
+    await timers.runDue();
+    t.ingest(1, new Date(clock));
+    t.worker.wake();
+    clock += 2;
+    await timers.runDue();
+    clock += 2;
+    await timers.runDue();
+    expect(t.statuses().map((d) => d.status)).toEqual(['delivered', 'pending']);
+    clock += 6;
+    await timers.runDue();
+    expect(t.statuses().map((d) => d.status)).toEqual(['delivered', 'delivered']);
+    expect(t.worker.busy()).toBeUndefined();
   });
 });
