@@ -37,7 +37,8 @@ export type BoardKind = (typeof BOARD_KINDS)[number];
 
 const Iso = z.string();
 
-export const BoardItemSchema = z.object({
+/** A thing's row as the board keeps it (store/board.ts saves it as JSON; nextBoardRow makes it). */
+export const BoardRowSchema = z.object({
   /** `<kind>:<JSON identity>`: stable for the thing. */
   key: z.string(),
   kind: z.enum(BOARD_KINDS),
@@ -64,10 +65,65 @@ export const BoardItemSchema = z.object({
   brokenBy: z.object({ eventId: z.string(), actor: z.string().optional(), commit: z.string().optional(), url: z.string().optional() }).optional(),
   /** The key of the pipeline mute (shared/mutes.ts) that silences this thing; pipelines only. */
   muteKey: z.string().optional(),
+});
+/** What the board knows about a thing, as the store keeps it (the row without mute). */
+export type BoardRow = z.infer<typeof BoardRowSchema>;
+
+/**
+ * A thing as board.list and board.updated carry it: its row less what no reader needs,
+ * since a page holds hundreds of them — the source's kind, the mute key (a pipeline's key
+ * is `pipeline:` + it: boardMuteKey), `running` when false, and which event (and link) broke
+ * it (Now says who and which commit) — and with its mute, if one holds.
+ */
+export const BoardItemSchema = BoardRowSchema.omit({ source: true, running: true, brokenBy: true, muteKey: true }).extend({
+  source: z.object({ id: z.string(), name: z.string() }),
+  /** A run (or deployment) has started since the last verdict; absent when none has. */
+  running: z.literal(true).optional(),
+  /** Who turned it red and on which commit (while failing). */
+  brokenBy: z.object({ actor: z.string().optional(), commit: z.string().optional() }).optional(),
+  /** The mute key, only where it is not the pipeline's key less `pipeline:` (see boardMuteKey). */
+  muteKey: z.string().optional(),
   /** Muted: an ISO end time, or `passes` (until the pipeline's next success). */
   mutedUntil: z.string().optional(),
 });
 export type BoardItem = z.infer<typeof BoardItemSchema>;
+
+const PIPELINE_PREFIX = 'pipeline:';
+
+/** A row as the api carries it (BoardItemSchema), with its mute end when one holds. Field order fixed: its JSON is cached per row. */
+export function boardItemOf(row: BoardRow, mutedUntil?: string): BoardItem {
+  const item: BoardItem = {
+    key: row.key,
+    kind: row.kind,
+    source: { id: row.source.id, name: row.source.name },
+    subject: row.subject,
+    state: row.state,
+    since: row.since,
+    streak: row.streak,
+    lastEventId: row.lastEventId,
+    lastEventAt: row.lastEventAt,
+    title: row.title,
+  };
+  if (row.running) item.running = true;
+  if (row.url !== undefined) item.url = row.url;
+  if (row.commit !== undefined) item.commit = row.commit;
+  if (row.actor !== undefined) item.actor = row.actor;
+  if (row.brokenBy && (row.brokenBy.actor !== undefined || row.brokenBy.commit !== undefined)) {
+    const brokenBy: NonNullable<BoardItem['brokenBy']> = {};
+    if (row.brokenBy.actor !== undefined) brokenBy.actor = row.brokenBy.actor;
+    if (row.brokenBy.commit !== undefined) brokenBy.commit = row.brokenBy.commit;
+    item.brokenBy = brokenBy;
+  }
+  if (row.muteKey !== undefined && row.key !== PIPELINE_PREFIX + row.muteKey) item.muteKey = row.muteKey;
+  if (mutedUntil !== undefined) item.mutedUntil = mutedUntil;
+  return item;
+}
+
+/** The pipeline mute (shared/mutes.ts) that silences this thing; undefined for what is not a pipeline. */
+export function boardMuteKey(item: Pick<BoardItem, 'key' | 'kind' | 'muteKey'>): string | undefined {
+  if (item.muteKey !== undefined) return item.muteKey;
+  return item.kind === 'pipeline' && item.key.startsWith(PIPELINE_PREFIX) ? item.key.slice(PIPELINE_PREFIX.length) : undefined;
+}
 
 /** Items in a board.list page unless `limit` says otherwise (the Now page's first screenful and more). */
 export const BOARD_PAGE_DEFAULT = 200;
@@ -178,9 +234,6 @@ export function decodeBoardCursor(text: string): BoardPosition | undefined {
   if (typeof since !== 'string' || typeof key !== 'string' || key === '') return undefined;
   return { state: state as BoardState, since, key };
 }
-
-/** What the board knows about a thing, as the store keeps it (the row without mute). */
-export type BoardRow = Omit<BoardItem, 'mutedUntil'>;
 
 /** Which thing an event is about, or undefined when it has no state. */
 export interface BoardThing {

@@ -6,7 +6,7 @@
 // (store/events.ts); new events of an open thread reach it as `event.created` with their
 // subject.commit.
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
-import type { BoardItem } from '../../../shared/board.js';
+import { type BoardItem, type BoardRow, boardItemOf } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
 import type { StoreEngine } from '../store/engine.js';
@@ -84,7 +84,7 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       // Nothing to build when no view listens (the hub without a UI, a burst before one opens).
       if (!deps.listening()) return sent;
       // The last change per thing wins: one item (or one removal) per key.
-      const last = new Map<string, BoardItem | null>();
+      const last = new Map<string, BoardRow | null>();
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted' || !outcome.board) continue;
         for (const change of outcome.board) {
@@ -109,7 +109,7 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
             continue;
           }
           const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
-          items.push(until === undefined ? row : { ...row, mutedUntil: until });
+          items.push(boardItemOf(row, until));
         }
         return { type: 'board.updated', items, removed };
       }, 'tell the UI of board changes');

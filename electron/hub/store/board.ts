@@ -26,6 +26,7 @@ import {
   type BoardQuery,
   type BoardRow,
   type BoardState,
+  boardItemOf,
   boardVerdict,
   compareBoardItems,
   decodeBoardCursor,
@@ -61,8 +62,10 @@ export class BoardStore {
    * budget: no copy of the map, no entry objects); `undo` puts it back on a rollback.
    */
   private readonly rows = new Map<string, BoardRow>();
-  /** Each row's JSON, made when first served or saved; stale once its key holds another row. */
+  /** Each row's JSON as saved, made when saved (or read at open); stale once its key holds another row. */
   private readonly json = new Map<string, { row: BoardRow; json: string }>();
+  /** Each row as the api carries it (boardItemOf) and its JSON, made when first served; stale likewise. */
+  private readonly wire = new Map<string, { row: BoardRow; item: BoardItem; json: string }>();
   /** The open transaction's changes, oldest first: the keys and their rows before. */
   private undoKeys: string[] = [];
   private undoRows: Array<BoardRow | undefined> = [];
@@ -164,7 +167,7 @@ export class BoardStore {
     for (const row of this.inOrder()) {
       if (!matches(row)) continue;
       const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
-      items.push(until === undefined ? row : { ...row, mutedUntil: until });
+      items.push(until === undefined ? this.wireOf(row).item : boardItemOf(row, until));
     }
     return items;
   }
@@ -199,14 +202,15 @@ export class BoardStore {
         more = true;
         continue;
       }
-      const json = this.jsonOf(row);
+      const wire = this.wireOf(row);
       last = row;
       if (until === undefined) {
-        items.push(row);
-        parts.push(json);
+        items.push(wire.item);
+        parts.push(wire.json);
       } else {
-        items.push({ ...row, mutedUntil: until });
-        parts.push(`${json.slice(0, -1)},"mutedUntil":${JSON.stringify(until)}}`);
+        // boardItemOf puts mutedUntil last: the cached JSON with it appended is this item's.
+        items.push(boardItemOf(row, until));
+        parts.push(`${wire.json.slice(0, -1)},"mutedUntil":${JSON.stringify(until)}}`);
       }
     }
     const next = more && last ? encodeBoardCursor(last) : undefined;
@@ -221,7 +225,7 @@ export class BoardStore {
       const row = this.rows.get(key);
       if (!row) return [];
       const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
-      return [until === undefined ? row : { ...row, mutedUntil: until }];
+      return [until === undefined ? this.wireOf(row).item : boardItemOf(row, until)];
     });
   }
 
@@ -237,6 +241,7 @@ export class BoardStore {
     for (const key of gone) {
       this.rows.delete(key);
       this.json.delete(key);
+      this.wire.delete(key);
       this.changed.push(key);
     }
     this.ordered = undefined;
@@ -281,6 +286,15 @@ export class BoardStore {
    * by their current ones (removed ones dropped, new ones added at the end), then sorted,
    * which for an order that is nearly right already costs a fraction of a full sort.
    */
+  private wireOf(row: BoardRow): { row: BoardRow; item: BoardItem; json: string } {
+    const cached = this.wire.get(row.key);
+    if (cached?.row === row) return cached;
+    const item = boardItemOf(row);
+    const made = { row, item, json: JSON.stringify(item) };
+    this.wire.set(row.key, made);
+    return made;
+  }
+
   private inOrder(): BoardRow[] {
     if (this.ordered) return this.ordered;
     const rows: BoardRow[] = [];

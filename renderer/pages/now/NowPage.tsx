@@ -7,7 +7,7 @@
 // is merged into what is loaded; a mute added or lifted anywhere reloads the first page.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BoardItem, BoardPosition, BoardQuery, BoardState } from '../../../shared/board.js';
-import { BOARD_STATES, boardItemName } from '../../../shared/board.js';
+import { BOARD_STATES, boardItemName, boardMuteKey } from '../../../shared/board.js';
 import { asError, useApi, useResource, useUpdates } from '../../api/context.js';
 import { eventHref, threadHref } from '../../app/route.js';
 import { useHub } from '../../app/status.js';
@@ -212,6 +212,7 @@ function BoardRowView(props: { item: BoardItem; now: number }) {
   const href = safeHref(item.url);
   const streak = streakText(item);
   const muted = item.mutedUntil !== undefined;
+  const muteKey = boardMuteKey(item);
 
   const act = async (done: string, action: () => Promise<unknown>) => {
     setBusy(true);
@@ -286,9 +287,9 @@ function BoardRowView(props: { item: BoardItem; now: number }) {
             {OPEN_LABEL[item.kind] ?? 'Open'}
           </a>
         )}
-        {item.kind === 'pipeline' && item.muteKey !== undefined &&
+        {muteKey !== undefined &&
           (muted ? (
-            <button type="button" className="btn btn--small btn--ghost" disabled={busy} onClick={() => void act(`${name} unmuted.`, () => invoke('mutes.remove', { key: item.muteKey! }))}>
+            <button type="button" className="btn btn--small btn--ghost" disabled={busy} onClick={() => void act(`${name} unmuted.`, () => invoke('mutes.remove', { key: muteKey }))}>
               Unmute
             </button>
           ) : item.state === 'failing' ? (

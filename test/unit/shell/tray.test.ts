@@ -38,10 +38,9 @@ function boardItem(key: string, overrides: Partial<BoardItem> = {}): BoardItem {
   return {
     key,
     kind: 'pipeline',
-    source: { id: 'gh', kind: 'github', name: 'GitHub' },
+    source: { id: 'gh', name: 'GitHub' },
     subject: { project: 'acme/api', pipeline: key, branch: 'main' },
     state: 'failing',
-    running: false,
     since: SINCE(192),
     streak: 2,
     lastEventId: `last-${key}`,

@@ -11,6 +11,7 @@ import {
   type BoardQuery,
   type BoardRow,
   type BoardState,
+  boardItemOf,
   boardVerdict,
   decodeBoardCursor,
   emptyBoardCounts,
@@ -76,7 +77,7 @@ function toItem(r: BoardDbRow, now: Date): BoardItem {
     r.mute_until_passes === null || r.mute_until_passes === undefined
       ? undefined
       : mutedUntil({ untilPasses: r.mute_until_passes, ...(r.mute_until != null && { until: new Date(r.mute_until).toISOString() }) }, now);
-  return muted === undefined ? row : { ...row, mutedUntil: muted };
+  return boardItemOf(row, muted);
 }
 
 /** board.list's filters (state, source, project) as conditions. */

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerJson } from '../../../../shared/api.js';
-import { compareBoardItems } from '../../../../shared/board.js';
+import { type BoardRow, boardItemOf, boardMuteKey, compareBoardItems } from '../../../../shared/board.js';
 import type { EventInput } from '../../../../shared/event.js';
 import { migrate } from '../../../../electron/hub/store/migrations.js';
 import { DB_FILE, openStore, type Store, type StoreOptions } from '../../../../electron/hub/store/store.js';
@@ -52,7 +52,7 @@ describe('the board after a crash', () => {
     ingest(store, [run('pipeline.failed', 'a', 1, 'a'.repeat(40)), run('pipeline.failed', 'a', 2), run('pipeline.succeeded', 'b', 3), run('pipeline.triggered', 'c', 4)]);
     ingest(store, [run('pipeline.triggered', 'a', 5), run('pipeline.recovered', 'b', 6)]);
     const before = board(store);
-    expect(before.map((i) => [i.subject.branch, i.state, i.streak, i.running])).toEqual([
+    expect(before.map((i) => [i.subject.branch, i.state, i.streak, i.running === true])).toEqual([
       ['a', 'failing', 2, true],
       ['c', 'running', 0, true],
       ['b', 'passing', 2, false],
@@ -151,7 +151,8 @@ describe('a board of schema 7', () => {
     db.close();
 
     const store = openAt();
-    expect(board(store)).toEqual([
+    const saved = (store.db.prepare('SELECT item FROM board').pluck().all() as string[]).map((text) => JSON.parse(text) as BoardRow);
+    expect(saved).toEqual([
       {
         key,
         kind: 'pipeline',
@@ -170,6 +171,7 @@ describe('a board of schema 7', () => {
         muteKey: '["gh","acme/api","ci","main"]',
       },
     ]);
+    expect(board(store)).toEqual(saved.map((row) => boardItemOf(row)));
     expect(store.db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'board_v7'").pluck().get()).toBe(0);
     expect(savedSeq(store)).toBe(1);
   });
@@ -195,6 +197,36 @@ describe("the api's answer", () => {
     expect(store.board.answer({ states: ['failing'] }, NOW).items.map((i) => i.subject.branch)).toEqual(['a', 'c']);
     expect(store.board.answer({ sources: ['other'] }, NOW).items).toEqual([]);
     expect(store.board.answer({ project: 'acme/api', states: ['passing'] }, NOW).items.map((i) => i.subject.branch)).toEqual(['b']);
+  });
+
+  it("carries each row less what no reader needs: the source's kind, the mute key, running when false, which event broke it", () => {
+    dir = tempDir('herald-board-store-');
+    const store = openAt();
+    ingest(store, [
+      { ...run('pipeline.failed', 'a', 1, 'a'.repeat(40)), actor: 'ana', url: 'https://ci/1' },
+      { ...run('pipeline.triggered', 'a', 2), url: 'https://ci/2' },
+      run('pipeline.succeeded', 'b', 3),
+    ]);
+    const saved = new Map((store.db.prepare('SELECT key, item FROM board').all() as Array<{ key: string; item: string }>).map((r) => [r.key, r.item]));
+    expect(saved.size).toBe(0); // not saved yet: the rows below are from memory
+    store.board.save();
+    const rows = (store.db.prepare('SELECT item FROM board').pluck().all() as string[]).map((text) => JSON.parse(text) as BoardRow);
+    const page = store.board.answer({}, NOW);
+    const text = answerJson(page)!;
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(page)));
+    const [a, b] = page.items;
+    expect(a).toMatchObject({ source: { id: 'gh', name: 'GitHub' }, state: 'failing', running: true, brokenBy: { actor: 'ana', commit: 'a'.repeat(40) } });
+    expect(Object.keys(a!.source)).toEqual(['id', 'name']);
+    expect(a!.brokenBy).toEqual({ actor: 'ana', commit: 'a'.repeat(40) });
+    expect(b).not.toHaveProperty('running');
+    for (const item of page.items) {
+      expect(item).not.toHaveProperty('muteKey');
+      // The mute key is still there for whoever mutes it: the pipeline's key less its prefix.
+      expect(boardMuteKey(item)).toBe(rows.find((r) => r.key === item.key)!.muteKey);
+    }
+    // The saved rows keep everything (a replay and the next open need it).
+    expect(rows.find((r) => r.key === a!.key)).toMatchObject({ running: true, source: { kind: 'github' }, brokenBy: { eventId: expect.any(String), url: 'https://ci/1' } });
+    expect(JSON.stringify(page.items).length).toBeLessThan(JSON.stringify(rows).length - 3 * 60);
   });
 });
 

@@ -11,10 +11,9 @@ function item(key: string, state: BoardItem['state'], since: number, extra: Part
   return {
     key,
     kind: 'pipeline',
-    source: { id: 'gh', kind: 'github', name: 'GitHub' },
+    source: { id: 'gh', name: 'GitHub' },
     subject: { project: 'api', pipeline: key, branch: 'main' },
     state,
-    running: false,
     since: at(since),
     streak: 1,
     lastEventId: `e-${key}`,
@@ -38,7 +37,7 @@ describe('mergeBoardUpdate', () => {
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [], removed: ['a'] }, {}).map((i) => i.key)).toEqual(['b']);
   });
   it('adds a new item only when it fits the source filter', () => {
-    const other = item('c', 'failing', 1, { source: { id: 'gl', kind: 'gitlab', name: 'GitLab' } });
+    const other = item('c', 'failing', 1, { source: { id: 'gl', name: 'GitLab' } });
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gh'] })).toHaveLength(2);
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gl'] }).map((i) => i.key)).toContain('c');
   });
