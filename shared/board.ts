@@ -25,7 +25,7 @@
  */
 import { z } from 'zod';
 import { type HeraldEvent, SUBJECT_FIELDS, type Subject } from './event.js';
-import { pipelineKey } from './mutes.js';
+import { pipelineKeyOf } from './mutes.js';
 
 export const BOARD_STATES = ['failing', 'running', 'unknown', 'passing'] as const;
 export type BoardState = (typeof BOARD_STATES)[number];
@@ -250,11 +250,20 @@ const pick = (subject: Subject, fields: readonly (keyof Subject)[]): Subject => 
   for (const f of fields) if (subject[f] !== undefined) out[f] = subject[f];
   return out;
 };
+/** pick(subject, ['project', 'group', 'pipeline', 'branch']) by name: per pipeline event, in the ingest transaction. */
+const pipelineSubject = ({ project, group, pipeline, branch }: Subject): Subject => {
+  const out: Subject = {};
+  if (project !== undefined) out.project = project;
+  if (group !== undefined) out.group = group;
+  if (pipeline !== undefined) out.pipeline = pipeline;
+  if (branch !== undefined) out.branch = branch;
+  return out;
+};
 const keyOf = (kind: BoardKind, sourceId: string, parts: Array<string | undefined>) => `${kind}:${JSON.stringify([sourceId, ...parts.map((p) => p ?? '')])}`;
 
 /** shared/mutes.ts pipelineKey(): the board finds a pipeline's mute by it. */
 export function pipelineMuteKey(sourceId: string, subject: Subject): string {
-  return pipelineKey({ sourceId, project: subject.project, pipeline: subject.pipeline, branch: subject.branch });
+  return pipelineKeyOf(sourceId, subject.project, subject.pipeline, subject.branch);
 }
 
 const NON_COMPLIANT = /^(non[-_ ]?compliant|incompliant)$/i;
@@ -265,7 +274,6 @@ const PIPELINE_VERDICTS = new Map<string, Verdict>([['failed', 'failing'], ['suc
 const DEPLOYMENT_VERDICTS = new Map<string, Verdict>([['failed', 'failing'], ['succeeded', 'passing'], ['triggered', 'start']]);
 const COMPLIANCE_VERDICTS = new Map<string, Verdict>([['noncompliant', 'failing'], ['compliant', 'passing']]);
 const GATE_VERDICTS = new Map<string, Verdict>([['failed', 'failing'], ['passed', 'passing']]);
-const PIPELINE_SUBJECT: readonly (keyof Subject)[] = ['project', 'group', 'pipeline', 'branch'];
 
 /** The thing an event is about and what it says of it; undefined when it has no state. */
 export function boardVerdict(event: Pick<HeraldEvent, 'type' | 'source' | 'subject' | 'data'>): { thing: BoardThing; verdict: Verdict } | undefined {
@@ -279,7 +287,7 @@ export function boardVerdict(event: Pick<HeraldEvent, 'type' | 'source' | 'subje
       if (!subject.project && !subject.pipeline && !subject.branch) return undefined;
       const verdict = PIPELINE_VERDICTS.get(what);
       if (!verdict) return undefined;
-      const s = pick(subject, PIPELINE_SUBJECT);
+      const s = pipelineSubject(subject);
       const muteKey = pipelineMuteKey(sourceId, subject);
       return { thing: { key: `pipeline:${muteKey}`, kind: 'pipeline', subject: s, muteKey }, verdict };
     }

@@ -47,17 +47,27 @@ export function pipelineOf(event: Pick<HeraldEvent, 'source' | 'subject' | 'type
   return { sourceId: event.source.id, ...(project && { project }), ...(pipeline && { pipeline }), ...(branch && { branch }) };
 }
 
-/** Characters JSON.stringify would escape. */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** Whether JSON.stringify writes the text as is (no quote, backslash, control character or surrogate to escape). */
+function plainJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
 
 /** One string per pipeline: source id, project, pipeline, branch (a JSON array of the four). */
 export function pipelineKey(ref: PipelineRef): string {
-  const parts = [ref.sourceId, ref.project ?? '', ref.pipeline ?? '', ref.branch ?? ''] as const;
-  // Built by hand when nothing needs escaping (the board computes it per pipeline event): the same text.
-  if (!NEEDS_ESCAPE.test(parts[0]) && !NEEDS_ESCAPE.test(parts[1]) && !NEEDS_ESCAPE.test(parts[2]) && !NEEDS_ESCAPE.test(parts[3])) {
-    return `["${parts[0]}","${parts[1]}","${parts[2]}","${parts[3]}"]`;
-  }
-  return JSON.stringify(parts);
+  return pipelineKeyOf(ref.sourceId, ref.project, ref.pipeline, ref.branch);
+}
+
+/**
+ * pipelineKey() from its four parts. Built by hand when nothing needs escaping (the board
+ * computes it per pipeline event, in the ingest transaction): the same text as the JSON array.
+ */
+export function pipelineKeyOf(sourceId: string, project = '', pipeline = '', branch = ''): string {
+  if (plainJson(sourceId) && plainJson(project) && plainJson(pipeline) && plainJson(branch)) return `["${sourceId}","${project}","${pipeline}","${branch}"]`;
+  return JSON.stringify([sourceId, project, pipeline, branch]);
 }
 
 /** A success of the pipeline: lifts an "until it passes" mute. */

@@ -35,6 +35,7 @@ describe('pipelineOf and pipelineKey', () => {
     for (const text of ['plain', 'a"b', 'back\\slash', 'line\nbreak', '\u0001', 'é and 😀', '\ud800 alone', '\u2028', '']) {
       const ref = { sourceId: 'gh', project: text, pipeline: `ci ${text}`, branch: text };
       expect(pipelineKey(ref), JSON.stringify(text)).toBe(JSON.stringify(['gh', text, `ci ${text}`, text]));
+      expect(pipelineKey({ sourceId: `src ${text}` }), JSON.stringify(text)).toBe(JSON.stringify([`src ${text}`, '', '', '']));
     }
   });
   it('no pipeline: not a pipeline.* event, or a subject without project, pipeline and branch', () => {
