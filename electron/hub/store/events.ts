@@ -126,6 +126,13 @@ function eventRow(event: HeraldEvent, receivedAtMs: number, raw: string | Buffer
   };
 }
 
+/** The text the full-text index holds for an event (title, summary, subject), from its events row. */
+const SEARCH_TEXT = `title, coalesce(summary, ''),
+  concat_ws(' ', project, grp, environment, pipeline, branch, cluster, artifact, source_name, type, actor, commit_sha)`;
+
+/** Most events one call of indexForSearch takes (one ingest transaction's extra work stays bounded). */
+const SEARCH_INDEX_MAX = 2048;
+
 /** Events kept in memory for their first delivery: bounded, oldest out first. */
 const AWAITING_DELIVERY_MAX = 2048;
 
@@ -135,19 +142,63 @@ export class EventStore {
   private readonly awaitingDelivery = new Map<number, HeraldEvent>();
   private readonly insertEvent;
 
+  private readonly indexedUpTo;
+  private readonly handedOut;
+  private readonly indexRange;
+  private readonly markIndexed;
+
   /**
    * `beforeDelete` runs before any event is deleted (by the user or retention): the board
    * saves what it would otherwise rebuild from those events at the next start (store/board.ts).
+   * `unsynced` runs a write of derived data (the search index) committed without fsync
+   * (store.ts bookkeeping); by default a plain transaction.
    */
   constructor(
     private readonly db: Db,
-    private readonly hooks: { beforeDelete?: () => void } = {},
+    private readonly hooks: { beforeDelete?: () => void; unsynced?: <T>(fn: () => T) => T } = {},
   ) {
+    this.indexedUpTo = db.prepare('SELECT seq FROM search_indexed WHERE id = 1').pluck();
+    // AUTOINCREMENT's counter: the newest seq without reading the events b-tree.
+    this.handedOut = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck();
+    this.indexRange = db.prepare(`INSERT INTO events_fts (rowid, title, summary, subject) SELECT seq, ${SEARCH_TEXT} FROM events WHERE seq > ? AND seq <= ?`);
+    this.markIndexed = db.prepare('UPDATE search_indexed SET seq = ? WHERE id = 1');
     this.insertEvent = db.prepare(`INSERT INTO events
       (id, source_id, source_kind, source_name, type, severity, project, grp, environment, pipeline, branch, cluster, artifact, commit_sha,
        title, summary, url, actor, occurred_at, received_at, dedup_key, data, raw, matches)
       VALUES (@id, @source_id, @source_kind, @source_name, @type, @severity, @project, @grp, @environment, @pipeline, @branch, @cluster, @artifact, @commit_sha,
        @title, @summary, @url, @actor, @occurred_at, @received_at, @dedup_key, @data, @raw, @matches)`);
+  }
+
+  /**
+   * Adds the events stored since the last call to the full-text index, at most
+   * SEARCH_INDEX_MAX of them, when at least `minPending` seqs wait (the ingest transaction
+   * calls it with its newest seq, so the index grows by one segment per batch instead of
+   * one per commit); `upTo` defaults to the newest seq handed out. Joins the caller's
+   * transaction (its commit or rollback covers the index and its mark together). Returns
+   * the seqs covered.
+   */
+  indexForSearch(upTo = (this.handedOut.get() as number | undefined) ?? 0, minPending = 1): number {
+    const from = (this.indexedUpTo.get() as number | undefined) ?? 0;
+    if (upTo - from < minPending) return 0;
+    const to = Math.min(upTo, from + SEARCH_INDEX_MAX);
+    this.db.transaction(() => {
+      this.indexRange.run(from, to);
+      this.markIndexed.run(to);
+    })();
+    return to - from;
+  }
+
+  /** Before a search: every stored event in the index (a write of derived data: no fsync needed). */
+  private searchable(): void {
+    if (this.db.readonly) return;
+    const unsynced = this.hooks.unsynced ?? (<T>(fn: () => T) => fn());
+    try {
+      unsynced(() => {
+        while (this.indexForSearch() > 0);
+      });
+    } catch {
+      // A damaged file (reads still work): search what is indexed.
+    }
   }
 
   /** Inserts one event with its rule outcomes and returns its seq. Join a transaction (store/ingest-transaction.ts). */
@@ -214,6 +265,7 @@ export class EventStore {
     }
 
     const fts = query.text ? toFtsQuery(query.text) : undefined;
+    if (fts) this.searchable();
     // CROSS JOIN keeps the FTS scan outermost; ORDER BY its rowid is then served by FTS5 itself.
     const from = fts ? 'events_fts f CROSS JOIN events e ON e.seq = f.rowid' : 'events e';
     const seq = fts ? 'f.rowid' : 'e.seq';

@@ -20,7 +20,7 @@ import type { MuteStore } from './mutes.js';
 import type { Outbox } from './outbox.js';
 import { bindableRaw, type StoredRaw } from './raw-payload.js';
 import type { SeenDeliveries } from './seen-deliveries.js';
-import type { SourceStateStore } from './source-state.js';
+import type { SourceStateBatch, SourceStateStore } from './source-state.js';
 
 /** One accepted request (or one poll): its events are stored together or not at all. */
 export interface IngestItem {
@@ -73,6 +73,13 @@ export interface IngestTables {
   mutes?: MuteStore | undefined;
 }
 
+/**
+ * Events stored before the ingest transaction adds them to the full-text index in one go
+ * (store/events.ts indexForSearch): 128 costs a group commit of 8 a third less CPU per event
+ * than a trigger per event did, and adds ~1.5 ms to one commit in sixteen.
+ */
+const SEARCH_INDEX_BATCH = 128;
+
 /** Runs fn in one transaction of the engine (nested calls join the outer one). */
 export type RunInTransaction = <T>(fn: () => T) => T;
 
@@ -94,7 +101,13 @@ export class IngestTransaction {
     let outcomes: IngestOutcome[];
     try {
       outcomes = this.transaction(() => {
-        const done = items.map((item) => this.ingestOne(item, router, now, forDelivery, enrich));
+        // Source state is read and written once per key per transaction (streaks of a storm).
+        const state = this.tables.sourceState.batch(now.getTime());
+        const done = items.map((item) => this.ingestOne(item, router, now, forDelivery, state, enrich));
+        state.flush();
+        // The search index takes the new events once enough wait: one FTS segment per
+        // SEARCH_INDEX_BATCH events rather than one per commit (a search catches up first).
+        this.tables.events.indexForSearch(undefined, SEARCH_INDEX_BATCH);
         board?.beforeCommit();
         return done;
       });
@@ -108,11 +121,11 @@ export class IngestTransaction {
     return outcomes;
   }
 
-  private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, enrich?: Enricher): IngestOutcome {
-    const { events: eventTable, outbox, seenDeliveries, sourceState, throttle, digests, groups, board, mutes } = this.tables;
+  private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, sourceState: SourceStateBatch, enrich?: Enricher): IngestOutcome {
+    const { events: eventTable, outbox, seenDeliveries, throttle, digests, groups, board, mutes } = this.tables;
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined && !seenDeliveries.firstTime(item.source.id, item.deliveryId, nowMs)) return { status: 'duplicate' };
-    if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value, nowMs);
+    if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value);
     // A run stored by another source of the same tool (webhook and poll) is dropped; before
     // the streaks, so a run stored once moves one streak once.
     if (item.inputs.some((input) => input.occurrence !== undefined)) {
@@ -120,7 +133,7 @@ export class IngestTransaction {
       item = { ...item, inputs: item.inputs.filter((input) => input.occurrence === undefined || seenDeliveries.firstOccurrence(kind, id, input.occurrence, nowMs)) };
     }
     // After the duplicate check: a redelivery must not move a streak twice.
-    if (enrich) item = { ...item, inputs: enrich(item, sourceState.forSource(item.source.id, nowMs)) };
+    if (enrich) item = { ...item, inputs: enrich(item, sourceState.forSource(item.source.id)) };
     const raw = bindableRaw(item.rawStored ?? null);
     // The router asks for throttle memory only for rules that throttle: remember those alone.
     const throttling = new Set<string>();

@@ -1,8 +1,8 @@
 // Salvage of a damaged database into a new file, row by row: every table of the current
 // schema is read from the damaged file in rowid order, in ranges, skipping what cannot be
 // read (a range that fails is retried row by row, and past a run of unreadable rows the scan
-// jumps ahead), and written into a fresh database made by the migrations, where the
-// full-text index fills itself. (SQLite's own `.recover` needs the sqlite_dbpage table,
+// jumps ahead), and written into a fresh database made by the migrations; the full-text
+// index is filled when the store next opens it (store/events.ts indexForSearch). (SQLite's own `.recover` needs the sqlite_dbpage table,
 // which Debian's sqlite3 shell and better-sqlite3's build lack.)
 import type { Db } from './open.js';
 

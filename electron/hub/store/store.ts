@@ -113,6 +113,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       // Deleting events deletes their deliveries: the outbox's memory queues may name some.
       outbox?.forgetQueued();
     },
+    unsynced: (fn) => withoutFsync(() => db.transaction(fn)()),
   });
   const mutes = new MuteStore(db);
   board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
@@ -162,6 +163,10 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     }
   };
   const eventSeq = highestEventSeqReader(db);
+  // Events a crash (or a salvage) left out of the search index go in now, not at the first search.
+  withoutFsync(() => {
+    while (events.indexForSearch() > 0);
+  });
   return {
     db,
     file,
@@ -198,6 +203,11 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     noteError,
     close: () => {
       if (!damage && keepsBoard) tables.board.save();
+      if (!damage) {
+        withoutFsync(() => {
+          while (events.indexForSearch() > 0);
+        });
+      }
       wal.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
       if (!damage) acked.record(highestEventSeq(db));

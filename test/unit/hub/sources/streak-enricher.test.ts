@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventInput } from '../../../../shared/event.js';
 import type { Router } from '../../../../electron/hub/rules/router.js';
 import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
@@ -45,6 +45,16 @@ describe('enrichWithStreaks inside the ingest transaction', () => {
       'pipeline.recovered: CI recovered after 3 failures on main',
     ]);
     expect(store.sourceState.get('gh', KEY)).toBeUndefined();
+  });
+
+  it('a storm of one pipeline reads its streak once and writes it once per transaction, and the next transaction goes on from it', () => {
+    const reads = vi.spyOn(store.sourceState, 'get');
+    const writes = vi.spyOn(store.sourceState, 'setJson');
+    ingest(Array.from({ length: 5 }, () => item([verdict('pipeline.failed')])));
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(store.sourceState.get('gh', KEY)).toMatchObject({ failures: 5 });
+    expect(titles(ingest([item([verdict('pipeline.failed')])]))).toEqual(['pipeline.failed: CI still failing (6) on main']);
   });
 
   it('a duplicate delivery is dropped before the streak moves', () => {

@@ -1,0 +1,124 @@
+// The full-text index filled in batches (store/events.ts indexForSearch), not by a trigger per
+// event: a search sees every stored event all the same, the ingest transaction adds them once
+// enough wait, a rolled-back transaction leaves index and mark as they were, an event deleted
+// before it was indexed is simply not found, a store reopened after a crash indexes what it
+// missed, and a database from before (schema 9, indexed by the trigger) keeps its index.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EventInput } from '../../../../shared/event.js';
+import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
+import { migrate } from '../../../../electron/hub/store/migrations.js';
+import { openStore, type Store } from '../../../../electron/hub/store/store.js';
+
+const open: Store[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+const newDir = () => mkdtempSync(join(tmpdir(), 'herald-search-index-'));
+function storeAt(dir: string): Store {
+  const store = openStore(dir);
+  open.push(store);
+  return store;
+}
+const source = { kind: 'generic', id: 's', name: 'S' };
+const item = (title: string, over: Partial<EventInput> = {}): IngestItem => ({ source, inputs: [{ type: 'pipeline.failed', title, ...over }] });
+const ingest = (store: Store, titles: string[]) => store.ingest(titles.map((t) => item(t)), () => []);
+const mark = (store: Store) => store.db.prepare('SELECT seq FROM search_indexed').pluck().get() as number;
+const indexedRows = (store: Store) => store.db.prepare('SELECT count(*) FROM events_fts').pluck().get() as number;
+const search = (store: Store, text: string) => store.events.list({ text, limit: 1000 } as Parameters<Store['events']['list']>[0]).items.map((e) => e.title);
+
+describe('the search index, filled in batches', () => {
+  it('a search right after a commit finds the new events: it indexes what waits first', () => {
+    const store = storeAt(newDir());
+    ingest(store, ['alpha deploy broke', 'beta lint warning', 'gamma deploy fixed']);
+    // Too few to index at commit: they wait, unindexed.
+    expect(mark(store)).toBe(0);
+    expect(indexedRows(store)).toBe(0);
+    expect(search(store, 'deploy')).toEqual(['gamma deploy fixed', 'alpha deploy broke']);
+    expect(mark(store)).toBe(3);
+    expect(search(store, 'subject-less')).toEqual([]);
+  });
+
+  it('the ingest transaction adds them once 128 wait, in one go, without any search', () => {
+    const store = storeAt(newDir());
+    for (let batch = 0; batch < 15; batch++) ingest(store, Array.from({ length: 8 }, (_, i) => `storm ${batch * 8 + i}`));
+    expect(mark(store)).toBe(0); // 120 waiting
+    ingest(store, Array.from({ length: 8 }, (_, i) => `storm ${120 + i}`));
+    expect(mark(store)).toBe(128);
+    expect(indexedRows(store)).toBe(128);
+    expect(search(store, 'storm').length).toBe(128);
+  });
+
+  it('a transaction that rolls back leaves the index and its mark as they were', () => {
+    const store = storeAt(newDir());
+    for (let batch = 0; batch < 15; batch++) ingest(store, Array.from({ length: 8 }, (_, i) => `calm ${batch * 8 + i}`));
+    // The batch that crosses 128 fails after its events and the index were written (the board's step comes after).
+    let insideTheTransaction = 0;
+    vi.spyOn(store.board, 'beforeCommit').mockImplementationOnce(() => {
+      insideTheTransaction = mark(store);
+      throw new Error('board failed');
+    });
+    expect(() => ingest(store, Array.from({ length: 8 }, (_, i) => `x ${i}`))).toThrow('board failed');
+    expect(insideTheTransaction).toBe(128);
+    expect(mark(store)).toBe(0);
+    expect(indexedRows(store)).toBe(0);
+    // The seqs the rollback handed back are used again and indexed like any other.
+    ingest(store, Array.from({ length: 8 }, (_, i) => `after ${i}`));
+    expect(mark(store)).toBe(128);
+    expect(search(store, 'after')).toHaveLength(8);
+    expect(search(store, 'calm')).toHaveLength(120);
+  });
+
+  it('an event deleted before it was indexed is not found, and the others are', () => {
+    const store = storeAt(newDir());
+    const [first, second] = ingest(store, ['keep this release', 'drop this release']);
+    const dropped = second!.status === 'accepted' ? second!.events[0]!.id : '';
+    expect(store.events.delete([dropped])).toBe(1);
+    expect(search(store, 'release')).toEqual(['keep this release']);
+    expect(first!.status).toBe('accepted');
+  });
+
+  it('a store reopened after a crash indexes the events it had not indexed, before any search', () => {
+    const dir = newDir();
+    const store = openStore(dir);
+    ingest(store, ['left out one', 'left out two']);
+    expect(mark(store)).toBe(0);
+    store.db.close(); // a crash: no clean close
+    const reopened = storeAt(dir);
+    expect(mark(reopened)).toBe(2);
+    expect(search(reopened, 'left')).toHaveLength(2);
+  });
+
+  it('a clean close indexes what waits', () => {
+    const dir = newDir();
+    const store = openStore(dir);
+    ingest(store, ['closing time']);
+    store.close();
+    const db = new Database(join(dir, 'herald.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT seq FROM search_indexed').pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a database from before (schema 9, indexed by a trigger) keeps its index and goes on in batches', () => {
+    const dir = newDir();
+    const old = new Database(join(dir, 'herald.db'));
+    old.pragma('journal_mode = WAL');
+    migrate(old, 9);
+    const insert = old.prepare(`INSERT INTO events (id, source_id, source_kind, source_name, type, severity, title, occurred_at, received_at, dedup_key)
+      VALUES (?, 's', 'generic', 'S', 'pipeline.failed', 'error', ?, '2026-01-01T00:00:00Z', 0, ?)`);
+    for (let i = 0; i < 3; i++) insert.run(`old-${i}`, `legacy outage ${i}`, `k${i}`);
+    old.close();
+    const store = storeAt(dir);
+    expect(mark(store)).toBe(3);
+    expect(indexedRows(store)).toBe(3);
+    ingest(store, ['fresh outage']);
+    expect(search(store, 'outage')).toEqual(['fresh outage', 'legacy outage 2', 'legacy outage 1', 'legacy outage 0']);
+  });
+});
