@@ -1,9 +1,10 @@
 // board.list's query and page (shared/board.ts, shared/api.ts): the page size and its limit,
 // the keyset cursor (opaque text that round-trips any key, and is refused when it is not one
-// the hub made), as the api validates them before any engine sees the request.
+// the hub made), as the api validates them before any engine sees the request; and an item
+// as a page carries it (a row less what no reader needs, nothing a reader needs lost).
 import { describe, expect, it } from 'vitest';
 import { apiContract } from '../../../shared/api.js';
-import { BOARD_PAGE_MAX, type BoardPosition, compareBoardItems, decodeBoardCursor, encodeBoardCursor } from '../../../shared/board.js';
+import { BOARD_PAGE_MAX, type BoardPosition, type BoardRow, boardItemOf, boardMuteKey, compareBoardItems, decodeBoardCursor, encodeBoardCursor } from '../../../shared/board.js';
 import { describeZodError } from '../../../shared/event.js';
 
 const parse = (input: unknown) => {
@@ -65,5 +66,58 @@ describe("board.list's input, as the api checks it", () => {
   ])('refuses %s', (_name, input, message) => {
     const result = parse(input);
     expect(result.error).toMatch(message);
+  });
+});
+
+describe('an item as a page carries it', () => {
+  const row: BoardRow = {
+    key: 'pipeline:["gh","acme/api","ci","main"]',
+    kind: 'pipeline',
+    source: { id: 'gh', kind: 'github', name: 'GitHub' },
+    subject: { project: 'acme/api', pipeline: 'ci', branch: 'main' },
+    state: 'failing',
+    running: false,
+    since: '2026-01-01T08:00:00.000Z',
+    streak: 2,
+    lastEventId: 'e2',
+    lastEventAt: '2026-01-01T08:10:00.000Z',
+    title: 'CI failed',
+    url: 'https://ci/2',
+    commit: 'b'.repeat(40),
+    brokenBy: { eventId: 'e1', actor: 'ana', commit: 'a'.repeat(40), url: 'https://ci/1' },
+    muteKey: '["gh","acme/api","ci","main"]',
+  };
+
+  it('leaves out the source kind, a mute key the key holds, running when false and which event broke it; the mute end comes last', () => {
+    const item = boardItemOf(row, 'passes');
+    expect(item).toEqual({
+      key: row.key,
+      kind: 'pipeline',
+      source: { id: 'gh', name: 'GitHub' },
+      subject: row.subject,
+      state: 'failing',
+      since: row.since,
+      streak: 2,
+      lastEventId: 'e2',
+      lastEventAt: row.lastEventAt,
+      title: 'CI failed',
+      url: 'https://ci/2',
+      commit: 'b'.repeat(40),
+      brokenBy: { actor: 'ana', commit: 'a'.repeat(40) },
+      mutedUntil: 'passes',
+    });
+    expect(Object.keys(item).at(-1)).toBe('mutedUntil');
+    expect(boardMuteKey(item)).toBe(row.muteKey);
+    expect(boardItemOf({ ...row, running: true }).running).toBe(true);
+    // A red thing whose breaker named neither who nor which commit: nothing to say.
+    expect(boardItemOf({ ...row, brokenBy: { eventId: 'e1' } })).not.toHaveProperty('brokenBy');
+  });
+
+  it('keeps a mute key the key does not hold; a thing that is not a pipeline has none', () => {
+    const odd = boardItemOf({ ...row, muteKey: '["gh","other"]' });
+    expect(odd.muteKey).toBe('["gh","other"]');
+    expect(boardMuteKey(odd)).toBe('["gh","other"]');
+    const { muteKey: _none, ...deployment } = row;
+    expect(boardMuteKey(boardItemOf({ ...deployment, kind: 'deployment', key: 'deployment:["gh","acme/api","prod",""]' }))).toBeUndefined();
   });
 });
