@@ -85,18 +85,25 @@ function flatHeaders(headers: Record<string, string | string[]>): Record<string,
 }
 
 /** An answer whose headers and text are decoded only when someone reads them (a 2xx to a webhook: nobody does). */
-function answer(status: number, rawHeaders: Buffer[], chunks: Buffer[], size: number): HttpResponse {
-  let headers: Record<string, string> | undefined;
-  let bodyText: string | undefined;
-  return {
-    status,
-    get headers() {
-      return (headers ??= flatHeaders(parseHeaders(rawHeaders)));
-    },
-    get bodyText() {
-      return (bodyText ??= (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).subarray(0, MAX_RESPONSE_BYTES).toString('utf8'));
-    },
-  };
+class Answer implements HttpResponse {
+  #headers: Record<string, string> | undefined;
+  #bodyText: string | undefined;
+  constructor(
+    readonly status: number,
+    private readonly rawHeaders: Buffer[],
+    private readonly chunks: Buffer[],
+    private readonly size: number,
+  ) {}
+  get headers(): Record<string, string> {
+    return (this.#headers ??= flatHeaders(parseHeaders(this.rawHeaders)));
+  }
+  get bodyText(): string {
+    if (this.#bodyText === undefined) {
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      this.#bodyText = body.subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+    }
+    return this.#bodyText;
+  }
 }
 
 /**
@@ -125,7 +132,7 @@ function exchange(options: Dispatcher.DispatchOptions, signal: AbortSignal | und
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
-      else resolve(answer(status, rawHeaders, chunks, size));
+      else resolve(new Answer(status, rawHeaders, chunks, size));
     };
     if (signal?.aborted) reason = (signal.reason as Error | undefined) ?? new RequestAbortedError();
     else signal?.addEventListener('abort', onAbort, { once: true });

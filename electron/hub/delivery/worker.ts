@@ -120,7 +120,7 @@ export class DeliveryWorker {
   /**
    * New deliveries exist (ingest, manual retry) or sends finished: tick soon rather than
    * at the next timer. Ticks are at least MIN_TICK_MS apart, so under load one tick
-   * records many results and claims many sends (one commit for all).
+   * claims many sends (and records many results: RECORD_EVERY_MS).
    */
   wake(): void {
     if (this.wakeScheduled || (this.stopped && this.finished.length === 0)) return;
@@ -229,10 +229,10 @@ export class DeliveryWorker {
   }
 
   /**
-   * One transaction per tick (engine.deliveryTick): every result that finished since the
-   * last tick recorded in one go (one commit for all, the channels'
-   * health), then what is due claimed. Under load ticks are MIN_TICK_MS apart, so each
-   * records and claims many. One tick at a time; a wake-up during one ticks again after it.
+   * One engine.deliveryTick per tick: the results to record now (recordNow: every
+   * RECORD_EVERY_MS under load, at once after a quiet spell or for a retry) in one commit
+   * with the channels' health, then what is due claimed. Under load ticks are MIN_TICK_MS
+   * apart, so each claims many. One tick at a time; a wake-up during one ticks again after it.
    */
   private tick(): Promise<void> {
     const run = this.runTick().finally(() => {

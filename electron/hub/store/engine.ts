@@ -105,7 +105,7 @@ export type HealthRecord =
   | { kind: HealthKind; id: string; ok: true }
   | { kind: HealthKind; id: string; ok: false; error: string; unhealthyAfter: number };
 
-/** One worker tick, one transaction: record what finished, then claim what is due. */
+/** One worker tick: record what finished, then claim what is due (one transaction when there is something to record). */
 export interface DeliveryTick {
   now: number;
   record: readonly DeliveryOutcome[];

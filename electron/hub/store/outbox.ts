@@ -92,8 +92,8 @@ export class Outbox {
   private readonly selectOne;
   private readonly nextDueAt;
   private readonly pendingIds;
-  /** Claimed and not yet recorded: the sends in flight, by id → channel. */
-  private readonly claimed = new Map<number, string>();
+  /** Claimed and not yet recorded: the sends in flight, by id → their channel and when they were due. */
+  private readonly claimed = new Map<number, { channelId: string; at: number }>();
   private readonly claimedPerChannel = new Map<string, number>();
   /**
    * Channels claimed from memory, each with its queue of committed, unclaimed deliveries
@@ -108,7 +108,7 @@ export class Outbox {
     this.insertPending = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
     this.selectDueForChannel = db.prepare(
-      `SELECT id, event_seq, channel_id, rule_id, attempts FROM deliveries
+      `SELECT id, event_seq, channel_id, rule_id, attempts, next_attempt_at FROM deliveries
        WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
     );
     // `status = 'pending'`: a delivery cancelled while its send ran (its channel deleted) stays
@@ -181,27 +181,28 @@ export class Outbox {
       if (queue) {
         while (taken < count && taken < queue.length && queue[taken]!.at <= now) {
           const fresh = queue[taken++]!;
-          this.claimed.set(fresh.id, channelId);
+          this.claimed.set(fresh.id, { channelId, at: fresh.at });
           claimed.push({ id: fresh.id, eventSeq: fresh.eventSeq, channelId, ruleId: fresh.ruleId, attempt: 1 });
         }
         queue.splice(0, taken);
       } else {
         // The channel's sends in flight are still 'pending' rows at the head of its queue: read past them.
         const limit = count + (this.claimedPerChannel.get(channelId) ?? 0);
-        const rows = this.selectDueForChannel.all(channelId, now, limit) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts'>[];
+        const rows = this.selectDueForChannel.all(channelId, now, limit) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts' | 'next_attempt_at'>[];
         for (const row of rows) {
           if (taken === count) break;
           if (this.claimed.has(row.id)) continue;
-          this.claimed.set(row.id, channelId);
+          this.claimed.set(row.id, { channelId, at: row.next_attempt_at! });
           taken++;
           claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
         }
-        // Nothing due left unclaimed, and every pending row in flight (no retry waiting): from
-        // now on the channel's new deliveries are claimed from memory. (More pending rows than
-        // claims in flight means one at least is not claimed: reading one past them tells.)
+        // Nothing due left unclaimed, and the pending rows are exactly the claims in flight (no
+        // retry waiting, no claim whose row went away): from now on the channel's new deliveries
+        // are claimed from memory. (Reading one past the claims tells whether more are pending.)
         if (rows.length < limit) {
-          const pending = this.pendingIds.all(channelId, (this.claimedPerChannel.get(channelId) ?? 0) + taken + 1) as number[];
-          if (pending.every((id) => this.claimed.has(id))) this.queues.set(channelId, []);
+          const inFlight = (this.claimedPerChannel.get(channelId) ?? 0) + taken;
+          const pending = this.pendingIds.all(channelId, inFlight + 1) as number[];
+          if (pending.length === inFlight && pending.every((id) => this.claimed.has(id))) this.queues.set(channelId, []);
         }
       }
       if (taken > 0) this.claimedPerChannel.set(channelId, (this.claimedPerChannel.get(channelId) ?? 0) + taken);
@@ -221,8 +222,8 @@ export class Outbox {
         if (outcome.result === 'retry') this.markRetry.run(outcome.at, outcome.error, now, outcome.id);
         // 'requeue': the row was never changed by the claim; releasing the claim puts it back.
         // Either way it is pending again and not in the memory queue: the channel goes back to the query.
-        const channelId = this.claimed.get(outcome.id);
-        if (channelId !== undefined) this.queues.delete(channelId);
+        const claim = this.claimed.get(outcome.id);
+        if (claim) this.queues.delete(claim.channelId);
       }
     }
     for (const { id } of outcomes) this.release(id);
@@ -233,7 +234,7 @@ export class Outbox {
    * claimable again while the worker retries the record: at worst one more send.)
    */
   private release(id: number): void {
-    const channelId = this.claimed.get(id);
+    const channelId = this.claimed.get(id)?.channelId;
     if (channelId === undefined) return;
     this.claimed.delete(id);
     const left = (this.claimedPerChannel.get(channelId) ?? 1) - 1;
@@ -255,7 +256,14 @@ export class Outbox {
 
   /** When the channel's next pending delivery is due (epoch ms): the worker sleeps until then. */
   nextDue(channelId: string): number | undefined {
-    return (this.nextDueAt.get(channelId) as number | null) ?? undefined;
+    const queue = this.queues.get(channelId);
+    if (!queue) return (this.nextDueAt.get(channelId) as number | null) ?? undefined;
+    // A channel on memory: its pending rows are its queue and its claims, so no query is needed.
+    let due = queue[0]?.at;
+    if (this.claimedPerChannel.has(channelId)) {
+      for (const claim of this.claimed.values()) if (claim.channelId === channelId && (due === undefined || claim.at < due)) due = claim.at;
+    }
+    return due;
   }
 
   get(id: number): Delivery | undefined {

@@ -162,6 +162,8 @@ describe('claims match the table under any sequence of operations', () => {
       (store.db.prepare(`SELECT id FROM deliveries WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ?`).pluck().all(channel, now) as number[]).filter(
         (id) => !inFlight.has(id),
       );
+    const nextDueInTable = (channel: string) =>
+      (store.db.prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND channel_id = ?`).pluck().get(channel) as number | null) ?? undefined;
     const attempts = (id: number) => store.db.prepare('SELECT attempts FROM deliveries WHERE id = ?').pluck().get(id) as number;
     let claims = 0;
     for (let step = 0; step < 2_000; step++) {
@@ -227,6 +229,8 @@ describe('claims match the table under any sequence of operations', () => {
         const seq = store.db.prepare('SELECT max(seq) FROM events').pluck().get() as number | null;
         if (seq !== null) store.db.transaction(() => store.outbox.enqueue(seq, pick(['a', 'b']), 'r', now))();
       }
+      // When each channel is next due, answered from memory or the table: the table's answer.
+      for (const channel of ['a', 'b']) expect(store.outbox.nextDue(channel)).toBe(nextDueInTable(channel));
     }
     expect(claims).toBeGreaterThan(600);
     // Drain: everything pending is claimed and delivered in the end.
