@@ -112,6 +112,9 @@ describe('Now and threads in the UI', { timeout: 120_000 }, () => {
     await expect(webBuild.locator('.state-text').textContent()).resolves.toMatch(/^green for 1 d/);
     await expect(webBuild.locator('.badge', { hasText: 'running' }).count()).resolves.toBe(1);
     await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: /^Now/ }).textContent()).resolves.toMatch(/Now\s*3$/);
+    // Styled as a board (a stylesheet rule left open swallows every rule after it, the board's too).
+    await expect(page.locator('.board-list').first().evaluate((el) => getComputedStyle(el).listStyleType)).resolves.toBe('none');
+    await expect(page.locator('.board-item').first().evaluate((el) => getComputedStyle(el).display)).resolves.toBe('grid');
     expect(browser.problems).toEqual([]);
   });
 

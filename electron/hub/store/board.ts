@@ -62,8 +62,6 @@ export class BoardStore {
    * budget: no copy of the map, no entry objects); `undo` puts it back on a rollback.
    */
   private readonly rows = new Map<string, BoardRow>();
-  /** Each row's JSON as saved, made when saved (or read at open); stale once its key holds another row. */
-  private readonly json = new Map<string, { row: BoardRow; json: string }>();
   /** Each row as the api carries it (boardItemOf) and its JSON, made when first served; stale likewise. */
   private readonly wire = new Map<string, { row: BoardRow; item: BoardItem; json: string }>();
   /** The open transaction's changes, oldest first: the keys and their rows before. */
@@ -240,7 +238,6 @@ export class BoardStore {
     if (gone.length === 0) return gone;
     for (const key of gone) {
       this.rows.delete(key);
-      this.json.delete(key);
       this.wire.delete(key);
       this.changed.push(key);
     }
@@ -263,22 +260,19 @@ export class BoardStore {
     this.savedInTransaction = false;
   }
 
-  /** Writes the changed rows as they are now (inside ingest: with the open transaction's) and the last event seq. */
+  /**
+   * Writes the changed rows as they are now (inside ingest: with the open transaction's) and
+   * the last event seq. Each row's JSON is made here and not kept: a changed row is a new
+   * row, so a save never writes the same row twice (a cache of it only held ~0.6 KB per thing
+   * in memory for nothing).
+   */
   private write(): void {
     for (const key of new Set(this.changed)) {
       const row = this.rows.get(key);
-      if (row) this.upsert.run(key, this.jsonOf(row));
+      if (row) this.upsert.run(key, JSON.stringify(row));
       else this.remove.run(key);
     }
     this.mark.run(this.deps.events.lastSeq());
-  }
-
-  private jsonOf(row: BoardRow): string {
-    const cached = this.json.get(row.key);
-    if (cached?.row === row) return cached.json;
-    const json = JSON.stringify(row);
-    this.json.set(row.key, { row, json });
-    return json;
   }
 
   /**
@@ -329,9 +323,7 @@ export class BoardStore {
   private open(): void {
     this.db.transaction(() => this.convertSchema7())();
     for (const { key, item } of this.db.prepare('SELECT key, item FROM board').all() as Array<{ key: string; item: string }>) {
-      const row = JSON.parse(item) as BoardRow;
-      this.rows.set(key, row);
-      this.json.set(key, { row, json: item });
+      this.rows.set(key, JSON.parse(item) as BoardRow);
     }
     let seq = (this.db.prepare('SELECT event_seq FROM board_saved WHERE id = 1').pluck().get() as number | undefined) ?? 0;
     for (;;) {
