@@ -102,6 +102,7 @@ const boardThings = store.board.count();
 // Where board.list's time goes: the store's query, then JSON, in this process (no HTTP).
 const inProcess = (n, fn) => {
   const xs = [];
+  for (let i = 0; i < 5; i++) fn(); // warm up (the first calls also make each row's JSON)
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     fn();
@@ -261,7 +262,7 @@ const ingest = await compareIngest();
 
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
 console.log(
-  `\ntarget: board.list p95 < 20 ms (Now's first page, worst first, with the counts of all): ${verdict(results.boardFirst.p95 < 20)} (${f(results.boardFirst.p95)}; failing first page ${f(results.boardFailing.p95)}, the tray's ${f(results.boardTray.p95)}; walking all ${pagesPerWalk} pages is ${f(results.boardWalk.p95)} at p95, not what the target is about)`,
+  `\ntarget: board.list p95 < 20 ms (Now's first page, worst first, with the counts of all): ${verdict(results.boardFirst.p95 < 20)} (${f(results.boardFirst.p95)}; failing first page ${f(results.boardFailing.p95)}, the tray's ${f(results.boardTray.p95)}; the counts alone, no items, ${f(results.boardCounts.p95)}: what the machine's load adds; walking all ${pagesPerWalk} pages is ${f(results.boardWalk.p95)} at p95, not what the target is about)`,
 );
 console.log(`target: threads.get p95 < 20 ms: ${verdict(results.thread.p95 < 20)} (${f(results.thread.p95)})`);
 console.log(`target: search p95 < 50 ms (api): ${verdict(results.search.p95 < 50)} (${f(results.search.p95)})`);

@@ -116,59 +116,77 @@ class Answer implements HttpResponse {
  */
 function exchange(options: Dispatcher.DispatchOptions, signal: AbortSignal | undefined): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
-    let abort: ((reason: Error) => void) | undefined;
-    let reason: Error | undefined;
-    let settled = false;
-    let status = 0;
-    let rawHeaders: Buffer[] = [];
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onAbort = () => {
-      reason = (signal!.reason as Error | undefined) ?? new RequestAbortedError();
-      abort?.(reason);
-    };
-    const settle = (error: Error | undefined) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else resolve(new Answer(status, rawHeaders, chunks, size));
-    };
-    if (signal?.aborted) reason = (signal.reason as Error | undefined) ?? new RequestAbortedError();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abortRequest: (reason: Error) => void) {
-        abort = abortRequest;
-        if (reason) abortRequest(reason);
-      },
-      onHeaders(statusCode: number, headers: Buffer[]) {
-        // 1xx (100 Continue, 103 Early Hints): the answer is still to come.
-        if (statusCode < 200) return true;
-        status = statusCode;
-        rawHeaders = headers;
-        return true;
-      },
-      onData(chunk: Buffer) {
-        if (settled) return false;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_RESPONSE_BYTES) {
-          // Enough to quote the service's error: stop reading, and close the connection (its answer is not over).
-          settle(undefined);
-          abort?.(new RequestAbortedError());
-          return false;
-        }
-        return true;
-      },
-      onComplete() {
-        settle(undefined);
-      },
-      onError(error: Error) {
-        settle(error);
-      },
-    } as Dispatcher.DispatchHandler;
-    dispatcher.dispatch(options, handler);
+    dispatcher.dispatch(options, new ExchangeHandler(signal, resolve, reject) as unknown as Dispatcher.DispatchHandler);
   });
+}
+
+/** exchange()'s handler: its methods on the prototype, so a request allocates one object and one listener, not a closure per callback. */
+class ExchangeHandler {
+  private abortRequest: ((reason: Error) => void) | undefined;
+  private reason: Error | undefined;
+  private settled = false;
+  private status = 0;
+  private rawHeaders: Buffer[] = [];
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (answer: HttpResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    if (signal?.aborted) this.reason = (signal.reason as Error | undefined) ?? new RequestAbortedError();
+    else if (signal) {
+      this.onAbort = () => {
+        this.reason = (signal.reason as Error | undefined) ?? new RequestAbortedError();
+        this.abortRequest?.(this.reason);
+      };
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  private settle(error: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    if (error) this.reject(error);
+    else this.resolve(new Answer(this.status, this.rawHeaders, this.chunks, this.size));
+  }
+
+  onConnect(abortRequest: (reason: Error) => void): void {
+    this.abortRequest = abortRequest;
+    if (this.reason) abortRequest(this.reason);
+  }
+
+  onHeaders(statusCode: number, headers: Buffer[]): boolean {
+    // 1xx (100 Continue, 103 Early Hints): the answer is still to come.
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    this.rawHeaders = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return false;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= MAX_RESPONSE_BYTES) {
+      // Enough to quote the service's error: stop reading, and close the connection (its answer is not over).
+      this.settle(undefined);
+      this.abortRequest?.(new RequestAbortedError());
+      return false;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.settle(undefined);
+  }
+
+  onError(error: Error): void {
+    this.settle(error);
+  }
 }
 
 /**
