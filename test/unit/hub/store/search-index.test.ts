@@ -80,6 +80,8 @@ describe('the search index, filled in batches', () => {
     expect(store.events.delete([dropped])).toBe(1);
     expect(search(store, 'release')).toEqual(['keep this release']);
     expect(first!.status).toBe('accepted');
+    // The delete trigger met a row the index never held: FTS5's own check finds the index sound.
+    expect(() => store.db.exec("INSERT INTO events_fts(events_fts) VALUES('integrity-check')")).not.toThrow();
   });
 
   it('a store reopened after a crash indexes the events it had not indexed, before any search', () => {
