@@ -23,7 +23,7 @@
 //   npm run bench:board-hub -- [--rounds 8] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -157,6 +157,26 @@ function cpuUs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
+/**
+ * The same per group of threads, living ones: the main thread (the ingest transaction, the
+ * board, the api), the threads Herald names (herald-ingress, herald-checkpt) and the rest
+ * (Node names them all "node": V8's GC and compiler threads, libuv's pool with the fsyncs).
+ */
+function threadCpuUs(pid) {
+  const groups = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('herald-') ? stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) : 'other';
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      groups[name] = (groups[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+    } catch {
+      // the thread has gone
+    }
+  }
+  return groups;
+}
+
 let sent = 0;
 async function burst(hub, requests) {
   let next = 0;
@@ -191,6 +211,7 @@ const rounds = { on: [], off: [] };
 let first = THINGS;
 const loadBefore = load();
 const started = performance.now();
+const threadsBefore = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
 // Strictly alternating (off, on, off, on, …, off): each hub idles for the same time (the other's
 // round) before each of its rounds — a hub left idle longer starts its burst slower (ABBA order
 // showed it: whichever ran second, after a longer idle, lost ~25 %). One more round of the hub
@@ -214,6 +235,7 @@ for (let round = 0; round <= ROUNDS; round++) {
   if (round < ROUNDS) await measure('on', requests);
 }
 const runSeconds = (performance.now() - started) / 1000;
+const threadsAfter = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
 
 // Both hubs hold every event sent to them; only the one with the board has things on it.
 const status = { on: await api(hubs.on, 'hub.status'), off: await api(hubs.off, 'hub.status') };
@@ -247,6 +269,11 @@ console.log(
   `   hub CPU per event (medians, /proc utime+stime over each round and its settling): with ${med(rounds.on.map((x) => x.cpu)).toFixed(0)} µs, without ${med(rounds.off.map((x) => x.cpu)).toFixed(0)} µs; per-round ratio median ${pct(med(cpu))}; the board's part ${med(boardCpu).toFixed(1)} µs/event`,
 );
 console.log(`      per round: ${cpu.map(pct).join(', ')}`);
+const perEvent = (side, name, events) => ((threadsAfter[side][name] ?? 0) - (threadsBefore[side][name] ?? 0)) / events;
+const groups = [...new Set([...Object.keys(threadsAfter.on), ...Object.keys(threadsAfter.off)])].sort();
+console.log(
+  `   by thread, over all rounds (µs per event, with / without): ${groups.map((name) => `${name} ${perEvent('on', name, ROUNDS * PER_ROUND).toFixed(0)} / ${perEvent('off', name, (ROUNDS + 1) * PER_ROUND).toFixed(0)}`).join(', ')}`,
+);
 console.log(`target (hub's webhook intake): ingest with the board ≥ 95 % of without: ${med(wall) >= 0.95 ? 'met' : 'MISSED'} (${pct(med(wall))} by the wall clock, ${pct(med(cpu))} by hub CPU per event)`);
 for (const hub of Object.values(hubs)) hub.pool.close();
 process.exit(0);
