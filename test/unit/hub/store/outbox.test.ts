@@ -191,6 +191,33 @@ describe('claims across failed commits and rollbacks', () => {
     expect(store.outbox.counts()).toEqual({ pending: 0, failed: 0 });
   });
 
+  it('a claim that fails after the results committed does not fail the tick (the worker would record them again): the next tick claims', async () => {
+    open();
+    const engine = sqliteEngineOver(store);
+    const t = Date.parse('2026-06-01T00:00:00Z');
+    ingest(2, ['a'], t);
+    const [x] = (await engine.deliveryTick({ now: t, record: [], health: [], claim: [['a', 1]] })).claimed as [ClaimedDelivery];
+    // The read behind the claim fails once (an I/O error): injected, the disk cannot be made to fail a read here.
+    const claimDue = store.outbox.claimDue.bind(store.outbox);
+    store.outbox.claimDue = () => {
+      store.outbox.claimDue = claimDue;
+      throw new Error('disk I/O error');
+    };
+    const tick = await engine.deliveryTick({ now: t + 1, record: [{ id: x.id, result: 'retry', at: t + 5, error: 'HTTP 503' }], health: [], claim: [['a', 5]] });
+    expect(tick.claimed).toEqual([]);
+    expect(store.outbox.get(x.id)).toMatchObject({ status: 'pending', attempts: 1 });
+    // With nothing to record, a failing claim is the tick's failure, as before.
+    store.outbox.claimDue = () => {
+      store.outbox.claimDue = claimDue;
+      throw new Error('disk I/O error');
+    };
+    await expect(engine.deliveryTick({ now: t + 1, record: [], health: [], claim: [['a', 5]] })).rejects.toThrow(/disk I\/O/);
+    expect((await engine.deliveryTick({ now: t + 5, record: [], health: [], claim: [['a', 5]] })).claimed.map((c) => [c.id === x.id, c.attempt])).toEqual([
+      [false, 1],
+      [true, 2],
+    ]);
+  });
+
   it('claims made in a transaction that rolls back are undone: claimable again, not shown sending', () => {
     open();
     const t = Date.parse('2026-06-01T00:00:00Z');
