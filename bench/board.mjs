@@ -4,10 +4,11 @@
 // 5,000 pipelines (things on the board); then the real headless hub (built, child process)
 // is started on that data directory and board.list, threads.get and the History full-text
 // search are timed from the api over HTTP (request sent → JSON parsed). Last, ingest with
-// and without the board, in the same run, at the store (the hub has no switch to leave the
-// board out, the store has: StoreOptions.board), in 500-event transactions (what the
-// Ingestor commits), interleaved in blocks so both sides see the same load (see
-// compareIngest below). Prints figures; not a test.
+// and without the board, in the same run, at the store (StoreOptions.board), in 500-event
+// transactions (what the Ingestor commits), interleaved in blocks so both sides see the same
+// load (see compareIngest below); the same at the hub's webhook intake (HTTP → 202, two
+// headless hubs) is bench/board-hub.mjs, which bench:board and bench:history run next.
+// Prints figures; not a test.
 //
 //   npm run bench:board -- [--events 1000000] [--fill-seconds 120] [--queries 200] [--data-dir DIR] [--filled] [--history]
 //                          [--ingest-only] [--segments 8]

@@ -101,6 +101,18 @@ export async function databaseChoice(
   return { url, ...(password !== undefined && { password }), ...(leaseMs !== undefined && { deliveryLeaseMs: leaseMs }) };
 }
 
+/**
+ * $HERALD_BENCH_NO_BOARD=1: the hub ingests without keeping the board, for the benchmark that
+ * measures what the board costs the webhook intake (bench/board-hub.mjs) and nothing else —
+ * not a user setting (no flag, nothing in the UI). Unset: the board is kept, as always.
+ */
+export function benchBoardSwitch(env: NodeJS.ProcessEnv = process.env): { board?: false } {
+  const value = env.HERALD_BENCH_NO_BOARD;
+  if (value === undefined || value === '') return {};
+  if (value !== '1') throw new Error(`HERALD_BENCH_NO_BOARD: 1 or unset (a benchmark switch), not "${value}"`);
+  return { board: false };
+}
+
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -127,8 +139,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
   const secrets = await openSecretStore();
   const database = await databaseChoice(values.database, values['database-password'], secrets, log);
+  const boardSwitch = benchBoardSwitch();
   const hub = await startHub({
     ...(database && { database }),
+    ...boardSwitch,
     dataDir,
     ...(values.config && { configFile: resolve(values.config) }),
     ...(values.host && { ingressHost: values.host }),
@@ -161,6 +175,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   log(`  database: ${hub.store.kind === 'postgres' ? `PostgreSQL ${hub.store.location}` : `SQLite ${hub.store.location}`}`);
   log(`  ingress:  ${hub.ingressUrl}  (webhooks: POST ${hub.ingressUrl}/hooks/<sourceId>)`);
   log(`  ui/api:   ${api.url}/?token=${token}`);
+  if (boardSwitch.board === false) log('  board:    not kept (HERALD_BENCH_NO_BOARD=1: a benchmark switch)');
   log(`  keychain: ${secrets.status.available ? 'available' : `unavailable: ${secrets.status.reason}`}`);
   for (const problem of await checkSecretRefs(hub.config, secrets)) log(`  warning:  ${problem}`);
 

@@ -83,6 +83,12 @@ export interface HubOptions {
   subscriptionTiming?: { initialDelayMs?: number; maxDelayMs?: number };
   /** This replica's name in the leases (default $HERALD_REPLICA_ID, else hostname:pid). */
   replicaId?: string;
+  /**
+   * Keep the board current at ingest (default). `false` only for the benchmark that measures
+   * what the board costs the webhook intake (bench/board-hub.mjs; headless $HERALD_BENCH_NO_BOARD):
+   * board.list then shows nothing new. SQLite only.
+   */
+  board?: boolean;
 }
 
 export interface Hub {
@@ -116,7 +122,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const resolveSecrets = secretResolver(secrets);
   const replicaId = options.replicaId ?? defaultReplicaId();
   // SQLite in the data dir, or PostgreSQL shared by the replicas (options.database).
-  const store = await openStoreEngine({ dataDir: options.dataDir, database: options.database, replicaId, sqliteBinding: options.sqliteBinding, log });
+  const store = await openStoreEngine({ dataDir: options.dataDir, database: options.database, replicaId, sqliteBinding: options.sqliteBinding, board: options.board, log });
   // Which replica runs the one-at-a-time work (pollers, schedulers, retention), and where the
   // config lives: this hub and its config.json on SQLite; on PostgreSQL, the shared database.
   const { leadership, config } = await (async () => {

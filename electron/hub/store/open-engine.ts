@@ -21,6 +21,8 @@ export interface OpenEngineOptions {
   replicaId: string;
   /** better-sqlite3's binary to load instead of node_modules' (SQLite only). */
   sqliteBinding?: string | undefined;
+  /** `false`: the ingest leaves the board alone (benchmarks only, store.ts StoreOptions.board; SQLite only). */
+  board?: boolean | undefined;
   log: (line: string) => void;
 }
 
@@ -28,8 +30,13 @@ export interface OpenEngineOptions {
 export async function openStoreEngine(options: OpenEngineOptions): Promise<SqliteEngine | PostgresEngine> {
   const { database, log } = options;
   if (!database) {
-    return openSqliteEngine(options.dataDir, { ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }), log });
+    return openSqliteEngine(options.dataDir, {
+      ...(options.sqliteBinding !== undefined && { nativeBinding: options.sqliteBinding }),
+      ...(options.board === false && { board: false }),
+      log,
+    });
   }
+  if (options.board === false) throw new Error('a hub without the board (a benchmark switch) runs on SQLite only');
   // The engine logs its own problems (unreachable, back again).
   return openPostgresEngine(database.url, {
     ...(database.password !== undefined && { password: database.password }),

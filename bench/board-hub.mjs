@@ -1,0 +1,279 @@
+// What the board costs the hub's webhook intake (issue 13: ingest with the board ≥ 95 % of
+// without, in the same run). bench/board.mjs measures the board at the store (the ingest
+// transaction alone); this measures what a sender sees: two real headless hubs (built,
+// child processes, the same config and V8 flags as bench/ingest.mjs), one keeping the board
+// as always and one started with HERALD_BENCH_NO_BOARD=1 (a benchmark switch: its ingest
+// leaves the board alone), each posted the same events over HTTP (POST → ingress thread →
+// ingest transaction → group commit + fsync → 202) by the lean client of bench/lean-http.mjs.
+//
+// The board is realistic: --things pipelines (5,000) on branches through the generic source,
+// shaped as bench/board.mjs's events (a third failing, four events per commit), all on the
+// board before the rounds start; a view listens to each hub's /api/updates (the Now page or
+// the tray open: the hub with the board pushes board.updated, both push event.created).
+// Rules route nothing by default (no channel: the intake alone, where the board's share is
+// largest); --sink routes every event, on both hubs, to a loopback webhook sink.
+//
+// Rounds alternate between the hubs (off, on, off, …, off) so a change in the machine's load
+// falls on both alike (see below). Each round: --events requests at --concurrency (events/s by the wall
+// clock from the first POST to the last 202), then the hub is left until it is idle (its
+// deliveries drained, then SETTLE_MS: the board's save after a burst, board-feed.ts, lands
+// there); the hub process's CPU (utime + stime from /proc/<pid>/stat, all its threads) over
+// the round and that wait, per event. Printed: medians over rounds. Not a test.
+//
+//   npm run bench:board-hub -- [--rounds 8] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { leanPool, leanSink, requestBytes } from './lean-http.mjs';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '8' },
+    events: { type: 'string', default: '4000' },
+    concurrency: { type: 'string', default: '64' },
+    things: { type: 'string', default: '5000' },
+    sink: { type: 'boolean', default: false },
+    view: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
+});
+const ROUNDS = Number(values.rounds);
+const PER_ROUND = Number(values.events);
+const C = Number(values.concurrency);
+const THINGS = Number(values.things);
+/** After a round's last 202: longer than the board's save after a quiet second (board-feed.ts SAVE_AFTER_IDLE_MS). */
+const SETTLE_MS = 1_300;
+const SECRET = 'bench-board-hub-secret';
+const TOKEN = 'bench-board-hub-token';
+const ROOT = resolve(import.meta.dirname, '..');
+const HEADLESS = join(ROOT, 'dist/electron/headless.js');
+if (!existsSync(HEADLESS)) throw new Error('build first: npm run build');
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ── events: bench/board.mjs's shape, through the generic source ──
+const WORDS = ['timeout', 'flaky', 'openssl', 'migration', 'rollback', 'canary', 'lint', 'coverage', 'docker', 'terraform', 'helm', 'cache'];
+const sha = (n) => createHash('sha1').update(String(n)).digest('hex');
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` };
+const eventRequest = (i) =>
+  requestBytes(
+    '/hooks/bench',
+    headers,
+    Buffer.from(
+      JSON.stringify({
+        type: i % 3 === 0 ? 'pipeline.failed' : 'pipeline.succeeded',
+        title: `project-${i % 50} ci #${i} ${WORDS[(i * 13) % WORDS.length]} ${i % 3 === 0 ? 'failed' : 'passed'} on branch-${i % THINGS}`,
+        subject: { project: `project-${i % 50}`, pipeline: 'ci', branch: `branch-${i % THINGS}`, commit: sha(Math.floor(i / 4)) },
+      }),
+    ),
+  );
+
+// ── the sink (--sink) and the two hubs ──
+let delivered = 0;
+const sink = values.sink ? await leanSink(() => delivered++) : undefined;
+const dirs = [];
+const hubs = {};
+const stopAll = () => {
+  for (const hub of Object.values(hubs)) if (hub.child.exitCode === null) hub.child.kill('SIGTERM');
+  sink?.close();
+};
+process.on('exit', () => {
+  stopAll();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+// The same V8 flags as `npm run serve` (package.json) and bench/ingest.mjs.
+const HUB_NODE_ARGS = ['--max-semi-space-size=2', '--heap-growing-percent=20', '--expose-gc'];
+async function startHub(side) {
+  const dir = mkdtempSync(join(tmpdir(), `herald-bench-board-hub-${side}-`));
+  dirs.push(dir);
+  const config = join(dir, 'herald.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      sources: [{ id: 'bench', kind: 'generic', name: 'Bench', secret: 'env:HERALD_BENCH_SECRET' }],
+      channels: sink ? [{ id: 'sink', kind: 'webhook', name: 'Sink', url: `http://127.0.0.1:${sink.port}/in`, template: '{"id":"{{id}}"}', concurrency: 16 }] : [],
+      rules: sink ? [{ id: 'all', name: 'All', channels: ['sink'] }] : [],
+      settings: { retention: { maxAgeDays: 30, maxEvents: 10_000_000 } },
+    }),
+  );
+  const env = { ...process.env, HERALD_BENCH_SECRET: SECRET };
+  delete env.HERALD_BENCH_NO_BOARD;
+  if (side === 'off') env.HERALD_BENCH_NO_BOARD = '1';
+  const args = [...HUB_NODE_ARGS, HEADLESS, '--data-dir', join(dir, 'data'), '--config', config, '--ingress-port', '0', '--api-port', '0', '--api-token', TOKEN];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  for (const deadline = Date.now() + 60_000; ; await sleep(50)) {
+    const ingress = /ingress:\s+(http:\/\/\S+)/.exec(out)?.[1];
+    const api = /ui\/api:\s+(http:\/\/[^/\s]+)/.exec(out)?.[1];
+    if (ingress && api) {
+      if ((side === 'off') !== out.includes('board:    not kept')) throw new Error(`the ${side} hub did not take the switch as meant:\n${out}`);
+      const url = new URL(ingress);
+      return { side, child, pid: child.pid, api, pool: leanPool(url.hostname, Number(url.port), C), pushes: { bytes: 0, boardUpdated: 0 } };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the ${side} hub did not start:\n${out}`);
+  }
+}
+hubs.on = await startHub('on');
+hubs.off = await startHub('off');
+
+async function api(hub, method, input = {}) {
+  const res = await fetch(`${hub.api}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(input) });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${method}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A view on the hub's update stream, as the Now page or the tray keeps one: reads every push, counts the board's. */
+function listen(hub) {
+  return new Promise((done, fail) => {
+    const req = httpRequest(`${hub.api}/api/updates`, { headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      if (res.statusCode !== 200) return fail(new Error(`the ${hub.side} hub's /api/updates: HTTP ${res.statusCode}`));
+      res.setEncoding('latin1');
+      res.on('data', (chunk) => {
+        hub.pushes.bytes += chunk.length;
+        for (let at = chunk.indexOf('"board.updated"'); at >= 0; at = chunk.indexOf('"board.updated"', at + 1)) hub.pushes.boardUpdated++;
+      });
+      res.on('error', () => undefined);
+      done();
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+if (values.view) await Promise.all(Object.values(hubs).map(listen));
+
+// ── CPU of a hub process: utime + stime of all its threads (/proc/<pid>/stat, clock ticks of 1/100 s) ──
+function cpuUs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+/**
+ * The same per group of threads, living ones: the main thread (the ingest transaction, the
+ * board, the api), the threads Herald names (herald-ingress, herald-checkpt) and the rest
+ * (Node names them all "node": V8's GC and compiler threads, libuv's pool with the fsyncs).
+ */
+function threadCpuUs(pid) {
+  const groups = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('herald-') ? stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) : 'other';
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      groups[name] = (groups[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+    } catch {
+      // the thread has gone
+    }
+  }
+  return groups;
+}
+
+let sent = 0;
+async function burst(hub, requests) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (next < requests.length) {
+        const status = await hub.pool.send(requests[next++]);
+        if (status !== 202) throw new Error(`the ${hub.side} hub answered HTTP ${status}`);
+      }
+    }),
+  );
+  sent += requests.length;
+}
+/** Every event sent so far delivered (--sink): a round's deliveries are its own cost, not the next one's. */
+async function drained() {
+  if (!sink) return;
+  for (const deadline = Date.now() + 60_000; delivered < sent; await sleep(20)) {
+    if (Date.now() > deadline) throw new Error(`the sink has ${delivered} of ${sent} deliveries after 60 s`);
+  }
+}
+
+console.log(`load average at start: ${load()}`);
+// Both boards filled: each pipeline once (THINGS things), which also warms both hubs up.
+const fill = Array.from({ length: THINGS }, (_, i) => eventRequest(i));
+for (const hub of [hubs.off, hubs.on]) {
+  await burst(hub, fill);
+  await drained();
+}
+await sleep(SETTLE_MS);
+
+const rounds = { on: [], off: [] };
+let first = THINGS;
+const loadBefore = load();
+const started = performance.now();
+const threadsBefore = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
+// Strictly alternating (off, on, off, on, …, off): each hub idles for the same time (the other's
+// round) before each of its rounds — a hub left idle longer starts its burst slower (ABBA order
+// showed it: whichever ran second, after a longer idle, lost ~25 %). One more round of the hub
+// without closes the run, so each round with the board sits between two without: its ratio is
+// taken to their mean, which cancels a steady drift of the machine's load.
+const measure = async (side, requests) => {
+  const hub = hubs[side];
+  const cpuStart = cpuUs(hub.pid);
+  const start = performance.now();
+  await burst(hub, requests);
+  const seconds = (performance.now() - start) / 1000;
+  await drained();
+  await sleep(SETTLE_MS);
+  rounds[side].push({ rate: requests.length / seconds, cpu: (cpuUs(hub.pid) - cpuStart) / requests.length });
+};
+for (let round = 0; round <= ROUNDS; round++) {
+  // The same events for both hubs, made before either's clock starts.
+  const requests = Array.from({ length: PER_ROUND }, (_, i) => eventRequest(first + i));
+  first += PER_ROUND;
+  await measure('off', requests);
+  if (round < ROUNDS) await measure('on', requests);
+}
+const runSeconds = (performance.now() - started) / 1000;
+const threadsAfter = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
+
+// Both hubs hold every event sent to them; only the one with the board has things on it.
+const status = { on: await api(hubs.on, 'hub.status'), off: await api(hubs.off, 'hub.status') };
+const board = { on: await api(hubs.on, 'board.list', { limit: 0 }), off: await api(hubs.off, 'board.list', { limit: 0 }) };
+const things = (b) => Object.values(b.counts).reduce((a, n) => a + n, 0);
+if (status.on.counts.events < THINGS + ROUNDS * PER_ROUND || status.off.counts.events < THINGS + (ROUNDS + 1) * PER_ROUND) throw new Error(`events stored: ${status.on.counts.events} and ${status.off.counts.events} (with, without): fewer than were sent`);
+if (things(board.on) < THINGS || things(board.off) !== 0) throw new Error(`board: ${things(board.on)} things with the board, ${things(board.off)} without`);
+
+const med = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (x) => `${(100 * x).toFixed(1)} %`;
+/** The hub without the board around round i of the hub with it: the mean of the rounds before and after. */
+const offAround = (i, key) => (rounds.off[i][key] + rounds.off[i + 1][key]) / 2;
+const wall = rounds.on.map((x, i) => x.rate / offAround(i, 'rate'));
+const cpu = rounds.on.map((x, i) => offAround(i, 'cpu') / x.cpu);
+const boardCpu = rounds.on.map((x, i) => x.cpu - offAround(i, 'cpu'));
+console.log(
+  `\nhub ingest = the hub's webhook intake (POST → ingress thread → ingest transaction → group commit + fsync → 202), two headless hubs, one with the board and one without (HERALD_BENCH_NO_BOARD=1),`,
+);
+console.log(
+  `${ROUNDS} rounds with the board between ${ROUNDS + 1} without (alternating) of ${PER_ROUND.toLocaleString('en-US')} events each at concurrency ${C}, one event per request, generic source, ${things(board.on).toLocaleString('en-US')} things on the board; ` +
+    `${sink ? 'every event routed to a loopback webhook sink (deliveries drained inside each round)' : 'no channel (rules route nothing)'}; ` +
+    `${values.view ? `a view listening on each (${hubs.on.pushes.boardUpdated} board.updated pushes from the hub with the board)` : 'no view listening'}; ${runSeconds.toFixed(0)} s (load average ${loadBefore} → ${load()}):`,
+);
+console.log(`   events/s (medians over rounds): with ${med(rounds.on.map((x) => x.rate)).toFixed(0)}, without ${med(rounds.off.map((x) => x.rate)).toFixed(0)}; per-round ratio (to the mean of the rounds without around it) median ${pct(med(wall))}`);
+console.log(`      per round: ${wall.map(pct).join(', ')}`);
+console.log(
+  `   hub CPU per event (medians, /proc utime+stime over each round and its settling): with ${med(rounds.on.map((x) => x.cpu)).toFixed(0)} µs, without ${med(rounds.off.map((x) => x.cpu)).toFixed(0)} µs; per-round ratio median ${pct(med(cpu))}; the board's part ${med(boardCpu).toFixed(1)} µs/event`,
+);
+console.log(`      per round: ${cpu.map(pct).join(', ')}`);
+const perEvent = (side, name, events) => ((threadsAfter[side][name] ?? 0) - (threadsBefore[side][name] ?? 0)) / events;
+const groups = [...new Set([...Object.keys(threadsAfter.on), ...Object.keys(threadsAfter.off)])].sort();
+console.log(
+  `   by thread, over all rounds (µs per event, with / without): ${groups.map((name) => `${name} ${perEvent('on', name, ROUNDS * PER_ROUND).toFixed(0)} / ${perEvent('off', name, (ROUNDS + 1) * PER_ROUND).toFixed(0)}`).join(', ')}`,
+);
+console.log(`target (hub's webhook intake): ingest with the board ≥ 95 % of without: ${med(wall) >= 0.95 ? 'met' : 'MISSED'} (${pct(med(wall))} by the wall clock, ${pct(med(cpu))} by hub CPU per event)`);
+for (const hub of Object.values(hubs)) hub.pool.close();
+process.exit(0);
