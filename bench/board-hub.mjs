@@ -14,11 +14,12 @@
 // largest); --sink routes every event, on both hubs, to a loopback webhook sink.
 //
 // Rounds alternate between the hubs (off, on, off, …, off) so a change in the machine's load
-// falls on both alike (see below). Each round: --events requests at --concurrency (events/s by the wall
-// clock from the first POST to the last 202), then the hub is left until it is idle (its
-// deliveries drained, then SETTLE_MS: the board's save after a burst, board-feed.ts, lands
-// there); the hub process's CPU (utime + stime from /proc/<pid>/stat, all its threads) over
-// the round and that wait, per event. Printed: medians over rounds. Not a test.
+// falls on both alike (see below). Each round: --events requests at --concurrency (events/s
+// by the wall clock from the first POST to the last 202), then the hub is left until it is
+// idle (its deliveries drained, then SETTLE_MS: the board's save after a burst,
+// board-feed.ts, lands there); the hub process's CPU (utime + stime from /proc/<pid>/stat,
+// all its threads) over the round and that wait, per event. Printed: medians over rounds,
+// and the CPU per group of threads over all rounds. Not a test.
 //
 //   npm run bench:board-hub -- [--rounds 8] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
 import { spawn } from 'node:child_process';

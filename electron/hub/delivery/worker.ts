@@ -36,7 +36,15 @@ export interface DeliveryWorkerDeps {
   /** A delivery changed; `get` reads it only if someone is listening. */
   onDeliveryUpdated?: (get: () => Promise<Delivery | undefined>) => void;
   onHealthTransition?: (channel: ChannelConfig, transition: Exclude<HealthTransition, undefined>, lastError: string | null) => void;
+  /** Wall time (epoch ms): what is stored (due times, results) and compared with it. */
   now?: () => number;
+  /**
+   * A clock that never steps (ms): the worker's pacing (ticks MIN_TICK_MS apart, results
+   * recorded every RECORD_EVERY_MS), so a wall clock set back neither leaves sends
+   * unrecorded nor puts the worker to sleep for the jump. Default performance.now(); a
+   * test that injects only `now` paces on it.
+   */
+  monotonic?: () => number;
   random?: () => number;
   log?: (message: string) => void;
   /** Timers, injectable for tests (as the poll scheduler's): the worker's sleeps, wake-ups and send timeouts. */
@@ -87,19 +95,22 @@ export class DeliveryWorker {
   /** Leased claims in flight (PostgreSQL): id → when the lease ends, renewed while the send runs. */
   private readonly leases = new Map<number, { until: number; length: number }>();
   private leaseTimer: unknown;
-  private lastTickAt = 0;
-  /** When results were last recorded (RECORD_EVERY_MS). */
-  private lastRecordAt = 0;
+  /** When the last tick ran, on the monotonic clock (MIN_TICK_MS). */
+  private lastTickAt = -Infinity;
+  /** When results were last recorded, on the monotonic clock (RECORD_EVERY_MS). */
+  private lastRecordAt = -Infinity;
   /** Set when stop() aborts the sends still running after its grace period. */
   private shuttingDown = false;
   private stopped = true;
   private readonly now: () => number;
+  private readonly monotonic: () => number;
   private readonly random: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.now = deps.now ?? Date.now;
+    this.monotonic = deps.monotonic ?? deps.now ?? (() => performance.now());
     this.random = deps.random ?? Math.random;
     this.setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = deps.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
@@ -133,7 +144,7 @@ export class DeliveryWorker {
       this.wakeScheduled = false;
       void this.tick();
     };
-    const wait = this.lastTickAt + MIN_TICK_MS - this.now();
+    const wait = this.lastTickAt + MIN_TICK_MS - this.monotonic();
     if (wait > 0) this.setTimer(run, wait);
     else if (this.deps.setTimer) this.setTimer(run, 0);
     else setImmediate(run);
@@ -250,7 +261,8 @@ export class DeliveryWorker {
     if (this.timer) this.clearTimer(this.timer);
     this.timer = undefined;
     const now = this.now();
-    const results = this.recordNow(now) ? this.finished.splice(0) : [];
+    const startedAt = this.monotonic();
+    const results = this.recordNow(startedAt) ? this.finished.splice(0) : [];
     const outcomes: DeliveryOutcome[] = [];
     const health: HealthRecord[] = [];
     const healthOf: ChannelConfig[] = [];
@@ -277,10 +289,10 @@ export class DeliveryWorker {
       return;
     }
     for (const r of results) this.leases.delete(r.claimed.id);
-    if (results.length > 0) this.lastRecordAt = now;
+    if (results.length > 0) this.lastRecordAt = startedAt;
     const { claimed } = answer;
     this.taken(claimed, now);
-    this.lastTickAt = now;
+    this.lastTickAt = startedAt;
     for (const r of results) this.updated(r.claimed.id);
     answer.transitions.forEach((transition, i) => {
       if (transition) this.deps.onHealthTransition?.(healthOf[i]!, transition, health[i]!.ok ? null : (health[i] as { error: string }).error);
@@ -302,9 +314,9 @@ export class DeliveryWorker {
   }
 
   /** Whether this tick records the finished sends, or leaves sends that went through for a later tick to record with more. */
-  private recordNow(now: number): boolean {
+  private recordNow(at: number): boolean {
     if (this.finished.length === 0) return false;
-    if (this.stopped || this.finished.length >= RECORD_BATCH || now - this.lastRecordAt >= RECORD_EVERY_MS) return true;
+    if (this.stopped || this.finished.length >= RECORD_BATCH || at - this.lastRecordAt >= RECORD_EVERY_MS) return true;
     return this.finished.some((r) => r.interrupted || r.result.kind !== 'ok');
   }
 
@@ -365,7 +377,7 @@ export class DeliveryWorker {
     }
     this.dueAt = dueAt;
     // Sends that went through and wait to be recorded with more: recorded by then at the latest.
-    if (this.finished.length > 0) next = Math.min(next ?? Infinity, this.lastRecordAt + RECORD_EVERY_MS);
+    if (this.finished.length > 0) next = Math.min(next ?? Infinity, now + Math.max(0, this.lastRecordAt + RECORD_EVERY_MS - this.monotonic()));
     // Due now but not claimed (more than one claim batch): in-flight sends wake us as they
     // finish; with none running, poll rather than spin.
     if (overdue && this.running.size === 0) next = Math.min(next ?? now + 250, now + 250);

@@ -33,6 +33,11 @@ export class HealthStore {
         last_error = excluded.last_error, last_success_at = excluded.last_success_at, last_failure_at = excluded.last_failure_at`);
   }
 
+  /** The transaction that wrote successes rolled back: what was written is no longer known, so the next success of each is written. */
+  forgetWritten(): void {
+    this.healthySince.clear();
+  }
+
   get(kind: HealthKind, id: string): HealthState {
     const row = this.select.get(kind, id) as HealthRow | undefined;
     if (!row) return HEALTHY;

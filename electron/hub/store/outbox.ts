@@ -11,6 +11,10 @@
 // query. Anything else that makes a row pending (a retry, a shutdown's requeue, a manual
 // retry, a channel edit) or takes rows away behind the worker's back (a cancel, a deleted
 // event) sends the channel back to the query until its due rows are drained again.
+// The memory follows the transactions the store tells it of (store.ts: begin, committed,
+// rolledBack, savepoints): a record's releases take effect at its commit, a claim made in a
+// transaction that rolls back is undone, so a failed commit (a full disk) leaves the claims
+// as they were before it.
 import type { Delivery } from '../../../shared/api.js';
 import type { Db } from './open.js';
 
@@ -80,6 +84,13 @@ interface Fresh {
   at: number;
 }
 
+/** Where a nested transaction started (Outbox.savepoint), to cut back to if it rolls back. */
+export interface OutboxSavepoint {
+  readonly uncommitted: number;
+  readonly atCommit: number;
+  readonly atRollback: number;
+}
+
 /** A channel queued in memory with more than this many goes back to the query (a disabled or rate-limited channel's backlog stays on disk). */
 const MEMORY_QUEUE_MAX = 10_000;
 
@@ -103,6 +114,12 @@ export class Outbox {
   private readonly queues = new Map<string, Fresh[]>();
   /** Inserted by the transaction in progress: queued when it commits (store.ts calls committed/rolledBack). */
   private uncommitted: Fresh[] = [];
+  /** A transaction the store told of (`begin`) is open: memory changes wait for its end. */
+  private inTransaction = false;
+  /** What the open transaction's records change in memory (claims released, channels back to the query): done at its commit. */
+  private atCommit: Array<() => void> = [];
+  /** How to undo the claims made in the open transaction, should it roll back. */
+  private atRollback: Array<() => void> = [];
 
   constructor(private readonly db: Db) {
     this.insertPending = db.prepare(`INSERT INTO deliveries (event_seq, channel_id, rule_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -138,8 +155,26 @@ export class Outbox {
     this.uncommitted.push({ id, eventSeq, channelId, ruleId, at: now });
   }
 
-  /** The transaction that enqueued deliveries committed: they are due, and claimable from memory. */
+  /**
+   * The store's outermost transaction starts. Entries enqueued earlier where no commit or
+   * rollback was told (a raw db.transaction) are not this transaction's: whether their rows
+   * exist is unknown, so their channels go back to the query rather than queue them here
+   * (an id reissued after a rollback would otherwise be queued twice).
+   */
+  begin(): void {
+    this.forgetUntold();
+    this.atCommit = [];
+    this.atRollback = [];
+    this.inTransaction = true;
+  }
+
+  /** The transaction committed: its records' releases take effect, its deliveries are due and claimable from memory. */
   committed(): void {
+    const effects = this.atCommit;
+    this.inTransaction = false;
+    this.atCommit = [];
+    this.atRollback = [];
+    for (const effect of effects) effect();
     for (const fresh of this.uncommitted) {
       const queue = this.queues.get(fresh.channelId);
       if (!queue) continue; // claimed by the query: it finds the row
@@ -149,8 +184,33 @@ export class Outbox {
     this.uncommitted = [];
   }
 
-  /** The transaction rolled back: its rows are gone. To be safe, their channels go back to the query. */
+  /** The transaction rolled back: its rows are gone, its records did not happen, its claims are undone. */
   rolledBack(): void {
+    this.inTransaction = false;
+    this.atCommit = [];
+    this.undoClaims(0);
+    // To be safe, the channels of its rows go back to the query.
+    this.forgetUntold();
+  }
+
+  /** A nested transaction (a savepoint) starts: where to cut back to if it rolls back. */
+  savepoint(): OutboxSavepoint {
+    return { uncommitted: this.uncommitted.length, atCommit: this.atCommit.length, atRollback: this.atRollback.length };
+  }
+
+  /** The nested transaction rolled back to its savepoint: what it did is forgotten (its rows are gone). */
+  rolledBackTo(mark: OutboxSavepoint): void {
+    this.uncommitted.length = Math.min(this.uncommitted.length, mark.uncommitted);
+    this.atCommit.length = Math.min(this.atCommit.length, mark.atCommit);
+    this.undoClaims(mark.atRollback);
+  }
+
+  private undoClaims(downTo: number): void {
+    while (this.atRollback.length > downTo) this.atRollback.pop()!();
+  }
+
+  /** Enqueued outside any transaction told of: their channels go back to the query, which finds the rows if they exist. */
+  private forgetUntold(): void {
     for (const { channelId } of this.uncommitted) this.queues.delete(channelId);
     this.uncommitted = [];
   }
@@ -169,11 +229,16 @@ export class Outbox {
    * Claims due deliveries of each given channel, up to the number it can take now. Nothing
    * is written: the claims are kept here until `record` (get/list show them 'sending').
    * Asking per channel keeps a backlog on one busy channel from being read again on every tick.
+   * All or nothing: the reads come first, the claims are taken once every read answered.
    */
   claimDue(now: number, wants: ReadonlyArray<readonly [channelId: string, count: number]>): ClaimedDelivery[] {
     // Enqueued where no commit or rollback was told (outside the store's transaction): let the query find them.
-    if (this.uncommitted.length > 0) this.rolledBack();
+    if (!this.inTransaction && this.uncommitted.length > 0) this.forgetUntold();
     const claimed: ClaimedDelivery[] = [];
+    /** Each claim's next_attempt_at (nextDue answers from it). */
+    const dueAts: number[] = [];
+    const fromQueue: Array<[channelId: string, taken: number]> = [];
+    const toMemory: string[] = [];
     for (const [channelId, count] of wants) {
       if (count <= 0) continue;
       const queue = this.queues.get(channelId);
@@ -181,20 +246,22 @@ export class Outbox {
       if (queue) {
         while (taken < count && taken < queue.length && queue[taken]!.at <= now) {
           const fresh = queue[taken++]!;
-          this.claimed.set(fresh.id, { channelId, at: fresh.at });
           claimed.push({ id: fresh.id, eventSeq: fresh.eventSeq, channelId, ruleId: fresh.ruleId, attempt: 1 });
+          dueAts.push(fresh.at);
         }
-        queue.splice(0, taken);
+        if (taken > 0) fromQueue.push([channelId, taken]);
       } else {
         // The channel's sends in flight are still 'pending' rows at the head of its queue: read past them.
         const limit = count + (this.claimedPerChannel.get(channelId) ?? 0);
         const rows = this.selectDueForChannel.all(channelId, now, limit) as Pick<DeliveryRow, 'id' | 'event_seq' | 'channel_id' | 'rule_id' | 'attempts' | 'next_attempt_at'>[];
+        const takenIds = new Set<number>();
         for (const row of rows) {
           if (taken === count) break;
           if (this.claimed.has(row.id)) continue;
-          this.claimed.set(row.id, { channelId, at: row.next_attempt_at! });
           taken++;
+          takenIds.add(row.id);
           claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts + 1 });
+          dueAts.push(row.next_attempt_at!);
         }
         // Nothing due left unclaimed, and the pending rows are exactly the claims in flight (no
         // retry waiting, no claim whose row went away): from now on the channel's new deliveries
@@ -202,10 +269,26 @@ export class Outbox {
         if (rows.length < limit) {
           const inFlight = (this.claimedPerChannel.get(channelId) ?? 0) + taken;
           const pending = this.pendingIds.all(channelId, inFlight + 1) as number[];
-          if (pending.length === inFlight && pending.every((id) => this.claimed.has(id))) this.queues.set(channelId, []);
+          if (pending.length === inFlight && pending.every((id) => this.claimed.has(id) || takenIds.has(id))) toMemory.push(channelId);
         }
       }
-      if (taken > 0) this.claimedPerChannel.set(channelId, (this.claimedPerChannel.get(channelId) ?? 0) + taken);
+    }
+    // Every read answered: take the claims.
+    for (const [channelId, taken] of fromQueue) this.queues.get(channelId)!.splice(0, taken);
+    for (const channelId of toMemory) this.queues.set(channelId, []);
+    claimed.forEach((claim, i) => {
+      this.claimed.set(claim.id, { channelId: claim.channelId, at: dueAts[i]! });
+      this.claimedPerChannel.set(claim.channelId, (this.claimedPerChannel.get(claim.channelId) ?? 0) + 1);
+    });
+    // Claimed in a transaction that may yet roll back (it reads rows it may have written): undone if it does.
+    if (this.inTransaction && claimed.length > 0) {
+      const ids = claimed.map((c) => c.id);
+      const channels = new Set(claimed.map((c) => c.channelId));
+      this.atRollback.push(() => {
+        for (const id of ids) this.release(id);
+        // Those taken from a memory queue are pending and no longer queued: their channels go back to the query.
+        for (const channelId of channels) this.queues.delete(channelId);
+      });
     }
     return claimed;
   }
@@ -215,6 +298,7 @@ export class Outbox {
    * tick, inside one bookkeeping transaction): one commit for all of them.
    */
   record(outcomes: readonly DeliveryOutcome[], now: number): void {
+    const backToQuery: number[] = [];
     for (const outcome of outcomes) {
       if (outcome.result === 'delivered') this.markDelivered.run(now, now, outcome.id);
       else if (outcome.result === 'failed') this.markFailed.run(outcome.error, now, outcome.id);
@@ -222,17 +306,22 @@ export class Outbox {
         if (outcome.result === 'retry') this.markRetry.run(outcome.at, outcome.error, now, outcome.id);
         // 'requeue': the row was never changed by the claim; releasing the claim puts it back.
         // Either way it is pending again and not in the memory queue: the channel goes back to the query.
-        const claim = this.claimed.get(outcome.id);
-        if (claim) this.queues.delete(claim.channelId);
+        backToQuery.push(outcome.id);
       }
     }
-    for (const { id } of outcomes) this.release(id);
+    // The claims end once the results are on disk: a commit that fails (a full disk) leaves
+    // them claimed, 'sending', while the worker retries the record — not claimable for a second send.
+    const release = () => {
+      for (const id of backToQuery) {
+        const claim = this.claimed.get(id);
+        if (claim) this.queues.delete(claim.channelId);
+      }
+      for (const { id } of outcomes) this.release(id);
+    };
+    if (this.inTransaction) this.atCommit.push(release);
+    else release(); // each statement committed on its own (or a raw transaction no one tells of)
   }
 
-  /**
-   * The claim ends with its record. (If the bookkeeping transaction then fails, the row is
-   * claimable again while the worker retries the record: at worst one more send.)
-   */
   private release(id: number): void {
     const channelId = this.claimed.get(id)?.channelId;
     if (channelId === undefined) return;

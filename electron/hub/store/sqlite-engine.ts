@@ -15,6 +15,7 @@ import {
 } from './engine.js';
 import type { HealthTransition } from './health.js';
 import type { IngestOutcome } from './ingest-transaction.js';
+import type { ClaimedDelivery } from './outbox.js';
 import { openStore, type Store, type StoreOptions } from './store.js';
 
 export interface SqliteEngine extends StoreEngine {
@@ -149,21 +150,31 @@ export function sqliteEngineOver(
 
     async deliveryTick(tick: DeliveryTick): Promise<DeliveryTickResult> {
       const { now } = tick;
-      // Nothing to record: a claim writes nothing on SQLite, so no transaction (no commit) either.
-      if (tick.record.length === 0 && tick.health.length === 0) {
-        return guarded(() => ({ claimed: tick.claim.length > 0 ? store.outbox.claimDue(now, tick.claim) : [], transitions: [] }));
-      }
-      return guarded(() =>
-        store.bookkeeping(() => {
-          // Batched (outbox.record: one transaction for the tick's results); a claim is not written on SQLite.
-          store.outbox.record(tick.record, now);
-          const transitions: HealthTransition[] = tick.health.map((h) =>
-            h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),
-          );
-          const claimed = tick.claim.length > 0 ? store.outbox.claimDue(now, tick.claim) : [];
-          return { claimed, transitions };
-        }),
-      );
+      return guarded(() => {
+        // The results and health in one commit (the outbox ends their claims once it succeeds);
+        // nothing to record, no transaction (no commit) either.
+        const transitions: HealthTransition[] =
+          tick.record.length === 0 && tick.health.length === 0
+            ? []
+            : store.bookkeeping(() => {
+                store.outbox.record(tick.record, now);
+                return tick.health.map((h) =>
+                  h.ok ? store.health.recordSuccess(h.kind, h.id, now) : store.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter),
+                );
+              });
+        // Claimed after the commit: a claim writes nothing on SQLite, so no commit can fail
+        // after it and leave claims the worker never hears of ('sending' until a restart).
+        let claimed: ClaimedDelivery[] = [];
+        try {
+          if (tick.claim.length > 0) claimed = store.outbox.claimDue(now, tick.claim);
+        } catch (error) {
+          // The results are committed: failing the tick would have the worker record them
+          // again (a retry's attempt counted twice). Its next tick claims, and reports a failure.
+          if (tick.record.length === 0 && tick.health.length === 0) throw error;
+          store.noteError(error);
+        }
+        return { claimed, transitions };
+      });
     },
 
     async enforceRetention(maxAgeDays, maxEvents, now) {

@@ -136,15 +136,29 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     board,
     mutes,
   };
-  // The outbox queues the deliveries a transaction enqueued once it commits (claimed from memory, outbox.ts).
-  // A nested call joins the outer transaction, which tells the outbox.
+  const health = new HealthStore(db);
+  // The outbox queues the deliveries a transaction enqueued once it commits, and ends the
+  // claims its records finish then (claimed from memory, outbox.ts); a rollback undoes its
+  // claims. A nested call is a savepoint of the outer transaction: the outbox forgets what
+  // a nested call that threw did, and the outer one tells it of the commit.
   const transaction = <T>(fn: () => T): T => {
-    if (db.inTransaction) return db.transaction(fn)();
+    if (db.inTransaction) {
+      const savepoint = tables.outbox.savepoint();
+      try {
+        return db.transaction(fn)();
+      } catch (error) {
+        tables.outbox.rolledBackTo(savepoint);
+        throw error;
+      }
+    }
+    tables.outbox.begin();
     let result: T;
     try {
       result = db.transaction(fn)();
     } catch (error) {
       tables.outbox.rolledBack();
+      // A success it coalesces may not have been written after all: the next one is.
+      health.forgetWritten();
       throw error;
     }
     tables.outbox.committed();
@@ -185,7 +199,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     file,
     nativeBinding: options.nativeBinding,
     ...tables,
-    health: new HealthStore(db),
+    health,
     ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
     closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
     sendGroup: (group, build, options) => ingest.sendGroup(group, build, options),
@@ -197,7 +211,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       return deleted;
     },
     transaction,
-    bookkeeping: (fn) => withoutFsync(() => db.transaction(fn)()),
+    bookkeeping: (fn) => withoutFsync(() => transaction(fn)),
     withoutFsync,
     // Once on disk, the events committed so far are acknowledged: recorded for the check at
     // the next open. The seq is read before the sync starts: it covers what is on disk then.

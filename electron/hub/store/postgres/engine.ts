@@ -140,8 +140,12 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     }
   };
 
-  /** One transaction on one connection: committed, or rolled back and rethrown; a deadlock loser runs again. */
-  const transaction = <T>(fn: (sql: Sql) => Promise<T>): Promise<T> =>
+  /**
+   * One transaction on one connection: committed, or rolled back and rethrown; a deadlock
+   * loser runs again. `rolledBack` is told of each attempt that did not commit (memory kept
+   * beside the rows is to forget what it did).
+   */
+  const transaction = <T>(fn: (sql: Sql) => Promise<T>, rolledBack?: () => void): Promise<T> =>
     guarded(async () => {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
@@ -158,6 +162,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
         } catch (error) {
           broken = isUnavailable(error);
           if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+          rolledBack?.();
           const code = (error as { code?: string }).code;
           if ((code === '40P01' || code === '40001') && attempt < TX_ATTEMPTS) continue;
           // A pooled connection the server closed while idle (a restart) fails at BEGIN, before
@@ -295,9 +300,11 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
         for (const h of tick.health) {
           transitions.push(h.ok ? await tables.health.recordSuccess(h.kind, h.id, now, tx) : await tables.health.recordFailure(h.kind, h.id, h.error, now, h.unhealthyAfter, tx));
         }
+        // Claims are rows here: a failed commit takes them back with the results (no memory to undo).
         const claimed = tick.claim.length > 0 ? await tables.outbox.claimDue(tx, now, tick.claim) : [];
         return { claimed, transitions };
-      });
+        // A success coalesced by the health store may not be on disk (a deadlock's rerun would skip it): the next one is written.
+      }, () => tables.health.forgetWritten());
     },
 
     async enforceRetention(maxAgeDays: number, maxEvents: number, now = new Date()): Promise<number> {

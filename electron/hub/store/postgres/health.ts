@@ -28,6 +28,11 @@ export class PgHealthStore {
 
   constructor(private readonly sql: Sql) {}
 
+  /** A transaction that wrote successes rolled back: the next success of each is written. */
+  forgetWritten(): void {
+    this.healthySince.clear();
+  }
+
   async get(kind: HealthKind, id: string): Promise<HealthState> {
     const { rows } = await this.sql<HealthRow>(SELECT, [kind, id]);
     const row = rows[0];

@@ -17,6 +17,9 @@ import type { IngestItem } from '../../../../electron/hub/store/ingest-transacti
 import type { EngineRouter as Router, StoreEngine as TestEngine } from '../../../../electron/hub/store/engine.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../helpers/postgres-cluster.js';
 import { storeEngines } from '../../../helpers/store-engines.js';
+import { commitGate } from '../../../helpers/commit-gate.js';
+import type { SqliteEngine } from '../../../../electron/hub/store/sqlite-engine.js';
+import type { PostgresEngine } from '../../../../electron/hub/store/postgres/engine.js';
 
 let cluster: PostgresCluster;
 beforeAll(async () => {
@@ -433,6 +436,58 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       await engine.enforceRetention(365, 1000, new Date(at.getTime() + 8 * 86_400_000));
       expect((await engine.ingest([item], { router: noRules, now: at }))[0]!.status).toBe('accepted');
       expect(await engine.sizeBytes()).toBeGreaterThan(0);
+    });
+  });
+
+  describe('a delivery tick whose commit fails (a full disk)', () => {
+    let engine: TestEngine;
+    /** Makes each commit that updated a delivery fail while on: a deferred constraint checked at COMMIT. */
+    let failCommits: (on: boolean) => Promise<void>;
+    beforeAll(async () => {
+      engine = await factory.open();
+      if (factory.name === 'sqlite') {
+        const gate = commitGate((engine as SqliteEngine).sync.db);
+        failCommits = async (on) => void gate(on);
+      } else {
+        const pg = engine as PostgresEngine;
+        await pg.query(`CREATE TABLE commit_gate (on_ int);
+          CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF EXISTS (SELECT 1 FROM commit_gate) THEN RAISE EXCEPTION 'could not write: disk full (test)'; END IF; RETURN NULL; END $$;
+          CREATE CONSTRAINT TRIGGER fail_at_commit AFTER UPDATE ON deliveries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit();`);
+        failCommits = async (on) => void (await pg.query(on ? 'INSERT INTO commit_gate VALUES (1)' : 'DELETE FROM commit_gate'));
+      }
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
+
+    it('leaves the claims as before it; the worker recording again claims what was left, nothing twice, and the health success is written', async () => {
+      const source = { kind: 'generic', id: 'f', name: 'F' };
+      await engine.ingest([{ source, inputs: Array.from({ length: 4 }, (_, i) => ({ type: 't', title: `f${i}` })) }], { router: routedTo(['a']), now: new Date(T0) });
+      const first = (await engine.deliveryTick({ now: T0 + 1, record: [], health: [], claim: [['a', 2]] })).claimed;
+      expect(first).toHaveLength(2);
+      const statuses = async () => (await engine.outbox.list({ limit: 10 })).map((d) => [Number(d.id), d.status]).sort(([x], [y]) => Number(x) - Number(y));
+      const before = await statuses();
+      expect(before.map(([, status]) => status)).toEqual(['sending', 'sending', 'pending', 'pending']);
+
+      await failCommits(true);
+      const tick = {
+        now: T0 + 2,
+        record: first.map((c) => ({ id: c.id, result: 'delivered' as const })),
+        health: [{ kind: 'channel' as const, id: 'a', ok: true as const }],
+        claim: [['a', 64]] as [string, number][],
+      };
+      await expect(engine.deliveryTick(tick)).rejects.toThrow(/FOREIGN KEY|disk full/);
+      await failCommits(false);
+      // Nothing recorded, nothing claimed: the two still in flight, the other two still claimable.
+      expect(await statuses()).toEqual(before);
+      const retried = await engine.deliveryTick(tick);
+      expect(retried.claimed.map((c) => c.id).sort((x, y) => x - y)).toEqual(before.filter(([, status]) => status === 'pending').map(([id]) => id));
+      expect((await statuses()).map(([, status]) => status)).toEqual(['delivered', 'delivered', 'sending', 'sending']);
+      expect((await engine.health.get('channel', 'a')).lastSuccessAt).toBe(new Date(T0 + 2).toISOString());
+      const last = await engine.deliveryTick({ now: T0 + 3, record: retried.claimed.map((c) => ({ id: c.id, result: 'delivered' })), health: [], claim: [['a', 64]] });
+      expect(last.claimed).toEqual([]);
+      expect(await engine.outbox.counts()).toEqual({ pending: 0, failed: 0 });
     });
   });
 

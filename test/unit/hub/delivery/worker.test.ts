@@ -15,6 +15,7 @@ import { waitForIdle } from '../../../../electron/hub/idle-signal.js';
 import { openStore, type Store } from '../../../../electron/hub/store/store.js';
 import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 import type { DeliveryTick } from '../../../../electron/hub/store/engine.js';
+import { commitGate } from '../../../helpers/commit-gate.js';
 
 const stores: Store[] = [];
 const workers: DeliveryWorker[] = [];
@@ -35,6 +36,8 @@ function setup(opts: {
   dir?: string;
   /** The worker's clock and timers (default: the system's). */
   now?: () => number;
+  /** Its pacing clock (default: `now` when injected). */
+  monotonic?: () => number;
   timers?: { setTimer: (fn: () => void, ms: number) => unknown; clearTimer: (handle: unknown) => void };
   /** Sees every deliveryTick the worker asks of the engine. */
   onTick?: (tick: DeliveryTick) => void;
@@ -77,6 +80,7 @@ function setup(opts: {
     ...(opts.rate && { limits: () => opts.rate }),
     onHealthTransition: (_c, t) => transitions.push(t),
     ...(opts.now && { now: opts.now }),
+    ...(opts.monotonic && { monotonic: opts.monotonic }),
     ...opts.timers,
   });
   workers.push(worker);
@@ -292,6 +296,35 @@ describe('delivery worker at shutdown and after cancellation', () => {
   });
 });
 
+describe('delivery worker when a commit fails', () => {
+  it('a tick whose commit fails (a full disk) leaves nothing stuck sending: each delivery is sent once, recorded once the disk takes it', async () => {
+    let failCommits: (on: boolean) => void = () => undefined;
+    let recordTicks = 0;
+    let failedTicks = 0;
+    const t = setup({
+      send: () => new Promise((r) => setTimeout(() => r({ kind: 'ok' }), 5)),
+      // The first tick that records fails at its commit, with more due to claim; the next succeeds.
+      onTick: (tick) => {
+        if (tick.record.length === 0) return;
+        failCommits(recordTicks++ === 0);
+        if (recordTicks === 1) {
+          expect(tick.claim.length).toBeGreaterThan(0);
+          failedTicks++;
+        }
+      },
+    });
+    failCommits = commitGate(t.store.db);
+    t.ingest(6);
+    t.worker.start();
+    await t.settle(() => t.statuses().every((d) => d.status === 'delivered'));
+    await waitForIdle([() => t.worker.busy()], 5_000);
+    expect(failedTicks).toBe(1);
+    expect(t.stats().calls).toBe(6);
+    expect(t.sends.map((s) => s.title).sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(t.statuses().every((d) => d.attempts === 1)).toBe(true);
+  });
+});
+
 describe('backoff and rate tokens', () => {
   it('doubles up to the cap with jitter in [half, full]', () => {
     expect([1, 2, 3, 4, 8].map((a) => backoffDelay(a, 1000, 5000, () => 0))).toEqual([500, 1000, 2000, 2500, 2500]);
@@ -415,6 +448,32 @@ describe('delivery worker on injected timers and clock', () => {
     expect(t.statuses()[8]).toMatchObject({ attempts: 1, lastError: 'HTTP 503' });
     const ids = recorded.flat().map((o) => o.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('paces itself on the monotonic clock: a wall clock set back an hour neither leaves a send unrecorded nor puts the worker to sleep', async () => {
+    let wall = Date.now();
+    let mono = 1_000;
+    const timers = manualTimers(() => mono);
+    const t = setup({ send: () => ({ kind: 'ok' }), now: () => wall, monotonic: () => mono, timers });
+    t.ingest(1, new Date(wall));
+    t.worker.start();
+    await timers.runDue();
+    mono += 2;
+    await timers.runDue();
+    expect(t.statuses().map((d) => d.status)).toEqual(['delivered']);
+    // The system clock is set back an hour (NTP, a user): the next event is due at the new time.
+    wall -= 3_600_000;
+    t.ingest(1, new Date(wall));
+    t.worker.wake();
+    mono += 2;
+    await timers.runDue();
+    mono += 2;
+    await timers.runDue();
+    expect(t.stats().calls).toBe(2);
+    mono += 10;
+    await timers.runDue();
+    expect(t.statuses().map((d) => d.status)).toEqual(['delivered', 'delivered']);
+    expect(t.worker.busy()).toBeUndefined();
   });
 
   it('records a lone result by RECORD_EVERY_MS at the latest, on its own timer', async () => {

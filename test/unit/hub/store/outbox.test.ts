@@ -1,14 +1,16 @@
 // The SQLite outbox's claims against a real file: just-committed deliveries are claimed
 // from memory once a channel's queue on disk is drained, and whatever else makes a row
 // pending or takes it away (retry, requeue, rollback, manual retry, channel edit or
-// removal, deleted events, an insert the outbox was not told about) is still claimed
-// exactly once, as the query over the table would.
+// removal, deleted events, an insert the outbox was not told about, a commit that fails)
+// is still claimed exactly once, as the query over the table would.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleOutcome } from '../../../../shared/api.js';
 import type { ClaimedDelivery, DeliveryOutcome } from '../../../../electron/hub/store/outbox.js';
+import { commitGate } from '../../../helpers/commit-gate.js';
+import { sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
 import { openStore, type Store } from '../../../../electron/hub/store/store.js';
 
 let store: Store;
@@ -149,10 +151,105 @@ describe('claims from memory', () => {
   });
 });
 
+describe('claims across failed commits and rollbacks', () => {
+  it('a delivery tick whose commit fails leaves the claims as before it: nothing stuck sending, nothing claimed twice, sent once the disk has room', async () => {
+    open();
+    const engine = sqliteEngineOver(store);
+    const failCommits = commitGate(store.db);
+    const t = Date.parse('2026-06-01T00:00:00Z');
+    ingest(3, ['a'], t);
+    const first = (await engine.deliveryTick({ now: t, record: [], health: [], claim: [['a', 64]] })).claimed;
+    expect(first).toHaveLength(3);
+    ingest(2, ['a'], t + 1);
+    expect(store.outbox.queuedInMemory('a')).toBe(2);
+    const statuses = () => store.outbox.list({ limit: 10 }).map((d) => d.status);
+    const before = statuses();
+    expect(before).toEqual(['pending', 'pending', 'sending', 'sending', 'sending']);
+
+    failCommits(true);
+    const tick = {
+      now: t + 2,
+      record: first.map((c) => ({ id: c.id, result: 'delivered' as const })),
+      health: [{ kind: 'channel' as const, id: 'a', ok: true as const }],
+      claim: [['a', 64]] as [string, number][],
+    };
+    await expect(engine.deliveryTick(tick)).rejects.toThrow(/FOREIGN KEY/);
+    // As before the tick: the three still in flight (their results not on disk), the two still queued, none of them claimed.
+    expect(statuses()).toEqual(before);
+    expect(store.outbox.queuedInMemory('a')).toBe(2);
+    // The worker records the same results again: this time the disk takes them.
+    failCommits(false);
+    const retried = await engine.deliveryTick(tick);
+    expect(retried.claimed.map((c) => c.id).sort()).toEqual(store.db.prepare(`SELECT id FROM deliveries WHERE status = 'pending' ORDER BY id`).pluck().all());
+    expect(statuses()).toEqual(['sending', 'sending', 'delivered', 'delivered', 'delivered']);
+    // The success the failed commit lost is written (its coalescing forgot the lost write).
+    expect(store.health.get('channel', 'a').lastSuccessAt).toBe(new Date(t + 2).toISOString());
+    const last = await engine.deliveryTick({ now: t + 3, record: retried.claimed.map((c) => ({ id: c.id, result: 'delivered' })), health: [], claim: [['a', 64]] });
+    expect(last.claimed).toEqual([]);
+    const ids = [...first, ...retried.claimed].map((c) => c.id);
+    expect(new Set(ids).size).toBe(5);
+    expect(store.outbox.counts()).toEqual({ pending: 0, failed: 0 });
+  });
+
+  it('claims made in a transaction that rolls back are undone: claimable again, not shown sending', () => {
+    open();
+    const t = Date.parse('2026-06-01T00:00:00Z');
+    ingest(2, ['a'], t);
+    claim(t, [['a', 1]]);
+    ingest(2, ['a'], t + 1);
+    expect(() =>
+      store.bookkeeping(() => {
+        expect(store.outbox.claimDue(t + 1, [['a', 10]])).toHaveLength(3);
+        throw new Error('disk full');
+      }),
+    ).toThrow(/disk full/);
+    expect(store.outbox.list({ status: 'sending', limit: 10 })).toHaveLength(1);
+    expect(claim(t + 1, [['a', 10]])).toHaveLength(3);
+  });
+
+  it('a delivery enqueued in a transaction that rolled back, untold, is not queued with the next commit (its id reissued)', () => {
+    open();
+    const t = Date.parse('2026-06-01T00:00:00Z');
+    ingest(1, ['a'], t);
+    const [first] = claim(t, [['a', 5]]) as [ClaimedDelivery];
+    expect(store.outbox.queuedInMemory('a')).toBe(0);
+    expect(() =>
+      store.db.transaction(() => {
+        store.outbox.enqueue(first.eventSeq, 'a', 'r', t);
+        throw new Error('rolled back');
+      })(),
+    ).toThrow(/rolled back/);
+    ingest(1, ['a'], t + 1);
+    const next = claim(t + 1, [['a', 5]]);
+    expect(next).toHaveLength(1);
+    expect(next[0]!.eventSeq).toBe(first.eventSeq + 1);
+  });
+
+  it('a nested transaction that throws takes its deliveries out of the outer one', () => {
+    open();
+    const t = Date.parse('2026-06-01T00:00:00Z');
+    ingest(2, ['a'], t);
+    const [x, y] = claim(t, [['a', 5]]) as [ClaimedDelivery, ClaimedDelivery];
+    store.transaction(() => {
+      expect(() =>
+        store.transaction(() => {
+          store.outbox.enqueue(x.eventSeq, 'a', 'r', t + 1);
+          throw new Error('nested failed');
+        }),
+      ).toThrow(/nested failed/);
+      store.outbox.enqueue(y.eventSeq, 'a', 'r', t + 1);
+    });
+    const next = claim(t + 1, [['a', 5]]);
+    expect(next.map((c) => c.eventSeq)).toEqual([y.eventSeq]);
+    expect(claim(t + 1, [['a', 5]])).toEqual([]);
+  });
+});
+
 describe('claims match the table under any sequence of operations', () => {
   // Seed 12 found a channel put on memory while a retry waited (an in-flight row's event deleted made the counts agree).
   it.each([12, 15, 29])('a long random run (seed %i): every claim is due, pending and unclaimed; a large enough want takes all of them; nothing is left behind', (first) => {
     open();
+    const failCommits = commitGate(store.db);
     let seed = first;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
@@ -166,6 +263,7 @@ describe('claims match the table under any sequence of operations', () => {
       (store.db.prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND channel_id = ?`).pluck().get(channel) as number | null) ?? undefined;
     const attempts = (id: number) => store.db.prepare('SELECT attempts FROM deliveries WHERE id = ?').pluck().get(id) as number;
     let claims = 0;
+    let failedCommits = 0;
     for (let step = 0; step < 2_000; step++) {
       const op = random();
       if (op < 0.3) {
@@ -209,9 +307,22 @@ describe('claims match the table under any sequence of operations', () => {
                   ? { id: c.id, result: 'failed', error: 'HTTP 400' }
                   : { id: c.id, result: 'requeue' },
           );
-          inFlight.delete(c.id);
         }
-        record(outcomes, now);
+        // Some commits fail (a full disk): the results are not on disk and the claims stay in flight, to be recorded again.
+        // (The gate fires on an update: a record of requeues only, or of rows gone with their events, writes nothing and commits.)
+        const writes = outcomes.some((o) => o.result !== 'requeue' && store.db.prepare(`SELECT 1 FROM deliveries WHERE id = ? AND status = 'pending'`).get(o.id));
+        const failing = writes && random() < 0.15;
+        failCommits(failing);
+        try {
+          record(outcomes, now);
+          expect(failing).toBe(false);
+          for (const o of outcomes) inFlight.delete(o.id);
+        } catch (error) {
+          expect({ failing, error: (error as Error).message }).toMatchObject({ failing: true, error: expect.stringMatching(/FOREIGN KEY/) });
+          failedCommits++;
+        } finally {
+          failCommits(false);
+        }
       } else if (op < 0.9) {
         now += Math.floor(random() * 3);
       } else if (op < 0.92) {
@@ -228,11 +339,34 @@ describe('claims match the table under any sequence of operations', () => {
       } else if (op < 0.96) {
         const seq = store.db.prepare('SELECT max(seq) FROM events').pluck().get() as number | null;
         if (seq !== null) store.db.transaction(() => store.outbox.enqueue(seq, pick(['a', 'b']), 'r', now))();
+      } else if (op < 0.98) {
+        // A claim in a transaction that then fails: undone, as if never made.
+        try {
+          store.bookkeeping(() => {
+            store.outbox.claimDue(now, [['a', 1 + Math.floor(random() * 6)], ['b', 1 + Math.floor(random() * 6)]]);
+            throw new Error('rolled back');
+          });
+        } catch {
+          /* rolled back */
+        }
+      } else if (op < 0.99) {
+        // An enqueue in an untold transaction that rolls back: its id is issued again by the next insert.
+        const seq = store.db.prepare('SELECT max(seq) FROM events').pluck().get() as number | null;
+        try {
+          if (seq !== null)
+            store.db.transaction(() => {
+              store.outbox.enqueue(seq, pick(['a', 'b']), 'r', now);
+              throw new Error('rolled back');
+            })();
+        } catch {
+          /* rolled back */
+        }
       }
       // When each channel is next due, answered from memory or the table: the table's answer.
       for (const channel of ['a', 'b']) expect(store.outbox.nextDue(channel)).toBe(nextDueInTable(channel));
     }
     expect(claims).toBeGreaterThan(600);
+    expect(failedCommits).toBeGreaterThan(20);
     // Drain: everything pending is claimed and delivered in the end.
     record([...inFlight.values()].map((c) => ({ id: c.id, result: 'delivered' })), now);
     inFlight.clear();
