@@ -139,11 +139,51 @@ type Part =
 interface CompiledTemplate {
   parts: Part[];
   /**
-   * Rendered to valid JSON once. Every value is emitted escaped (string content or a JSON
-   * value), so validity depends on the template alone: checking again on each send would
-   * only cost time.
+   * Every render is valid JSON whatever the values, so the syntax check on each send can be
+   * skipped: see rendersValidForAnyValues. Otherwise validity can depend on the values
+   * (`{ {{x}}: 1 }`, `-{{x}}`), and every render is checked.
    */
-  valid: boolean;
+  alwaysValid: boolean;
+}
+
+/** What stands in for a value when the template's skeleton is checked once. */
+const STAND_IN_STRING_CONTENT = 'x';
+const STAND_IN_JSON_VALUE = 'null';
+
+/**
+ * Whether every render of these parts is valid JSON, for any values. A value inside a string
+ * is emitted as complete escaped string content, so it keeps the string valid unless it lands
+ * inside a `\uXXXX` escape (the stand-in `x`, not a hex digit, makes that case fail). A value
+ * outside a string is some JSON value, so it is safe only where any value fits: a whole value
+ * after `:` `[` `,` (or at the start) and before `,` `]` `}` (or at the end). With those
+ * placements, the skeleton with stand-ins parsing proves every render parses.
+ */
+function rendersValidForAnyValues(parts: readonly Part[]): boolean {
+  let skeleton = '';
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    if (part.kind === 'error') return false;
+    if (part.kind === 'literal') skeleton += part.text;
+    else if (part.inString) skeleton += STAND_IN_STRING_CONTENT;
+    else if (!/^$|[:[,]$/.test(neighbourText(parts, k, -1)) || !/^$|^[,\]}]/.test(neighbourText(parts, k, +1))) return false;
+    else skeleton += STAND_IN_JSON_VALUE;
+  }
+  return findJsonSyntaxError(skeleton) === null;
+}
+
+/**
+ * The nearest non-blank character of the literal text before (-1) or after (+1) part k:
+ * '' at the start or end of the template, '\0' when another value comes first (not a place
+ * where any value fits).
+ */
+function neighbourText(parts: readonly Part[], k: number, step: -1 | 1): string {
+  for (let n = k + step; n >= 0 && n < parts.length; n += step) {
+    const part = parts[n]!;
+    if (part.kind !== 'literal') return '\0';
+    const text = part.text.trim();
+    if (text) return step < 0 ? text.at(-1)! : text[0]!;
+  }
+  return '';
 }
 
 /**
@@ -216,7 +256,7 @@ function compile(template: string): CompiledTemplate {
     i++;
   }
   if (parts.at(-1)?.kind !== 'error') literal(literalStart, template.length);
-  const compiled: CompiledTemplate = { parts, valid: false };
+  const compiled: CompiledTemplate = { parts, alwaysValid: rendersValidForAnyValues(parts) };
   if (COMPILED.size >= COMPILED_MAX) COMPILED.clear();
   COMPILED.set(template, compiled);
   return compiled;
@@ -240,8 +280,8 @@ function recordValues(vars: Record<string, unknown>): TemplateValues {
 export function renderJsonTemplate(template: string, vars: Record<string, unknown> | TemplateValues): string {
   const values = isTemplateValues(vars) ? vars : recordValues(vars);
   const compiled = compile(template);
-  // Where each piece of the output came from, to place a syntax error: only until the template is known valid.
-  const segments: Segment[] | undefined = compiled.valid ? undefined : [];
+  // Where each piece of the output came from, to place a syntax error: only when the render is checked.
+  const segments: Segment[] | undefined = compiled.alwaysValid ? undefined : [];
   let rendered = '';
   for (const part of compiled.parts) {
     let text: string;
@@ -276,7 +316,6 @@ export function renderJsonTemplate(template: string, vars: Record<string, unknow
       at.column,
     );
   }
-  compiled.valid = true;
   return rendered;
 }
 

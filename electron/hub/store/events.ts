@@ -146,16 +146,26 @@ export class EventStore {
   private readonly handedOut;
   private readonly indexRange;
   private readonly markIndexed;
+  /** The index failed to take the newest events, said once until it works again. */
+  private searchIndexFailing = false;
+  /** The temporary index of the events not in events_fts, made at the first search that needs it. */
+  private tailIndex: { clear: Database.Statement; fill: Database.Statement } | undefined;
 
   /**
    * `beforeDelete` runs before any event is deleted (by the user or retention): the board
    * saves what it would otherwise rebuild from those events at the next start (store/board.ts).
    * `unsynced` runs a write of derived data (the search index) committed without fsync
-   * (store.ts bookkeeping); by default a plain transaction.
+   * (store.ts bookkeeping); by default a plain transaction. `canWrite` false (a damaged
+   * file): a search writes nothing, not even the index. `log` tells why a search scans.
    */
   constructor(
     private readonly db: Db,
-    private readonly hooks: { beforeDelete?: () => void; unsynced?: <T>(fn: () => T) => T } = {},
+    private readonly hooks: {
+      beforeDelete?: () => void;
+      unsynced?: <T>(fn: () => T) => T;
+      canWrite?: () => boolean;
+      log?: (line: string) => void;
+    } = {},
   ) {
     this.indexedUpTo = db.prepare('SELECT seq FROM search_indexed WHERE id = 1').pluck();
     // AUTOINCREMENT's counter: the newest seq without reading the events b-tree.
@@ -188,17 +198,52 @@ export class EventStore {
     return to - from;
   }
 
-  /** Before a search: every stored event in the index (a write of derived data: no fsync needed). */
-  private searchable(): void {
-    if (this.db.readonly) return;
-    const unsynced = this.hooks.unsynced ?? (<T>(fn: () => T) => fn());
-    try {
-      unsynced(() => {
-        while (this.indexForSearch() > 0);
-      });
-    } catch {
-      // A damaged file (reads still work): search what is indexed.
+  /** How many seqs wait outside the full-text index (an upper bound on the events: some may be deleted). */
+  waitingForIndex(): number {
+    return Math.max(0, ((this.handedOut.get() as number | undefined) ?? 0) - ((this.indexedUpTo.get() as number | undefined) ?? 0));
+  }
+
+  /**
+   * Before a search: every stored event in the index (a write of derived data: no fsync
+   * needed). When it cannot be written (a damaged or read-only file) or the write fails
+   * (SQLITE_BUSY, disk full), the events left out are indexed in a temporary table instead
+   * (a separate database: the file is not touched), at most the few hundred the ingest
+   * transaction leaves waiting. Returns whether that table holds some to search.
+   */
+  private searchable(): boolean {
+    if (!this.db.readonly && (this.hooks.canWrite?.() ?? true)) {
+      const unsynced = this.hooks.unsynced ?? (<T>(fn: () => T) => fn());
+      try {
+        unsynced(() => {
+          while (this.indexForSearch() > 0);
+        });
+        this.searchIndexFailing = false;
+      } catch (error) {
+        if (!this.searchIndexFailing) {
+          this.hooks.log?.(
+            `store: the search index could not take the newest events (${(error as Error).message}); searches scan the events not yet indexed until it can`,
+          );
+        }
+        this.searchIndexFailing = true;
+      }
     }
+    const from = (this.indexedUpTo.get() as number | undefined) ?? 0;
+    const newest = (this.handedOut.get() as number | undefined) ?? 0;
+    if (newest <= from) return false;
+    this.tailIndex ??= this.createTailIndex();
+    this.tailIndex.clear.run();
+    return this.tailIndex.fill.run(from).changes > 0;
+  }
+
+  /** A temporary full-text index with events_fts's columns and tokenizer (migrations.ts), for searchable(). */
+  private createTailIndex() {
+    this.db.exec(
+      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_fts_tail USING fts5(title, summary, subject, content='', tokenize='unicode61 remove_diacritics 2')",
+    );
+    return {
+      clear: this.db.prepare("INSERT INTO temp.events_fts_tail (events_fts_tail) VALUES ('delete-all')"),
+      fill: this.db.prepare(`INSERT INTO temp.events_fts_tail (rowid, title, summary, subject) SELECT seq, ${SEARCH_TEXT} FROM events WHERE seq > ?`),
+    };
   }
 
   /** Inserts one event with its rule outcomes and returns its seq. Join a transaction (store/ingest-transaction.ts). */
@@ -265,12 +310,16 @@ export class EventStore {
     }
 
     const fts = query.text ? toFtsQuery(query.text) : undefined;
-    if (fts) this.searchable();
+    const withTail = fts ? this.searchable() : false;
     // CROSS JOIN keeps the FTS scan outermost; ORDER BY its rowid is then served by FTS5 itself.
-    const from = fts ? 'events_fts f CROSS JOIN events e ON e.seq = f.rowid' : 'events e';
+    // With events outside the index (see searchable), their hits are added and sorted.
+    const hits = withTail
+      ? '(SELECT rowid AS rowid FROM events_fts WHERE events_fts MATCH ? UNION ALL SELECT rowid FROM temp.events_fts_tail WHERE events_fts_tail MATCH ?)'
+      : 'events_fts';
+    const from = fts ? `${hits} f CROSS JOIN events e ON e.seq = f.rowid` : 'events e';
     const seq = fts ? 'f.rowid' : 'e.seq';
-    const matchWhere = fts ? ['events_fts MATCH ?', ...where] : where;
-    const matchParams = fts ? [fts, ...params] : params;
+    const matchWhere = fts && !withTail ? ['events_fts MATCH ?', ...where] : where;
+    const matchParams = !fts ? params : withTail ? [fts, fts, ...params] : [fts, ...params];
     const pageWhere = cursor === undefined ? matchWhere : [...matchWhere, `${seq} < ?`];
     const pageParams = cursor === undefined ? matchParams : [...matchParams, cursor];
     const rows = this.prepared(`SELECT ${LIST_COLUMNS} FROM ${from} ${sqlWhere(pageWhere)} ORDER BY ${seq} DESC LIMIT ?`).all(
@@ -287,9 +336,11 @@ export class EventStore {
     if (!more) return { ...result, total: page.length };
     if (where.length === 0) {
       // Exact and cheap: SQLite counts a table from its b-tree, FTS5 counts from its doclists.
-      const count = fts
-        ? this.prepared('SELECT count(*) FROM events_fts WHERE events_fts MATCH ?').pluck().get(fts)
-        : this.prepared('SELECT count(*) FROM events').pluck().get();
+      const count = !fts
+        ? this.prepared('SELECT count(*) FROM events').pluck().get()
+        : withTail
+          ? this.prepared(`SELECT count(*) FROM ${hits}`).pluck().get(fts, fts)
+          : this.prepared('SELECT count(*) FROM events_fts WHERE events_fts MATCH ?').pluck().get(fts);
       return { ...result, total: count as number };
     }
     // Other filters have no index to count from: count up to a cap, past it say "more than".

@@ -36,6 +36,7 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
   const problemListeners = new Set<(problem: string | undefined) => void>();
   const store = openStore(dataDir, {
     ...storeOptions,
+    ...(log && { log }),
     onDamaged: (problem) => {
       log?.(`store: ${problem}`);
       for (const listener of problemListeners) listener(problem);

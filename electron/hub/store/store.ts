@@ -74,9 +74,14 @@ export interface Store {
 
 export const DB_FILE = 'herald.db';
 
+/** An index rebuild at open this long (more than the one batch a crash leaves) is logged: it delays the start. */
+const LOG_INDEXING_FROM = 1000;
+
 export interface StoreOptions extends OpenOptions {
   /** Called once when the database is found damaged at run time. */
   onDamaged?: (problem: string) => void;
+  /** Lines worth a log: a search index that cannot keep up, a long index rebuild at open. */
+  log?: (line: string) => void;
   /**
    * Keep the board current in the ingest transaction (default). Off only for the
    * benchmarks that measure what the board costs an ingest (its saved rows are left alone).
@@ -88,7 +93,7 @@ export interface StoreOptions extends OpenOptions {
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const file = join(dataDir, DB_FILE);
-  const { onDamaged, board: keepBoard, boardSaveEvery, ...openOptions } = options;
+  const { onDamaged, log, board: keepBoard, boardSaveEvery, ...openOptions } = options;
   // Checked before the hub's own connection opens it: that one would checkpoint and rewrite
   // the WAL, and a damaged database is to be left as it was found (integrity.ts).
   if (existsSync(file)) {
@@ -114,6 +119,9 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       outbox?.forgetQueued();
     },
     unsynced: (fn) => withoutFsync(() => db.transaction(fn)()),
+    // A damaged file is left as it was found (integrity.ts): not even the index is written.
+    canWrite: () => damage === undefined,
+    ...(log && { log }),
   });
   const mutes = new MuteStore(db);
   board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
@@ -178,9 +186,14 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   };
   const eventSeq = highestEventSeqReader(db);
   // Events a crash (or a salvage) left out of the search index go in now, not at the first search.
+  // After a salvage that is every event: the log says why the start takes longer.
+  const waiting = events.waitingForIndex();
+  const startedAt = Date.now();
+  if (waiting >= LOG_INDEXING_FROM) log?.(`store: adding ${waiting} events to the search index before the hub starts (after a salvage or a crash)`);
   withoutFsync(() => {
     while (events.indexForSearch() > 0);
   });
+  if (waiting >= LOG_INDEXING_FROM) log?.(`store: search index complete (${waiting} events added in ${Date.now() - startedAt} ms)`);
   return {
     db,
     file,

@@ -3,7 +3,8 @@
 // enough wait, a rolled-back transaction leaves index and mark as they were, an event deleted
 // before it was indexed is simply not found, a store reopened after a crash indexes what it
 // missed, and a database from before (schema 9, indexed by the trigger) keeps its index.
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,8 +20,8 @@ afterEach(() => {
 });
 
 const newDir = () => mkdtempSync(join(tmpdir(), 'herald-search-index-'));
-function storeAt(dir: string): Store {
-  const store = openStore(dir);
+function storeAt(dir: string, log?: (line: string) => void): Store {
+  const store = openStore(dir, log && { log });
   open.push(store);
   return store;
 }
@@ -122,5 +123,82 @@ describe('the search index, filled in batches', () => {
     expect(indexedRows(store)).toBe(3);
     ingest(store, ['fresh outage']);
     expect(search(store, 'outage')).toEqual(['fresh outage', 'legacy outage 2', 'legacy outage 1', 'legacy outage 0']);
+  });
+
+  it('a damaged store writes nothing for a search, and still finds the events the index has not taken', () => {
+    const dir = newDir();
+    const store = storeAt(dir);
+    for (let batch = 0; batch < 16; batch++) ingest(store, Array.from({ length: 8 }, (_, i) => `indexed deploy ${batch * 8 + i}`));
+    ingest(store, ['newest deploy broke', 'newest lint warning']);
+    expect(mark(store)).toBe(128); // two wait outside the index
+    const corrupt = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    expect(store.noteError(corrupt)).toBe(true);
+    const files = () =>
+      ['herald.db', 'herald.db-wal'].map((f) => (existsSync(join(dir, f)) ? createHash('sha256').update(readFileSync(join(dir, f))).digest('hex') : 'none'));
+    const before = files();
+    const found = search(store, 'deploy');
+    expect(found).toHaveLength(129);
+    expect(found[0]).toBe('newest deploy broke');
+    expect(search(store, 'newest')).toEqual(['newest lint warning', 'newest deploy broke']);
+    expect(store.events.list({ text: 'newest', limit: 1 } as Parameters<Store['events']['list']>[0])).toMatchObject({ total: 2, nextCursor: expect.any(String) });
+    expect(files()).toEqual(before);
+    expect(mark(store)).toBe(128);
+    expect(indexedRows(store)).toBe(128);
+  });
+
+  it('an index write that fails (the file locked by another writer) is logged once, and the search still finds every event', () => {
+    const dir = newDir();
+    const lines: string[] = [];
+    const store = storeAt(dir, (line) => lines.push(line));
+    ingest(store, ['locked out deploy', 'second deploy']);
+    const other = new Database(join(dir, 'herald.db'));
+    store.db.pragma('busy_timeout = 20');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(search(store, 'deploy')).toEqual(['second deploy', 'locked out deploy']);
+      expect(search(store, 'locked')).toEqual(['locked out deploy']);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(lines).toEqual([expect.stringMatching(/^store: the search index could not take the newest events \(database is locked\); searches scan the events not yet indexed/)]);
+    expect(mark(store)).toBe(0);
+    // Once the lock is gone the index takes them, and a later failure is told again.
+    expect(search(store, 'deploy')).toHaveLength(2);
+    expect(mark(store)).toBe(2);
+    ingest(store, ['third deploy']);
+    const again = new Database(join(dir, 'herald.db'));
+    again.exec('BEGIN IMMEDIATE');
+    try {
+      expect(search(store, 'third')).toEqual(['third deploy']);
+    } finally {
+      again.exec('ROLLBACK');
+      again.close();
+    }
+    expect(lines).toHaveLength(2);
+  });
+
+  it('a store opened with many events outside the index (after a salvage) logs how many it indexes before starting', () => {
+    const dir = newDir();
+    const store = openStore(dir);
+    for (let batch = 0; batch < 5; batch++) ingest(store, Array.from({ length: 240 }, (_, i) => `salvaged ${batch * 240 + i}`));
+    // As salvage.ts leaves it: every event, no index.
+    store.db.exec("UPDATE search_indexed SET seq = 0; INSERT INTO events_fts (events_fts) VALUES ('delete-all')");
+    store.db.close();
+    const lines: string[] = [];
+    const reopened = storeAt(dir, (line) => lines.push(line));
+    expect(lines).toEqual([
+      'store: adding 1200 events to the search index before the hub starts (after a salvage or a crash)',
+      expect.stringMatching(/^store: search index complete \(1200 events added in \d+ ms\)$/),
+    ]);
+    expect(mark(reopened)).toBe(1200);
+    expect(indexedRows(reopened)).toBe(1200);
+    // A crash's few waiting events are not worth a line.
+    ingest(reopened, ['one more']);
+    reopened.db.close();
+    open.splice(open.indexOf(reopened), 1);
+    const quiet: string[] = [];
+    storeAt(dir, (line) => quiet.push(line));
+    expect(quiet).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ const OWNERS: Record<string, string> = {
   events: 'store/events.ts',
   events_fts: 'store/events.ts',
   search_indexed: 'store/events.ts',
+  // A connection's temporary index of the events events_fts has not taken (not in the file).
+  'temp.events_fts_tail': 'store/events.ts',
   deliveries: 'store/outbox.ts',
   seen_deliveries: 'store/seen-deliveries.ts',
   source_state: 'store/source-state.ts',
@@ -30,7 +32,7 @@ const PG_OWNER = (owner: string) => `store/postgres/${owner.split('/').pop()!}`;
  * events), board_saved (SQLite keeps the board in memory and saves it in batches; PostgreSQL
  * writes it in ingest).
  */
-const SQLITE_ONLY = new Set(['events_fts', 'board_saved', 'search_indexed']);
+const SQLITE_ONLY = new Set(['events_fts', 'board_saved', 'search_indexed', 'temp.events_fts_tail']);
 /**
  * Writes a migration makes besides the owner's: the delete trigger keeps events_fts in step
  * with events (and the older insert triggers it replaced); search_indexed gets its row there.
@@ -49,7 +51,7 @@ describe('table owners', () => {
   const writes = tsFiles(HUB).flatMap((file) => {
     const text = readFileSync(file, 'utf8');
     const relative = file.slice(HUB.length + 1);
-    return [...text.matchAll(/\b(?:INSERT(?: OR (?:IGNORE|REPLACE))? INTO|UPDATE|DELETE FROM)\s+([a-z_]+)/g)].map((m) => ({ file: relative, table: m[1]! }));
+    return [...text.matchAll(/\b(?:INSERT(?: OR (?:IGNORE|REPLACE))? INTO|UPDATE|DELETE FROM)\s+((?:temp\.)?[a-z_]+)/g)].map((m) => ({ file: relative, table: m[1]! }));
   });
 
   it('finds the writes it checks', () => {
