@@ -278,7 +278,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const intake = startWebhookIntake({ live, secrets, ingestor, onChanged: () => updates.emit({ type: 'health.changed' }), log });
   const settings = live.current.settings;
-  const listener = await startIngress(intake.receiver, {
+  const listener = await startIngress({ ...intake.receiver, storeProblem: () => store.problem }, {
     host: options.ingressHost ?? settings.ingress.host,
     port: options.ingressPort ?? settings.ingress.port,
     maxBodyBytes: settings.ingress.maxBodyBytes,
@@ -292,6 +292,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   await startChannelChangeHandling({ live, store, worker, instances, now, log });
   // Deliveries committed by ingest, a closed digest, a manual retry (or, on PostgreSQL, another replica).
   const stopWaking = store.onDeliveriesDue(() => worker.wake());
+  // GET /healthz on the webhook port answers 503 while the store cannot take events.
+  const stopHealthz = store.onProblem(() => listener.storeProblemChanged());
+  listener.storeProblemChanged();
   worker.start();
   const digesting = whileHeld(leadership.lease(LEASES.digests), () => {
     digests.start();
@@ -432,6 +435,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await leadership.stop();
       await config.close();
       stopWaking();
+      stopHealthz();
       await store.close();
     },
   };

@@ -10,6 +10,8 @@ export interface ThreadStart {
   /** Longest a question to the main thread (a secret, a commit) waits before its request is answered 503. */
   requestTimeoutMs: number;
   sources: SourceConfig[];
+  /** What is wrong with the store now (`GET /healthz` answers 503 naming it), or undefined. */
+  storeProblem?: string;
 }
 
 export type ThreadToMain =
@@ -34,6 +36,8 @@ export type MainToThread =
   | { t: 'answers'; items: Answer[] }
   | { t: 'sources'; sources: SourceConfig[] }
   | { t: 'secrets-changed' }
+  /** The store's problem changed (set, or cleared: undefined): `GET /healthz` follows it. */
+  | { t: 'store-problem'; problem?: string }
   /** The hub went quiet after a burst: collect garbage (when --expose-gc is on). */
   | { t: 'gc' }
   | { t: 'close' };

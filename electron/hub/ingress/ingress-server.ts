@@ -76,7 +76,17 @@ function lingerThenClose(request: http.IncomingMessage, lingering: Set<Socket>, 
   request.resume();
 }
 
-export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes: number; linger?: LingerBounds }): IngressServer {
+export interface IngressServerOptions {
+  maxBodyBytes: number;
+  linger?: LingerBounds;
+  /**
+   * What is wrong with the store now, or undefined. `GET /healthz` answers 503 naming it, so a
+   * load balancer or monitor stops sending to a hub that cannot store what it is sent.
+   */
+  storeProblem?: () => string | undefined;
+}
+
+export function createIngressServer(deps: ReceiverDeps, options: IngressServerOptions): IngressServer {
   let closing = false;
   /** Connections reading the rest of an oversize body: a stop does not wait for them (they have their answer). */
   const lingering = new Set<Socket>();
@@ -102,7 +112,10 @@ export function createIngressServer(deps: ReceiverDeps, options: { maxBodyBytes:
   async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0]!;
     if (closing) return send(response, 503, { error: 'Herald is shutting down; send again shortly' });
-    if (request.method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
+    if (request.method === 'GET' && path === '/healthz') {
+      const problem = options.storeProblem?.();
+      return problem === undefined ? send(response, 200, { ok: true }) : send(response, 503, { ok: false, problem });
+    }
     const match = request.method === 'POST' ? HOOK_PATH.exec(path) : null;
     if (!match) {
       request.resume();

@@ -20,6 +20,8 @@ const start = workerData as ThreadStart;
 nameThisThread('herald-ingress');
 
 let sourcesById = new Map(start.sources.map((s) => [s.id, s]));
+/** The store's problem as the main thread last told it (`GET /healthz`). */
+let storeProblem = start.storeProblem;
 /** Resolved secrets per source id, until the sources or any secret change. */
 let secretCache = new Map<string, string>();
 const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
@@ -118,7 +120,7 @@ const server = createIngressServer(
       refusalTimer ??= setTimeout(flushRefusals, REFUSAL_BATCH_MS);
     },
   },
-  { maxBodyBytes: start.maxBodyBytes },
+  { maxBodyBytes: start.maxBodyBytes, storeProblem: () => storeProblem },
 );
 
 function settle(answer: Answer): void {
@@ -144,6 +146,9 @@ port.on('message', (message: MainToThread) => {
       return;
     case 'secrets-changed':
       secretCache = new Map();
+      return;
+    case 'store-problem':
+      storeProblem = message.problem;
       return;
     case 'gc':
       exposedGc()?.();

@@ -29,6 +29,8 @@ export interface IngressDeps extends ReceiverDeps {
   sources: () => SourceConfig[];
   /** `count` refusals batched by the ingress thread, the last of them `last` (onRefused when on the main thread). */
   onRefusedBatch?: (sourceId: string, last: RejectedRequest, count: number) => void;
+  /** What is wrong with the store now, or undefined: `GET /healthz` answers 503 naming it (see `storeProblemChanged`). */
+  storeProblem?: () => string | undefined;
 }
 
 export interface IngressListener {
@@ -42,6 +44,8 @@ export interface IngressListener {
   secretsChanged(): void;
   /** After a burst: a full GC in the thread's isolate too (see idle-gc.ts). */
   collectGarbage(): void;
+  /** The store's problem changed: the thread's `GET /healthz` reads `deps.storeProblem()` again. */
+  storeProblemChanged(): void;
   close(): Promise<void>;
 }
 
@@ -62,9 +66,19 @@ export async function startIngress(deps: IngressDeps, options: IngressOptions): 
       options.log?.(`ingress: no worker thread (${(error as Error).message}); listening on the main thread`);
     }
   }
-  const server = createIngressServer(deps, options);
+  const server = createIngressServer(deps, { maxBodyBytes: options.maxBodyBytes, ...(deps.storeProblem && { storeProblem: deps.storeProblem }) });
   const port = await server.listen(options.host, options.port);
-  return { url: urlOf(options.host, port), port, runsOn: 'main', sourcesChanged: () => undefined, secretsChanged: () => undefined, collectGarbage: () => undefined, close: () => server.close() };
+  return {
+    url: urlOf(options.host, port),
+    port,
+    runsOn: 'main',
+    sourcesChanged: () => undefined,
+    secretsChanged: () => undefined,
+    collectGarbage: () => undefined,
+    // The server reads deps.storeProblem() at each request.
+    storeProblemChanged: () => undefined,
+    close: () => server.close(),
+  };
 }
 
 /** Most time a stop waits for the thread to finish its open requests. */
@@ -158,6 +172,8 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
         maxBodyBytes: options.maxBodyBytes,
         requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
         sources: deps.sources(),
+        // A restarted thread starts from the store's problem now, not from when the first one started.
+        ...(deps.storeProblem?.() !== undefined && { storeProblem: deps.storeProblem?.() }),
       };
       // A small young generation, as the main thread has (--max-semi-space-size=2): RSS stays low under load.
       worker = new Worker(script, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
@@ -196,6 +212,7 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
     sourcesChanged: () => post({ t: 'sources', sources: deps.sources() }),
     secretsChanged: () => post({ t: 'secrets-changed' }),
     collectGarbage: () => post({ t: 'gc' }),
+    storeProblemChanged: () => post({ t: 'store-problem', ...(deps.storeProblem?.() !== undefined && { problem: deps.storeProblem?.() }) }),
     close: async () => {
       if (closing) return;
       closing = true;

@@ -227,6 +227,41 @@ describe('ingress on its own thread', () => {
     expect(threadNames()).not.toContain('herald-ingress');
   });
 
+  it.each([
+    ['on its own thread', true],
+    ['on the main thread', false],
+  ])('GET /healthz answers 503 naming the store\'s problem while it lasts, 200 before and after (%s)', async (_where, thread) => {
+    const h = harness();
+    let problem: string | undefined = 'the database file is damaged (SQLITE_CORRUPT); nothing more is accepted into it';
+    const ingress = await startIngress(
+      { ...h.deps, storeProblem: () => problem },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, thread, threadScript: THREAD_SCRIPT },
+    );
+    listeners.push(ingress);
+    expect(ingress.runsOn).toBe(thread ? 'thread' : 'main');
+    const health = async () => {
+      const res = await fetch(`${ingress.url}/healthz`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // The thread learns the problem it starts with from its start data: no message to wait for.
+    expect(await health()).toEqual({ status: 503, body: { ok: false, problem } });
+    problem = undefined;
+    ingress.storeProblemChanged();
+    // The change reaches the thread as a message, racing the request's socket: wait for it, within a bound.
+    const until = async (status: number) => {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const answer = await health();
+        if (answer.status === status || Date.now() > deadline) return answer;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    expect(await until(200)).toEqual({ status: 200, body: { ok: true } });
+    problem = 'PostgreSQL at 127.0.0.1:5432 does not answer';
+    ingress.storeProblemChanged();
+    expect(await until(503)).toEqual({ status: 503, body: { ok: false, problem: 'PostgreSQL at 127.0.0.1:5432 does not answer' } });
+  });
+
   it('reports a port in use as the listen error (no silent fallback), and stops listening on close', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

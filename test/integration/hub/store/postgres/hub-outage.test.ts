@@ -53,11 +53,23 @@ describe('the hub on PostgreSQL while PostgreSQL goes away and comes back', () =
     expect(refused.status).toBe(503);
     expect(refused.body).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+|nothing accepts connections at 127\.0\.0\.1:\d+/);
     expect(refused.body).not.toContain(cluster.info.password);
+    // A load balancer's health check on the webhook port says so too (the problem reaches the ingress thread as a message).
+    const health = async () => {
+      const res = await fetch(`${hub!.ingressUrl}/healthz`);
+      return { status: res.status, body: await res.text() };
+    };
+    const down = await waitFor(async () => {
+      const answer = await health();
+      return answer.status === 503 ? answer : undefined;
+    }, 5_000, 'GET /healthz answering 503 while PostgreSQL is down');
+    expect(down.body).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+|nothing accepts connections at 127\.0\.0\.1:\d+/);
+    expect(down.body).not.toContain(cluster.info.password);
 
     await cluster.start();
     // The sender retries what was refused: within a few seconds the pool has reconnected.
     await waitFor(async () => (await post('while down')).status === 202 || undefined, 20_000, 'the hub accepting again');
     for (let i = 0; i < 5; i++) expect((await post(`after ${i}`)).status).toBe(202);
+    await waitFor(async () => (await health()).status === 200 || undefined, 5_000, 'GET /healthz answering 200 once PostgreSQL is back');
 
     await waitFor(() => sink.received.length >= accepted.length || undefined, 20_000, 'every accepted event delivered');
     const delivered = sink.received.map((r) => (r.json as { title: string }).title);
