@@ -39,16 +39,58 @@ export function mergeBoardUpdate(
 }
 
 /**
- * The loaded list with the next page added: in board order, each thing once. A thing in both
- * (it changed while the page was on its way) keeps the copy of its later event.
+ * What updates said of things that now sort after the loaded pages (`mergeBoardUpdate` drops
+ * them from the list): kept aside until a page reaches their place. A page asked for before
+ * such an update was answered in the older order and may not carry the thing at all — the
+ * held copy puts it back (`appendBoardPage`).
  */
-export function appendBoardPage(items: readonly BoardItem[], page: readonly BoardItem[]): BoardItem[] {
+export function holdBeyondLoaded(
+  held: ReadonlyMap<string, BoardItem>,
+  update: Extract<ApiUpdate, { type: 'board.updated' }>,
+  query: BoardQuery,
+  loadedThrough?: BoardPosition,
+): Map<string, BoardItem> {
+  const next = new Map(held);
+  for (const key of update.removed) next.delete(key);
+  for (const item of update.items) {
+    if (loadedThrough !== undefined && fitsBoardQuery(item, query) && compareBoardItems(item, loadedThrough) > 0) next.set(item.key, item);
+    else next.delete(item.key);
+  }
+  return next;
+}
+
+/**
+ * The loaded list with the next page added: in board order, each thing once. A thing in both
+ * (it changed while the page was on its way) keeps the copy of its later event. `held` items
+ * (`holdBeyondLoaded`) that sort within the loaded pages now (`through`: where they end;
+ * undefined: this was the last page) join the same way; the rest stay held.
+ */
+export function appendBoardPage(
+  items: readonly BoardItem[],
+  page: readonly BoardItem[],
+  held: ReadonlyMap<string, BoardItem> = new Map(),
+  through?: BoardPosition,
+): { items: BoardItem[]; held: Map<string, BoardItem> } {
   const byKey = new Map(items.map((i) => [i.key, i]));
-  for (const item of page) {
+  const later = (item: BoardItem) => {
     const loaded = byKey.get(item.key);
     if (!loaded || item.lastEventAt > loaded.lastEventAt) byKey.set(item.key, item);
+  };
+  for (const item of page) later(item);
+  const stillHeld = new Map<string, BoardItem>();
+  for (const item of held.values()) {
+    if (through === undefined || compareBoardItems(item, through) <= 0) later(item);
+    else stillHeld.set(item.key, item);
   }
-  return [...byKey.values()].sort(compareBoardItems);
+  for (const [key, item] of stillHeld) {
+    const shown = byKey.get(key);
+    if (!shown) continue;
+    // A page's copy at least as new as the held one sorts where the page says; an older one
+    // (the page was made before the update) is stale there: the held copy waits for its place.
+    if (shown.lastEventAt >= item.lastEventAt) stillHeld.delete(key);
+    else byKey.delete(key);
+  }
+  return { items: [...byKey.values()].sort(compareBoardItems), held: stillHeld };
 }
 
 export interface BoardGroup {

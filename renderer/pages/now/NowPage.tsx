@@ -13,7 +13,7 @@ import { eventHref, threadHref } from '../../app/route.js';
 import { useHub } from '../../app/status.js';
 import { FirstRun } from '../../components/FirstRun.js';
 import { useToast } from '../../components/Toasts.js';
-import { appendBoardPage, boardCountsText, boardPosition, boardTotal, countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../lib/board-view.js';
+import { appendBoardPage, boardCountsText, boardPosition, boardTotal, countsText, groupBoard, holdBeyondLoaded, mergeBoardUpdate, stateFor, streakText } from '../../lib/board-view.js';
 import { safeHref, shortCommit } from '../../lib/links.js';
 import { formatAgo, formatDateTime } from '../../lib/time.js';
 
@@ -47,6 +47,8 @@ interface Loaded {
   next?: string;
   /** Where the loaded pages end (the last item's place when `next` was given). */
   through?: BoardPosition;
+  /** Things updates moved past `through`, until a page reaches them (board-view.ts holdBeyondLoaded). */
+  held?: ReadonlyMap<string, BoardItem>;
 }
 
 export function NowPage() {
@@ -90,11 +92,12 @@ export function NowPage() {
       (page) => {
         if (loading.current !== after) return;
         const last = page.items[page.items.length - 1];
-        setLoaded((current) =>
-          current?.next !== after
-            ? current
-            : { items: appendBoardPage(current.items, page.items), ...(page.next !== undefined && last && { next: page.next, through: boardPosition(last) }) },
-        );
+        setLoaded((current) => {
+          if (current?.next !== after) return current;
+          const through = page.next !== undefined && last ? boardPosition(last) : undefined;
+          const joined = appendBoardPage(current.items, page.items, current.held, through);
+          return { items: joined.items, held: joined.held, ...(through && { next: page.next, through }) };
+        });
         setError(undefined);
       },
       (e: unknown) => setError(asError(e)),
@@ -105,7 +108,15 @@ export function NowPage() {
   }, [invoke, query, loaded?.next]);
 
   useUpdates((update) => {
-    if (update.type === 'board.updated') setLoaded((current) => current && { ...current, items: mergeBoardUpdate(current.items, update, query, current.through) });
+    if (update.type === 'board.updated')
+      setLoaded(
+        (current) =>
+          current && {
+            ...current,
+            items: mergeBoardUpdate(current.items, update, query, current.through),
+            held: holdBeyondLoaded(current.held ?? new Map(), update, query, current.through),
+          },
+      );
     else if (update.type === 'mutes.changed' || (update.type === 'config.changed' && update.what === 'sources')) setGeneration((g) => g + 1);
   });
 

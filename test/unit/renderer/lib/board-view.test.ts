@@ -2,7 +2,7 @@
 // first, the words for a state, stages of a commit's thread and live inserts in order.
 import { describe, expect, it } from 'vitest';
 import type { BoardItem } from '../../../../shared/board.js';
-import { appendBoardPage, boardCountsText, boardPosition, countsText, groupBoard, mergeBoardUpdate, stateFor, streakText } from '../../../../renderer/lib/board-view.js';
+import { appendBoardPage, boardCountsText, boardPosition, countsText, groupBoard, holdBeyondLoaded, mergeBoardUpdate, stateFor, streakText } from '../../../../renderer/lib/board-view.js';
 import { insertIntoThread, stageOf, stageSummary } from '../../../../renderer/lib/thread-view.js';
 import { makeEvent } from '../../../helpers/fake-event.js';
 
@@ -59,10 +59,47 @@ describe('pages loaded so far, merged with live updates', () => {
   });
   it('adds the next page in board order, each thing once, the copy of its later event kept', () => {
     const page = [item('c', 'passing', 0), item('b', 'failing', 3, { lastEventAt: at(4), title: 'newer' }), item('d', 'passing', 1)];
-    const joined = appendBoardPage(loaded, page);
+    const joined = appendBoardPage(loaded, page).items;
     expect(joined.map((i) => i.key)).toEqual(['a', 'b', 'c', 'd']);
     expect(joined[1]!.title).toBe('newer');
-    expect(appendBoardPage(joined, [item('b', 'failing', 3)])[1]!.title).toBe('newer');
+    expect(appendBoardPage(joined, [item('b', 'failing', 3)]).items[1]!.title).toBe('newer');
+  });
+  it('puts back a thing an update moved past the loaded pages while the next page, asked before, was on its way', () => {
+    // `a` turns green while the page after `b` is in flight; the hub made that page in the older order, without `a`.
+    const moved = update(item('a', 'passing', 1));
+    const items = mergeBoardUpdate(loaded, moved, {}, through);
+    const held = holdBeyondLoaded(new Map(), moved, {}, through);
+    expect(items.map((i) => i.key)).toEqual(['b']);
+    expect([...held.keys()]).toEqual(['a']);
+    // The page reaches a's new place (through d, since 5): a joins it, in order, and is no longer held.
+    const middle = appendBoardPage(items, [item('c', 'passing', 0), item('d', 'passing', 5)], held, boardPosition(item('d', 'passing', 5)));
+    expect(middle.items.map((i) => i.key)).toEqual(['b', 'c', 'a', 'd']);
+    expect(middle.held.size).toBe(0);
+    // A page that ends before a's place keeps it held; the last page (no `through`) lets it in.
+    const early = appendBoardPage(items, [item('c', 'passing', 0)], held, boardPosition(item('c', 'passing', 0)));
+    expect(early.items.map((i) => i.key)).toEqual(['b', 'c']);
+    expect([...early.held.keys()]).toEqual(['a']);
+    expect(appendBoardPage(early.items, [], early.held).items.map((i) => i.key)).toEqual(['b', 'c', 'a']);
+    // A page made after the update carries `a` itself: shown once, the later copy kept.
+    const after = appendBoardPage(items, [item('a', 'passing', 1, { title: 'from the page', lastEventAt: at(2) }), item('c', 'passing', 3)], held);
+    expect(after.items.map((i) => i.key)).toEqual(['b', 'a', 'c']);
+    expect(after.items[1]!.title).toBe('from the page');
+  });
+  it("drops a page's stale copy of a held thing (the page was made before the update moved it further on)", () => {
+    // x was beyond the loaded pages; an update moves it further (passing since 9) while the next page, made before, lists it at since 1.
+    const held = holdBeyondLoaded(new Map(), update(item('x', 'passing', 9)), {}, through);
+    const joined = appendBoardPage(loaded, [item('c', 'passing', 0), item('x', 'passing', 1), item('d', 'passing', 5)], held, boardPosition(item('d', 'passing', 5)));
+    expect(joined.items.map((i) => i.key)).toEqual(['a', 'b', 'c', 'd']);
+    expect([...joined.held.keys()]).toEqual(['x']);
+  });
+  it('forgets a held thing that a later update removes, filters out, or moves back into the loaded pages', () => {
+    const held = holdBeyondLoaded(new Map(), update(item('a', 'passing', 9), item('z', 'passing', 9)), {}, through);
+    expect([...held.keys()].sort()).toEqual(['a', 'z']);
+    expect([...holdBeyondLoaded(held, { type: 'board.updated', items: [], removed: ['z'] }, {}, through).keys()]).toEqual(['a']);
+    expect([...holdBeyondLoaded(held, update(item('a', 'failing', 1)), {}, through).keys()]).toEqual(['z']);
+    expect([...holdBeyondLoaded(held, update(item('a', 'passing', 9)), { states: ['failing'] }, through).keys()]).toEqual(['z']);
+    // Everything loaded: nothing to hold.
+    expect(holdBeyondLoaded(new Map(), update(item('a', 'passing', 9)), {}).size).toBe(0);
   });
   it("says the hub's counts, the muted red among them", () => {
     expect(boardCountsText({ failing: 1234, running: 0, unknown: 2, passing: 5000, mutedFailing: 3, rebuilding: 1 })).toBe('1,234 failing (3 muted) · 2 unknown · 5,000 passing');
