@@ -24,12 +24,13 @@
 //   npm run bench:board-hub -- [--rounds 8] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { leanPool, leanSink, requestBytes } from './lean-http.mjs';
+import { processCpu, readProcText, statCpu, statName } from './proc-cpu.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -153,9 +154,8 @@ if (values.view) await Promise.all(Object.values(hubs).map(listen));
 
 // ── CPU of a hub process: utime + stime of all its threads (/proc/<pid>/stat, clock ticks of 1/100 s) ──
 function cpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  const { user, sys } = processCpu(pid);
+  return user + sys;
 }
 
 /**
@@ -166,14 +166,11 @@ function cpuUs(pid) {
 function threadCpuUs(pid) {
   const groups = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('herald-') ? stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) : 'other';
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      groups[name] = (groups[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-    } catch {
-      // the thread has gone
-    }
+    const stat = readProcText(`/proc/${pid}/task/${tid}/stat`);
+    if (!stat) continue; // the thread has gone
+    const name = tid === String(pid) ? 'main' : statName(stat).startsWith('herald-') ? statName(stat) : 'other';
+    const { user, sys } = statCpu(stat);
+    groups[name] = (groups[name] ?? 0) + user + sys;
   }
   return groups;
 }

@@ -28,6 +28,7 @@ import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { processCpu, readProcText } from './proc-cpu.mjs';
 
 const ALERTMANAGER = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
 const { values } = parseArgs({
@@ -145,23 +146,6 @@ function peakRssMb(pid) {
 }
 
 // ── CPU time: the process's from /proc/<pid>/stat, each thread's from its schedstat ──
-const USER_HZ = 100; // /proc reports clock ticks of 1/USER_HZ s; USER_HZ is 100 on Linux
-const readText = (path) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined; // the thread or process has gone
-  }
-};
-
-/** utime and stime (µs) of a process, all its threads, living and exited, from /proc/<pid>/stat. */
-function processCpu(pid) {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return { user: 0, sys: 0 };
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return { user: (Number(fields[11]) * 1e6) / USER_HZ, sys: (Number(fields[12]) * 1e6) / USER_HZ };
-}
-
 /**
  * What each of a Node process's threads is, told apart while they idle (after start-up):
  * the main thread is the process's own id; Herald names its worker threads (herald-ingress,
@@ -173,12 +157,12 @@ function threadRoles(pid) {
   const roles = new Map();
   const waiting = new Map(); // futex address → tids
   for (const tid of readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)) {
-    const comm = readText(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '?';
+    const comm = readProcText(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '?';
     if (tid === pid) roles.set(tid, 'main');
     else if (comm !== 'node') roles.set(tid, comm);
     else {
       roles.set(tid, 'other');
-      const [nr, address] = (readText(`/proc/${pid}/task/${tid}/syscall`) ?? '').split(' ');
+      const [nr, address] = (readProcText(`/proc/${pid}/task/${tid}/syscall`) ?? '').split(' ');
       if (nr === '202') waiting.set(address, [...(waiting.get(address) ?? []), tid]);
     }
   }
@@ -202,7 +186,7 @@ function threadRoles(pid) {
 function threadCpu(pid, roles) {
   const byRole = {};
   for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
-    const ns = Number(readText(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
+    const ns = Number(readProcText(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
     const role = roles.get(tid) ?? 'other';
     byRole[role] = (byRole[role] ?? 0) + ns / 1000;
   }
