@@ -29,13 +29,24 @@ export function mergeBoardUpdate(
   query: BoardQuery,
   loadedThrough?: BoardPosition,
 ): BoardItem[] {
-  const byKey = new Map(items.map((i) => [i.key, i]));
+  const byKey = applyUpdate(new Map(items.map((i) => [i.key, i])), update, (item) => placeOf(item, query, loadedThrough) === 'loaded');
+  return [...byKey.values()].sort(compareBoardItems);
+}
+
+/** Where an updated item belongs: within the loaded pages, after them (its page is still to come), or not listed. */
+function placeOf(item: BoardItem, query: BoardQuery, loadedThrough?: BoardPosition): 'loaded' | 'beyond' | 'unlisted' {
+  if (!fitsBoardQuery(item, query)) return 'unlisted';
+  return loadedThrough === undefined || compareBoardItems(item, loadedThrough) <= 0 ? 'loaded' : 'beyond';
+}
+
+/** `byKey` after an update: removed things gone; changed ones kept where `keep` says so, gone otherwise. */
+function applyUpdate(byKey: Map<string, BoardItem>, update: Extract<ApiUpdate, { type: 'board.updated' }>, keep: (item: BoardItem) => boolean): Map<string, BoardItem> {
   for (const key of update.removed) byKey.delete(key);
   for (const item of update.items) {
-    if (fitsBoardQuery(item, query) && (loadedThrough === undefined || compareBoardItems(item, loadedThrough) <= 0)) byKey.set(item.key, item);
+    if (keep(item)) byKey.set(item.key, item);
     else byKey.delete(item.key);
   }
-  return [...byKey.values()].sort(compareBoardItems);
+  return byKey;
 }
 
 /**
@@ -50,13 +61,7 @@ export function holdBeyondLoaded(
   query: BoardQuery,
   loadedThrough?: BoardPosition,
 ): Map<string, BoardItem> {
-  const next = new Map(held);
-  for (const key of update.removed) next.delete(key);
-  for (const item of update.items) {
-    if (loadedThrough !== undefined && fitsBoardQuery(item, query) && compareBoardItems(item, loadedThrough) > 0) next.set(item.key, item);
-    else next.delete(item.key);
-  }
-  return next;
+  return applyUpdate(new Map(held), update, (item) => placeOf(item, query, loadedThrough) === 'beyond');
 }
 
 /**

@@ -172,9 +172,10 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
         maxBodyBytes: options.maxBodyBytes,
         requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
         sources: deps.sources(),
-        // A restarted thread starts from the store's problem now, not from when the first one started.
-        ...(deps.storeProblem?.() !== undefined && { storeProblem: deps.storeProblem?.() }),
       };
+      // A restarted thread starts from the store's problem now, not from when the first one started.
+      const storeProblem = deps.storeProblem?.();
+      if (storeProblem !== undefined) start.storeProblem = storeProblem;
       // A small young generation, as the main thread has (--max-semi-space-size=2): RSS stays low under load.
       worker = new Worker(script, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       let listening = false;
@@ -212,7 +213,10 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
     sourcesChanged: () => post({ t: 'sources', sources: deps.sources() }),
     secretsChanged: () => post({ t: 'secrets-changed' }),
     collectGarbage: () => post({ t: 'gc' }),
-    storeProblemChanged: () => post({ t: 'store-problem', ...(deps.storeProblem?.() !== undefined && { problem: deps.storeProblem?.() }) }),
+    storeProblemChanged: () => {
+      const problem = deps.storeProblem?.();
+      post({ t: 'store-problem', ...(problem !== undefined && { problem }) });
+    },
     close: async () => {
       if (closing) return;
       closing = true;
