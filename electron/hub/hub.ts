@@ -292,8 +292,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   await startChannelChangeHandling({ live, store, worker, instances, now, log });
   // Deliveries committed by ingest, a closed digest, a manual retry (or, on PostgreSQL, another replica).
   const stopWaking = store.onDeliveriesDue(() => worker.wake());
-  // GET /healthz on the webhook port answers 503 while the store cannot take events.
-  const stopHealthz = store.onProblem(() => listener.storeProblemChanged());
+  // GET /healthz on the webhook port answers 503 while the store cannot take events; the UI says so too.
+  const stopHealthz = store.onProblem(() => {
+    listener.storeProblemChanged();
+    // Views reload the hub's status, which names the problem (or no longer does).
+    updates.emit({ type: 'health.changed' });
+  });
   listener.storeProblemChanged();
   worker.start();
   const digesting = whileHeld(leadership.lease(LEASES.digests), () => {

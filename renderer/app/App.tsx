@@ -151,6 +151,11 @@ function Sidebar(props: { current: Page }) {
                 {unhealthy.length ? `${unhealthy.length} unhealthy: ${unhealthy.map((u) => u.name).join(', ')}` : 'All healthy'}
               </p>
             )}
+            {!status.database.ok && (
+              <p className="summary__line summary__line--bad" data-testid="database-problem" title={status.database.problem}>
+                Database: {status.database.problem ?? 'not accepting events'}
+              </p>
+            )}
             {status.counts.pendingDeliveries > 0 && (
               <p className="summary__line">
                 <span className="mono">{status.counts.pendingDeliveries}</span> deliveries pending
