@@ -74,4 +74,34 @@ describe('history layout', { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator('.event-row:not(.event-row--loader)').count()).toBe(1);
     expect(browser.problems).toEqual([]);
   });
+
+  it('keeps an event that arrives live while the list is on its way, made before the event was stored', async () => {
+    const { page } = browser;
+    await openPage(page, 'Now');
+    // The hub makes the list at once; its answer is held until the new event's update has reached the page.
+    let listMade!: () => void;
+    const made = new Promise<void>((resolve) => (listMade = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(
+      '**/api/events.list',
+      async (route) => {
+        const response = await route.fetch();
+        listMade();
+        await released;
+        await route.fulfill({ response });
+      },
+      { times: 1 },
+    );
+    await openPage(page, 'History');
+    await made;
+    // Any update makes the app reload the hub's status: that request says the event's update has arrived.
+    const statusReloaded = page.waitForRequest('**/api/hub.status', { timeout: 5_000 });
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'Arrived while History loaded' });
+    await statusReloaded;
+    release();
+    const rows = page.locator('.event-row:not(.event-row--loader)');
+    await expect.poll(() => rows.count(), { timeout: 5_000 }).toBe(4);
+    await expect(rows.first().locator('.event-row__title').textContent()).resolves.toContain('Arrived while History loaded');
+  });
 });

@@ -53,18 +53,26 @@ export function useEventPages(query: EventQueryInput): EventPages {
   // Only the newest request may write: older answers (a slower search) are dropped.
   const generation = useRef(0);
   const [reloads, setReloads] = useState(0);
+  // Live arrivals while a first page is on its way: the page may have been made before they were stored.
+  // (undefined: no first page on its way).
+  const arrivedWhileLoading = useRef<HeraldEvent[] | undefined>(undefined);
 
   useEffect(() => {
     const mine = ++generation.current;
+    arrivedWhileLoading.current = [];
     setState((s) => ({ ...s, loading: true, error: undefined }));
     invoke('events.list', JSON.parse(key) as EventQueryInput).then(
       (page) => {
         if (generation.current !== mine) return;
+        // What arrived live while the page was on its way and the page does not hold stays on top, newest first.
+        const inPage = new Set(page.items.map((e) => e.id));
+        const missed = (arrivedWhileLoading.current ?? []).filter((e) => !inPage.has(e.id)).reverse();
+        arrivedWhileLoading.current = undefined;
         // Only a first page (no cursor) carries the total; later pages leave it as it is.
         setState({
           key,
-          items: page.items,
-          total: page.total ?? page.items.length,
+          items: [...missed, ...page.items],
+          total: (page.total ?? page.items.length) + (page.totalCapped === true ? 0 : missed.length),
           totalCapped: page.totalCapped === true,
           cursor: page.nextCursor,
           loading: false,
@@ -74,6 +82,7 @@ export function useEventPages(query: EventQueryInput): EventPages {
       },
       (error: unknown) => {
         if (generation.current !== mine) return;
+        arrivedWhileLoading.current = undefined;
         setState((s) => ({ ...s, loading: false, error: asError(error) }));
       },
     );
@@ -111,6 +120,7 @@ export function useEventPages(query: EventQueryInput): EventPages {
   const reload = useCallback(() => setReloads((r) => r + 1), []);
 
   const prepend = useCallback((event: HeraldEvent) => {
+    arrivedWhileLoading.current?.push(event);
     // A capped total stays "more than N": adding to it would claim an exact count.
     setState((s) =>
       s.items.some((e) => e.id === event.id) ? s : { ...s, items: [event, ...s.items], total: s.totalCapped ? s.total : s.total + 1 },
