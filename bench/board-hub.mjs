@@ -16,12 +16,13 @@
 // Rounds alternate between the hubs (off, on, off, …, off) so a change in the machine's load
 // falls on both alike (see below). Each round: --events requests at --concurrency (events/s
 // by the wall clock from the first POST to the last 202), then the hub is left until it is
-// idle (its deliveries drained, then SETTLE_MS: the board's save after a burst,
-// board-feed.ts, lands there); the hub process's CPU (utime + stime from /proc/<pid>/stat,
-// all its threads) over the round and that wait, per event. Printed: medians over rounds,
-// and the CPU per group of threads over all rounds. Not a test.
+// idle (its deliveries drained, then SETTLE_MS: the board's save after a quiet second,
+// board-feed.ts, lands there when one is due); the hub process's CPU (utime + stime from
+// /proc/<pid>/stat, all its threads) over the round and that wait, per event. Printed:
+// medians over rounds, the mean CPU over all rounds (every save counted), and the CPU per
+// group of threads over all rounds. Not a test.
 //
-//   npm run bench:board-hub -- [--rounds 8] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
+//   npm run bench:board-hub -- [--rounds 12] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ import { processCpu, readProcText, statCpu, statName } from './proc-cpu.mjs';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '12' },
     events: { type: 'string', default: '4000' },
     concurrency: { type: 'string', default: '64' },
     things: { type: 'string', default: '5000' },
@@ -47,7 +48,11 @@ const ROUNDS = Number(values.rounds);
 const PER_ROUND = Number(values.events);
 const C = Number(values.concurrency);
 const THINGS = Number(values.things);
-/** After a round's last 202: longer than the board's save after a quiet second (board-feed.ts SAVE_AFTER_IDLE_MS). */
+/**
+ * After a round's last 202: longer than the board's save after a quiet second (board-feed.ts
+ * SAVE_AFTER_IDLE_MS), so a save lands in the settling of the round it follows (at most one per
+ * SAVE_AT_MOST_EVERY_MS: the default 12 rounds span more than that).
+ */
 const SETTLE_MS = 1_300;
 const SECRET = 'bench-board-hub-secret';
 const TOKEN = 'bench-board-hub-token';
@@ -267,6 +272,10 @@ console.log(
   `   hub CPU per event (medians, /proc utime+stime over each round and its settling): with ${med(rounds.on.map((x) => x.cpu)).toFixed(0)} µs, without ${med(rounds.off.map((x) => x.cpu)).toFixed(0)} µs; per-round ratio median ${pct(med(cpu))}; the board's part ${med(boardCpu).toFixed(1)} µs/event`,
 );
 console.log(`      per round: ${cpu.map(pct).join(', ')}`);
+// The medians leave out a round whose settling held a board save (at most one per
+// SAVE_AT_MOST_EVERY_MS): the totals over every round and its settling count each save.
+const totalCpu = (side) => rounds[side].reduce((a, x) => a + x.cpu, 0) / rounds[side].length;
+console.log(`   hub CPU per event over all rounds (mean, every save counted): with ${totalCpu('on').toFixed(1)} µs, without ${totalCpu('off').toFixed(1)} µs: ${pct(totalCpu('off') / totalCpu('on'))}; the board's part ${(totalCpu('on') - totalCpu('off')).toFixed(1)} µs/event`);
 const perEvent = (side, name, events) => ((threadsAfter[side][name] ?? 0) - (threadsBefore[side][name] ?? 0)) / events;
 const groups = [...new Set([...Object.keys(threadsAfter.on), ...Object.keys(threadsAfter.off)])].sort();
 console.log(

@@ -2,7 +2,7 @@
 // transaction (store/board.ts, in memory, saved in batches); once a batch is on disk, the
 // items it changed are pushed to the UI in one `board.updated` (a burst of events on one
 // pipeline sends that pipeline once), and once ingest has been quiet for SAVE_AFTER_IDLE_MS
-// the board is saved, so a start replays few events. Threads are read from the commit index
+// the board is saved, so a start replays few events — at most once per SAVE_AT_MOST_EVERY_MS. Threads are read from the commit index
 // (store/events.ts); new events of an open thread reach it as `event.created` with their
 // subject.commit.
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
@@ -13,6 +13,13 @@ import type { StoreEngine } from '../store/engine.js';
 
 /** Quiet ingest for this long saves the board (store/board.ts). */
 export const SAVE_AFTER_IDLE_MS = 1_000;
+/**
+ * No save sooner than this after the last: bursts a second apart would otherwise save after
+ * each, writing nearly a row per event (bench/board-hub.mjs: a third of the board's cost at
+ * the hub). A thing changed in several bursts is written once; what a crash can make a start
+ * replay stays bounded by this much ingest, and by the store's SAVE_EVERY events.
+ */
+export const SAVE_AT_MOST_EVERY_MS = 30_000;
 
 export interface BoardFeedDeps {
   store: Pick<StoreEngine, 'board' | 'events' | 'mutes'>;
@@ -24,6 +31,8 @@ export interface BoardFeedDeps {
   /** The source id of Herald's own events (its health events). */
   ownSourceId: string;
   log?: (line: string) => void;
+  /** A monotonic clock in ms (default performance.now): the saves' spacing does not follow a stepped wall clock. */
+  monotonicMs?: () => number;
 }
 
 export interface BoardFeed {
@@ -66,16 +75,20 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       );
     return sent;
   };
+  const monotonicMs = deps.monotonicMs ?? (() => performance.now());
   let saveTimer: NodeJS.Timeout | undefined;
+  let lastSaveAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
   const saveWhenIdle = () => {
     if (saveTimer !== undefined) clearTimeout(saveTimer);
     if (stopped) return;
+    const delay = Math.max(SAVE_AFTER_IDLE_MS, lastSaveAt + SAVE_AT_MOST_EVERY_MS - monotonicMs());
     saveTimer = setTimeout(() => {
       saveTimer = undefined;
+      lastSaveAt = monotonicMs();
       // Not lost on failure: the events are committed, and the next save or start covers them.
       store.board.save().catch((error: Error) => deps.log?.(`board: could not save: ${error.message}`));
-    }, SAVE_AFTER_IDLE_MS);
+    }, delay);
     saveTimer.unref();
   };
   return {

@@ -1,0 +1,89 @@
+// When the board feed saves the board: once ingest has been quiet for SAVE_AFTER_IDLE_MS, and
+// never sooner than SAVE_AT_MOST_EVERY_MS after the last save (bursts a second apart must not
+// each write the board). Fake timers and a fake monotonic clock; the store counts saves.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SAVE_AFTER_IDLE_MS, SAVE_AT_MOST_EVERY_MS, startBoardFeed } from '../../../../electron/hub/board/board-feed.js';
+import type { IngestOutcome } from '../../../../electron/hub/store/ingest-transaction.js';
+
+const accepted = [{ status: 'accepted', events: [], deliveries: 0 }] as unknown as IngestOutcome[];
+const duplicate = [{ status: 'duplicate' }] as unknown as IngestOutcome[];
+
+describe('board feed: saving the board after ingest', () => {
+  let clock = 0;
+  let saves = 0;
+  const feedOf = () =>
+    startBoardFeed({
+      store: { board: { save: async () => void saves++ } } as never,
+      now: () => 0,
+      emit: () => undefined,
+      listening: () => false,
+      ownSourceId: 'herald',
+      monotonicMs: () => clock,
+    });
+  /** Moves the fake timers and the monotonic clock together. */
+  const advance = async (ms: number) => {
+    clock += ms;
+    await vi.advanceTimersByTimeAsync(ms);
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+    clock = 1_000_000;
+    saves = 0;
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('saves once ingest has been quiet for a second, not while it goes on', async () => {
+    const feed = feedOf();
+    for (let i = 0; i < 10; i++) {
+      await feed.afterCommit(accepted);
+      await advance(SAVE_AFTER_IDLE_MS / 2);
+    }
+    expect(saves).toBe(0);
+    await advance(SAVE_AFTER_IDLE_MS / 2);
+    expect(saves).toBe(1);
+    feed.stop();
+  });
+
+  it('a burst soon after a save waits until the spacing has passed, then saves once', async () => {
+    const feed = feedOf();
+    await feed.afterCommit(accepted);
+    await advance(SAVE_AFTER_IDLE_MS);
+    expect(saves).toBe(1);
+    // Bursts every 2 s: quiet for more than a second between them, each would have saved.
+    for (let i = 0; i < 10; i++) {
+      await feed.afterCommit(accepted);
+      await advance(2_000);
+    }
+    expect(saves).toBe(1);
+    const sinceSave = 10 * 2_000;
+    await advance(SAVE_AT_MOST_EVERY_MS - sinceSave - 1);
+    expect(saves).toBe(1);
+    await advance(1);
+    expect(saves).toBe(2);
+    feed.stop();
+  });
+
+  it('a burst long after the last save saves a second after it, as the first did', async () => {
+    const feed = feedOf();
+    await feed.afterCommit(accepted);
+    await advance(SAVE_AFTER_IDLE_MS);
+    await advance(SAVE_AT_MOST_EVERY_MS);
+    await feed.afterCommit(accepted);
+    await advance(SAVE_AFTER_IDLE_MS - 1);
+    expect(saves).toBe(1);
+    await advance(1);
+    expect(saves).toBe(2);
+    feed.stop();
+  });
+
+  it('commits that stored nothing schedule no save, and stop cancels the pending one', async () => {
+    const feed = feedOf();
+    await feed.afterCommit(duplicate);
+    await advance(SAVE_AT_MOST_EVERY_MS);
+    expect(saves).toBe(0);
+    await feed.afterCommit(accepted);
+    feed.stop();
+    await advance(SAVE_AT_MOST_EVERY_MS);
+    expect(saves).toBe(0);
+  });
+});
