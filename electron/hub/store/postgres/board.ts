@@ -48,7 +48,10 @@ interface BoardDbRow {
 
 const COLUMNS =
   'b.key, b.kind, b.source_id, b.source_kind, b.source_name, b.subject, b.state, b.running, b.since, b.streak, b.last_event_id, b.last_event_at, b.title, b.url, b.commit_sha, b.actor, b.broken_by, b.mute_key';
-const WITH_MUTE = `SELECT ${COLUMNS}, m.until AS mute_until, m.until_passes AS mute_until_passes FROM board b LEFT JOIN mutes m ON m.key = b.mute_key`;
+const MUTE_COLUMNS = 'm.until AS mute_until, m.until_passes AS mute_until_passes';
+const WITH_MUTE = `SELECT ${COLUMNS}, ${MUTE_COLUMNS} FROM board b LEFT JOIN mutes m ON m.key = b.mute_key`;
+/** WITH_MUTE with the rank, which orders a page made into JSON. */
+const RANKED_WITH_MUTE = `SELECT b.rank, ${COLUMNS}, ${MUTE_COLUMNS} FROM board b LEFT JOIN mutes m ON m.key = b.mute_key`;
 
 function toRow(r: BoardDbRow): BoardRow {
   return {
@@ -148,41 +151,41 @@ export class PgBoardStore {
    * A page of board.list as the api answers it (the transport makes its JSON; SQLite's board
    * carries it ready, store/board.ts): the page by keyset on the board_order index (rank,
    * since, key; "C" collation, as the cursor compares), and the counts of all the filters
-   * match in one grouped query beside it.
+   * match, grouped — both in one statement, so in one snapshot: with a query each (on two
+   * pooled connections) a thing changed between them was counted in one state and listed in
+   * another ("3 failing" above two).
    */
   async answer(query: BoardQuery, now: Date): Promise<BoardPage> {
     const limit = query.limit ?? BOARD_PAGE_DEFAULT;
     const after = query.after === undefined ? undefined : decodeBoardCursor(query.after);
     if (query.after !== undefined && after === undefined) throw new ApiError('invalid_input', "after: is not a board cursor: pass the previous page's `next` as it is");
-    const page = async (): Promise<BoardDbRow[]> => {
-      if (limit === 0) return [];
-      const p = new Params();
-      const where = filters(p, query);
+    const p = new Params();
+    const pageOf = (where: string[]) => {
       if (after) where.push(`(b.rank, b.since, b.key) > (${p.add(BOARD_STATE_RANK[after.state])}, ${p.add(after.since)}, ${p.add(after.key)})`);
-      const { rows } = await this.sql<BoardDbRow>(`${WITH_MUTE} ${whereClause(where)} ORDER BY b.rank, b.since, b.key LIMIT ${p.add(limit + 1)}`, p.values);
-      return rows;
+      return `(SELECT coalesce(json_agg(x ORDER BY x.rank, x.since, x.key), '[]'::json)
+                 FROM (${RANKED_WITH_MUTE} ${whereClause(where)} ORDER BY b.rank, b.since, b.key LIMIT ${p.add(limit + 1)}) x)`;
     };
-    const counted = async () => {
-      const p = new Params();
-      const where = filters(p, query);
-      const held = `(m.until_passes OR m.until > ${p.add(now.getTime())})`;
-      const { rows } = await this.sql<{ state: BoardState; n: number; muted_failing: number; rebuilding: number }>(
-        `SELECT b.state, count(*)::int AS n,
-                count(*) FILTER (WHERE b.state = 'failing' AND ${held})::int AS muted_failing,
-                count(*) FILTER (WHERE b.running AND b.state <> 'running')::int AS rebuilding
-           FROM board b LEFT JOIN mutes m ON m.key = b.mute_key ${whereClause(where)} GROUP BY b.state`,
-        p.values,
-      );
-      const counts = emptyBoardCounts();
-      for (const r of rows) {
-        if (!(BOARD_STATES as readonly string[]).includes(r.state)) continue;
-        counts[r.state] = r.n;
-        counts.mutedFailing += r.muted_failing;
-        counts.rebuilding += r.rebuilding;
-      }
-      return counts;
-    };
-    const [rows, counts] = await Promise.all([page(), counted()]);
+    // Counts only (limit 0): no page, and none of its parameters (PostgreSQL refuses unused ones).
+    const page = limit === 0 ? `'[]'::json` : pageOf(filters(p, query));
+    const countWhere = filters(p, query);
+    const held = `(m.until_passes OR m.until > ${p.add(now.getTime())})`;
+    const counted = `(SELECT coalesce(json_agg(c), '[]'::json) FROM (
+        SELECT b.state, count(*)::int AS n,
+               count(*) FILTER (WHERE b.state = 'failing' AND ${held})::int AS muted_failing,
+               count(*) FILTER (WHERE b.running AND b.state <> 'running')::int AS rebuilding
+          FROM board b LEFT JOIN mutes m ON m.key = b.mute_key ${whereClause(countWhere)} GROUP BY b.state) c)`;
+    const { rows: answered } = await this.sql<{ page: BoardDbRow[]; counted: Array<{ state: BoardState; n: number; muted_failing: number; rebuilding: number }> }>(
+      `SELECT ${page} AS page, ${counted} AS counted`,
+      p.values,
+    );
+    const { page: rows, counted: groups } = answered[0]!;
+    const counts = emptyBoardCounts();
+    for (const r of groups) {
+      if (!(BOARD_STATES as readonly string[]).includes(r.state)) continue;
+      counts[r.state] = r.n;
+      counts.mutedFailing += r.muted_failing;
+      counts.rebuilding += r.rebuilding;
+    }
     const items = rows.slice(0, limit).map((r) => toItem(r, now));
     const last = items[items.length - 1];
     return rows.length > limit && last ? { items, next: encodeBoardCursor(last), counts } : { items, counts };

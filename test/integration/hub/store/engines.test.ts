@@ -722,5 +722,37 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
         await expect(engine.board.answer({ after }, at(100))).rejects.toThrow(/^after: is not a board cursor/);
       }
     });
+
+    it('a page and its counts are of one moment, while ingest moves the board', async () => {
+      // Ten pipelines of their own project flip red and green, one commit after the other,
+      // while pages of all of them are asked for: each page must count what it lists (on
+      // PostgreSQL the two came from two queries on two connections, and disagreed).
+      const flips = Array.from({ length: 10 }, (_, n) => n);
+      const flip = (n: number, minute: number): EventInput => ({
+        type: (n + minute) % 2 ? 'pipeline.failed' : 'pipeline.succeeded',
+        title: `flip ${n}`,
+        subject: { project: 'acme/flip', pipeline: 'ci', branch: `f${n}` },
+        occurredAt: at(minute).toISOString(),
+      });
+      await ingest(flips.map((n) => flip(n, 50)), 50);
+      let writing = true;
+      const writer = (async () => {
+        for (let minute = 51; writing && minute < 2_000; minute++) await ingest([flip(minute % 10, minute)], minute);
+      })();
+      let checked = 0;
+      try {
+        for (; checked < 300; checked++) {
+          const page = await engine.board.answer({ project: 'acme/flip', limit: 1000 }, at(3_000));
+          const listed = { failing: 0, passing: 0 };
+          for (const item of page.items) if (item.state === 'failing' || item.state === 'passing') listed[item.state]++;
+          expect(page.items).toHaveLength(10);
+          expect({ failing: page.counts.failing, passing: page.counts.passing }).toEqual(listed);
+        }
+      } finally {
+        writing = false;
+        await writer;
+      }
+      expect(checked).toBe(300);
+    });
   });
 });
