@@ -78,18 +78,28 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   const monotonicMs = deps.monotonicMs ?? (() => performance.now());
   let saveTimer: NodeJS.Timeout | undefined;
   let lastSaveAt = Number.NEGATIVE_INFINITY;
+  let lastIngestAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
-  const saveWhenIdle = () => {
-    if (saveTimer !== undefined) clearTimeout(saveTimer);
-    if (stopped) return;
-    const delay = Math.max(SAVE_AFTER_IDLE_MS, lastSaveAt + SAVE_AT_MOST_EVERY_MS - monotonicMs());
+  /** When the save is due: ingest quiet for a second, and the spacing since the last save passed. */
+  const saveDueAt = () => Math.max(lastIngestAt + SAVE_AFTER_IDLE_MS, lastSaveAt + SAVE_AT_MOST_EVERY_MS);
+  // One timer per wait, not one per commit (a burst commits hundreds of times a second): when
+  // it fires early, because ingest went on meanwhile, it waits again for the rest.
+  const armSave = (delay: number) => {
     saveTimer = setTimeout(() => {
       saveTimer = undefined;
+      if (stopped) return;
+      const wait = saveDueAt() - monotonicMs();
+      if (wait > 0) return armSave(wait);
       lastSaveAt = monotonicMs();
       // Not lost on failure: the events are committed, and the next save or start covers them.
       store.board.save().catch((error: Error) => deps.log?.(`board: could not save: ${error.message}`));
     }, delay);
     saveTimer.unref();
+  };
+  const saveWhenIdle = () => {
+    if (stopped) return;
+    lastIngestAt = monotonicMs();
+    if (saveTimer === undefined) armSave(saveDueAt() - lastIngestAt);
   };
   return {
     afterCommit(outcomes) {

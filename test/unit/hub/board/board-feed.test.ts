@@ -76,6 +76,21 @@ describe('board feed: saving the board after ingest', () => {
     feed.stop();
   });
 
+  it('a burst of commits arms one timer, not one per commit', async () => {
+    const feed = feedOf();
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    for (let i = 0; i < 200; i++) {
+      await feed.afterCommit(accepted);
+      await advance(5);
+    }
+    // 200 commits over a second: the one timer fired once early and waited again.
+    expect(timers.mock.calls.length).toBeLessThanOrEqual(2);
+    await advance(SAVE_AFTER_IDLE_MS);
+    expect(saves).toBe(1);
+    timers.mockRestore();
+    feed.stop();
+  });
+
   it('commits that stored nothing schedule no save, and stop cancels the pending one', async () => {
     const feed = feedOf();
     await feed.afterCommit(duplicate);
