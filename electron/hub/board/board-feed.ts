@@ -16,8 +16,10 @@ export const SAVE_AFTER_IDLE_MS = 1_000;
 /**
  * No save sooner than this after the last: bursts a second apart would otherwise save after
  * each, writing nearly a row per event (bench/board-hub.mjs: a third of the board's cost at
- * the hub). A thing changed in several bursts is written once; what a crash can make a start
- * replay stays bounded by this much ingest, and by the store's SAVE_EVERY events.
+ * the hub); a thing changed in several bursts is written once. And no later than this after
+ * the first event the board holds unsaved, quiet or not (a trickle with gaps under a second
+ * is never quiet), so what a crash makes a start replay is about this much ingest — and never
+ * more than the store's SAVE_EVERY events. A failed save is tried again this much later.
  */
 export const SAVE_AT_MOST_EVERY_MS = 30_000;
 
@@ -79,9 +81,15 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   let saveTimer: NodeJS.Timeout | undefined;
   let lastSaveAt = Number.NEGATIVE_INFINITY;
   let lastIngestAt = Number.NEGATIVE_INFINITY;
+  /** When the first ingest the board has not saved yet was committed. */
+  let unsavedSince: number | undefined;
   let stopped = false;
-  /** When the save is due: ingest quiet for a second, and the spacing since the last save passed. */
-  const saveDueAt = () => Math.max(lastIngestAt + SAVE_AFTER_IDLE_MS, lastSaveAt + SAVE_AT_MOST_EVERY_MS);
+  /**
+   * When the save is due: the spacing since the last save passed, and ingest quiet for a
+   * second — or, quiet or not, the spacing passed since the first unsaved ingest.
+   */
+  const saveDueAt = () =>
+    Math.max(lastSaveAt + SAVE_AT_MOST_EVERY_MS, Math.min(lastIngestAt + SAVE_AFTER_IDLE_MS, (unsavedSince ?? lastIngestAt) + SAVE_AT_MOST_EVERY_MS));
   // One timer per wait, not one per commit (a burst commits hundreds of times a second): when
   // it fires early, because ingest went on meanwhile, it waits again for the rest.
   const armSave = (delay: number) => {
@@ -91,14 +99,21 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       const wait = saveDueAt() - monotonicMs();
       if (wait > 0) return armSave(wait);
       lastSaveAt = monotonicMs();
-      // Not lost on failure: the events are committed, and the next save or start covers them.
-      store.board.save().catch((error: Error) => deps.log?.(`board: could not save: ${error.message}`));
+      const since = unsavedSince;
+      unsavedSince = undefined;
+      store.board.save().catch((error: Error) => {
+        // Not lost: the events are committed, and a start replays them. Tried again after the spacing.
+        deps.log?.(`board: could not save: ${error.message}`);
+        unsavedSince = Math.min(since ?? Number.POSITIVE_INFINITY, unsavedSince ?? Number.POSITIVE_INFINITY);
+        if (!stopped && saveTimer === undefined) armSave(SAVE_AT_MOST_EVERY_MS);
+      });
     }, delay);
     saveTimer.unref();
   };
   const saveWhenIdle = () => {
     if (stopped) return;
     lastIngestAt = monotonicMs();
+    unsavedSince ??= lastIngestAt;
     if (saveTimer === undefined) armSave(saveDueAt() - lastIngestAt);
   };
   return {

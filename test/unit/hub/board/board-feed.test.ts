@@ -11,9 +11,19 @@ const duplicate = [{ status: 'duplicate' }] as unknown as IngestOutcome[];
 describe('board feed: saving the board after ingest', () => {
   let clock = 0;
   let saves = 0;
+  let failing = false;
+  const logged: string[] = [];
   const feedOf = () =>
     startBoardFeed({
-      store: { board: { save: async () => void saves++ } } as never,
+      store: {
+        board: {
+          save: async () => {
+            saves++;
+            if (failing) throw new Error('disk I/O error');
+          },
+        },
+      } as never,
+      log: (line) => void logged.push(line),
       now: () => 0,
       emit: () => undefined,
       listening: () => false,
@@ -29,6 +39,8 @@ describe('board feed: saving the board after ingest', () => {
     vi.useFakeTimers();
     clock = 1_000_000;
     saves = 0;
+    failing = false;
+    logged.length = 0;
   });
   afterEach(() => vi.useRealTimers());
 
@@ -73,6 +85,41 @@ describe('board feed: saving the board after ingest', () => {
     expect(saves).toBe(1);
     await advance(1);
     expect(saves).toBe(2);
+    feed.stop();
+  });
+
+  it('a trickle that is never quiet for a second is saved all the same, the spacing after its first event', async () => {
+    const feed = feedOf();
+    await feed.afterCommit(accepted);
+    await advance(SAVE_AFTER_IDLE_MS);
+    expect(saves).toBe(1);
+    await advance(SAVE_AT_MOST_EVERY_MS);
+    // One event every 900 ms for ten minutes: no quiet second ever.
+    for (let t = 0; t < 600_000; t += 900) {
+      await feed.afterCommit(accepted);
+      await advance(900);
+    }
+    // One save per spacing (a crash replays at most ~30 s of ingest), not none.
+    expect(saves).toBeGreaterThanOrEqual(1 + 600_000 / SAVE_AT_MOST_EVERY_MS - 1);
+    expect(saves).toBeLessThanOrEqual(1 + 600_000 / SAVE_AT_MOST_EVERY_MS + 1);
+    feed.stop();
+  });
+
+  it('a failed save is logged and tried again after the spacing, until one succeeds', async () => {
+    const feed = feedOf();
+    failing = true;
+    await feed.afterCommit(accepted);
+    await advance(SAVE_AFTER_IDLE_MS);
+    expect(saves).toBe(1);
+    expect(logged).toEqual(['board: could not save: disk I/O error']);
+    await advance(SAVE_AT_MOST_EVERY_MS);
+    expect(saves).toBe(2);
+    failing = false;
+    await advance(SAVE_AT_MOST_EVERY_MS);
+    expect(saves).toBe(3);
+    // Saved: nothing more to do until the next ingest.
+    await advance(10 * SAVE_AT_MOST_EVERY_MS);
+    expect(saves).toBe(3);
     feed.stop();
   });
 
