@@ -123,7 +123,9 @@ export class Ingestor {
         stored.push(result);
       }
     });
-    // Only what is durable is announced and delivered.
+    // Only what is durable is announced. (A delivery may already have been claimed and sent:
+    // the delivery worker claims what is committed, and its fsync may still be on its way —
+    // see sqlite-engine.ts ingest.)
     if (stored.length > 0) this.deps.onCommitted(stored);
   }
 

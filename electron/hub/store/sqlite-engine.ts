@@ -124,6 +124,13 @@ export function sqliteEngineOver(
     board: promised(store.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save'], ['prune', 'save']),
 
     async ingest(items, routing) {
+      // Committed now, durable once the fsync below completes; the sender's 2xx waits for it.
+      // The delivery worker may claim and send these deliveries in between: the rows are in
+      // the OS's cache by then, which a crash of Herald does not lose — only a power loss or
+      // a kernel crash in that window (the fsync: ~0.2–1 ms here) would, and then the sender,
+      // never answered, sends again (at least once). Holding the claims until the fsync was
+      // measured (bench:vs-alertmanager): end-to-end p50 3.4 → 4.9 ms, p99 12.0 → 16.6 ms
+      // (medians of 5 runs), throughput unchanged — not kept.
       const outcomes: IngestOutcome[] = guarded(() => store.withoutFsync(() => store.ingest(items, routing.router, routing.now, routing.enrich)));
       try {
         await store.syncToDisk();

@@ -59,6 +59,15 @@ describe('the SQLite engine', () => {
     expect(await engine.events.counts()).toEqual({ events: 2, unread: 2 });
   });
 
+  it('a failed fsync still lets the committed deliveries go out (the sender is told to retry)', async () => {
+    const engine = await open();
+    engine.sync.syncToDisk = async () => {
+      throw new Error('EIO: i/o error, fdatasync');
+    };
+    await expect(engine.ingest([item('unconfirmed')], { router: toSink })).rejects.toThrow(/did not confirm the write/);
+    expect(await engine.deliveryTick({ now: Date.now(), record: [], health: [], claim: [['sink', 10]] })).toMatchObject({ claimed: [{ channelId: 'sink' }] });
+  });
+
   it('looks mutes up inside the ingest transaction: a success lifts an "until it passes" mute', async () => {
     const engine = await open();
     await engine.mutes.add({ sourceId: 'ci', project: 'p' }, { untilPasses: true }, Date.now());
