@@ -34,24 +34,45 @@ export function stageOf(event: Pick<HeraldEvent, 'type'>): ThreadStage {
   }
 }
 
-export type StageOutcome = 'ok' | 'bad' | 'started' | 'none';
+export type StageOutcome = 'ok' | 'bad' | 'started' | 'cancelled' | 'none';
 
 const BAD_SEVERITIES: ReadonlySet<Severity> = new Set(['critical', 'warning']);
 
-/** What the latest event of a stage says: failed (or a warning), only started, passed, or nothing yet. */
-export function stageOutcome(events: readonly Pick<HeraldEvent, 'type' | 'severity'>[]): StageOutcome {
-  const last = events[events.length - 1];
+/** What an event type's verb says of its stage, where it says something (shared/board.ts reads them alike). */
+const VERDICTS = new Map<string, StageOutcome>([
+  ['failed', 'bad'],
+  ['noncompliant', 'bad'],
+  ['succeeded', 'ok'],
+  ['recovered', 'ok'],
+  ['passed', 'ok'],
+  ['compliant', 'ok'],
+  ['allowlisted', 'ok'],
+  ['triggered', 'started'],
+  ['cancelled', 'cancelled'],
+]);
+
+/**
+ * What the latest event of a stage says: failed, passed, only started, cancelled, or nothing
+ * yet. Its verb decides where it has one (`pipeline.cancelled` is not a failure, though
+ * sources send it as a warning); otherwise its severity (an artifact started non-compliant
+ * is a warning). The security gate's verdict is its own (`security_gate.passed/failed`): the
+ * findings and scans shown beside it decide only where no gate has spoken.
+ */
+export function stageOutcome(events: readonly Pick<HeraldEvent, 'type' | 'severity'>[], stage?: ThreadStage): StageOutcome {
+  const gate = stage === 'gate' ? events.filter((e) => e.type.startsWith('security_gate.')) : [];
+  const decisive = gate.length > 0 ? gate : events;
+  const last = decisive[decisive.length - 1];
   if (!last) return 'none';
-  if (BAD_SEVERITIES.has(last.severity) || /\.(failed|noncompliant)$/.test(last.type)) return 'bad';
-  if (last.type.endsWith('.triggered')) return 'started';
-  return 'ok';
+  const verdict = VERDICTS.get(last.type.slice(last.type.indexOf('.') + 1));
+  if (verdict) return verdict;
+  return BAD_SEVERITIES.has(last.severity) ? 'bad' : 'ok';
 }
 
 /** The header's stages: each known stage with its events' outcome, in pipeline order. */
 export function stageSummary(events: readonly HeraldEvent[]): Array<{ stage: ThreadStage; outcome: StageOutcome; count: number }> {
   return THREAD_STAGES.map((stage) => {
     const of = events.filter((e) => stageOf(e) === stage);
-    return { stage, outcome: stageOutcome(of), count: of.length };
+    return { stage, outcome: stageOutcome(of, stage), count: of.length };
   });
 }
 

@@ -194,6 +194,26 @@ describe('Now and threads in the UI', { timeout: 120_000 }, () => {
     await waitFor(() => page.url().endsWith(`#/thread/${RUNNER_COMMIT}`), 5000, 'the thread route');
     expect(browser.problems).toEqual([]);
   });
+
+  it('events arriving together all join the open thread; a cancelled run reads "cancelled"; a finding does not overturn the gate', async () => {
+    const { page } = browser;
+    const sha = 'c0ffee1234567890c0ffee1234567890c0ffee12';
+    const subject = { project: 'acme/api', pipeline: 'build', branch: 'main', commit: sha };
+    await generic({ type: 'pipeline.triggered', title: 'api build started', subject, occurredAt: ago(10) });
+    await page.goto(`${hub.apiUrl}/#/thread/${sha}`);
+    await page.locator('.timeline__entry', { hasText: 'api build started' }).waitFor();
+    // One request, three events: each must join (they reach the page between two renders).
+    await generic([
+      { type: 'pipeline.cancelled', title: 'api build cancelled', subject, occurredAt: ago(9) },
+      { type: 'security_gate.passed', title: 'api security gate passed', subject: { project: 'acme/api', commit: sha }, occurredAt: ago(8) },
+      { type: 'finding.new', title: 'api: a medium finding', severity: 'warning', subject: { project: 'acme/api', commit: sha }, occurredAt: ago(7) },
+    ]);
+    await waitFor(async () => (await page.locator('.timeline__entry').count()) === 4, 10_000, 'all four events in the thread');
+    expect(await page.locator('.timeline__title a').allTextContents()).toEqual(['api build started', 'api build cancelled', 'api security gate passed', 'api: a medium finding']);
+    await expect(page.locator('.stage[data-stage="ci"] .stage__outcome').textContent()).resolves.toBe('cancelled');
+    await expect(page.locator('.stage[data-stage="gate"] .stage__outcome').textContent()).resolves.toBe('passed');
+    expect(browser.problems).toEqual([]);
+  });
 });
 
 // A board bigger than one page (BOARD_PAGE_DEFAULT = 200): Now loads the first page worst

@@ -2,7 +2,7 @@
 // the order it happened — the CI run, the deployment, the artifact starting in an
 // environment, compliance, the security gate — with the stages summed up on top. Live: an
 // event with this commit joins in place as it arrives.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { asError, useApi, useUpdates } from '../../api/context.js';
 import { eventHref, pageHref } from '../../app/route.js';
@@ -11,7 +11,7 @@ import { safeHref, shortCommit } from '../../lib/links.js';
 import { insertIntoThread, STAGE_LABEL, stageOf, stageSummary, type StageOutcome } from '../../lib/thread-view.js';
 import { formatDateTime } from '../../lib/time.js';
 
-const OUTCOME_TEXT: Record<StageOutcome, string> = { ok: 'passed', bad: 'failed', started: 'running', none: 'nothing yet' };
+const OUTCOME_TEXT: Record<StageOutcome, string> = { ok: 'passed', bad: 'failed', started: 'running', cancelled: 'cancelled', none: 'nothing yet' };
 /** An artifact that started in an environment is running there, not "passed". */
 const outcomeText = (stage: string, outcome: StageOutcome) => (stage === 'artifact' && outcome === 'ok' ? 'running' : OUTCOME_TEXT[outcome]);
 
@@ -20,14 +20,24 @@ export function ThreadPage(props: { commit: string | undefined }) {
   const wanted = (props.commit ?? '').toLowerCase();
   const [thread, setThread] = useState<{ commit: string; events: HeraldEvent[]; truncated?: boolean }>();
   const [error, setError] = useState<Error>();
+  // Events of this commit that arrived while the thread was loading: its answer may have been
+  // made before they were stored, so they join it when it comes.
+  const arrivedWhileLoading = useRef<HeraldEvent[]>([]);
+  const loaded = useRef(false);
 
   useEffect(() => {
     let live = true;
     setThread(undefined);
     setError(undefined);
+    arrivedWhileLoading.current = [];
+    loaded.current = false;
     if (!wanted) return;
     invoke('threads.get', { commit: wanted }).then(
-      (t) => live && setThread(t),
+      (t) => {
+        if (!live) return;
+        loaded.current = true;
+        setThread({ ...t, events: arrivedWhileLoading.current.reduce(insertIntoThread, t.events) });
+      },
       (e: unknown) => live && setError(asError(e)),
     );
     return () => {
@@ -36,8 +46,16 @@ export function ThreadPage(props: { commit: string | undefined }) {
   }, [invoke, wanted]);
 
   useUpdates((update) => {
-    if (update.type !== 'event.created' || !thread) return;
-    if (update.event.subject.commit === thread.commit) setThread({ ...thread, events: insertIntoThread(thread.events, update.event) });
+    if (update.type !== 'event.created') return;
+    const commit = update.event.subject.commit;
+    if (commit === undefined || !commit.startsWith(wanted)) return;
+    if (!loaded.current) {
+      arrivedWhileLoading.current.push(update.event);
+      return;
+    }
+    // From the thread as it is by now, not as last rendered: several events can arrive
+    // between two renders (one request carrying three), and each must join.
+    setThread((current) => (current && commit === current.commit ? { ...current, events: insertIntoThread(current.events, update.event) } : current));
   });
 
   const events = thread?.events ?? [];

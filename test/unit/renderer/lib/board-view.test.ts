@@ -2,8 +2,9 @@
 // first, the words for a state, stages of a commit's thread and live inserts in order.
 import { describe, expect, it } from 'vitest';
 import type { BoardItem } from '../../../../shared/board.js';
+import type { Severity } from '../../../../shared/event.js';
 import { appendBoardPage, boardCountsText, boardPosition, countsText, groupBoard, holdBeyondLoaded, mergeBoardUpdate, stateFor, streakText } from '../../../../renderer/lib/board-view.js';
-import { insertIntoThread, stageOf, stageSummary } from '../../../../renderer/lib/thread-view.js';
+import { insertIntoThread, stageOf, stageOutcome, stageSummary } from '../../../../renderer/lib/thread-view.js';
 import { makeEvent } from '../../../helpers/fake-event.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 8, minute)).toISOString();
@@ -159,6 +160,21 @@ describe('threads', () => {
       ['compliance', 'none', 0],
       ['gate', 'bad', 1],
     ]);
+  });
+  it("a stage's outcome is its latest event's verb where it has one, else its severity; the gate's own verdict beats its findings", () => {
+    const ev = (type: string, severity: Severity = 'info') => makeEvent({ id: type, type, severity });
+    // A cancelled run is no failure, though sources send it as a warning.
+    expect(stageOutcome([ev('pipeline.triggered'), ev('pipeline.cancelled', 'warning')], 'ci')).toBe('cancelled');
+    expect(stageOutcome([ev('pipeline.failed', 'info')], 'ci')).toBe('bad');
+    expect(stageOutcome([ev('pipeline.recovered', 'success')], 'ci')).toBe('ok');
+    expect(stageOutcome([ev('artifact.started', 'warning')], 'artifact')).toBe('bad');
+    expect(stageOutcome([ev('compliance.noncompliant')], 'compliance')).toBe('bad');
+    // The gate passed; a finding after it is shown, not a verdict on the gate.
+    expect(stageOutcome([ev('security_gate.passed', 'success'), ev('finding.new', 'warning')], 'gate')).toBe('ok');
+    expect(stageOutcome([ev('security_gate.failed', 'critical'), ev('finding.closed', 'info')], 'gate')).toBe('bad');
+    // No gate yet: the findings speak.
+    expect(stageOutcome([ev('finding.new', 'critical')], 'gate')).toBe('bad');
+    expect(stageOutcome([], 'gate')).toBe('none');
   });
   it('a live event goes in its place by occurrence, once', () => {
     const a = makeEvent({ id: 'a', occurredAt: at(1) });
