@@ -155,6 +155,21 @@ describe('Now and threads in the UI', { timeout: 120_000 }, () => {
     expect((await hub.api<{ items: unknown[] }>('mutes.list')).items).toEqual([]);
   });
 
+  it('from the keyboard, mute and unmute keep the focus on the thing’s button, though the board reloads', async () => {
+    const { page } = browser;
+    await generic({ type: 'pipeline.failed', title: 'ops nightly failed on main', subject: { project: 'acme/ops', pipeline: 'nightly', branch: 'main' }, occurredAt: ago(3) });
+    const row = page.locator('.board-item', { hasText: 'ops nightly failed on main' });
+    await row.getByRole('button', { name: 'Mute until green' }).focus();
+    await page.keyboard.press('Enter');
+    await row.getByRole('button', { name: 'Unmute' }).waitFor();
+    const focused = () => page.evaluate(() => `${document.activeElement?.closest('.board-item')?.querySelector('.board-item__name')?.textContent ?? '(none)'} / ${document.activeElement?.textContent ?? ''}`);
+    await expect.poll(focused, { timeout: 5_000 }).toBe('nightly · main / Unmute');
+    await page.keyboard.press('Enter');
+    await row.getByRole('button', { name: 'Mute until green' }).waitFor();
+    await expect.poll(focused, { timeout: 5_000 }).toBe('nightly · main / Mute until green');
+    expect((await hub.api<{ items: unknown[] }>('mutes.list')).items).toEqual([]);
+  });
+
   it('a commit opens its thread: CI run → deployment → artifact started → compliance → gate, in order', async () => {
     const { page } = browser;
     await openPage(page, 'Now');
@@ -282,6 +297,21 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('.board-item').count(), { timeout: 10_000 }).toBe(THINGS);
     expect(new Set(await branches()).size).toBe(THINGS);
     await expect(page.locator('.board-item', { hasText: 'passed on b000' }).getAttribute('data-state')).resolves.toBe('passing');
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('"Show more" from the keyboard: the focus goes to the first thing the page brought, not back to the top', async () => {
+    const { page } = browser;
+    await page.reload();
+    await page.locator('.board-item').nth(199).waitFor();
+    const firstPage = new Set(await page.locator('.board-item').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.key)));
+    await page.getByRole('button', { name: 'Show more' }).focus();
+    await expect.poll(() => page.locator('.board-item').count(), { timeout: 10_000 }).toBe(THINGS);
+    await expect
+      .poll(() => page.evaluate(() => ({ tag: document.activeElement?.className, key: (document.activeElement?.closest('.board-item') as HTMLElement | null)?.dataset.key })), { timeout: 5_000 })
+      .toMatchObject({ tag: 'board-item__title' });
+    const key = await page.evaluate(() => (document.activeElement?.closest('.board-item') as HTMLElement | null)?.dataset.key);
+    expect(firstPage.has(key)).toBe(false);
     expect(browser.problems).toEqual([]);
   });
 

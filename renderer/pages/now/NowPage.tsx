@@ -81,6 +81,21 @@ export function NowPage() {
     };
   }, [invoke, query, generation]);
 
+  // Keyboard focus a change of the list would lose (a mute reloads the board and may move
+  // the thing; "Show more" goes away after the last page): put back on the same thing's
+  // control once it shows the change, or on the first thing a page brought — unless the user
+  // has moved on meanwhile.
+  const [refocus, setRefocus] = useState<{ key: string; muted?: boolean }>();
+  useEffect(() => {
+    if (!refocus) return;
+    const row = document.querySelector<HTMLElement>(`.board-item[data-key="${CSS.escape(refocus.key)}"]`);
+    const active = document.activeElement;
+    if (active && active !== document.body && !active.closest('.now__more') && !row?.contains(active)) return setRefocus(undefined);
+    if (!row || (refocus.muted !== undefined && row.classList.contains('board-item--muted') !== refocus.muted)) return;
+    setRefocus(undefined);
+    (row.querySelector<HTMLElement>('.board-item__mute') ?? row.querySelector<HTMLElement>('.board-item__title'))?.focus();
+  }, [refocus, loaded]);
+
   // One page at a time; a page for an older query or load (filters changed meanwhile) is dropped.
   const loading = useRef<string | undefined>(undefined);
   const loadMore = useCallback(() => {
@@ -91,6 +106,8 @@ export function NowPage() {
     invoke('board.list', { ...query, after }).then(
       (page) => {
         if (loading.current !== after) return;
+        // Asked from the keyboard ("Show more" focused): focus goes to the first thing it brought.
+        if (page.items[0] && document.activeElement?.closest('.now__more')) setRefocus({ key: page.items[0].key });
         const last = page.items[page.items.length - 1];
         setLoaded((current) => {
           if (current?.next !== after) return current;
@@ -178,7 +195,7 @@ export function NowPage() {
               </h2>
               <ul className="board-list">
                 {group.items.map((item) => (
-                  <BoardRowView key={item.key} item={item} now={now} />
+                  <BoardRowView key={item.key} item={item} now={now} onActed={setRefocus} />
                 ))}
               </ul>
             </section>
@@ -207,15 +224,16 @@ function ShowMore(props: { shown: number; total: number | undefined; busy: boole
         Showing {shown.toLocaleString('en-US')}
         {total !== undefined && total > shown && ` of ${total.toLocaleString('en-US')}`}
       </span>
-      <button ref={button} type="button" className="btn btn--small" disabled={busy} onClick={onMore}>
+      {/* aria-disabled, not disabled: a disabled button drops the keyboard focus it has. */}
+      <button ref={button} type="button" className="btn btn--small" aria-disabled={busy || undefined} onClick={onMore}>
         {busy ? 'Loading…' : 'Show more'}
       </button>
     </div>
   );
 }
 
-function BoardRowView(props: { item: BoardItem; now: number }) {
-  const { item, now } = props;
+function BoardRowView(props: { item: BoardItem; now: number; onActed: (focus: { key: string; muted: boolean }) => void }) {
+  const { item, now, onActed } = props;
   const invoke = useApi();
   const toast = useToast();
   const [busy, setBusy] = useState(false);
@@ -225,11 +243,13 @@ function BoardRowView(props: { item: BoardItem; now: number }) {
   const muted = item.mutedUntil !== undefined;
   const muteKey = boardMuteKey(item);
 
-  const act = async (done: string, action: () => Promise<unknown>) => {
+  const act = async (done: string, action: () => Promise<unknown>, mutedAfter: boolean) => {
+    if (busy) return;
     setBusy(true);
     try {
       await action();
       toast(done);
+      onActed({ key: item.key, muted: mutedAfter });
     } catch (e) {
       toast(`${done.replace(/\.$/, '')} failed: ${asError(e).message}`, 'error');
     } finally {
@@ -300,15 +320,20 @@ function BoardRowView(props: { item: BoardItem; now: number }) {
         )}
         {muteKey !== undefined &&
           (muted ? (
-            <button type="button" className="btn btn--small btn--ghost" disabled={busy} onClick={() => void act(`${name} unmuted.`, () => invoke('mutes.remove', { key: muteKey }))}>
+            <button
+              type="button"
+              className="btn btn--small btn--ghost board-item__mute"
+              aria-disabled={busy || undefined}
+              onClick={() => void act(`${name} unmuted.`, () => invoke('mutes.remove', { key: muteKey }), false)}
+            >
               Unmute
             </button>
           ) : item.state === 'failing' ? (
             <button
               type="button"
-              className="btn btn--small"
-              disabled={busy}
-              onClick={() => void act(`${name} muted until it passes.`, () => invoke('mutes.add', { pipeline: pipelineRef, untilPasses: true }))}
+              className="btn btn--small board-item__mute"
+              aria-disabled={busy || undefined}
+              onClick={() => void act(`${name} muted until it passes.`, () => invoke('mutes.add', { pipeline: pipelineRef, untilPasses: true }), true)}
             >
               Mute until green
             </button>
