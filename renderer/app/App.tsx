@@ -97,7 +97,8 @@ function Sidebar(props: { current: Page }) {
   );
   const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
   const failing = useFailingCount();
-  if (failing) badge.now = { text: String(failing), label: `${failing} failing`, tone: 'bad' };
+  // Said as the Now page's header says it ("81 failing (1 muted)"): a screen reader hearing two failing figures must know why.
+  if (failing) badge.now = { text: String(failing), label: `${failing} failing, not muted`, tone: 'bad' };
   if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };
   const badSources = status?.sources.filter((s) => !s.health.healthy || s.attention).length ?? 0;
   if (badSources) badge.sources = { text: String(badSources), label: `${badSources} not working`, tone: 'bad' };

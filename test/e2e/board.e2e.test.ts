@@ -142,8 +142,14 @@ describe('Now and threads in the UI', { timeout: 120_000 }, () => {
     await ci.getByRole('button', { name: 'Mute until green' }).click();
     await ci.locator('.badge', { hasText: 'muted until green' }).waitFor();
     expect((await hub.api<{ items: Array<{ untilPasses: boolean }> }>('mutes.list')).items).toMatchObject([{ untilPasses: true }]);
-    // The Now badge counts what is red and not muted.
+    // The Now badge counts what is red and not muted, and its label says so.
     await expect.poll(() => page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: /^Now/ }).textContent()).toMatch(/Now\s*2$/);
+    await expect(page.getByRole('navigation', { name: 'Pages' }).getByLabel('2 failing, not muted').count()).resolves.toBe(1);
+    // Filtered to nothing: the header says nothing matches (not "Nothing yet": the board is not empty).
+    await page.getByRole('group', { name: 'Show' }).getByLabel('unknown').check();
+    await page.locator('.page-header__meta', { hasText: /^Nothing matches$/ }).waitFor();
+    await page.getByRole('group', { name: 'Show' }).getByLabel('unknown').uncheck();
+    await ci.locator('.badge', { hasText: 'muted until green' }).waitFor();
 
     await run('acme/payments', 'CI', 'failure', STILL, 10, 'bob');
     await ci.locator('.board-item__line', { hasText: 'failed 3 times in a row' }).waitFor();
@@ -270,6 +276,8 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     await page.locator('.page-header__meta', { hasText: '20 failing · 240 passing' }).waitFor();
     expect(await page.locator('.board-item').count()).toBe(200);
     await expect(page.getByTestId('board-shown').textContent()).resolves.toBe('Showing 200 of 260');
+    // A group counts what is shown while pages are left to load, and says so.
+    await expect(page.locator('.board-group__counts').first().textContent()).resolves.toMatch(/ shown so far$/);
     // The red come first in every group, and every group's first item is red.
     expect(await page.locator('.board-group .board-item:first-child').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.state))).toEqual(['failing', 'failing', 'failing']);
 
@@ -280,6 +288,8 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     const names = await branches();
     expect(new Set(names).size).toBe(THINGS);
     expect(await page.locator('.board-group__title > span:first-child').allTextContents()).toEqual(['alpha', 'beta', 'gamma']);
+    // All loaded: the groups' counts are whole.
+    expect(await page.locator('.board-group__counts').allTextContents()).toEqual(['7 failing · 80 passing', '7 failing · 80 passing', '6 failing · 80 passing']);
     expect(browser.problems).toEqual([]);
   });
 

@@ -142,13 +142,16 @@ export function NowPage() {
   const noSourcesYet = status !== undefined && status.sources.length === 0 && status.counts.events === 0;
   const toggleState = (state: BoardState, on: boolean) => setStates((s) => (on ? [...s, state] : s.filter((x) => x !== state)));
   const total = counts ? boardTotal(counts) : undefined;
+  const filtered = states.length > 0 || source !== '';
+  // Pages still to load: a group's counts are of what is shown, and say so (the header counts all).
+  const partial = loaded?.next !== undefined;
 
   return (
     <div className="page now">
       <header className="page-header">
         <h1>Now</h1>
         <p className="page-header__meta" aria-live="polite" data-state={items ? 'ready' : 'loading'}>
-          {items === undefined ? 'Loading…' : items.length === 0 ? 'Nothing yet' : counts ? boardCountsText(counts) : countsText(items)}
+          {items === undefined ? 'Loading…' : items.length === 0 ? (filtered ? 'Nothing matches' : 'Nothing yet') : counts ? boardCountsText(counts) : countsText(items)}
         </p>
       </header>
       <div className="now__filters" role="group" aria-label="Show">
@@ -181,7 +184,7 @@ export function NowPage() {
         <FirstRun />
       ) : items !== undefined && items.length === 0 ? (
         <p className="empty">
-          {states.length || source
+          {filtered
             ? 'Nothing matches these filters.'
             : 'Nothing has a state yet: pipelines, deployments, artifacts, compliance and security gates appear here as their events arrive.'}
         </p>
@@ -191,7 +194,10 @@ export function NowPage() {
             <section key={group.project} className="board-group" aria-label={group.project}>
               <h2 className="board-group__title">
                 <span>{group.project}</span>
-                <span className="board-group__counts muted">{countsText(group.items)}</span>
+                <span className="board-group__counts muted">
+                  {countsText(group.items)}
+                  {partial && ' shown so far'}
+                </span>
               </h2>
               <ul className="board-list">
                 {group.items.map((item) => (
