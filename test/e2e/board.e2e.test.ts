@@ -310,6 +310,22 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     expect(browser.problems).toEqual([]);
   });
 
+  it('a mute added elsewhere reloads what was loaded, not just the first page', async () => {
+    const { page } = browser;
+    await page.reload();
+    await page.locator('.board-item').nth(199).waitFor();
+    await page.getByRole('button', { name: 'Show more' }).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('.board-item').count(), { timeout: 10_000 }).toBe(THINGS);
+    const red = await hub.api<{ items: Array<{ lastEventId: string }> }>('board.list', { states: ['failing'], limit: 1 });
+    await hub.api('mutes.add', { eventId: red.items[0]!.lastEventId, untilPasses: true });
+    await page.locator('.board-item .badge', { hasText: 'muted until green' }).waitFor();
+    expect(await page.locator('.board-item').count()).toBe(THINGS);
+    const mutes = await hub.api<{ items: Array<{ key: string }> }>('mutes.list');
+    for (const mute of mutes.items) await hub.api('mutes.remove', { key: mute.key });
+    await expect.poll(() => page.locator('.board-item .badge', { hasText: 'muted until green' }).count(), { timeout: 5_000 }).toBe(0);
+    expect(await page.locator('.board-item').count()).toBe(THINGS);
+  });
+
   it('"Show more" from the keyboard: the focus goes to the first thing the page brought, not back to the top', async () => {
     const { page } = browser;
     await page.reload();

@@ -4,10 +4,10 @@
 // commit broke it, a link to the run, and "mute until green". The board comes a page at a
 // time, worst first (a board of thousands is mostly green and needs no fetch until scrolled
 // to); the header counts all of it. Live: the hub pushes each change (board.updated) and it
-// is merged into what is loaded; a mute added or lifted anywhere reloads the first page.
+// is merged into what is loaded; a mute added or lifted anywhere reloads what is loaded.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BoardItem, BoardPosition, BoardQuery, BoardState } from '../../../shared/board.js';
-import { BOARD_STATES, boardItemName, boardMuteKey } from '../../../shared/board.js';
+import { BOARD_PAGE_DEFAULT, BOARD_PAGE_MAX, BOARD_STATES, boardItemName, boardMuteKey } from '../../../shared/board.js';
 import { asError, useApi, useResource, useUpdates } from '../../api/context.js';
 import { eventHref, threadHref } from '../../app/route.js';
 import { useHub } from '../../app/status.js';
@@ -65,9 +65,18 @@ export function NowPage() {
   // The counts of everything the filters match: kept current by the board's updates (bursts coalesce).
   const counts = useResource('board.list', { ...query, limit: 0 }, (u) => u.type === 'board.updated' || u.type === 'mutes.changed').data?.counts;
 
+  // A reload (a mute added or lifted, sources changed) fetches as much as was loaded, in one
+  // page: a user who had scrolled down is not sent back to the first 200. A new query starts
+  // at the first page.
+  const loadedCount = useRef(0);
+  loadedCount.current = loaded?.items.length ?? 0;
+  const fetchedFor = useRef<BoardQuery>(undefined);
   useEffect(() => {
     let live = true;
-    invoke('board.list', query).then(
+    const reload = fetchedFor.current === query;
+    fetchedFor.current = query;
+    const limit = reload ? Math.min(BOARD_PAGE_MAX, Math.max(BOARD_PAGE_DEFAULT, loadedCount.current)) : undefined;
+    invoke('board.list', limit === undefined ? query : { ...query, limit }).then(
       (page) => {
         if (!live) return;
         const last = page.items[page.items.length - 1];
