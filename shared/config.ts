@@ -715,7 +715,10 @@ export const RuleGroupSchema = z
         'must be a list of subject fields, e.g. [project, branch]',
       )
       .max(SUBJECT_FIELDS.length)
-      .refine((fields) => new Set(fields).size === fields.length, 'names a field twice')
+      .superRefine((fields, ctx) => {
+        const twice = fields.find((field, i) => fields.indexOf(field) !== i);
+        if (twice !== undefined) ctx.addIssue({ code: 'custom', message: `names ${JSON.stringify(twice)} twice` });
+      })
       .default([]),
     waitSeconds: z
       .number('must be a number of seconds')

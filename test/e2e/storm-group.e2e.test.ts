@@ -46,8 +46,12 @@ describe('storm grouping in the UI', { timeout: 60_000 }, () => {
     await interval.fill('5');
     await form.getByRole('button', { name: 'Add rule' }).click();
     await expect(fieldError(interval)).resolves.toEqual({ invalid: true, message: 'must be at least 10 seconds' });
+    // The hint does not contradict the error beside it ("Every 5 s …" under "at least 10 seconds").
+    await expect(form.getByText('Every 5 s while events keep coming', { exact: false }).count()).resolves.toBe(0);
     await wait.fill('-1');
     await expect(fieldError(wait)).resolves.toEqual({ invalid: true, message: 'must not be negative' });
+    // Once, beside the field: not again under "Group storms" with the field's raw name.
+    await expect(form.getByText('waitSeconds: must not be negative').count()).resolves.toBe(0);
     await expect(hub.api<unknown[]>('rules.list')).resolves.toEqual([]);
 
     // A digest and a group together: refused, the reason beside the group option.

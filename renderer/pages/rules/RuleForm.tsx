@@ -3,7 +3,7 @@
 // it would have matched.
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type ApiOutput } from '../../../shared/api.js';
-import { DEFAULT_THROTTLE_SECONDS, RuleSchema, type RuleConfig } from '../../../shared/config.js';
+import { DEFAULT_THROTTLE_SECONDS, GROUP_LIMITS, RuleSchema, type RuleConfig } from '../../../shared/config.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { SEVERITIES, SUBJECT_FIELDS } from '../../../shared/event.js';
 import { asError, useApi } from '../../api/context.js';
@@ -384,7 +384,8 @@ export function RuleForm(props: {
               checked={draft.group}
               onChange={(group) => change({ ...draft, group })}
             />
-            {errorAt(errors, 'group') && <p className="field__error">{errorAt(errors, 'group')}</p>}
+            {/* The group as a whole only: its fields' errors show beside each field. */}
+            {errors.group !== undefined && <p className="field__error">{errors.group}</p>}
             {draft.group && (
               <div className="form__grid option__fields">
                 <fieldset className="field field--wide">
@@ -449,11 +450,12 @@ function digestHint(draft: RuleDraft): string {
   return `${adjective.charAt(0).toUpperCase()}${adjective.slice(1)} digest. From 1 minute to 24 hours.`;
 }
 
-/** `= 5 min`: the interval in words, or the bounds while it is not a number. */
+/** `Every 5 min …`: the interval in words, or only the bounds while it is outside them (the error beside it says why). */
 function groupIntervalHint(draft: RuleDraft): string {
   const seconds = Number(draft.groupInterval);
+  const { min, max } = GROUP_LIMITS.intervalSeconds;
   const bounds = '10 s to 24 hours; default 5 min.';
-  return Number.isFinite(seconds) && seconds > 0 ? `Every ${formatDuration(seconds * 1000, 'exact')} while events keep coming. ${bounds}` : bounds;
+  return Number.isInteger(seconds) && seconds >= min && seconds <= max ? `Every ${formatDuration(seconds * 1000, 'exact')} while events keep coming. ${bounds}` : bounds;
 }
 
 type Preview = ApiOutput<'rules.preview'>;

@@ -78,7 +78,7 @@ describe('the group option', () => {
 
   it.each([
     [{ by: ['projet'] }, 'group.by.0: "projet" is not a subject field; group by project, group, environment, pipeline, branch, cluster, artifact, commit'],
-    [{ by: ['project', 'project'] }, 'group.by: names a field twice'],
+    [{ by: ['project', 'project'] }, 'group.by: names "project" twice'],
     [{ by: 'project' }, 'group.by: must be a list of subject fields, e.g. [project, branch]'],
     [{ waitSeconds: -1 }, 'group.waitSeconds: must not be negative'],
     [{ waitSeconds: 3601 }, 'group.waitSeconds: must be at most 1 hour'],
