@@ -132,6 +132,8 @@ export const EventDetailSchema = z.object({
   raw: z.unknown().optional(),
   matches: z.array(RuleOutcomeSchema),
   deliveries: z.array(DeliverySchema),
+  /** Where the event waits in a grouping rule's storm group, per channel: its group's message goes at `dueAt` (ISO). Absent once sent. */
+  groupWaits: z.array(z.object({ ruleId: z.string(), channelId: z.string(), dueAt: z.string() })).optional(),
 });
 
 export const HealthStateSchema = z.object({

@@ -3,7 +3,7 @@
 // together refused, the rules list saying how the rule groups; then events sent to ingress
 // show "in group" in their detail, with the group they joined.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HubProcess } from '../helpers/hub-process.js';
+import { type HubProcess, waitFor } from '../helpers/hub-process.js';
 import { launchBrowser, type Browser } from './browser.js';
 import { fieldError } from './forms.js';
 import { openPage, sendEvents, signIn, startHub } from './hub.js';
@@ -89,6 +89,18 @@ describe('storm grouping in the UI', { timeout: 60_000 }, () => {
     await matches.waitFor();
     await expect(matches.textContent()).resolves.toContain('in group');
     await expect(matches.textContent()).resolves.toContain('added to the group project=acme/api for sink');
+    // While its group waits, the detail says when the group's message goes, and to whom.
+    const waits = page.getByTestId('group-waits');
+    await waits.waitFor();
+    await expect(waits.textContent()).resolves.toMatch(/^Sinkwaiting in its groupgoes out with the group's message at .+ \((in \d+ s|due now)\) · rule CI storms$/);
+    // Once the message went: no longer waiting; the detail says where it went.
+    const [event] = (await hub.api<{ items: Array<{ id: string }> }>('events.list', { text: 'nightly build failed' })).items;
+    await waitFor(async () => (await hub.api<{ groupWaits?: unknown[] }>('events.get', { id: event!.id })).groupWaits === undefined, 20_000, "the group's message");
+    // Opened again (the detail is not live for a grouped event: nothing of its own changes).
+    await page.goto(`${hub.apiUrl}/#/history/${encodeURIComponent(event!.id)}`);
+    await page.reload();
+    await page.getByText("Sent with its group's message (a “group message” in History), not on its own.").waitFor();
+    expect(await page.getByTestId('group-waits').count()).toBe(0);
     expect(browser.problems).toEqual([]);
   });
 });

@@ -210,11 +210,14 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'events.get': async ({ id }) => {
       const found = await store.events.get(id);
       if (!found) throw new ApiError('not_found', `no event with id "${id}"`);
+      // A grouped event has no delivery of its own: where it waits says whether its group's message went.
+      const groupWaits = found.matches.some((m) => m.group) ? await store.groups.waitingFor(id) : [];
       return {
         event: found.event,
         ...(found.raw !== undefined && { raw: found.raw }),
         matches: found.matches,
         deliveries: await store.outbox.list({ eventId: id, limit: 500 }),
+        ...(groupWaits.length > 0 && { groupWaits: groupWaits.map((w) => ({ ruleId: w.ruleId, channelId: w.channelId, dueAt: new Date(w.dueAt).toISOString() })) }),
       };
     },
     'events.markRead': async ({ ids, all, read }) => {

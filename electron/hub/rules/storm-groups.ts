@@ -32,6 +32,15 @@ export interface StormGroup {
   messages: number;
 }
 
+/** An event waiting in a storm group for a channel: its group's message is due at `dueAt` (epoch ms). */
+export interface GroupWait {
+  ruleId: string;
+  channelId: string;
+  dueAt: number;
+}
+
+export const groupWaitOf = (r: { rule_id: string; channel_id: string; due_at: number | string }): GroupWait => ({ ruleId: r.rule_id, channelId: r.channel_id, dueAt: Number(r.due_at) });
+
 /** What one routed outcome of a grouping rule adds. */
 export interface GroupedOutcome {
   ruleId: string;
@@ -96,6 +105,7 @@ export class StormGroups {
   private readonly markSent;
   private readonly deleteGroup;
   private readonly countWaiting;
+  private readonly selectWaitingFor;
   private readonly selectOpen;
 
   constructor(db: Db) {
@@ -114,6 +124,10 @@ export class StormGroups {
     this.markSent = db.prepare('UPDATE storm_groups SET messages = messages + 1, due_at = ? WHERE rule_id = ? AND group_key = ?');
     this.deleteGroup = db.prepare('DELETE FROM storm_groups WHERE rule_id = ? AND group_key = ?');
     this.countWaiting = db.prepare('SELECT count(DISTINCT event_seq) FROM storm_group_items WHERE rule_id = ?').pluck();
+    this.selectWaitingFor = db.prepare(
+      `SELECT i.rule_id, i.channel_id, g.due_at FROM storm_group_items i JOIN storm_groups g ON g.rule_id = i.rule_id AND g.group_key = i.group_key
+       WHERE i.event_seq = (SELECT seq FROM events WHERE id = ?) ORDER BY i.rule_id, i.channel_id`,
+    );
     this.selectOpen = db.prepare('SELECT * FROM storm_groups WHERE rule_id = ? ORDER BY opened_at, group_key');
   }
 
@@ -149,6 +163,11 @@ export class StormGroups {
   /** Events waiting in a rule's groups. */
   waiting(ruleId: string): number {
     return this.countWaiting.get(ruleId) as number;
+  }
+
+  /** Where an event waits in a group (the event's detail): per rule and channel, when its group's message is due. */
+  waitingFor(eventId: string): GroupWait[] {
+    return (this.selectWaitingFor.all(eventId) as Array<{ rule_id: string; channel_id: string; due_at: number }>).map(groupWaitOf);
   }
 
   /** A group's waiting items: which event waits for which channel. */

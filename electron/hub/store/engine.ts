@@ -50,7 +50,7 @@ export type SourceStateTable = Async<Pick<SourceStateStore, 'get' | 'clear'>>;
 export type DigestsTable = Async<Pick<DigestWindows, 'nextDue' | 'due' | 'waiting'>>;
 
 /** Grouping rules' open storm groups: the sender's questions (sending one is `sendGroup`). */
-export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'open'>>;
+export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'waitingFor' | 'open'>>;
 
 /** Pipeline mutes (the api's mutes.*, the timer that ends timed mutes, the board's "muted until"). */
 export type MutesTable = Async<Pick<MuteStore, 'add' | 'active' | 'list' | 'remove' | 'purgeExpired' | 'nextExpiry'>>;

@@ -3,6 +3,7 @@
 // and rendered as text only.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ApiOutput, Delivery } from '../../../shared/api.js';
+import { formatDuration } from '../../../shared/duration.js';
 import { SUBJECT_FIELDS } from '../../../shared/event.js';
 import { asError, useApi, useUpdates } from '../../api/context.js';
 import { SeverityBadge, StatusBadge } from '../../components/badges.js';
@@ -219,8 +220,23 @@ export function EventDetail(props: {
 
       <section aria-labelledby="detail-deliveries">
         <h3 id="detail-deliveries">Deliveries</h3>
+        {detail.groupWaits && detail.groupWaits.length > 0 && (
+          <ul className="deliveries" data-testid="group-waits">
+            {detail.groupWaits.map((w) => (
+              <li key={`${w.ruleId} ${w.channelId}`} className="delivery" data-status="waiting">
+                <div className="delivery__head">
+                  <strong>{channelName(w.channelId)}</strong>
+                  <span className="badge badge--muted">waiting in its group</span>
+                </div>
+                <div className="muted small">
+                  goes out with the group's message at {formatDateTime(w.dueAt)} ({dueIn(w.dueAt)}) · rule {detail.matches.find((m) => m.ruleId === w.ruleId)?.ruleName ?? w.ruleId}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
         {detail.deliveries.length === 0 ? (
-          <p className="muted">No deliveries.</p>
+          !detail.groupWaits?.length && <p className="muted">{noDeliveriesText(detail.matches)}</p>
         ) : (
           <ul className="deliveries">
             {detail.deliveries.map((d) => (
@@ -290,6 +306,23 @@ function Row(props: { name: string; value: string; mono?: boolean }) {
 }
 
 
+
+/** "in 8 s", or "due now" once the time has come (the sender is on its way). */
+function dueIn(iso: string): string {
+  const ms = Date.parse(iso) - Date.now();
+  return ms >= 1000 ? `in ${formatDuration(ms)}` : 'due now';
+}
+
+/**
+ * Why an event has no delivery of its own: a grouped one that no longer waits went out in its
+ * group's message, a digested one goes (or went) in its rule's digest.
+ */
+function noDeliveriesText(matches: ApiOutput<'events.get'>['matches']): string {
+  const routed = matches.filter((m) => m.outcome === 'routed');
+  if (routed.some((m) => m.group)) return "Sent with its group's message (a “group message” in History), not on its own.";
+  if (routed.some((m) => m.digest)) return "Goes in its rule's digest (a “digest” in History), not on its own.";
+  return 'No deliveries.';
+}
 
 /** The outcome badge: a routed event of a digest or grouping rule waited for that message; the message itself says so. */
 function outcomeLabel(m: ApiOutput<'events.get'>['matches'][number], eventType: string): string {

@@ -271,7 +271,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     digests: promised(tables.digests, ['nextDue', 'due', 'waiting']),
     mutes: promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']),
     board: promised(tables.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save']),
-    groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'open']),
+    groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open']),
 
     async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
       const result = await transaction((tx) => ingestItems(tx, ingestTables, items, routing));

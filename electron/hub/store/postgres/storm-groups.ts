@@ -2,7 +2,7 @@
 // events waiting in each, per channel. Adding is an upsert (two replicas opening the same
 // group at once share it); sending takes the group's advisory lock and re-reads it, so of two
 // replicas sending a due group at once the second finds it sent (due again later) and leaves it.
-import { groupFromRow, groupKey, type GroupedOutcome, type GroupRow, type StormGroup } from '../../rules/storm-groups.js';
+import { groupFromRow, groupKey, type GroupedOutcome, type GroupRow, type GroupWait, groupWaitOf, type StormGroup } from '../../rules/storm-groups.js';
 import { lockName, lockNames, type Sql } from './sql.js';
 
 export class PgStormGroups {
@@ -36,6 +36,16 @@ export class PgStormGroups {
   async open(ruleId: string): Promise<StormGroup[]> {
     const { rows } = await this.sql<GroupRow>('SELECT * FROM storm_groups WHERE rule_id = $1 ORDER BY opened_at, group_key COLLATE "C"', [ruleId]);
     return rows.map(groupFromRow);
+  }
+
+  /** Where an event waits in a group (rules/storm-groups.ts waitingFor). */
+  async waitingFor(eventId: string): Promise<GroupWait[]> {
+    const { rows } = await this.sql<{ rule_id: string; channel_id: string; due_at: number }>(
+      `SELECT i.rule_id, i.channel_id, g.due_at FROM storm_group_items i JOIN storm_groups g ON g.rule_id = i.rule_id AND g.group_key = i.group_key
+       WHERE i.event_seq = (SELECT seq FROM events WHERE id = $1) ORDER BY i.rule_id COLLATE "C", i.channel_id COLLATE "C"`,
+      [eventId],
+    );
+    return rows.map(groupWaitOf);
   }
 
   async waiting(ruleId: string): Promise<number> {

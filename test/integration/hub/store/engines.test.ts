@@ -621,6 +621,30 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
     });
   });
 
+  it('says where a grouped event waits, per channel, until its group is sent', async () => {
+    const engine = await factory.open();
+    try {
+      const grouped: Router = () => [
+        { ruleId: 'storms', ruleName: 'Storms', outcome: 'routed', channels: ['sink', 'mail'], heldBack: [], reason: 't', group: { by: { project: 'p' }, waitSeconds: 10, intervalSeconds: 300 } } satisfies RuleOutcome,
+      ];
+      const now = new Date(T0);
+      const [outcome] = await engine.ingest([{ source: SOURCES[0]!, inputs: [{ type: 'pipeline.failed', title: 'grouped', subject: { project: 'p' } }] }], { router: grouped, now });
+      expect(outcome).toMatchObject({ status: 'accepted', grouped: 1 });
+      const id = (outcome as { events: HeraldEvent[] }).events[0]!.id;
+      expect(await engine.groups.waitingFor(id)).toEqual([
+        { ruleId: 'storms', channelId: 'mail', dueAt: T0 + 10_000 },
+        { ruleId: 'storms', channelId: 'sink', dueAt: T0 + 10_000 },
+      ]);
+      expect(await engine.groups.waitingFor('no-such-event')).toEqual([]);
+      // Sent: no longer waiting.
+      const [group] = await engine.groups.due(T0 + 10_000);
+      await engine.sendGroup(group!, (g: StormGroup, events: HeraldEvent[]) => ({ event: buildGroupEvent(g, events, T0 + 10_000), reason: 'grouped' }), { now: T0 + 10_000 });
+      expect(await engine.groups.waitingFor(id)).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   describe('the board in pages', () => {
     let engine: TestEngine;
     beforeAll(async () => {
