@@ -38,7 +38,10 @@ export type StageOutcome = 'ok' | 'bad' | 'started' | 'cancelled' | 'none';
 
 const BAD_SEVERITIES: ReadonlySet<Severity> = new Set(['critical', 'warning']);
 
-/** What an event type's verb says of its stage, where it says something (shared/board.ts reads them alike). */
+/**
+ * What an event type's verb says of its stage, in any family (shared/board.ts keeps a map per
+ * family of the types that move a thing on the board; a thread also reads `deployment.cancelled`).
+ */
 const VERDICTS = new Map<string, StageOutcome>([
   ['failed', 'bad'],
   ['noncompliant', 'bad'],

@@ -28,6 +28,12 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
   return ms < 1000 ? 'just now' : `${formatDuration(ms)} ago`;
 }
 
+/** "in 48 s", counted up so a countdown never shows "in 0 s" while time remains; "now" once due. */
+export function formatUntil(at: number, now: number): string {
+  const ms = at - now;
+  return ms <= 0 ? 'now' : `in ${formatDuration(Math.ceil(ms / 1000) * 1000)}`;
+}
+
 export type SnoozePreset = '30m' | '1h' | 'tomorrow';
 export const SNOOZE_LABELS: Record<SnoozePreset, string> = {
   '30m': '30 min',

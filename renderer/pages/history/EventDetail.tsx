@@ -3,7 +3,6 @@
 // and rendered as text only.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ApiOutput, Delivery } from '../../../shared/api.js';
-import { formatDuration } from '../../../shared/duration.js';
 import { SUBJECT_FIELDS } from '../../../shared/event.js';
 import { asError, useApi, useUpdates } from '../../api/context.js';
 import { SeverityBadge, StatusBadge } from '../../components/badges.js';
@@ -11,7 +10,7 @@ import { ConfirmButton } from '../../components/buttons.js';
 import { useToast } from '../../components/Toasts.js';
 import { useHub } from '../../app/status.js';
 import { safeHref, shortCommit } from '../../lib/links.js';
-import { formatAgo, formatDateTime } from '../../lib/time.js';
+import { formatAgo, formatDateTime, formatUntil } from '../../lib/time.js';
 import { threadHref } from '../../app/route.js';
 import { isRetryable, upsertDelivery, withEarlyUpdates, withRetryAnswer } from './delivery-updates.js';
 import { PipelineMute } from './PipelineMute.js';
@@ -229,7 +228,7 @@ export function EventDetail(props: {
                   <span className="badge badge--muted">waiting in its group</span>
                 </div>
                 <div className="muted small">
-                  goes out with the group's message at {formatDateTime(w.dueAt)} ({dueIn(w.dueAt)}) · rule {detail.matches.find((m) => m.ruleId === w.ruleId)?.ruleName ?? w.ruleId}
+                  goes out with the group's message at {formatDateTime(w.dueAt)} ({formatUntil(Date.parse(w.dueAt), Date.now()).replace(/^now$/, 'due now')}) · rule {detail.matches.find((m) => m.ruleId === w.ruleId)?.ruleName ?? w.ruleId}
                 </div>
               </li>
             ))}
@@ -306,12 +305,6 @@ function Row(props: { name: string; value: string; mono?: boolean }) {
 }
 
 
-
-/** "in 8 s", or "due now" once the time has come (the sender is on its way). */
-function dueIn(iso: string): string {
-  const ms = Date.parse(iso) - Date.now();
-  return ms >= 1000 ? `in ${formatDuration(ms)}` : 'due now';
-}
 
 /**
  * Why an event has no delivery of its own: a grouped one that no longer waits went out in its

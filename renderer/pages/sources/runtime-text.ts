@@ -3,15 +3,9 @@
 // so the page can tick and the tests can pin the clock.
 import type { PollView, RejectedRequest, RelayView, SubscriptionView } from '../../../shared/api.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { formatAgo } from '../../lib/time.js';
+import { formatAgo, formatUntil } from '../../lib/time.js';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'muted';
-
-/** "in 48 s", counted up so a countdown never shows "in 0 s" while time remains; "now" once due. */
-export function formatUntil(at: number, now: number): string {
-  const ms = at - now;
-  return ms <= 0 ? 'now' : `in ${formatDuration(Math.ceil(ms / 1000) * 1000)}`;
-}
 
 export interface RelayLine {
   tone: Tone;

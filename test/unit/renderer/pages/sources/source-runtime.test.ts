@@ -3,10 +3,10 @@ import {
   describeIgnored,
   describePoll,
   describeRelay,
-  formatUntil,
   nextRefreshDelay,
   RUNTIME_REFRESH,
 } from '../../../../../renderer/pages/sources/runtime-text.js';
+import { formatUntil } from '../../../../../renderer/lib/time.js';
 import type { PollView, RelayView } from '../../../../../shared/api.js';
 
 const NOW = Date.parse('2025-03-04T12:00:00.000Z');
