@@ -164,6 +164,8 @@ export class EventStore {
       beforeDelete?: () => void;
       unsynced?: <T>(fn: () => T) => T;
       canWrite?: () => boolean;
+      /** Told of an error the index write met: a corruption error marks the store damaged (true), which says so itself. */
+      noteError?: (error: unknown) => boolean;
       log?: (line: string) => void;
     } = {},
   ) {
@@ -219,7 +221,8 @@ export class EventStore {
         });
         this.searchIndexFailing = false;
       } catch (error) {
-        if (!this.searchIndexFailing) {
+        // A damaged file is the store's to report (once, with the way out), not a lag of the index.
+        if (!this.hooks.noteError?.(error) && !this.searchIndexFailing) {
           this.hooks.log?.(
             `store: the search index could not take the newest events (${(error as Error).message}); searches scan the events not yet indexed until it can`,
           );
