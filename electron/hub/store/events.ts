@@ -1,7 +1,7 @@
 // The events table: inserting an event with its rule outcomes (the ingest transaction,
 // store/ingest-transaction.ts, calls it), history queries with full-text search, read
 // state, deletion and retention. It writes no other table.
-import type { EventQuery, RuleOutcome } from '../../../shared/api.js';
+import type { EventQuery, RuleOutcome, SummaryRef } from '../../../shared/api.js';
 import { type HeraldEvent, type Severity, SUBJECT_FIELDS, type Subject } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
@@ -362,6 +362,21 @@ export class EventStore {
       raw: decodeRaw(row.raw),
       matches: JSON.parse(row.matches ?? '[]') as RuleOutcome[],
     };
+  }
+
+  /** Records that the summary event stored at `summarySeq` carried these events: in the summary's transaction. */
+  noteSummarized(summarySeq: number, memberSeqs: readonly number[]): void {
+    const insert = this.prepared('INSERT OR IGNORE INTO summary_members (event_seq, summary_seq) VALUES (?, ?)');
+    for (const seq of memberSeqs) insert.run(seq, summarySeq);
+  }
+
+  /** The summaries (storm group messages, digests) that carried an event, oldest first. */
+  summariesOf(id: string): SummaryRef[] {
+    const rows = this.prepared(
+      `SELECT s.id, s.type, s.title, s.occurred_at FROM summary_members m JOIN events s ON s.seq = m.summary_seq
+       WHERE m.event_seq = (SELECT seq FROM events WHERE id = ?) ORDER BY m.summary_seq`,
+    ).all(id) as Array<{ id: string; type: string; title: string; occurred_at: string }>;
+    return rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at }));
   }
 
   /**
