@@ -235,12 +235,15 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       if (!found) throw new ApiError('not_found', `no event with id "${id}"`);
       // A grouped event has no delivery of its own: where it waits says whether its group's message went.
       const groupWaits = found.matches.some((m) => m.group) ? await store.groups.waitingFor(id) : [];
+      // …and once sent (or digested), which message carried it.
+      const summarizedIn = found.matches.some((m) => m.group || m.digest) ? await store.events.summariesOf(id) : [];
       return {
         event: found.event,
         ...(found.raw !== undefined && { raw: found.raw }),
         matches: found.matches,
         deliveries: await store.outbox.list({ eventId: id, limit: 500 }),
         ...(groupWaits.length > 0 && { groupWaits: groupWaits.map((w) => ({ ruleId: w.ruleId, channelId: w.channelId, dueAt: new Date(w.dueAt).toISOString() })) }),
+        ...(summarizedIn.length > 0 && { summarizedIn }),
       };
     },
     'events.markRead': async ({ ids, all, read }) => {

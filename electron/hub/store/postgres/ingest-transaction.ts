@@ -262,14 +262,18 @@ async function storeSummary(
   const named = [...new Set(items.map((r) => r.channelId))].sort();
   const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
   const events: HeraldEvent[] = [];
+  const memberSeqs: number[] = [];
   for (const seq of new Set(items.map((r) => r.eventSeq))) {
     const event = await tables.events.getBySeq(seq, sql);
-    if (event) events.push(event);
+    if (!event) continue;
+    events.push(event);
+    memberSeqs.push(seq);
   }
   if (events.length === 0 || channels.length === 0) return undefined;
   const { event, ruleId, ruleName, reason, extra } = make(events, channels);
   const outcome: RuleOutcome = { ruleId, ruleName, outcome: 'routed', channels, heldBack: named.filter((id) => !channels.includes(id)), reason, ...extra };
   const seq = await tables.events.insert(sql, event, options.now, null, [outcome]);
+  await tables.events.noteSummarized(sql, seq, memberSeqs);
   await tables.outbox.enqueue(sql, seq, channels, ruleId, options.now);
   await tables.outbox.notifyDue(sql);
   return { event, channels, covered: events.length };
