@@ -2,7 +2,8 @@
 // request's delivery id, source state, events, rule outcomes, throttle memory, digest items,
 // board and deliveries in ONE transaction, all or nothing — and correct with several
 // replicas ingesting at once: delivery ids by the primary key (INSERT … ON CONFLICT), throttle
-// memory, digest windows and board things read under advisory locks held to commit.
+// memory, digest windows, board things and source state (streaks) read under advisory locks
+// held to commit.
 //
 // The router and the enricher are synchronous pure functions over lookups (the router asks
 // for throttle memory and mutes, the enricher for its source's state). Here a lookup answers
@@ -173,7 +174,7 @@ class IngestRun {
             return value === DELETED ? undefined : value;
           }
           const seen = `${sourceId}\u0000${key}`;
-          if (!this.stateSeen.has(seen)) throw new LookupMiss(async () => void this.stateSeen.set(seen, await tables.sourceState.get(sourceId, key, sql)));
+          if (!this.stateSeen.has(seen)) throw new LookupMiss(async () => void this.stateSeen.set(seen, await tables.sourceState.getLocked(sql, sourceId, key)));
           return this.stateSeen.get(seen);
         },
         set: (key, value) => void writes.set(key, value),
