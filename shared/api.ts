@@ -126,6 +126,10 @@ export const EventPageSchema = z.object({
   totalCapped: z.boolean().optional(),
 });
 
+/** A summary event (`herald.group`, `herald.digest`) that carried another event. */
+export const SummaryRefSchema = z.object({ id: z.string(), type: z.string(), title: z.string(), occurredAt: z.string() });
+export type SummaryRef = z.infer<typeof SummaryRefSchema>;
+
 export const EventDetailSchema = z.object({
   event: EventSchema,
   /** The payload as the source sent it (capped), for the detail view. */
@@ -134,6 +138,8 @@ export const EventDetailSchema = z.object({
   deliveries: z.array(DeliverySchema),
   /** Where the event waits in a grouping rule's storm group, per channel: its group's message goes at `dueAt` (ISO). Absent once sent. */
   groupWaits: z.array(z.object({ ruleId: z.string(), channelId: z.string(), dueAt: z.string() })).optional(),
+  /** The summaries that carried the event — its storm group's messages, its digests — oldest first. Absent when none did. */
+  summarizedIn: z.array(SummaryRefSchema).optional(),
 });
 
 export const HealthStateSchema = z.object({

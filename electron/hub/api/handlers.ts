@@ -3,8 +3,8 @@
 // and removes with secrets, sources/test-connection.ts and channels/ answer the tests)
 // and their errors onto ApiError. Transports (HTTP here, Electron IPC in the shell)
 // validate input with the contract first.
-import { ApiError, type ApiHandlers, type Delivery, type HealthState } from '../../../shared/api.js';
-import { type ChannelConfig, RuleSchema, SettingsSchema, type SourceConfig } from '../../../shared/config.js';
+import { ApiError, type ApiHandlers, type ApiOutput, type Delivery, type HealthState } from '../../../shared/api.js';
+import { type ChannelConfig, type HeraldConfig, RuleSchema, SettingsSchema, type SourceConfig } from '../../../shared/config.js';
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
 import { sourceAttention } from '../../../shared/source-attention.js';
@@ -24,7 +24,7 @@ import { pollsElsewhere } from '../sources/polling.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { SourceRuntime } from '../sources/source-runtime.js';
 import { testSourceConnection } from '../sources/test-connection.js';
-import type { StoreEngine } from '../store/engine.js';
+import { type StoreEngine, StoreUnavailable } from '../store/engine.js';
 
 export interface HandlerDeps {
   store: StoreEngine;
@@ -57,6 +57,8 @@ export interface HandlerDeps {
   /** Start at login: only the Electron shell can; headless answers unsupported. */
   autostart?: { get(): Promise<boolean>; set(enabled: boolean): Promise<boolean> };
 }
+
+const NOTHING_KNOWN: HealthState = { healthy: true, consecutiveFailures: 0, lastError: null, lastSuccessAt: null, lastFailureAt: null };
 
 /** The later of two ISO times (either may be missing). */
 function later(a: string | null | undefined, b: string | undefined): string | undefined {
@@ -168,6 +170,25 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     };
   };
 
+  type StoreParts = Pick<ApiOutput<'hub.status'>, 'counts' | 'channels' | 'sources'>;
+  let lastStoreParts: StoreParts | undefined;
+  const readStoreParts = async (cfg: HeraldConfig): Promise<StoreParts> => {
+    const health = (kind: 'channel' | 'source', items: Array<{ id: string; name: string }>) =>
+      Promise.all(items.map(async (item) => ({ id: item.id, name: item.name, health: (await store.health.get(kind, item.id)) as HealthState })));
+    const [outbox, events, channels, sources] = await Promise.all([
+      store.outbox.counts(),
+      store.events.counts(),
+      health('channel', cfg.channels),
+      Promise.all(cfg.sources.map(sourceStatus)),
+    ]);
+    return { counts: { ...events, pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed }, channels, sources };
+  };
+  /** Before the first read: no counts, every item as a new one is (healthy, nothing known). */
+  const unreadStoreParts = (cfg: HeraldConfig): StoreParts => {
+    const fresh = (item: { id: string; name: string }) => ({ id: item.id, name: item.name, health: { ...NOTHING_KNOWN } });
+    return { counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 }, channels: cfg.channels.map(fresh), sources: cfg.sources.map(fresh) };
+  };
+
   const findChannel = (id: string) => {
     const channel = config.get().channels.find((c) => c.id === id);
     if (!channel) throw new ApiError('not_found', `no channel with id "${id}"`);
@@ -177,25 +198,27 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   return {
     'hub.status': async () => {
       const cfg = config.get();
-      const health = (kind: 'channel' | 'source', items: Array<{ id: string; name: string }>) =>
-        Promise.all(items.map(async (item) => ({ id: item.id, name: item.name, health: (await store.health.get(kind, item.id)) as HealthState })));
-      const [outbox, events, channels, sources] = await Promise.all([
-        store.outbox.counts(),
-        store.events.counts(),
-        health('channel', cfg.channels),
-        Promise.all(cfg.sources.map(sourceStatus)),
-      ]);
+      let parts: StoreParts;
+      let problem = store.problem;
+      try {
+        parts = await readStoreParts(cfg);
+        lastStoreParts = parts;
+      } catch (error) {
+        // The database unreachable (PostgreSQL down): the status is where the UI says so, so it
+        // still answers — with the problem, and the counts and health last read.
+        if (!(error instanceof StoreUnavailable)) throw error;
+        problem = store.problem ?? error.message;
+        parts = lastStoreParts ?? unreadStoreParts(cfg);
+      }
       return {
         version: deps.version,
         startedAt: deps.startedAt.toISOString(),
         ingressUrl: deps.ingressUrl(),
         apiUrl: deps.apiUrl(),
         keychain: secrets.status,
-        database: store.problem ? { ok: false, problem: store.problem } : { ok: true },
+        database: problem ? { ok: false, problem } : { ok: true },
         dataDir: deps.dataDir,
-        counts: { ...events, pendingDeliveries: outbox.pending, failedDeliveries: outbox.failed },
-        channels,
-        sources,
+        ...parts,
         ...(deps.leadership && { replica: await replicaStatus(deps.leadership) }),
       };
     },
@@ -212,12 +235,15 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       if (!found) throw new ApiError('not_found', `no event with id "${id}"`);
       // A grouped event has no delivery of its own: where it waits says whether its group's message went.
       const groupWaits = found.matches.some((m) => m.group) ? await store.groups.waitingFor(id) : [];
+      // …and once sent (or digested), which message carried it.
+      const summarizedIn = found.matches.some((m) => m.group || m.digest) ? await store.events.summariesOf(id) : [];
       return {
         event: found.event,
         ...(found.raw !== undefined && { raw: found.raw }),
         matches: found.matches,
         deliveries: await store.outbox.list({ eventId: id, limit: 500 }),
         ...(groupWaits.length > 0 && { groupWaits: groupWaits.map((w) => ({ ruleId: w.ruleId, channelId: w.channelId, dueAt: new Date(w.dueAt).toISOString() })) }),
+        ...(summarizedIn.length > 0 && { summarizedIn }),
       };
     },
     'events.markRead': async ({ ids, all, read }) => {

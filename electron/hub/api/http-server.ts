@@ -8,6 +8,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { answerJson, ApiError, type ApiErrorCode, apiContract, type ApiHandlers, type ApiMethod, type ApiUpdate, HTTP_TRANSPORT } from '../../../shared/api.js';
 import { describeZodError } from '../../../shared/event.js';
 import { bearerToken, secretsEqual } from '../secret-compare.js';
+import { StoreUnavailable } from '../store/engine.js';
 
 export interface ApiServerOptions {
   host: string;
@@ -186,6 +187,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
 function sendError(reply: FastifyReply, error: unknown) {
   if (error instanceof ApiError) return reply.code(STATUS[error.code]).send({ error: { code: error.code, message: error.message } });
+  // The database unreachable: a state the UI names (and that passes), not a fault of the hub.
+  if (error instanceof StoreUnavailable) return reply.code(503).send({ error: { code: 'unavailable', message: error.message } });
   const status = (error as { statusCode?: number }).statusCode;
   if (status && status >= 400 && status < 500) {
     return reply.code(status).send({ error: { code: 'invalid_input', message: (error as Error).message } });

@@ -1,7 +1,7 @@
 // The events table: inserting an event with its rule outcomes (the ingest transaction,
 // store/ingest-transaction.ts, calls it), history queries with full-text search, read
 // state, deletion and retention. It writes no other table.
-import type { EventQuery, RuleOutcome } from '../../../shared/api.js';
+import type { EventQuery, RuleOutcome, SummaryRef } from '../../../shared/api.js';
 import { type HeraldEvent, type Severity, SUBJECT_FIELDS, type Subject } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
@@ -164,6 +164,8 @@ export class EventStore {
       beforeDelete?: () => void;
       unsynced?: <T>(fn: () => T) => T;
       canWrite?: () => boolean;
+      /** Told of an error the index write met: a corruption error marks the store damaged (true), which says so itself. */
+      noteError?: (error: unknown) => boolean;
       log?: (line: string) => void;
     } = {},
   ) {
@@ -219,7 +221,8 @@ export class EventStore {
         });
         this.searchIndexFailing = false;
       } catch (error) {
-        if (!this.searchIndexFailing) {
+        // A damaged file is the store's to report (once, with the way out), not a lag of the index.
+        if (!this.hooks.noteError?.(error) && !this.searchIndexFailing) {
           this.hooks.log?.(
             `store: the search index could not take the newest events (${(error as Error).message}); searches scan the events not yet indexed until it can`,
           );
@@ -359,6 +362,21 @@ export class EventStore {
       raw: decodeRaw(row.raw),
       matches: JSON.parse(row.matches ?? '[]') as RuleOutcome[],
     };
+  }
+
+  /** Records that the summary event stored at `summarySeq` carried these events: in the summary's transaction. */
+  noteSummarized(summarySeq: number, memberSeqs: readonly number[]): void {
+    const insert = this.prepared('INSERT OR IGNORE INTO summary_members (event_seq, summary_seq) VALUES (?, ?)');
+    for (const seq of memberSeqs) insert.run(seq, summarySeq);
+  }
+
+  /** The summaries (storm group messages, digests) that carried an event, oldest first. */
+  summariesOf(id: string): SummaryRef[] {
+    const rows = this.prepared(
+      `SELECT s.id, s.type, s.title, s.occurred_at FROM summary_members m JOIN events s ON s.seq = m.summary_seq
+       WHERE m.event_seq = (SELECT seq FROM events WHERE id = ?) ORDER BY m.summary_seq`,
+    ).all(id) as Array<{ id: string; type: string; title: string; occurred_at: string }>;
+    return rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at }));
   }
 
   /**

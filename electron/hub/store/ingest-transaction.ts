@@ -246,13 +246,19 @@ export class IngestTransaction {
     const { events: eventTable, outbox } = this.tables;
     const named = [...new Set(items.map((r) => r.channelId))].sort();
     const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
-    const events = [...new Set(items.map((r) => r.eventSeq))]
-      .map((seq) => eventTable.getBySeq(seq))
-      .filter((e): e is HeraldEvent => e !== undefined);
+    const events: HeraldEvent[] = [];
+    const memberSeqs: number[] = [];
+    for (const seq of new Set(items.map((r) => r.eventSeq))) {
+      const event = eventTable.getBySeq(seq);
+      if (!event) continue;
+      events.push(event);
+      memberSeqs.push(seq);
+    }
     if (events.length === 0 || channels.length === 0) return undefined;
     const { event, ruleId, ruleName, reason, extra } = make(events, channels);
     const outcome: RuleOutcome = { ruleId, ruleName, outcome: 'routed', channels, heldBack: named.filter((id) => !channels.includes(id)), reason, ...extra };
     const seq = eventTable.insert(event, options.now, null, [outcome]);
+    eventTable.noteSummarized(seq, memberSeqs);
     for (const channelId of channels) outbox.enqueue(seq, channelId, ruleId, options.now);
     return { event, channels, covered: events.length };
   }

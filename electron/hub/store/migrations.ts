@@ -228,6 +228,16 @@ const MIGRATIONS: readonly string[] = [
   );
   INSERT INTO search_indexed (id, seq) SELECT 1, coalesce(max(seq), 0) FROM events;
   `,
+  // 11: which summary (a storm group's message, a digest) carried an event, written when the
+  // summary is stored: the event's detail links to it. Either event deleted, the row goes.
+  `
+  CREATE TABLE summary_members (
+    event_seq   INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    summary_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    PRIMARY KEY (event_seq, summary_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX summary_members_summary ON summary_members(summary_seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -121,6 +121,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     unsynced: (fn) => withoutFsync(() => db.transaction(fn)()),
     // A damaged file is left as it was found (integrity.ts): not even the index is written.
     canWrite: () => damage === undefined,
+    noteError: (error) => noteError(error),
     ...(log && { log }),
   });
   const mutes = new MuteStore(db);

@@ -11,7 +11,7 @@ import { useToast } from '../../components/Toasts.js';
 import { useHub } from '../../app/status.js';
 import { safeHref, shortCommit } from '../../lib/links.js';
 import { formatAgo, formatDateTime, formatUntil } from '../../lib/time.js';
-import { threadHref } from '../../app/route.js';
+import { eventHref, threadHref } from '../../app/route.js';
 import { isRetryable, upsertDelivery, withEarlyUpdates, withRetryAnswer } from './delivery-updates.js';
 import { PipelineMute } from './PipelineMute.js';
 
@@ -234,8 +234,23 @@ export function EventDetail(props: {
             ))}
           </ul>
         )}
+        {detail.summarizedIn && detail.summarizedIn.length > 0 && (
+          <ul className="deliveries" data-testid="summarized-in">
+            {detail.summarizedIn.map((s) => (
+              <li key={s.id} className="delivery" data-status="summarized">
+                <div className="delivery__head">
+                  <a href={eventHref(s.id)}>{s.title}</a>
+                  <span className="badge badge--muted">{s.type === 'herald.digest' ? 'digest' : 'group message'}</span>
+                </div>
+                <div className="muted small">
+                  sent {formatDateTime(s.occurredAt)} in this {s.type === 'herald.digest' ? 'digest' : "group's message"}, with the events it lists: its deliveries are on it
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
         {detail.deliveries.length === 0 ? (
-          !detail.groupWaits?.length && <p className="muted">{noDeliveriesText(detail.matches)}</p>
+          !detail.groupWaits?.length && !detail.summarizedIn?.length && <p className="muted">{noDeliveriesText(detail.matches)}</p>
         ) : (
           <ul className="deliveries">
             {detail.deliveries.map((d) => (
@@ -303,8 +318,6 @@ function Row(props: { name: string; value: string; mono?: boolean }) {
     </>
   );
 }
-
-
 
 /**
  * Why an event has no delivery of its own: a grouped one that no longer waits went out in its

@@ -1,6 +1,6 @@
 // The events table on PostgreSQL: the SQLite EventStore's methods (store/events.ts), with
 // history search on a tsvector and a GIN index (postgres/search.ts keeps FTS5's semantics).
-import type { EventQuery, RuleOutcome } from '../../../../shared/api.js';
+import type { EventQuery, RuleOutcome, SummaryRef } from '../../../../shared/api.js';
 import { type HeraldEvent, SUBJECT_FIELDS } from '../../../../shared/event.js';
 import { type EventPage, rowToEvent, TOTAL_COUNT_CAP, toFtsQuery } from '../events.js';
 import { decodeRaw } from '../raw-payload.js';
@@ -169,6 +169,21 @@ export class PgEventStore {
 
   async forDelivery(seq: number): Promise<HeraldEvent | undefined> {
     return this.awaitingDelivery.get(seq) ?? this.getBySeq(seq);
+  }
+
+  /** Records that the summary event stored at `summarySeq` carried these events: in the summary's transaction. */
+  async noteSummarized(sql: Sql, summarySeq: number, memberSeqs: readonly number[]): Promise<void> {
+    await sql('INSERT INTO summary_members (event_seq, summary_seq) SELECT seq, $1 FROM unnest($2::bigint[]) AS seq ON CONFLICT DO NOTHING', [summarySeq, memberSeqs]);
+  }
+
+  /** The summaries (storm group messages, digests) that carried an event, oldest first. */
+  async summariesOf(id: string): Promise<SummaryRef[]> {
+    const { rows } = await this.sql<{ id: string; type: string; title: string; occurred_at: string }>(
+      `SELECT s.id, s.type, s.title, s.occurred_at FROM summary_members m JOIN events s ON s.seq = m.summary_seq
+       WHERE m.event_seq = (SELECT seq FROM events WHERE id = $1) ORDER BY m.summary_seq`,
+      [id],
+    );
+    return rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at }));
   }
 
   async getBySeq(seq: number, sql: Sql = this.sql): Promise<HeraldEvent | undefined> {

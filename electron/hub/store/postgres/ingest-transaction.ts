@@ -2,7 +2,8 @@
 // request's delivery id, source state, events, rule outcomes, throttle memory, digest items,
 // board and deliveries in ONE transaction, all or nothing — and correct with several
 // replicas ingesting at once: delivery ids by the primary key (INSERT … ON CONFLICT), throttle
-// memory, digest windows and board things read under advisory locks held to commit.
+// memory, digest windows, board things and source state (streaks) read under advisory locks
+// held to commit.
 //
 // The router and the enricher are synchronous pure functions over lookups (the router asks
 // for throttle memory and mutes, the enricher for its source's state). Here a lookup answers
@@ -173,7 +174,7 @@ class IngestRun {
             return value === DELETED ? undefined : value;
           }
           const seen = `${sourceId}\u0000${key}`;
-          if (!this.stateSeen.has(seen)) throw new LookupMiss(async () => void this.stateSeen.set(seen, await tables.sourceState.get(sourceId, key, sql)));
+          if (!this.stateSeen.has(seen)) throw new LookupMiss(async () => void this.stateSeen.set(seen, await tables.sourceState.getLocked(sql, sourceId, key)));
           return this.stateSeen.get(seen);
         },
         set: (key, value) => void writes.set(key, value),
@@ -261,14 +262,18 @@ async function storeSummary(
   const named = [...new Set(items.map((r) => r.channelId))].sort();
   const channels = named.filter((id) => options.keepChannel?.(id) ?? true);
   const events: HeraldEvent[] = [];
+  const memberSeqs: number[] = [];
   for (const seq of new Set(items.map((r) => r.eventSeq))) {
     const event = await tables.events.getBySeq(seq, sql);
-    if (event) events.push(event);
+    if (!event) continue;
+    events.push(event);
+    memberSeqs.push(seq);
   }
   if (events.length === 0 || channels.length === 0) return undefined;
   const { event, ruleId, ruleName, reason, extra } = make(events, channels);
   const outcome: RuleOutcome = { ruleId, ruleName, outcome: 'routed', channels, heldBack: named.filter((id) => !channels.includes(id)), reason, ...extra };
   const seq = await tables.events.insert(sql, event, options.now, null, [outcome]);
+  await tables.events.noteSummarized(sql, seq, memberSeqs);
   await tables.outbox.enqueue(sql, seq, channels, ruleId, options.now);
   await tables.outbox.notifyDue(sql);
   return { event, channels, covered: events.length };

@@ -191,6 +191,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX storm_group_items_event ON storm_group_items(event_seq);
   `,
+  // 4: which summary carried an event (SQLite's migration 11).
+  `
+  CREATE TABLE summary_members (
+    event_seq   BIGINT NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    summary_seq BIGINT NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+    PRIMARY KEY (event_seq, summary_seq)
+  );
+  CREATE INDEX summary_members_summary ON summary_members(summary_seq);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,10 +1,20 @@
 // Per-source state (poll cursors, snapshots, pipeline streaks) on PostgreSQL, as JSON by key.
-import type { Sql } from './sql.js';
+// Read inside the ingest transaction under an advisory lock on the key, held to commit: two
+// replicas (or two requests on one) counting the same pipeline's streak go one after the
+// other, never both from the same old count.
+import { lockName, lockNames, type Sql } from './sql.js';
 
 export class PgSourceStateStore {
   constructor(private readonly sql: Sql) {}
 
   async get<T>(sourceId: string, key: string, sql: Sql = this.sql): Promise<T | undefined> {
+    const { rows } = await sql<{ value: string }>('SELECT value FROM source_state WHERE source_id = $1 AND key = $2', [sourceId, key]);
+    return rows[0] === undefined ? undefined : (JSON.parse(rows[0].value) as T);
+  }
+
+  /** Inside the ingest transaction: locks the key until commit, then reads it. */
+  async getLocked<T>(sql: Sql, sourceId: string, key: string): Promise<T | undefined> {
+    await lockNames(sql, [lockName('source_state', sourceId, key)]);
     const { rows } = await sql<{ value: string }>('SELECT value FROM source_state WHERE source_id = $1 AND key = $2', [sourceId, key]);
     return rows[0] === undefined ? undefined : (JSON.parse(rows[0].value) as T);
   }

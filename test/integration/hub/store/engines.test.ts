@@ -521,6 +521,13 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(digest).toHaveLength(1);
       const deliveries = await engine.outbox.list({ eventId: digest[0]!.id, limit: 5 });
       expect(deliveries.map((d) => d.channelId)).toEqual(['sink']);
+      // Each digested event names the digest that carried it (its detail links to it).
+      const members = (await engine.events.list({ sources: ['ci'], types: ['pipeline.failed'], limit: 5 })).items;
+      expect(members.map((e) => e.title)).toEqual(['c', 'b', 'a']);
+      for (const member of members) {
+        expect(await engine.events.summariesOf(member.id)).toEqual([{ id: digest[0]!.id, type: 'herald.digest', title: digest[0]!.title, occurredAt: digest[0]!.occurredAt }]);
+      }
+      expect(await engine.events.summariesOf(digest[0]!.id)).toEqual([]);
     });
 
     it('mutes: add, active, list, lift on pass inside ingest, purge and next expiry', async () => {
@@ -638,8 +645,22 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.groups.waitingFor('no-such-event')).toEqual([]);
       // Sent: no longer waiting.
       const [group] = await engine.groups.due(T0 + 10_000);
-      await engine.sendGroup(group!, (g: StormGroup, events: HeraldEvent[]) => ({ event: buildGroupEvent(g, events, T0 + 10_000), reason: 'grouped' }), { now: T0 + 10_000 });
+      expect(await engine.events.summariesOf(id)).toEqual([]);
+      const sendAt = (ms: number) => engine.sendGroup(group!, (g: StormGroup, events: HeraldEvent[]) => ({ event: buildGroupEvent(g, events, ms), reason: 'grouped' }), { now: ms });
+      const first = await sendAt(T0 + 10_000);
       expect(await engine.groups.waitingFor(id)).toEqual([]);
+      // …and which message carried it: the group's first; a later message of the same group lists only its own events.
+      const message = { id: first!.event.id, type: 'herald.group', title: first!.event.title, occurredAt: first!.event.occurredAt };
+      expect(await engine.events.summariesOf(id)).toEqual([message]);
+      const [later] = await engine.ingest([{ source: SOURCES[0]!, inputs: [{ type: 'pipeline.failed', title: 'grouped later', subject: { project: 'p' } }] }], { router: grouped, now: new Date(T0 + 20_000) });
+      const laterId = (later as { events: HeraldEvent[] }).events[0]!.id;
+      const second = await sendAt(T0 + 310_000);
+      expect(second).toMatchObject({ covered: 1 });
+      expect(await engine.events.summariesOf(id)).toEqual([message]);
+      expect(await engine.events.summariesOf(laterId)).toEqual([expect.objectContaining({ id: second!.event.id, type: 'herald.group' })]);
+      // The message deleted, its members no longer name it.
+      await engine.events.delete([first!.event.id]);
+      expect(await engine.events.summariesOf(id)).toEqual([]);
     } finally {
       await engine.close();
     }

@@ -146,6 +146,26 @@ describe('the search index, filled in batches', () => {
     expect(indexedRows(store)).toBe(128);
   });
 
+  it('an index write that meets a damaged file marks the store damaged (told once, with the way out), and the search still finds every event', () => {
+    const dir = newDir();
+    const lines: string[] = [];
+    const damaged: string[] = [];
+    const store = openStore(dir, { log: (line) => lines.push(line), onDamaged: (problem) => damaged.push(problem) });
+    open.push(store);
+    ingest(store, ['malformed page deploy', 'second deploy']);
+    const corrupt = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    const write = vi.spyOn(store.events, 'indexForSearch').mockImplementation(() => {
+      throw corrupt;
+    });
+    expect(search(store, 'deploy')).toEqual(['second deploy', 'malformed page deploy']);
+    expect(store.damage).toMatch(/herald\.db is damaged \(database disk image is malformed\): nothing more is accepted into it; stop Herald, then `npm run db -- check`/);
+    expect(damaged).toEqual([store.damage]);
+    // Not reported as an index that lags: the damage is the news, and the file is not written again.
+    expect(lines).toEqual([]);
+    expect(search(store, 'second')).toEqual(['second deploy']);
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+
   it('an index write that fails (the file locked by another writer) is logged once, and the search still finds every event', () => {
     const dir = newDir();
     const lines: string[] = [];

@@ -11,6 +11,7 @@ const OWNERS: Record<string, string> = {
   events: 'store/events.ts',
   events_fts: 'store/events.ts',
   search_indexed: 'store/events.ts',
+  summary_members: 'store/events.ts',
   // A connection's temporary index of the events events_fts has not taken (not in the file).
   'temp.events_fts_tail': 'store/events.ts',
   deliveries: 'store/outbox.ts',

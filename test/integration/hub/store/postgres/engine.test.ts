@@ -170,6 +170,19 @@ describe('two replicas on one database', () => {
   });
 });
 
+describe('two replicas counting one pipeline\'s streak', () => {
+  it('failures of one pipeline ingested by both replicas at once are counted one after the other: each streak number once', async () => {
+    const url = await cluster.createDatabase();
+    const [a, b] = await Promise.all([open(url, { replica: 'streak-a' }), open(url, { replica: 'streak-b' })]);
+    const { enrichWithStreaks } = await import('../../../../../electron/hub/sources/streak-enricher.js');
+    const subject = { project: 'acme', pipeline: 'build', branch: 'main' };
+    const fail = (i: number): IngestItem => ({ source, inputs: [{ type: 'pipeline.failed', title: `red ${i}`, subject }] });
+    const outcomes = (await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).ingest([fail(i)], { router: routedTo([]), enrich: enrichWithStreaks })))).flat();
+    const streaks = outcomes.flatMap((o) => (o.status === 'accepted' ? o.events.map((e) => (e.data as { failureStreak?: number }).failureStreak) : []));
+    expect(streaks.sort((x, y) => x! - y!)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+});
+
 describe('migrations', () => {
   it('a database of a newer schema version is refused, naming both versions', async () => {
     const url = await cluster.createDatabase();

@@ -1,7 +1,7 @@
 // A headless hub on PostgreSQL (HERALD_DATABASE_URL) while its database goes away and comes
 // back: webhooks are refused with 503 and one line naming the database (no password) while
 // it is down, accepted again once it is back, and every event that got a 202 is stored and
-// delivered — none lost, none half-written.
+// delivered — none lost, none half-written. Meanwhile the UI's status names the problem.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubProcess, startHubProcess, tempDir, waitFor, writeConfig } from '../../../../helpers/hub-process.js';
 import { type Sink, startSink } from '../../../../helpers/http-sink.js';
@@ -48,6 +48,8 @@ describe('the hub on PostgreSQL while PostgreSQL goes away and comes back', () =
     for (let i = 0; i < 5; i++) expect((await post(`before ${i}`)).status).toBe(202);
     await waitFor(() => sink.received.length >= 5, 15_000, 'the first five delivered');
 
+    // An open UI has read the status before the database goes.
+    expect((await hub.api<{ counts: { events: number } }>('hub.status')).counts.events).toBe(5);
     await cluster.stop('fast');
     const refused = await post('while down');
     expect(refused.status).toBe(503);
@@ -64,12 +66,20 @@ describe('the hub on PostgreSQL while PostgreSQL goes away and comes back', () =
     }, 5_000, 'GET /healthz answering 503 while PostgreSQL is down');
     expect(down.body).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+|nothing accepts connections at 127\.0\.0\.1:\d+/);
     expect(down.body).not.toContain(cluster.info.password);
+    // The UI's status still answers — it is where the sidebar names the database's problem —
+    // with the counts last read; reads that need the database answer 503 with the same line.
+    const status = await hub.api<{ database: { ok: boolean; problem?: string }; counts: { events: number } }>('hub.status');
+    expect(status.database.ok).toBe(false);
+    expect(status.database.problem).toMatch(/nothing accepts connections at 127\.0\.0\.1:\d+/);
+    expect(status.counts.events).toBe(5);
+    await expect(hub.api('events.list', { limit: 10 })).rejects.toThrow(/^events\.list: HTTP 503: nothing accepts connections at/);
 
     await cluster.start();
     // The sender retries what was refused: within a few seconds the pool has reconnected.
     await waitFor(async () => (await post('while down')).status === 202 || undefined, 20_000, 'the hub accepting again');
     for (let i = 0; i < 5; i++) expect((await post(`after ${i}`)).status).toBe(202);
     await waitFor(async () => (await health()).status === 200 || undefined, 5_000, 'GET /healthz answering 200 once PostgreSQL is back');
+    expect((await hub.api<{ database: { ok: boolean } }>('hub.status')).database).toEqual({ ok: true });
 
     await waitFor(() => sink.received.length >= accepted.length || undefined, 20_000, 'every accepted event delivered');
     const delivered = sink.received.map((r) => (r.json as { title: string }).title);
