@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from './headless.js';
 import { lockDataDir } from './hub/data-dir.js';
-import { ACKED_SUFFIX, findDamage, highestEventSeq } from './hub/store/integrity.js';
+import { ACKED_SUFFIX, findDamage, highestEventSeq, shellWord } from './hub/store/integrity.js';
 import { newDatabase, openDatabase } from './hub/store/open.js';
 import { salvageInto } from './hub/store/salvage.js';
 import { DB_FILE } from './hub/store/store.js';
@@ -32,7 +32,7 @@ export function checkDatabase(dataDir: string, out: (line: string) => void): boo
   const problem = findDamage(file, readOnly, { full: true });
   if (problem) {
     out(`damaged: ${file}: ${problem}`);
-    out('to salvage what is left: npm run db -- recover');
+    out(`to salvage what is left: npm run db -- recover --data-dir ${shellWord(dataDir)}`);
     return false;
   }
   const db = readOnly(file);
