@@ -45,6 +45,25 @@ const FIELD_TEXT: Record<string, { label: string; hint?: string }> = {
   topic: { label: 'Topic', hint: '1-64 letters, digits, - and _. Subscribe to the same topic in the ntfy app.' },
   server: { label: 'Server', hint: 'https://ntfy.sh or your own ntfy server.' },
   apps: { label: 'Apps', hint: 'Devtron app ids, optionally with the name events should show: 12:payments, 14:billing.' },
+  apiUrl: { label: 'API URL' },
+  // Channels
+  webhookUrl: { label: 'Webhook URL', hint: 'The URL the service gave you; it is itself the credential, so it is kept as a secret.' },
+  botToken: { label: 'Bot token', hint: 'xoxb-… with the chat:write scope; needs the channel to post to.' },
+  channel: { label: 'Channel', hint: 'For a bot token: C0123ABCD or #channel-name.' },
+  avatarUrl: { label: 'Avatar URL' },
+  transport: { label: 'Transport', hint: 'smtp: your mail server; ses: Amazon SES.' },
+  to: { label: 'To', hint: 'Comma-separated addresses. A rule may name its own instead.' },
+  from: { label: 'From', hint: 'herald@acme.example or Herald <herald@acme.example>. Empty: the default sender in Settings.' },
+  security: { label: 'Security', hint: 'starttls: port 587; tls: port 465; none: only for a relay on this machine.' },
+  tlsCa: { label: 'CA certificate (PEM)', hint: 'Trusted besides the system’s, for a relay with an internal certificate.' },
+  pool: { label: 'Keep connections open', hint: 'Reuse SMTP connections between messages.' },
+  maxConnections: { label: 'Connections at most' },
+  ratePerSecond: { label: 'Messages per second at most', hint: 'Empty: as fast as the server takes them.' },
+  region: { label: 'AWS region', hint: 'e.g. eu-west-1.' },
+  accessKeyId: { label: 'Access key id', hint: 'Empty: the AWS default credentials (environment, instance role).' },
+  secretAccessKey: { label: 'Secret access key' },
+  endpoint: { label: 'SES endpoint', hint: 'Only for a VPC endpoint or a proxy.' },
+  format: { label: 'Card format', hint: 'adaptive: Workflows webhooks; messagecard: the retiring Office 365 connectors.' },
 };
 
 /** `timeoutMs` → `Timeout ms`, for fields FIELD_TEXT does not know. */
