@@ -47,6 +47,10 @@ const KIND_HINTS: Record<string, string> = {
   jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL, with <token> replaced by this secret.',
   'kosli-webhook': 'A Kosli custom webhook notification: the ingress URL, with <token> replaced by this secret (Kosli takes only a URL).',
   'defectdojo-webhook': "DefectDojo's notification webhook: the ingress URL, and this secret as a Bearer token in its custom header.",
+  cctray: 'Polls a cctray XML feed (Jenkins, GoCD, TeamCity, Buildkite…) and raises what changed: a build that starts, fails, recovers.',
+  kosli: "Polls Kosli's environment snapshots with an API token and raises what changed: artifacts started, stopped or scaled, compliance.",
+  secobserve: 'Polls SecObserve with an API token: product security gates failing or passing, and exception notifications.',
+  defectdojo: 'Polls DefectDojo API v2 with your API key: new findings at or above a severity, imported scans, new products, upcoming engagements.',
   'github-actions': 'No webhook needed: your personal access token (repo scope, or fine-grained Actions and Deployments: read) and the repositories to watch.',
   'gitlab-ci': 'No webhook needed: a personal access token with read_api and the projects to watch.',
   'chainloop-webhook':
