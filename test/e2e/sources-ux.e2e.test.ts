@@ -156,7 +156,7 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
         const overflow = await page.evaluate(() => {
           const main = document.querySelector('.main')!;
           const right = main.getBoundingClientRect().right;
-          const outside = [...document.querySelectorAll('.sources-table td.actions button')]
+          const outside = Array.from(document.querySelectorAll('.sources-table td.actions button'))
             .filter((b) => b.getBoundingClientRect().right > right + 0.5)
             .map((b) => b.getAttribute('aria-label') ?? b.textContent);
           return { scroll: main.scrollWidth - main.clientWidth, outside };
