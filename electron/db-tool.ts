@@ -2,13 +2,14 @@
 // database (store/integrity.ts). `check` runs SQLite's full integrity check and Herald's
 // acknowledged-events check, read-only. `recover` salvages what can be read into a new file
 // (store/salvage.ts), keeps the damaged files beside it as `herald.db.damaged-<time>`, and
-// puts the new one in place. Run it with the hub stopped.
+// puts the new one in place. It refuses while a hub runs on the data dir (data-dir.ts's lock).
 import { existsSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from './headless.js';
-import { ACKED_SUFFIX, findDamage, highestEventSeq } from './hub/store/integrity.js';
+import { lockDataDir } from './hub/data-dir.js';
+import { ACKED_SUFFIX, findDamage, highestEventSeq, shellWord } from './hub/store/integrity.js';
 import { newDatabase, openDatabase } from './hub/store/open.js';
 import { salvageInto } from './hub/store/salvage.js';
 import { DB_FILE } from './hub/store/store.js';
@@ -16,7 +17,8 @@ import { DB_FILE } from './hub/store/store.js';
 const USAGE = `usage: npm run db -- check|recover [--data-dir DIR]
   check     is the database whole? (read-only; exit code 1 when it is damaged)
   recover   salvage what can be read into a new database; the damaged files are kept
-            as herald.db.damaged-<time>. Stop Herald first.
+            as herald.db.damaged-<time>. Stop Herald first (it refuses while a hub
+            runs on the data dir).
 `;
 
 const readOnly = (file: string) => newDatabase(file, { readonly: true, fileMustExist: true });
@@ -30,7 +32,7 @@ export function checkDatabase(dataDir: string, out: (line: string) => void): boo
   const problem = findDamage(file, readOnly, { full: true });
   if (problem) {
     out(`damaged: ${file}: ${problem}`);
-    out('to salvage what is left: npm run db -- recover');
+    out(`to salvage what is left: npm run db -- recover --data-dir ${shellWord(dataDir)}`);
     return false;
   }
   const db = readOnly(file);
@@ -46,6 +48,16 @@ export function checkDatabase(dataDir: string, out: (line: string) => void): boo
 export function recoverDatabase(dataDir: string, out: (line: string) => void, now = new Date()): void {
   const file = join(dataDir, DB_FILE);
   if (!existsSync(file)) throw new Error(`no database at ${file}`);
+  // A hub running on the dir would go on writing into the file renamed from under it.
+  const lock = lockDataDir(dataDir, { doing: 'stop it, then run recover again' });
+  try {
+    recoverLocked(file, out, now);
+  } finally {
+    lock.release();
+  }
+}
+
+function recoverLocked(file: string, out: (line: string) => void, now: Date): void {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const recovered = `${file}.recovered-${stamp}`;
   const from = readOnly(file);

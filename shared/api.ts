@@ -81,6 +81,9 @@ export const RuleOutcomeSchema = z.object({
 });
 export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
 
+/** A commit filter: a SHA or its first hex digits (a prefix, as `git` takes them); empty is no filter. */
+export const COMMIT_PREFIX = /^([0-9a-f]{4,64})?$/i;
+export const COMMIT_PREFIX_PROBLEM = 'must be a commit SHA or at least its first 4 hex digits';
 export const EventQuerySchema = z
   .object({
     /** Full-text search over title, summary and subject. */
@@ -90,11 +93,7 @@ export const EventQuerySchema = z
     severities: z.array(SeveritySchema).max(4).optional(),
     ...Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(300).optional()])),
     /** A commit SHA or its first hex digits (a prefix, as `git` takes them). */
-    commit: z
-      .string()
-      .trim()
-      .regex(/^([0-9a-f]{4,64})?$/i, 'must be a commit SHA or at least its first 4 hex digits')
-      .optional(),
+    commit: z.string().trim().regex(COMMIT_PREFIX, COMMIT_PREFIX_PROBLEM).optional(),
     unread: z.boolean().optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),

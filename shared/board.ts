@@ -348,10 +348,11 @@ type BoardEvent = Pick<HeraldEvent, 'id' | 'type' | 'source' | 'subject' | 'data
 
 /**
  * The thing's row after `event`: a new row, the same row changed, `remove`, or `unchanged`
- * (the event is older than what the row already says, or has no state). `found` is
- * `boardVerdict(event)` when the caller has it already. Runs once per stateful event in
- * the ingest transaction: rows are built by assignment (no conditional spreads), a
- * fraction of the cost.
+ * (the event has no state, or is older than what the row already says — unless it falls in
+ * the row's current run with the same verdict: then it counts in the streak, and only
+ * there). `found` is `boardVerdict(event)` when the caller has it already. Runs once per
+ * stateful event in the ingest transaction: rows are built by assignment (no conditional
+ * spreads), a fraction of the cost.
  */
 export function nextBoardRow(
   previous: BoardRow | undefined,
@@ -362,7 +363,13 @@ export function nextBoardRow(
   const { thing, verdict } = found;
   // One form of time (UTC, ms) so rows sort by it, as text too; sources may send offsets.
   const at = utcIso(event.occurredAt);
-  if (previous && at < previous.lastEventAt) return 'unchanged';
+  if (previous && at < previous.lastEventAt) {
+    // Late (webhooks arrive out of order; replicas commit in either order): the row says what
+    // the newest event said. One of the same verdict inside the current run still counts in
+    // its streak — three failures read "failed 3 times" whatever order they came in.
+    if (verdict === previous.state && at >= previous.since) return { row: { ...previous, streak: previous.streak + 1 } };
+    return 'unchanged';
+  }
   if (verdict === 'remove') return previous ? { remove: thing.key } : 'unchanged';
 
   const commit = event.subject.commit;

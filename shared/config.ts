@@ -743,7 +743,14 @@ export const RuleSchema = z
     channels: z.array(IdSchema).max(50).default([]),
     /** The same dedupKey at most once per window. */
     throttle: z
-      .object({ windowSeconds: z.number().int().min(1).max(30 * 86400).default(DEFAULT_THROTTLE_SECONDS) })
+      .object({
+        windowSeconds: z
+          .number('must be a number of seconds')
+          .int('must be whole seconds')
+          .min(1, 'must be at least 1 second')
+          .max(30 * 86400, 'must be at most 30 days')
+          .default(DEFAULT_THROTTLE_SECONDS),
+      })
       .strict()
       .optional(),
     /** No deliveries from this rule inside these hours (the event is still kept). */

@@ -16,7 +16,7 @@ import type { KeyValueBackend } from './config/config-store.js';
 import { startLiveConfig } from './config/live-config.js';
 import { notifyingSecretStore, secretResolver } from './config/secret-access.js';
 import { openSecretStore, type SecretStore } from './config/secrets.js';
-import { prepareDataDir } from './data-dir.js';
+import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { startChannelChangeHandling } from './delivery/channel-changes.js';
 import { digestGoesTo } from './delivery/digest-hold.js';
 import { DigestScheduler } from './delivery/digests.js';
@@ -115,9 +115,30 @@ export interface Hub {
 export { HERALD_SOURCE, healthEvent } from './health/integration-health.js';
 
 export async function startHub(options: HubOptions): Promise<Hub> {
+  prepareDataDir(options.dataDir, options.log);
+  // One hub per data dir (data-dir.ts), held until it stops; a start that fails lets go.
+  const lock = lockDataDir(options.dataDir, { nativeBinding: options.sqliteBinding });
+  let hub: Hub;
+  try {
+    hub = await startHubInDataDir(options);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const stop = hub.stop.bind(hub);
+  hub.stop = async () => {
+    try {
+      await stop();
+    } finally {
+      lock.release();
+    }
+  };
+  return hub;
+}
+
+async function startHubInDataDir(options: HubOptions): Promise<Hub> {
   const log = options.log ?? (() => undefined);
   const now = options.now ?? Date.now;
-  prepareDataDir(options.dataDir, log);
   const secrets = options.secrets ?? (await openSecretStore());
   const resolveSecrets = secretResolver(secrets);
   const replicaId = options.replicaId ?? defaultReplicaId();

@@ -77,10 +77,12 @@ export interface TrayState {
   pipelines?: TrayPipeline[];
   /** The global shortcut could not be registered: why, in one sentence. */
   shortcutProblem?: string;
+  /** The store takes no events now (a damaged file): the hub's words, with the way out. */
+  databaseProblem?: string;
 }
 
 export interface TrayInputs {
-  status: Pick<ApiOutput<'hub.status'>, 'counts' | 'channels' | 'sources'>;
+  status: Pick<ApiOutput<'hub.status'>, 'counts' | 'channels' | 'sources'> & Partial<Pick<ApiOutput<'hub.status'>, 'database'>>;
   latest: readonly TrayEvent[];
   /** Unread critical events in the whole history (not only the latest ten). */
   criticalUnread: number;
@@ -122,6 +124,7 @@ export function deriveTrayState({ status, latest, criticalUnread, settings, boar
     board: deriveBoard(board),
     pipelines: trayPipelines(latest, mutes),
     ...(shortcutProblem !== undefined && { shortcutProblem }),
+    ...(status.database?.ok === false && { databaseProblem: status.database.problem ?? 'the database takes no events now' }),
   };
 }
 
@@ -149,12 +152,12 @@ export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute
 }
 
 /**
- * One icon for the state that most needs attention: something red on the board (not muted),
- * a broken channel or source, or an unread critical event beats a pause the user chose,
+ * One icon for the state that most needs attention: a store that takes no events, something
+ * red on the board (not muted), a broken channel or source, or an unread critical event beats a pause the user chose,
  * which beats unread.
  */
 export function trayStatus(state: TrayState): TrayStatus {
-  if (state.board.red > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
+  if (state.databaseProblem !== undefined || state.board.red > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
   if (state.snoozedUntil !== undefined || state.quietHours) return 'snoozed';
   if (state.unread > 0) return 'unread';
   return 'ok';
@@ -186,6 +189,8 @@ export function boardItemLabel(item: TrayBoardItem): string {
 
 export function trayTooltip(state: TrayState, now: Date): string {
   const parts = ['Herald'];
+  // First: while it lasts, nothing new arrives at all (the window's sidebar has the way out).
+  if (state.databaseProblem !== undefined) parts.push('database takes no new events');
   const red = state.board.failing;
   if (state.board.red > 0) parts.push(`${state.board.red} red${red.length > 0 ? `: ${red.map(boardItemLabel).join(', ')}` : ''}`);
   else if (state.board.worst !== undefined) parts.push('all green');
@@ -321,6 +326,11 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
     { id: 'resume', label: 'Resume notifications', enabled: state.snoozedUntil !== undefined, click: () => actions.setSnooze(null) },
   ];
 
+  const database: MenuItemConstructorOptions[] =
+    state.databaseProblem !== undefined
+      ? [{ id: 'database-problem', label: menuLabel(`⚠ Database: ${state.databaseProblem}`, platform), click: () => actions.openWindow() }, { type: 'separator' }]
+      : [];
+
   const shortcut: MenuItemConstructorOptions[] = state.shortcutProblem
     ? [{ id: 'shortcut-problem', label: '⚠ Global shortcut not registered: see Settings', click: () => actions.openWindow() }, { type: 'separator' }]
     : [];
@@ -348,6 +358,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
 
   return [
     ...update,
+    ...database,
     ...shortcut,
     ...boardMenu(state.board, actions, now, platform),
     ...failing,

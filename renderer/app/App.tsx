@@ -159,7 +159,7 @@ function Sidebar(props: { current: Page }) {
             )}
             {status.counts.pendingDeliveries > 0 && (
               <p className="summary__line">
-                <span className="mono">{status.counts.pendingDeliveries}</span> deliveries pending
+                <span className="mono">{status.counts.pendingDeliveries}</span> {status.counts.pendingDeliveries === 1 ? 'delivery' : 'deliveries'} pending
               </p>
             )}
             {snoozed && <p className="summary__line summary__line--warn">Popups paused until {formatDateTime(snoozed)}</p>}

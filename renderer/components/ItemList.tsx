@@ -91,7 +91,7 @@ export interface RowAction {
   label: string;
   ariaLabel: string;
   onClick(): void;
-  /** While it runs: disabled, and `busyLabel` instead of `label`. */
+  /** While it runs: `busyLabel` instead of `label`, and clicks do nothing (aria-disabled, not disabled: a disabled button drops the keyboard focus it has). */
   busy?: boolean;
   busyLabel?: string;
   disabled?: boolean;
@@ -115,8 +115,11 @@ export function ItemActions(props: { name: string; actions?: ReadonlyArray<RowAc
               type="button"
               className={`btn btn--small${action.icon ? ' btn--icon' : ''}`}
               aria-label={action.ariaLabel}
-              disabled={action.busy || action.disabled}
-              onClick={action.onClick}
+              disabled={action.disabled}
+              aria-disabled={action.busy || undefined}
+              onClick={() => {
+                if (!action.busy) action.onClick();
+              }}
             >
               {action.busy && action.busyLabel ? action.busyLabel : action.label}
             </button>

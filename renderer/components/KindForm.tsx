@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ApiError } from '../../shared/api.js';
 import { apiFieldErrors, errorAt, hasErrors, unclaimedErrors, zodFieldErrors, type FieldErrors } from '../lib/form-errors.js';
 import { slugify } from '../lib/ids.js';
-import { buildItem, type BuiltItem, draftFromItem, GENERATED_SECRET_FIELDS, newDraft, type DraftValue, type ItemDraft, type StoredItemConfig } from '../lib/item-draft.js';
+import { buildItem, type BuiltItem, draftFromItem, GENERATED_SECRET_FIELDS, newDraft, type DraftValue, type ItemDraft, type StoredItemConfig, type TlsDraft } from '../lib/item-draft.js';
 import { describeFields, kindsOf, type FieldSpec } from '../lib/schema-fields.js';
 import { suggestSecretPlaces, type KeyValueRow, type SecretDraft, type SecretRow, type SecretStatus, type SecretSuggestion } from '../lib/secret-draft.js';
 import { KeyValueEditor, SecretMapEditor } from './editors.js';
@@ -43,7 +43,7 @@ export function KindForm(props: KindFormProps) {
   const kinds = useMemo(() => kindsOf(props.union), [props.union]);
   const specsFor = (kind: string): FieldSpec[] => {
     const schema = kinds.get(kind);
-    return schema ? describeFields(schema, props.secretFields[kind] ?? []) : [];
+    return schema ? describeFields(schema, props.secretFields[kind] ?? [], kind) : [];
   };
   const firstKind = [...kinds.keys()][0] ?? '';
   const draftOptions = { generateSecret: props.generateSecret, keychainAvailable: props.keychainAvailable };
@@ -232,6 +232,8 @@ function SpecField(props: {
           {errors[spec.name] && <p className="field__error">{errors[spec.name]}</p>}
         </fieldset>
       );
+    case 'tls':
+      return <TlsField spec={spec} value={value as TlsDraft} error={errors[`${spec.name}.caPem`] ?? error} onChange={props.onChange} />;
     default:
       break;
   }
@@ -305,5 +307,34 @@ function SpecField(props: {
         }
       }}
     </Field>
+  );
+}
+
+/** A self-hosted server's TLS trust: its CA certificate pasted as it is (PEM), or, for a lab, any certificate. */
+function TlsField(props: { spec: FieldSpec; value: TlsDraft; error: string | undefined; onChange(value: TlsDraft): void }) {
+  const { spec, value } = props;
+  return (
+    <fieldset className="field field--wide">
+      <legend>{spec.label}</legend>
+      {spec.hint && <p className="field__hint">{spec.hint}</p>}
+      <Field label="CA certificate (PEM)" error={props.error} hint="Paste it as it is, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----. Empty: the system's trusted CAs.">
+        {(control) => (
+          <textarea
+            {...control}
+            className="mono"
+            rows={4}
+            spellCheck={false}
+            placeholder="-----BEGIN CERTIFICATE-----"
+            value={value.caPem}
+            onChange={(e) => props.onChange({ ...value, caPem: e.target.value })}
+          />
+        )}
+      </Field>
+      <CheckboxField
+        label="Accept any certificate (a lab server only: anyone in between could read the token)"
+        checked={value.insecure}
+        onChange={(insecure) => props.onChange({ ...value, insecure })}
+      />
+    </fieldset>
   );
 }

@@ -1,6 +1,6 @@
 // The History page's filters: form state ↔ the api's EventQuery, and the same test the
 // hub applies (minus full-text search), so a live event can join the list without a refetch.
-import type { EventQueryInput } from '../../shared/api.js';
+import { COMMIT_PREFIX, COMMIT_PREFIX_PROBLEM, type EventQueryInput } from '../../shared/api.js';
 import { EventTypeSchema, SUBJECT_FIELDS, type HeraldEvent, type Severity, type SubjectField } from '../../shared/event.js';
 import { fromLocalInput } from './time.js';
 
@@ -39,7 +39,8 @@ export function toQuery(filters: HistoryFilters): EventQueryInput {
   if (filters.severities.length) query.severities = [...filters.severities];
   for (const field of SUBJECT_FIELDS) {
     const value = filters.subject[field]?.trim();
-    if (value) query[field] = value;
+    // A commit being typed ("a1b") is not a filter yet: its field says why, the list stays as it was asked.
+    if (value && !(field === 'commit' && commitFilterError(value))) query[field] = value;
   }
   if (filters.unread) query.unread = true;
   const since = fromLocalInput(filters.since);
@@ -74,6 +75,11 @@ export function matchesQuery(event: HeraldEvent, query: EventQueryInput): boolea
   if (query.since && received < Date.parse(query.since)) return false;
   if (query.until && received >= Date.parse(query.until)) return false;
   return true;
+}
+
+/** Why the commit filter is not a SHA or a prefix of one (4+ hex digits), or undefined. */
+export function commitFilterError(commit: string): string | undefined {
+  return COMMIT_PREFIX.test(commit.trim()) ? undefined : COMMIT_PREFIX_PROBLEM;
 }
 
 /** Why the type filter is not an event type (checked with the shared schema), or undefined. */

@@ -14,7 +14,13 @@ import {
   type SecretStatus,
 } from './secret-draft.js';
 
-export type DraftValue = string | boolean | KeyValueRow[] | SecretDraft | SecretRow[];
+/** A TLS field as the form edits it: the PEM as pasted (line breaks and all) and "accept any certificate". */
+export interface TlsDraft {
+  caPem: string;
+  insecure: boolean;
+}
+
+export type DraftValue = string | boolean | KeyValueRow[] | SecretDraft | SecretRow[] | TlsDraft;
 
 export interface ItemDraft {
   kind: string;
@@ -74,6 +80,10 @@ export function fieldDraft(spec: FieldSpec, value: unknown, secrets: Record<stri
       return Object.entries((current ?? {}) as Record<string, unknown>).map(([key, v]) => ({ key, value: String(v) }));
     case 'json':
       return current === undefined ? '' : JSON.stringify(current, null, 2);
+    case 'tls': {
+      const tls = (current ?? {}) as { caPem?: unknown; insecureSkipVerify?: unknown };
+      return { caPem: typeof tls.caPem === 'string' ? tls.caPem : '', insecure: tls.insecureSkipVerify === true };
+    }
     case 'secret': {
       const status = secrets[spec.name] ?? refStatus(value);
       const generate = GENERATED_SECRET_FIELDS.includes(spec.name) ? options.generateSecret : undefined;
@@ -189,6 +199,12 @@ export function buildItem(draft: ItemDraft, specs: FieldSpec[], options: BuildOp
         } catch (error) {
           localErrors[spec.name] = `not valid JSON: ${(error as Error).message}`;
         }
+        break;
+      }
+      case 'tls': {
+        const { caPem, insecure } = value as TlsDraft;
+        // Absent unless something is set: the system's trust store, certificates checked.
+        if (caPem.trim() !== '' || insecure) set(spec.name, { ...(caPem.trim() !== '' && { caPem: caPem.trim() + '\n' }), ...(insecure && { insecureSkipVerify: true }) });
         break;
       }
       case 'secret': {

@@ -12,6 +12,8 @@ export type FieldControl =
   | { control: 'keyValue' }
   | { control: 'secret' }
   | { control: 'secretMap' }
+  /** A self-hosted server's TLS trust (PollTlsSchema): its CA certificate pasted as PEM, or "accept any". */
+  | { control: 'tls' }
   | { control: 'json' };
 
 export type FieldSpec = FieldControl & {
@@ -45,6 +47,63 @@ const FIELD_TEXT: Record<string, { label: string; hint?: string }> = {
   topic: { label: 'Topic', hint: '1-64 letters, digits, - and _. Subscribe to the same topic in the ntfy app.' },
   server: { label: 'Server', hint: 'https://ntfy.sh or your own ntfy server.' },
   apps: { label: 'Apps', hint: 'Devtron app ids, optionally with the name events should show: 12:payments, 14:billing.' },
+  // Sources that poll, and webhook sources' options.
+  repos: { label: 'Repositories', hint: 'owner/name, or owner/* for every repository of a user or organisation; separated by commas.' },
+  projects: { label: 'Projects', hint: "group/project, or group/* for the group's projects (subgroups included); separated by commas." },
+  baseUrl: { label: 'GitLab URL', hint: "https://gitlab.com, or your self-managed server's address." },
+  workflows: { label: 'Workflows', hint: 'Only these: workflow names or files, globs allowed (CI, deploy*.yml), separated by commas. Empty: all.' },
+  branches: { label: 'Branches', hint: 'Only these, globs allowed (main, release/*), separated by commas. Empty: all.' },
+  onlyMine: { label: 'Only runs I triggered', hint: "Runs the token's own user started." },
+  deployments: { label: 'Deployments', hint: 'Also follow deployments and their statuses (deployment.* events).' },
+  jobs: { label: 'Jobs', hint: 'Also each job of a pipeline that changed ("<pipeline> / <job>").' },
+  pollIntervalSeconds: { label: 'Poll every (seconds)', hint: 'At least 10.' },
+  timeoutSeconds: { label: 'Request timeout (seconds)' },
+  tls: { label: 'TLS', hint: "Only for a self-hosted server whose certificate this machine's system does not trust." },
+  relayUrl: {
+    label: 'Relay URL',
+    hint: 'No public address? A smee-compatible channel (https://smee.io/<channel>): the sender posts there and Herald subscribes. Empty: the sender posts to the ingress URL.',
+  },
+  outcomePhase: { label: 'Outcome from phase', hint: 'FINALIZED: after the post-build steps; COMPLETED: as soon as the build ends.' },
+  org: { label: 'Organisation' },
+  environments: { label: 'Environments', hint: 'Environment names, separated by commas.' },
+  products: { label: 'Products', hint: 'Product names, separated by commas. Empty: every product the token can see.' },
+  exceptions: { label: 'Raise exceptions', hint: "error.exception from SecObserve's stored notifications." },
+  exceptionWindowSeconds: { label: 'The same exception at most once per (seconds)' },
+  frontendUrl: { label: 'Web UI URL', hint: "SecObserve's web address, for links in events. Empty: none." },
+  minimumSeverity: { label: 'Minimum severity', hint: 'Findings below it raise nothing.' },
+  upcomingEngagementDays: { label: 'Engagements starting within (days)', hint: 'Each raises engagement.upcoming once.' },
+  maxFindingEvents: { label: 'Most finding events per poll', hint: 'More new findings than this in one poll become one summary event.' },
+};
+
+/** Texts for a field name that means something else in another kind (a URL, a token, a host). */
+const KIND_FIELD_TEXT: Record<string, Record<string, { label: string; hint?: string }>> = {
+  cctray: {
+    url: { label: 'Feed URL', hint: 'The cctray XML address, e.g. https://jenkins.example.com/cc.xml or https://gocd.example.com/go/cctray.xml.' },
+    username: { label: 'Username', hint: 'Basic auth, with the password below (Jenkins: an API token as the password). Empty: an open feed.' },
+    password: { label: 'Password', hint: "The basic-auth user's password or API token." },
+    token: { label: 'Bearer token', hint: 'Instead of basic auth, for a feed behind a token.' },
+  },
+  'github-actions': {
+    token: { label: 'Token', hint: 'A personal access token: classic with the repo scope, or fine-grained with Actions and Deployments: read.' },
+    apiUrl: { label: 'API URL', hint: "https://api.github.com, or GitHub Enterprise Server's https://<host>/api/v3." },
+  },
+  'gitlab-ci': { token: { label: 'Token', hint: 'A personal access token with the read_api scope.' } },
+  kosli: {
+    host: { label: 'Kosli host', hint: 'https://app.kosli.com, or your EU or self-hosted Kosli.' },
+    token: { label: 'API token', hint: 'A Kosli API token (sent as a Bearer token).' },
+  },
+  secobserve: {
+    url: { label: 'API URL', hint: "SecObserve's address, e.g. https://secobserve.example.com (its API is under /api)." },
+    token: { label: 'API token', hint: 'Sent as APIToken <token>.' },
+  },
+  defectdojo: {
+    url: { label: 'URL', hint: "DefectDojo's address, e.g. https://defectdojo.example.com (its API v2 is under /api/v2)." },
+    token: { label: 'API key', hint: 'Your API v2 key (sent as Token <key>).' },
+  },
+  'devtron-poll': {
+    url: { label: 'Devtron URL', hint: 'The dashboard address, e.g. https://devtron.example.com.' },
+    token: { label: 'API token', hint: 'Global Configurations → Authorization → API tokens.' },
+  },
 };
 
 /** `timeoutMs` → `Timeout ms`, for fields FIELD_TEXT does not know. */
@@ -80,6 +139,10 @@ function controlFor(name: string, schema: AnySchema, secretFields: readonly stri
   const def = schema._zod.def;
   const isSecret = secretFields.includes(name);
   switch (def.type) {
+    case 'object': {
+      const keys = Object.keys((schema as unknown as { shape: object }).shape).sort().join(',');
+      return keys === 'caPem,insecureSkipVerify' ? { control: 'tls' } : { control: 'json' };
+    }
     case 'string': {
       if (isSecret) return { control: 'secret' };
       const maxLength = (schema as unknown as { maxLength?: number | null }).maxLength;
@@ -118,14 +181,14 @@ function controlFor(name: string, schema: AnySchema, secretFields: readonly stri
   }
 }
 
-/** The kind-specific fields of one object schema, in declaration order. */
-export function describeFields(objectSchema: z.ZodType, secretFields: readonly string[] = []): FieldSpec[] {
+/** The kind-specific fields of one object schema, in declaration order (`kind` picks texts meant for it). */
+export function describeFields(objectSchema: z.ZodType, secretFields: readonly string[] = [], kind?: string): FieldSpec[] {
   const shape = (objectSchema as unknown as { shape: Record<string, AnySchema> }).shape;
   return Object.entries(shape)
     .filter(([name]) => !(BASE_FIELDS as readonly string[]).includes(name))
     .map(([name, schema]) => {
       const { inner, required, defaultValue } = unwrap(schema);
-      const text = FIELD_TEXT[name];
+      const text = (kind !== undefined ? KIND_FIELD_TEXT[kind]?.[name] : undefined) ?? FIELD_TEXT[name];
       return {
         name,
         label: text?.label ?? humanize(name),

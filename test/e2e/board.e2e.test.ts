@@ -341,6 +341,32 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     expect(browser.problems).toEqual([]);
   });
 
+  it('a board that cannot be loaded says so in the header (not "Loading…") and loads on "Try again"', async () => {
+    const { page } = browser;
+    let refuse = true;
+    // The store unreachable (PostgreSQL down): the hub answers the page 503, as it does.
+    await page.route('**/api/board.list', async (route) => {
+      const input = JSON.parse(route.request().postData() ?? '{}') as { limit?: number };
+      if (!refuse || input.limit === 0) return route.fallback();
+      return route.fulfill({ status: 503, json: { error: { code: 'unavailable', message: 'nothing accepts connections at 127.0.0.1:5432 (is PostgreSQL running, and on this port?)' } } });
+    });
+    await page.reload();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load the board: nothing accepts connections at 127.0.0.1:5432' });
+    await alert.waitFor();
+    const meta = page.locator('.page-header__meta');
+    await expect(meta.textContent()).resolves.toBe('Not loaded');
+    await expect(meta.getAttribute('data-state')).resolves.toBe('error');
+    refuse = false;
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('.board-item').nth(199).waitFor();
+    await expect(alert.count()).resolves.toBe(0);
+    await expect(meta.textContent()).resolves.toMatch(/failing · /);
+    await page.unroute('**/api/board.list');
+    // Chromium logs each refused request to the console; nothing else may have.
+    expect(browser.problems.filter((p) => !p.includes('503'))).toEqual([]);
+    browser.problems.splice(0);
+  });
+
   it('the api refuses a page over the maximum, naming it', async () => {
     const refused = await browser.page.evaluate(async () => {
       const res = await fetch('/api/board.list', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 5000 }) });

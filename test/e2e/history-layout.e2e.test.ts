@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubProcess } from '../helpers/hub-process.js';
 import { launchBrowser, type Browser } from './browser.js';
+import { fieldError } from './forms.js';
 import { openPage, sendEvents, signIn, startHub } from './hub.js';
 
 const SECRET = 'history-layout-secret';
@@ -103,5 +104,23 @@ describe('history layout', { timeout: 90_000 }, () => {
     const rows = page.locator('.event-row:not(.event-row--loader)');
     await expect.poll(() => rows.count(), { timeout: 5_000 }).toBe(4);
     await expect(rows.first().locator('.event-row__title').textContent()).resolves.toContain('Arrived while History loaded');
+  });
+
+  it('a commit filter being typed says what it needs beside the field, and the list stays as it was', async () => {
+    const { page } = browser;
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'Commit c0ffee1 failed', subject: { commit: 'c0ffee1234567890' } });
+    const rows = page.locator('.event-row:not(.event-row--loader)');
+    await expect.poll(() => rows.count()).toBe(5);
+    await page.getByText('More filters').click();
+    const commit = page.getByRole('textbox', { name: 'Commit' });
+    await commit.fill('c0f');
+    await expect(fieldError(commit)).resolves.toEqual({ invalid: true, message: 'must be a commit SHA or at least its first 4 hex digits' });
+    // Not a failed list with the old rows under it: no query went out with the partial SHA.
+    await expect(page.getByText('Could not load events').count()).resolves.toBe(0);
+    await expect(rows.count()).resolves.toBe(5);
+    await commit.fill('c0ff');
+    await expect.poll(() => rows.count()).toBe(1);
+    await expect(fieldError(commit)).resolves.toEqual({ invalid: false, message: '' });
+    expect(browser.problems).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ describe('first run without a keychain', { timeout: 120_000 }, () => {
     const cctray = page.getByRole('form', { name: 'New source' });
     await cctray.getByLabel('Kind').selectOption('cctray');
     await cctray.getByLabel(/^Name/).fill('Build monitor');
-    await cctray.getByLabel(/^URL/).fill('http://127.0.0.1:9/cctray.xml');
+    await cctray.getByLabel(/^Feed URL/).fill('http://127.0.0.1:9/cctray.xml');
     await cctray.getByRole('button', { name: 'Add source' }).click();
     await page.locator('tr[data-source-id="build-monitor"]').waitFor();
     await page.getByRole('status').filter({ hasText: 'Build monitor is ready' }).getByRole('button', { name: 'Done' }).click();

@@ -11,6 +11,7 @@ import { sourceAttention } from '../../../shared/source-attention.js';
 import type { Channel } from '../channels/channel.js';
 import { channelFor, closeChannel } from '../channels/registry.js';
 import { configForTest } from '../channels/send-config.js';
+import { emailSetupProblem } from '../channels/email.js';
 import { testChannel } from '../channels/test-message.js';
 import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, upsertItem } from '../config/config-store.js';
@@ -160,7 +161,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     ...(state.pausedUntil !== undefined && { pausedUntil: new Date(state.pausedUntil).toISOString(), pausedBy: state.pausedBy }),
   });
   const channelView = async (channel: ChannelConfig) => {
-    const warning = deps.channelWarning?.(channel);
+    const warning = deps.channelWarning?.(channel) ?? (channel.kind === 'email' ? emailSetupProblem(channel, config.get().settings) : undefined);
     const [view, health, counts] = await Promise.all([items.view(channel), store.health.get('channel', channel.id), store.outbox.channelCounts(channel.id)]);
     return {
       ...view,

@@ -269,6 +269,13 @@ function sesHost(config: EmailChannelConfig): string {
   return `email.${config.region}.amazonaws.com`;
 }
 
+const NO_SENDER = 'no sender: set From on the channel, or the default sender in Settings';
+
+/** Why an email channel cannot send as configured (no From of its own or in Settings), said when it is saved and listed. */
+export function emailSetupProblem(config: EmailChannelConfig, settings: Settings): string | undefined {
+  return config.from || settings.email?.defaultFrom ? undefined : NO_SENDER;
+}
+
 /** An email channel instance: it owns its pooled SMTP connections; close() ends them (channel edited or removed, hub stopped). */
 export function createEmailChannel(): Channel<EmailChannelConfig> & { close(): void } {
   const transport = new TransportSlot();
@@ -290,7 +297,7 @@ async function sendEmail(
 ): Promise<SendResult> {
   const to = config.to ? splitEmailList(config.to) : [];
   if (!to.length) return fail('no recipients: set To on the channel, or recipients on the rule');
-  if (!config.from) return fail('no sender: set From on the channel, or the default sender in settings');
+  if (!config.from) return fail(NO_SENDER);
   if (config.username && !secrets.password) return fail(`the SMTP password has no value: set it (${config.password}) in the channel settings`);
   if (config.accessKeyId && (!secrets.accessKeyId || !secrets.secretAccessKey)) {
     return fail('the SES access keys have no value: set them in the channel settings');

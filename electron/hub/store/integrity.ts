@@ -16,14 +16,29 @@
 // Both checks run on a read-only connection, which never checkpoints or deletes the WAL:
 // a refused database is left exactly as it was found, for `npm run db -- recover`.
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Db } from './open.js';
 
 export const ACKED_SUFFIX = '-acked';
-export const RECOVERY_HINT = 'stop Herald, then `npm run db -- check` to see what is wrong and `npm run db -- recover` to salvage what is left into a new file (the damaged one is kept)';
+
+/**
+ * What to run, for this database's data dir: the db tool's commands with `--data-dir`, so a
+ * hub started with its own dir (a service's --data-dir or $HERALD_DATA_DIR) is not told to
+ * check the default one.
+ */
+export function recoveryHint(file: string): string {
+  const dir = shellWord(dirname(file));
+  return `stop Herald, then \`npm run db -- check --data-dir ${dir}\` to see what is wrong and \`npm run db -- recover --data-dir ${dir}\` to salvage what is left into a new file (the damaged one is kept)`;
+}
+
+/** A path as one shell word: as it is when it has nothing the shell reads, else single-quoted. */
+export function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
 
 export class DatabaseDamaged extends Error {
   constructor(file: string, problem: string) {
-    super(`the database ${file} is damaged: ${problem}. Herald will not use it: ${RECOVERY_HINT}`);
+    super(`the database ${file} is damaged: ${problem}. Herald will not use it: ${recoveryHint(file)}`);
     this.name = 'DatabaseDamaged';
   }
 }

@@ -11,7 +11,7 @@ import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
 import { IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
-import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, highestEventSeqReader, isCorruption, RECOVERY_HINT } from './integrity.js';
+import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, highestEventSeqReader, isCorruption, recoveryHint } from './integrity.js';
 import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
 import { Outbox } from './outbox.js';
 import { SeenDeliveries } from './seen-deliveries.js';
@@ -171,7 +171,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   let damage: string | undefined;
   const noteError = (error: unknown) => {
     if (damage !== undefined || !isCorruption(error)) return false;
-    damage = `the database ${file} is damaged (${(error as Error).message}): nothing more is accepted into it; ${RECOVERY_HINT}`;
+    damage = `the database ${file} is damaged (${(error as Error).message}): nothing more is accepted into it; ${recoveryHint(file)}`;
     onDamaged?.(damage);
     return true;
   };

@@ -85,6 +85,17 @@ export function ChannelsPage() {
     }
   };
 
+  /** Pause: its rules skip it (nothing new is queued for it) and its pending deliveries wait; Resume sends them. */
+  const setEnabled = async (view: ChannelView, enabled: boolean) => {
+    try {
+      await invoke('channels.update', { config: { ...view.config, enabled }, secrets: {} });
+      toast(`${view.config.name} ${enabled ? 'resumed' : 'paused'}`);
+      channels.reload();
+    } catch (e) {
+      toast(asError(e).message, 'error');
+    }
+  };
+
   return (
     <div className="page">
       <header className="page-header">
@@ -113,8 +124,10 @@ export function ChannelsPage() {
               mode.kind === 'add'
                 ? await invoke('channels.create', { config, secrets })
                 : await invoke('channels.update', { config, secrets, clearSecrets });
-            // Saved, but it cannot work here (a desktop channel on a hub without a desktop session): say so now.
-            if (view.warning) toast(`Channel ${view.config.name} saved, but ${view.warning}`, 'error');
+            // Saved, but it cannot work here (a desktop channel on a hub without a desktop session, an
+            // email channel without a sender, a secret that does not resolve): say so now.
+            const problem = view.warning ?? view.needsSecret;
+            if (problem) toast(`Channel ${view.config.name} saved, but ${problem}`, 'error');
             else toast(`Channel ${view.config.name} ${mode.kind === 'add' ? 'added' : 'saved'}`);
             setMode({ kind: 'list' });
             channels.reload();
@@ -166,10 +179,27 @@ export function ChannelsPage() {
             header: 'Health',
             cell: (c) => {
               const result = results[c.config.id];
+              // The last attempt failed: say why, though a failure or two is not yet unhealthy (a
+              // permanent one such as "no sender" may never become three in a row).
+              const lastFailed = c.health.consecutiveFailures > 0 && c.health.lastError;
               return (
                 <>
-                  <HealthBadge health={c.health} enabled={c.config.enabled} />
-                  {!c.health.healthy && c.health.lastError && <div className="error-text small">{c.health.lastError}</div>}
+                  {c.config.enabled && c.needsSecret ? (
+                    <span className="badge badge--bad">needs its secret</span>
+                  ) : (
+                    <HealthBadge health={c.health} enabled={c.config.enabled} />
+                  )}
+                  {c.needsSecret && (
+                    <div className="error-text small" data-testid="channel-needs-secret">
+                      {c.needsSecret}: sends fail until it is set{c.needsSecret.includes('environment variable') ? ' (in the hub’s environment, then restart the hub)' : ''}
+                    </div>
+                  )}
+                  {!c.needsSecret && lastFailed && (
+                    <div className="error-text small" data-testid="channel-last-error">
+                      {c.health.healthy ? 'last attempt failed: ' : ''}
+                      {c.health.lastError}
+                    </div>
+                  )}
                   {c.delivery?.pausedUntil && (
                     <div className="warn-text small" data-testid="channel-paused" title="Nothing is sent to this channel before then. Changing its settings (a new URL or token) sends at once.">
                       paused until {formatListTime(c.delivery.pausedUntil)}: the service asked to wait{c.delivery.pausedBy && ` (${c.delivery.pausedBy})`}
@@ -195,7 +225,10 @@ export function ChannelsPage() {
           return (
             <ItemActions
               name={name}
-              actions={[{ label: 'Send test', busyLabel: 'Sending…', busy: testing === id, ariaLabel: `Send test message to ${name}`, onClick: () => void test(id, name) }]}
+              actions={[
+                { label: 'Send test', busyLabel: 'Sending…', busy: testing === id, ariaLabel: `Send test message to ${name}`, onClick: () => void test(id, name) },
+                { label: c.config.enabled ? 'Pause' : 'Resume', ariaLabel: `${c.config.enabled ? 'Pause' : 'Resume'} ${name}`, onClick: () => void setEnabled(c, !c.config.enabled) },
+              ]}
               onEdit={() => setMode({ kind: 'edit', id })}
               onDelete={async () => {
                 try {

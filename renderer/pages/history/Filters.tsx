@@ -1,8 +1,11 @@
 // Search and filters above the list. Every control is labelled; the search reacts as you type.
 import { useId } from 'react';
 import { KNOWN_EVENT_TYPES, SEVERITIES, SUBJECT_FIELDS, type Severity, type SubjectField } from '../../../shared/event.js';
-import { EMPTY_FILTERS, isFiltered, typeFilterError, type HistoryFilters } from '../../lib/event-filters.js';
+import { commitFilterError, EMPTY_FILTERS, isFiltered, typeFilterError, type HistoryFilters } from '../../lib/event-filters.js';
 
+/** The api's limits on the search text and a subject field: longer would only fail the list. */
+const SEARCH_MAX_LENGTH = 500;
+const SUBJECT_MAX_LENGTH = 300;
 const MAIN_SUBJECT_FIELDS: SubjectField[] = ['project', 'environment'];
 const MORE_SUBJECT_FIELDS = SUBJECT_FIELDS.filter((f) => !MAIN_SUBJECT_FIELDS.includes(f));
 
@@ -30,6 +33,7 @@ export function Filters(props: {
           id={`${id}-text`}
           className="filters__search"
           type="search"
+          maxLength={SEARCH_MAX_LENGTH}
           placeholder="Search title, summary, project, branch…"
           value={filters.text}
           onChange={(e) => set('text', e.target.value)}
@@ -113,6 +117,7 @@ export function Filters(props: {
 
 function SubjectInput(props: { field: SubjectField; value: string; onChange(value: string): void }) {
   const id = useId();
+  const error = props.field === 'commit' ? commitFilterError(props.value) : undefined;
   return (
     <div className="filters__field">
       <label htmlFor={id}>{props.field.charAt(0).toUpperCase() + props.field.slice(1)}</label>
@@ -120,10 +125,18 @@ function SubjectInput(props: { field: SubjectField; value: string; onChange(valu
         id={id}
         className="mono"
         placeholder={props.field === 'commit' ? 'SHA or its first digits' : 'exact name'}
+        maxLength={SUBJECT_MAX_LENGTH}
         spellCheck={false}
         value={props.value}
+        aria-invalid={Boolean(error)}
+        aria-describedby={error ? `${id}-error` : undefined}
         onChange={(e) => props.onChange(e.target.value)}
       />
+      {error && (
+        <p className="field__error filters__error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
     </div>
   );
 }

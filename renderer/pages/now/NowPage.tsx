@@ -159,8 +159,8 @@ export function NowPage() {
     <div className="page now">
       <header className="page-header">
         <h1>Now</h1>
-        <p className="page-header__meta" aria-live="polite" data-state={items ? 'ready' : 'loading'}>
-          {items === undefined ? 'Loading…' : items.length === 0 ? (filtered ? 'Nothing matches' : 'Nothing yet') : counts ? boardCountsText(counts) : countsText(items)}
+        <p className="page-header__meta" aria-live="polite" data-state={items ? 'ready' : error ? 'error' : 'loading'}>
+          {items === undefined ? (error ? 'Not loaded' : 'Loading…') : items.length === 0 ? (filtered ? 'Nothing matches' : 'Nothing yet') : counts ? boardCountsText(counts) : countsText(items)}
         </p>
       </header>
       <div className="now__filters" role="group" aria-label="Show">
@@ -186,7 +186,10 @@ export function NowPage() {
       </div>
       {error && (
         <p className="error-text" role="alert">
-          Could not load the board: {error.message}
+          Could not load the board: {error.message}{' '}
+          <button type="button" className="btn btn--small" onClick={() => setGeneration((g) => g + 1)}>
+            Try again
+          </button>
         </p>
       )}
       {noSourcesYet ? (

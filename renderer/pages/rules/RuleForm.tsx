@@ -120,7 +120,8 @@ export function RuleForm(props: {
               <input
                 {...control}
                 value={draft.name}
-                autoFocus={!editing}
+                // Also when editing: the form opens above the list, away from the Edit button clicked.
+                autoFocus
                 onChange={(e) => change({ ...draft, name: e.target.value, id: draft.idTouched ? draft.id : slugify(e.target.value) })}
               />
             )}
@@ -287,7 +288,7 @@ export function RuleForm(props: {
               <div className="form__grid option__fields">
                 <Field
                   label="Throttle window (seconds)"
-                  error={errorAt(errors, 'throttle')}
+                  error={errorAt(errors, 'throttle.windowSeconds') ?? errorAt(errors, 'throttle')}
                   hint={windowSeconds > 0 ? `= ${formatDuration(windowSeconds * 1000, 'exact')}` : undefined}
                 >
                   {(control) => (

@@ -30,23 +30,40 @@ export function RulesPage() {
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;
   const editing = mode.kind === 'edit' ? rules.data?.find((r) => r.id === mode.id) : undefined;
 
-  const run = async (what: string, action: () => Promise<unknown>) => {
+  const run = async (what: string, action: () => Promise<unknown>, onFailure?: () => void) => {
     setBusy(true);
     try {
       await action();
       rules.reload();
     } catch (e) {
+      onFailure?.();
       toast(`${what} failed: ${asError(e).message}`, 'error');
     } finally {
       setBusy(false);
     }
   };
 
+  // A rule moved from the keyboard keeps the focus on its arrow in its new place (the other
+  // arrow once it reaches the top or bottom), so it can be moved again at once.
+  const [refocus, setRefocus] = useState<{ id: string; by: -1 | 1; index: number }>();
+  useEffect(() => {
+    if (!refocus) return;
+    const index = rules.data?.findIndex((r) => r.id === refocus.id);
+    if (index !== refocus.index) return; // not shown in its new place yet
+    setRefocus(undefined);
+    const row = document.querySelector(`tr[data-rule-id="${CSS.escape(refocus.id)}"]`);
+    const arrows = [...(row?.querySelectorAll<HTMLButtonElement>('button[aria-label^="Move "]') ?? [])];
+    const [up, down] = [' up', ' down'].map((end) => arrows.find((b) => b.getAttribute('aria-label')?.endsWith(end)));
+    const wanted = refocus.by < 0 ? up : down;
+    (wanted && !wanted.disabled ? wanted : refocus.by < 0 ? down : up)?.focus();
+  }, [refocus, rules.data]);
+
   const move = (list: RuleConfig[], index: number, by: -1 | 1) => {
     const ids = list.map((r) => r.id);
     const [id] = ids.splice(index, 1);
     ids.splice(index + by, 0, id!);
-    return run('Reordering', () => invoke('rules.reorder', { ids }));
+    if (rowHasFocus(id!)) setRefocus({ id: id!, by, index: index + by });
+    return run('Reordering', () => invoke('rules.reorder', { ids }), () => setRefocus(undefined));
   };
 
   return (
@@ -100,8 +117,10 @@ export function RulesPage() {
                 role="switch"
                 aria-label={`Enable ${rule.name}`}
                 checked={switching[rule.id] ?? rule.enabled}
-                disabled={busy}
+                // aria-disabled, not disabled: a disabled switch drops the keyboard focus it has.
+                aria-disabled={busy || undefined}
                 onChange={(e) => {
+                  if (busy) return;
                   const enabled = e.target.checked;
                   setSwitching((s) => ({ ...s, [rule.id]: enabled }));
                   void run('Saving', () => invoke('rules.update', { config: { ...rule, enabled } }));
@@ -116,8 +135,8 @@ export function RulesPage() {
             <ItemActions
               name={rule.name}
               actions={[
-                { label: '↑', icon: true, ariaLabel: `Move ${rule.name} up`, disabled: busy || index === 0, onClick: () => void move(list, index, -1) },
-                { label: '↓', icon: true, ariaLabel: `Move ${rule.name} down`, disabled: busy || index === list.length - 1, onClick: () => void move(list, index, 1) },
+                { label: '↑', icon: true, ariaLabel: `Move ${rule.name} up`, busy, disabled: index === 0, onClick: () => void move(list, index, -1) },
+                { label: '↓', icon: true, ariaLabel: `Move ${rule.name} down`, busy, disabled: index === list.length - 1, onClick: () => void move(list, index, 1) },
               ]}
               onEdit={() => setMode({ kind: 'edit', id: rule.id })}
               onDelete={() => run('Deleting', () => invoke('rules.delete', { id: rule.id }))}
@@ -128,6 +147,10 @@ export function RulesPage() {
       {mode.kind === 'list' && <MutedSection />}
     </div>
   );
+}
+
+function rowHasFocus(id: string): boolean {
+  return document.activeElement?.closest(`tr[data-rule-id="${CSS.escape(id)}"]`) != null;
 }
 
 /** When a rule sends: throttled, as a digest, grouped, quiet hours, snoozed; or always. */

@@ -15,8 +15,8 @@ export function relayUrlOf(view: SourceView): string | undefined {
   return 'relayUrl' in view.config && view.config.relayUrl ? view.config.relayUrl : undefined;
 }
 
-/** The hub writes this where the secret goes in a URL (Jenkins); the hint says to replace it. */
-const PLACEHOLDER = '<token>';
+/** The hub writes this where the secret goes in a URL (Jenkins, Kosli, Chainloop); the hint says to replace it. */
+export const TOKEN_PLACEHOLDER = '<token>';
 
 /** The current time, refreshed every `ms`: countdowns and "12 s ago" stay true without a refetch. */
 function useNow(ms = 1000): number {
@@ -147,7 +147,7 @@ function StatusLine(props: { tone: Tone; children: ReactNode }) {
 
 /** The URL as text, with the secret's placeholder marked so it is not pasted as is. */
 function UrlWithPlaceholder(props: { url: string }) {
-  const parts = props.url.split(PLACEHOLDER);
+  const parts = props.url.split(TOKEN_PLACEHOLDER);
   return (
     <code className="mono">
       {parts.map((part, i) => (
@@ -155,7 +155,7 @@ function UrlWithPlaceholder(props: { url: string }) {
           {part}
           {i < parts.length - 1 && (
             <span className="placeholder" title="replace with this source's secret">
-              {PLACEHOLDER}
+              {TOKEN_PLACEHOLDER}
             </span>
           )}
         </span>

@@ -16,7 +16,7 @@ import { generateSecret } from '../../lib/ids.js';
 import { kindsOf } from '../../lib/schema-fields.js';
 import { ConnectCi, type CiProvider } from './ConnectCi.js';
 import { nextRefreshDelay, SUBSCRIBED_KINDS } from './runtime-text.js';
-import { ConnectionCell, DevtronPayload, LastEvent, relayUrlOf, SourceHealth } from './SourceRuntime.js';
+import { ConnectionCell, DevtronPayload, LastEvent, relayUrlOf, SourceHealth, TOKEN_PLACEHOLDER } from './SourceRuntime.js';
 import './sources.css';
 
 /** A generated secret the hub never saw (no keychain), and the ref where it must go. */
@@ -45,8 +45,12 @@ const KIND_HINTS: Record<string, string> = {
   github: 'Add a webhook in the repository or organisation settings: the ingress URL, content type JSON, this secret.',
   gitlab: 'Project or group webhook: the ingress URL and this secret as the secret token.',
   jenkins: 'Notification plugin endpoint (JSON, HTTP): the ingress URL, with <token> replaced by this secret.',
-  'kosli-webhook': 'A Kosli custom webhook notification pointing at the ingress URL.',
-  'defectdojo-webhook': "DefectDojo's notification webhook pointing at the ingress URL.",
+  'kosli-webhook': 'A Kosli custom webhook notification: the ingress URL, with <token> replaced by this secret (Kosli takes only a URL).',
+  'defectdojo-webhook': "DefectDojo's notification webhook: the ingress URL, and this secret as a Bearer token in its custom header.",
+  cctray: 'Polls a cctray XML feed (Jenkins, GoCD, TeamCity, Buildkite…) and raises what changed: a build that starts, fails, recovers.',
+  kosli: "Polls Kosli's environment snapshots with an API token and raises what changed: artifacts started, stopped or scaled, compliance.",
+  secobserve: 'Polls SecObserve with an API token: product security gates failing or passing, and exception notifications.',
+  defectdojo: 'Polls DefectDojo API v2 with your API key: new findings at or above a severity, imported scans, new products, upcoming engagements.',
   'github-actions': 'No webhook needed: your personal access token (repo scope, or fine-grained Actions and Deployments: read) and the repositories to watch.',
   'gitlab-ci': 'No webhook needed: a personal access token with read_api and the projects to watch.',
   'chainloop-webhook':
@@ -257,6 +261,8 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; p
     shownSecret && view.config.kind === 'generic'
       ? `curl -X POST '${view.ingressUrl}' \\\n  -H 'Authorization: Bearer ${shownSecret}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"type":"pipeline.failed","title":"Build failed","subject":{"project":"api","branch":"main"}}'`
       : undefined;
+  // Jenkins, Kosli and Chainloop take only a URL: while the secret is on screen, the URL to paste can carry it.
+  const urlWithSecret = shownSecret && view.ingressUrl.includes(TOKEN_PLACEHOLDER) ? view.ingressUrl.replace(TOKEN_PLACEHOLDER, encodeURIComponent(shownSecret)) : undefined;
   return (
     <section className={`card reveal${waiting ? ' reveal--waiting' : ''}`} aria-labelledby="reveal-title" role="status">
       <h2 id="reveal-title">{waiting ? `${name} is waiting for its secret` : `${name} is ready`}</h2>
@@ -269,6 +275,18 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; p
                 {view.ingressUrl}
               </code>{' '}
               <CopyButton value={view.ingressUrl} what="ingress URL" />
+            </dd>
+          </>
+        )}
+        {urlWithSecret && (
+          <>
+            <dt>URL to paste</dt>
+            <dd>
+              <code className="mono" data-testid="url-with-secret">
+                {urlWithSecret}
+              </code>{' '}
+              <CopyButton value={urlWithSecret} what="URL with the secret" />
+              <p className="field__hint">The ingress URL with this source&apos;s secret in place of {TOKEN_PLACEHOLDER}.</p>
             </dd>
           </>
         )}

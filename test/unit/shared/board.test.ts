@@ -51,8 +51,23 @@ describe('pipelines', () => {
     ['a cancelled run leaves a verdict as it was', [ev('pipeline.succeeded', 0), ev('pipeline.triggered', 1), ev('pipeline.cancelled', 2)], { state: 'passing', running: false, since: at(0), streak: 1, broken: undefined }],
     ['a late (older) failure does not turn a newer success red', [ev('pipeline.succeeded', 5), failed(3, SHA1)], { state: 'passing', running: false, since: at(5), streak: 1, broken: undefined }],
     ['passing again counts the streak', [ev('pipeline.succeeded', 0), ev('pipeline.succeeded', 1)], { state: 'passing', running: false, since: at(0), streak: 2, broken: undefined }],
+    // Webhooks arrive out of order, and two replicas commit in either order.
+    ['a late failure inside the red run still counts: three failures in any order are a streak of 3', [failed(0, SHA1), failed(6, SHA3), failed(3, SHA2)], { state: 'failing', running: false, since: at(0), streak: 3, broken: SHA1 }],
+    ['a late failure older than the run it would join does not count (what came between is unknown)', [failed(4, SHA2), failed(6, SHA3), failed(1, SHA1)], { state: 'failing', running: false, since: at(4), streak: 2, broken: SHA2 }],
+    ['a late success inside the red run neither counts nor turns it green', [failed(0, SHA1), failed(6, SHA3), ev('pipeline.succeeded', 3)], { state: 'failing', running: false, since: at(0), streak: 2, broken: SHA1 }],
   ])('%s', (_name, events, expected) => {
     expect(brief(fold(events))).toEqual(expected);
+  });
+
+  it('a late event that counts changes only the streak: the row still shows the newest event', () => {
+    const newest = failed(6, SHA3, 'cy');
+    const before = fold([failed(0, SHA1), newest])!;
+    const late = nextBoardRow(before, failed(3, SHA2, 'bo'));
+    expect(late).not.toBe('unchanged');
+    const row = (late as { row: BoardRow }).row;
+    expect(row).not.toBe(before); // a changed row is a new row (the board's saves and caches rely on it)
+    expect(row).toEqual({ ...before, streak: 3 });
+    expect(row.lastEventId).toBe(newest.id);
   });
 
   it('the row keeps the last event: its id, title, link and commit', () => {

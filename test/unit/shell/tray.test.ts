@@ -208,6 +208,25 @@ describe('deriveTrayState', () => {
     expect(s.snoozedUntil).toBeUndefined();
   });
 
+  it("a store that takes no events is the tray's first news: the failing icon, the tooltip's first words, the menu's first line", () => {
+    const problem = 'the database /home/me/.local/share/herald/herald.db is damaged (database disk image is malformed): nothing more is accepted into it; stop Herald, then `npm run db -- check`';
+    const base = { latest: [], criticalUnread: 0, settings: {}, now: NOW };
+    const s = deriveTrayState({ ...base, status: { ...status, channels: [], sources: [], counts: { ...status.counts, unread: 0 }, database: { ok: false, problem } } });
+    expect(s.databaseProblem).toBe(problem);
+    expect(trayStatus(s)).toBe('failing');
+    expect(trayTooltip(s, NOW)).toBe('Herald · database takes no new events · no unread events');
+    const actions = recordingActions();
+    const menu = menuOf(s, actions);
+    expect(menu.items[0]!.id).toBe('database-problem');
+    expect(menu.items[0]!.label).toMatch(/^⚠ Database: the database \/home\/me\/.+…$/);
+    menu.items[0]!.click();
+    expect(actions.openWindow).toHaveBeenCalledTimes(1);
+    // A sound store (or a hub that does not say) adds nothing.
+    expect(deriveTrayState({ ...base, status: { ...status, database: { ok: true } } }).databaseProblem).toBeUndefined();
+    expect(deriveTrayState({ ...base, status }).databaseProblem).toBeUndefined();
+    expect(menuOf(deriveTrayState({ ...base, status }), recordingActions()).getMenuItemById('database-problem')).toBeNull();
+  });
+
   it('a snooze counts only while in the future; quiet hours by the clock', () => {
     const past = new Date(NOW.getTime() - 60_000).toISOString();
     const base = { status, latest: [], criticalUnread: 0, now: NOW };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ingestor } from '../../../../electron/hub/ingest.js';
 import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
-import { DatabaseDamaged } from '../../../../electron/hub/store/integrity.js';
+import { DatabaseDamaged, recoveryHint } from '../../../../electron/hub/store/integrity.js';
 import { openStore, type Store } from '../../../../electron/hub/store/store.js';
 import { startHubProcess } from '../../../helpers/hub-process.js';
 import { main as dbTool } from '../../../../electron/db-tool.js';
@@ -134,7 +134,14 @@ describe('the hub at start', () => {
     );
     expect(error?.message).toMatch(/hub exited with 1/);
     expect(error?.message).toMatch(/database .*herald\.db is damaged: it holds events up to #5, but Herald acknowledged events up to #25/);
-    expect(error?.message).toMatch(/npm run db -- check/);
+    // The way out names this hub's data dir: the default one may be another hub's, or none.
+    expect(error?.message).toContain(`\`npm run db -- check --data-dir ${dir}\` to see what is wrong and \`npm run db -- recover --data-dir ${dir}\``);
+  });
+
+  it('a data dir the shell would split or expand is quoted in the way out', () => {
+    expect(recoveryHint('/srv/my herald/herald.db')).toContain("npm run db -- check --data-dir '/srv/my herald'");
+    expect(recoveryHint("/srv/bob's $HOME/herald.db")).toContain("npm run db -- recover --data-dir '/srv/bob'\\''s $HOME'");
+    expect(recoveryHint('/var/lib/herald-a/herald.db')).toContain('npm run db -- recover --data-dir /var/lib/herald-a`');
   });
 });
 
@@ -178,6 +185,7 @@ describe('npm run db -- check | recover', () => {
     const check = run('check', '--data-dir', dir);
     expect(check.code).toBe(1);
     expect(check.text).toMatch(/damaged: .*acknowledged events up to #25/);
+    expect(check.text.split('\n').at(-1)).toBe(`to salvage what is left: npm run db -- recover --data-dir ${dir}`);
 
     const recover = run('recover', '--data-dir', dir);
     expect(recover.code).toBe(0);

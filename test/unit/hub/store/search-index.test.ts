@@ -158,7 +158,7 @@ describe('the search index, filled in batches', () => {
       throw corrupt;
     });
     expect(search(store, 'deploy')).toEqual(['second deploy', 'malformed page deploy']);
-    expect(store.damage).toMatch(/herald\.db is damaged \(database disk image is malformed\): nothing more is accepted into it; stop Herald, then `npm run db -- check`/);
+    expect(store.damage).toMatch(/herald\.db is damaged \(database disk image is malformed\): nothing more is accepted into it; stop Herald, then `npm run db -- check --data-dir /);
     expect(damaged).toEqual([store.damage]);
     // Not reported as an index that lags: the damage is the news, and the file is not written again.
     expect(lines).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventQuerySchema } from '../../../../shared/api.js';
 import type { HeraldEvent } from '../../../../shared/event.js';
-import { EMPTY_FILTERS, isFiltered, matchesQuery, PAGE_SIZE, toQuery, typeFilterError, type HistoryFilters } from '../../../../renderer/lib/event-filters.js';
+import { commitFilterError, EMPTY_FILTERS, isFiltered, matchesQuery, PAGE_SIZE, toQuery, typeFilterError, type HistoryFilters } from '../../../../renderer/lib/event-filters.js';
 
 const event: HeraldEvent = {
   id: 'e1',
@@ -50,6 +50,14 @@ describe('toQuery', () => {
     expect(typeFilterError('Pipeline Failed')).toMatch(/dotted lowercase/);
     expect(typeFilterError('pipeline.failed')).toBeUndefined();
     expect(toQuery({ ...EMPTY_FILTERS, type: 'Pipeline Failed' })).toEqual({ limit: PAGE_SIZE });
+  });
+
+  it('leaves out a commit that is not yet a SHA prefix (under 4 hex digits), and says why', () => {
+    expect(commitFilterError('c0f')).toMatch(/first 4 hex digits/);
+    expect(commitFilterError('zz12')).toMatch(/first 4 hex digits/);
+    expect(commitFilterError('C0FFEE')).toBeUndefined();
+    expect(toQuery({ ...EMPTY_FILTERS, subject: { commit: 'c0f' } })).toEqual({ limit: PAGE_SIZE });
+    expect(toQuery({ ...EMPTY_FILTERS, subject: { commit: 'c0ff' } })).toEqual({ limit: PAGE_SIZE, commit: 'c0ff' });
   });
 });
 

@@ -1,7 +1,7 @@
 // The source/channel form as data: drafts from the shared schemas and back to the api's
 // { config, secrets }, with secrets write-only.
 import { describe, expect, it } from 'vitest';
-import { ChannelSchema, GenericSourceSchema, KosliSourceSchema, SECRET_FIELDS, SourceSchema, WebhookChannelSchema } from '../../../../shared/config.js';
+import { ChannelSchema, GenericSourceSchema, GitlabCiSourceSchema, KosliSourceSchema, SECRET_FIELDS, SourceSchema, WebhookChannelSchema } from '../../../../shared/config.js';
 import { buildItem, draftFromItem, newDraft } from '../../../../renderer/lib/item-draft.js';
 import { describeFields, kindsOf } from '../../../../renderer/lib/schema-fields.js';
 import type { SecretRow } from '../../../../renderer/lib/secret-draft.js';
@@ -20,6 +20,33 @@ describe('describeFields', () => {
     expect(byName.template).toMatchObject({ control: 'text', multiline: true, required: false });
     expect(byName.timeoutMs).toMatchObject({ control: 'number', min: 100, max: 120_000, integer: true, defaultValue: 10_000 });
     expect(genericSpecs).toEqual([expect.objectContaining({ name: 'secret', control: 'secret', required: true })]);
+  });
+});
+
+describe('a TLS field', () => {
+  const specs = describeFields(GitlabCiSourceSchema, SECRET_FIELDS['gitlab-ci'], 'gitlab-ci');
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+  const stored = { id: 'gl', name: 'GL', kind: 'gitlab-ci', token: 'env:GL', projects: ['a/b'], tls: { caPem: `${pem}\n`, insecureSkipVerify: false } };
+
+  it('is a PEM and a checkbox, not JSON; left empty it is not set', () => {
+    expect(specs.find((s) => s.name === 'tls')).toMatchObject({ control: 'tls', label: 'TLS' });
+    const draft = draftFromItem({ ...stored, tls: undefined }, {}, specs);
+    expect(draft.fields.tls).toEqual({ caPem: '', insecure: false });
+    expect(buildItem(draft, specs).config).not.toHaveProperty('tls');
+  });
+
+  it('keeps a pasted PEM with its line breaks, and round-trips a stored one', () => {
+    const draft = draftFromItem(stored, {}, specs);
+    expect(draft.fields.tls).toEqual({ caPem: `${pem}\n`, insecure: false });
+    expect(buildItem(draft, specs).config.tls).toEqual({ caPem: `${pem}\n` });
+    const pasted = buildItem({ ...draft, fields: { ...draft.fields, tls: { caPem: `\n  ${pem}  \n\n`, insecure: true } } }, specs);
+    expect(pasted.config.tls).toEqual({ caPem: `${pem}\n`, insecureSkipVerify: true });
+    expect(GitlabCiSourceSchema.safeParse(pasted.validation).success).toBe(true);
+  });
+
+  it("a field name another kind uses for something else gets this kind's text", () => {
+    expect(specs.find((s) => s.name === 'token')?.hint).toMatch(/read_api/);
+    expect(describeFields(WebhookChannelSchema, SECRET_FIELDS.webhook).find((s) => s.name === 'url')?.label).toBe('URL');
   });
 });
 

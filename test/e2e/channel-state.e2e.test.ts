@@ -1,0 +1,83 @@
+// What the Channels page tells a user about a channel that cannot or did not send, in real
+// Chromium against the real hub: a secret that does not resolve (with the variable to set),
+// an email channel without a sender (at once, not after its first failed delivery), the
+// reason of a failed delivery while the channel is not yet unhealthy — and Pause/Resume.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSink, type Sink } from '../helpers/http-sink.js';
+import { type HubProcess, waitFor } from '../helpers/hub-process.js';
+import { launchBrowser, type Browser } from './browser.js';
+import { openPage, sendEvents, signIn, startHub } from './hub.js';
+
+const SECRET = 'channel-state-secret';
+type ChannelList = Array<{ config: { id: string; enabled: boolean }; failed: number; health: { consecutiveFailures: number } }>;
+
+describe('channel state on the Channels page', { timeout: 90_000 }, () => {
+  let hub: HubProcess;
+  let sink: Sink;
+  let browser: Browser;
+  const row = (id: string) => browser.page.locator(`tr[data-channel-id="${id}"]`);
+
+  beforeAll(async () => {
+    sink = await startSink();
+    hub = await startHub({ env: { HERALD_E2E_CHANNEL_STATE_SECRET: SECRET } });
+    await hub.api('settings.update', { settings: { delivery: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 100, unhealthyAfter: 3 } } });
+    await hub.api('sources.create', { config: { id: 'ci', kind: 'generic', name: 'CI', secret: 'env:HERALD_E2E_CHANNEL_STATE_SECRET' }, secrets: {} });
+    await hub.api('channels.create', { config: { id: 'hook', kind: 'webhook', name: 'Picky hook', url: `${sink.url}/hook` }, secrets: {} });
+    // Its webhook URL is in a variable nobody set.
+    await hub.api('channels.create', { config: { id: 'chat', kind: 'slack', name: 'Chat', webhookUrl: 'env:HERALD_E2E_UNSET_SLACK_URL' }, secrets: {} });
+    await hub.api('rules.create', { config: { id: 'all', name: 'All to the hook', match: {}, channels: ['hook'] } });
+    browser = await launchBrowser();
+    await signIn(browser.page, hub);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.kill();
+    await sink?.close();
+  });
+
+  it('a secret that does not resolve: the channel needs it, and the page names the variable', async () => {
+    await openPage(browser.page, 'Channels');
+    const chat = row('chat');
+    await expect(chat.locator('.badge', { hasText: 'needs its secret' }).count()).resolves.toBe(1);
+    await expect(chat.getByTestId('channel-needs-secret').textContent()).resolves.toContain('environment variable HERALD_E2E_UNSET_SLACK_URL is not set');
+  });
+
+  it('an email channel without a sender says so when added, and in its row', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByLabel('Kind').selectOption('email');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Mail');
+    await page.getByRole('textbox', { name: 'To', exact: true }).fill('dev@acme.example');
+    await page.getByRole('textbox', { name: 'Host', exact: true }).fill('127.0.0.1');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await expect.poll(() => page.locator('.toast').allTextContents()).toContainEqual(expect.stringContaining('Channel Mail saved, but no sender: set From on the channel'));
+    await expect(row('mail').getByTestId('channel-warning').textContent()).resolves.toContain('no sender');
+
+    // A default sender in Settings is a sender: the warning goes.
+    await hub.api('settings.update', { settings: { email: { defaultFrom: 'Herald <herald@acme.example>' } } });
+    await page.reload();
+    await row('mail').waitFor();
+    await expect(row('mail').getByTestId('channel-warning').count()).resolves.toBe(0);
+  });
+
+  it('a failed delivery shows its reason though one failure is not yet unhealthy', async () => {
+    sink.respond(400, 'payload rejected: missing field "text"');
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'build failed' });
+    await waitFor(async () => (await hub.api<ChannelList>('channels.list')).find((c) => c.config.id === 'hook')!.failed === 1, 10_000, 'delivery failed');
+    const hook = row('hook');
+    await expect.poll(() => hook.getByTestId('channel-last-error').textContent(), { timeout: 10_000 }).toContain('last attempt failed: HTTP 400');
+    await expect(hook.locator('.badge').first().textContent()).resolves.toBe('healthy');
+  });
+
+  it('Pause and Resume from the row', async () => {
+    const { page } = browser;
+    const enabled = async () => (await hub.api<ChannelList>('channels.list')).find((c) => c.config.id === 'hook')!.config.enabled;
+    await page.getByRole('button', { name: 'Pause Picky hook' }).click();
+    await waitFor(async () => !(await enabled()), 5000, 'paused');
+    await expect.poll(() => row('hook').locator('.badge').first().textContent()).toBe('paused');
+    await page.getByRole('button', { name: 'Resume Picky hook' }).click();
+    await waitFor(enabled, 5000, 'resumed');
+    await expect.poll(() => row('hook').locator('.badge').first().textContent()).toBe('healthy');
+    expect(browser.problems).toEqual([]);
+  });
+});
