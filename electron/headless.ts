@@ -1,6 +1,6 @@
 // Plain-Node entry: the hub, the HTTP api and the built renderer, no display needed.
 // `node dist/electron/headless.js --help` lists the flags.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +17,7 @@ const HELP = `Herald hub (headless)
 Usage: herald-headless [options]   (npm run serve -- [options])
 
   --data-dir DIR       where the database, config and api token live
-                       (default: $HERALD_DATA_DIR, else the OS data folder /herald)
+                       (default: $HERALD_DATA_DIR, else ${defaultDataDir({ ...process.env, HERALD_DATA_DIR: '' })})
   --config FILE        a JSON or YAML config (sources, channels, rules, settings);
                        it replaces the stored config at start: config as code
   --ingress-port N     webhook port (default from settings: 8787; 0 = any free port)
@@ -57,6 +57,12 @@ function parsePort(value: string | undefined, flag: string): number | undefined 
   return port;
 }
 
+/** For a port another program holds: which flag picks another. */
+function portInUseHint(error: unknown, flag: string): string {
+  const code = (error as NodeJS.ErrnoException).code ?? ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EADDRINUSE' ? ` (another program listens there: choose another port with ${flag} N, or 0 for any free one)` : '';
+}
+
 /** The api token: given, or kept in the data dir (created owner-only on first start). */
 function apiToken(dataDir: string, given: string | undefined): string {
   if (given) return given;
@@ -81,8 +87,10 @@ export async function databaseChoice(
 ): Promise<DatabaseChoice | undefined> {
   const url = urlFlag ?? (env.HERALD_DATABASE_URL?.trim() || undefined);
   const passwordRef = passwordFlag ?? (env.HERALD_DATABASE_PASSWORD?.trim() || undefined);
+  // Named as the user gave it: the flag, or the variable a service manager set.
+  const passwordFrom = passwordFlag !== undefined ? '--database-password' : '$HERALD_DATABASE_PASSWORD';
   if (url === undefined) {
-    if (passwordRef !== undefined) throw new Error('--database-password: given without a database URL (--database or $HERALD_DATABASE_URL)');
+    if (passwordRef !== undefined) throw new Error(`${passwordFrom}: given without a database URL (--database or $HERALD_DATABASE_URL)`);
     return undefined;
   }
   let password: string | undefined;
@@ -91,7 +99,7 @@ export async function databaseChoice(
       parseSecretRef(passwordRef);
       password = await secrets.resolve(passwordRef);
     } catch (error) {
-      throw new Error(`--database-password: ${(error as Error).message}`);
+      throw new Error(`${passwordFrom}: ${(error as Error).message}`);
     }
   } else if (urlHasPassword(url)) {
     log('  warning:  the database URL holds a password: give it as a secret reference instead (--database-password keychain:<name> | file:<path> | env:<VAR>)');
@@ -134,7 +142,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     return;
   }
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Every flag checked before anything starts: a bad one leaves no database or token behind.
+  const ingressPort = parsePort(values['ingress-port'], '--ingress-port');
+  const apiPort = parsePort(values['api-port'], '--api-port');
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   const secrets = await openSecretStore();
@@ -146,10 +156,12 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     dataDir,
     ...(values.config && { configFile: resolve(values.config) }),
     ...(values.host && { ingressHost: values.host }),
-    ...(values['ingress-port'] !== undefined && { ingressPort: parsePort(values['ingress-port'], '--ingress-port') }),
+    ...(ingressPort !== undefined && { ingressPort }),
     secrets,
     version: VERSION,
     log,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}${portInUseHint(error, '--ingress-port')}`);
   });
   const settings = hub.config.settings;
   const token = apiToken(dataDir, values['api-token'] ?? process.env.HERALD_API_TOKEN);
@@ -158,7 +170,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   try {
     api = await startApiServer({
       host: values.host ?? settings.api.host,
-      port: parsePort(values['api-port'], '--api-port') ?? settings.api.port,
+      port: apiPort ?? settings.api.port,
       token,
       handlers: hub.api,
       subscribe: (listener) => hub.onUpdate(listener),
@@ -166,7 +178,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     });
   } catch (error) {
     await hub.stop();
-    throw new Error(`could not start the api: ${(error as Error).message}`);
+    throw new Error(`could not start the api: ${(error as Error).message}${portInUseHint(error, '--api-port')}`);
   }
   hub.setApiUrl(api.url);
 
@@ -178,6 +190,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (boardSwitch.board === false) log('  board:    not kept (HERALD_BENCH_NO_BOARD=1: a benchmark switch)');
   log(`  keychain: ${secrets.status.available ? 'available' : `unavailable: ${secrets.status.reason}`}`);
   for (const problem of await checkSecretRefs(hub.config, secrets)) log(`  warning:  ${problem}`);
+  // What saving the channel would say in the UI (a desktop channel on a hub without a desktop session), said at start for config as code.
+  for (const channel of await hub.api['channels.list']({})) if (channel.warning) log(`  warning:  channel "${channel.config.id}": ${channel.warning}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -8,20 +8,45 @@
 // every delivery twice, or writing into a file swapped from under it. The lock is an OS file
 // lock (SQLite's, on `herald.lock`: fcntl on Unix, LockFileEx on Windows), so the system
 // drops it when its process ends, however it ends: no stale pid file after a crash.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { newDatabase } from './store/open.js';
 
 const OWNER_ONLY_DIR = 0o700;
 export const LOCK_FILE = 'herald.lock';
 
-/** Creates the data dir owner-only, or makes an existing one so; says what it changed. */
+/**
+ * Creates the data dir owner-only, or makes an existing one so; says what it changed. One
+ * that cannot be made or written stops the start with one line naming it and why.
+ */
 export function prepareDataDir(dir: string, log?: (line: string) => void): void {
-  mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
+  try {
+    mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new Error(`data dir ${dir}: ${whyNotUsable(error as NodeJS.ErrnoException)}; choose another with --data-dir DIR or $HERALD_DATA_DIR`);
+  }
   const mode = statSync(dir).mode & 0o777;
   if ((mode & 0o077) === 0) return;
   chmodSync(dir, OWNER_ONLY_DIR);
   log?.(`data dir: others could read ${dir} (mode ${mode.toString(8)}); made it owner-only (700)`);
+}
+
+function whyNotUsable(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EEXIST':
+      return 'a file of that name is in the way (not a folder)';
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return `this user (${userInfo().username}) may not create or write it`;
+    case 'EROFS':
+      return 'it is on a read-only file system';
+    default:
+      return error.message;
+  }
 }
 
 export class DataDirInUse extends Error {

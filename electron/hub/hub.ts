@@ -308,7 +308,7 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
   }).catch(async (error: Error) => {
     await groups.stop();
     await store.close();
-    throw new Error(`could not listen for webhooks: ${error.message}`);
+    throw new Error(`could not listen for webhooks: ${error.message}`, { cause: error });
   });
   await startChannelChangeHandling({ live, store, worker, instances, now, log });
   // Deliveries committed by ingest, a closed digest, a manual retry (or, on PostgreSQL, another replica).

@@ -16,7 +16,7 @@ export interface ThreadStart {
 
 export type ThreadToMain =
   | { t: 'listening'; port: number }
-  | { t: 'failed'; message: string }
+  | { t: 'failed'; message: string; code?: string }
   /** The resolved secret of a source, answered with `answer` (value or error). */
   | { t: 'secret'; id: number; sourceId: string }
   /** Store durably, answered with `answer` (an IngestAck or error) after the commit. */

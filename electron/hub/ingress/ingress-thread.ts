@@ -169,5 +169,5 @@ port.on('messageerror', () => undefined);
 
 server.listen(start.host, start.port).then(
   (listening) => send({ t: 'listening', port: listening }),
-  (error: Error) => send({ t: 'failed', message: error.message }),
+  (error: NodeJS.ErrnoException) => send({ t: 'failed', message: error.message, ...(error.code !== undefined && { code: error.code }) }),
 );

@@ -184,7 +184,7 @@ async function startThreadedIngress(deps: IngressDeps, options: IngressOptions, 
           listening = true;
           resolve(message.port);
         } else if (message.t === 'failed') {
-          reject(Object.assign(new Error(message.message), { listenError: true }));
+          reject(Object.assign(new Error(message.message), { listenError: true, ...(message.code !== undefined && { code: message.code }) }));
           void worker.terminate();
         } else handle(message);
       });

@@ -5,7 +5,7 @@
 // events went into the file kept as damaged. The lock is the OS's: a hub killed with SIGKILL
 // leaves nothing to clean up.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,5 +67,22 @@ describe('one hub per data dir', { timeout: 60_000 }, () => {
     expect(dbTool(['recover', '--data-dir', dataDir], (line) => out.push(line))).toBe(0);
     expect(out[0]).toMatch(/^recovered into /);
     expect(existsSync(join(dataDir, 'herald.db'))).toBe(true);
+  });
+});
+
+describe('a data dir that cannot be used', { timeout: 60_000 }, () => {
+  it('stops the start with one line naming the dir and why, leaving nothing behind', async () => {
+    const base = tempDir();
+    const file = join(base, 'not-a-folder');
+    writeFileSync(file, 'x');
+    expect(await secondHub(file)).toEqual({
+      code: 1,
+      output: `herald: data dir ${file}: a file of that name is in the way (not a folder); choose another with --data-dir DIR or $HERALD_DATA_DIR\n`,
+    });
+    expect(await secondHub(join(file, 'data'))).toEqual({
+      code: 1,
+      output: `herald: data dir ${join(file, 'data')}: part of the path is a file, not a folder; choose another with --data-dir DIR or $HERALD_DATA_DIR\n`,
+    });
+    expect(readdirSync(base)).toEqual(['not-a-folder']);
   });
 });

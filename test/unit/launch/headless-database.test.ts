@@ -43,4 +43,10 @@ describe('databaseChoice', () => {
     await expect(choose({ url: 'postgres://h@db/x', password: 'env:MISSING' })).rejects.toThrow('--database-password: environment variable MISSING is not set');
     await expect(choose({}, { HERALD_DATABASE_URL: 'postgres://h@db/x', HERALD_DELIVERY_LEASE_MS: 'soon' })).rejects.toThrow(/HERALD_DELIVERY_LEASE_MS: not a whole number/);
   });
+
+  it('a reference from $HERALD_DATABASE_PASSWORD is named as the variable, not as a flag the user never gave', async () => {
+    await expect(choose({}, { HERALD_DATABASE_PASSWORD: 'env:DB_PW' })).rejects.toThrow(/^\$HERALD_DATABASE_PASSWORD: given without a database URL/);
+    await expect(choose({}, { HERALD_DATABASE_URL: 'postgres://h@db/x', HERALD_DATABASE_PASSWORD: 'hunter2' })).rejects.toThrow(/^\$HERALD_DATABASE_PASSWORD: not a secret reference/);
+    await expect(choose({}, { HERALD_DATABASE_URL: 'postgres://h@db/x', HERALD_DATABASE_PASSWORD: 'env:MISSING' })).rejects.toThrow('$HERALD_DATABASE_PASSWORD: environment variable MISSING is not set');
+  });
 });

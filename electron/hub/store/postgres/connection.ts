@@ -40,16 +40,16 @@ export function parseDatabaseUrl(url: string): PostgresLocation {
   try {
     parsed = new URL(url);
   } catch {
-    throw new BadDatabaseUrl('database URL: not a URL; expected postgres://user:password@host:5432/database');
+    throw new BadDatabaseUrl('database URL: not a URL; expected postgres://USER@HOST:5432/DATABASE');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new BadDatabaseUrl(`database URL: scheme "${parsed.protocol.replace(/:$/, '')}" is not postgres; expected postgres://user:password@host:5432/database`);
+    throw new BadDatabaseUrl(`database URL: scheme "${parsed.protocol.replace(/:$/, '')}" is not postgres; expected postgres://USER@HOST:5432/DATABASE`);
   }
   // ?host= wins over the URL's host, as in libpq and pg: a unix socket directory (postgres://u:p@localhost/db?host=/run/postgresql).
   const host = parsed.searchParams.get('host') || decodeURIComponent(parsed.hostname.replace(/^\[|\]$/g, ''));
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const user = decodeURIComponent(parsed.username);
-  if (!host) throw new BadDatabaseUrl('database URL: no host; expected postgres://user:password@host:5432/database');
+  if (!host) throw new BadDatabaseUrl('database URL: no host; expected postgres://USER@HOST:5432/DATABASE');
   if (!database) throw new BadDatabaseUrl(`database URL: no database name after the host; expected postgres://user:password@${host}:5432/database`);
   if (!user) throw new BadDatabaseUrl(`database URL: no user; expected postgres://user:password@${host}:5432/${database}`);
   const port = parsed.port ? Number(parsed.port) : 5432;

@@ -210,7 +210,8 @@ describe('bad input: a clear error naming the problem, never the password', () =
   const secret = 'hunter2-Secret';
   it.each<[string, () => string, RegExp]>([
     ['not a URL', () => 'localhost:5432/herald', /database URL: (not a URL|scheme "localhost" is not postgres)/],
-    ['another scheme', () => `mysql://u:${secret}@127.0.0.1/db`, /scheme "mysql" is not postgres/],
+    // The example shows no password: it goes in a secret reference (--database-password).
+    ['another scheme', () => `mysql://u:${secret}@127.0.0.1/db`, /scheme "mysql" is not postgres; expected postgres:\/\/USER@HOST:5432\/DATABASE$/],
     ['no database name', () => `postgres://u:${secret}@127.0.0.1:5432`, /no database name/],
     ['a wrong password', () => cluster.url('postgres', { password: secret }), /refused the password for user "herald_test"/],
     ['an unknown user', () => cluster.url('postgres', { user: 'nobody', password: secret }), /refused the password for user "nobody"/],

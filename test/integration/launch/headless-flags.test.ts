@@ -1,0 +1,66 @@
+// The headless hub's flags, as a user mistypes them: every bad value stops the start with one
+// line naming the flag, before anything is written (no database, no token), and a port that
+// another program holds names the flag that picks another. What a config file sets up that
+// cannot work here is said at start.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HEADLESS, type HubProcess, startHubProcess, tempDir, writeConfig } from '../../helpers/hub-process.js';
+
+const run = promisify(execFile);
+/** The headless hub with these flags, which must not start: its exit code and what it printed. */
+const refused = async (...flags: string[]) => {
+  const failed = await run(process.execPath, [HEADLESS, ...flags], { timeout: 20_000 }).then(
+    () => undefined,
+    (error: { code?: number; stdout: string; stderr: string }) => error,
+  );
+  expect(failed, 'the hub started').toBeDefined();
+  return { code: failed!.code, stdout: failed!.stdout, stderr: failed!.stderr };
+};
+
+const servers: Server[] = [];
+let hub: HubProcess | undefined;
+afterEach(async () => {
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  await hub?.kill('SIGKILL');
+  hub = undefined;
+});
+/** A port another program listens on. */
+const takenPort = async () => {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+};
+
+describe('headless flags', { timeout: 60_000 }, () => {
+  it('a bad port is refused before anything starts: no database or token is written', async () => {
+    const dataDir = join(tempDir(), 'data');
+    expect(await refused('--data-dir', dataDir, '--ingress-port', '0', '--api-port', '99999')).toEqual({ code: 1, stdout: '', stderr: 'herald: --api-port: not a port number: "99999"\n' });
+    expect(await refused('--data-dir', dataDir, '--ingress-port', 'http', '--api-port', '0')).toMatchObject({ code: 1, stderr: 'herald: --ingress-port: not a port number: "http"\n' });
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('a port another program holds names the flag that picks another', async () => {
+    const port = await takenPort();
+    const ingress = await refused('--data-dir', join(tempDir(), 'data'), '--ingress-port', String(port), '--api-port', '0');
+    expect(ingress).toMatchObject({ code: 1 });
+    expect(ingress.stderr).toBe(
+      `herald: could not listen for webhooks: listen EADDRINUSE: address already in use 127.0.0.1:${port} (another program listens there: choose another port with --ingress-port N, or 0 for any free one)\n`,
+    );
+    const api = await refused('--data-dir', join(tempDir(), 'data'), '--ingress-port', '0', '--api-port', String(port));
+    expect(api.stderr).toBe(
+      `herald: could not start the api: listen EADDRINUSE: address already in use 127.0.0.1:${port} (another program listens there: choose another port with --api-port N, or 0 for any free one)\n`,
+    );
+  });
+
+  it('a --config desktop channel on a hub without a desktop session is warned about at start, as the UI says when it is saved', async () => {
+    const dir = tempDir();
+    const configFile = writeConfig(dir, { channels: [{ id: 'me', kind: 'desktop', name: 'Popups' }], rules: [{ id: 'all', name: 'All', channels: ['me'] }] });
+    hub = await startHubProcess({ dataDir: join(dir, 'data'), configFile, unsetEnv: ['DISPLAY', 'WAYLAND_DISPLAY', 'DBUS_SESSION_BUS_ADDRESS'] });
+    expect(hub.output()).toContain('  warning:  channel "me": this hub has no desktop session: popups cannot be shown here\n');
+  });
+});
