@@ -28,6 +28,8 @@ export interface KindFormProps {
   secretFileDir?: string | undefined;
   /** Extra controls shown with a kind's field (kind → field → render), e.g. the webhook template's presets. */
   fieldAddons?: Record<string, Record<string, FieldAddon>>;
+  /** Which of a kind's fields apply, given the others (email: the SMTP or the SES ones, by transport); default all. */
+  fieldApplies?: Record<string, (name: string, fields: ItemDraft['fields']) => boolean>;
   onSubmit(payload: {
     config: Record<string, unknown>;
     secrets: Record<string, string>;
@@ -164,19 +166,22 @@ export function KindForm(props: KindFormProps) {
           onChange={(enabled) => change({ ...draft, enabled })}
           error={errorAt(errors, 'enabled')}
         />
-        {specs.map((spec) => (
-          <SpecField
-            key={`${draft.kind}.${spec.name}`}
-            spec={spec}
-            value={draft.fields[spec.name]!}
-            errors={errors}
-            onChange={(value) => setField(spec.name, value)}
-            keychainAvailable={props.keychainAvailable}
-            generateSecret={GENERATED_SECRET_FIELDS.includes(spec.name) ? props.generateSecret : undefined}
-            suggestion={suggestSecretPlaces(draft.id, spec.name, props.secretFileDir)}
-            addon={props.fieldAddons?.[draft.kind]?.[spec.name]}
-          />
-        ))}
+        {specs
+          // A field that does not apply is left out — unless it holds an error the user must see.
+          .filter((spec) => (props.fieldApplies?.[draft.kind]?.(spec.name, draft.fields) ?? true) || errorAt(errors, spec.name) !== undefined)
+          .map((spec) => (
+            <SpecField
+              key={`${draft.kind}.${spec.name}`}
+              spec={spec}
+              value={draft.fields[spec.name]!}
+              errors={errors}
+              onChange={(value) => setField(spec.name, value)}
+              keychainAvailable={props.keychainAvailable}
+              generateSecret={GENERATED_SECRET_FIELDS.includes(spec.name) ? props.generateSecret : undefined}
+              suggestion={suggestSecretPlaces(draft.id, spec.name, props.secretFileDir)}
+              addon={props.fieldAddons?.[draft.kind]?.[spec.name]}
+            />
+          ))}
       </div>
       <div className="form__actions">
         <button type="submit" className="btn btn--primary" disabled={saving}>
@@ -203,7 +208,8 @@ function SpecField(props: {
   const { spec, value, errors } = props;
   const addon = props.addon?.({ value, onChange: props.onChange });
   const error = errorAt(errors, spec.name);
-  const wide = spec.control === 'keyValue' || spec.control === 'secretMap' || spec.control === 'json' || (spec.control === 'text' && spec.multiline);
+  // A secret is often a whole URL (Slack's, Teams', Discord's webhook) beside its where-to-keep-it select: a row of its own.
+  const wide = spec.control === 'keyValue' || spec.control === 'secretMap' || spec.control === 'json' || spec.control === 'secret' || (spec.control === 'text' && spec.multiline);
   switch (spec.control) {
     case 'boolean':
       return <CheckboxField label={spec.label} checked={value as boolean} onChange={props.onChange} error={error} hint={spec.hint} />;

@@ -60,6 +60,29 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await expect(row('mail').getByTestId('channel-warning').count()).resolves.toBe(0);
   });
 
+  it('the add form: an email channel shows the fields of its transport only; a webhook URL secret gets room', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    const form = page.getByRole('form', { name: 'New channel' });
+    await form.getByLabel('Kind').selectOption('email');
+    const shown = (label: string) => form.getByLabel(label, { exact: true }).count();
+    // SMTP by default: its server, not SES's region and keys.
+    await expect(shown('Host')).resolves.toBe(1);
+    await expect(shown('AWS region')).resolves.toBe(0);
+    await expect(shown('Access key id')).resolves.toBe(0);
+    await form.getByLabel('Transport').selectOption('ses');
+    await expect(shown('AWS region')).resolves.toBe(1);
+    await expect(shown('Host')).resolves.toBe(0);
+    await expect(shown('Security')).resolves.toBe(0);
+
+    // Slack's webhook URL (a whole https://hooks.slack.com/services/… URL) is not squeezed beside its select.
+    await form.getByLabel('Kind').selectOption('slack');
+    const url = form.getByRole('textbox', { name: 'Webhook URL' });
+    const box = (await url.boundingBox())!;
+    expect(box.width).toBeGreaterThanOrEqual(300);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('a failed delivery shows its reason though one failure is not yet unhealthy', async () => {
     sink.respond(400, 'payload rejected: missing field "text"');
     await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'build failed' });

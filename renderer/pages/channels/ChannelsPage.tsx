@@ -31,6 +31,13 @@ const KIND_HINTS: Record<string, string> = {
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; id: string };
 
+/** An email channel shows the fields of its transport: SMTP's server and pool, or SES's region and keys. */
+const SMTP_ONLY = ['host', 'port', 'security', 'username', 'password', 'tlsCa', 'pool', 'maxConnections', 'ratePerSecond'];
+const SES_ONLY = ['region', 'accessKeyId', 'secretAccessKey', 'endpoint'];
+const FIELD_APPLIES: KindFormProps['fieldApplies'] = {
+  email: (name, fields) => !(fields.transport === 'ses' ? SMTP_ONLY : SES_ONLY).includes(name),
+};
+
 /** The webhook's body template offers Devtron's and Kosli's payloads (shared/webhook-presets.ts). */
 const FIELD_ADDONS: KindFormProps['fieldAddons'] = {
   webhook: { template: ({ value, onChange }) => <WebhookPresetPicker value={value as string} onChange={onChange} /> },
@@ -115,6 +122,7 @@ export function ChannelsPage() {
           kindLabels={KIND_LABELS}
           kindHints={KIND_HINTS}
           fieldAddons={FIELD_ADDONS}
+          fieldApplies={FIELD_APPLIES}
           keychainAvailable={status?.keychain.available ?? true}
           {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
           onCancel={() => setMode({ kind: 'list' })}
