@@ -141,4 +141,31 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await edit.getByRole('button', { name: 'Cancel' }).click();
     expect(gitlab.violations).toEqual([]);
   });
+
+  it("every row's buttons stay inside the window, from the desktop's default width down to its minimum, however long an error or id", async () => {
+    const { page } = browser;
+    // A secret file under a long directory name: the source "needs its secret", and the reason names the whole path, one long word.
+    const id = `a-source-with-an-id-as-long-as-herald-allows-${'x'.repeat(17)}`;
+    await hub.api('sources.create', { config: { id, name: 'Long', kind: 'generic', secret: `file:/tmp/${'no-such-directory-'.repeat(8)}/ci.secret` }, secrets: {} });
+    await openPage(page, 'Sources');
+    await page.locator(`tr[data-source-id="${id}"] [data-testid="source-health"]`).getByText('does not exist').waitFor();
+    try {
+      // Electron's window: 1100 px by default, 720 at the least; a browser tab in between.
+      for (const width of [1100, 800, 720]) {
+        await page.setViewportSize({ width, height: 800 });
+        const overflow = await page.evaluate(() => {
+          const main = document.querySelector('.main')!;
+          const right = main.getBoundingClientRect().right;
+          const outside = Array.from(document.querySelectorAll('.sources-table td.actions button'))
+            .filter((b) => b.getBoundingClientRect().right > right + 0.5)
+            .map((b) => b.getAttribute('aria-label') ?? b.textContent);
+          return { scroll: main.scrollWidth - main.clientWidth, outside };
+        });
+        expect({ width, ...overflow }).toEqual({ width, scroll: 0, outside: [] });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    expect(browser.problems).toEqual([]);
+  });
 });
