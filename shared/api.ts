@@ -125,9 +125,9 @@ export const EventPageSchema = z.object({
   totalCapped: z.boolean().optional(),
 });
 
-/** A summary event (`herald.group`, `herald.digest`) that carried another event. */
-export const SummaryRefSchema = z.object({ id: z.string(), type: z.string(), title: z.string(), occurredAt: z.string() });
-export type SummaryRef = z.infer<typeof SummaryRefSchema>;
+/** Another event, as a link names it: a summary that carried an event, or one a summary carries. */
+export const EventRefSchema = z.object({ id: z.string(), type: z.string(), title: z.string(), occurredAt: z.string() });
+export type EventRef = z.infer<typeof EventRefSchema>;
 
 export const EventDetailSchema = z.object({
   event: EventSchema,
@@ -138,8 +138,12 @@ export const EventDetailSchema = z.object({
   /** Where the event waits in a grouping rule's storm group, per channel: its group's message goes at `dueAt` (ISO). Absent once sent. */
   groupWaits: z.array(z.object({ ruleId: z.string(), channelId: z.string(), dueAt: z.string() })).optional(),
   /** The summaries that carried the event — its storm group's messages, its digests — oldest first. Absent when none did. */
-  summarizedIn: z.array(SummaryRefSchema).optional(),
+  summarizedIn: z.array(EventRefSchema).optional(),
+  /** For a summary (`herald.group`, `herald.digest`): the events it carries, in the order they came (the first SUMMARY_MEMBERS_SHOWN), and how many. */
+  carries: z.object({ events: z.array(EventRefSchema), total: z.number() }).optional(),
 });
+/** The most of a summary's events events.get names. */
+export const SUMMARY_MEMBERS_SHOWN = 100;
 
 export const HealthStateSchema = z.object({
   healthy: z.boolean(),
@@ -261,6 +265,13 @@ export const ChannelViewSchema = z.object({
       inFlight: z.number(),
       baselineMs: z.number().optional(),
       lastDecrease: z.object({ reason: z.enum(['overload', 'latency']), at: z.string() }).optional(),
+      /**
+       * The service asked for a pause (Retry-After on a 429/503): nothing is sent to the
+       * channel before this time (ISO), whatever is pending; editing the channel lifts it.
+       * `pausedBy` is the answer that asked ("HTTP 429: slow down").
+       */
+      pausedUntil: z.string().optional(),
+      pausedBy: z.string().optional(),
     })
     .optional(),
   /**

@@ -107,9 +107,16 @@ describe('storm grouping in the UI', { timeout: 60_000 }, () => {
     await carried.getByRole('link', { name: '1 failure in acme/api' }).click();
     await page.getByRole('heading', { name: '1 failure in acme/api' }).waitFor();
     await expect(page.locator('.detail__summary').textContent()).resolves.toContain('nightly build failed');
+    // It names the event it carries, linked back.
+    const carries = page.getByTestId('carries');
+    await expect(carries.getByRole('heading').textContent()).resolves.toBe('The event it carries');
+    await expect(carries.getByRole('link').allTextContents()).resolves.toEqual(['nightly build failed']);
     await page.locator('.delivery[data-delivery-id]').filter({ hasText: 'Sink' }).waitFor();
     // The sink is down (port 9): the sidebar counts the one delivery still to go, in the singular.
     await page.locator('.summary__line').filter({ hasText: /^1 delivery pending$/ }).waitFor();
+    await carries.getByRole('link', { name: 'nightly build failed' }).click();
+    await page.getByRole('heading', { name: 'nightly build failed' }).waitFor();
+    await page.getByTestId('summarized-in').waitFor();
     expect(browser.problems).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // and removes with secrets, sources/test-connection.ts and channels/ answer the tests)
 // and their errors onto ApiError. Transports (HTTP here, Electron IPC in the shell)
 // validate input with the contract first.
-import { ApiError, type ApiHandlers, type ApiOutput, type Delivery, type HealthState } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type ApiOutput, type Delivery, type HealthState, SUMMARY_MEMBERS_SHOWN } from '../../../shared/api.js';
 import { type ChannelConfig, type HeraldConfig, RuleSchema, SettingsSchema, type SourceConfig } from '../../../shared/config.js';
 import { describeZodError } from '../../../shared/event.js';
 import { previewRule } from '../../../shared/rules.js';
@@ -12,6 +12,7 @@ import type { Channel } from '../channels/channel.js';
 import { channelFor, closeChannel } from '../channels/registry.js';
 import { configForTest } from '../channels/send-config.js';
 import { emailSetupProblem } from '../channels/email.js';
+import { listsEvents } from '../channels/format.js';
 import { testChannel } from '../channels/test-message.js';
 import { checkSecretRefs, unresolvedSecrets } from '../config/config-file.js';
 import { ConfigError, type ConfigStore, upsertItem } from '../config/config-store.js';
@@ -158,6 +159,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     inFlight: state.inFlight,
     ...(state.baselineMs !== undefined && { baselineMs: Math.round(state.baselineMs * 10) / 10 }),
     ...(state.lastDecrease && { lastDecrease: { reason: state.lastDecrease.reason, at: new Date(state.lastDecrease.at).toISOString() } }),
+    ...(state.pausedUntil !== undefined && { pausedUntil: new Date(state.pausedUntil).toISOString(), pausedBy: state.pausedBy }),
   });
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel) ?? (channel.kind === 'email' ? emailSetupProblem(channel, config.get().settings) : undefined);
@@ -238,6 +240,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       const groupWaits = found.matches.some((m) => m.group) ? await store.groups.waitingFor(id) : [];
       // …and once sent (or digested), which message carried it.
       const summarizedIn = found.matches.some((m) => m.group || m.digest) ? await store.events.summariesOf(id) : [];
+      const carries = listsEvents(found.event) ? await store.events.membersOf(id, SUMMARY_MEMBERS_SHOWN) : undefined;
       return {
         event: found.event,
         ...(found.raw !== undefined && { raw: found.raw }),
@@ -245,6 +248,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
         deliveries: await store.outbox.list({ eventId: id, limit: 500 }),
         ...(groupWaits.length > 0 && { groupWaits: groupWaits.map((w) => ({ ruleId: w.ruleId, channelId: w.channelId, dueAt: new Date(w.dueAt).toISOString() })) }),
         ...(summarizedIn.length > 0 && { summarizedIn }),
+        ...(carries && carries.total > 0 && { carries }),
       };
     },
     'events.markRead': async ({ ids, all, read }) => {

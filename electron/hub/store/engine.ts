@@ -29,7 +29,7 @@ export type Async<T> = {
 };
 
 /** History: the api's events.*, threads, the worker's event for a delivery. */
-export type EventsTable = Async<Pick<EventStore, 'list' | 'get' | 'thread' | 'forDelivery' | 'getBySeq' | 'recent' | 'markRead' | 'delete' | 'counts' | 'sourceStats' | 'summariesOf'>>;
+export type EventsTable = Async<Pick<EventStore, 'list' | 'get' | 'thread' | 'forDelivery' | 'getBySeq' | 'recent' | 'markRead' | 'delete' | 'counts' | 'sourceStats' | 'summariesOf' | 'membersOf'>>;
 
 /** The outbox outside the worker's tick: manual retry, lists, counts, channel changes. */
 export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retryNow' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {

@@ -1,7 +1,7 @@
 // The events table: inserting an event with its rule outcomes (the ingest transaction,
 // store/ingest-transaction.ts, calls it), history queries with full-text search, read
 // state, deletion and retention. It writes no other table.
-import type { EventQuery, RuleOutcome, SummaryRef } from '../../../shared/api.js';
+import type { EventQuery, RuleOutcome, EventRef } from '../../../shared/api.js';
 import { type HeraldEvent, type Severity, SUBJECT_FIELDS, type Subject } from '../../../shared/event.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './open.js';
@@ -371,12 +371,24 @@ export class EventStore {
   }
 
   /** The summaries (storm group messages, digests) that carried an event, oldest first. */
-  summariesOf(id: string): SummaryRef[] {
+  summariesOf(id: string): EventRef[] {
     const rows = this.prepared(
       `SELECT s.id, s.type, s.title, s.occurred_at FROM summary_members m JOIN events s ON s.seq = m.summary_seq
        WHERE m.event_seq = (SELECT seq FROM events WHERE id = ?) ORDER BY m.summary_seq`,
     ).all(id) as Array<{ id: string; type: string; title: string; occurred_at: string }>;
     return rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at }));
+  }
+
+  /** The events a summary carries, in the order they were stored: the first `limit`, and how many. */
+  membersOf(id: string, limit: number): { events: EventRef[]; total: number } {
+    const summary = this.prepared('SELECT seq FROM events WHERE id = ?').pluck().get(id) as number | undefined;
+    if (summary === undefined) return { events: [], total: 0 };
+    const rows = this.prepared(
+      `SELECT e.id, e.type, e.title, e.occurred_at FROM summary_members m JOIN events e ON e.seq = m.event_seq
+       WHERE m.summary_seq = ? ORDER BY m.event_seq LIMIT ?`,
+    ).all(summary, limit) as Array<{ id: string; type: string; title: string; occurred_at: string }>;
+    const total = this.prepared('SELECT count(*) FROM summary_members WHERE summary_seq = ?').pluck().get(summary) as number;
+    return { events: rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at })), total };
   }
 
   /**

@@ -100,7 +100,7 @@ export function sqliteEngineOver(
     kind: 'sqlite',
     location: store.file,
     sync: store,
-    events: promised(store.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats', 'summariesOf'], ['markRead', 'delete']),
+    events: promised(store.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats', 'summariesOf', 'membersOf'], ['markRead', 'delete']),
     outbox: {
       ...outbox,
       // A manual retry or a channel fixed makes deliveries due now.

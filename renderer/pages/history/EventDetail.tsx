@@ -138,6 +138,21 @@ export function EventDetail(props: {
         <span className="muted mono">({event.source.kind})</span>
       </p>
       {event.summary && <p className="detail__summary">{event.summary}</p>}
+      {detail.carries && (
+        <section aria-labelledby="detail-carries" data-testid="carries">
+          <h3 id="detail-carries">{detail.carries.total === 1 ? 'The event it carries' : `The ${detail.carries.total} events it carries`}</h3>
+          <ul className="event-refs">
+            {detail.carries.events.map((e) => (
+              <li key={e.id}>
+                <a href={eventHref(e.id)}>{e.title}</a> <span className="muted small">{formatDateTime(e.occurredAt)}</span>
+              </li>
+            ))}
+          </ul>
+          {detail.carries.total > detail.carries.events.length && (
+            <p className="muted small">and {detail.carries.total - detail.carries.events.length} more (the first {detail.carries.events.length} are listed)</p>
+          )}
+        </section>
+      )}
       {detail.matches.some((m) => m.outcome === 'muted') && (
         <p className="warn-text" data-testid="muted-note">
           Not sent: its pipeline was muted when it arrived (kept in history only).

@@ -250,7 +250,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     kind: 'postgres',
     location: where.display,
     replica,
-    events: promised(tables.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats', 'summariesOf']),
+    events: promised(tables.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats', 'summariesOf', 'membersOf']),
     outbox: {
       ...outbox,
       // A manual retry or a fixed channel makes deliveries due now, for every replica.

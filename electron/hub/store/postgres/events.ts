@@ -1,6 +1,6 @@
 // The events table on PostgreSQL: the SQLite EventStore's methods (store/events.ts), with
 // history search on a tsvector and a GIN index (postgres/search.ts keeps FTS5's semantics).
-import type { EventQuery, RuleOutcome, SummaryRef } from '../../../../shared/api.js';
+import type { EventQuery, RuleOutcome, EventRef } from '../../../../shared/api.js';
 import { type HeraldEvent, SUBJECT_FIELDS } from '../../../../shared/event.js';
 import { type EventPage, rowToEvent, TOTAL_COUNT_CAP, toFtsQuery } from '../events.js';
 import { decodeRaw } from '../raw-payload.js';
@@ -177,13 +177,26 @@ export class PgEventStore {
   }
 
   /** The summaries (storm group messages, digests) that carried an event, oldest first. */
-  async summariesOf(id: string): Promise<SummaryRef[]> {
+  async summariesOf(id: string): Promise<EventRef[]> {
     const { rows } = await this.sql<{ id: string; type: string; title: string; occurred_at: string }>(
       `SELECT s.id, s.type, s.title, s.occurred_at FROM summary_members m JOIN events s ON s.seq = m.summary_seq
        WHERE m.event_seq = (SELECT seq FROM events WHERE id = $1) ORDER BY m.summary_seq`,
       [id],
     );
     return rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at }));
+  }
+
+  /** The events a summary carries, in the order they were stored: the first `limit`, and how many. */
+  async membersOf(id: string, limit: number): Promise<{ events: EventRef[]; total: number }> {
+    const { rows } = await this.sql<{ id: string; type: string; title: string; occurred_at: string; total: number }>(
+      `WITH summary AS (SELECT seq FROM events WHERE id = $1),
+            members AS (SELECT m.event_seq FROM summary_members m JOIN summary s ON m.summary_seq = s.seq)
+       SELECT e.id, e.type, e.title, e.occurred_at, (SELECT count(*) FROM members)::int AS total
+       FROM (SELECT event_seq FROM members ORDER BY event_seq LIMIT $2) page JOIN events e ON e.seq = page.event_seq ORDER BY page.event_seq`,
+      [id, limit],
+    );
+    const total = rows[0]?.total ?? 0;
+    return { events: rows.map((r) => ({ id: r.id, type: r.type, title: r.title, occurredAt: r.occurred_at })), total };
   }
 
   async getBySeq(seq: number, sql: Sql = this.sql): Promise<HeraldEvent | undefined> {

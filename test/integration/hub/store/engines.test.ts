@@ -528,6 +528,11 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
         expect(await engine.events.summariesOf(member.id)).toEqual([{ id: digest[0]!.id, type: 'herald.digest', title: digest[0]!.title, occurredAt: digest[0]!.occurredAt }]);
       }
       expect(await engine.events.summariesOf(digest[0]!.id)).toEqual([]);
+      // …and the digest names them, in the order they came, as many as asked, with how many in all.
+      const ref = (e: HeraldEvent) => ({ id: e.id, type: e.type, title: e.title, occurredAt: e.occurredAt });
+      expect(await engine.events.membersOf(digest[0]!.id, 2)).toEqual({ events: [members[2]!, members[1]!].map(ref), total: 3 });
+      expect(await engine.events.membersOf(members[0]!.id, 2)).toEqual({ events: [], total: 0 });
+      expect(await engine.events.membersOf('no-such-event', 2)).toEqual({ events: [], total: 0 });
     });
 
     it('mutes: add, active, list, lift on pass inside ingest, purge and next expiry', async () => {
@@ -658,6 +663,8 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(second).toMatchObject({ covered: 1 });
       expect(await engine.events.summariesOf(id)).toEqual([message]);
       expect(await engine.events.summariesOf(laterId)).toEqual([expect.objectContaining({ id: second!.event.id, type: 'herald.group' })]);
+      expect(await engine.events.membersOf(first!.event.id, 100)).toEqual({ events: [expect.objectContaining({ id, title: 'grouped' })], total: 1 });
+      expect(await engine.events.membersOf(second!.event.id, 100)).toEqual({ events: [expect.objectContaining({ id: laterId, title: 'grouped later' })], total: 1 });
       // The message deleted, its members no longer name it.
       await engine.events.delete([first!.event.id]);
       expect(await engine.events.summariesOf(id)).toEqual([]);
