@@ -1,13 +1,13 @@
 // Config as code: `--config FILE` (JSON or YAML) for servers. The file has the whole
 // config's shape — { sources, channels, rules, settings } — and holds secret references
-// only. Errors name the file and the place: line:column for syntax, the field path for
-// the schema.
+// only. Errors name the file and the place: line:column for syntax, and for the schema the
+// field path with the line:column of its key.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { ChannelConfig, HeraldConfig, SourceConfig } from '../../../shared/config.js';
-import { migrate, validate, type ConfigStore } from './config-store.js';
-import { ConfigError, parseJsonText, syntaxError } from './problems.js';
+import { type ChannelConfig, type HeraldConfig, HeraldConfigSchema, type SourceConfig } from '../../../shared/config.js';
+import { migrate, type ConfigStore } from './config-store.js';
+import { ConfigError, formatProblem, parseJsonText, syntaxError, zodProblems } from './problems.js';
 import { SecretError, secretRefsOf, type SecretStore } from './secrets.js';
 
 const PARSERS: Record<string, (text: string, file: string) => unknown> = {
@@ -30,7 +30,47 @@ export function loadConfigFile(file: string): HeraldConfig {
     // Almost always a mistake, and an empty file would wipe every source, channel and rule.
     throw new ConfigError(`${file}: the file is empty; expected { sources, channels, rules, settings }`);
   }
-  return validate(migrate(data, file).config, file);
+  const config = migrate(data, file).config;
+  const result = HeraldConfigSchema.safeParse(config);
+  if (result.success) return result.data;
+  // Each bad field with the line it is on, as syntax errors are (`file:line:column: path: why`).
+  const problems = zodProblems(result.error);
+  const at = fieldLocator(text);
+  const lines = problems.map((p) => {
+    const place = at(p.path);
+    return `${file}:${place ? `${place.line}:${place.col}:` : ''} ${formatProblem(p)}`;
+  });
+  throw new ConfigError(lines.join('\n'), problems.map(formatProblem));
+}
+
+/**
+ * Where a field path (`rules.0.match.branch`) is in the file's text: the line and column of
+ * its key (or list item), else of the nearest enclosing one that is there (a missing field:
+ * its object). JSON is read as YAML, of which it is a subset. Undefined when the text gives
+ * no place (the path is the root, or was made by a migration).
+ */
+function fieldLocator(text: string): (path: string) => { line: number; col: number } | undefined {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter });
+  return (path) => {
+    let node: unknown = doc.contents;
+    let offset: number | undefined;
+    for (const segment of path === '(root)' ? [] : path.split('.')) {
+      if (yaml.isMap(node)) {
+        const pair = node.items.find((item) => yaml.isScalar(item.key) && String(item.key.value) === segment);
+        if (!pair || !yaml.isScalar(pair.key)) break;
+        offset = pair.key.range?.[0];
+        node = pair.value;
+      } else if (yaml.isSeq(node) && /^\d+$/.test(segment)) {
+        const item = node.items[Number(segment)];
+        if (!yaml.isNode(item)) break;
+        offset = item.range?.[0];
+        node = item;
+      } else break;
+    }
+    return offset === undefined ? undefined : lineCounter.linePos(offset);
+  };
 }
 
 function parseYamlText(text: string, file: string): unknown {

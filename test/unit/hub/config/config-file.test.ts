@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,7 +83,7 @@ describe('loadConfigFile: valid files', () => {
 });
 
 /** `at`: the line:column a syntax error must name. */
-type Case = { name: string; file: string; text: string; problem: string | RegExp; at?: string };
+type Case = { name: string; file: string; text: string; problem: string | RegExp; at?: string; noLine?: true };
 const withJson = (patch: (cfg: any) => void): string => {
   const cfg = structuredClone(VALID) as any;
   patch(cfg);
@@ -100,7 +100,7 @@ const ERROR_CASES: Case[] = [
   { name: 'unknown nested key', file: 'c.json', text: withJson((c) => (c.channels[0].uri = 'x')), problem: 'channels.0.uri: unknown field' },
   { name: 'unknown source kind', file: 'c.json', text: withJson((c) => (c.sources[0].kind = 'gitlub')), problem: /^sources\.0\.kind: must be one of: generic(, |$)/ },
   { name: 'bad setting', file: 'c.json', text: withJson((c) => (c.settings.retention.maxAgeDays = 0)), problem: /^settings\.retention\.maxAgeDays: Too small/ },
-  { name: 'not an object', file: 'c.json', text: '[1, 2]', problem: /^\(root\): / },
+  { name: 'not an object', file: 'c.json', text: '[1, 2]', problem: /^\(root\): /, noLine: true },
   { name: 'YAML syntax error', file: 'c.yaml', text: 'sources:\n  - id: ci\n    kind: [generic\nchannels: []\n', problem: /^line 4, column 1: invalid YAML: Flow sequence/, at: '4:1' },
   { name: 'YAML tab indentation', file: 'c.yml', text: 'settings:\n\ttheme: dark\n', problem: /^line 2, column 1: invalid YAML: Tabs/, at: '2:1' },
   { name: 'YAML duplicate key', file: 'c.yaml', text: 'rules: []\nsettings: {}\nrules: []\n', problem: /^line 3, column 1: invalid YAML: Map keys must be unique/, at: '3:1' },
@@ -108,12 +108,12 @@ const ERROR_CASES: Case[] = [
   { name: 'JSON error V8 gives no position for', file: 'c.json', text: '{\n  "sources": [],\n  "rules": [,]\n}\n', problem: "line 3, column 13: invalid JSON: Unexpected token ','", at: '3:13' },
   { name: 'JSON error in a long line', file: 'c.json', text: `{"settings": {"theme": "dark", "retention": {"maxAgeDays": 30}}, "rules": [tru]}`, problem: "line 1, column 79: invalid JSON: Unexpected token ']'", at: '1:79' },
   { name: 'truncated JSON', file: 'c.json', text: '{\n  "sources": [', problem: 'line 2, column 15: invalid JSON: Unexpected end of JSON input', at: '2:15' },
-  { name: 'empty file', file: 'c.yaml', text: '# nothing yet\n', problem: /the file is empty/ },
-  { name: 'unsupported type', file: 'c.toml', text: 'x = 1', problem: /unsupported file type; use \.json, \.yaml or \.yml/ },
+  { name: 'empty file', file: 'c.yaml', text: '# nothing yet\n', problem: /the file is empty/, noLine: true },
+  { name: 'unsupported type', file: 'c.toml', text: 'x = 1', problem: /unsupported file type; use \.json, \.yaml or \.yml/, noLine: true },
 ];
 
 describe('loadConfigFile: errors name the file and the field', () => {
-  it.each(ERROR_CASES)('$name', ({ file, text, problem, at }) => {
+  it.each(ERROR_CASES)('$name', ({ file, text, problem, at, noLine }) => {
     const full = write(file, text);
     let error: unknown;
     try {
@@ -124,9 +124,29 @@ describe('loadConfigFile: errors name the file and the field', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const { message, problems } = error as ConfigError;
     expect(problems.some((p) => (typeof problem === 'string' ? p === problem : problem.test(p))), problems.join('\n')).toBe(true);
-    // Every line of the message starts with the file (and line:column for syntax errors).
-    for (const l of message.split('\n')) expect(l.startsWith(at ? `${full}:${at}: ` : `${full}: `), l).toBe(true);
+    // Every line of the message starts with the file and line:column (the syntax error's, or the bad field's key's);
+    // only a document that is not an object at all has no line to name.
+    const where = at ? `${full}:${at}: ` : noLine ? `${full}: ` : new RegExp(`^${full}:\\d+:\\d+: `);
+    for (const l of message.split('\n')) expect(typeof where === 'string' ? l.startsWith(where) : where.test(l), l).toBe(true);
     expect(message).not.toContain('hunter2');
+  });
+
+  it('a bad field is named with the line and column of its key, in YAML and in JSON', () => {
+    const yamlText = ['sources:', '  - { id: ci, kind: generic, name: CI, secret: "env:S" }', 'rules:', '  - id: r', '    name: R', '    mtach: { types: [pipeline.failed] }', '  - id: r2', '    name: R2', '    match: { branch: ["{main"] }', ''].join('\n');
+    const yamlFile = write('typo.yaml', yamlText);
+    expect(() => loadConfigFile(yamlFile)).toThrow(
+      (`${yamlFile}:6:5: rules.0.mtach: unknown field\n${yamlFile}:9:23: rules.1.match.branch.0: "{main": the { at position 1 is never closed (add a }, or escape it as \\{)`),
+    );
+    const error = catchConfigError(() => loadConfigFile(yamlFile));
+    expect(error.problems).toEqual(['rules.0.mtach: unknown field', 'rules.1.match.branch.0: "{main": the { at position 1 is never closed (add a }, or escape it as \\{)']);
+
+    const jsonFile = write('typo.json', withJson((c) => (c.channels[1].kind = 'slak')));
+    const lines = readFileSync(jsonFile, 'utf8').split('\n');
+    const kindLine = lines.findIndex((l) => l.includes('"slak"')) + 1;
+    expect(catchConfigError(() => loadConfigFile(jsonFile)).message).toMatch(new RegExp(`^${jsonFile}:${kindLine}:7: channels\\.1\\.kind: must be one of: `));
+    // A missing field: the place of the object that lacks it.
+    const missing = write('missing.yaml', 'channels:\n  - { id: hook, kind: webhook, name: Hook }\n');
+    expect(catchConfigError(() => loadConfigFile(missing)).message).toMatch(new RegExp(`^${missing}:2:5: channels\\.0\\.url: `));
   });
 
   it('names a file that is missing', async () => {
@@ -182,7 +202,7 @@ describe('applyConfigFile', () => {
     await store.replace({ channels: [{ id: 'keep', kind: 'desktop', name: 'Keep' }] });
     const before = store.get();
     await expect(applyConfigFile(store, write('bad.json', withJson((c) => (c.rules[0].channels = ['slak']))))).rejects.toThrow(
-      /bad\.json: rules\.0\.channels\.0: unknown channel "slak"/,
+      /bad\.json:\d+:\d+: rules\.0\.channels\.0: unknown channel "slak"/,
     );
     expect(store.get()).toBe(before);
   });
@@ -223,3 +243,13 @@ describe('checkSecretRefs', () => {
     expect(problems[0]).toMatch(/^channel "ops" secretHeaders\.Authorization: keychain unavailable: .*libsecret-1-0/);
   });
 });
+
+function catchConfigError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('no error');
+}
