@@ -51,16 +51,19 @@ function Shell() {
     else document.documentElement.dataset.theme = theme;
   }, [theme]);
 
+  // The tab (or window) title leads with what is red and not muted, as mail tabs count unread:
+  // the browser UI of a headless hub has no tray icon to say it.
+  const failing = useFailingCount();
   useEffect(() => {
-    document.title = `${PAGE_TITLES[route.page]} · Herald`;
-  }, [route.page]);
+    document.title = `${failing > 0 ? `(${failing}) ` : ''}${PAGE_TITLES[route.page]} · Herald`;
+  }, [route.page, failing]);
 
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <Sidebar current={route.page} />
+      <Sidebar current={route.page} failing={failing} />
       <main id="main" className="main" tabIndex={-1}>
         <PageView page={route.page} param={route.param} />
       </main>
@@ -87,7 +90,7 @@ function PageView(props: { page: Page; param?: string | undefined }) {
   }
 }
 
-function Sidebar(props: { current: Page }) {
+function Sidebar(props: { current: Page; failing: number }) {
   const { status, settings, error } = useHub();
   // A source that needs its secret or refused its last request says so by id, on its own line.
   const attention = useMemo(() => (status?.sources ?? []).filter((s) => s.attention), [status]);
@@ -96,7 +99,7 @@ function Sidebar(props: { current: Page }) {
     [status],
   );
   const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
-  const failing = useFailingCount();
+  const { failing } = props;
   // Said as the Now page's header says it ("81 failing (1 muted)"): a screen reader hearing two failing figures must know why.
   if (failing) badge.now = { text: String(failing), label: `${failing} failing, not muted`, tone: 'bad' };
   if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };
@@ -183,14 +186,29 @@ function useFailingCount(): number {
 }
 
 function SignedOut(props: { error: AuthRequiredError }) {
+  // Opened from a link whose token the hub refused (it answers such a link with this page): say
+  // so, and take the wrong token out of the address bar and the history.
+  const [wrongLink] = useState(() => new URLSearchParams(window.location.search).has('token'));
+  useEffect(() => {
+    if (wrongLink) window.history.replaceState(null, '', `/${window.location.hash}`);
+  }, [wrongLink]);
   return (
     <main className="signed-out">
       <h1>Herald</h1>
       {props.error.status === 401 ? (
-        <p>
-          This browser is not signed in to the hub. Open the link the hub printed when it started (
-          <code className="mono">http://127.0.0.1:PORT/?token=…</code>); it signs this browser in.
-        </p>
+        <>
+          {wrongLink && (
+            <p className="error-text" role="alert">
+              The token in that link is not this hub&rsquo;s: mistyped, cut short, or from a start with another <code className="mono">--api-token</code>.
+            </p>
+          )}
+          <p>
+            This browser is not signed in to the hub. Open the link the hub printed when it started (
+            <code className="mono">http://127.0.0.1:PORT/?token=…</code>); it signs this browser in. The token is also in the file{' '}
+            <code className="mono">api-token</code> in the hub&rsquo;s data dir, unless it was given with <code className="mono">--api-token</code> or{' '}
+            <code className="mono">HERALD_API_TOKEN</code>.
+          </p>
+        </>
       ) : (
         <p>The hub refused this page ({props.error.message}). Open it from the address the hub printed, not through another host name.</p>
       )}
