@@ -265,6 +265,13 @@ export const ChannelViewSchema = z.object({
       inFlight: z.number(),
       baselineMs: z.number().optional(),
       lastDecrease: z.object({ reason: z.enum(['overload', 'latency']), at: z.string() }).optional(),
+      /**
+       * The service asked for a pause (Retry-After on a 429/503): nothing is sent to the
+       * channel before this time (ISO), whatever is pending; editing the channel lifts it.
+       * `pausedBy` is the answer that asked ("HTTP 429: slow down").
+       */
+      pausedUntil: z.string().optional(),
+      pausedBy: z.string().optional(),
     })
     .optional(),
   /**

@@ -33,7 +33,7 @@ export const IdSchema = z
 
 const base = {
   id: IdSchema,
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   enabled: z.boolean().default(true),
 };
 

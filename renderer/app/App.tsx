@@ -183,14 +183,29 @@ function useFailingCount(): number {
 }
 
 function SignedOut(props: { error: AuthRequiredError }) {
+  // Opened from a link whose token the hub refused (it answers such a link with this page): say
+  // so, and take the wrong token out of the address bar and the history.
+  const [wrongLink] = useState(() => new URLSearchParams(window.location.search).has('token'));
+  useEffect(() => {
+    if (wrongLink) window.history.replaceState(null, '', `/${window.location.hash}`);
+  }, [wrongLink]);
   return (
     <main className="signed-out">
       <h1>Herald</h1>
       {props.error.status === 401 ? (
-        <p>
-          This browser is not signed in to the hub. Open the link the hub printed when it started (
-          <code className="mono">http://127.0.0.1:PORT/?token=…</code>); it signs this browser in.
-        </p>
+        <>
+          {wrongLink && (
+            <p className="error-text" role="alert">
+              The token in that link is not this hub&rsquo;s: mistyped, cut short, or from a start with another <code className="mono">--api-token</code>.
+            </p>
+          )}
+          <p>
+            This browser is not signed in to the hub. Open the link the hub printed when it started (
+            <code className="mono">http://127.0.0.1:PORT/?token=…</code>); it signs this browser in. The token is also in the file{' '}
+            <code className="mono">api-token</code> in the hub&rsquo;s data dir, unless it was given with <code className="mono">--api-token</code> or{' '}
+            <code className="mono">HERALD_API_TOKEN</code>.
+          </p>
+        </>
       ) : (
         <p>The hub refused this page ({props.error.message}). Open it from the address the hub printed, not through another host name.</p>
       )}

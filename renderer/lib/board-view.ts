@@ -21,17 +21,16 @@ export const boardPosition = (item: BoardItem): BoardPosition => ({ state: item.
  * fit), removed ones gone, in board order. `loadedThrough` is where the pages loaded so far
  * end (undefined: all are loaded): an item that now sorts after it is dropped, since the
  * next page (after that same place) brings it; one that now sorts before it is kept, since
- * no later page will.
+ * no later page will. Several updates (a frame's worth in a storm) apply in order, with one sort.
  */
-export function mergeBoardUpdate(
-  items: readonly BoardItem[],
-  update: Extract<ApiUpdate, { type: 'board.updated' }>,
-  query: BoardQuery,
-  loadedThrough?: BoardPosition,
-): BoardItem[] {
-  const byKey = applyUpdate(new Map(items.map((i) => [i.key, i])), update, (item) => placeOf(item, query, loadedThrough) === 'loaded');
+export function mergeBoardUpdate(items: readonly BoardItem[], updates: BoardUpdate | readonly BoardUpdate[], query: BoardQuery, loadedThrough?: BoardPosition): BoardItem[] {
+  const byKey = new Map(items.map((i) => [i.key, i]));
+  for (const update of listOf(updates)) applyUpdate(byKey, update, (item) => placeOf(item, query, loadedThrough) === 'loaded');
   return [...byKey.values()].sort(compareBoardItems);
 }
+
+type BoardUpdate = Extract<ApiUpdate, { type: 'board.updated' }>;
+const listOf = (updates: BoardUpdate | readonly BoardUpdate[]): readonly BoardUpdate[] => ('type' in updates ? [updates] : updates);
 
 /** Where an updated item belongs: within the loaded pages, after them (its page is still to come), or not listed. */
 function placeOf(item: BoardItem, query: BoardQuery, loadedThrough?: BoardPosition): 'loaded' | 'beyond' | 'unlisted' {
@@ -39,10 +38,17 @@ function placeOf(item: BoardItem, query: BoardQuery, loadedThrough?: BoardPositi
   return loadedThrough === undefined || compareBoardItems(item, loadedThrough) <= 0 ? 'loaded' : 'beyond';
 }
 
-/** `byKey` after an update: removed things gone; changed ones kept where `keep` says so, gone otherwise. */
-function applyUpdate(byKey: Map<string, BoardItem>, update: Extract<ApiUpdate, { type: 'board.updated' }>, keep: (item: BoardItem) => boolean): Map<string, BoardItem> {
+/**
+ * `byKey` after an update: removed things gone; changed ones kept where `keep` says so, gone
+ * otherwise. A copy older than the one held (its last event earlier: an update that waited
+ * for its frame while a page brought the thing newer) changes nothing — a row's last event
+ * never goes back.
+ */
+function applyUpdate(byKey: Map<string, BoardItem>, update: BoardUpdate, keep: (item: BoardItem) => boolean): Map<string, BoardItem> {
   for (const key of update.removed) byKey.delete(key);
   for (const item of update.items) {
+    const held = byKey.get(item.key);
+    if (held !== undefined && item.lastEventAt < held.lastEventAt) continue;
     if (keep(item)) byKey.set(item.key, item);
     else byKey.delete(item.key);
   }
@@ -55,13 +61,10 @@ function applyUpdate(byKey: Map<string, BoardItem>, update: Extract<ApiUpdate, {
  * such an update was answered in the older order and may not carry the thing at all — the
  * held copy puts it back (`appendBoardPage`).
  */
-export function holdBeyondLoaded(
-  held: ReadonlyMap<string, BoardItem>,
-  update: Extract<ApiUpdate, { type: 'board.updated' }>,
-  query: BoardQuery,
-  loadedThrough?: BoardPosition,
-): Map<string, BoardItem> {
-  return applyUpdate(new Map(held), update, (item) => placeOf(item, query, loadedThrough) === 'beyond');
+export function holdBeyondLoaded(held: ReadonlyMap<string, BoardItem>, updates: BoardUpdate | readonly BoardUpdate[], query: BoardQuery, loadedThrough?: BoardPosition): Map<string, BoardItem> {
+  const next = new Map(held);
+  for (const update of listOf(updates)) applyUpdate(next, update, (item) => placeOf(item, query, loadedThrough) === 'beyond');
+  return next;
 }
 
 /**

@@ -104,6 +104,9 @@ describe('api refusals', { timeout: 60_000 }, () => {
     const wrong = await page.goto(`${hub.apiUrl}/?token=wrong`);
     expect(wrong?.status()).toBe(401);
     expect(await context.cookies(hub.apiUrl)).toEqual([]);
+    // The app's signed-out page, saying the link's token is wrong, with the token gone from the address bar.
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The token in that link is not this hub’s');
+    await expect.poll(() => page.url()).toBe(`${hub.apiUrl}/`);
 
     // Without a token the UI loads but says how to sign in.
     await page.goto(`${hub.apiUrl}/`);
@@ -117,6 +120,11 @@ describe('api refusals', { timeout: 60_000 }, () => {
     expect(cookie!.expires).toBeGreaterThan(Date.now() / 1000 + 29 * 24 * 3600);
     // The page cannot read it.
     await expect(page.evaluate(() => document.cookie)).resolves.toBe('');
+
+    // Signed in, an old link with another token does not lock the browser out: it lands on Now.
+    await page.goto(`${hub.apiUrl}/?token=from-an-earlier-start`);
+    await page.getByRole('heading', { name: 'Now', level: 1 }).waitFor();
+    expect(page.url()).toBe(`${hub.apiUrl}/`);
   });
 
   it('a page from another origin cannot use the signed-in browser against the api', async () => {

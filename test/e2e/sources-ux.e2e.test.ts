@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiOutput } from '../../shared/api.js';
+import { type FakeGithub, startFakeGithub } from '../helpers/fake-github.js';
 import { type FakeGitlab, startFakeGitlab } from '../helpers/fake-gitlab.js';
 import type { HubProcess } from '../helpers/hub-process.js';
 import { makeTestCerts, type TestCerts } from '../helpers/tls-certs.js';
@@ -15,18 +16,24 @@ const KOSLI_SAMPLE = readFileSync(resolve(import.meta.dirname, '../fixtures/kosl
 /** Used when the hub has no keychain: the source's secret then comes from this variable. */
 const ENV_SECRET = 'kosli-e2e-secret/with+url=chars';
 const GITLAB_TOKEN = 'glpat-e2e-sources-ux';
+const GITHUB_TOKEN = 'ghp_e2e_sources_ux';
 
 describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
   let hub: HubProcess;
   let browser: Browser;
   let certs: TestCerts;
   let gitlab: FakeGitlab;
+  let github: FakeGithub;
 
   beforeAll(async () => {
+    github = await startFakeGithub({ tokens: { [GITHUB_TOKEN]: { login: 'octocat', scopes: ['repo'] } }, accounts: { octocat: 'User', 'other-org': 'Organization' } });
+    github.repos.push({ owner: 'octocat', name: 'Hello-World', runs: [], deployments: [] });
+    // Another organisation's public repository: the token can read it, but its list of repositories does not name it.
+    github.repos.push({ owner: 'other-org', name: 'tool', runs: [], deployments: [] });
     certs = makeTestCerts();
     gitlab = await startFakeGitlab({ tokens: { [GITLAB_TOKEN]: { username: 'dev', scopes: ['read_api'] } }, tls: certs.server });
     gitlab.projects.push({ path: 'platform/api', pipelines: [], deployments: [] });
-    hub = await startHub({ env: { HERALD_E2E_KOSLI_SECRET: ENV_SECRET, HERALD_E2E_GITLAB_TOKEN: GITLAB_TOKEN } });
+    hub = await startHub({ env: { HERALD_E2E_KOSLI_SECRET: ENV_SECRET, HERALD_E2E_GITLAB_TOKEN: GITLAB_TOKEN, HERALD_E2E_GITHUB_TOKEN: GITHUB_TOKEN } });
     browser = await launchBrowser();
     await signIn(browser.page, hub);
   });
@@ -34,6 +41,7 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await browser?.close();
     await hub?.kill();
     await gitlab?.close();
+    await github?.close();
   });
   beforeEach(() => {
     browser.problems.length = 0;
@@ -167,5 +175,38 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
     expect(browser.problems).toEqual([]);
+  });
+
+  it("Connect GitHub watches a repository the token's list leaves out, typed whole in the search", async () => {
+    const { page } = browser;
+    const keychain = (await hub.api<ApiOutput<'hub.status'>>('hub.status', {})).keychain.available;
+    await openPage(page, 'Sources');
+    await page.getByRole('button', { name: 'Connect GitHub' }).click();
+    const panel = page.getByTestId('connect-github-actions');
+    if (keychain) {
+      await panel.getByLabel('Token').fill(GITHUB_TOKEN);
+    } else {
+      await panel.getByLabel('Where to keep it').selectOption('env');
+      await panel.getByLabel('Token').fill('HERALD_E2E_GITHUB_TOKEN');
+    }
+    await panel.getByLabel('API URL').fill(github.url);
+    await panel.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect.poll(async () => panel.getByTestId('connect-account').textContent()).toMatch(/Connected as octocat .* — 1 repository$/);
+    const search = panel.getByLabel('Search repositories');
+    await search.fill('other-org');
+    await expect.poll(async () => panel.locator('.connect-ci__list ~ p, .connect-ci__list + p').first().textContent()).toMatch(/type it whole: owner\/name or owner\/\*/);
+    await search.fill('other-org/tool');
+    await panel.getByLabel('other-org/tool', { exact: true }).check();
+    // The pick stays on the list while the user searches for something else.
+    await search.fill('hello');
+    await expect(panel.getByLabel('other-org/tool', { exact: true }).isChecked()).resolves.toBe(true);
+    await panel.getByLabel('octocat/Hello-World').check();
+    await panel.getByRole('button', { name: 'Add source watching 2 entries' }).click();
+    await page.locator('tr[data-source-id="github-octocat"]').waitFor();
+    const view = (await hub.api<ApiOutput<'sources.list'>>('sources.list', {})).find((v) => v.config.id === 'github-octocat')!;
+    expect(view.config).toMatchObject({ kind: 'github-actions', repos: ['other-org/tool', 'octocat/Hello-World'] });
+    const test = await hub.api<ApiOutput<'sources.test'>>('sources.test', { id: 'github-octocat' });
+    expect(test).toMatchObject({ ok: true, detail: expect.stringMatching(/2 repositories to watch/) });
+    expect(github.violations).toEqual([]);
   });
 });

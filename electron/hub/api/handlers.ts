@@ -159,6 +159,7 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     inFlight: state.inFlight,
     ...(state.baselineMs !== undefined && { baselineMs: Math.round(state.baselineMs * 10) / 10 }),
     ...(state.lastDecrease && { lastDecrease: { reason: state.lastDecrease.reason, at: new Date(state.lastDecrease.at).toISOString() } }),
+    ...(state.pausedUntil !== undefined && { pausedUntil: new Date(state.pausedUntil).toISOString(), pausedBy: state.pausedBy }),
   });
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel) ?? (channel.kind === 'email' ? emailSetupProblem(channel, config.get().settings) : undefined);

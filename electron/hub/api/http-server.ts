@@ -119,12 +119,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Opening the printed URL (`/?token=…`) trades the token for a cookie, then drops it from the address bar.
   app.get('/', async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
     const given = request.query[HTTP_TRANSPORT.tokenQuery];
+    const hasApp = options.rendererDir !== undefined && existsSync(`${options.rendererDir}/index.html`);
     if (given !== undefined) {
-      if (!sameToken(given, options.token)) return reply.code(401).type('text/plain').send('wrong token: open the URL Herald printed at start');
+      if (!sameToken(given, options.token)) {
+        // Signed in already (an old link, a bookmark): the cookie still counts; drop the link's token.
+        if (byCookie(request)) return reply.redirect('/');
+        // The app's own signed-out page says what went wrong (it sees the token in the address), with the status scripts expect.
+        if (hasApp) return reply.code(401).sendFile('index.html');
+        return reply.code(401).type('text/plain').send('wrong token: open the URL Herald printed at start');
+      }
       reply.header('Set-Cookie', sessionCookie(options.token));
       return reply.redirect('/');
     }
-    if (options.rendererDir && existsSync(`${options.rendererDir}/index.html`)) return reply.sendFile('index.html');
+    if (hasApp) return reply.sendFile('index.html');
     return reply.type('text/plain').send('Herald hub: the UI is not built (npm run build:renderer); the api is at /api/<method>.');
   });
 

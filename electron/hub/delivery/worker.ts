@@ -59,6 +59,10 @@ type Transition = { config: ChannelConfig; transition: Exclude<HealthTransition,
 /** What a channel's delivery is doing now, for its status in the UI. */
 export interface ChannelDeliveryState extends AdaptiveLimitView {
   inFlight: number;
+  /** The service asked the channel to wait (a 429/503's Retry-After): no sends before this time (epoch ms). */
+  pausedUntil?: number;
+  /** The answer that asked for the pause ("HTTP 429: slow down"). */
+  pausedBy?: string;
 }
 
 const CLAIM_BATCH = 64;
@@ -80,6 +84,8 @@ export class DeliveryWorker {
   private readonly limiters = new Map<string, AdaptiveLimit>();
   /** A channel told to wait (429) or rate-limited: no sends before this time. */
   private readonly notBefore = new Map<string, number>();
+  /** The pauses the services asked for (Retry-After), for the channel's status: a rate limit's short waits are not shown. */
+  private readonly asked = new Map<string, { until: number; by: string }>();
   private readonly rates = new RateLimiter();
   private readonly running = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
@@ -158,6 +164,7 @@ export class DeliveryWorker {
    */
   channelChanged(channelId: string): void {
     this.notBefore.delete(channelId);
+    this.asked.delete(channelId);
     // Perhaps another endpoint now: what the old one sustained says nothing about it.
     this.limiters.delete(channelId);
     this.wake();
@@ -199,7 +206,13 @@ export class DeliveryWorker {
 
   /** A channel's concurrency now: the adaptive limit, its ceiling, the sends in flight. */
   channelState(config: ChannelConfig): ChannelDeliveryState {
-    return { ...this.limiterFor(config).view(), inFlight: this.inFlight.get(config.id) ?? 0 };
+    const state: ChannelDeliveryState = { ...this.limiterFor(config).view(), inFlight: this.inFlight.get(config.id) ?? 0 };
+    const asked = this.asked.get(config.id);
+    if (asked && asked.until > this.now()) {
+      state.pausedUntil = asked.until;
+      state.pausedBy = asked.by;
+    } else if (asked) this.asked.delete(config.id);
+    return state;
   }
 
   /** The channel's limiter, its ceiling kept equal to the declared limit (an edit may have changed it). */
@@ -444,15 +457,21 @@ export class DeliveryWorker {
     if (!config) return { outcome: { id, result: 'failed', error: result.kind === 'ok' ? 'channel removed' : result.reason } };
     if (result.kind === 'ok') return { outcome: { id, result: 'delivered' }, channelHealth: { kind: 'channel', id: config.id, ok: true } };
     const reason = result.reason;
+    // Retry-After is a floor, not a replacement for backoff: a `0` or a date already past
+    // (the sender's clock behind) must not spend every attempt in a few milliseconds.
+    const askedMs = result.kind === 'retry' && result.afterMs !== undefined ? Math.min(Math.max(0, result.afterMs), MAX_RETRY_AFTER_MS) : 0;
+    // The service asked the whole channel to wait (429): hold every send to it, not just this
+    // one — also when this delivery has no attempt left, the others have.
+    if (askedMs > 0) {
+      const until = Math.max(this.notBefore.get(config.id) ?? 0, now + askedMs);
+      this.notBefore.set(config.id, until);
+      // Shown on the channel: its backlog waiting, maybe for hours, is otherwise unexplained.
+      if (until > (this.asked.get(config.id)?.until ?? 0)) this.asked.set(config.id, { until, by: reason });
+    }
     let outcome: DeliveryOutcome;
     if (result.kind === 'retry' && claimed.attempt < settings.maxAttempts) {
-      // Retry-After is a floor, not a replacement for backoff: a `0` or a date already past
-      // (the sender's clock behind) must not spend every attempt in a few milliseconds.
-      const askedMs = result.afterMs === undefined ? 0 : Math.min(Math.max(0, result.afterMs), MAX_RETRY_AFTER_MS);
       const delay = Math.max(askedMs, backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random));
       outcome = { id, result: 'retry', at: now + delay, error: reason };
-      // The service asked the whole channel to wait (429): hold every send to it, not just this one.
-      if (askedMs > 0) this.notBefore.set(config.id, Math.max(this.notBefore.get(config.id) ?? 0, now + askedMs));
     } else {
       const final = result.kind === 'retry' ? `gave up after ${claimed.attempt} attempts: ${reason}` : reason;
       outcome = { id, result: 'failed', error: final };

@@ -9,6 +9,7 @@ import { HealthBadge } from '../../components/badges.js';
 import { ItemActions, ItemList, ItemTitle } from '../../components/ItemList.js';
 import { KindForm, type KindFormProps } from '../../components/KindForm.js';
 import { useToast } from '../../components/Toasts.js';
+import { formatListTime } from '../../lib/time.js';
 import { WebhookPresetPicker } from './WebhookPresetPicker.js';
 
 const KIND_LABELS: Record<string, string> = {
@@ -205,6 +206,11 @@ export function ChannelsPage() {
                     <div className="error-text small" data-testid="channel-last-error">
                       {c.health.healthy ? 'last attempt failed: ' : ''}
                       {c.health.lastError}
+                    </div>
+                  )}
+                  {c.delivery?.pausedUntil && (
+                    <div className="warn-text small" data-testid="channel-paused" title="Nothing is sent to this channel before then. Changing its settings (a new URL or token) sends at once.">
+                      paused until {formatListTime(c.delivery.pausedUntil)}: the service asked to wait{c.delivery.pausedBy && ` (${c.delivery.pausedBy})`}
                     </div>
                   )}
                   {c.warning && c.warning !== c.health.lastError && (

@@ -8,16 +8,20 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BoardItem, BoardPosition, BoardQuery, BoardState } from '../../../shared/board.js';
 import { BOARD_PAGE_DEFAULT, BOARD_PAGE_MAX, BOARD_STATES, boardItemName, boardMuteKey } from '../../../shared/board.js';
+import type { ApiUpdate } from '../../../shared/api.js';
 import { asError, useApi, useResource, useUpdates } from '../../api/context.js';
 import { eventHref, threadHref } from '../../app/route.js';
 import { useHub } from '../../app/status.js';
 import { FirstRun } from '../../components/FirstRun.js';
 import { useToast } from '../../components/Toasts.js';
 import { appendBoardPage, boardCountsText, boardPosition, boardTotal, countsText, groupBoard, holdBeyondLoaded, mergeBoardUpdate, stateFor, streakText } from '../../lib/board-view.js';
+import { frameBatch } from '../../lib/frame-batch.js';
 import { safeHref, shortCommit } from '../../lib/links.js';
 import { formatAgo, formatDateTime } from '../../lib/time.js';
 
 /** Durations ("red for 3 h 12 min") move on without an update. */
+type BoardUpdate = Extract<ApiUpdate, { type: 'board.updated' }>;
+
 const TICK_MS = 30_000;
 /** The next page loads once "Show more" comes this close to the viewport. */
 const PRELOAD_MARGIN = '600px';
@@ -133,16 +137,21 @@ export function NowPage() {
     });
   }, [invoke, query, loaded?.next]);
 
+  // Board updates merged a frame's worth at a time (lib/frame-batch.ts): one render per frame in a storm.
+  const mergeUpdates = useRef<(updates: BoardUpdate[]) => void>(undefined);
+  mergeUpdates.current = (updates) =>
+    setLoaded(
+      (current) =>
+        current && {
+          ...current,
+          items: mergeBoardUpdate(current.items, updates, query, current.through),
+          held: holdBeyondLoaded(current.held ?? new Map(), updates, query, current.through),
+        },
+    );
+  const [boardUpdates] = useState(() => frameBatch<BoardUpdate>((updates) => mergeUpdates.current?.(updates)));
+  useEffect(() => () => boardUpdates.cancel(), [boardUpdates]);
   useUpdates((update) => {
-    if (update.type === 'board.updated')
-      setLoaded(
-        (current) =>
-          current && {
-            ...current,
-            items: mergeBoardUpdate(current.items, update, query, current.through),
-            held: holdBeyondLoaded(current.held ?? new Map(), update, query, current.through),
-          },
-      );
+    if (update.type === 'board.updated') boardUpdates.push(update);
     else if (update.type === 'mutes.changed' || update.type === 'board.changed' || (update.type === 'config.changed' && update.what === 'sources')) setGeneration((g) => g + 1);
   });
 

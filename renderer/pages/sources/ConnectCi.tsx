@@ -9,17 +9,18 @@ import { CheckboxField, Field } from '../../components/Field.js';
 import { SecretInput } from '../../components/secrets.js';
 import { slugify } from '../../lib/ids.js';
 import { resolveSecret, type SecretDraft } from '../../lib/secret-draft.js';
-import { filterRepos, ownersOf, sourceConfigFor } from './connect-ci.js';
+import { filterRepos, ownersOf, sourceConfigFor, typedEntry } from './connect-ci.js';
 
 export type CiProvider = 'github-actions' | 'gitlab-ci';
 
-const TEXT: Record<CiProvider, { title: string; tool: string; url: string; urlHint: string; what: string; tokenHint: string }> = {
+const TEXT: Record<CiProvider, { title: string; tool: string; url: string; urlHint: string; what: string; one: string; tokenHint: string }> = {
   'github-actions': {
     title: 'Connect GitHub',
     tool: 'GitHub',
     url: 'API URL',
     urlHint: 'Empty for github.com; GitHub Enterprise Server: https://<host>/api/v3',
     what: 'repositories',
+    one: 'repository',
     tokenHint: 'A personal access token: classic with the repo scope, or fine-grained with Actions and Deployments: read.',
   },
   'gitlab-ci': {
@@ -28,6 +29,7 @@ const TEXT: Record<CiProvider, { title: string; tool: string; url: string; urlHi
     url: 'GitLab URL',
     urlHint: 'Empty for gitlab.com; a self-managed server: https://gitlab.example.com',
     what: 'projects',
+    one: 'project',
     tokenHint: 'A personal access token with the read_api scope.',
   },
 };
@@ -49,6 +51,13 @@ export function ConnectCi(props: { provider: CiProvider; keychainAvailable: bool
   const token = resolveSecret(draft);
   const shown = useMemo(() => (found ? filterRepos(found.repos, search) : []), [found, search]);
   const owners = useMemo(() => (found ? ownersOf(found.repos).filter((o) => o.toLowerCase().includes(search.trim().toLowerCase())) : []), [found, search]);
+  const typed = found ? typedEntry(props.provider, found.repos, search) : undefined;
+  // Entries typed in and picked stay on the list (to be unticked) whatever the search says.
+  const extras = useMemo(() => {
+    const listed = new Set(found ? [...found.repos.map((r) => r.name), ...ownersOf(found.repos).map((o) => `${o}/*`)] : []);
+    const own = picked.filter((p) => !listed.has(p));
+    return typed !== undefined && !own.includes(typed) ? [typed, ...own] : own;
+  }, [found, picked, typed]);
 
   const connect = async () => {
     setBusy(true);
@@ -114,13 +123,23 @@ export function ConnectCi(props: { provider: CiProvider; keychainAvailable: bool
       {found && (
         <div className="connect-ci__picker">
           <p data-testid="connect-account">
-            Connected as <strong>{found.account}</strong> <span className="muted">({found.detail})</span> — {found.repos.length.toLocaleString('en-US')} {text.what}
-            {found.truncated ? ' (the most recently active; more exist: use owner/* or type one below)' : ''}
+            Connected as <strong>{found.account}</strong> <span className="muted">({found.detail})</span> — {found.repos.length.toLocaleString('en-US')} {found.repos.length === 1 ? text.one : text.what}
+            {found.truncated ? ' (the most recently active; more exist: use owner/* or type one in the search)' : ''}
           </p>
           <Field label={`Search ${text.what}`}>
             {(control) => <input {...control} type="search" value={search} placeholder="name or owner" onChange={(e) => setSearch(e.target.value)} />}
           </Field>
           <ul className="connect-ci__list" aria-label={text.what}>
+            {extras.map((entry) => (
+              <li key={`typed:${entry}`}>
+                <CheckboxField
+                  label={entry}
+                  hint={`Not in the token's list: ${entry.endsWith('/*') ? 'everything of it the token can read' : 'checked when the source first polls'}.`}
+                  checked={picked.includes(entry)}
+                  onChange={(on) => toggle(entry, on)}
+                />
+              </li>
+            ))}
             {owners.map((owner) => (
               <li key={`${owner}/*`}>
                 <CheckboxField label={`${owner}/* — every one of ${owner}, now and later`} checked={picked.includes(`${owner}/*`)} onChange={(on) => toggle(`${owner}/*`, on)} />
@@ -138,7 +157,11 @@ export function ConnectCi(props: { provider: CiProvider; keychainAvailable: bool
             ))}
           </ul>
           {shown.length > SHOWN && <p className="muted small">{shown.length - SHOWN} more: narrow the search.</p>}
-          {shown.length === 0 && owners.length === 0 && <p className="muted">Nothing matches “{search}”.</p>}
+          {shown.length === 0 && owners.length === 0 && extras.length === 0 && (
+            <p className="muted">
+              Nothing matches “{search}”. To watch one the token does not list, type it whole: {props.provider === 'github-actions' ? 'owner/name or owner/*' : 'group/project or group/*'}.
+            </p>
+          )}
           <CheckboxField label="Only runs I triggered" checked={onlyMine} onChange={setOnlyMine} />
           <Field label="Source name" required>
             {(control) => <input {...control} value={name} onChange={(e) => setName(e.target.value)} />}

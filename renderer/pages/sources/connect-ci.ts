@@ -1,6 +1,7 @@
 // The pure half of "Connect GitHub / GitLab": filtering the picker, offering owner/*, and
 // the source config the picks become. Kept out of the component so it is tested directly.
 import type { CiDiscovery } from '../../../shared/api.js';
+import { GithubActionsSourceSchema, GitlabCiSourceSchema } from '../../../shared/config.js';
 
 type Repo = CiDiscovery['repos'][number];
 
@@ -17,6 +18,19 @@ export function filterRepos(repos: readonly Repo[], search: string): Repo[] {
 /** Owners (GitHub) or groups (GitLab, the whole namespace path) the repositories belong to, sorted. */
 export function ownersOf(repos: readonly Repo[]): string[] {
   return [...new Set(repos.map((r) => r.name.slice(0, r.name.lastIndexOf('/'))).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * What the user typed in the search, as an entry of its own, when it is one (owner/name,
+ * owner/*; GitLab: group/subgroup/project) that the list does not already offer: a token's
+ * list leaves out other people's public repositories, and stops at the most active ones.
+ */
+export function typedEntry(kind: 'github-actions' | 'gitlab-ci', repos: readonly Repo[], search: string): string | undefined {
+  const typed = search.trim();
+  const entry = kind === 'github-actions' ? GithubActionsSourceSchema.shape.repos.element : GitlabCiSourceSchema.shape.projects.element;
+  if (!entry.safeParse(typed).success) return undefined;
+  const offered = [...repos.map((r) => r.name), ...ownersOf(repos).map((o) => `${o}/*`)];
+  return offered.some((name) => name.toLowerCase() === typed.toLowerCase()) ? undefined : typed;
 }
 
 export function sourceConfigFor(

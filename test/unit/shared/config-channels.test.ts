@@ -10,6 +10,7 @@ const check = (config: Record<string, unknown>) => {
 describe('channel config schemas', () => {
   const rows: [string, Record<string, unknown>, string | RegExp][] = [
     ['slack webhook', { kind: 'slack', webhookUrl: 'keychain:slack' }, 'ok'],
+    ['a name over 200 characters, in words', { kind: 'slack', webhookUrl: 'keychain:slack', name: 'x'.repeat(201) }, 'name: must be at most 200 characters'],
     ['slack bot', { kind: 'slack', botToken: 'env:SLACK_TOKEN', channel: '#alerts' }, 'ok'],
     ['slack bot by channel id', { kind: 'slack', botToken: 'env:SLACK_TOKEN', channel: 'C0123ABCD' }, 'ok'],
     ['slack with both', { kind: 'slack', webhookUrl: 'keychain:a', botToken: 'keychain:b', channel: 'x' }, /webhookUrl: set either an incoming webhook URL or a bot token/],

@@ -75,6 +75,40 @@ describe('manual retry on the updates stream', () => {
     expect(sinkView.delivery!.concurrency).toBeLessThan(4);
   });
 
+  it("channels.list says when a service's Retry-After pauses the channel, and why; saving the channel lifts the pause", async () => {
+    sink.respond(429, 'slow down', { 'retry-after': '3600' });
+    const answer = await fetch(`${hub.ingressUrl}/hooks/ci`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ type: 'pipeline.failed', title: 'Wait for me' }),
+    });
+    expect(answer.status).toBe(202);
+    const sinkView = async () => (await hub.api['channels.list']({})).find((c) => c.config.id === 'sink')!;
+    const paused = await waitFor(async () => {
+      const view = await sinkView();
+      return view.delivery?.pausedUntil ? view : undefined;
+    }, 10_000, 'the pause');
+    // This suite gives each delivery one attempt: that one failed, but the pause holds the channel's other deliveries.
+    expect(paused.delivery!.pausedBy).toBe('HTTP 429: slow down');
+    expect(Date.parse(paused.delivery!.pausedUntil!) - Date.now()).toBeGreaterThan(3_500_000);
+    sink.respond(200, 'ok');
+    const sent = sink.received.length;
+    const held = await fetch(`${hub.ingressUrl}/hooks/ci`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ type: 'pipeline.failed', title: 'Held by the pause' }),
+    });
+    expect(held.status).toBe(202);
+    await waitFor(async () => (await sinkView()).pending === 1, 5_000, 'the new delivery queued');
+    await hub.idle();
+    expect(sink.received.length).toBe(sent);
+    await hub.api['channels.update']({ config: { ...paused.config, name: 'Sink, fixed' }, secrets: {} });
+    await waitFor(async () => (await sinkView()).pending === 0, 10_000, 'the paused delivery sent after the edit');
+    expect(sink.received.length).toBe(sent + 1);
+    expect((await sinkView()).delivery!.pausedUntil).toBeUndefined();
+    await hub.api['channels.update']({ config: { ...paused.config, name: 'Sink' }, secrets: {} });
+  });
+
   it('refuses to retry a delivery whose channel was deleted (it would stay pending for good)', async () => {
     const { eventId, failed } = await failedDelivery('Orphan me');
     await hub.api['rules.delete']({ id: 'all' });

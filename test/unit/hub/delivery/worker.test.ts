@@ -148,9 +148,14 @@ describe('delivery worker', () => {
     // Idle with the delivery due: the worker waits out the day it was asked to, it does not send again.
     await waitForIdle([() => t.worker.busy()]);
     expect(t.stats().calls).toBe(1);
+    // The channel's status says so, and why: its backlog would wait a day unexplained.
+    const paused = t.worker.channelState(channel({ concurrency: 1 }));
+    expect(paused.pausedBy).toBe('HTTP 503');
+    expect(paused.pausedUntil! - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
     // What the hub does when the channel's settings change (hub.ts, config.onChange).
     expect(t.store.outbox.dueNow('c', Date.now())).toBe(1);
     t.worker.channelChanged('c');
+    expect(t.worker.channelState(channel({ concurrency: 1 })).pausedUntil).toBeUndefined();
     await t.settle(() => t.statuses()[0]!.status === 'delivered', 3_000);
     expect(t.statuses()[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });

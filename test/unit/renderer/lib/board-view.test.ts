@@ -37,6 +37,25 @@ describe('mergeBoardUpdate', () => {
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [item('a', 'passing', 9)], removed: [] }, { states: ['failing'] })).toEqual([list[1]]);
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [], removed: ['a'] }, {}).map((i) => i.key)).toEqual(['b']);
   });
+  it("several updates (a frame's worth) apply in order, with one sort", () => {
+    const updates = [
+      { type: 'board.updated' as const, items: [item('b', 'failing', 5)], removed: [] },
+      { type: 'board.updated' as const, items: [item('c', 'failing', 2)], removed: ['a'] },
+      { type: 'board.updated' as const, items: [item('b', 'passing', 7)], removed: [] },
+    ];
+    expect(mergeBoardUpdate(list, updates, {}).map((i) => [i.key, i.state])).toEqual([
+      ['c', 'failing'],
+      ['b', 'passing'],
+    ]);
+    expect(mergeBoardUpdate(list, updates, {})).toEqual(updates.reduce<BoardItem[]>((items, u) => mergeBoardUpdate(items, u, {}), list));
+  });
+  it('a copy older than the one shown changes nothing (a page brought the thing newer while the update waited)', () => {
+    const shown = [item('a', 'passing', 9)];
+    expect(mergeBoardUpdate(shown, { type: 'board.updated', items: [item('a', 'failing', 4)], removed: [] }, {})).toEqual(shown);
+    // The same last event with more to say (a late event counted in its streak) still applies.
+    const counted = item('a', 'passing', 9, { streak: 2 });
+    expect(mergeBoardUpdate(shown, { type: 'board.updated', items: [counted], removed: [] }, {})).toEqual([counted]);
+  });
   it('adds a new item only when it fits the source filter', () => {
     const other = item('c', 'failing', 1, { source: { id: 'gl', name: 'GitLab' } });
     expect(mergeBoardUpdate(list, { type: 'board.updated', items: [other], removed: [] }, { sources: ['gh'] })).toHaveLength(2);
@@ -97,7 +116,7 @@ describe('pages loaded so far, merged with live updates', () => {
     const held = holdBeyondLoaded(new Map(), update(item('a', 'passing', 9), item('z', 'passing', 9)), {}, through);
     expect([...held.keys()].sort()).toEqual(['a', 'z']);
     expect([...holdBeyondLoaded(held, { type: 'board.updated', items: [], removed: ['z'] }, {}, through).keys()]).toEqual(['a']);
-    expect([...holdBeyondLoaded(held, update(item('a', 'failing', 1)), {}, through).keys()]).toEqual(['z']);
+    expect([...holdBeyondLoaded(held, update(item('a', 'failing', 1, { lastEventAt: at(10) })), {}, through).keys()]).toEqual(['z']);
     expect([...holdBeyondLoaded(held, update(item('a', 'passing', 9)), { states: ['failing'] }, through).keys()]).toEqual(['z']);
     // Everything loaded: nothing to hold.
     expect(holdBeyondLoaded(new Map(), update(item('a', 'passing', 9)), {}).size).toBe(0);

@@ -2,7 +2,7 @@
 // the source config the picks become (validated by the shared schema, as the hub will).
 import { describe, expect, it } from 'vitest';
 import { SourceSchema } from '../../../../../shared/config.js';
-import { filterRepos, ownersOf, sourceConfigFor } from '../../../../../renderer/pages/sources/connect-ci.js';
+import { filterRepos, ownersOf, sourceConfigFor, typedEntry } from '../../../../../renderer/pages/sources/connect-ci.js';
 
 const repos = [
   { name: 'acme/api', private: true, description: 'The public API' },
@@ -25,6 +25,22 @@ describe('picker search', () => {
 
   it('offers each owner or group once, GitLab subgroups whole', () => {
     expect(ownersOf(repos)).toEqual(['acme', 'octocat', 'platform/infra']);
+  });
+});
+
+describe('an entry typed in the search', () => {
+  it.each([
+    ['github-actions', 'torvalds/linux', 'torvalds/linux'], // someone else's public repository
+    ['github-actions', ' other-org/* ', 'other-org/*'],
+    ['github-actions', 'acme/API', undefined], // listed already (GitHub names are case-insensitive)
+    ['github-actions', 'acme/*', undefined], // offered as an owner already
+    ['github-actions', 'acme', undefined], // not whole yet
+    ['github-actions', 'a/b/c', undefined], // GitHub has no subgroups
+    ['gitlab-ci', 'platform/infra/other', 'platform/infra/other'],
+    ['gitlab-ci', 'platform/*', 'platform/*'],
+    ['gitlab-ci', 'platform/infra/*', undefined],
+  ] as const)('%s: "%s" → %s', (kind, search, expected) => {
+    expect(typedEntry(kind, repos, search)).toBe(expected);
   });
 });
 

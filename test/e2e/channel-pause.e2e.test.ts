@@ -1,0 +1,60 @@
+// A service that answers 429 with `Retry-After: 3600` pauses its channel for an hour: the
+// Channels page says so beside the backlog (until when, and the answer that asked), since a
+// healthy channel whose pending count never moves is otherwise a mystery; changing the
+// channel's settings sends at once and the line goes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HubProcess, waitFor } from '../helpers/hub-process.js';
+import { startSink, type Sink } from '../helpers/http-sink.js';
+import { launchBrowser, type Browser } from './browser.js';
+import { openPage, SCREENSHOTS, sendEvents, signIn, startHub } from './hub.js';
+
+const SECRET = 'pause-e2e-secret';
+
+describe('a channel paused by Retry-After, in the UI', { timeout: 60_000 }, () => {
+  let hub: HubProcess;
+  let browser: Browser;
+  let sink: Sink;
+
+  beforeAll(async () => {
+    sink = await startSink();
+    hub = await startHub({ env: { PAUSE_E2E_SECRET: SECRET } });
+    await hub.api('sources.create', { config: { id: 'ci', kind: 'generic', name: 'CI', secret: 'env:PAUSE_E2E_SECRET' }, secrets: {} });
+    await hub.api('channels.create', { config: { id: 'sink', kind: 'webhook', name: 'Team hook', url: `${sink.url}/hook` }, secrets: {} });
+    await hub.api('rules.create', { config: { id: 'all', name: 'All', channels: ['sink'] } });
+    browser = await launchBrowser();
+    await signIn(browser.page, hub);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.kill();
+    await sink?.close();
+  });
+
+  it('says until when and why the backlog waits; saving the channel sends it', async () => {
+    const { page } = browser;
+    sink.respond(429, 'slow down', { 'retry-after': '3600' });
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, [
+      { type: 'pipeline.failed', title: 'one' },
+      { type: 'pipeline.failed', title: 'two' },
+    ]);
+    await openPage(page, 'Channels');
+    const row = page.locator('tr[data-channel-id="sink"]');
+    const paused = row.getByTestId('channel-paused');
+    await paused.waitFor();
+    const until = (await hub.api<Array<{ delivery: { pausedUntil: string } }>>('channels.list'))[0]!.delivery.pausedUntil;
+    const d = new Date(until);
+    const hhmmss = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+    await expect(paused.textContent()).resolves.toBe(`paused until ${hhmmss}: the service asked to wait (HTTP 429: slow down)`);
+    await page.screenshot({ path: `${SCREENSHOTS}/channel-paused.png` });
+
+    sink.respond(200, 'ok');
+    // The endpoint moved (a new URL): saving the change lifts the pause the old one asked for.
+    await row.getByRole('button', { name: 'Edit Team hook' }).click();
+    const form = page.getByRole('form', { name: 'Edit channel Team hook' });
+    await form.getByLabel('URL').fill(`${sink.url}/hook?moved=1`);
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(() => sink.received.length === 2, 10_000, 'both deliveries sent after the save');
+    await paused.waitFor({ state: 'detached' });
+    expect(browser.problems).toEqual([]);
+  });
+});
