@@ -410,6 +410,8 @@ export const apiContract = {
   'channels.update': method(withSecrets(z.record(z.string(), z.unknown())), ChannelViewSchema),
   'channels.delete': method(byId, ok),
   'channels.test': method(byId, TestResultSchema),
+  /** Every failed delivery of the channel tried again from its first attempt (after fixing its URL or token). */
+  'channels.retryFailed': method(byId, z.object({ retried: z.number() })),
 
   'rules.list': method(none, z.array(RuleSchema)),
   'rules.create': method(z.object({ config: z.record(z.string(), z.unknown()) }).strict(), RuleSchema),

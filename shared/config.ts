@@ -7,6 +7,7 @@ import { DEFECTDOJO_SEVERITIES } from './defectdojo-severities.js';
 import { SeveritySchema, SUBJECT_FIELDS } from './event.js';
 import { globProblem } from './glob-syntax.js';
 import { validateJsonTemplate } from './json-template.js';
+import './zod-messages.js';
 
 /**
  * Config files never hold a secret, only where to find it: `keychain:<name>` (the OS
@@ -840,7 +841,7 @@ export const SettingsSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8788 }),
     /** The ingress URL as the outside world sees it (a tunnel or reverse proxy); shown to users. */
-    publicUrl: z.url().optional(),
+    publicUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
     theme: z.enum(['system', 'light', 'dark']).default('system'),
     /** The desktop app's global shortcut that opens Herald (Electron accelerator syntax); empty = none. */
     shortcut: z.union([z.literal(''), AcceleratorSchema]).default(DEFAULT_SHORTCUT),

@@ -1,6 +1,7 @@
 // The one event shape every source produces and every channel consumes.
 // Validated at every boundary (ingress, store reads, api) with these schemas.
 import { z } from 'zod';
+import './zod-messages.js';
 
 export const SEVERITIES = ['info', 'success', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -51,16 +51,19 @@ function Shell() {
     else document.documentElement.dataset.theme = theme;
   }, [theme]);
 
+  // The tab (or window) title leads with what is red and not muted, as mail tabs count unread:
+  // the browser UI of a headless hub has no tray icon to say it.
+  const failing = useFailingCount();
   useEffect(() => {
-    document.title = `${PAGE_TITLES[route.page]} · Herald`;
-  }, [route.page]);
+    document.title = `${failing > 0 ? `(${failing}) ` : ''}${PAGE_TITLES[route.page]} · Herald`;
+  }, [route.page, failing]);
 
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <Sidebar current={route.page} />
+      <Sidebar current={route.page} failing={failing} />
       <main id="main" className="main" tabIndex={-1}>
         <PageView page={route.page} param={route.param} />
       </main>
@@ -87,7 +90,7 @@ function PageView(props: { page: Page; param?: string | undefined }) {
   }
 }
 
-function Sidebar(props: { current: Page }) {
+function Sidebar(props: { current: Page; failing: number }) {
   const { status, settings, error } = useHub();
   // A source that needs its secret or refused its last request says so by id, on its own line.
   const attention = useMemo(() => (status?.sources ?? []).filter((s) => s.attention), [status]);
@@ -96,7 +99,7 @@ function Sidebar(props: { current: Page }) {
     [status],
   );
   const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
-  const failing = useFailingCount();
+  const { failing } = props;
   // Said as the Now page's header says it ("81 failing (1 muted)"): a screen reader hearing two failing figures must know why.
   if (failing) badge.now = { text: String(failing), label: `${failing} failing, not muted`, tone: 'bad' };
   if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };

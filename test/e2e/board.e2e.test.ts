@@ -275,6 +275,8 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     const { page } = browser;
     await page.locator('.page-header__meta', { hasText: '20 failing · 240 passing' }).waitFor();
     expect(await page.locator('.board-item').count()).toBe(200);
+    // The tab's title leads with what is red (the browser UI has no tray icon).
+    await expect.poll(() => page.title(), { timeout: 5_000 }).toBe('(20) Now · Herald');
     await expect(page.getByTestId('board-shown').textContent()).resolves.toBe('Showing 200 of 260');
     // A group counts what is shown while pages are left to load, and says so.
     await expect(page.locator('.board-group__counts').first().textContent()).resolves.toMatch(/ shown so far$/);
@@ -302,6 +304,7 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     await send([event(258, 'pipeline.failed', 1), event(259, 'pipeline.failed', 1), event(0, 'pipeline.succeeded', 1)]);
     await page.locator('.board-item[data-state="failing"]', { hasText: 'on b259' }).waitFor();
     await page.locator('.page-header__meta', { hasText: '21 failing · 239 passing' }).waitFor();
+    await expect.poll(() => page.title(), { timeout: 5_000 }).toBe('(21) Now · Herald');
     expect(await page.locator('.board-item', { hasText: 'on b000' }).count()).toBe(0); // green now: on a later page
     await page.getByRole('button', { name: 'Show more' }).scrollIntoViewIfNeeded();
     await expect.poll(() => page.locator('.board-item').count(), { timeout: 10_000 }).toBe(THINGS);

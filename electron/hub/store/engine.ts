@@ -32,7 +32,7 @@ export type Async<T> = {
 export type EventsTable = Async<Pick<EventStore, 'list' | 'get' | 'thread' | 'forDelivery' | 'getBySeq' | 'recent' | 'markRead' | 'delete' | 'counts' | 'sourceStats' | 'summariesOf' | 'membersOf'>>;
 
 /** The outbox outside the worker's tick: manual retry, lists, counts, channel changes. */
-export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retryNow' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {
+export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retryNow' | 'retryFailed' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {
   /**
    * Extends the lease of claims still being sent (a send slower than the lease). SQLite has
    * no leases (one process; claims go back to pending at open) and does nothing.

@@ -265,7 +265,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     return out as { [P in K]: T[P] };
   }
 
-  const outbox = promised(tables.outbox, ['nextDue', 'get', 'list', 'retryNow', 'dueNow', 'cancelForChannel', 'cancelOrphans', 'counts', 'channelCounts', 'renewLeases']);
+  const outbox = promised(tables.outbox, ['nextDue', 'get', 'list', 'retryNow', 'retryFailed', 'dueNow', 'cancelForChannel', 'cancelOrphans', 'counts', 'channelCounts', 'renewLeases']);
 
   const engine: PostgresEngine = {
     kind: 'postgres',
@@ -294,6 +294,11 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
         const delivery = await outbox.retryNow(id, now);
         if (delivery?.status === 'pending') await guarded(() => tables.outbox.notifyDue(sql)).then(deliveriesDue);
         return delivery;
+      },
+      retryFailed: async (channelId: string, now: number) => {
+        const retried = await outbox.retryFailed(channelId, now);
+        if (retried > 0) await guarded(() => tables.outbox.notifyDue(sql)).then(deliveriesDue);
+        return retried;
       },
       dueNow: async (channelId: string, now: number) => {
         const moved = await outbox.dueNow(channelId, now);

@@ -182,6 +182,15 @@ export class PgOutbox {
     return this.get(id);
   }
 
+  /** Every failed delivery of a channel, a fresh series of attempts, due now (store/outbox.ts retryFailed). */
+  async retryFailed(channelId: string, now: number): Promise<number> {
+    const { rowCount } = await this.sql(
+      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 WHERE channel_id = $2 AND status = 'failed'`,
+      [now, channelId],
+    );
+    return rowCount ?? 0;
+  }
+
   /** A channel edited: its queued deliveries are tried now rather than after their backoff. */
   async dueNow(channelId: string, now: number): Promise<number> {
     const { rowCount } = await this.sql(

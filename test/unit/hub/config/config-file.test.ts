@@ -99,7 +99,7 @@ const ERROR_CASES: Case[] = [
   { name: 'unknown top-level key', file: 'c.json', text: withJson((c) => (c.colour = 'blue')), problem: 'colour: unknown field' },
   { name: 'unknown nested key', file: 'c.json', text: withJson((c) => (c.channels[0].uri = 'x')), problem: 'channels.0.uri: unknown field' },
   { name: 'unknown source kind', file: 'c.json', text: withJson((c) => (c.sources[0].kind = 'gitlub')), problem: /^sources\.0\.kind: must be one of: generic(, |$)/ },
-  { name: 'bad setting', file: 'c.json', text: withJson((c) => (c.settings.retention.maxAgeDays = 0)), problem: /^settings\.retention\.maxAgeDays: Too small/ },
+  { name: 'bad setting', file: 'c.json', text: withJson((c) => (c.settings.retention.maxAgeDays = 0)), problem: /^settings\.retention\.maxAgeDays: must be at least 1$/ },
   { name: 'not an object', file: 'c.json', text: '[1, 2]', problem: /^\(root\): /, noLine: true },
   { name: 'YAML syntax error', file: 'c.yaml', text: 'sources:\n  - id: ci\n    kind: [generic\nchannels: []\n', problem: /^line 4, column 1: invalid YAML: Flow sequence/, at: '4:1' },
   { name: 'YAML tab indentation', file: 'c.yml', text: 'settings:\n\ttheme: dark\n', problem: /^line 2, column 1: invalid YAML: Tabs/, at: '2:1' },

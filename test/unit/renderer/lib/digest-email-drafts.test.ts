@@ -32,7 +32,7 @@ describe('the digest control', () => {
     ['0', 'minutes', 'digest.windowSeconds: must be at least 1 minute'],
     ['25', 'hours', 'digest.windowSeconds: must be at most 24 hours'],
     ['1.01', 'minutes', 'digest.windowSeconds: must be whole seconds'],
-    ['soon', 'hours', 'digest.windowSeconds: Invalid input: expected number, received string'],
+    ['soon', 'hours', 'digest.windowSeconds: must be a number'],
   ] as const)('every %s %s is refused beside the field', (every, unit, message) => {
     expect(issues(buildRule({ ...draft, digest: true, digestEvery: every, digestUnit: unit }))).toEqual([message]);
   });
