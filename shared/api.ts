@@ -410,6 +410,8 @@ export const apiContract = {
   'channels.update': method(withSecrets(z.record(z.string(), z.unknown())), ChannelViewSchema),
   'channels.delete': method(byId, ok),
   'channels.test': method(byId, TestResultSchema),
+  /** Every failed delivery of the channel tried again from its first attempt (after fixing its URL or token). */
+  'channels.retryFailed': method(byId, z.object({ retried: z.number() })),
 
   'rules.list': method(none, z.array(RuleSchema)),
   'rules.create': method(z.object({ config: z.record(z.string(), z.unknown()) }).strict(), RuleSchema),
@@ -540,6 +542,8 @@ export const ApiUpdateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mutes.changed') }),
   /** Board items an ingest changed (written, or removed by key); a mute change is `mutes.changed`. */
   z.object({ type: z.literal('board.updated'), items: z.array(BoardItemSchema), removed: z.array(z.string()) }),
+  /** The board changed in ways this hub cannot list item by item (another replica's ingest): reload it. */
+  z.object({ type: z.literal('board.changed') }),
   /** The desktop app's global shortcut was (re)registered or refused. */
   z.object({ type: z.literal('shortcut.changed') }),
 ]);

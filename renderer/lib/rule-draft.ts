@@ -3,6 +3,7 @@
 import { channelOptionsProblems, DEFAULT_DIGEST_SECONDS, DEFAULT_GROUP_INTERVAL_SECONDS, DEFAULT_GROUP_WAIT_SECONDS, ruleOptionsOf, type RuleConfig } from '../../shared/config.js';
 import { SUBJECT_FIELDS, type Severity, type SubjectField } from '../../shared/event.js';
 import { joinGlobs, splitGlobs } from './globs.js';
+import { fromLocalInput, toLocalInput } from './time.js';
 
 export const GLOB_MATCH_FIELDS = ['sources', 'types', ...SUBJECT_FIELDS] as const;
 export type GlobMatchField = (typeof GLOB_MATCH_FIELDS)[number];
@@ -34,8 +35,9 @@ export interface RuleDraft {
   groupInterval: string;
   /** Per channel id, the text of each option its kind takes on a rule (email: `to`); sent only for chosen channels. */
   channelOptions: Record<string, Record<string, string>>;
-  /** Kept as is: set from elsewhere (a per-rule snooze). */
-  snoozedUntil?: string | undefined;
+  /** This rule's desktop popups paused until `snoozeUntil` (an `<input type="datetime-local">` value, local time). */
+  snooze: boolean;
+  snoozeUntil: string;
 }
 
 export const DIGEST_UNITS = { minutes: 60, hours: 3600 } as const;
@@ -70,6 +72,8 @@ export function newRuleDraft(): RuleDraft {
     groupWait: String(DEFAULT_GROUP_WAIT_SECONDS),
     groupInterval: String(DEFAULT_GROUP_INTERVAL_SECONDS),
     channelOptions: {},
+    snooze: false,
+    snoozeUntil: '',
   };
 }
 
@@ -99,7 +103,9 @@ export function ruleDraftFrom(rule: RuleConfig): RuleDraft {
     channelOptions: Object.fromEntries(
       Object.entries(rule.channelOptions ?? {}).map(([id, options]) => [id, Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v === undefined ? '' : String(v)]))]),
     ),
-    snoozedUntil: rule.snoozedUntil,
+    // A pause that has ended is not shown (and not kept when the rule is saved).
+    snooze: rule.snoozedUntil !== undefined && Date.parse(rule.snoozedUntil) > Date.now(),
+    snoozeUntil: toLocalInput(rule.snoozedUntil),
   };
 }
 
@@ -149,7 +155,8 @@ export function buildRule(draft: RuleDraft): Record<string, unknown> {
     if (filled.length) channelOptions[id] = Object.fromEntries(filled);
   }
   if (Object.keys(channelOptions).length) rule.channelOptions = channelOptions;
-  if (draft.snoozedUntil) rule.snoozedUntil = draft.snoozedUntil;
+  // Not a date and time: passed as typed, so the schema refuses it beside the field.
+  if (draft.snooze) rule.snoozedUntil = fromLocalInput(draft.snoozeUntil) ?? draft.snoozeUntil;
   return rule;
 }
 

@@ -290,6 +290,12 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'channels.create': async (input) => channelView(await save('channels', input, 'create')),
     'channels.update': async (input) => channelView(await save('channels', input, 'update')),
     'channels.delete': async ({ id }) => remove('channels', id),
+    'channels.retryFailed': async ({ id }) => {
+      findChannel(id);
+      const retried = await store.outbox.retryFailed(id, Date.now());
+      deps.worker.wake();
+      return { retried };
+    },
     'channels.test': async ({ id }) => {
       const channel = findChannel(id);
       let resolved: Record<string, string>;

@@ -32,7 +32,7 @@ export type Async<T> = {
 export type EventsTable = Async<Pick<EventStore, 'list' | 'get' | 'thread' | 'forDelivery' | 'getBySeq' | 'recent' | 'markRead' | 'delete' | 'counts' | 'sourceStats' | 'summariesOf' | 'membersOf'>>;
 
 /** The outbox outside the worker's tick: manual retry, lists, counts, channel changes. */
-export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retryNow' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {
+export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retryNow' | 'retryFailed' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {
   /**
    * Extends the lease of claims still being sent (a send slower than the lease). SQLite has
    * no leases (one process; claims go back to pending at open) and does nothing.
@@ -178,6 +178,13 @@ export interface StoreEngine {
    * own timers for retries), never busy-polls. Returns the unsubscribe.
    */
   onDeliveriesDue(listener: () => void): () => void;
+  /**
+   * PostgreSQL only: told when another replica changed what open UIs show — events stored,
+   * read or deleted (`events`), mutes (`mutes`) — so this replica's UIs reload; also when the
+   * LISTEN is re-established (anything may have changed meanwhile). Returns the unsubscribe.
+   * One process owns a SQLite file: nothing changes it behind the hub's back.
+   */
+  onOtherReplicaChanged?(listener: (what: 'events' | 'mutes') => void): () => void;
   /** Closes the connections (SQLite: checkpoints the WAL first). */
   close(): Promise<void>;
 }

@@ -390,6 +390,18 @@ export class Outbox {
     return this.get(id);
   }
 
+  /**
+   * Every failed delivery of a channel, a fresh series of attempts, due now: what an expired
+   * token or a wrong URL failed at once (a 4xx is not retried) goes out after the fix,
+   * without retrying each from its event. Cancelled ones stay (their channel was deleted).
+   */
+  retryFailed(channelId: string, now: number): number {
+    this.queues.delete(channelId);
+    return this.db
+      .prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE channel_id = ? AND status = 'failed'`)
+      .run(now, now, channelId).changes;
+  }
+
   /** A channel edited: its queued deliveries are tried now rather than after their backoff or Retry-After. */
   dueNow(channelId: string, now: number): number {
     this.queues.delete(channelId);

@@ -93,8 +93,8 @@ export function sqliteEngineOver(
 
   const outbox = promised(
     store.outbox,
-    ['nextDue', 'get', 'list', 'retryNow', 'dueNow', 'cancelForChannel', 'cancelOrphans', 'counts', 'channelCounts'],
-    ['retryNow', 'dueNow', 'cancelForChannel', 'cancelOrphans'],
+    ['nextDue', 'get', 'list', 'retryNow', 'retryFailed', 'dueNow', 'cancelForChannel', 'cancelOrphans', 'counts', 'channelCounts'],
+    ['retryNow', 'retryFailed', 'dueNow', 'cancelForChannel', 'cancelOrphans'],
   );
   const engine: SqliteEngine = {
     kind: 'sqlite',
@@ -108,6 +108,11 @@ export function sqliteEngineOver(
         const delivery = await outbox.retryNow(id, now);
         if (delivery) deliveriesDue();
         return delivery;
+      },
+      retryFailed: async (channelId, now) => {
+        const retried = await outbox.retryFailed(channelId, now);
+        if (retried > 0) deliveriesDue();
+        return retried;
       },
       dueNow: async (channelId, now) => {
         const moved = await outbox.dueNow(channelId, now);

@@ -92,6 +92,21 @@ export function ChannelsPage() {
     }
   };
 
+  const [retrying, setRetrying] = useState<string>();
+  /** After fixing a URL or token: every delivery that failed meanwhile (a 4xx is not retried by itself) goes again. */
+  const retryFailed = async (view: ChannelView) => {
+    setRetrying(view.config.id);
+    try {
+      const { retried } = await invoke('channels.retryFailed', { id: view.config.id });
+      toast(`${retried} failed ${retried === 1 ? 'delivery' : 'deliveries'} to ${view.config.name} queued again`);
+      channels.reload();
+    } catch (e) {
+      toast(asError(e).message, 'error');
+    } finally {
+      setRetrying(undefined);
+    }
+  };
+
   /** Pause: its rules skip it (nothing new is queued for it) and its pending deliveries wait; Resume sends them. */
   const setEnabled = async (view: ChannelView, enabled: boolean) => {
     try {
@@ -235,6 +250,9 @@ export function ChannelsPage() {
               name={name}
               actions={[
                 { label: 'Send test', busyLabel: 'Sending…', busy: testing === id, ariaLabel: `Send test message to ${name}`, onClick: () => void test(id, name) },
+                ...(c.failed > 0
+                  ? [{ label: 'Retry failed', busyLabel: 'Retrying…', busy: retrying === id, ariaLabel: `Retry the ${c.failed} failed deliveries to ${name}`, onClick: () => void retryFailed(c) }]
+                  : []),
                 { label: c.config.enabled ? 'Pause' : 'Resume', ariaLabel: `${c.config.enabled ? 'Pause' : 'Resume'} ${name}`, onClick: () => void setEnabled(c, !c.config.enabled) },
               ]}
               onEdit={() => setMode({ kind: 'edit', id })}

@@ -24,7 +24,7 @@ import {
   type RuleDraft,
   type RuleFormChannel,
 } from '../../lib/rule-draft.js';
-import { formatListTime } from '../../lib/time.js';
+import { formatListTime, fromLocalInput, SNOOZE_LABELS, snoozeUntil, toLocalInput, type SnoozePreset } from '../../lib/time.js';
 
 const GLOB_LABELS: Record<GlobMatchField, { label: string; placeholder: string }> = {
   sources: { label: 'Sources', placeholder: 'any source' },
@@ -70,6 +70,11 @@ export function RuleForm(props: {
     const errors: Record<string, string> = result.success ? {} : { ...zodFieldErrors(result.error) };
     // Each channel kind checks its own options, as the hub will (shared channelOptionsProblems).
     for (const [path, message] of Object.entries(channelOptionErrors(d, props.channels))) errors[path] ??= message;
+    if (d.snooze) {
+      const until = fromLocalInput(d.snoozeUntil);
+      if (!until) errors.snoozedUntil = 'pick the date and time popups resume';
+      else if (Date.parse(until) <= Date.now()) errors.snoozedUntil = 'must be in the future';
+    }
     return errors;
   };
   const change = (next: RuleDraft) => {
@@ -344,6 +349,35 @@ export function RuleForm(props: {
           </div>
           <div className="option">
             <CheckboxField
+              label="Pause this rule's popups"
+              hint="Its desktop popups are held back until then; its other channels and history are not affected."
+              checked={draft.snooze}
+              onChange={(snooze) => change({ ...draft, snooze, snoozeUntil: snooze && !draft.snoozeUntil ? toLocalInput(snoozeUntil('1h')) : draft.snoozeUntil })}
+            />
+            {draft.snooze && (
+              <div className="form__grid option__fields">
+                <Field label="Paused until" error={errorAt(errors, 'snoozedUntil')}>
+                  {(control) => (
+                    <input {...control} type="datetime-local" value={draft.snoozeUntil} onChange={(e) => change({ ...draft, snoozeUntil: e.target.value })} />
+                  )}
+                </Field>
+                <div className="button-row option__presets">
+                  {(Object.keys(SNOOZE_LABELS) as SnoozePreset[]).map((preset) => (
+                    <button
+                      key={preset}
+                      type="button"
+                      className="btn btn--small"
+                      onClick={() => change({ ...draft, snoozeUntil: toLocalInput(snoozeUntil(preset)) })}
+                    >
+                      {SNOOZE_LABELS[preset]}
+                    </button>
+                  ))}
+                </div>
+              </div>
+            )}
+          </div>
+          <div className="option">
+            <CheckboxField
               label="Send as a digest"
               hint="One message per window listing the events it covers, instead of one message per event. A window starts with its first event."
               checked={draft.digest}
@@ -505,7 +539,7 @@ function RulePreview(props: { draft: RuleDraft }) {
           </p>
           <ul className="preview__list">
             {preview.result.matched.slice(0, PREVIEW_SHOWN).map((e) => (
-              <li key={e.id} title={e.type}>
+              <li key={e.id} title={`${e.type}: ${e.title}`}>
                 <span className="mono muted">{formatListTime(e.occurredAt)}</span> <SeverityBadge severity={e.severity} /> <span>{e.title}</span>
               </li>
             ))}

@@ -172,7 +172,7 @@ function RuleTiming(props: { rule: RuleConfig }) {
           {rule.quietHours.timeZone && ` ${rule.quietHours.timeZone}`}
         </div>
       )}
-      {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>snoozed until {formatDateTime(rule.snoozedUntil)}</div>}
+      {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>popups paused until {formatDateTime(rule.snoozedUntil)}</div>}
       {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
     </>
   );

@@ -109,6 +109,22 @@ describe('manual retry on the updates stream', () => {
     await hub.api['channels.update']({ config: { ...paused.config, name: 'Sink' }, secrets: {} });
   });
 
+  it("retries a channel's failed deliveries at once (after fixing it), each sent once; an unknown channel is refused", async () => {
+    const failed = [await failedDelivery('Token expired 1'), await failedDelivery('Token expired 2')];
+    const before = (await hub.api['channels.list']({})).find((c) => c.config.id === 'sink')!.failed;
+    expect(before).toBeGreaterThanOrEqual(2);
+    sink.respond(200, 'ok');
+    const sent = sink.received.length;
+    expect(await hub.api['channels.retryFailed']({ id: 'sink' })).toEqual({ retried: before });
+    for (const { eventId } of failed) {
+      await waitFor(async () => (await hub.api['events.get']({ id: eventId })).deliveries[0]?.status === 'delivered', 10_000, 'the retried delivery');
+    }
+    await hub.idle();
+    expect(sink.received.length).toBe(sent + before);
+    expect((await hub.api['channels.list']({})).find((c) => c.config.id === 'sink')).toMatchObject({ failed: 0, pending: 0 });
+    await expect(hub.api['channels.retryFailed']({ id: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('refuses to retry a delivery whose channel was deleted (it would stay pending for good)', async () => {
     const { eventId, failed } = await failedDelivery('Orphan me');
     await hub.api['rules.delete']({ id: 'all' });

@@ -418,6 +418,38 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.outbox.nextDue('a')).toBeUndefined();
     });
 
+    it("retries every failed delivery of one channel from its first attempt, due now; another channel's and cancelled ones stay", async () => {
+      await engine.ingest([{ source, inputs: Array.from({ length: 3 }, (_, i) => ({ type: 't', title: `f${i}` })) }], { router: routedTo(['fa', 'fb']), now: new Date(T0) });
+      const { claimed } = await engine.deliveryTick({ now: T0 + 1, record: [], health: [], claim: [['fa', 3], ['fb', 3]] });
+      expect(claimed).toHaveLength(6);
+      const [first] = claimed.filter((c) => c.channelId === 'fa');
+      await engine.deliveryTick({
+        now: T0 + 2,
+        record: claimed.map((c) => (c === first ? { id: c.id, result: 'delivered' as const } : { id: c.id, result: 'failed' as const, error: 'HTTP 401: token expired' })),
+        health: [],
+        claim: [],
+      });
+      expect(await engine.outbox.channelCounts('fa')).toEqual({ pending: 0, failed: 2 });
+      let told = 0;
+      const off = engine.onDeliveriesDue(() => told++);
+      expect(await engine.outbox.retryFailed('fa', T0 + 10)).toBe(2);
+      off();
+      expect(told).toBeGreaterThan(0);
+      expect(await engine.outbox.channelCounts('fa')).toEqual({ pending: 2, failed: 0 });
+      expect(await engine.outbox.channelCounts('fb')).toEqual({ pending: 0, failed: 3 });
+      expect(await engine.outbox.get(first!.id)).toMatchObject({ status: 'delivered' });
+      const again = await engine.deliveryTick({ now: T0 + 10, record: [], health: [], claim: [['fa', 5]] });
+      expect(again.claimed.map((c) => c.attempt)).toEqual([1, 1]);
+      await engine.deliveryTick({ now: T0 + 11, record: again.claimed.map((c) => ({ id: c.id, result: 'delivered' as const })), health: [], claim: [] });
+      expect(await engine.outbox.channelCounts('fa')).toEqual({ pending: 0, failed: 0 });
+      // Nothing failed left: nothing to do.
+      expect(await engine.outbox.retryFailed('fa', T0 + 12)).toBe(0);
+      await engine.outbox.cancelForChannel('fb', 'the channel was deleted', T0 + 13);
+      expect(await engine.outbox.retryFailed('fb', T0 + 14)).toBe(3);
+      await engine.outbox.cancelForChannel('fb', 'the channel was deleted', T0 + 15);
+      expect(await engine.outbox.retryFailed('fb', T0 + 16)).toBe(0);
+    });
+
     it('retention keeps undelivered events and forgets old delivery ids', async () => {
       const at = new Date('2026-06-01T00:00:00Z');
       await engine.ingest(Array.from({ length: 30 }, (_, i) => ({ source, inputs: [{ type: 't', title: `old${i}` }] })), { router: noRules, now: new Date('2026-01-01T00:00:00Z') });

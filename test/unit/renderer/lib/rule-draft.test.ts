@@ -29,6 +29,13 @@ describe('rule drafts', () => {
     expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['group.waitSeconds: must be a number of seconds']);
   });
 
+  it('a rule pause that has ended is not shown, and not kept when saved', () => {
+    const rule = RuleSchema.parse({ id: 'r', name: 'R', snoozedUntil: '2020-01-01T08:00:00.000Z' });
+    const draft = ruleDraftFrom(rule);
+    expect(draft.snooze).toBe(false);
+    expect(buildRule(draft)).not.toHaveProperty('snoozedUntil');
+  });
+
   it('a fresh draft with a name is a valid catch-all rule with no channels', () => {
     const rule = buildRule({ ...newRuleDraft(), id: 'all', name: 'All' });
     expect(rule).toEqual({ id: 'all', name: 'All', enabled: true, match: {}, channels: [] });

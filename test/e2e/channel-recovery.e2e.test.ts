@@ -1,7 +1,9 @@
-// A service that answers 429 with `Retry-After: 3600` pauses its channel for an hour: the
+// A channel's endpoint on a bad day, in the UI. A service that answers 429 with
+// `Retry-After: 3600` pauses its channel for an hour: the
 // Channels page says so beside the backlog (until when, and the answer that asked), since a
 // healthy channel whose pending count never moves is otherwise a mystery; changing the
-// channel's settings sends at once and the line goes.
+// channel's settings sends at once and the line goes. A token that expired fails every
+// delivery at once (a 401 is not retried): once fixed, *Retry failed* sends them all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubProcess, waitFor } from '../helpers/hub-process.js';
 import { startSink, type Sink } from '../helpers/http-sink.js';
@@ -10,7 +12,7 @@ import { openPage, SCREENSHOTS, sendEvents, signIn, startHub } from './hub.js';
 
 const SECRET = 'pause-e2e-secret';
 
-describe('a channel paused by Retry-After, in the UI', { timeout: 60_000 }, () => {
+describe('a channel recovering from its endpoint\'s bad day, in the UI', { timeout: 60_000 }, () => {
   let hub: HubProcess;
   let browser: Browser;
   let sink: Sink;
@@ -55,6 +57,31 @@ describe('a channel paused by Retry-After, in the UI', { timeout: 60_000 }, () =
     await form.getByRole('button', { name: 'Save changes' }).click();
     await waitFor(() => sink.received.length === 2, 10_000, 'both deliveries sent after the save');
     await paused.waitFor({ state: 'detached' });
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('retries every failed delivery of a channel with one button, once fixed', async () => {
+    const { page } = browser;
+    sink.respond(401, 'token expired');
+    const before = sink.received.length;
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, [
+      { type: 'pipeline.failed', title: 'three' },
+      { type: 'pipeline.failed', title: 'four' },
+      { type: 'pipeline.failed', title: 'five' },
+    ]);
+    const row = page.locator('tr[data-channel-id="sink"]');
+    // The three, and the channel's own "unhealthy" event the rule also sends there.
+    const retry = row.getByRole('button', { name: 'Retry the 4 failed deliveries to Team hook' });
+    await retry.waitFor();
+    await expect(row.locator('td').nth(3).textContent()).resolves.toBe('4');
+    sink.respond(200, 'ok');
+    await retry.click();
+    await page.getByText('4 failed deliveries to Team hook queued again').waitFor();
+    await waitFor(() => sink.received.length >= before + 4, 10_000, 'the four failed deliveries sent');
+    await retry.waitFor({ state: 'detached' });
+    await expect(row.locator('td').nth(3).textContent()).resolves.toBe('0');
+    const titles = sink.received.slice(before).map((r) => (r.json as { event: { title: string } }).event.title);
+    expect(titles.filter((t) => ['three', 'four', 'five'].includes(t)).sort()).toEqual(['five', 'four', 'three']);
     expect(browser.problems).toEqual([]);
   });
 });
