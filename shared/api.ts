@@ -542,6 +542,8 @@ export const ApiUpdateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mutes.changed') }),
   /** Board items an ingest changed (written, or removed by key); a mute change is `mutes.changed`. */
   z.object({ type: z.literal('board.updated'), items: z.array(BoardItemSchema), removed: z.array(z.string()) }),
+  /** The board changed in ways this hub cannot list item by item (another replica's ingest): reload it. */
+  z.object({ type: z.literal('board.changed') }),
   /** The desktop app's global shortcut was (re)registered or refused. */
   z.object({ type: z.literal('shortcut.changed') }),
 ]);

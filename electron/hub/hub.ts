@@ -17,6 +17,7 @@ import { startLiveConfig } from './config/live-config.js';
 import { notifyingSecretStore, secretResolver } from './config/secret-access.js';
 import { openSecretStore, type SecretStore } from './config/secrets.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
+import { followOtherReplicas } from './replica-updates.js';
 import { startChannelChangeHandling } from './delivery/channel-changes.js';
 import { digestGoesTo } from './delivery/digest-hold.js';
 import { DigestScheduler } from './delivery/digests.js';
@@ -320,6 +321,8 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
     updates.emit({ type: 'health.changed' });
   });
   listener.storeProblemChanged();
+  // On PostgreSQL: what other replicas store or change, this replica's open UIs show too.
+  const stopFollowing = followOtherReplicas(store, (update) => updates.emit(update));
   worker.start();
   const digesting = whileHeld(leadership.lease(LEASES.digests), () => {
     digests.start();
@@ -461,6 +464,7 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
       await config.close();
       stopWaking();
       stopHealthz();
+      stopFollowing();
       await store.close();
     },
   };

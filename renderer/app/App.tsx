@@ -180,7 +180,7 @@ function Sidebar(props: { current: Page; failing: number }) {
 
 /** Failing things on the board not muted: the Now badge (the hub's counts, no items). Kept current by the board's updates. */
 function useFailingCount(): number {
-  const board = useResource('board.list', { states: ['failing'], limit: 0 }, (u) => u.type === 'board.updated' || u.type === 'mutes.changed');
+  const board = useResource('board.list', { states: ['failing'], limit: 0 }, (u) => u.type === 'board.updated' || u.type === 'board.changed' || u.type === 'mutes.changed');
   const counts = board.data?.counts;
   return counts ? counts.failing - counts.mutedFailing : 0;
 }

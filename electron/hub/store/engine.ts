@@ -178,6 +178,13 @@ export interface StoreEngine {
    * own timers for retries), never busy-polls. Returns the unsubscribe.
    */
   onDeliveriesDue(listener: () => void): () => void;
+  /**
+   * PostgreSQL only: told when another replica changed what open UIs show — events stored,
+   * read or deleted (`events`), mutes (`mutes`) — so this replica's UIs reload; also when the
+   * LISTEN is re-established (anything may have changed meanwhile). Returns the unsubscribe.
+   * One process owns a SQLite file: nothing changes it behind the hub's back.
+   */
+  onOtherReplicaChanged?(listener: (what: 'events' | 'mutes') => void): () => void;
   /** Closes the connections (SQLite: checkpoints the WAL first). */
   close(): Promise<void>;
 }

@@ -67,9 +67,9 @@ export function NowPage() {
   const [generation, setGeneration] = useState(0);
   const now = useNow(TICK_MS);
   // The counts of everything the filters match: kept current by the board's updates (bursts coalesce).
-  const counts = useResource('board.list', { ...query, limit: 0 }, (u) => u.type === 'board.updated' || u.type === 'mutes.changed').data?.counts;
+  const counts = useResource('board.list', { ...query, limit: 0 }, (u) => u.type === 'board.updated' || u.type === 'board.changed' || u.type === 'mutes.changed').data?.counts;
 
-  // A reload (a mute added or lifted, sources changed) fetches as much as was loaded, in one
+  // A reload (a mute added or lifted, sources changed, another replica's ingest) fetches as much as was loaded, in one
   // page: a user who had scrolled down is not sent back to the first 200. A new query starts
   // at the first page.
   const loadedCount = useRef(0);
@@ -152,7 +152,7 @@ export function NowPage() {
   useEffect(() => () => boardUpdates.cancel(), [boardUpdates]);
   useUpdates((update) => {
     if (update.type === 'board.updated') boardUpdates.push(update);
-    else if (update.type === 'mutes.changed' || (update.type === 'config.changed' && update.what === 'sources')) setGeneration((g) => g + 1);
+    else if (update.type === 'mutes.changed' || update.type === 'board.changed' || (update.type === 'config.changed' && update.what === 'sources')) setGeneration((g) => g + 1);
   });
 
   const items = loaded?.items;

@@ -22,7 +22,7 @@ import { PgHealthStore } from './health.js';
 import { closeDigestWindow, ingestItems, sendStormGroup } from './ingest-transaction.js';
 import { migratePostgres, SchemaTooNew } from './migrations.js';
 import { PgMuteStore } from './mutes.js';
-import { DUE_CHANNEL, PgOutbox } from './outbox.js';
+import { CHANGES_CHANNEL, DUE_CHANNEL, PgOutbox, type ReplicaChange } from './outbox.js';
 import { PgSeenDeliveries } from './seen-deliveries.js';
 import { PgSourceStateStore } from './source-state.js';
 import { PgStormGroups } from './storm-groups.js';
@@ -183,6 +183,27 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
   };
   const subscriptions = new Map<string, Set<{ onPayload: (payload: string) => void; onListening?: (() => void) | undefined }>>();
   subscriptions.set(DUE_CHANNEL, new Set([{ onPayload: (payload) => payload !== replica && deliveriesDue(), onListening: deliveriesDue }]));
+  const changeListeners = new Set<(what: ReplicaChange) => void>();
+  const othersChanged = (what: ReplicaChange) => {
+    for (const listener of changeListeners) listener(what);
+  };
+  subscriptions.set(
+    CHANGES_CHANNEL,
+    new Set([
+      {
+        onPayload: (payload) => {
+          const [from, what] = payload.split(' ');
+          if (from !== replica && (what === 'events' || what === 'mutes')) othersChanged(what);
+        },
+        onListening: () => {
+          othersChanged('events');
+          othersChanged('mutes');
+        },
+      },
+    ]),
+  );
+  /** After a change made on the pool (not in an ingest transaction): the other replicas' UIs hear of it. */
+  const tellOthers = (what: ReplicaChange) => guarded(() => tables.outbox.notifyDue(sql, what, false));
   const quoteChannel = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
   let listener: pg.Client | undefined;
   let listenTimer: NodeJS.Timeout | undefined;
@@ -250,7 +271,22 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     kind: 'postgres',
     location: where.display,
     replica,
-    events: promised(tables.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats', 'summariesOf', 'membersOf']),
+    events: (() => {
+      const events = promised(tables.events, ['list', 'get', 'thread', 'forDelivery', 'getBySeq', 'recent', 'markRead', 'delete', 'counts', 'sourceStats', 'summariesOf', 'membersOf']);
+      return {
+        ...events,
+        markRead: async (...args: Parameters<typeof events.markRead>) => {
+          const updated = await events.markRead(...args);
+          if (updated > 0) await tellOthers('events');
+          return updated;
+        },
+        delete: async (...args: Parameters<typeof events.delete>) => {
+          const deleted = await events.delete(...args);
+          if (deleted > 0) await tellOthers('events');
+          return deleted;
+        },
+      };
+    })(),
     outbox: {
       ...outbox,
       // A manual retry or a fixed channel makes deliveries due now, for every replica.
@@ -274,7 +310,27 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     health: promised(tables.health, ['get', 'recordSuccess', 'recordFailure']),
     sourceState: promised(tables.sourceState, ['get', 'clear']),
     digests: promised(tables.digests, ['nextDue', 'due', 'waiting']),
-    mutes: promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']),
+    mutes: (() => {
+      const mutes = promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']);
+      return {
+        ...mutes,
+        add: async (...args: Parameters<typeof mutes.add>) => {
+          const mute = await mutes.add(...args);
+          await tellOthers('mutes');
+          return mute;
+        },
+        remove: async (...args: Parameters<typeof mutes.remove>) => {
+          const removed = await mutes.remove(...args);
+          if (removed) await tellOthers('mutes');
+          return removed;
+        },
+        purgeExpired: async (...args: Parameters<typeof mutes.purgeExpired>) => {
+          const purged = await mutes.purgeExpired(...args);
+          if (purged > 0) await tellOthers('mutes');
+          return purged;
+        },
+      };
+    })(),
     board: promised(tables.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save']),
     groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open']),
 
@@ -331,6 +387,10 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     onProblem(listenerFn: (problem: string | undefined) => void) {
       problemListeners.add(listenerFn);
       return () => void problemListeners.delete(listenerFn);
+    },
+    onOtherReplicaChanged(listenerFn: (what: ReplicaChange) => void) {
+      changeListeners.add(listenerFn);
+      return () => void changeListeners.delete(listenerFn);
     },
     onDeliveriesDue(listenerFn: () => void) {
       dueListeners.add(listenerFn);

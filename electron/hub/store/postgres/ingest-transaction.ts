@@ -202,7 +202,9 @@ export async function ingestItems(
   const forDelivery: Array<[number, HeraldEvent]> = [];
   const outcomes: IngestOutcome[] = [];
   for (const item of items) outcomes.push(await run.item(item, routing, forDelivery));
-  if (run.deliveries > 0) await tables.outbox.notifyDue(sql);
+  // Other replicas' open UIs show the new events too (in the same statement as waking their workers).
+  const stored = outcomes.some((o) => o.status === 'accepted' && o.events.length > 0);
+  await tables.outbox.notifyDue(sql, stored ? 'events' : undefined, run.deliveries > 0);
   return { outcomes, forDelivery, deliveries: run.deliveries };
 }
 
@@ -275,6 +277,6 @@ async function storeSummary(
   const seq = await tables.events.insert(sql, event, options.now, null, [outcome]);
   await tables.events.noteSummarized(sql, seq, memberSeqs);
   await tables.outbox.enqueue(sql, seq, channels, ruleId, options.now);
-  await tables.outbox.notifyDue(sql);
+  await tables.outbox.notifyDue(sql, 'events');
   return { event, channels, covered: events.length };
 }

@@ -14,6 +14,13 @@ const SELECT_DELIVERY = `SELECT d.id, d.event_seq, d.channel_id, d.rule_id, d.st
 
 /** The NOTIFY channel told when deliveries become due; the payload is the replica that made them due. */
 export const DUE_CHANNEL = 'herald_deliveries_due';
+/**
+ * The NOTIFY channel told when a replica changed what open UIs show — events stored, read or
+ * deleted (`events`: the history and the board), mutes (`mutes`); the payload is
+ * `<replica> <what>`. The other replicas push a reload to their UIs (engine.ts onOtherReplicaChanged).
+ */
+export const CHANGES_CHANNEL = 'herald_changes';
+export type ReplicaChange = 'events' | 'mutes';
 
 
 export class PgOutbox {
@@ -35,9 +42,14 @@ export class PgOutbox {
     );
   }
 
-  /** Tells every replica's LISTEN that deliveries are due; sent when the transaction commits. */
-  async notifyDue(sql: Sql): Promise<void> {
-    await sql('SELECT pg_notify($1, $2)', [DUE_CHANNEL, this.replica]);
+  /**
+   * Tells every replica's LISTEN that deliveries are due, and/or what changed for their UIs —
+   * one statement; sent when the transaction commits.
+   */
+  async notifyDue(sql: Sql, changed?: ReplicaChange, due = true): Promise<void> {
+    if (due && changed) await sql('SELECT pg_notify($1, $2), pg_notify($3, $4)', [DUE_CHANNEL, this.replica, CHANGES_CHANNEL, `${this.replica} ${changed}`]);
+    else if (due) await sql('SELECT pg_notify($1, $2)', [DUE_CHANNEL, this.replica]);
+    else if (changed) await sql('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, `${this.replica} ${changed}`]);
   }
 
   /**

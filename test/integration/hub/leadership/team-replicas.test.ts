@@ -3,7 +3,8 @@
 // while its sends are open (repeats only of what was in flight then); a polled source is
 // polled by one replica at a time, never twice in one interval, and by the other within
 // 30 s of the first one's death; the killed replica restarts and takes part again; a config
-// change through one replica's api is seen by the other's api and pushed to its update stream.
+// change through one replica's api is seen by the other's api and pushed to its update stream,
+// and so are events stored and mutes made through the other (its open UIs reload).
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHoldingSink, type HoldingSink, tcpPortsOf } from '../../../helpers/holding-sink.js';
@@ -135,6 +136,23 @@ describe('a team hub: two replicas on one PostgreSQL database', () => {
       await waitFor(() => stream.updates.some((u) => u.type === 'config.changed' && u.what === 'settings'), 10_000, 'B\'s stream to push the change');
       const settings = await b!.api<{ retention: { maxAgeDays: number } }>('settings.get');
       expect(settings.retention.maxAgeDays).toBe(12);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('what A stores or mutes reaches B\'s open UIs: B\'s update stream says to reload the history, the counts, the board and the mutes', async () => {
+    const stream = await followUpdates(b!);
+    try {
+      const before = (await b!.api<{ counts: { events: number } }>('hub.status')).counts.events;
+      await post(a!, 'stored through A');
+      await waitFor(() => ['events.changed', 'health.changed', 'board.changed'].every((type) => stream.updates.some((u) => u.type === type)), 10_000, 'B\'s stream to say the history and the board changed');
+      expect((await b!.api<{ counts: { events: number } }>('hub.status')).counts.events).toBe(before + 1);
+      // B's own views would have heard nothing of A's event or of a mute made on A.
+      expect(stream.updates.some((u) => u.type === 'mutes.changed')).toBe(false);
+      await a!.api('mutes.add', { pipeline: { sourceId: 'ci', project: 'acme', pipeline: 'build', branch: 'main' }, minutes: 60 });
+      await waitFor(() => stream.updates.some((u) => u.type === 'mutes.changed'), 10_000, 'B\'s stream to say the mutes changed');
+      expect((await b!.api<{ items: unknown[] }>('mutes.list')).items).toHaveLength(1);
     } finally {
       stream.close();
     }
