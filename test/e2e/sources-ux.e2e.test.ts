@@ -209,4 +209,42 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     expect(test).toMatchObject({ ok: true, detail: expect.stringMatching(/2 repositories to watch/) });
     expect(github.violations).toEqual([]);
   });
+
+  it('from the keyboard, opening and closing a panel keeps the focus where the user is', async () => {
+    const { page } = browser;
+    await openPage(page, 'Sources');
+    const focused = () => page.evaluate(() => {
+      const e = document.activeElement!;
+      return e.getAttribute('aria-label') ?? (e.id ? document.querySelector(`label[for="${e.id}"]`)?.textContent : null) ?? e.className ?? e.tagName;
+    });
+    const press = async (name: string, key = 'Enter') => {
+      await page.getByRole('button', { name, exact: true }).focus();
+      await page.keyboard.press(key);
+    };
+
+    // Connect GitHub: the focus lands on the token; Cancel hands it back to the button.
+    await press('Connect GitHub');
+    await expect.poll(focused).toMatch(/^Token/);
+    await press('Cancel');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Connect GitHub');
+
+    // Add source → Enter in the form saves → the focus is on the new secret's card, whose next stop is its first Copy.
+    await press('Add source');
+    await expect.poll(focused).toMatch(/^Name/);
+    await page.keyboard.type('Keyboard CI');
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toMatch(/\breveal\b/);
+    await page.keyboard.press('Tab');
+    await expect.poll(focused).toBe('Copy ingress URL');
+    await press('Done');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Add source');
+
+    // Edit, then Cancel: back on that row's Edit.
+    await press('Edit Keyboard CI');
+    await expect.poll(async () => page.getByRole('form', { name: /Edit source/ }).isVisible()).toBe(true);
+    await page.getByRole('form', { name: /Edit source/ }).getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe('Edit Keyboard CI');
+    expect(browser.problems).toEqual([]);
+  });
 });

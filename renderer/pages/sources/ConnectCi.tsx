@@ -2,7 +2,7 @@
 // whose it is, pick repositories or projects from a searchable list (or everything of an
 // owner/group), and add a polled source. The token goes to the keychain when the source
 // is saved (or stays an env: reference); the discovery step stores nothing.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CiDiscovery } from '../../../shared/api.js';
 import { asError, useApi } from '../../api/context.js';
 import { CheckboxField, Field } from '../../components/Field.js';
@@ -47,6 +47,10 @@ export function ConnectCi(props: { provider: CiProvider; keychainAvailable: bool
   const [picked, setPicked] = useState<string[]>([]);
   const [onlyMine, setOnlyMine] = useState(false);
   const [name, setName] = useState('');
+
+  // Opened from its button, which is gone now: the keyboard starts at the token.
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => panel.current?.querySelector<HTMLInputElement>('input')?.focus(), []);
 
   const token = resolveSecret(draft);
   const shown = useMemo(() => (found ? filterRepos(found.repos, search) : []), [found, search]);
@@ -98,7 +102,7 @@ export function ConnectCi(props: { provider: CiProvider; keychainAvailable: bool
   };
 
   return (
-    <section className="card connect-ci" aria-label={text.title} data-testid={`connect-${props.provider}`}>
+    <section ref={panel} className="card connect-ci" aria-label={text.title} data-testid={`connect-${props.provider}`}>
       <h2>{text.title}</h2>
       <Field label="Token" required hint={text.tokenHint}>
         {(control) => <SecretInput control={control} draft={draft} onChange={setDraft} keychainAvailable={props.keychainAvailable} />}

@@ -74,6 +74,13 @@ export function SourcesPage() {
   const { status } = useHub();
   const sources = useResource('sources.list', {}, (u) => onConfig('sources')(u) || u.type === 'health.changed' || u.type === 'event.created');
   const [mode, setMode] = useState<Mode>({ kind: 'list' });
+  // Where the keyboard focus goes once a panel closes or opens (its opener, the new secret,
+  // the edited row): the element that had it is gone, and the focus would fall to the page.
+  const [focusNext, setFocusNext] = useState<string>();
+  const close = (focus: string) => {
+    setMode({ kind: 'list' });
+    setFocusNext(focus);
+  };
   const [created, setCreated] = useState<{ view: SourceView; secret?: string; pending?: PendingSecret }>();
   const [testing, setTesting] = useState<string>();
   const keychainAvailable = status?.keychain.available ?? true;
@@ -91,6 +98,15 @@ export function SourcesPage() {
   }, [sources.data, reload]);
 
   const editing = mode.kind === 'edit' ? sources.data?.find((s) => s.config.id === mode.id) : undefined;
+  const editButton = (id: string) => `tr[data-source-id="${CSS.escape(id)}"] [aria-label^="Edit "]`;
+
+  useEffect(() => {
+    if (focusNext === undefined) return;
+    const target = document.querySelector<HTMLElement>(focusNext);
+    if (!target) return; // not rendered yet: the next render tries again
+    target.focus();
+    setFocusNext(undefined);
+  });
 
   const setEnabled = async (view: SourceView, enabled: boolean) => {
     try {
@@ -120,15 +136,16 @@ export function SourcesPage() {
         <h1>Sources</h1>
         {mode.kind === 'list' && (
           <div className="header-actions">
-            <button type="button" className="btn" onClick={() => setMode({ kind: 'connect', provider: 'github-actions' })}>
+            <button type="button" className="btn" data-opener="connect-github-actions" onClick={() => setMode({ kind: 'connect', provider: 'github-actions' })}>
               Connect GitHub
             </button>
-            <button type="button" className="btn" onClick={() => setMode({ kind: 'connect', provider: 'gitlab-ci' })}>
+            <button type="button" className="btn" data-opener="connect-gitlab-ci" onClick={() => setMode({ kind: 'connect', provider: 'gitlab-ci' })}>
               Connect GitLab
             </button>
             <button
               type="button"
               className="btn btn--primary"
+              data-opener="add"
               onClick={() => {
                 setCreated(undefined);
                 setMode({ kind: 'add' });
@@ -146,10 +163,10 @@ export function SourcesPage() {
           provider={mode.provider}
           keychainAvailable={keychainAvailable}
           takenIds={(sources.data ?? []).map((s) => s.config.id)}
-          onCancel={() => setMode({ kind: 'list' })}
+          onCancel={() => close(`[data-opener="connect-${mode.provider}"]`)}
           onAdded={(name) => {
             toast(`Source ${name} added`);
-            setMode({ kind: 'list' });
+            close(`[data-opener="connect-${mode.provider}"]`);
             sources.reload();
           }}
         />
@@ -162,7 +179,10 @@ export function SourcesPage() {
           secret={created.secret}
           pending={created.pending}
           onRecheck={sources.reload}
-          onDone={() => setCreated(undefined)}
+          onDone={() => {
+            setCreated(undefined);
+            setFocusNext('[data-opener="add"]');
+          }}
         />
       )}
 
@@ -178,7 +198,7 @@ export function SourcesPage() {
           generateSecret={generateSecret}
           secretFileDir={secretFileDir}
           {...(editing && { existing: { config: editing.config, secrets: editing.secrets } })}
-          onCancel={() => setMode({ kind: 'list' })}
+          onCancel={() => close(mode.kind === 'edit' ? editButton(mode.id) : '[data-opener="add"]')}
           onSubmit={async ({ config, secrets, clearSecrets, pendingSecrets }) => {
             const pending = pendingSecrets.secret;
             const shown = { ...(secrets.secret !== undefined && { secret: secrets.secret }), ...(pending && { pending }) };
@@ -186,12 +206,14 @@ export function SourcesPage() {
               const view = await invoke('sources.create', { config, secrets });
               setCreated({ view, ...shown });
               toast(`Source ${view.config.name} added`);
+              close('.reveal');
             } else {
               const view = await invoke('sources.update', { config, secrets, clearSecrets });
-              if (secrets.secret !== undefined || pending) setCreated({ view, ...shown });
+              const revealed = secrets.secret !== undefined || pending !== undefined;
+              if (revealed) setCreated({ view, ...shown });
               toast(`Source ${view.config.name} saved`);
+              close(revealed ? '.reveal' : editButton(view.config.id));
             }
-            setMode({ kind: 'list' });
             sources.reload();
           }}
         />
@@ -264,7 +286,7 @@ function CreatedSource(props: { view: SourceView; secret?: string | undefined; p
   // Jenkins, Kosli and Chainloop take only a URL: while the secret is on screen, the URL to paste can carry it.
   const urlWithSecret = shownSecret && view.ingressUrl.includes(TOKEN_PLACEHOLDER) ? view.ingressUrl.replace(TOKEN_PLACEHOLDER, encodeURIComponent(shownSecret)) : undefined;
   return (
-    <section className={`card reveal${waiting ? ' reveal--waiting' : ''}`} aria-labelledby="reveal-title" role="status">
+    <section className={`card reveal${waiting ? ' reveal--waiting' : ''}`} aria-labelledby="reveal-title" role="status" tabIndex={-1}>
       <h2 id="reveal-title">{waiting ? `${name} is waiting for its secret` : `${name} is ready`}</h2>
       <dl className="fields">
         {!POLLING_KINDS.has(kind) && !SUBSCRIBED_KINDS.has(kind) && (
