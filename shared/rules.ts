@@ -46,8 +46,10 @@ export interface RoutingContext {
   now: Date;
   /** Last time (epoch ms) this rule routed this dedupKey; the store answers. */
   lastRoutedAt(ruleId: string, dedupKey: string): number | undefined;
-  /** Configured channels: id → kind (e.g. 'desktop', 'webhook'). */
+  /** Configured channels that receive: id → kind (e.g. 'desktop', 'webhook'). */
   channelKinds: ReadonlyMap<string, string>;
+  /** Configured channels switched off (*Pause* on Channels): they get nothing, and the reason says so rather than "unknown". */
+  pausedChannels?: ReadonlySet<string>;
   /** Global settings: desktop popups held back during quiet hours / while snoozed. */
   settings: { quietHours?: QuietHours; snoozeUntil?: string };
   /** The mute holding this event's pipeline now, if any (the store answers). */
@@ -274,7 +276,7 @@ export function routeEvent(event: RoutableEvent, rules: readonly RuleConfig[], c
       const kind = ctx.channelKinds.get(id);
       if (kind === undefined) {
         heldBack.push(id);
-        notes.push(`${id} (unknown channel)`);
+        notes.push(`${id} (${ctx.pausedChannels?.has(id) ? 'channel paused: nothing is queued for it' : 'unknown channel'})`);
         continue;
       }
       if (kind === DESKTOP_KIND) {

@@ -13,6 +13,7 @@ export type Router = EngineRouter;
 /** Only enabled channels receive; quiet hours, snooze and pipeline mutes as they are now. */
 export function buildRouter(cfg: HeraldConfig, now: () => number, mutes: Pick<MutePolicy, 'beforeRouting' | 'muteFor'>): Router {
   const channelKinds = new Map(cfg.channels.filter((c) => c.enabled).map((c) => [c.id, c.kind as string]));
+  const pausedChannels = new Set(cfg.channels.filter((c) => !c.enabled).map((c) => c.id));
   const rules = cfg.rules;
   const settings = { quietHours: cfg.settings.quietHours, snoozeUntil: cfg.settings.snoozeUntil };
   return (event, lookups) => {
@@ -20,6 +21,6 @@ export function buildRouter(cfg: HeraldConfig, now: () => number, mutes: Pick<Mu
     mutes.beforeRouting(event, lookups);
     const muteFor = (e: Parameters<MutePolicy['muteFor']>[0]) => mutes.muteFor(e, lookups);
     const lastRoutedAt = (ruleId: string, dedupKey: string) => lookups.lastRoutedAt(ruleId, dedupKey);
-    return routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, settings, muteFor });
+    return routeEvent(event, rules, { now: new Date(now()), lastRoutedAt, channelKinds, pausedChannels, settings, muteFor });
   };
 }

@@ -70,6 +70,7 @@ function context(over: Partial<RoutingContext> & { routed?: Map<string, number> 
     lastRoutedAt: over.lastRoutedAt ?? ((ruleId, dedupKey) => routed.get(`${ruleId}|${dedupKey}`)),
     channelKinds: over.channelKinds ?? CHANNELS,
     settings: over.settings ?? {},
+    ...(over.pausedChannels && { pausedChannels: over.pausedChannels }),
   };
 }
 
@@ -371,6 +372,12 @@ describe('routeEvent: channels and outcomes', () => {
     const [out] = routeEvent(event(), [rule({ channels: ['ghost', 'hook'] })], context());
     expect(out).toMatchObject({ outcome: 'routed', channels: ['hook'], heldBack: ['ghost'] });
     expect(out?.reason).toContain('ghost (unknown channel)');
+  });
+
+  it('says a paused channel is paused, not unknown (it exists: switched off on Channels)', () => {
+    const [out] = routeEvent(event(), [rule({ channels: ['off', 'hook'] })], context({ pausedChannels: new Set(['off']) }));
+    expect(out).toMatchObject({ outcome: 'routed', channels: ['hook'], heldBack: ['off'] });
+    expect(out?.reason).toContain('held back off (channel paused: nothing is queued for it)');
   });
 
   it('is no_channels when every channel is unknown', () => {

@@ -125,6 +125,22 @@ describe('manual retry on the updates stream', () => {
     await expect(hub.api['channels.retryFailed']({ id: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it("an event routed to a paused channel says the channel is paused (it was 'unknown channel')", async () => {
+    const view = (await hub.api['channels.list']({})).find((c) => c.config.id === 'sink')!;
+    await hub.api['channels.update']({ config: { ...view.config, enabled: false }, secrets: {} });
+    const answer = await fetch(`${hub.ingressUrl}/hooks/ci`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ type: 'pipeline.failed', title: 'While paused' }),
+    });
+    const eventId = ((await answer.json()) as { ids: string[] }).ids[0]!;
+    const detail = await hub.api['events.get']({ id: eventId });
+    expect(detail.deliveries).toEqual([]);
+    expect(detail.matches[0]).toMatchObject({ outcome: 'no_channels', heldBack: ['sink'] });
+    expect(detail.matches[0]!.reason).toContain('held back sink (channel paused: nothing is queued for it)');
+    await hub.api['channels.update']({ config: { ...view.config, enabled: true }, secrets: {} });
+  });
+
   it('refuses to retry a delivery whose channel was deleted (it would stay pending for good)', async () => {
     const { eventId, failed } = await failedDelivery('Orphan me');
     await hub.api['rules.delete']({ id: 'all' });
