@@ -95,6 +95,10 @@ describe('first run without a keychain', { timeout: 120_000 }, () => {
         return ready.isVisible();
       })
       .toBe(true);
+    // The secret the user just put in place stays on the card, with the curl line to try it.
+    const readyCard = page.getByRole('status').filter({ hasText: 'CI pipelines is ready' });
+    await expect(readyCard.getByTestId('source-secret').textContent()).resolves.toBe(secret);
+    await expect(readyCard.locator('details pre').textContent()).resolves.toContain(`Authorization: Bearer ${secret}`);
     await sendEvents(ingressUrl, secret, { type: 'pipeline.failed', title: 'Build 1 failed' });
     await page.getByRole('button', { name: 'Done' }).click();
     // Healthy again; the earlier refusal (503 while it waited) stays visible, quietly.

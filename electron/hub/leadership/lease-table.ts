@@ -60,6 +60,40 @@ interface State {
   listeners: Set<(held: boolean) => void>;
 }
 
+/** Another live process runs under this replica id: both would count every lease theirs. */
+export class ReplicaIdInUse extends Error {
+  override readonly name = 'ReplicaIdInUse';
+}
+
+/**
+ * The replica id is the leases' holder, so two live processes under one id (the README's
+ * `HERALD_REPLICA_ID=herald-a` copied to both machines) would both run every poller and
+ * scheduler. At start, leases still held under this id — a crashed predecessor's, or another
+ * process's — are waited out (at most one lease lifetime); if one of them was renewed
+ * meanwhile, another process uses the id, and this one refuses to start.
+ */
+async function refuseReplicaIdInUse(db: Queryable, replicaId: string, log: (line: string) => void): Promise<void> {
+  const heldUnderId = async () =>
+    (
+      await db.query<{ left_ms: number | null; renewed_ms: number | null }>(
+        `SELECT (extract(epoch FROM max(expires_at) - now()) * 1000)::float8 AS left_ms,
+                (extract(epoch FROM max(expires_at)) * 1000)::float8 AS renewed_ms
+           FROM ${LEASE_TABLE} WHERE holder = $1 AND expires_at > now()`,
+        [replicaId],
+      )
+    ).rows[0];
+  const first = await heldUnderId();
+  if (first?.left_ms == null || first.renewed_ms == null) return;
+  log(`leases: replica "${replicaId}" still holds leases for ${(first.left_ms / 1000).toFixed(1)} s (a restart after a crash, or another process with this id?); waiting them out`);
+  await new Promise((resolve) => setTimeout(resolve, first.left_ms! + 250));
+  const after = await heldUnderId();
+  if (after?.renewed_ms != null && after.renewed_ms > first.renewed_ms) {
+    throw new ReplicaIdInUse(
+      `another process runs as replica "${replicaId}" on this database (it renewed its leases while this one waited): give each replica its own HERALD_REPLICA_ID, or leave it unset (default hostname:pid)`,
+    );
+  }
+}
+
 export async function startLeaseTable(options: LeaseTableOptions): Promise<Leadership> {
   const { db, replicaId } = options;
   const ttlMs = options.ttlMs ?? LEASE_TIMING.ttlMs;
@@ -71,6 +105,7 @@ export async function startLeaseTable(options: LeaseTableOptions): Promise<Leade
   const clock = options.clock ?? (() => performance.now());
   const log = options.log ?? (() => undefined);
   await db.query(LEASE_TABLE_SQL);
+  await refuseReplicaIdInUse(db, replicaId, log);
 
   const states = new Map<string, State>();
   const anyChange = new Set<(name: string, held: boolean) => void>();

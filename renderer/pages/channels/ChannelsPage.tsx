@@ -168,26 +168,19 @@ export function ChannelsPage() {
         columns={[
           {
             header: 'Channel',
-            cell: (c) => (
-              <ItemTitle
-                name={c.config.name}
-                detail={
-                  <>
-                    {c.config.id} · {c.config.kind}
-                    {target(c) && ` · ${target(c)}`}
-                  </>
-                }
-              />
-            ),
-          },
-          { header: 'Secrets', cell: (c) => <SecretsCell secrets={c.secrets} /> },
-          {
-            header: 'Pending',
-            className: 'num',
-            cellClassName: 'num mono',
+            cellClassName: 'item-cell',
             cell: (c) => (
               <>
-                {c.pending}
+                <ItemTitle
+                  name={c.config.name}
+                  detail={
+                    <>
+                      {c.config.id} · {c.config.kind}
+                      {target(c) && ` · ${target(c)}`}
+                    </>
+                  }
+                />
+                {/* Here, in the widest cell, rather than under Pending: there it wrapped a word a line and widened the table. */}
                 {c.delivery && (
                   <div className="muted small" data-testid="channel-concurrency" title="Sends at once now, adapted to what the endpoint sustains, within the channel's limit">
                     {c.delivery.inFlight} sending · at most {c.delivery.concurrency} of {c.delivery.maxConcurrency} at once
@@ -201,6 +194,13 @@ export function ChannelsPage() {
                 )}
               </>
             ),
+          },
+          { header: 'Secrets', cell: (c) => <SecretsCell secrets={c.secrets} /> },
+          {
+            header: 'Pending',
+            className: 'num',
+            cellClassName: 'num mono',
+            cell: (c) => c.pending,
           },
           { header: 'Failed', className: 'num', cellClassName: (c) => `num mono${c.failed ? ' error-text' : ''}`, cell: (c) => c.failed },
           {

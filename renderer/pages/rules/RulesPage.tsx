@@ -105,7 +105,7 @@ export function RulesPage() {
         rowProps={(rule) => ({ 'data-rule-id': rule.id, className: rule.enabled ? undefined : 'row--disabled' })}
         columns={[
           { header: '#', className: 'num', cellClassName: 'num mono', cell: (_, index) => index + 1 },
-          { header: 'Rule', cell: (rule) => <ItemTitle name={rule.name} detail={describeMatch(rule)} detailClassName="small" /> },
+          { header: 'Rule', cellClassName: 'item-cell', cell: (rule) => <ItemTitle name={rule.name} detail={describeMatch(rule)} detailClassName="small" /> },
           { header: 'Sends to', cell: (rule) => (rule.channels.length ? rule.channels.map(channelName).join(', ') : <span className="muted">history only</span>) },
           { header: 'When', cellClassName: 'small', cell: (rule) => <RuleTiming rule={rule} /> },
           {

@@ -178,6 +178,7 @@ export function SourcesPage() {
           view={sources.data?.find((s) => s.config.id === created.view.config.id) ?? created.view}
           secret={created.secret}
           pending={created.pending}
+          waitedAtFirst={created.view.needsSecret !== undefined}
           onRecheck={sources.reload}
           onDone={() => {
             setCreated(undefined);
@@ -270,14 +271,23 @@ export function SourcesPage() {
 }
 
 /** Shown right after create (or a new secret): the only time the secret is on screen. */
-function CreatedSource(props: { view: SourceView; secret?: string | undefined; pending?: PendingSecret | undefined; onRecheck(): void; onDone(): void }) {
+function CreatedSource(props: {
+  view: SourceView;
+  secret?: string | undefined;
+  pending?: PendingSecret | undefined;
+  /** The source waited for its secret when it was added: the user is putting this one in place. */
+  waitedAtFirst?: boolean;
+  onRecheck(): void;
+  onDone(): void;
+}) {
   const { view, secret, pending } = props;
   const { name, kind } = view.config;
   const relayUrl = relayUrlOf(view);
   const waiting = view.needsSecret !== undefined;
-  // Without a keychain the generated secret matters only while the source waits for it: a
-  // variable or file the user had already filled holds their own secret.
-  const shownSecret = secret ?? (pending && waiting ? pending.value : undefined);
+  // Without a keychain the generated secret is the source's only if the source waited for it
+  // when added (a variable or file the user had already filled holds their own secret); then it
+  // stays on the card once the user has put it in place, for the sender and the curl line.
+  const shownSecret = secret ?? (pending && (waiting || props.waitedAtFirst) ? pending.value : undefined);
   // Herald's own event JSON: only a generic source takes it.
   const example =
     shownSecret && view.config.kind === 'generic'

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Leadership } from '../../../../electron/hub/leadership/leadership.js';
-import { startLeaseTable } from '../../../../electron/hub/leadership/lease-table.js';
+import { ReplicaIdInUse, startLeaseTable } from '../../../../electron/hub/leadership/lease-table.js';
 import { type PostgresCluster, sharedPostgresCluster } from '../../../helpers/postgres-cluster.js';
 import { waitFor } from '../../../helpers/hub-process.js';
 
@@ -121,6 +121,37 @@ describe('a lease table shared by two replicas', () => {
     }, 5_000, `the view to show nobody holding "grouping" (it shows ${holder})`);
     expect(a.lease('grouping')).toBe(lease);
     await waitFor(() => lease.held(), 5_000, 'a to hold again');
+  });
+
+  it('a second live process under the same replica id is refused at start, naming the id; it waits at most one lease lifetime to tell', async () => {
+    const first = await replica('same-id');
+    const lease = first.lease('poll:dup');
+    await waitFor(() => lease.held(), 5_000, 'the first process to hold its lease');
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    pools.push(pool);
+    const lines: string[] = [];
+    const startedAt = Date.now();
+    await expect(startLeaseTable({ db: pool, replicaId: 'same-id', ...TIMING, log: (line) => lines.push(line) })).rejects.toThrow(
+      new ReplicaIdInUse('another process runs as replica "same-id" on this database (it renewed its leases while this one waited): give each replica its own HERALD_REPLICA_ID, or leave it unset (default hostname:pid)'),
+    );
+    expect(Date.now() - startedAt).toBeLessThan(TIMING.ttlMs + 1_000);
+    expect(lines).toEqual([expect.stringMatching(/^leases: replica "same-id" still holds leases for \d+\.\d s \(a restart after a crash, or another process with this id\?\); waiting them out$/)]);
+    // The first one is untouched.
+    expect(lease.held()).toBe(true);
+  });
+
+  it('a restart under the same id after a crash waits the dead process\'s leases out, then starts and takes them', async () => {
+    const crashedPool = new pg.Pool({ connectionString: url, max: 2 });
+    crashedPool.on('error', () => {});
+    const crashed = await startLeaseTable({ db: crashedPool, replicaId: 'restarted', ...TIMING });
+    const lease = crashed.lease('poll:restart');
+    await waitFor(() => lease.held(), 5_000, 'the process to hold its lease');
+    // Killed: it renews no more and releases nothing (its connections are gone).
+    await crashedPool.end();
+    const again = await replica('restarted');
+    const taken = again.lease('poll:restart');
+    await waitFor(() => taken.held(), 5_000, 'the restarted process to take its lease');
+    await crashed.stop().catch(() => {});
   });
 
   it('refuses timing where a renewal would come after the lease counts lost', async () => {
