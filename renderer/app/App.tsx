@@ -150,7 +150,8 @@ function Sidebar(props: { current: Page; failing: number }) {
                 Source <span className="mono">{s.id}</span> {s.attention}
               </p>
             ))}
-            {(unhealthy.length > 0 || attention.length === 0) && (
+            {/* Not "All healthy" while the database is the problem: the line below says what is wrong. */}
+            {(unhealthy.length > 0 || (attention.length === 0 && status.database.ok)) && (
               <p className={`summary__line ${unhealthy.length ? 'summary__line--bad' : 'summary__line--ok'}`}>
                 {unhealthy.length ? `${unhealthy.length} unhealthy: ${unhealthy.map((u) => u.name).join(', ')}` : 'All healthy'}
               </p>

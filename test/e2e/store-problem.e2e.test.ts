@@ -36,6 +36,8 @@ describe('the store\'s problem in the sidebar', { timeout: 60_000 }, () => {
     await line.waitFor();
     await expect(line.textContent()).resolves.toBe(`Database: ${PROBLEM}`);
     await expect(line.getAttribute('class')).resolves.toContain('summary__line--bad');
+    // Nothing beside it says all is well.
+    await expect(page.getByText('All healthy').count()).resolves.toBe(0);
 
     // The hub's problem clears: the next status (any update reloads it; a reload here) has no line.
     problem = undefined;
