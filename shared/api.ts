@@ -272,6 +272,8 @@ export const ChannelViewSchema = z.object({
        */
       pausedUntil: z.string().optional(),
       pausedBy: z.string().optional(),
+      /** Its backlog waits out a retry's backoff (nothing in flight): when the next attempt goes (ISO). */
+      nextAttemptAt: z.string().optional(),
     })
     .optional(),
   /**

@@ -169,12 +169,20 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   });
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel) ?? (channel.kind === 'email' ? emailSetupProblem(channel, config.get().settings) : undefined);
-    const [view, health, counts] = await Promise.all([items.view(channel), store.health.get('channel', channel.id), store.outbox.channelCounts(channel.id)]);
+    const [view, health, counts, due] = await Promise.all([
+      items.view(channel),
+      store.health.get('channel', channel.id),
+      store.outbox.channelCounts(channel.id),
+      store.outbox.nextDue(channel.id),
+    ]);
+    const state = deps.worker.channelState(channel);
+    // A backlog waiting out its backoff (nothing in flight, not paused): when the channel tries again.
+    const waits = counts.pending > 0 && state.inFlight === 0 && state.pausedUntil === undefined && channel.enabled && due !== undefined && due > Date.now() + 1_000;
     return {
       ...view,
       health,
       ...counts,
-      delivery: deliveryView(deps.worker.channelState(channel)),
+      delivery: { ...deliveryView(state), ...(waits && { nextAttemptAt: new Date(due).toISOString() }) },
       ...(warning && { warning }),
     };
   };
