@@ -193,6 +193,11 @@ export function ChannelsPage() {
                     {c.delivery.lastDecrease && ` · slowed by ${c.delivery.lastDecrease.reason === 'overload' ? '429/5xx' : 'latency'}`}
                   </div>
                 )}
+                {c.delivery?.nextAttemptAt && (
+                  <div className="muted small" data-testid="channel-next-attempt" title="The backlog waits out the backoff after failed attempts">
+                    next attempt {formatListTime(c.delivery.nextAttemptAt)}
+                  </div>
+                )}
               </>
             ),
           },
