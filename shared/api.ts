@@ -272,6 +272,8 @@ export const ChannelViewSchema = z.object({
        */
       pausedUntil: z.string().optional(),
       pausedBy: z.string().optional(),
+      /** Its backlog waits out a retry's backoff (nothing in flight): when the next attempt goes (ISO). */
+      nextAttemptAt: z.string().optional(),
     })
     .optional(),
   /**
@@ -325,6 +327,8 @@ export const HubStatusSchema = z.object({
       health: HealthStateSchema,
       /** As in the source's view: why it is not working (its secret, a refused last request). */
       attention: z.string().optional(),
+      /** Paused by the user: its last health is history, not a problem to raise (sidebar, tray). */
+      paused: z.literal(true).optional(),
     }),
   ),
   /**

@@ -3,7 +3,8 @@
 // Channels page says so beside the backlog (until when, and the answer that asked), since a
 // healthy channel whose pending count never moves is otherwise a mystery; changing the
 // channel's settings sends at once and the line goes. A token that expired fails every
-// delivery at once (a 401 is not retried): once fixed, *Retry failed* sends them all.
+// delivery at once (a 401 is not retried): once fixed, *Retry failed* sends them all. A
+// backlog backing off after 503s says when it tries again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubProcess, waitFor } from '../helpers/hub-process.js';
 import { startSink, type Sink } from '../helpers/http-sink.js';
@@ -82,6 +83,25 @@ describe('a channel recovering from its endpoint\'s bad day, in the UI', { timeo
     await expect(row.locator('td').nth(3).textContent()).resolves.toBe('0');
     const titles = sink.received.slice(before).map((r) => (r.json as { event: { title: string } }).event.title);
     expect(titles.filter((t) => ['three', 'four', 'five'].includes(t)).sort()).toEqual(['five', 'four', 'three']);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('says when a channel backing off after a 503 tries again', async () => {
+    const { page } = browser;
+    await hub.api('settings.update', { settings: { delivery: { maxAttempts: 8, baseDelayMs: 120_000, maxDelayMs: 900_000, unhealthyAfter: 3 } } });
+    sink.respond(503, 'down for maintenance');
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'six' });
+    const row = page.locator('tr[data-channel-id="sink"]');
+    const next = row.getByTestId('channel-next-attempt');
+    await next.waitFor();
+    const [view] = await hub.api<Array<{ delivery: { nextAttemptAt: string } }>>('channels.list');
+    const [pending] = await hub.api<Array<{ nextAttemptAt: string }>>('deliveries.list', { status: 'pending' });
+    // The delivery's own next attempt, 60–120 s after the first (half the base delay, jittered).
+    expect(view!.delivery.nextAttemptAt).toBe(pending!.nextAttemptAt);
+    expect(Date.parse(pending!.nextAttemptAt) - Date.now()).toBeGreaterThan(50_000);
+    const d = new Date(pending!.nextAttemptAt);
+    await page.screenshot({ path: `${SCREENSHOTS}/channel-next-attempt.png` });
+    await expect(next.textContent()).resolves.toBe(`next attempt ${[d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}`);
     expect(browser.problems).toEqual([]);
   });
 });

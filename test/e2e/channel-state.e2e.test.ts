@@ -52,6 +52,8 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Add channel' }).click();
     await expect.poll(() => page.locator('.toast').allTextContents()).toContainEqual(expect.stringContaining('Channel Mail saved, but no sender: set From on the channel'));
     await expect(row('mail').getByTestId('channel-warning').textContent()).resolves.toContain('no sender');
+    // Where it sends from, under its name, as a webhook's host is.
+    await expect(row('mail').locator('.cell-title + .muted').textContent()).resolves.toBe('mail · email · 127.0.0.1:587');
 
     // A default sender in Settings is a sender: the warning goes.
     await hub.api('settings.update', { settings: { email: { defaultFrom: 'Herald <herald@acme.example>' } } });

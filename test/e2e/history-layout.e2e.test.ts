@@ -106,6 +106,25 @@ describe('history layout', { timeout: 90_000 }, () => {
     await expect(rows.first().locator('.event-row__title').textContent()).resolves.toContain('Arrived while History loaded');
   });
 
+  it('Escape closes the detail, from the list or the detail, and the focus goes back to the event’s row', async () => {
+    const { page } = browser;
+    await openPage(page, 'History');
+    const detail = page.getByRole('complementary', { name: 'Event detail' });
+    const row = page.locator('.event-row', { hasText: 'Old build failed' }).locator('.event-row__open');
+    await row.focus();
+    await page.keyboard.press('Enter');
+    await detail.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => detail.count()).toBe(0);
+    await expect(row.evaluate((e) => e === document.activeElement)).resolves.toBe(true);
+    // From inside the detail (its Close button focused).
+    await page.keyboard.press('Enter');
+    await detail.getByRole('button', { name: 'Close detail' }).focus();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => detail.count()).toBe(0);
+    await expect(row.evaluate((e) => e === document.activeElement)).resolves.toBe(true);
+  });
+
   it('a commit filter being typed says what it needs beside the field, and the list stays as it was', async () => {
     const { page } = browser;
     await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'Commit c0ffee1 failed', subject: { commit: 'c0ffee1234567890' } });

@@ -247,4 +247,30 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await expect.poll(focused).toBe('Edit Keyboard CI');
     expect(browser.problems).toEqual([]);
   });
+
+  it('a source the user paused stops counting as unhealthy in the sidebar; its row says paused', async () => {
+    const { page } = browser;
+    const settings = await hub.api<ApiOutput<'settings.get'>>('settings.get', {});
+    await hub.api('settings.update', { settings: { ...settings, delivery: { ...settings.delivery, unhealthyAfter: 1 } } });
+    // Nothing listens on port 9: the first poll fails, and with unhealthyAfter 1 the source is unhealthy at once.
+    await hub.api('sources.create', { config: { id: 'dead-feed', name: 'Dead feed', kind: 'cctray', url: 'http://127.0.0.1:9/cc.xml', pollIntervalSeconds: 60 }, secrets: {} });
+    await openPage(page, 'Sources');
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    const summary = () => nav.getByRole('region', { name: 'Summary' }).textContent();
+    await expect.poll(summary, { timeout: 15_000 }).toContain('unhealthy: Dead feed');
+    // The Sources badge counts the sources not working (others in this file need their secret).
+    const badge = async () => Number((await nav.getByRole('link', { name: /^Sources/ }).locator('.count').allTextContents())[0] ?? 0);
+    const before = await badge();
+    expect(before).toBeGreaterThan(0);
+    const row = page.locator('tr[data-source-id="dead-feed"]');
+    await row.getByRole('button', { name: 'Pause Dead feed' }).click();
+    await expect.poll(() => row.getByTestId('source-health').locator('.badge').textContent()).toBe('paused');
+    await expect.poll(summary).not.toContain('Dead feed');
+    await expect.poll(badge).toBe(before - 1);
+    // Resumed, it is judged again.
+    await row.getByRole('button', { name: 'Resume Dead feed' }).click();
+    await expect.poll(summary, { timeout: 15_000 }).toContain('unhealthy: Dead feed');
+    await hub.api('sources.delete', { id: 'dead-feed' });
+    await hub.api('settings.update', { settings });
+  });
 });

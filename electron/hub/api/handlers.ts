@@ -151,7 +151,13 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       lastRejected: runtime.lastRejected,
       lastAcceptedAt: runtime.lastRejected ? later((await store.events.sourceStats(source.id)).lastEventAt, runtime.lastIgnored?.at) : undefined,
     });
-    return { id: source.id, name: source.name, health: (await store.health.get('source', source.id)) as HealthState, ...(attention && { attention }) };
+    return {
+      id: source.id,
+      name: source.name,
+      health: (await store.health.get('source', source.id)) as HealthState,
+      ...(attention && { attention }),
+      ...(!source.enabled && { paused: true as const }),
+    };
   };
   const deliveryView = (state: ChannelDeliveryState) => ({
     concurrency: state.limit,
@@ -163,12 +169,20 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   });
   const channelView = async (channel: ChannelConfig) => {
     const warning = deps.channelWarning?.(channel) ?? (channel.kind === 'email' ? emailSetupProblem(channel, config.get().settings) : undefined);
-    const [view, health, counts] = await Promise.all([items.view(channel), store.health.get('channel', channel.id), store.outbox.channelCounts(channel.id)]);
+    const [view, health, counts, due] = await Promise.all([
+      items.view(channel),
+      store.health.get('channel', channel.id),
+      store.outbox.channelCounts(channel.id),
+      store.outbox.nextDue(channel.id),
+    ]);
+    const state = deps.worker.channelState(channel);
+    // A backlog waiting out its backoff (nothing in flight, not paused): when the channel tries again.
+    const waits = counts.pending > 0 && state.inFlight === 0 && state.pausedUntil === undefined && channel.enabled && due !== undefined && due > Date.now() + 1_000;
     return {
       ...view,
       health,
       ...counts,
-      delivery: deliveryView(deps.worker.channelState(channel)),
+      delivery: { ...deliveryView(state), ...(waits && { nextAttemptAt: new Date(due).toISOString() }) },
       ...(warning && { warning }),
     };
   };
@@ -189,7 +203,11 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   /** Before the first read: no counts, every item as a new one is (healthy, nothing known). */
   const unreadStoreParts = (cfg: HeraldConfig): StoreParts => {
     const fresh = (item: { id: string; name: string }) => ({ id: item.id, name: item.name, health: { ...NOTHING_KNOWN } });
-    return { counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 }, channels: cfg.channels.map(fresh), sources: cfg.sources.map(fresh) };
+    return {
+      counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 },
+      channels: cfg.channels.map(fresh),
+      sources: cfg.sources.map((s) => ({ ...fresh(s), ...(!s.enabled && { paused: true as const }) })),
+    };
   };
 
   const findChannel = (id: string) => {

@@ -49,10 +49,16 @@ function target(view: ChannelView): string {
   // An ntfy topic is not a secret of its own (auth is): show where it goes.
   if (view.config.kind === 'ntfy') {
     try {
-      return `${new URL(view.config.server).host}/${view.config.topic}`;
+      // A self-hosted server may live under a path (https://acme.example/ntfy): keep it.
+      const server = new URL(view.config.server);
+      return `${server.host}${server.pathname.replace(/\/+$/, '')}/${view.config.topic}`;
     } catch {
       return '';
     }
+  }
+  // Where mail goes out: the SMTP server, or SES's region.
+  if (view.config.kind === 'email') {
+    return view.config.transport === 'ses' ? `SES ${view.config.region ?? ''}`.trim() : view.config.host ? `${view.config.host}:${view.config.port}` : '';
   }
   const url = 'url' in view.config ? view.config.url : undefined;
   if (url) {
@@ -185,6 +191,11 @@ export function ChannelsPage() {
                   <div className="muted small" data-testid="channel-concurrency" title="Sends at once now, adapted to what the endpoint sustains, within the channel's limit">
                     {c.delivery.inFlight} sending · at most {c.delivery.concurrency} of {c.delivery.maxConcurrency} at once
                     {c.delivery.lastDecrease && ` · slowed by ${c.delivery.lastDecrease.reason === 'overload' ? '429/5xx' : 'latency'}`}
+                  </div>
+                )}
+                {c.delivery?.nextAttemptAt && (
+                  <div className="muted small" data-testid="channel-next-attempt" title="The backlog waits out the backoff after failed attempts">
+                    next attempt {formatListTime(c.delivery.nextAttemptAt)}
                   </div>
                 )}
               </>

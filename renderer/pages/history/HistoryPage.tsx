@@ -1,5 +1,5 @@
 // History: everything Herald received, newest first, searchable and filterable, live.
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { HeraldEvent } from '../../../shared/event.js';
 import { asError, useApi, useUpdates } from '../../api/context.js';
 import { useHub } from '../../app/status.js';
@@ -97,8 +97,17 @@ export function HistoryPage(props: { selectedId: string | undefined }) {
   const sources = status?.sources ?? [];
   const noSourcesYet = status !== undefined && status.sources.length === 0 && status.counts.events === 0;
 
+  // Escape closes the detail from the list or the detail (not from a field: a search box clears
+  // itself with it) and gives the focus to the event's row, to go on from there.
+  const closeOnEscape = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== 'Escape' || !selectedId || e.defaultPrevented || (e.target as HTMLElement).closest('input, select, textarea')) return;
+    const row = document.querySelector<HTMLElement>('.event-row__open[aria-current="true"]');
+    close();
+    row?.focus();
+  };
+
   return (
-    <div className={`history${selectedId ? ' history--with-detail' : ''}`}>
+    <div className={`history${selectedId ? ' history--with-detail' : ''}`} onKeyDown={closeOnEscape}>
       <div className="history__main">
         <header className="page-header">
           <h1>History</h1>
