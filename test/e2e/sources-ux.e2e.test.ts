@@ -135,6 +135,10 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await form.getByLabel('CA certificate (PEM)').fill(certs.caPem);
     await form.getByRole('button', { name: 'Add source' }).click();
     await page.locator('tr[data-source-id="our-gitlab"]').waitFor();
+    // Its card says why no events come yet, instead of a bare "ready".
+    const ready = page.getByRole('status').filter({ hasText: 'Our GitLab is ready' });
+    await expect(ready.getByTestId('poll-first').textContent()).resolves.toMatch(/first poll only records what is there — events come from what changes after it/);
+    await ready.getByRole('button', { name: 'Done' }).click();
     const view = (await hub.api<ApiOutput<'sources.list'>>('sources.list', {})).find((v) => v.config.id === 'our-gitlab')!;
     expect(view.config).toMatchObject({ kind: 'gitlab-ci', baseUrl: gitlab.url, projects: ['platform/api'], tls: { caPem: certs.caPem.trim() + '\n', insecureSkipVerify: false } });
 
