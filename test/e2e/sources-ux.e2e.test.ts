@@ -135,6 +135,10 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await form.getByLabel('CA certificate (PEM)').fill(certs.caPem);
     await form.getByRole('button', { name: 'Add source' }).click();
     await page.locator('tr[data-source-id="our-gitlab"]').waitFor();
+    // Its card says why no events come yet, instead of a bare "ready".
+    const ready = page.getByRole('status').filter({ hasText: 'Our GitLab is ready' });
+    await expect(ready.getByTestId('poll-first').textContent()).resolves.toMatch(/first poll only records what is there — events come from what changes after it/);
+    await ready.getByRole('button', { name: 'Done' }).click();
     const view = (await hub.api<ApiOutput<'sources.list'>>('sources.list', {})).find((v) => v.config.id === 'our-gitlab')!;
     expect(view.config).toMatchObject({ kind: 'gitlab-ci', baseUrl: gitlab.url, projects: ['platform/api'], tls: { caPem: certs.caPem.trim() + '\n', insecureSkipVerify: false } });
 
@@ -272,5 +276,15 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await expect.poll(summary, { timeout: 15_000 }).toContain('unhealthy: Dead feed');
     await hub.api('sources.delete', { id: 'dead-feed' });
     await hub.api('settings.update', { settings });
+  });
+
+  it("Settings says when the config file's ports are not the ones this hub listens on", async () => {
+    const { page } = browser;
+    // The e2e hub starts with --api-port 0 --ingress-port 0: the config's 8787/8788 are not where it listens.
+    await openPage(page, 'Settings');
+    const addresses = page.getByRole('region', { name: 'Addresses' });
+    await expect.poll(() => addresses.getByText(hub.ingressUrl).count()).toBe(1);
+    await expect(addresses.getByTestId('ports-overridden').textContent()).resolves.toMatch(/started with other ones .* listens on the addresses above/);
+    expect(browser.problems).toEqual([]);
   });
 });
