@@ -277,4 +277,14 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await hub.api('sources.delete', { id: 'dead-feed' });
     await hub.api('settings.update', { settings });
   });
+
+  it("Settings says when the config file's ports are not the ones this hub listens on", async () => {
+    const { page } = browser;
+    // The e2e hub starts with --api-port 0 --ingress-port 0: the config's 8787/8788 are not where it listens.
+    await openPage(page, 'Settings');
+    const addresses = page.getByRole('region', { name: 'Addresses' });
+    await expect.poll(() => addresses.getByText(hub.ingressUrl).count()).toBe(1);
+    await expect(addresses.getByTestId('ports-overridden').textContent()).resolves.toMatch(/started with other ones .* listens on the addresses above/);
+    expect(browser.problems).toEqual([]);
+  });
 });
