@@ -86,6 +86,14 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await form.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it('a channel that has sent nothing yet is "not used yet", not healthy, also after a failed test', async () => {
+    const { page } = browser;
+    sink.respond(503, 'down for maintenance');
+    await page.getByRole('button', { name: 'Send test message to Picky hook' }).click();
+    await expect.poll(() => row('hook').textContent()).toContain('test: failed');
+    await expect(row('hook').locator('.badge').first().textContent()).resolves.toBe('not used yet');
+  });
+
   it('a failed delivery shows its reason though one failure is not yet unhealthy', async () => {
     sink.respond(400, 'payload rejected: missing field "text"');
     await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'build failed' });

@@ -220,6 +220,11 @@ export function ChannelsPage() {
                 <>
                   {c.config.enabled && c.needsSecret ? (
                     <span className="badge badge--bad">needs its secret</span>
+                  ) : c.config.enabled && c.health.lastSuccessAt === null && c.health.lastFailureAt === null ? (
+                    // Not "healthy" before it has sent anything: beside a failed test that read as a contradiction.
+                    <span className="badge badge--muted" title="Nothing delivered through it yet (a test message does not count)">
+                      not used yet
+                    </span>
                   ) : (
                     <HealthBadge health={c.health} enabled={c.config.enabled} />
                   )}
