@@ -327,6 +327,8 @@ export const HubStatusSchema = z.object({
       health: HealthStateSchema,
       /** As in the source's view: why it is not working (its secret, a refused last request). */
       attention: z.string().optional(),
+      /** Paused by the user: its last health is history, not a problem to raise (sidebar, tray). */
+      paused: z.literal(true).optional(),
     }),
   ),
   /**

@@ -95,7 +95,8 @@ function lineCol(text: string, offset: number): { line: number; column: number }
   return { line, column: offset - lineStart + 1 };
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, case-insensitive: how far a typo is from what was meant. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0]!;

@@ -113,7 +113,8 @@ export function deriveBoard({ items, counts }: NonNullable<TrayInputs['board']>)
 }
 
 export function deriveTrayState({ status, latest, criticalUnread, settings, board = NO_BOARD, now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
-  const failing = [...status.channels, ...status.sources].filter((item) => !item.health.healthy).map((item) => item.name);
+  // A source the user paused is not failing now, whatever its last health was.
+  const failing = [...status.channels, ...status.sources.filter((s) => !s.paused)].filter((item) => !item.health.healthy).map((item) => item.name);
   return {
     unread: status.counts.unread,
     criticalUnread,

@@ -95,7 +95,8 @@ function Sidebar(props: { current: Page; failing: number }) {
   // A source that needs its secret or refused its last request says so by id, on its own line.
   const attention = useMemo(() => (status?.sources ?? []).filter((s) => s.attention), [status]);
   const unhealthy = useMemo(
-    () => [...(status?.sources ?? []).filter((s) => !s.attention), ...(status?.channels ?? [])].filter((x) => !x.health.healthy),
+    // A paused source's last health is history: its row says "paused", and so does nothing here.
+    () => [...(status?.sources ?? []).filter((s) => !s.attention && !s.paused), ...(status?.channels ?? [])].filter((x) => !x.health.healthy),
     [status],
   );
   const badge: Partial<Record<Page, { text: string; label: string; tone: string }>> = {};
@@ -103,7 +104,7 @@ function Sidebar(props: { current: Page; failing: number }) {
   // Said as the Now page's header says it ("81 failing (1 muted)"): a screen reader hearing two failing figures must know why.
   if (failing) badge.now = { text: String(failing), label: `${failing} failing, not muted`, tone: 'bad' };
   if (status?.counts.unread) badge.history = { text: String(status.counts.unread), label: `${status.counts.unread} unread`, tone: 'accent' };
-  const badSources = status?.sources.filter((s) => !s.health.healthy || s.attention).length ?? 0;
+  const badSources = status?.sources.filter((s) => (!s.health.healthy && !s.paused) || s.attention).length ?? 0;
   if (badSources) badge.sources = { text: String(badSources), label: `${badSources} not working`, tone: 'bad' };
   const badChannels = (status?.channels.filter((c) => !c.health.healthy).length ?? 0) + (status?.counts.failedDeliveries ? 1 : 0);
   if (badChannels && status)

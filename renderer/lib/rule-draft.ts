@@ -1,7 +1,8 @@
 // The rule form as data: a draft from a stored rule, and back to the config the shared
 // RuleSchema checks and the api stores. Pure, so it is unit-tested without a browser.
 import { channelOptionsProblems, DEFAULT_DIGEST_SECONDS, DEFAULT_GROUP_INTERVAL_SECONDS, DEFAULT_GROUP_WAIT_SECONDS, ruleOptionsOf, type RuleConfig } from '../../shared/config.js';
-import { SUBJECT_FIELDS, type Severity, type SubjectField } from '../../shared/event.js';
+import { KNOWN_EVENT_TYPES, SUBJECT_FIELDS, type Severity, type SubjectField } from '../../shared/event.js';
+import { editDistance } from '../../shared/json-template.js';
 import { joinGlobs, splitGlobs } from './globs.js';
 import { fromLocalInput, toLocalInput } from './time.js';
 
@@ -158,6 +159,41 @@ export function buildRule(draft: RuleDraft): Record<string, unknown> {
   // Not a date and time: passed as typed, so the schema refuses it beside the field.
   if (draft.snooze) rule.snoozedUntil = fromLocalInput(draft.snoozeUntil) ?? draft.snoozeUntil;
   return rule;
+}
+
+const GLOB_CHARS = /[*?[\]{}!]/;
+
+/** The closest of `known` to `name`, if it is near enough to be a typo of it. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  return known
+    .map((k) => ({ k, d: editDistance(name, k) }))
+    .filter((c) => c.d <= 2 && c.d < name.length / 2)
+    .sort((a, b) => a.d - b.d)[0]?.k;
+}
+
+/**
+ * What in the draft's sources and types is valid but probably not meant: a source id no
+ * source has, an event type no source sends — a typo makes a rule that never matches, and
+ * the schema cannot know. Globs are left alone. Warnings, not errors: a source may come
+ * later, and generic sources send types of the user's own.
+ */
+export function matchWarnings(draft: RuleDraft, sourceIds: readonly string[]): Partial<Record<'sources' | 'types', string>> {
+  const literal = (field: 'sources' | 'types') => splitGlobs(draft.globs[field]).map((g) => g.trim()).filter((g) => g && !GLOB_CHARS.test(g));
+  const warnings: Partial<Record<'sources' | 'types', string>> = {};
+  const source = literal('sources').find((id) => !sourceIds.includes(id));
+  if (source !== undefined) {
+    const near = closest(source, sourceIds);
+    warnings.sources = near ? `no source "${source}": did you mean ${near}?` : `no source "${source}" yet: the rule matches its events once it exists`;
+  }
+  const known = Object.keys(KNOWN_EVENT_TYPES);
+  const type = literal('types').find((t) => !known.includes(t));
+  if (type !== undefined) {
+    const near = closest(type, known);
+    warnings.types = near
+      ? `"${type}" is not a type Herald's sources send: did you mean ${near}?`
+      : `"${type}" is not a type Herald's sources send (fine for your own generic events)`;
+  }
+  return warnings;
 }
 
 /** A channel as the rule form knows it: its config (the api's view) decides what the rule must give it. */

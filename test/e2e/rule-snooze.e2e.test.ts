@@ -1,6 +1,7 @@
-// Pausing one rule's desktop popups from its form, in real Chromium against the real hub:
-// the rule's `snoozedUntil` could be shown ("snoozed until …") but set or lifted only in a
-// config file or through the api.
+// The rule form's When and Match sections, in real Chromium against the real hub: pausing
+// one rule's desktop popups (its `snoozedUntil` could be shown, "snoozed until …", but set or
+// lifted only in a config file or through the api), and a typo in a source id or an event
+// type pointed out (a rule that never matches, with nothing said).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/hub-process.js';
@@ -28,6 +29,22 @@ describe('a rule pauses its popups', { timeout: 90_000 }, () => {
     await hub?.kill();
   });
 
+  it('a typo in a source id or an event type is pointed out as you type, with the likely one', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const form = page.getByRole('form', { name: 'New rule' });
+    await form.getByRole('textbox', { name: 'Event types', exact: true }).fill('pipeline.faild');
+    await expect.poll(() => form.getByTestId('match-warning-types').textContent()).toBe('"pipeline.faild" is not a type Herald\'s sources send: did you mean pipeline.failed?');
+    await form.getByRole('textbox', { name: 'Sources', exact: true }).fill('ci');
+    await expect.poll(() => form.getByTestId('match-warning-sources').textContent()).toBe('no source "ci" yet: the rule matches its events once it exists');
+    // Read out with the field, as its hint.
+    const described = await form.getByRole('textbox', { name: 'Event types', exact: true }).getAttribute('aria-describedby');
+    expect(described).toBeTruthy();
+    await form.getByRole('textbox', { name: 'Event types', exact: true }).fill('pipeline.failed');
+    await expect.poll(() => form.getByTestId('match-warning-types').count()).toBe(0);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('pauses for an hour from the form, says so in the list, and resumes', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'Edit Failures' }).click();
@@ -45,7 +62,7 @@ describe('a rule pauses its popups', { timeout: 90_000 }, () => {
     // The minute an hour from now (the field keeps minutes).
     expect(at - Date.now()).toBeGreaterThan(58 * 60_000);
     expect(at - Date.now()).toBeLessThan(61 * 60_000);
-    await expect(page.locator('tr[data-rule-id="fails"]').textContent()).resolves.toContain('popups paused until');
+    await expect.poll(() => page.locator('tr[data-rule-id="fails"]').textContent()).toContain('popups paused until');
 
     await page.getByRole('button', { name: 'Edit Failures' }).click();
     await expect(form.getByLabel("Pause this rule's popups").isChecked()).resolves.toBe(true);

@@ -135,6 +135,10 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await form.getByLabel('CA certificate (PEM)').fill(certs.caPem);
     await form.getByRole('button', { name: 'Add source' }).click();
     await page.locator('tr[data-source-id="our-gitlab"]').waitFor();
+    // Its card says why no events come yet, instead of a bare "ready".
+    const ready = page.getByRole('status').filter({ hasText: 'Our GitLab is ready' });
+    await expect(ready.getByTestId('poll-first').textContent()).resolves.toMatch(/first poll only records what is there — events come from what changes after it/);
+    await ready.getByRole('button', { name: 'Done' }).click();
     const view = (await hub.api<ApiOutput<'sources.list'>>('sources.list', {})).find((v) => v.config.id === 'our-gitlab')!;
     expect(view.config).toMatchObject({ kind: 'gitlab-ci', baseUrl: gitlab.url, projects: ['platform/api'], tls: { caPem: certs.caPem.trim() + '\n', insecureSkipVerify: false } });
 
@@ -245,6 +249,42 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     await page.getByRole('form', { name: /Edit source/ }).getByRole('button', { name: 'Cancel' }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(focused).toBe('Edit Keyboard CI');
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('a source the user paused stops counting as unhealthy in the sidebar; its row says paused', async () => {
+    const { page } = browser;
+    const settings = await hub.api<ApiOutput<'settings.get'>>('settings.get', {});
+    await hub.api('settings.update', { settings: { ...settings, delivery: { ...settings.delivery, unhealthyAfter: 1 } } });
+    // Nothing listens on port 9: the first poll fails, and with unhealthyAfter 1 the source is unhealthy at once.
+    await hub.api('sources.create', { config: { id: 'dead-feed', name: 'Dead feed', kind: 'cctray', url: 'http://127.0.0.1:9/cc.xml', pollIntervalSeconds: 60 }, secrets: {} });
+    await openPage(page, 'Sources');
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    const summary = () => nav.getByRole('region', { name: 'Summary' }).textContent();
+    await expect.poll(summary, { timeout: 15_000 }).toContain('unhealthy: Dead feed');
+    // The Sources badge counts the sources not working (others in this file need their secret).
+    const badge = async () => Number((await nav.getByRole('link', { name: /^Sources/ }).locator('.count').allTextContents())[0] ?? 0);
+    const before = await badge();
+    expect(before).toBeGreaterThan(0);
+    const row = page.locator('tr[data-source-id="dead-feed"]');
+    await row.getByRole('button', { name: 'Pause Dead feed' }).click();
+    await expect.poll(() => row.getByTestId('source-health').locator('.badge').textContent()).toBe('paused');
+    await expect.poll(summary).not.toContain('Dead feed');
+    await expect.poll(badge).toBe(before - 1);
+    // Resumed, it is judged again.
+    await row.getByRole('button', { name: 'Resume Dead feed' }).click();
+    await expect.poll(summary, { timeout: 15_000 }).toContain('unhealthy: Dead feed');
+    await hub.api('sources.delete', { id: 'dead-feed' });
+    await hub.api('settings.update', { settings });
+  });
+
+  it("Settings says when the config file's ports are not the ones this hub listens on", async () => {
+    const { page } = browser;
+    // The e2e hub starts with --api-port 0 --ingress-port 0: the config's 8787/8788 are not where it listens.
+    await openPage(page, 'Settings');
+    const addresses = page.getByRole('region', { name: 'Addresses' });
+    await expect.poll(() => addresses.getByText(hub.ingressUrl).count()).toBe(1);
+    await expect(addresses.getByTestId('ports-overridden').textContent()).resolves.toMatch(/started with other ones .* listens on the addresses above/);
     expect(browser.problems).toEqual([]);
   });
 });

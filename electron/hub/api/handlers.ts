@@ -151,7 +151,13 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       lastRejected: runtime.lastRejected,
       lastAcceptedAt: runtime.lastRejected ? later((await store.events.sourceStats(source.id)).lastEventAt, runtime.lastIgnored?.at) : undefined,
     });
-    return { id: source.id, name: source.name, health: (await store.health.get('source', source.id)) as HealthState, ...(attention && { attention }) };
+    return {
+      id: source.id,
+      name: source.name,
+      health: (await store.health.get('source', source.id)) as HealthState,
+      ...(attention && { attention }),
+      ...(!source.enabled && { paused: true as const }),
+    };
   };
   const deliveryView = (state: ChannelDeliveryState) => ({
     concurrency: state.limit,
@@ -197,7 +203,11 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
   /** Before the first read: no counts, every item as a new one is (healthy, nothing known). */
   const unreadStoreParts = (cfg: HeraldConfig): StoreParts => {
     const fresh = (item: { id: string; name: string }) => ({ id: item.id, name: item.name, health: { ...NOTHING_KNOWN } });
-    return { counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 }, channels: cfg.channels.map(fresh), sources: cfg.sources.map(fresh) };
+    return {
+      counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 },
+      channels: cfg.channels.map(fresh),
+      sources: cfg.sources.map((s) => ({ ...fresh(s), ...(!s.enabled && { paused: true as const }) })),
+    };
   };
 
   const findChannel = (id: string) => {

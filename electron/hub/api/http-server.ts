@@ -97,7 +97,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
     if (!allowed.hosts.has(host.toLowerCase())) {
-      return reply.code(403).send({ error: { code: 'forbidden', message: `Host "${host}" is not allowed` } });
+      // A browser on another machine lands here: say how it gets in instead.
+      const port = request.socket.localPort;
+      return reply.code(403).send({
+        error: {
+          code: 'forbidden',
+          message: `Host "${host}" is not allowed: the UI and api answer only to 127.0.0.1, localhost and [::1] (keeping other web pages and DNS-rebinding tricks out); from another machine, use an SSH tunnel: ssh -L ${port}:127.0.0.1:${port} <this host>, then http://127.0.0.1:${port}/`,
+        },
+      });
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !allowed.origins.has(origin.toLowerCase())) {
@@ -188,7 +195,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   allowed = allowedHostsAndOrigins(port, options.allowedHosts);
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // Bound to every address (--host 0.0.0.0): the address to open is a loopback one — the only
+  // host names the UI answers to; http://0.0.0.0:… would be refused.
+  const reachable = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' || options.host === '[::]' ? '::1' : options.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   return { url: `http://${host}:${port}`, port, close: () => app.close() };
 }
 

@@ -17,6 +17,7 @@ import {
   channelOptionSections,
   DIGEST_UNITS,
   GLOB_MATCH_FIELDS,
+  matchWarnings,
   newRuleDraft,
   ruleDraftFrom,
   type DigestUnit,
@@ -105,6 +106,37 @@ export function RuleForm(props: {
   const fieldPaths = ['id', 'name', 'enabled', 'match', 'channels', 'throttle', 'quietHours', 'snoozedUntil', 'digest', 'group', 'channelOptions'];
   const windowSeconds = Number(draft.throttleSeconds);
   const optionSections = channelOptionSections(draft, props.channels);
+  const warnings = matchWarnings(draft, props.sources.map((s) => s.id));
+  /** Under a glob field: a likely typo in it; for sources, a chip per source to add it. */
+  const globHint = (field: GlobMatchField) => {
+    const warning = field === 'sources' || field === 'types' ? warnings[field] : undefined;
+    const chips = field === 'sources' && props.sources.length > 0;
+    if (!warning && !chips) return undefined;
+    return (
+      <>
+        {warning && (
+          <span className="warn-text" data-testid={`match-warning-${field}`}>
+            {warning}
+          </span>
+        )}
+        {chips && (
+          <span className="chips">
+            {props.sources.map((s) => (
+              <button
+                key={s.id}
+                type="button"
+                className="chip chip--button mono"
+                aria-label={`Add source ${s.name}`}
+                onClick={() => setGlobs('sources', draft.globs.sources ? `${draft.globs.sources}, ${s.id}` : s.id)}
+              >
+                + {s.id}
+              </button>
+            ))}
+          </span>
+        )}
+      </>
+    );
+  };
 
   return (
     <div className="rule-editor">
@@ -158,23 +190,7 @@ export function RuleForm(props: {
                 key={field}
                 label={GLOB_LABELS[field].label}
                 error={errorAt(errors, `match.${field}`)}
-                hint={
-                  field === 'sources' && props.sources.length > 0 ? (
-                    <span className="chips">
-                      {props.sources.map((s) => (
-                        <button
-                          key={s.id}
-                          type="button"
-                          className="chip chip--button mono"
-                          aria-label={`Add source ${s.name}`}
-                          onClick={() => setGlobs('sources', draft.globs.sources ? `${draft.globs.sources}, ${s.id}` : s.id)}
-                        >
-                          + {s.id}
-                        </button>
-                      ))}
-                    </span>
-                  ) : undefined
-                }
+                hint={globHint(field)}
               >
                 {(control) => (
                   <input

@@ -44,8 +44,15 @@ export function SettingsPage() {
             <code className="mono">{status?.apiUrl ?? '…'}</code>
           </dd>
           <dt>Configured ports</dt>
-          <dd className="mono">
-            ingress {settings.ingress.host}:{settings.ingress.port} · api {settings.api.host}:{settings.api.port}
+          <dd>
+            <span className="mono">
+              ingress {settings.ingress.host}:{settings.ingress.port} · api {settings.api.host}:{settings.api.port}
+            </span>
+            {status && (!listensOn(status.ingressUrl, settings.ingress) || !listensOn(status.apiUrl, settings.api)) && (
+              <p className="field__hint" data-testid="ports-overridden">
+                The config file&apos;s; this hub was started with other ones (--ingress-port, --api-port, --host), and listens on the addresses above.
+              </p>
+            )}
           </dd>
           <dt>Hub</dt>
           <dd className="mono">
@@ -58,6 +65,16 @@ export function SettingsPage() {
       <ConfigFileSection />
     </div>
   );
+}
+
+/** Whether the hub listens where the config says (its start options may say otherwise). */
+function listensOn(url: string, configured: { host: string; port: number }): boolean {
+  try {
+    const { hostname, port, protocol } = new URL(url);
+    return hostname.replace(/^\[|\]$/g, '') === configured.host.replace(/^\[|\]$/g, '') && Number(port || (protocol === 'https:' ? 443 : 80)) === configured.port;
+  } catch {
+    return true;
+  }
 }
 
 type ReplicaStatus = NonNullable<ApiOutput<'hub.status'>['replica']>;

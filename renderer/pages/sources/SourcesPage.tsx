@@ -61,6 +61,9 @@ const KIND_HINTS: Record<string, string> = {
   'devtron-poll': "Polls Devtron's workflow status for your apps with an API token; raises CI and CD transitions. Apps: ids, optionally with names (12:payments).",
 };
 
+/** Polled kinds that raise transitions only: their first poll is a baseline and raises nothing. */
+const BASELINE_KINDS = new Set(['github-actions', 'gitlab-ci', 'cctray', 'devtron-poll']);
+
 /** Kinds that reach out on a schedule rather than wait for webhooks: no ingress URL to give anyone. */
 const POLLING_KINDS = new Set(
   [...kindsOf(SourceSchema)].filter(([, schema]) => 'pollIntervalSeconds' in (schema as unknown as { shape: object }).shape).map(([kind]) => kind),
@@ -357,6 +360,13 @@ function CreatedSource(props: {
         </p>
       )}
       {view.ingressHint && <p className="setup-hint">{view.ingressHint}</p>}
+      {POLLING_KINDS.has(kind) && (
+        <p className="setup-hint" data-testid="poll-first">
+          Nothing to set up on the other side: Herald polls it
+          {BASELINE_KINDS.has(kind) ? ', and its first poll only records what is there — events come from what changes after it' : ''}. How the
+          polls go shows on its row below.
+        </p>
+      )}
       {view.config.kind === 'devtron' && <DevtronPayload />}
       {example && (
         <details>

@@ -2,13 +2,14 @@
 // line naming the flag, before anything is written (no database, no token), and a port that
 // another program holds names the flag that picks another. What a config file sets up that
 // cannot work here is said at start.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEADLESS, type HubProcess, startHubProcess, tempDir, writeConfig } from '../../helpers/hub-process.js';
+import { HEADLESS, type HubProcess, startHubProcess, tempDir, waitFor, writeConfig } from '../../helpers/hub-process.js';
 
 const run = promisify(execFile);
 /** The headless hub with these flags, which must not start: its exit code and what it printed. */
@@ -23,7 +24,10 @@ const refused = async (...flags: string[]) => {
 
 const servers: Server[] = [];
 let hub: HubProcess | undefined;
+let child: ChildProcess | undefined;
 afterEach(async () => {
+  child?.kill('SIGKILL');
+  child = undefined;
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
   await hub?.kill('SIGKILL');
   hub = undefined;
@@ -62,5 +66,30 @@ describe('headless flags', { timeout: 60_000 }, () => {
     const configFile = writeConfig(dir, { channels: [{ id: 'me', kind: 'desktop', name: 'Popups' }], rules: [{ id: 'all', name: 'All', channels: ['me'] }] });
     hub = await startHubProcess({ dataDir: join(dir, 'data'), configFile, unsetEnv: ['DISPLAY', 'WAYLAND_DISPLAY', 'DBUS_SESSION_BUS_ADDRESS'] });
     expect(hub.output()).toContain('  warning:  channel "me": this hub has no desktop session: popups cannot be shown here\n');
+  });
+
+  it('--host 0.0.0.0: the printed UI address is a loopback one that works, and a browser on another host name is told how to get in', async () => {
+    child = spawn(process.execPath, [HEADLESS, '--data-dir', join(tempDir(), 'data'), '--host', '0.0.0.0', '--ingress-port', '0', '--api-port', '0', '--api-token', 'host-token-0123456789'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    const ui = await waitFor(() => /ui\/api:\s+(http:\/\/\S+)\/\?token=/.exec(out)?.[1], 20_000, 'the hub to print its ui/api address');
+    expect(ui).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const port = new URL(ui).port;
+    const status = await fetch(`${ui}/api/hub.status`, { method: 'POST', headers: { authorization: 'Bearer host-token-0123456789', 'content-type': 'application/json' }, body: '{}' });
+    expect(status.status).toBe(200);
+    // What a browser on another machine sends: the server's own name as Host.
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      // node:http, not fetch: fetch will not send a Host of our choosing.
+      const req = httpGet({ host: '127.0.0.1', port, path: '/', headers: { host: `herald-a.internal:${port}` } }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+    });
+    expect(refused.status).toBe(403);
+    expect((JSON.parse(refused.body) as { error: { message: string } }).error.message).toBe(
+      `Host "herald-a.internal:${port}" is not allowed: the UI and api answer only to 127.0.0.1, localhost and [::1] (keeping other web pages and DNS-rebinding tricks out); from another machine, use an SSH tunnel: ssh -L ${port}:127.0.0.1:${port} <this host>, then http://127.0.0.1:${port}/`,
+    );
   });
 });

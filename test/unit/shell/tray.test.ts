@@ -208,6 +208,12 @@ describe('deriveTrayState', () => {
     expect(s.snoozedUntil).toBeUndefined();
   });
 
+  it('leaves out a source the user paused: its last health is history', () => {
+    const paused = { ...status, sources: [{ id: 'gh', name: 'GitHub', health: health(false), paused: true as const }] };
+    const s = deriveTrayState({ status: paused, latest: [], criticalUnread: 0, settings: SettingsSchema.parse({}), now: NOW });
+    expect(s.failing).toEqual(['Slack #ops']);
+  });
+
   it("a store that takes no events is the tray's first news: the failing icon, the tooltip's first words, the menu's first line", () => {
     const problem = 'the database /home/me/.local/share/herald/herald.db is damaged (database disk image is malformed): nothing more is accepted into it; stop Herald, then `npm run db -- check`';
     const base = { latest: [], criticalUnread: 0, settings: {}, now: NOW };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleSchema } from '../../../../shared/config.js';
-import { buildRule, describeMatch, newRuleDraft, ruleDraftFrom } from '../../../../renderer/lib/rule-draft.js';
+import { buildRule, describeMatch, matchWarnings, newRuleDraft, ruleDraftFrom } from '../../../../renderer/lib/rule-draft.js';
 
 describe('rule drafts', () => {
   it('round-trips a stored rule through the form unchanged', () => {
@@ -27,6 +27,21 @@ describe('rule drafts', () => {
     expect(RuleSchema.parse(fresh).group).toEqual({ by: [], waitSeconds: 10, intervalSeconds: 300 });
     const bad = RuleSchema.safeParse(buildRule({ ...newRuleDraft(), name: 'x', id: 'x', group: true, groupWait: 'soon', groupInterval: '' }));
     expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['group.waitSeconds: must be a number of seconds']);
+  });
+
+  it('warns of a source id no source has and a type no source sends, with the likely one; globs and known ones pass', () => {
+    const draft = (sources: string, types: string) => ({ ...newRuleDraft(), globs: { ...newRuleDraft().globs, sources, types } });
+    expect(matchWarnings(draft('ci, gh', 'pipeline.failed, deployment.*'), ['ci', 'gh'])).toEqual({});
+    expect(matchWarnings(draft('cii', 'pipeline.faild'), ['ci', 'gh'])).toEqual({
+      sources: 'no source "cii": did you mean ci?',
+      types: '"pipeline.faild" is not a type Herald\'s sources send: did you mean pipeline.failed?',
+    });
+    expect(matchWarnings(draft('nightly', 'backup.done'), ['ci'])).toEqual({
+      sources: 'no source "nightly" yet: the rule matches its events once it exists',
+      types: '"backup.done" is not a type Herald\'s sources send (fine for your own generic events)',
+    });
+    // Globs and exclusions are not judged.
+    expect(matchWarnings(draft('c*, !legacy', 'pipe*.failed, !pipeline.started'), ['ci'])).toEqual({});
   });
 
   it('a rule pause that has ended is not shown, and not kept when saved', () => {
