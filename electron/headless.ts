@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApiServer } from './hub/api/http-server.js';
-import { checkSecretRefs } from './hub/config/config-file.js';
+import { checkSecretRefs, unknownRuleTypes } from './hub/config/config-file.js';
 import { openSecretStore, parseSecretRef, type SecretStore } from './hub/config/secrets.js';
 import { type DatabaseChoice, urlHasPassword } from './hub/store/open-engine.js';
 import { startHub } from './hub/hub.js';
@@ -190,6 +190,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (boardSwitch.board === false) log('  board:    not kept (HERALD_BENCH_NO_BOARD=1: a benchmark switch)');
   log(`  keychain: ${secrets.status.available ? 'available' : `unavailable: ${secrets.status.reason}`}`);
   for (const problem of await checkSecretRefs(hub.config, secrets)) log(`  warning:  ${problem}`);
+  for (const problem of unknownRuleTypes(hub.config)) log(`  warning:  ${problem}`);
   // What saving the channel would say in the UI (a desktop channel on a hub without a desktop session), said at start for config as code.
   for (const channel of await hub.api['channels.list']({})) if (channel.warning) log(`  warning:  channel "${channel.config.id}": ${channel.warning}`);
 

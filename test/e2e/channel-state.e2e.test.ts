@@ -38,7 +38,8 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
   it('a secret that does not resolve: the channel needs it, and the page names the variable', async () => {
     await openPage(browser.page, 'Channels');
     const chat = row('chat');
-    await expect(chat.locator('.badge', { hasText: 'needs its secret' }).count()).resolves.toBe(1);
+    // The list arrives after the heading: wait for the badge rather than count at once.
+    await chat.locator('.badge', { hasText: 'needs its secret' }).waitFor();
     await expect(chat.getByTestId('channel-needs-secret').textContent()).resolves.toContain('environment variable HERALD_E2E_UNSET_SLACK_URL is not set');
   });
 
@@ -59,7 +60,7 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await hub.api('settings.update', { settings: { email: { defaultFrom: 'Herald <herald@acme.example>' } } });
     await page.reload();
     await row('mail').waitFor();
-    await expect(row('mail').getByTestId('channel-warning').count()).resolves.toBe(0);
+    await expect.poll(() => row('mail').getByTestId('channel-warning').count()).toBe(0);
   });
 
   it('the add form: an email channel shows the fields of its transport only; a webhook URL secret gets room', async () => {
@@ -69,13 +70,13 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await form.getByLabel('Kind').selectOption('email');
     const shown = (label: string) => form.getByLabel(label, { exact: true }).count();
     // SMTP by default: its server, not SES's region and keys.
-    await expect(shown('Host')).resolves.toBe(1);
-    await expect(shown('AWS region')).resolves.toBe(0);
-    await expect(shown('Access key id')).resolves.toBe(0);
+    await expect.poll(() => shown('Host')).toBe(1);
+    await expect.poll(() => shown('AWS region')).toBe(0);
+    await expect.poll(() => shown('Access key id')).toBe(0);
     await form.getByLabel('Transport').selectOption('ses');
-    await expect(shown('AWS region')).resolves.toBe(1);
-    await expect(shown('Host')).resolves.toBe(0);
-    await expect(shown('Security')).resolves.toBe(0);
+    await expect.poll(() => shown('AWS region')).toBe(1);
+    await expect.poll(() => shown('Host')).toBe(0);
+    await expect.poll(() => shown('Security')).toBe(0);
 
     // Slack's webhook URL (a whole https://hooks.slack.com/services/… URL) is not squeezed beside its select.
     await form.getByLabel('Kind').selectOption('slack');

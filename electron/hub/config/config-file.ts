@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import picomatch from 'picomatch/posix.js';
+import { KNOWN_EVENT_TYPES } from '../../../shared/event.js';
 import { type ChannelConfig, type HeraldConfig, HeraldConfigSchema, type SourceConfig } from '../../../shared/config.js';
 import { migrate, type ConfigStore } from './config-store.js';
 import { ConfigError, formatProblem, parseJsonText, syntaxError, zodProblems } from './problems.js';
@@ -128,4 +130,41 @@ export async function unresolvedSecrets(item: SourceConfig | ChannelConfig, secr
     }
   }
   return problems;
+}
+
+/** Namespaces of types the sources make from a tool's own names (`kosli.<type>`, `devtron.<eventType>`…). */
+const OPEN_TYPE_NAMESPACES = new Set(['kosli', 'chainloop', 'devtron', 'defectdojo']);
+
+/**
+ * A rule's type patterns that match no type a Herald source raises — almost always a typo
+ * (`pipline.failed`), and such a rule never fires — one line each, with the nearest known
+ * type; for the start-up lines of a config-as-code hub. Only a generic source can send other
+ * types, so with one configured the line says so rather than calling it wrong.
+ */
+export function unknownRuleTypes(cfg: HeraldConfig): string[] {
+  const known = Object.keys(KNOWN_EVENT_TYPES);
+  const generic = cfg.sources.some((source) => source.kind === 'generic');
+  const problems: string[] = [];
+  for (const rule of cfg.rules) {
+    for (const pattern of rule.match.types ?? []) {
+      if (pattern.startsWith('!')) continue;
+      const namespace = pattern.split('.')[0] ?? '';
+      if (OPEN_TYPE_NAMESPACES.has(namespace) || /[*?[\]{}]/.test(namespace)) continue;
+      const re = picomatch.makeRe(pattern, { dot: true, nocase: true });
+      if (known.some((type) => re.test(type))) continue;
+      const nearest = known.reduce((best, type) => (editDistance(pattern, type) < editDistance(pattern, best) ? type : best));
+      problems.push(`rule "${rule.id}" matches type "${pattern}", which no Herald source raises${generic ? ' (only a generic source could send it)' : ''}; did you mean "${nearest}"?`);
+    }
+  }
+  return problems;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }

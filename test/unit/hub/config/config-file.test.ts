@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyConfigFile, checkSecretRefs, loadConfigFile } from '../../../../electron/hub/config/config-file.js';
+import { applyConfigFile, checkSecretRefs, loadConfigFile, unknownRuleTypes } from '../../../../electron/hub/config/config-file.js';
 import { ConfigError, openConfigStore, type ConfigSection } from '../../../../electron/hub/config/config-store.js';
 import { openSecretStore, type KeytarLike } from '../../../../electron/hub/config/secrets.js';
 
@@ -205,6 +205,31 @@ describe('applyConfigFile', () => {
       /bad\.json:\d+:\d+: rules\.0\.channels\.0: unknown channel "slak"/,
     );
     expect(store.get()).toBe(before);
+  });
+});
+
+describe('unknownRuleTypes: a typo in a rule\'s type is said at start', () => {
+  const config = (types: string[], sourceKind = 'github') =>
+    loadConfigFile(
+      write(
+        'types.json',
+        JSON.stringify({
+          sources: [sourceKind === 'generic' ? { id: 's', kind: 'generic', name: 'S', secret: 'env:S' } : { id: 's', kind: 'github', name: 'S', secret: 'env:S' }],
+          rules: [{ id: 'r', name: 'R', match: { types } }],
+        }),
+      ),
+    );
+
+  it('names a type no source raises, with the nearest known one', () => {
+    expect(unknownRuleTypes(config(['pipline.failed', 'deployment.*']))).toEqual(['rule "r" matches type "pipline.failed", which no Herald source raises; did you mean "pipeline.failed"?']);
+    // A generic source may send any type: said so, not called wrong.
+    expect(unknownRuleTypes(config(['pipline.failed'], 'generic'))).toEqual([
+      'rule "r" matches type "pipline.failed", which no Herald source raises (only a generic source could send it); did you mean "pipeline.failed"?',
+    ]);
+  });
+
+  it('leaves alone what can match: known types, globs over them, the tools\' own namespaces, exclusions', () => {
+    expect(unknownRuleTypes(config(['pipeline.failed', 'finding.*', '*.failed', 'kosli.environment_created', 'devtron.*', 'chainloop.material.sbom_cyclonedx_json', '!pipline.triggered', '*']))).toEqual([]);
   });
 });
 
