@@ -170,6 +170,13 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
       throw error;
     }
   })();
+  // No other process runs under this replica id (the lease table checked): what it was
+  // sending when it died is due again now, not after its lease (PostgreSQL; SQLite did it at open).
+  const released = await store.outbox.releaseOwnClaims(now()).catch((error: Error) => {
+    log(`store: could not release this replica's earlier claims (they go out once their lease passes): ${error.message}`);
+    return 0;
+  });
+  if (released > 0) log(`store: ${released} deliveries replica ${replicaId} was sending when it stopped are due again`);
   const updates = createUpdateBus(log);
   // The health view shows who holds what: a gain or loss here changes it.
   leadership.onChange(() => updates.emit({ type: 'health.changed' }));

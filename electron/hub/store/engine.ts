@@ -38,6 +38,12 @@ export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retry
    * no leases (one process; claims go back to pending at open) and does nothing.
    */
   renewLeases(ids: readonly number[], now: number): Promise<void>;
+  /**
+   * The replica is starting, and no other process runs under its id (the lease table checked):
+   * claims under its name are from before it died — due again now; how many. SQLite did this
+   * at open (its claims are not written) and answers 0.
+   */
+  releaseOwnClaims(now: number): Promise<number>;
 };
 
 /** Channel and source health (the api's status, health events). */

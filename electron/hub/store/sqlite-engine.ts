@@ -120,6 +120,7 @@ export function sqliteEngineOver(
         return moved;
       },
       renewLeases: async () => undefined,
+      releaseOwnClaims: async () => 0,
     },
     health: promised(store.health, ['get', 'recordSuccess', 'recordFailure'], ['recordSuccess', 'recordFailure']),
     sourceState: promised(store.sourceState, ['get', 'clear'], ['clear']),

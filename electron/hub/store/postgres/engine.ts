@@ -306,6 +306,11 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
         return moved;
       },
       renewLeases: (ids: readonly number[], now: number) => guarded(() => tables.outbox.renewLeases(ids, now)),
+      releaseOwnClaims: async (now: number) => {
+        const released = await guarded(() => tables.outbox.releaseOwnClaims(now));
+        if (released > 0) await guarded(() => tables.outbox.notifyDue(sql)).then(deliveriesDue);
+        return released;
+      },
     },
     health: promised(tables.health, ['get', 'recordSuccess', 'recordFailure']),
     sourceState: promised(tables.sourceState, ['get', 'clear']),

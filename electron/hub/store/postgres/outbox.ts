@@ -77,6 +77,23 @@ export class PgOutbox {
     return claimed;
   }
 
+  /**
+   * This replica is starting (and the lease table found no other process under its id):
+   * nothing is in flight here yet, so claims under its name are from before a crash (a
+   * restarted container keeps its hostname and pid 1, so its default id) — due again at
+   * once, as SQLite's 'sending' rows are at open. Left alone they would wait for a claim
+   * after their lease, which an idle hub never makes: nextDue leaves out this replica's own
+   * claims, being sent as it thinks. Their attempt stays counted.
+   */
+  async releaseOwnClaims(now: number): Promise<number> {
+    const { rowCount } = await this.sql(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, claimed_by = NULL, lease_until = NULL, updated_at = $1
+       WHERE status = 'sending' AND claimed_by = $2`,
+      [now, this.replica],
+    );
+    return rowCount ?? 0;
+  }
+
   /** Claims whose lease has passed go back to pending, due at once (their attempt stays counted). */
   async releaseExpired(sql: Sql, now: number): Promise<number> {
     const { rowCount } = await sql(

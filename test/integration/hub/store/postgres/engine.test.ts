@@ -170,6 +170,31 @@ describe('two replicas on one database', () => {
   });
 });
 
+describe('a replica restarted under the same id', () => {
+  it('sends what it had in flight when it died at once: not after its lease, and not only when the next event comes', async () => {
+    const url = await cluster.createDatabase();
+    // A container restarted keeps its hostname and pid 1: the default id (hostname:pid) is the same again.
+    const before = await open(url, { replica: 'host:1', leaseMs: 60_000 });
+    await before.ingest(events(3, 'crash'), { router: routedTo(['hook']), now: new Date() });
+    const claimed = await before.deliveryTick({ now: Date.now(), record: [], health: [], claim: [['hook', 3]] });
+    expect(claimed.claimed).toHaveLength(3);
+    // kill -9: no result recorded; the rows stay 'sending' under its name, leased for a minute.
+    await before.close();
+    const after = await open(url, { replica: 'host:1', leaseMs: 60_000 });
+    // What the hub does once the lease table found no other process under this id.
+    expect(await after.outbox.releaseOwnClaims(Date.now())).toBe(3);
+    const now = Date.now();
+    expect(await after.outbox.nextDue('hook')).toBeLessThanOrEqual(now);
+    const again = await after.deliveryTick({ now, record: [], health: [], claim: [['hook', 5]] });
+    expect(again.claimed.map((c) => [c.id, c.attempt])).toEqual(claimed.claimed.map((c) => [c.id, 2]));
+    // Another replica's claims are its own: a replica starting leaves them to their lease.
+    const other = await open(url, { replica: 'host:2', leaseMs: 60_000 });
+    expect(await other.outbox.releaseOwnClaims(Date.now())).toBe(0);
+    expect(await other.outbox.counts()).toEqual({ pending: 3, failed: 0 });
+    expect((await other.deliveryTick({ now: Date.now(), record: [], health: [], claim: [['hook', 5]] })).claimed).toEqual([]);
+  });
+});
+
 describe('two replicas counting one pipeline\'s streak', () => {
   it('failures of one pipeline ingested by both replicas at once are counted one after the other: each streak number once', async () => {
     const url = await cluster.createDatabase();
