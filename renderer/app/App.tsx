@@ -143,7 +143,7 @@ function Sidebar(props: { current: Page; failing: number }) {
         ) : (
           <>
             <p className="summary__line">
-              <span className="mono">{status.counts.events.toLocaleString('en-US')}</span> events ·{' '}
+              <span className="mono">{status.counts.events.toLocaleString('en-US')}</span> {status.counts.events === 1 ? 'event' : 'events'} ·{' '}
               <span className="mono">{status.counts.unread.toLocaleString('en-US')}</span> unread
             </p>
             {attention.map((s) => (

@@ -90,6 +90,10 @@ describe('Sources, as a new user meets it', { timeout: 90_000 }, () => {
     expect(answer.status).toBe(202);
     await expect.poll(async () => (await hub.api<ApiOutput<'events.list'>>('events.list', { sources: ['kosli'] })).items.map((e) => e.type)).toEqual(['artifact.started']);
     await expect.poll(async () => (await row.locator('td.num').textContent())?.trim()).toBe('1');
+    // The hub's first event, counted in words that fit one.
+    await expect
+      .poll(() => page.getByRole('navigation', { name: 'Pages' }).getByRole('region', { name: 'Summary' }).textContent())
+      .toMatch(/^1 event · 1 unread/);
     expect(browser.problems).toEqual([]);
   });
 
