@@ -142,4 +142,19 @@ describe('history layout', { timeout: 90_000 }, () => {
     await expect(fieldError(commit)).resolves.toEqual({ invalid: false, message: '' });
     expect(browser.problems).toEqual([]);
   });
+
+  it('events that cannot be loaded say so, not also "No events yet"', async () => {
+    const { page } = browser;
+    // The store unreachable (PostgreSQL down): the hub answers the list 503, as it does.
+    await page.route('**/api/events.list', (route) =>
+      route.fulfill({ status: 503, json: { error: { code: 'unavailable', message: 'nothing accepts connections at 127.0.0.1:5432 (is PostgreSQL running, and on this port?)' } } }),
+    );
+    await page.goto(`${hub.apiUrl}/#/history`);
+    await page.reload();
+    await page.getByRole('alert').filter({ hasText: 'Could not load events: nothing accepts connections' }).waitFor();
+    await expect(page.getByText('No events yet.').count()).resolves.toBe(0);
+    await page.unroute('**/api/events.list');
+    expect(browser.problems.filter((p) => !p.includes('503'))).toEqual([]);
+    browser.problems.splice(0);
+  });
 });

@@ -169,7 +169,7 @@ export function HistoryPage(props: { selectedId: string | undefined }) {
         )}
         {noSourcesYet ? (
           <FirstRun />
-        ) : !pages.loading && pages.items.length === 0 ? (
+        ) : !pages.loading && !pages.error && pages.items.length === 0 ? (
           <p className="empty">{isFiltered(filters) ? 'No events match these filters.' : 'No events yet.'}</p>
         ) : (
           <EventList
