@@ -37,7 +37,11 @@ describe('Rules from the keyboard', { timeout: 90_000 }, () => {
     await page.keyboard.press('Enter');
     await waitFor(async () => (await order()).join() === 'b,a,c', 5000, 'moved once');
     await expect.poll(focused).toBe('Move Alpha down');
-    // Again, without reaching for the mouse or tabbing back.
+    // Again, without reaching for the mouse or tabbing back — once the first move's save is
+    // over (while it runs the arrows are busy: aria-disabled, and a press does nothing).
+    const down = page.getByRole('button', { name: 'Move Alpha down' });
+    await expect.poll(() => down.getAttribute('aria-disabled')).toBeNull();
+    await expect.poll(focused).toBe('Move Alpha down');
     await page.keyboard.press('Enter');
     await waitFor(async () => (await order()).join() === 'b,c,a', 5000, 'moved twice');
     // At the bottom its down arrow is off: the focus is on its up arrow.
