@@ -254,11 +254,14 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     'events.get': async ({ id }) => {
       const found = await store.events.get(id);
       if (!found) throw new ApiError('not_found', `no event with id "${id}"`);
-      // A grouped event has no delivery of its own: where it waits says whether its group's message went.
-      const groupWaits = found.matches.some((m) => m.group) ? await store.groups.waitingFor(id) : [];
+      // A summary (a group's message, a digest) carries events; its own outcome names the group or
+      // digest too, but it never waits in one nor is carried: its detail asks only what it carries.
+      const summary = listsEvents(found.event);
+      // A grouped event has no delivery of its own: where it waits says whether its group's message went…
+      const groupWaits = !summary && found.matches.some((m) => m.group) ? await store.groups.waitingFor(id) : [];
       // …and once sent (or digested), which message carried it.
-      const summarizedIn = found.matches.some((m) => m.group || m.digest) ? await store.events.summariesOf(id) : [];
-      const carries = listsEvents(found.event) ? await store.events.membersOf(id, SUMMARY_MEMBERS_SHOWN) : undefined;
+      const summarizedIn = !summary && found.matches.some((m) => m.group || m.digest) ? await store.events.summariesOf(id) : [];
+      const carries = summary ? await store.events.membersOf(id, SUMMARY_MEMBERS_SHOWN) : undefined;
       return {
         event: found.event,
         ...(found.raw !== undefined && { raw: found.raw }),
