@@ -174,7 +174,7 @@ export interface StoreEngine {
   enforceRetention(maxAgeDays: number, maxEvents: number, now?: Date): Promise<number>;
   /** Bytes the data takes (SQLite: file and WAL; PostgreSQL: the database's size). */
   sizeBytes(): Promise<number>;
-  /** What is wrong with the store now (a damaged file, the database unreachable), or undefined. */
+  /** What is wrong with the store now (a damaged file, a full disk, the database unreachable), or undefined. */
   readonly problem: string | undefined;
   /** Told when `problem` changes (set or cleared). Returns the unsubscribe. */
   onProblem(listener: (problem: string | undefined) => void): () => void;
