@@ -309,7 +309,11 @@ export const HubStatusSchema = z.object({
   ingressUrl: z.string(),
   apiUrl: z.string(),
   keychain: z.object({ available: z.boolean(), reason: z.string().optional() }),
-  /** Not ok once SQLite reported the database damaged at run time: ingest answers 503 until it is recovered. */
+  /**
+   * Not ok while the store cannot take events — SQLite's file found damaged at run time (until
+   * it is recovered), its disk full (until there is room), PostgreSQL unreachable — with the
+   * problem in words; ingest answers 503 meanwhile.
+   */
   database: z.object({ ok: z.boolean(), problem: z.string().optional() }),
   /** Where the hub keeps its data; without a keychain the UI suggests secret files under it. */
   dataDir: z.string().optional(),

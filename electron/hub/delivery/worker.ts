@@ -375,7 +375,7 @@ export class DeliveryWorker {
       if (!config.enabled) continue;
       let due: number | undefined;
       try {
-        due = await this.deps.store.outbox.nextDue(config.id);
+        due = await this.deps.store.outbox.nextDue(config.id, now);
       } catch (error) {
         this.deps.log?.(`delivery: could not read the outbox: ${(error as Error).message}`);
         this.schedule(1_000);
