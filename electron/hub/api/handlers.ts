@@ -22,6 +22,7 @@ import type { ChannelDeliveryState, DeliveryWorker } from '../delivery/worker.js
 import type { Leadership } from '../leadership/leadership.js';
 import { discoverCi } from '../sources/ci-discovery.js';
 import { describePollError } from '../sources/poll-http.js';
+import { redactSecrets } from '../secret-redaction.js';
 import { pollsElsewhere } from '../sources/polling.js';
 import { ingressHintOf, ingressUrlOf } from '../sources/setup-hints.js';
 import type { SourceRuntime } from '../sources/source-runtime.js';
@@ -334,6 +335,16 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     },
 
     'rules.list': async () => config.get().rules,
+    'rules.held': async () => {
+      const [digests, groups] = await Promise.all([store.digests.held(), store.groups.held()]);
+      const at = (ms: number) => new Date(ms).toISOString();
+      return {
+        items: [
+          ...digests.map((d) => ({ ruleId: d.ruleId, kind: 'digest' as const, waiting: d.waiting, nextAt: at(d.nextAt) })),
+          ...groups.map((g) => ({ ruleId: g.ruleId, kind: 'group' as const, waiting: g.waiting, groups: g.groups, nextAt: at(g.nextAt) })),
+        ],
+      };
+    },
     'rules.create': async ({ config: rule }) => {
       try {
         return await upsertItem(config, 'rules', rule, 'create');
@@ -384,8 +395,8 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
       try {
         return await discoverCi({ kind: input.kind, token, ...(input.url && { url: input.url }), ...(input.tls && { tls: input.tls }) });
       } catch (error) {
-        // What the server said (401, TLS, DNS…) is the answer the user needs, not a hub fault.
-        throw new ApiError('invalid_input', describePollError(error));
+        // What the server said (401, TLS, DNS…) is the answer the user needs, not a hub fault — without the token, should it quote it.
+        throw new ApiError('invalid_input', redactSecrets(describePollError(error), [token]));
       }
     },
     'sources.test': async ({ id }) => {

@@ -2,6 +2,7 @@
 // retry can help; the delivery worker owns retries, backoff, rate limits and health.
 import type { ChannelConfig, RuleConfig, Settings } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
+import { redactSecrets } from '../secret-redaction.js';
 
 /** What a channel is asked to send: the event, and why it is being sent. */
 export interface Message {
@@ -39,3 +40,10 @@ export interface Channel<C extends ChannelConfig = ChannelConfig> {
 export const ok = (detail?: string): SendResult => ({ kind: 'ok', detail });
 export const retry = (reason: string, afterMs?: number): SendResult => ({ kind: 'retry', reason, afterMs });
 export const fail = (reason: string): SendResult => ({ kind: 'fail', reason });
+
+/** The result with the send's secret values cut out of its reason (secret-redaction.ts); an ok costs nothing. */
+export function withoutSecrets(result: SendResult, secrets: ResolvedSecrets): SendResult {
+  if (result.kind === 'ok') return result;
+  const reason = redactSecrets(result.reason, secrets);
+  return reason === result.reason ? result : { ...result, reason };
+}

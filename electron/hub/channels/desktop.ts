@@ -6,6 +6,7 @@ import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
 import type { OutboundEvent } from '../../../shared/template-variables.js';
 import { fail, ok, retry, type Channel, type SendResult } from './channel.js';
+import { fitListedEvents, listedEvents, listsEvents } from './format.js';
 import { NotifySend } from './notify-send.js';
 import {
   desktopSessionProblem,
@@ -71,6 +72,15 @@ export function escapeNotifySendBody(text: string): string {
 export type BodyFormat = 'pango' | 'plain';
 const DEFAULT_FORMAT: BodyFormat = process.platform === 'linux' || process.platform.endsWith('bsd') ? 'pango' : 'plain';
 
+/** A digest's or storm group's first lines, whole, then how many more: never a line cut in half. */
+function listedLines(event: OutboundEvent): string {
+  return fitListedEvents(listedEvents(event), MAX_SUMMARY_CHARS, {
+    line: (l) => clean(`${l.lead}${l.text}`, false),
+    more: (n) => `…and ${n} more`,
+    separator: '\n',
+  });
+}
+
 /** "✖ build failed on main · acme/api", then summary, subject and actor. */
 export function buildPopup(event: OutboundEvent, format: BodyFormat = DEFAULT_FORMAT): Popup {
   const project = event.subject.project;
@@ -78,13 +88,14 @@ export function buildPopup(event: OutboundEvent, format: BodyFormat = DEFAULT_FO
   if (project && !event.title.includes(project)) title += ` · ${clean(project, false)}`;
 
   const lines: string[] = [];
-  if (event.summary?.trim()) lines.push(truncate(clean(event.summary.trim(), true), MAX_SUMMARY_CHARS));
+  if (event.summary?.trim()) lines.push(listsEvents(event) ? listedLines(event) : truncate(clean(event.summary.trim(), true), MAX_SUMMARY_CHARS));
   const where = [event.subject.environment, event.subject.branch, event.subject.pipeline, event.subject.artifact]
     .filter((v): v is string => !!v)
     .map((v) => clean(v, false));
   if (where.length) lines.push(where.join(' · '));
-  const by = [event.actor && `by ${clean(event.actor, false)}`, `via ${clean(event.source.name, false)}`].filter(Boolean);
-  lines.push(by.join(' '));
+  // Herald's own messages (a digest, a storm group) need no "via Herald".
+  const by = [event.actor && `by ${clean(event.actor, false)}`, event.source.kind !== 'herald' && `via ${clean(event.source.name, false)}`].filter(Boolean);
+  if (by.length) lines.push(by.join(' '));
 
   let body = truncate(lines.join('\n'), MAX_BODY_CHARS);
   if (format === 'pango') {

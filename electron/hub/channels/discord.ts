@@ -4,7 +4,7 @@
 import type { ChannelConfig } from '../../../shared/config.js';
 import { escapeMarkdown, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
-import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
+import { contextLine, eventFacts, headline, listsEvents, markdownLines, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';
 
 export type DiscordChannelConfig = Extract<ChannelConfig, { kind: 'discord' }>;
@@ -38,7 +38,7 @@ export function buildDiscordMessage(message: Message, config?: Pick<DiscordChann
   // What is left of the 6,000 shared characters goes to the description.
   const used = title.length + footer.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
   const descriptionMax = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.embedTotal - used - 10);
-  const description = event.summary?.trim() ? md(event.summary.trim(), descriptionMax) : undefined;
+  const description = event.summary?.trim() ? (listsEvents(event) ? markdownLines(event, descriptionMax, '\n', '') : md(event.summary.trim(), descriptionMax)) : undefined;
   const link = safeLink(event.url);
   return {
     content: md(headline(event), 300),

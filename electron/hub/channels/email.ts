@@ -7,7 +7,7 @@ import type { Transporter } from 'nodemailer';
 import { EmailRuleOptionsSchema, splitEmailList, type ChannelConfig, type RuleConfig, type Settings } from '../../../shared/config.js';
 import { escapeHtml, truncateText } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type ResolvedSecrets, type SendResult } from './channel.js';
-import { contextLine, eventFacts, headline, safeLink, SEVERITY_STYLE } from './format.js';
+import { contextLine, eventFacts, fitListedEvents, headline, listedEvents, listsEvents, safeLink, SEVERITY_STYLE } from './format.js';
 import { describeFetchError } from './http.js';
 
 export type EmailChannelConfig = Extract<ChannelConfig, { kind: 'email' }>;
@@ -50,6 +50,15 @@ export interface EmailContent {
   html: string;
 }
 
+/** A digest's or storm group's lines as HTML, each title linked to its event. */
+function htmlLines(message: Message): string {
+  return fitListedEvents(listedEvents(message.event), SUMMARY_CHARS * 8, {
+    line: (l, linked) => `${escapeHtml(l.lead)}${linked ? `<a href="${escapeHtml(l.url!)}">${escapeHtml(l.text)}</a>` : escapeHtml(l.text)}`,
+    more: (n) => `…and ${n} more`,
+    separator: '\n',
+  });
+}
+
 /** Pure: subject, text and HTML for one event. */
 export function buildEmail(message: Message, subjectPrefix = '[Herald]'): EmailContent {
   const event = message.event;
@@ -81,7 +90,7 @@ export function buildEmail(message: Message, subjectPrefix = '[Herald]'): EmailC
 <body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1d1d1d">
 <div style="border-left:4px solid ${style.hex};padding:4px 12px">
 <h2 style="margin:0 0 8px;font-size:18px">${style.emoji} ${link ? `<a href="${escapeHtml(link)}" style="color:inherit">${title}</a>` : title}</h2>
-${summary ? `<p style="white-space:pre-wrap;margin:0 0 12px">${escapeHtml(summary)}</p>` : ''}
+${summary ? `<p style="white-space:pre-wrap;margin:0 0 12px">${listsEvents(event) ? htmlLines(message) : escapeHtml(summary)}</p>` : ''}
 ${rows ? `<table style="border-collapse:collapse;margin:0 0 12px">${rows}</table>` : ''}
 ${link ? `<p style="margin:0 0 12px"><a href="${escapeHtml(link)}">Open</a></p>` : ''}
 <p style="color:#777;font-size:12px;margin:0">${escapeHtml(context)}</p>

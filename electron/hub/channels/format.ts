@@ -4,6 +4,7 @@
 import { SUBJECT_FIELDS, type Severity, type SubjectField } from '../../../shared/event.js';
 import { typeLabel, type OutboundEvent } from '../../../shared/template-variables.js';
 import { SEVERITY_EMOJI } from '../../../shared/severity.js';
+import { escapeMarkdown } from '../../../shared/text-escaping.js';
 
 export interface SeverityStyle {
   label: string;
@@ -39,9 +40,18 @@ export interface Fact {
   value: string;
 }
 
-/** Subject fields that are set, then the actor: the "fields" of every chat message. */
+/** Git's and GitHub's short form of a commit: what a developer recognises and pastes. */
+export const SHORT_SHA_CHARS = 7;
+
+/**
+ * Subject fields that are set, then the actor: the "fields" of every chat message. A
+ * commit shows short (`3484a3f`, as GitHub and GitLab show it); a group a project's path
+ * already names (`octo-org` of `octo-org/octo-repo`) is left out rather than said twice.
+ */
 export function eventFacts(event: OutboundEvent): Fact[] {
-  const facts: Fact[] = SUBJECT_FIELDS.filter((f) => event.subject[f]).map((f) => ({ label: SUBJECT_LABELS[f], value: event.subject[f]! }));
+  const { subject } = event;
+  const shown = SUBJECT_FIELDS.filter((f) => subject[f] && !(f === 'group' && subject.project?.startsWith(`${subject.group}/`)));
+  const facts: Fact[] = shown.map((f) => ({ label: SUBJECT_LABELS[f], value: f === 'commit' ? subject.commit!.slice(0, SHORT_SHA_CHARS) : subject[f]! }));
   if (event.actor) facts.push({ label: 'Actor', value: event.actor });
   return facts;
 }
@@ -62,7 +72,8 @@ export function formatTime(iso: string): string {
 export function contextLine(event: OutboundEvent, rule?: { name: string }, test?: boolean): string {
   return [
     typeLabel(event.type),
-    event.source.name,
+    // Herald's own messages (digests, storm groups): "Herald digest · Herald" says it twice.
+    event.source.kind === 'herald' ? undefined : event.source.name,
     formatTime(event.occurredAt),
     rule ? `rule ${rule.name}` : undefined,
     test ? 'test message from Herald' : undefined,
@@ -98,4 +109,98 @@ export function safeLink(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** One line of a digest's or storm group's list: `08:00 UTC · 🔴 ` then the event's title, and its link when it has one. */
+export interface ListedLine {
+  /** The time and severity emoji before the title, `08:00 UTC · 🔴 ` (what the line has of them). */
+  lead: string;
+  /** What a link wraps: the title (and the project, when the events differ in it). */
+  text: string;
+  url?: string;
+}
+
+export interface ListedEvents {
+  lines: ListedLine[];
+  /** Events counted by the summary's `…and N more`, not listed. */
+  more: number;
+}
+
+const LINE_LEAD = new RegExp(`^((?:\\d\\d:\\d\\d UTC · )?(?:(?:${Object.values(SEVERITY_EMOJI).join('|')}) )?)(.*)$`, 'u');
+const MORE_LINE = /^…and (\d+) more$/;
+const comparable = (text: string) => text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+
+/**
+ * A digest's or storm group's summary lines, each paired with the link of the event it
+ * stands for, so a chat message can link every line (Slack, Discord, Teams, email HTML).
+ * `data.group.items` and `data.digest.events` list the same events in the lines' order
+ * (maybe fewer: the data stays small); a line whose item does not match (an item's title
+ * must start the line's text) gets no link rather than a wrong one.
+ */
+export function listedEvents(event: OutboundEvent): ListedEvents {
+  const data = (event.data ?? {}) as { group?: { items?: unknown }; digest?: { events?: unknown } };
+  const raw = event.type === 'herald.group' ? data.group?.items : data.digest?.events;
+  const items = Array.isArray(raw) ? (raw as Array<{ title?: unknown; url?: unknown }>) : [];
+  const lines: ListedLine[] = [];
+  let more = 0;
+  for (const line of (event.summary ?? '').split('\n')) {
+    if (!line.trim()) continue;
+    const counted = MORE_LINE.exec(line);
+    if (counted) {
+      more += Number(counted[1]);
+      continue;
+    }
+    const parts = LINE_LEAD.exec(line);
+    const listed: ListedLine = { lead: parts?.[1] ?? '', text: parts?.[2] ?? line };
+    const item = items[lines.length];
+    const title = typeof item?.title === 'string' ? comparable(item.title).slice(0, 40) : '';
+    const url = typeof item?.url === 'string' ? safeLink(item.url) : undefined;
+    if (url && title && comparable(listed.text).includes(title)) listed.url = url;
+    lines.push(listed);
+  }
+  return { lines, more };
+}
+
+/**
+ * The list within `max` characters as a channel writes it: each line linked while its link
+ * fits, then plain, and what does not fit at all is counted in the closing `…and N more`.
+ */
+export function fitListedEvents(
+  listed: ListedEvents,
+  max: number,
+  render: { line: (line: ListedLine, linked: boolean) => string; more: (n: number) => string; separator: string },
+): string {
+  const out: string[] = [];
+  let used = 0;
+  const { lines } = listed;
+  for (let i = 0; i < lines.length; i++) {
+    const rest = lines.length - i - 1 + listed.more;
+    // Room for the closing count must stay, whatever follows.
+    const reserve = render.more(lines.length - i + listed.more).length + render.separator.length;
+    const candidates = lines[i]!.url ? [render.line(lines[i]!, true), render.line(lines[i]!, false)] : [render.line(lines[i]!, false)];
+    const fits = candidates.find((c) => used + c.length + render.separator.length + (rest > 0 ? reserve : 0) <= max);
+    if (fits === undefined) {
+      out.push(render.more(lines.length - i + listed.more));
+      return out.join(render.separator);
+    }
+    out.push(fits);
+    used += fits.length + render.separator.length;
+  }
+  if (listed.more > 0) out.push(render.more(listed.more));
+  return out.join(render.separator);
+}
+
+/** A Markdown link's target: parentheses would end it early. */
+export const markdownUrl = (url: string) => url.replace(/\(/g, '%28').replace(/\)/g, '%29');
+
+/**
+ * A digest's or storm group's lines as Markdown (Discord, Teams), each title linked to its
+ * event (`[title](url)`) while the links fit in `max`; `bullet` starts each line.
+ */
+export function markdownLines(event: OutboundEvent, max: number, separator: string, bullet: string): string {
+  return fitListedEvents(listedEvents(event), max, {
+    line: (l, linked) => `${bullet}${escapeMarkdown(l.lead)}${linked ? `[${escapeMarkdown(l.text)}](${markdownUrl(l.url!)})` : escapeMarkdown(l.text)}`,
+    more: (n) => `${bullet}…and ${n} more`,
+    separator,
+  });
 }

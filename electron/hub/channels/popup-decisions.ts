@@ -51,9 +51,14 @@ const isWebUrl = (url: string | undefined): url is string => {
  * The actions a popup offers: "default" (a click on the popup) opens the run when the event
  * links one; a pipeline event can be muted for an hour or until it passes.
  */
+/** A run is a run; a finding, an artifact or a compliance change is opened where it lives (`Open in Kosli`). */
+function openLabel(event: Pick<HeraldEvent, 'source' | 'type'>): string {
+  return event.type.startsWith('pipeline.') || event.type.startsWith('deployment.') ? 'Open the run' : `Open in ${event.source.name}`.slice(0, 60);
+}
+
 export function popupActions(event: Pick<HeraldEvent, 'source' | 'subject' | 'type' | 'url'>): PopupAction[] {
   return [
-    ...(isWebUrl(event.url) ? [{ id: 'default' as const, label: 'Open the run' }] : []),
+    ...(isWebUrl(event.url) ? [{ id: 'default' as const, label: openLabel(event) }] : []),
     ...(pipelineOf(event) ? [{ id: 'mute-1h' as const, label: 'Mute 1 h' }, { id: 'mute-pass' as const, label: 'Mute until it passes' }] : []),
   ];
 }

@@ -6,7 +6,7 @@ import type { Logger } from '@slack/web-api';
 import type { ChannelConfig } from '../../../shared/config.js';
 import { escapeSlack, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type SendResult } from './channel.js';
-import { eventFacts, contextLine, headline, safeLink, SEVERITY_STYLE } from './format.js';
+import { eventFacts, contextLine, fitListedEvents, headline, listedEvents, listsEvents, safeLink, SEVERITY_STYLE } from './format.js';
 import { classifyHttpResponse, describeFetchError } from './http.js';
 import { deadlineSignal } from '../timeout-signal.js';
 
@@ -45,6 +45,17 @@ function slackLink(url: string, label: string): string {
   return `<${escapeSlack(url).replace(/\|/g, '%7C')}|${label}>`;
 }
 
+/** The summary as mrkdwn; a digest's or storm group's lines each link to their event. */
+function summaryText(message: Message): string {
+  const event = message.event;
+  if (!listsEvents(event)) return esc(event.summary!.trim(), SUMMARY_CHARS);
+  return fitListedEvents(listedEvents(event), SUMMARY_CHARS, {
+    line: (l, linked) => `${escapeSlack(l.lead)}${linked ? slackLink(l.url!, escapeSlack(l.text)) : escapeSlack(l.text)}`,
+    more: (n) => `…and ${n} more`,
+    separator: '\n',
+  });
+}
+
 /** Pure: the message for one event, within Slack's limits and escaped. */
 export function buildSlackMessage(message: Message): SlackPayload {
   const event = message.event;
@@ -57,7 +68,7 @@ export function buildSlackMessage(message: Message): SlackPayload {
   const heading = `${style.slackEmoji} *${link ? slackLink(link, title) : title}*${project}`;
 
   const detail: Record<string, unknown>[] = [];
-  if (event.summary?.trim()) detail.push({ type: 'section', text: mrkdwn(esc(event.summary.trim(), SUMMARY_CHARS)) });
+  if (event.summary?.trim()) detail.push({ type: 'section', text: mrkdwn(summaryText(message)) });
   const facts = eventFacts(event).slice(0, SLACK_LIMITS.fields);
   if (facts.length) {
     detail.push({ type: 'section', fields: facts.map((f) => mrkdwn(`*${f.label}*\n${esc(f.value, FIELD_CHARS)}`)) });

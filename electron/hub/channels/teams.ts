@@ -5,7 +5,7 @@
 import type { ChannelConfig } from '../../../shared/config.js';
 import { escapeMarkdown, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
-import { contextLine, eventFacts, listsEvents, safeLink, SEVERITY_STYLE } from './format.js';
+import { contextLine, eventFacts, listsEvents, markdownLines, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';
 
 export type TeamsChannelConfig = Extract<ChannelConfig, { kind: 'teams' }>;
@@ -50,7 +50,7 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
   ];
   if (event.summary?.trim() && budget.summary > 0) {
     // A digest or a storm group lists one event per line: a bullet list (Teams joins single line breaks into one paragraph).
-    const text = listsEvents(event) ? markdownList(event.summary, budget.summary, escapeMarkdown) : paragraphs(md(event.summary.trim(), budget.summary));
+    const text = listsEvents(event) ? markdownLines(event, budget.summary, '\r', '- ') : paragraphs(md(event.summary.trim(), budget.summary));
     body.push({ type: 'TextBlock', text, wrap: true });
   }
   const facts = eventFacts(event);
@@ -81,22 +81,6 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
 /** Markdown (CommonMark) joins single line breaks: keep each line on its own. */
 function paragraphs(escaped: string): string {
   return escaped.replace(/\n+/g, '\n\n');
-}
-
-/** Each line an escaped bullet item (Adaptive Cards separate items with \r), within `max` chars. */
-function markdownList(text: string, max: number, escape: (s: string) => string): string {
-  const items: string[] = [];
-  let used = 0;
-  for (const line of text.split('\n').filter((l) => l.trim())) {
-    const item = `- ${escape(line.trim())}`;
-    if (used + item.length + 1 > max - 4) {
-      items.push('- …');
-      break;
-    }
-    items.push(item);
-    used += item.length + 1;
-  }
-  return items.join('\r');
 }
 
 /**

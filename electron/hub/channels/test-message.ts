@@ -2,7 +2,8 @@
 // that says exactly what went wrong, in words a user can act on.
 import type { ChannelConfig } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
-import type { Channel, Message, ResolvedSecrets, SendResult } from './channel.js';
+import { type Channel, type Message, type ResolvedSecrets, type SendResult, withoutSecrets } from './channel.js';
+import { redactSecrets } from '../secret-redaction.js';
 import { channelFor, closeChannel } from './registry.js';
 import { deadlineSignal } from '../timeout-signal.js';
 
@@ -54,9 +55,9 @@ export async function testChannel(
   const signal = deadlineSignal(timeoutMs, options.signal);
   const channel = options.channel ?? channelFor(config.kind);
   try {
-    return explainResult(await channel.send(testMessage(config, options.now), config as never, secrets, signal));
+    return explainResult(withoutSecrets(await channel.send(testMessage(config, options.now), config as never, secrets, signal), secrets));
   } catch (err) {
-    return { ok: false, detail: `the ${config.kind} channel failed unexpectedly: ${(err as Error).message ?? String(err)}` };
+    return { ok: false, detail: redactSecrets(`the ${config.kind} channel failed unexpectedly: ${(err as Error).message ?? String(err)}`, secrets) };
   } finally {
     // One made for this test only (not the hub's instance): nothing of it stays open.
     if (!options.channel) await closeChannel(channel);

@@ -6,7 +6,8 @@
 import type { Delivery } from '../../../shared/api.js';
 import type { ChannelConfig, Settings } from '../../../shared/config.js';
 import type { HeraldEvent } from '../../../shared/event.js';
-import type { Channel, ResolvedSecrets, SendResult } from '../channels/channel.js';
+import { type Channel, type ResolvedSecrets, type SendResult, withoutSecrets } from '../channels/channel.js';
+import { redactSecrets } from '../secret-redaction.js';
 import type { HealthTransition } from '../store/health.js';
 import type { DeliveryOutcome, DeliveryTickResult, HealthRecord, StoreEngine } from '../store/engine.js';
 import { AdaptiveLimit, type AdaptiveLimitView } from './adaptive-concurrency.js';
@@ -374,7 +375,7 @@ export class DeliveryWorker {
       if (!config.enabled) continue;
       let due: number | undefined;
       try {
-        due = await this.deps.store.outbox.nextDue(config.id);
+        due = await this.deps.store.outbox.nextDue(config.id, now);
       } catch (error) {
         this.deps.log?.(`delivery: could not read the outbox: ${(error as Error).message}`);
         this.schedule(1_000);
@@ -430,8 +431,8 @@ export class DeliveryWorker {
     this.aborts.add(controller);
     const timeoutMs = 'timeoutMs' in config && typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_TIMEOUT_MS;
     const timer = this.setTimer(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 1_000);
+    let secrets: ResolvedSecrets = {};
     try {
-      let secrets: ResolvedSecrets;
       try {
         secrets = await this.deps.resolveSecrets(config);
       } catch (error) {
@@ -440,10 +441,12 @@ export class DeliveryWorker {
       const rule = this.deps.rule?.(claimed.ruleId);
       const message = { event, ...(rule && { rule }) };
       const sendConfig = this.deps.adjustConfig?.(config, claimed.ruleId) ?? config;
-      return await this.deps.channelFor(config).send(message, sendConfig, secrets, controller.signal);
+      // A reason quoting the service may quote the request back: no secret goes into the
+      // delivery's error, the channel's health, or the unhealthy event other channels send.
+      return withoutSecrets(await this.deps.channelFor(config).send(message, sendConfig, secrets, controller.signal), secrets);
     } catch (error) {
       // A channel should not throw; if it does, a retry may help (it is our bug or a blip).
-      return { kind: 'retry', reason: `channel error: ${(error as Error).message}` };
+      return { kind: 'retry', reason: redactSecrets(`channel error: ${(error as Error).message}`, secrets) };
     } finally {
       this.clearTimer(timer);
       this.aborts.delete(controller);

@@ -151,7 +151,7 @@ export function createCctraySource(deps: CctrayDeps = {}): PollingSource<CctrayS
         await res.body?.cancel();
         throw new Error(`cctray feed ${feed} is ${length} bytes, over the ${MAX_FEED_BYTES}-byte limit`);
       }
-      const xml = await res.text();
+      const xml = await cappedText(res, MAX_FEED_BYTES, () => new Error(`cctray feed ${feed} is larger than the ${MAX_FEED_BYTES}-byte limit`));
 
       let projects: CctrayProject[];
       try {
@@ -264,6 +264,24 @@ function withoutCredentials(url: string): string {
 }
 
 /** Feed URLs may carry credentials or tokens in the query; errors show neither. */
+/**
+ * The body as text, read until `max` bytes and no further: a feed without Content-Length
+ * (chunked) is not taken whole into memory on the server's word. Over it: cancelled, throws.
+ */
+async function cappedText(res: Response, max: number, tooLarge: () => Error): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    // Leaving the loop cancels the stream, and with it the connection.
+    if (size > max) throw tooLarge();
+    chunks.push(chunk);
+  }
+  // As res.text() decodes: UTF-8, a byte order mark dropped.
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
 function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -98,7 +98,7 @@ export async function getJson(url: string | URL, options: GetJsonOptions): Promi
     const response = await request(target, options, target.origin === origin);
     if (response.status >= 300 && response.status < 400 && response.status !== 304 && response.location) {
       if (hop >= MAX_REDIRECTS) throw new PollError('http', `too many redirects from ${describeUrl(new URL(url))}`);
-      // A redirect to another origin drops the credentials (request() leaves them out).
+      // A redirect to another origin drops the credentials (request() sends it none of options.headers).
       target = new URL(response.location, target);
       continue;
     }
@@ -159,9 +159,9 @@ function request(url: URL, options: GetJsonOptions, sameOrigin: boolean): Promis
   const where = describeUrl(url);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Herald' };
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (sameOrigin || name.toLowerCase() !== 'authorization') headers[name] = value;
-  }
+  // Another origin gets none of the tool's headers: not only Authorization carries a token
+  // (GitLab's PRIVATE-TOKEN, Devtron's `token`), and a redirect is the server's choice.
+  if (sameOrigin) Object.assign(headers, options.headers);
   if (options.validators?.etag) headers['if-none-match'] = options.validators.etag;
   if (options.validators?.lastModified) headers['if-modified-since'] = options.validators.lastModified;
 

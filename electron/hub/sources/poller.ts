@@ -10,6 +10,7 @@ import type { SourceConfig } from '../../../shared/config.js';
 import { describeZodError, type EventInput, EventInputSchema } from '../../../shared/event.js';
 import type { Lease } from '../leadership/leadership.js';
 import { describePollError, PollError } from './poll-http.js';
+import { redactSecrets } from '../secret-redaction.js';
 import type { PollingSource, PollReport } from './source.js';
 
 export type PollHealth = { ok: true } | { ok: false; error: string };
@@ -273,8 +274,8 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
     // A poll commits only while this replica still holds the lease: one that lost it mid-poll leaves the state to the new holder.
     const current = () => entry.generation === myGeneration && !stopped && lease.held();
     lease.noteRun();
+    let secrets: Record<string, string> = {};
     try {
-      let secrets: Record<string, string>;
       try {
         secrets = await deps.resolveSecrets(source);
       } catch (error) {
@@ -302,7 +303,8 @@ export function startPollScheduler(deps: PollSchedulerDeps): PollScheduler {
       return { ok: true, events: events.length };
     } catch (error) {
       if (!current()) return { ok: false, events: 0, error: 'polling was stopped' };
-      const reason = describePollError(controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason : error);
+      // A server's message may quote the token back: it goes to health, the log and the unhealthy event without it.
+      const reason = redactSecrets(describePollError(controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason : error), secrets);
       entry.lastPollAt = startedAt;
       entry.lastError = reason;
       entry.failures++;
@@ -413,6 +415,11 @@ export async function testPollingSource(source: SourceConfig, deps: TestPollDeps
   } catch (error) {
     return { ok: false, detail: `secret unavailable: ${describePollError(error)}` };
   }
+  const answer = await testPollWith(poller, source, secrets, deps);
+  return answer.ok ? answer : { ok: false, detail: redactSecrets(answer.detail, secrets) };
+}
+
+async function testPollWith(poller: PollingSource, source: SourceConfig, secrets: Record<string, string>, deps: TestPollDeps): Promise<{ ok: boolean; detail: string }> {
   const signal = AbortSignal.timeout(deps.timeoutMs ?? 60_000);
   if (poller.test) {
     try {

@@ -32,7 +32,13 @@ export type Async<T> = {
 export type EventsTable = Async<Pick<EventStore, 'list' | 'get' | 'thread' | 'forDelivery' | 'getBySeq' | 'recent' | 'markRead' | 'delete' | 'counts' | 'sourceStats' | 'summariesOf' | 'membersOf'>>;
 
 /** The outbox outside the worker's tick: manual retry, lists, counts, channel changes. */
-export type OutboxTable = Async<Pick<Outbox, 'nextDue' | 'get' | 'list' | 'retryNow' | 'retryFailed' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {
+export type OutboxTable = Async<Pick<Outbox, 'get' | 'list' | 'retryNow' | 'retryFailed' | 'dueNow' | 'cancelForChannel' | 'cancelOrphans' | 'counts' | 'channelCounts'>> & {
+  /**
+   * When the channel's next delivery is due (epoch ms on the caller's clock, `now`: default
+   * Date.now()). On PostgreSQL also when another replica's claim's lease ends — kept on the
+   * database's clock, and moved onto the caller's.
+   */
+  nextDue(channelId: string, now?: number): Promise<number | undefined>;
   /**
    * Extends the lease of claims still being sent (a send slower than the lease). SQLite has
    * no leases (one process; claims go back to pending at open) and does nothing.
@@ -53,10 +59,10 @@ export type HealthTable = Async<Pick<HealthStore, 'get' | 'recordSuccess' | 'rec
 export type SourceStateTable = Async<Pick<SourceStateStore, 'get' | 'clear'>>;
 
 /** Digest rules' open windows: the scheduler's questions (closing one is `closeDigest`). */
-export type DigestsTable = Async<Pick<DigestWindows, 'nextDue' | 'due' | 'waiting'>>;
+export type DigestsTable = Async<Pick<DigestWindows, 'nextDue' | 'due' | 'waiting' | 'held'>>;
 
 /** Grouping rules' open storm groups: the sender's questions (sending one is `sendGroup`). */
-export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'waitingFor' | 'open'>>;
+export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'waitingFor' | 'open' | 'held'>>;
 
 /** Pipeline mutes (the api's mutes.*, the timer that ends timed mutes, the board's "muted until"). */
 export type MutesTable = Async<Pick<MuteStore, 'add' | 'active' | 'list' | 'remove' | 'purgeExpired' | 'nextExpiry'>>;
@@ -174,7 +180,7 @@ export interface StoreEngine {
   enforceRetention(maxAgeDays: number, maxEvents: number, now?: Date): Promise<number>;
   /** Bytes the data takes (SQLite: file and WAL; PostgreSQL: the database's size). */
   sizeBytes(): Promise<number>;
-  /** What is wrong with the store now (a damaged file, the database unreachable), or undefined. */
+  /** What is wrong with the store now (a damaged file, a full disk, the database unreachable), or undefined. */
   readonly problem: string | undefined;
   /** Told when `problem` changes (set or cleared). Returns the unsubscribe. */
   onProblem(listener: (problem: string | undefined) => void): () => void;

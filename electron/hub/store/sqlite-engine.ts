@@ -3,7 +3,9 @@
 // answers back as Promises, commits an ingest without fsync and resolves it after the
 // group fdatasync of the WAL (so concurrent ingests share one), runs the checkpoint
 // thread, tells the worker of due deliveries in-process, and turns a corruption error
-// from any call into the store's problem (nothing more is accepted into a damaged file).
+// from any call into the store's problem (nothing more is accepted into a damaged file),
+// a full disk likewise while it lasts (out-of-space.ts).
+import { dirname } from 'node:path';
 import { startCheckpointer } from './checkpointer.js';
 import {
   type Async,
@@ -16,12 +18,15 @@ import {
 import type { HealthTransition } from './health.js';
 import type { IngestOutcome } from './ingest-transaction.js';
 import type { ClaimedDelivery } from './outbox.js';
+import { OutOfSpace, type OutOfSpaceOptions } from './out-of-space.js';
 import { openStore, type Store, type StoreOptions } from './store.js';
 
 export interface SqliteEngine extends StoreEngine {
   readonly kind: 'sqlite';
   /** The synchronous store underneath: for the SQLite-only tools (db-tool, benches) and tests that look at rows. */
   readonly sync: Store;
+  /** While the disk is full: checks now whether it has room again (done every few seconds anyway). */
+  checkSpaceNow(): Promise<void>;
 }
 
 export interface SqliteEngineOptions extends Omit<StoreOptions, 'onDamaged'> {
@@ -46,29 +51,45 @@ export async function openSqliteEngine(dataDir: string, options: SqliteEngineOpt
     checkpointIntervalMs === false
       ? { stop: async () => undefined }
       : await startCheckpointer(store, { ...(log && { log }), ...(checkpointIntervalMs !== undefined && { intervalMs: checkpointIntervalMs }) });
-  return sqliteEngineOver(store, { problemListeners, beforeClose: () => checkpointer.stop() });
+  return sqliteEngineOver(store, { problemListeners, beforeClose: () => checkpointer.stop(), ...(log && { log }) });
 }
 
 /**
  * The engine over a store already open (tests that open one themselves). `problemListeners`
- * are the ones the store's onDamaged tells; `beforeClose` runs before the store closes.
+ * are the ones the store's onDamaged tells; `beforeClose` runs before the store closes;
+ * `freeBytes` stands in for the file system's free space (tests of a full disk).
  */
 export function sqliteEngineOver(
   store: Store,
-  hooks: { problemListeners?: Set<(problem: string | undefined) => void>; beforeClose?: () => Promise<void> } = {},
+  hooks: {
+    problemListeners?: Set<(problem: string | undefined) => void>;
+    beforeClose?: () => Promise<void>;
+    log?: (line: string) => void;
+    freeBytes?: OutOfSpaceOptions['freeBytes'];
+  } = {},
 ): SqliteEngine {
   const problemListeners = hooks.problemListeners ?? new Set<(problem: string | undefined) => void>();
+  const outOfSpace = new OutOfSpace({
+    file: store.file,
+    dir: dirname(store.file),
+    changed: () => {
+      for (const listener of problemListeners) listener(engine.problem);
+    },
+    ...(hooks.log && { log: hooks.log }),
+    ...(hooks.freeBytes && { freeBytes: hooks.freeBytes }),
+  });
   const dueListeners = new Set<() => void>();
   const deliveriesDue = () => {
     for (const listener of dueListeners) listener();
   };
-  /** Runs a call on the store; a corruption error marks the store damaged and is told as such. */
+  /** Runs a write on the store; a corruption error marks the store damaged and is told as such, a full disk likewise while it lasts. */
   const guarded = <T>(call: () => T): T => {
     if (store.damage) throw new StoreUnavailable(store.damage);
     try {
       return call();
     } catch (error) {
       if (store.noteError(error)) throw new StoreUnavailable(store.damage!);
+      outOfSpace.noteWriteError(error);
       throw error;
     }
   };
@@ -124,8 +145,8 @@ export function sqliteEngineOver(
     },
     health: promised(store.health, ['get', 'recordSuccess', 'recordFailure'], ['recordSuccess', 'recordFailure']),
     sourceState: promised(store.sourceState, ['get', 'clear'], ['clear']),
-    digests: promised(store.digests, ['nextDue', 'due', 'waiting']),
-    groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open']),
+    digests: promised(store.digests, ['nextDue', 'due', 'waiting', 'held']),
+    groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open', 'held']),
     mutes: promised(store.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry'], ['add', 'remove', 'purgeExpired']),
     board: promised(store.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save'], ['prune', 'save']),
 
@@ -138,9 +159,11 @@ export function sqliteEngineOver(
       // measured (bench:vs-alertmanager): end-to-end p50 3.4 → 4.9 ms, p99 12.0 → 16.6 ms
       // (medians of 5 runs), throughput unchanged — not kept.
       const outcomes: IngestOutcome[] = guarded(() => store.withoutFsync(() => store.ingest(items, routing.router, routing.now, routing.enrich)));
+      outOfSpace.noteIngested();
       try {
         await store.syncToDisk();
       } catch (error) {
+        outOfSpace.noteWriteError(error);
         // Committed, not confirmed: the rows exist, so their deliveries go out all the same.
         deliveriesDue();
         throw new IngestNotConfirmed(`the disk did not confirm the write (${(error as Error).message})`);
@@ -199,8 +222,9 @@ export function sqliteEngineOver(
     },
 
     get problem() {
-      return store.damage;
+      return store.damage ?? outOfSpace.current;
     },
+    checkSpaceNow: () => outOfSpace.checkRoom(),
     onProblem(listener) {
       problemListeners.add(listener);
       return () => problemListeners.delete(listener);
@@ -211,6 +235,7 @@ export function sqliteEngineOver(
     },
 
     async close() {
+      outOfSpace.stop();
       await hooks.beforeClose?.();
       problemListeners.clear();
       dueListeners.clear();

@@ -4,6 +4,12 @@
 // replica that dies mid-send stops renewing; once its lease has passed the row is due again
 // and another replica sends it (at least once: a send may repeat within its lease).
 // A result is recorded only while the row is still this replica's claim.
+//
+// Leases are set and compared on the database's clock (as the leadership leases are): with
+// each replica's own clock, one running a minute ahead took over the live claims of the
+// others (a second send of each), and one behind kept a dead replica's claims for as long.
+// The `now` each method takes is the replica's clock, for what only this replica reads: its
+// due times, the claim's `leaseUntil` the worker renews by, and nextDue's answer.
 import type { Delivery } from '../../../../shared/api.js';
 import type { DeliveryOutcome } from '../engine.js';
 import { type ClaimedDelivery, type DeliveryRow, rowToDelivery } from '../outbox.js';
@@ -21,6 +27,9 @@ export const DUE_CHANNEL = 'herald_deliveries_due';
  */
 export const CHANGES_CHANNEL = 'herald_changes';
 export type ReplicaChange = 'events' | 'mutes';
+
+/** The database's clock in epoch ms (clock_timestamp: the time now, not the transaction's start). */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 
 export class PgOutbox {
@@ -59,17 +68,18 @@ export class PgOutbox {
    */
   async claimDue(sql: Sql, now: number, wants: ReadonlyArray<readonly [channelId: string, count: number]>): Promise<Array<ClaimedDelivery & { leaseUntil: number }>> {
     await this.releaseExpired(sql, now);
+    // What the worker renews by, on its clock; the row's lease is on the database's.
     const leaseUntil = now + this.leaseMs;
     const claimed: Array<ClaimedDelivery & { leaseUntil: number }> = [];
     for (const [channelId, count] of wants) {
       if (count <= 0) continue;
       const { rows } = await sql<{ id: number; event_seq: number; channel_id: string; rule_id: string; attempts: number }>(
-        `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, claimed_by = $4, lease_until = $5, updated_at = $2
+        `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, claimed_by = $4, lease_until = ${DB_NOW_MS} + $5, updated_at = $2
          FROM (SELECT id FROM deliveries WHERE status = 'pending' AND channel_id = $1 AND next_attempt_at <= $2
                ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) due
          WHERE d.id = due.id
          RETURNING d.id, d.event_seq, d.channel_id, d.rule_id, d.attempts`,
-        [channelId, now, count, this.replica, leaseUntil],
+        [channelId, now, count, this.replica, this.leaseMs],
       );
       rows.sort((a, b) => a.id - b.id);
       for (const row of rows) claimed.push({ id: row.id, eventSeq: row.event_seq, channelId: row.channel_id, ruleId: row.rule_id, attempt: row.attempts, leaseUntil });
@@ -98,17 +108,17 @@ export class PgOutbox {
   async releaseExpired(sql: Sql, now: number): Promise<number> {
     const { rowCount } = await sql(
       `UPDATE deliveries d SET status = 'pending', next_attempt_at = $1, claimed_by = NULL, lease_until = NULL, updated_at = $1
-       FROM (SELECT id FROM deliveries WHERE status = 'sending' AND lease_until <= $1 FOR UPDATE SKIP LOCKED) expired
+       FROM (SELECT id FROM deliveries WHERE status = 'sending' AND lease_until <= ${DB_NOW_MS} FOR UPDATE SKIP LOCKED) expired
        WHERE d.id = expired.id`,
       [now],
     );
     return rowCount ?? 0;
   }
 
-  /** Extends this replica's leases on deliveries still being sent. */
-  async renewLeases(ids: readonly number[], now: number, sql: Sql = this.sql): Promise<void> {
+  /** Extends this replica's leases on deliveries still being sent (`now`: unused, the lease runs from the database's clock). */
+  async renewLeases(ids: readonly number[], _now: number, sql: Sql = this.sql): Promise<void> {
     if (ids.length === 0) return;
-    await sql(`UPDATE deliveries SET lease_until = $1 WHERE id = ANY($2::bigint[]) AND status = 'sending' AND claimed_by = $3`, [now + this.leaseMs, ids, this.replica]);
+    await sql(`UPDATE deliveries SET lease_until = ${DB_NOW_MS} + $1 WHERE id = ANY($2::bigint[]) AND status = 'sending' AND claimed_by = $3`, [this.leaseMs, ids, this.replica]);
   }
 
   /**
@@ -166,12 +176,15 @@ export class PgOutbox {
     return rowCount ?? 0;
   }
 
-  /** When the channel's next pending delivery is due (epoch ms), or a claim's lease ends. */
-  async nextDue(channelId: string): Promise<number | undefined> {
+  /**
+   * When the channel's next pending delivery is due, or another replica's claim's lease ends
+   * (epoch ms on this replica's clock: the lease, on the database's, is moved by the difference).
+   */
+  async nextDue(channelId: string, now = Date.now()): Promise<number | undefined> {
     const { rows } = await this.sql<{ at: number | null }>(
       `SELECT least((SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND channel_id = $1),
-                    (SELECT min(lease_until) FROM deliveries WHERE status = 'sending' AND channel_id = $1 AND claimed_by <> $2)) AS at`,
-      [channelId, this.replica],
+                    (SELECT min(lease_until) - ${DB_NOW_MS} + $3 FROM deliveries WHERE status = 'sending' AND channel_id = $1 AND claimed_by <> $2)) AS at`,
+      [channelId, this.replica, now],
     );
     return rows[0]?.at ?? undefined;
   }

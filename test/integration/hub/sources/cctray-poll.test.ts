@@ -176,6 +176,28 @@ describe('cctray poller on loopback', () => {
     await expect(createCctraySource().poll(ctx(configFor(url)), undefined)).rejects.toThrow(message);
   });
 
+  it('a feed streamed without Content-Length is cut off at the size limit, not read whole into memory', async () => {
+    // A hostile or broken server: chunked, ~40 MB of a valid feed (a comment pads it).
+    let written = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.write('<Projects><!--');
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      const more = () => {
+        while (written < 40 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end('--></Projects>');
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    const url = await listen(server);
+    await expect(createCctraySource().poll(ctx(configFor(url)), undefined)).rejects.toThrow(/is larger than the 20971520-byte limit$/);
+    expect(written).toBeLessThan(40 * 1024 * 1024);
+  });
+
   it('a server that never answers → a timeout error', async () => {
     const server = createServer(() => {
       /* hold the request open */

@@ -221,6 +221,18 @@ describe('HTTP answers', () => {
     expect(other.requests.at(-1)!.headers.authorization).toBeUndefined();
   });
 
+  it("drops every header the tool adds on a redirect to another origin: GitLab's PRIVATE-TOKEN and Devtron's token are credentials too", async () => {
+    const headers = { 'private-token': 'glpat-secret', token: 'devtron-secret', 'x-custom': 'kept-home' };
+    const answer = await getJson(`${server.url}/redirect-away`, opts({ headers }));
+    expect(answer).toMatchObject({ kind: 'json', json: { landed: true } });
+    const landed = other.requests.at(-1)!.headers;
+    expect(landed['private-token']).toBeUndefined();
+    expect(landed.token).toBeUndefined();
+    expect(landed['x-custom']).toBeUndefined();
+    // At home they are all sent.
+    expect(server.requests.at(-1)!.headers).toMatchObject(headers);
+  });
+
   it('walks DRF pages by their query on our own base URL, and stops when told', async () => {
     const all = await getAllPages(new URL(`${server.url}/list?page=1`), { ...opts(), what: 'things', maxPages: 10 });
     expect(all.items.map((i) => (i as { id: number }).id)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);

@@ -2,12 +2,15 @@
 // (store/engine.ts), on a real file: an ingest resolves once durable and tells the worker
 // deliveries are due; routing looks mutes and throttle up through the transaction's
 // lookups; one worker tick records results and claims; a damaged file refuses writes with
-// one line; routeWithLoads re-runs a router whose lookup was not loaded yet.
+// one line, a full disk likewise while it lasts; routeWithLoads re-runs a router whose
+// lookup was not loaded yet.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleOutcome } from '../../../../shared/api.js';
 import { type EngineRouter, LookupMiss, routeWithLoads, StoreUnavailable } from '../../../../electron/hub/store/engine.js';
 import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
-import { openSqliteEngine, type SqliteEngine } from '../../../../electron/hub/store/sqlite-engine.js';
+import { ROOM_AGAIN_BYTES } from '../../../../electron/hub/store/out-of-space.js';
+import { openSqliteEngine, type SqliteEngine, sqliteEngineOver } from '../../../../electron/hub/store/sqlite-engine.js';
+import { openStore } from '../../../../electron/hub/store/store.js';
 import { tempDir } from '../../../helpers/hub-process.js';
 
 const engines: SqliteEngine[] = [];
@@ -95,6 +98,41 @@ describe('the SQLite engine', () => {
     await expect(engine.mutes.add({ sourceId: 'ci', project: 'p' }, { untilPasses: true }, Date.now())).rejects.toThrow(/is damaged/);
     // Reads still answer: the history stays browsable.
     expect(await engine.events.counts()).toEqual({ events: 0, unread: 0 });
+  });
+
+  it('says the disk is full while events cannot be stored, and clears once they are or the disk has room', async () => {
+    let free = 0;
+    const engine = sqliteEngineOver(openStore(tempDir('herald-sqlite-full-')), { freeBytes: async () => free });
+    engines.push(engine);
+    const problems: Array<string | undefined> = [];
+    engine.onProblem((p) => problems.push(p));
+    await engine.ingest([item('before')], { router: toSink });
+    // SQLite's own "database or disk is full": the file may not grow past the pages it has.
+    const { db } = engine.sync;
+    const fill = () => db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    fill();
+    const big = (n: number) => Array.from({ length: n }, (_, i) => item(`storm ${i}`, { summary: 'x'.repeat(2_000) }));
+    await expect(engine.ingest(big(50), { router: toSink })).rejects.toThrow(/database or disk is full/);
+    expect(engine.problem).toMatch(/^the disk holding .*herald\.db is full \(database or disk is full\): events are refused/);
+    expect(problems).toEqual([engine.problem]);
+    // Still full: another refusal tells nothing new; the disk check finds no room.
+    await expect(engine.ingest(big(50), { router: toSink })).rejects.toThrow(/database or disk is full/);
+    await engine.checkSpaceNow();
+    expect(problems).toHaveLength(1);
+    // Room again on the file system: the check clears it without an event sent.
+    free = ROOM_AGAIN_BYTES;
+    await engine.checkSpaceNow();
+    expect(engine.problem).toBeUndefined();
+    expect(problems).toEqual([expect.stringMatching(/is full/), undefined]);
+    // Full again, then an ingest commits: events are taken, so the problem is gone.
+    free = 0;
+    await expect(engine.ingest(big(50), { router: toSink })).rejects.toThrow(/database or disk is full/);
+    expect(engine.problem).toMatch(/is full/);
+    db.pragma('max_page_count = 1073741823');
+    await engine.ingest([item('after')], { router: toSink });
+    expect(engine.problem).toBeUndefined();
+    expect(problems).toHaveLength(4);
+    expect((await engine.events.counts()).events).toBe(2);
   });
 });
 

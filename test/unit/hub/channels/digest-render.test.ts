@@ -37,7 +37,8 @@ describe('a digest on every channel', () => {
     expect(msg.text).toContain('3 events in the last hour (2 critical, 1 warning)');
     expect(wire).not.toContain('<!channel>');
     expect(wire).toContain('&lt;!channel&gt;');
-    expect(wire).toMatch(/08:01 UTC · 🔴 deploy &lt;!channel&gt; broke\\n08:02 UTC · 🟠 tests/);
+    // Each line links its event (makeEvent's url), the title escaped inside the link.
+    expect(wire).toContain('08:01 UTC · 🔴 <https://github.com/acme/api/actions/runs/1|deploy &lt;!channel&gt; broke>\\n08:02 UTC · 🟠 <https://github.com/acme/api/actions/runs/1|tests');
     expect(validateSlackMessage(buildSlackMessage({ event: many }))).toBeNull();
   });
 
@@ -46,9 +47,9 @@ describe('a digest on every channel', () => {
     expect(adaptiveCardProblems(card)).toEqual([]);
     const list = (card.body as Json[]).find((b) => b.type === 'TextBlock' && String(b.text).startsWith('- '))!.text as string;
     expect(list.split('\r')).toEqual([
-      '- 08:01 UTC · 🔴 deploy \\<!channel\\> broke',
-      '- 08:02 UTC · 🟠 tests \\*failed\\* on main',
-      '- 08:03 UTC · 🔴 scan found \\<script\\>x\\(\\)\\</script\\>',
+      '- 08:01 UTC · 🔴 [deploy \\<!channel\\> broke](https://github.com/acme/api/actions/runs/1)',
+      '- 08:02 UTC · 🟠 [tests \\*failed\\* on main](https://github.com/acme/api/actions/runs/1)',
+      '- 08:03 UTC · 🔴 [scan found \\<script\\>x\\(\\)\\</script\\>](https://github.com/acme/api/actions/runs/1)',
     ]);
     const big = (buildTeamsMessage({ event: many }) as Json).attachments[0].content;
     expect(adaptiveCardProblems(big)).toEqual([]);
@@ -72,7 +73,7 @@ describe('a digest on every channel', () => {
     const mail = buildEmail(message);
     expect(mail.subject).toBe('[Herald] 🔴 3 events in the last hour (2 critical, 1 warning) — acme/api');
     expect(mail.text).toContain(events.map((e, i) => `08:0${i + 1} UTC · ${i === 1 ? '🟠' : '🔴'} ${e.title}`).join('\n'));
-    expect(mail.text).toContain('Herald digest · Herald · 2025-05-01 09:00 UTC · rule Hourly');
+    expect(mail.text).toContain('Herald digest · 2025-05-01 09:00 UTC · rule Hourly');
     expect(mail.html).toContain('scan found &lt;script&gt;x()&lt;/script&gt;');
     expect(mail.html).not.toContain('<script>');
   });

@@ -71,7 +71,8 @@ describe('a storm group on every channel', () => {
     expect(msg.text).toContain('3 failures in acme/api');
     const wire = JSON.stringify(msg);
     expect(wire).not.toContain('<!channel>');
-    expect(wire).toContain('08:00 UTC · 🔴 deploy &lt;!channel&gt; broke\\n08:00 UTC · 🔴 tests *failed* on main');
+    // Each line links its run (makeEvent's url), the title escaped inside the link.
+    expect(wire).toContain('08:00 UTC · 🔴 <https://github.com/acme/api/actions/runs/1|deploy &lt;!channel&gt; broke>\\n08:00 UTC · 🔴 <https://github.com/acme/api/actions/runs/1|tests *failed* on main>');
     expect(validateSlackMessage(buildSlackMessage({ event: storm }))).toBeNull();
   });
 
@@ -81,9 +82,9 @@ describe('a storm group on every channel', () => {
     expect(card.body[0].items[0].text).toContain('3 failures in acme/api');
     const list = (card.body as Json[]).find((b) => b.type === 'TextBlock' && String(b.text).startsWith('- '))!.text as string;
     expect(list.split('\r')).toEqual([
-      '- 08:00 UTC · 🔴 deploy \\<!channel\\> broke',
-      '- 08:00 UTC · 🔴 tests \\*failed\\* on main',
-      '- 08:00 UTC · 🔴 scan found \\<script\\>x\\(\\)\\</script\\>',
+      '- 08:00 UTC · 🔴 [deploy \\<!channel\\> broke](https://github.com/acme/api/actions/runs/1)',
+      '- 08:00 UTC · 🔴 [tests \\*failed\\* on main](https://github.com/acme/api/actions/runs/1)',
+      '- 08:00 UTC · 🔴 [scan found \\<script\\>x\\(\\)\\</script\\>](https://github.com/acme/api/actions/runs/1)',
     ]);
     expect(adaptiveCardProblems((buildTeamsMessage({ event: storm }) as Json).attachments[0].content)).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // What only the PostgreSQL engine has to get right, on a real cluster: several replicas on one
-// database (claims never overlap, a dead replica's claims come back after its lease, a
-// redelivery or a throttled key counted once across replicas, NOTIFY wakes the others),
+// database (claims never overlap, a dead replica's claims come back after its lease, kept on
+// the database's clock whatever the replicas' clocks say, a redelivery or a throttled key
+// counted once across replicas, NOTIFY wakes the others),
 // migrations (run once when replicas start together, a newer schema refused), and bad input:
 // a wrong URL, password, database or port, and PostgreSQL going away and coming back.
 import pg from 'pg';
@@ -86,25 +87,41 @@ describe('two replicas on one database', () => {
     expect(await a.outbox.channelCounts('sink')).toEqual({ pending: 0, failed: 0 });
   });
 
-  it("a replica that dies mid-send: its claims are claimed again once the lease passes, and its late result is ignored", async () => {
+  it("a replica that dies mid-send: its claims are claimed again once the lease passes on the database's clock, and its late result is ignored", async () => {
     const [outcome] = await a.ingest(events(1, 'lease'), { router: routedTo(['lease']), now: new Date(T0) });
     expect(outcome).toMatchObject({ deliveries: 1 });
-    const first = await a.deliveryTick({ now: T0 + 10, record: [], health: [], claim: [['lease', 5]] });
+    const claim = [['lease', 5]] as const;
+    const tickAt = Date.now();
+    const first = await a.deliveryTick({ now: tickAt, record: [], health: [], claim: [...claim] });
     expect(first.claimed).toHaveLength(1);
     const claimed = first.claimed[0]!;
-    expect(claimed.leaseUntil).toBe(T0 + 10 + 2_000);
-    // Within the lease, b gets nothing: a may still be sending.
-    expect((await b.deliveryTick({ now: T0 + 1_000, record: [], health: [], claim: [['lease', 5]] })).claimed).toEqual([]);
-    expect(await b.outbox.nextDue('lease')).toBe(claimed.leaseUntil);
+    // What a renews by, on a's clock.
+    expect(claimed.leaseUntil).toBe(tickAt + 2_000);
+    // Within the lease b gets nothing — even with its clock a minute ahead: a replica's clock
+    // says nothing of another's lease (with replica clocks, b took the live claim: a second send).
+    const minuteAhead = () => Date.now() + 60_000;
+    expect((await b.deliveryTick({ now: minuteAhead(), record: [], health: [], claim: [...claim] })).claimed).toEqual([]);
+    // b looks again when the lease ends, on b's clock.
+    const due = (await b.outbox.nextDue('lease'))!;
+    expect(due).toBeGreaterThan(Date.now());
+    expect(due).toBeLessThanOrEqual(Date.now() + 2_000);
+    const dueAhead = (await b.outbox.nextDue('lease', minuteAhead()))!;
+    expect(Math.abs(dueAhead - due - 60_000)).toBeLessThan(1_000);
     // a renews while its send is slow: still a's.
-    await a.outbox.renewLeases([claimed.id], T0 + 1_500);
-    expect((await b.deliveryTick({ now: T0 + 2_100, record: [], health: [], claim: [['lease', 5]] })).claimed).toEqual([]);
-    // a stops renewing (killed): after the lease b claims it, as the second attempt.
-    const second = await b.deliveryTick({ now: T0 + 3_600, record: [], health: [], claim: [['lease', 5]] });
-    expect(second.claimed.map((c) => [c.id, c.attempt])).toEqual([[claimed.id, 2]]);
-    await a.deliveryTick({ now: T0 + 3_700, record: [{ id: claimed.id, result: 'failed', error: 'late result of a dead send' }], health: [], claim: [] });
+    const beforeRenewal = Date.now();
+    await a.outbox.renewLeases([claimed.id], beforeRenewal);
+    expect((await b.deliveryTick({ now: minuteAhead(), record: [], health: [], claim: [...claim] })).claimed).toEqual([]);
+    // a stops renewing (killed): once the renewed lease has passed, b claims it, as the second attempt.
+    let second: Awaited<ReturnType<typeof b.deliveryTick>>['claimed'] = [];
+    for (const deadline = Date.now() + 10_000; second.length === 0 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      second = (await b.deliveryTick({ now: Date.now(), record: [], health: [], claim: [...claim] })).claimed;
+    }
+    expect(Date.now() - beforeRenewal).toBeGreaterThanOrEqual(2_000);
+    expect(second.map((c) => [c.id, c.attempt])).toEqual([[claimed.id, 2]]);
+    await a.deliveryTick({ now: Date.now(), record: [{ id: claimed.id, result: 'failed', error: 'late result of a dead send' }], health: [], claim: [] });
     expect(await b.outbox.get(claimed.id)).toMatchObject({ status: 'sending', attempts: 2 });
-    await b.deliveryTick({ now: T0 + 3_800, record: [{ id: claimed.id, result: 'delivered' }], health: [], claim: [] });
+    await b.deliveryTick({ now: Date.now(), record: [{ id: claimed.id, result: 'delivered' }], health: [], claim: [] });
     expect(await a.outbox.get(claimed.id)).toMatchObject({ status: 'delivered', attempts: 2, lastError: null });
   });
 
@@ -377,6 +394,35 @@ describe('PostgreSQL going away and coming back', () => {
     expect((await engine.events.counts()).events).toBe(0);
     await holder.end();
     expect(await engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title: 'free', dedupKey: 'stuck' }] }], { router })).toMatchObject([{ status: 'accepted', deliveries: 1 }]);
+  });
+});
+
+describe('a full disk at the server', () => {
+  it("says so as the store's problem while events cannot be stored, and not after the next one is", async () => {
+    const url = await cluster.createDatabase();
+    const engine = await open(url);
+    const problems: Array<string | undefined> = [];
+    engine.onProblem((p) => problems.push(p));
+    // PostgreSQL's own error for a table it cannot extend (disk_full, 53100), raised as the
+    // server raises it, by a trigger we switch (a real full disk needs a mount).
+    await engine.query(`CREATE TABLE test_disk (full_now boolean NOT NULL); INSERT INTO test_disk VALUES (true);
+      CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF (SELECT full_now FROM test_disk) THEN RAISE EXCEPTION 'could not extend file "base/1/2": No space left on device' USING ERRCODE = '53100'; END IF;
+        RETURN NEW; END $$;
+      CREATE TRIGGER test_disk_full BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION test_disk_full();`);
+    const ingest = (title: string) => engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title }] }], { router: routedTo(['hook']) });
+    await expect(ingest('refused')).rejects.toThrow(/No space left on device/);
+    expect(engine.problem).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ has no disk space left \(could not extend file .*\): events are refused/);
+    expect(problems).toEqual([engine.problem]);
+    // A read works on a full disk: the problem stays (it is about storing events).
+    expect(await engine.events.counts()).toEqual({ events: 0, unread: 0 });
+    await expect(ingest('refused again')).rejects.toThrow(/No space left on device/);
+    expect(problems).toHaveLength(1);
+    await engine.query('UPDATE test_disk SET full_now = false');
+    expect(await ingest('stored')).toMatchObject([{ status: 'accepted' }]);
+    expect(engine.problem).toBeUndefined();
+    expect(problems).toEqual([expect.stringMatching(/no disk space left/), undefined]);
+    expect((await engine.events.counts()).events).toBe(1);
   });
 });
 
