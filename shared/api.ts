@@ -384,6 +384,20 @@ export type CiDiscovery = z.infer<typeof CiDiscoverySchema>;
 
 const method = <I extends z.ZodTypeAny, O extends z.ZodTypeAny>(input: I, output: O) => ({ input, output });
 const none = z.object({}).strict().default({});
+
+/** Events a digest or grouping rule holds back now (rules.held). */
+export const RuleHeldSchema = z.object({
+  ruleId: z.string(),
+  /** `digest`: waiting in the rule's open window; `group`: in its storm groups. */
+  kind: z.enum(['digest', 'group']),
+  /** Events waiting. */
+  waiting: z.number(),
+  /** Storm groups with events waiting (`group` only). */
+  groups: z.number().optional(),
+  /** When the next message goes (the digest, the first group's), ISO. */
+  nextAt: z.string(),
+});
+export type RuleHeld = z.infer<typeof RuleHeldSchema>;
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
 
@@ -431,6 +445,8 @@ export const apiContract = {
   ),
   /** Rules are evaluated in order: rewrite the order. `ids` must name every rule exactly once. */
   'rules.reorder': method(z.object({ ids: z.array(IdSchema).max(1000) }).strict(), z.array(RuleSchema)),
+  /** What digest and grouping rules hold back now: events waiting, and when their message goes. */
+  'rules.held': method(none, z.object({ items: z.array(RuleHeldSchema) })),
 
   'settings.get': method(none, SettingsSchema),
   /**

@@ -119,4 +119,20 @@ describe('storm grouping in the UI', { timeout: 60_000 }, () => {
     await page.getByTestId('summarized-in').waitFor();
     expect(browser.problems).toEqual([]);
   });
+
+  it('the Rules page says what a rule holds back now: events waiting, in how many groups, when the message goes', async () => {
+    const { page } = browser;
+    await openPage(page, 'Rules');
+    const held = page.locator('tr[data-rule-id="ci-storms"]').getByTestId('rule-held-group');
+    expect(await held.count()).toBe(0);
+    // Two new groups (the first one's next message is minutes away): three events, live on the page.
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'web build failed', subject: { project: 'acme/web' } });
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'web lint failed', subject: { project: 'acme/web' } });
+    await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'db migration failed', subject: { project: 'acme/db' } });
+    await waitFor(async () => (await held.count()) === 1 && /^3 events/.test((await held.textContent()) ?? ''), 10_000, 'the held line');
+    await expect(held.textContent()).resolves.toMatch(/^3 events waiting in 2 groups · next message \d\d:\d\d:\d\d$/);
+    // Once the groups' messages went, nothing is held: the line goes.
+    await waitFor(async () => (await held.count()) === 0, 20_000, "the groups' messages");
+    expect(browser.problems).toEqual([]);
+  });
 });

@@ -335,6 +335,16 @@ export function createApiHandlers(deps: HandlerDeps): Omit<ApiHandlers, HandledE
     },
 
     'rules.list': async () => config.get().rules,
+    'rules.held': async () => {
+      const [digests, groups] = await Promise.all([store.digests.held(), store.groups.held()]);
+      const at = (ms: number) => new Date(ms).toISOString();
+      return {
+        items: [
+          ...digests.map((d) => ({ ruleId: d.ruleId, kind: 'digest' as const, waiting: d.waiting, nextAt: at(d.nextAt) })),
+          ...groups.map((g) => ({ ruleId: g.ruleId, kind: 'group' as const, waiting: g.waiting, groups: g.groups, nextAt: at(g.nextAt) })),
+        ],
+      };
+    },
     'rules.create': async ({ config: rule }) => {
       try {
         return await upsertItem(config, 'rules', rule, 'create');

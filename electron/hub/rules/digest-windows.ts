@@ -15,6 +15,17 @@ export interface DigestWindow {
   end: number;
 }
 
+/** What a digest rule holds back now: events waiting, and when its open window's digest is due (epoch ms). */
+export interface DigestHeld {
+  ruleId: string;
+  waiting: number;
+  nextAt: number;
+}
+export type DigestHeldRow = { rule_id: string; waiting: number; next_at: number };
+export const digestHeldOf = (r: DigestHeldRow): DigestHeld => ({ ruleId: r.rule_id, waiting: r.waiting, nextAt: r.next_at });
+/** Both engines' query for held(). */
+export const HELD_IN_DIGESTS = 'SELECT rule_id, count(DISTINCT event_seq) AS waiting, min(window_end) AS next_at FROM digest_items GROUP BY rule_id';
+
 export interface ClosedDigest {
   /** The stored herald.digest event. */
   event: HeraldEvent;
@@ -35,6 +46,7 @@ export class DigestWindows {
   private readonly countOpen;
   private readonly selectOpen;
   private readonly insertItem;
+  private readonly selectHeld;
 
   constructor(db: Db) {
     this.selectNextDue = db.prepare('SELECT min(window_end) FROM digest_items').pluck();
@@ -51,6 +63,7 @@ export class DigestWindows {
     this.insertItem = db.prepare(
       'INSERT OR IGNORE INTO digest_items (rule_id, rule_name, channel_id, event_seq, window_start, window_end) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.selectHeld = db.prepare(HELD_IN_DIGESTS);
   }
 
   /**
@@ -82,6 +95,11 @@ export class DigestWindows {
   /** Events waiting in a rule's open windows (for tests and the UI). */
   waiting(ruleId: string): number {
     return this.countOpen.get(ruleId) as number;
+  }
+
+  /** Per rule with events waiting: how many, and when the earliest window's digest is due (the Rules page). */
+  held(): DigestHeld[] {
+    return (this.selectHeld.all() as DigestHeldRow[]).map(digestHeldOf);
   }
 
   /** A window's items: which event waits for which channel. */

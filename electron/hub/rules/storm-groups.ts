@@ -32,6 +32,19 @@ export interface StormGroup {
   messages: number;
 }
 
+/** What a grouping rule holds back now: events waiting, in how many groups, the next message due (epoch ms). */
+export interface GroupsHeld {
+  ruleId: string;
+  waiting: number;
+  groups: number;
+  nextAt: number;
+}
+export type HeldRow = { rule_id: string; waiting: number; groups: number; next_at: number };
+export const groupsHeldOf = (r: HeldRow): GroupsHeld => ({ ruleId: r.rule_id, waiting: r.waiting, groups: r.groups, nextAt: r.next_at });
+/** Both engines' query for held(): only groups with events waiting (one due with none only ends). */
+export const HELD_IN_GROUPS = `SELECT i.rule_id, count(DISTINCT i.event_seq) AS waiting, count(DISTINCT i.group_key) AS groups, min(g.due_at) AS next_at
+  FROM storm_group_items i JOIN storm_groups g ON g.rule_id = i.rule_id AND g.group_key = i.group_key GROUP BY i.rule_id`;
+
 /** An event waiting in a storm group for a channel: its group's message is due at `dueAt` (epoch ms). */
 export interface GroupWait {
   ruleId: string;
@@ -107,6 +120,7 @@ export class StormGroups {
   private readonly countWaiting;
   private readonly selectWaitingFor;
   private readonly selectOpen;
+  private readonly selectHeld;
 
   constructor(db: Db) {
     // A new group is due after its wait; one already open keeps its due time (its name and
@@ -129,6 +143,7 @@ export class StormGroups {
        WHERE i.event_seq = (SELECT seq FROM events WHERE id = ?) ORDER BY i.rule_id, i.channel_id`,
     );
     this.selectOpen = db.prepare('SELECT * FROM storm_groups WHERE rule_id = ? ORDER BY opened_at, group_key');
+    this.selectHeld = db.prepare(HELD_IN_GROUPS);
   }
 
   /** Adds an event to its group for the outcome's channels, opening the group (due after its wait) if none is open. */
@@ -163,6 +178,11 @@ export class StormGroups {
   /** Events waiting in a rule's groups. */
   waiting(ruleId: string): number {
     return this.countWaiting.get(ruleId) as number;
+  }
+
+  /** Per rule with events waiting: how many, in how many groups, and when the first group's message is due (the Rules page). */
+  held(): GroupsHeld[] {
+    return (this.selectHeld.all() as HeldRow[]).map(groupsHeldOf);
   }
 
   /** Where an event waits in a group (the event's detail): per rule and channel, when its group's message is due. */

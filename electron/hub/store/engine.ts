@@ -59,10 +59,10 @@ export type HealthTable = Async<Pick<HealthStore, 'get' | 'recordSuccess' | 'rec
 export type SourceStateTable = Async<Pick<SourceStateStore, 'get' | 'clear'>>;
 
 /** Digest rules' open windows: the scheduler's questions (closing one is `closeDigest`). */
-export type DigestsTable = Async<Pick<DigestWindows, 'nextDue' | 'due' | 'waiting'>>;
+export type DigestsTable = Async<Pick<DigestWindows, 'nextDue' | 'due' | 'waiting' | 'held'>>;
 
 /** Grouping rules' open storm groups: the sender's questions (sending one is `sendGroup`). */
-export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'waitingFor' | 'open'>>;
+export type GroupsTable = Async<Pick<StormGroups, 'nextDue' | 'due' | 'waiting' | 'waitingFor' | 'open' | 'held'>>;
 
 /** Pipeline mutes (the api's mutes.*, the timer that ends timed mutes, the board's "muted until"). */
 export type MutesTable = Async<Pick<MuteStore, 'add' | 'active' | 'list' | 'remove' | 'purgeExpired' | 'nextExpiry'>>;

@@ -145,8 +145,8 @@ export function sqliteEngineOver(
     },
     health: promised(store.health, ['get', 'recordSuccess', 'recordFailure'], ['recordSuccess', 'recordFailure']),
     sourceState: promised(store.sourceState, ['get', 'clear'], ['clear']),
-    digests: promised(store.digests, ['nextDue', 'due', 'waiting']),
-    groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open']),
+    digests: promised(store.digests, ['nextDue', 'due', 'waiting', 'held']),
+    groups: promised(store.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open', 'held']),
     mutes: promised(store.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry'], ['add', 'remove', 'purgeExpired']),
     board: promised(store.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save'], ['prune', 'save']),
 

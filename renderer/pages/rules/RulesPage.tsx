@@ -1,12 +1,13 @@
 // Rules: the user's notification preferences, evaluated top to bottom.
 import { useEffect, useState } from 'react';
+import type { RuleHeld } from '../../../shared/api.js';
 import type { RuleConfig } from '../../../shared/config.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { asError, onConfig, useApi, useResource } from '../../api/context.js';
 import { ItemActions, ItemList, ItemTitle } from '../../components/ItemList.js';
 import { useToast } from '../../components/Toasts.js';
 import { describeMatch } from '../../lib/rule-draft.js';
-import { formatDateTime } from '../../lib/time.js';
+import { formatDateTime, formatListTime } from '../../lib/time.js';
 import { MutedSection } from './MutedSection.js';
 import { RuleForm } from './RuleForm.js';
 
@@ -18,6 +19,8 @@ export function RulesPage() {
   const rules = useResource('rules.list', {}, onConfig('rules'));
   const channels = useResource('channels.list', {}, onConfig('channels'));
   const sources = useResource('sources.list', {}, onConfig('sources'));
+  // What digests and groups hold back: changes as events join them and their messages go (both are events).
+  const held = useResource('rules.held', {}, (u) => u.type === 'event.created' || u.type === 'events.changed');
   const [mode, setMode] = useState<Mode>({ kind: 'list' });
   const [busy, setBusy] = useState(false);
   /** Switch positions shown before the hub confirms them. */
@@ -107,7 +110,7 @@ export function RulesPage() {
           { header: '#', className: 'num', cellClassName: 'num mono', cell: (_, index) => index + 1 },
           { header: 'Rule', cellClassName: 'item-cell', cell: (rule) => <ItemTitle name={rule.name} detail={describeMatch(rule)} detailClassName="small" /> },
           { header: 'Sends to', cell: (rule) => (rule.channels.length ? rule.channels.map(channelName).join(', ') : <span className="muted">history only</span>) },
-          { header: 'When', cellClassName: 'small', cell: (rule) => <RuleTiming rule={rule} /> },
+          { header: 'When', cellClassName: 'small', cell: (rule) => <RuleTiming rule={rule} held={held.data?.items.filter((h) => h.ruleId === rule.id) ?? []} /> },
           {
             header: 'Enabled',
             cell: (rule) => (
@@ -153,9 +156,9 @@ function rowHasFocus(id: string): boolean {
   return document.activeElement?.closest(`tr[data-rule-id="${CSS.escape(id)}"]`) != null;
 }
 
-/** When a rule sends: throttled, as a digest, grouped, quiet hours, snoozed; or always. */
-function RuleTiming(props: { rule: RuleConfig }) {
-  const { rule } = props;
+/** When a rule sends: throttled, as a digest, grouped, quiet hours, snoozed; or always. And what its digest or groups hold now. */
+function RuleTiming(props: { rule: RuleConfig; held: RuleHeld[] }) {
+  const { rule, held } = props;
   return (
     <>
       {rule.throttle && <div>once per {formatDuration(rule.throttle.windowSeconds * 1000, 'exact')}</div>}
@@ -174,6 +177,21 @@ function RuleTiming(props: { rule: RuleConfig }) {
       )}
       {rule.snoozedUntil && Date.parse(rule.snoozedUntil) > Date.now() && <div>popups paused until {formatDateTime(rule.snoozedUntil)}</div>}
       {!rule.throttle && !rule.quietHours && !rule.digest && !rule.group && <span className="muted">always</span>}
+      {held.map((h) => (
+        <div key={h.kind} className="rule-held" data-testid={`rule-held-${h.kind}`}>
+          {heldText(h)}
+        </div>
+      ))}
     </>
   );
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** "3 events waiting in 2 groups · next message 14:05:10"; "12 events waiting · digest 2025-03-05 09:00". */
+function heldText(h: RuleHeld): string {
+  const waiting = `${plural(h.waiting, 'event')} waiting`;
+  return h.kind === 'group'
+    ? `${waiting} in ${plural(h.groups ?? 1, 'group')} · next message ${formatListTime(h.nextAt)}`
+    : `${waiting} · digest ${formatListTime(h.nextAt)}`;
 }

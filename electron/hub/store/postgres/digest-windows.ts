@@ -1,7 +1,7 @@
 // Digest rules' windows on PostgreSQL (rules/digest-windows.ts). Opening a window takes an
 // advisory lock on the rule, so two replicas adding to a rule at once share one window; the
 // primary key keeps an event in a window once per channel.
-import type { DigestWindow } from '../../rules/digest-windows.js';
+import { type DigestHeld, type DigestHeldRow, type DigestWindow, digestHeldOf, HELD_IN_DIGESTS } from '../../rules/digest-windows.js';
 import { lockName, lockNames, type Sql } from './sql.js';
 
 export class PgDigestWindows {
@@ -35,6 +35,11 @@ export class PgDigestWindows {
       [now],
     );
     return rows.map((r) => ({ ruleId: r.rule_id, ruleName: r.rule_name, start: r.window_start, end: r.window_end }));
+  }
+
+  async held(): Promise<DigestHeld[]> {
+    const { rows } = await this.sql<DigestHeldRow>(HELD_IN_DIGESTS);
+    return rows.map(digestHeldOf);
   }
 
   async waiting(ruleId: string): Promise<number> {

@@ -314,7 +314,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     },
     health: promised(tables.health, ['get', 'recordSuccess', 'recordFailure']),
     sourceState: promised(tables.sourceState, ['get', 'clear']),
-    digests: promised(tables.digests, ['nextDue', 'due', 'waiting']),
+    digests: promised(tables.digests, ['nextDue', 'due', 'waiting', 'held']),
     mutes: (() => {
       const mutes = promised(tables.mutes, ['add', 'active', 'list', 'remove', 'purgeExpired', 'nextExpiry']);
       return {
@@ -337,7 +337,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
       };
     })(),
     board: promised(tables.board, ['list', 'answer', 'items', 'keysMutedBy', 'prune', 'count', 'save']),
-    groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open']),
+    groups: promised(tables.groups, ['nextDue', 'due', 'waiting', 'waitingFor', 'open', 'held']),
 
     async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
       const result = await transaction((tx) => ingestItems(tx, ingestTables, items, routing));

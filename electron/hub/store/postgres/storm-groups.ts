@@ -2,7 +2,19 @@
 // events waiting in each, per channel. Adding is an upsert (two replicas opening the same
 // group at once share it); sending takes the group's advisory lock and re-reads it, so of two
 // replicas sending a due group at once the second finds it sent (due again later) and leaves it.
-import { groupFromRow, groupKey, type GroupedOutcome, type GroupRow, type GroupWait, groupWaitOf, type StormGroup } from '../../rules/storm-groups.js';
+import {
+  groupFromRow,
+  groupKey,
+  type GroupedOutcome,
+  type GroupRow,
+  type GroupsHeld,
+  type GroupWait,
+  groupsHeldOf,
+  groupWaitOf,
+  HELD_IN_GROUPS,
+  type HeldRow,
+  type StormGroup,
+} from '../../rules/storm-groups.js';
 import { lockName, lockNames, type Sql } from './sql.js';
 
 export class PgStormGroups {
@@ -46,6 +58,11 @@ export class PgStormGroups {
       [eventId],
     );
     return rows.map(groupWaitOf);
+  }
+
+  async held(): Promise<GroupsHeld[]> {
+    const { rows } = await this.sql<HeldRow>(HELD_IN_GROUPS);
+    return rows.map(groupsHeldOf);
   }
 
   async waiting(ruleId: string): Promise<number> {

@@ -88,6 +88,9 @@ describe('digest rules in the hub', () => {
     await hub!.idle();
     expect(sink.received.map((r) => wire(r).event.title)).toEqual(['deployed to prod']);
     expect(await hub!.store.digests.waiting('hourly')).toBe(5);
+    const [held] = (await hub!.api['rules.held']({})).items;
+    expect(held).toEqual({ ruleId: 'hourly', kind: 'digest', waiting: 5, nextAt: expect.any(String) });
+    expect(Date.parse(held!.nextAt) - Date.now()).toBeGreaterThan(HOUR - 60_000);
     const detail = await hub!.api['events.get']({ id: ids[0]! });
     expect(detail.deliveries).toEqual([]);
     expect(detail.matches).toMatchObject([{ ruleId: 'hourly', outcome: 'routed', channels: ['sink'], digest: { windowSeconds: 3600 } }]);
@@ -110,6 +113,7 @@ describe('digest rules in the hub', () => {
     expect(digest!.event.summary!.split('\n').map((l) => l.replace(/^\d\d:\d\d UTC · 🔴 /, ''))).toEqual([1, 2, 3, 4, 5].map((i) => `nightly build ${i} failed`));
     expect(digest!.event.data!.digest).toMatchObject({ count: 5, eventIds: ids, windowSeconds: 3600 });
     expect(await hub!.store.digests.waiting('hourly')).toBe(0);
+    expect(await hub!.api['rules.held']({})).toEqual({ items: [] });
     // The digest is in history, delivered, and says why it was sent.
     const stored = await hub!.api['events.get']({ id: digest!.event.id });
     expect(stored.event.type).toBe('herald.digest');

@@ -76,6 +76,8 @@ describe('storm grouping in the hub, to Slack', () => {
     await hub!.idle();
     expect(slack.accepted).toEqual([]);
     expect(await hub!.store.groups.waiting('storms')).toBe(40);
+    // The Rules page's line: 40 waiting in one group, its message due after the wait.
+    expect(await hub!.api['rules.held']({})).toEqual({ items: [{ ruleId: 'storms', kind: 'group', waiting: 40, groups: 1, nextAt: new Date(T0 + 10 * SEC).toISOString() }] });
     // Every failure says it went into the group, and has no delivery of its own.
     const detail = await hub!.api['events.get']({ id: ids[0]! });
     expect(detail.deliveries).toEqual([]);
@@ -89,6 +91,7 @@ describe('storm grouping in the hub, to Slack', () => {
     await waitFor(() => slack.accepted.length >= 1, 5_000, 'the group message at Slack');
     await hub!.idle();
     expect(texts()).toEqual(['🔴 40 failures in acme/api']);
+    expect(await hub!.api['rules.held']({})).toEqual({ items: [] });
     expect(slack.rejections).toEqual([]);
     const wire = JSON.stringify(slack.accepted[0]);
     expect(wire).toContain('build 1 failed');

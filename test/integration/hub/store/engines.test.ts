@@ -539,6 +539,8 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(o).toMatchObject({ status: 'accepted', deliveries: 0, digested: 2 });
       await engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title: 'c' }] }], { router: hourly, now: new Date(T0 + 10 * MINUTE) });
       expect(await engine.digests.waiting('hourly')).toBe(3);
+      // What the Rules page shows: three waiting for the digest due at the window's end.
+      expect(await engine.digests.held()).toEqual([{ ruleId: 'hourly', waiting: 3, nextAt: T0 + 60 * MINUTE }]);
       expect(await engine.digests.nextDue()).toBe(T0 + 60 * MINUTE);
       expect(await engine.digests.due(T0 + 59 * MINUTE)).toEqual([]);
       const [window] = await engine.digests.due(T0 + 60 * MINUTE);
@@ -548,6 +550,7 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(closed).toMatchObject({ channels: ['sink'], covered: 3 });
       expect(await engine.closeDigest(window!, build(now), { now })).toBeUndefined();
       expect(await engine.digests.waiting('hourly')).toBe(0);
+      expect(await engine.digests.held()).toEqual([]);
       expect(await engine.digests.nextDue()).toBeUndefined();
       const digest = (await engine.events.list({ types: ['herald.digest'], limit: 5 })).items;
       expect(digest).toHaveLength(1);
@@ -608,6 +611,7 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
         [{ project: 'web' }, T0 + 10_000, 0],
       ]);
       expect(await engine.groups.waiting('storm')).toBe(5);
+      expect(await engine.groups.held()).toEqual([{ ruleId: 'storm', waiting: 5, groups: 2, nextAt: T0 + 10_000 }]);
       expect(await engine.groups.nextDue()).toBe(T0 + 10_000);
       expect(await engine.groups.due(T0 + 9_999)).toEqual([]);
       const make = (now: number) => (g: StormGroup, events: HeraldEvent[], channels: string[]) => ({
@@ -620,6 +624,8 @@ describe.each(storeEngines(() => cluster))('the store on $name', (factory) => {
       expect(await engine.outbox.list({ eventId: sent!.event.id, limit: 5 })).toHaveLength(1);
       // Sent: due again an interval later; sending it again now does nothing.
       expect((await engine.groups.open('storm')).find((g) => g.key === api!.key)).toMatchObject({ messages: 1, dueAt: T0 + 310_000 });
+      // The sent group, open with nothing waiting, is not held: only web's two wait.
+      expect(await engine.groups.held()).toEqual([{ ruleId: 'storm', waiting: 2, groups: 1, nextAt: T0 + 10_000 }]);
       expect(await engine.sendGroup({ ...api!, dueAt: T0 + 310_000 }, make(T0 + 310_000), { now: T0 + 310_000 })).toBeUndefined();
       expect((await engine.groups.open('storm')).map((g) => g.key)).toEqual([web!.key]);
       expect(await engine.sendGroup(web!, make(T0 + 11_000), { now: T0 + 11_000, keepChannel: () => false })).toBeUndefined();
