@@ -40,9 +40,18 @@ export interface Fact {
   value: string;
 }
 
-/** Subject fields that are set, then the actor: the "fields" of every chat message. */
+/** Git's and GitHub's short form of a commit: what a developer recognises and pastes. */
+export const SHORT_SHA_CHARS = 7;
+
+/**
+ * Subject fields that are set, then the actor: the "fields" of every chat message. A
+ * commit shows short (`3484a3f`, as GitHub and GitLab show it); a group a project's path
+ * already names (`octo-org` of `octo-org/octo-repo`) is left out rather than said twice.
+ */
 export function eventFacts(event: OutboundEvent): Fact[] {
-  const facts: Fact[] = SUBJECT_FIELDS.filter((f) => event.subject[f]).map((f) => ({ label: SUBJECT_LABELS[f], value: event.subject[f]! }));
+  const { subject } = event;
+  const shown = SUBJECT_FIELDS.filter((f) => subject[f] && !(f === 'group' && subject.project?.startsWith(`${subject.group}/`)));
+  const facts: Fact[] = shown.map((f) => ({ label: SUBJECT_LABELS[f], value: f === 'commit' ? subject.commit!.slice(0, SHORT_SHA_CHARS) : subject[f]! }));
   if (event.actor) facts.push({ label: 'Actor', value: event.actor });
   return facts;
 }

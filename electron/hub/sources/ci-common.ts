@@ -1,6 +1,7 @@
 // Helpers the CI sources (GitHub, GitLab, Jenkins, cctray) share: parsing a webhook body,
 // timestamps as CI servers write them, and the title wording streaks.ts relies on. The
 // lenient readers of untrusted JSON are json-readers.ts's (re-exported for the sources).
+import { formatDuration } from '../../../shared/duration.js';
 import type { Subject } from '../../../shared/event.js';
 import { isRecord, str } from './json-readers.js';
 
@@ -46,6 +47,30 @@ export function isoTime(v: unknown): string | undefined {
 export function shortSha(sha: unknown): string | undefined {
   const s = str(sha, 100);
   return s && /^[0-9a-f]{7,64}$/i.test(s) ? s.slice(0, 7) : s;
+}
+
+/** A commit message's first line, one line of at most 120 characters (what a developer recognises a commit by). */
+export function commitTitle(message: unknown): string | undefined {
+  const first = str(message, 10_000)?.split('\n')[0]?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (!first) return undefined;
+  return first.length > 120 ? `${first.slice(0, 119)}…` : first;
+}
+
+/**
+ * `Commit 3484a3f by Mona Lisa: Update milestone-created.yml.` — the commit as CI's own
+ * notifications show it: short SHA, author, first line of the message (each when known).
+ */
+export function commitSentence(sha: unknown, message?: unknown, author?: unknown): string | undefined {
+  const short = shortSha(sha);
+  if (!short) return undefined;
+  const by = str(author, 200);
+  const title = commitTitle(message);
+  return `Commit ${short}${by ? ` by ${by}` : ''}${title ? `: ${title}${/[.!?…]$/.test(title) ? '' : '.'}` : '.'}`;
+}
+
+/** `Took 4 min 12 s.` for a run's duration in ms; nothing for none or under a second. */
+export function tookSentence(ms: number | undefined): string | undefined {
+  return ms !== undefined && Number.isFinite(ms) && ms >= 1000 ? `Took ${formatDuration(ms, 'exact')}.` : undefined;
 }
 
 /** Drop undefined fields so `data` stays small and JSON-clean. */

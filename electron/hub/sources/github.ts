@@ -22,6 +22,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SourceConfig } from '../../../shared/config.js';
 import { commitOf, defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
 import {
+  commitSentence,
   compact,
   compactSubject,
   deploymentTitle,
@@ -34,6 +35,7 @@ import {
   sentences,
   shortSha,
   str,
+  tookSentence,
   type PipelineVerb,
 } from './ci-common.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
@@ -229,12 +231,17 @@ export function mapWorkflowRun(payload: Record<string, unknown>, sourceId: strin
       conclusion: str(run.conclusion, 50),
     }),
   };
-  const summary = (what: string) =>
+  const headCommit = obj(run.head_commit);
+  const summary = (what: string, tookMs?: number) =>
     sentences(
       `${what}${runNumber !== undefined ? ` #${runNumber}` : ''}${attempt && attempt > 1 ? ` (attempt ${attempt})` : ''}.`,
-      shortSha(run.head_sha) && `Commit ${shortSha(run.head_sha)}.`,
+      commitSentence(run.head_sha, headCommit.message, obj(headCommit.author).name),
+      tookSentence(tookMs),
       str(run.event) && `Triggered by ${str(run.event)}.`,
     );
+  // A completed run's duration: from its (latest attempt's) start to its last update.
+  const started = Date.parse(str(run.run_started_at) ?? '');
+  const took = Date.parse(str(run.updated_at) ?? '') - started;
 
   if (action === 'completed' || (action === 'requested' && str(run.status) === 'completed')) {
     const conclusion = str(run.conclusion);
@@ -250,7 +257,7 @@ export function mapWorkflowRun(payload: Record<string, unknown>, sourceId: strin
       {
         ...common,
         occurredAt: isoTime(run.updated_at),
-        summary: summary('Workflow run'),
+        summary: summary('Workflow run', Number.isNaN(took) ? undefined : took),
         occurrence: githubOccurrence('run', run.html_url, num(run.id), attempt ?? 1, 'completed'),
       },
       outcome.reason,

@@ -22,6 +22,7 @@
 import type { SourceConfig } from '../../../shared/config.js';
 import { commitOf, defaultDedupKey, type EventInput, type Severity, type Subject } from '../../../shared/event.js';
 import {
+  commitSentence,
   compact,
   compactSubject,
   deploymentTitle,
@@ -34,6 +35,7 @@ import {
   sentences,
   shortSha,
   str,
+  tookSentence,
   type PipelineVerb,
 } from './ci-common.js';
 import { secretsEqual } from '../secret-compare.js';
@@ -209,7 +211,9 @@ export function mapPipelineHook(payload: Record<string, unknown>, sourceId: stri
     occurredAt: outcome.type === 'pipeline.triggered' ? undefined : isoTime(attrs.finished_at),
     summary: sentences(
       `Pipeline${id !== undefined ? ` #${id}` : ''}${str(attrs.source) ? ` (${str(attrs.source)})` : ''}.`,
-      shortSha(attrs.sha) && `Commit ${shortSha(attrs.sha)}.`,
+      failedJobs(payload.builds),
+      commitSentence(attrs.sha, obj(payload.commit).message, obj(obj(payload.commit).author).name),
+      tookSentence(num(attrs.duration) !== undefined ? num(attrs.duration)! * 1000 : undefined),
       attrs.tag === true && 'Tag pipeline.',
     ),
     occurrence: gitlabOccurrence('pipeline', proj.webUrl, id, status),
@@ -223,6 +227,18 @@ export function mapPipelineHook(payload: Record<string, unknown>, sourceId: stri
       tag: attrs.tag === true ? true : undefined,
     }),
   });
+}
+
+/** `Failed jobs: rspec (test), lint (test).` from a Pipeline Hook's builds: the first thing a developer looks for. */
+function failedJobs(builds: unknown): string | undefined {
+  if (!Array.isArray(builds)) return undefined;
+  const failed = builds
+    .map((b) => obj(b))
+    .filter((b) => str(b.status) === 'failed' && b.allow_failure !== true)
+    .map((b) => `${str(b.name, 200) ?? 'job'}${str(b.stage, 100) ? ` (${str(b.stage, 100)})` : ''}`);
+  if (failed.length === 0) return undefined;
+  const shown = failed.slice(0, 5).join(', ');
+  return `Failed job${failed.length === 1 ? '' : 's'}: ${shown}${failed.length > 5 ? ` and ${failed.length - 5} more` : ''}.`;
 }
 
 /** A Job Hook body → its event, or why none; the poller's jobs too. */

@@ -31,8 +31,22 @@ import {
   sentences,
   shortSha,
   str,
+  tookSentence,
   type PipelineVerb,
 } from './ci-common.js';
+
+/** `: InvoiceTest.rounding, InvoiceTest.vat and 1 more` — the failing tests' names, which a developer opens the run for. */
+function failedTests(names: unknown): string {
+  const list = Array.isArray(names) ? names.map((n) => str(n, 200)).filter((n): n is string => n !== undefined) : [];
+  if (list.length === 0) return '';
+  return `: ${list.slice(0, 3).join(', ')}${list.length > 3 ? ` and ${list.length - 3} more` : ''}`;
+}
+
+/** `Culprits: alice, bob.` — whose changes went into the build (the plugin's scm.culprits). */
+function culprits(names: unknown): string | undefined {
+  const list = Array.isArray(names) ? names.map((n) => str(n, 200)).filter((n): n is string => n !== undefined) : [];
+  return list.length ? `Culprits: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ` and ${list.length - 5} more` : ''}.` : undefined;
+}
 import { secretsEqual } from '../secret-compare.js';
 import type { IncomingRequest, ParseResult, WebhookSource } from './source.js';
 import { pathToken } from './token-auth.js';
@@ -174,7 +188,9 @@ export function parseJenkins(
       summary: sentences(
         `Jenkins ${str(payload.display_name) ?? jobPath} ${buildLabel}.`,
         shortSha(scm.commit) && `Commit ${shortSha(scm.commit)}.`,
-        num(tests.failed) ? `${num(tests.failed)} of ${num(tests.total) ?? '?'} tests failed.` : undefined,
+        num(tests.failed) ? `${num(tests.failed)} of ${num(tests.total) ?? '?'} tests failed${failedTests(tests.failed_tests)}.` : undefined,
+        type !== 'pipeline.triggered' ? tookSentence(num(build.duration)) : undefined,
+        culprits(scm.culprits),
       ),
       data: compact({
         number,

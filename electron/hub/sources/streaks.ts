@@ -6,6 +6,7 @@
 // Only pipeline.failed and pipeline.succeeded move a streak. triggered and cancelled pass
 // through untouched and leave the streak as it is (a cancelled run is no verdict).
 // A still-failing event keeps its dedupKey, so rule throttling counts the streak as one thing.
+import { formatDuration } from '../../../shared/duration.js';
 import type { EventInput } from '../../../shared/event.js';
 
 export interface StreakState {
@@ -56,7 +57,7 @@ export function applyPipelineStreak(event: EventInput, last: StreakState | undef
         ...event,
         type: 'pipeline.recovered',
         title: rewordTitle(event.title, 'succeeded', recovered),
-        summary: `Recovered after ${failures} ${plural}${last?.failingSince ? ` (failing since ${last.failingSince})` : ''}.${event.summary ? ` ${event.summary}` : ''}`.slice(0, 10_000),
+        summary: `Recovered after ${failures} ${plural}${failingFor(last?.failingSince, event.occurredAt)}.${event.summary ? ` ${event.summary}` : ''}`.slice(0, 10_000),
         ...(event.dedupKey ? { dedupKey: recoveredDedupKey(event.dedupKey) } : {}),
         data: { ...event.data, recoveredAfter: failures },
       },
@@ -65,6 +66,15 @@ export function applyPipelineStreak(event: EventInput, last: StreakState | undef
   }
 
   return { event, state: last ?? { failures: 0 } };
+}
+
+/** ` (failing for 2 h 5 min, since 2025-01-01 10:00 UTC)`: read by people, not parsed, so no raw ISO time. */
+function failingFor(since: string | undefined, until: string | undefined): string {
+  const from = since ? Date.parse(since) : Number.NaN;
+  if (Number.isNaN(from)) return '';
+  const to = until ? Date.parse(until) : Number.NaN;
+  const at = `${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return to > from ? ` (failing for ${formatDuration(to - from)}, since ${at})` : ` (failing since ${at})`;
 }
 
 type StreakVerb = 'failed' | 'succeeded';

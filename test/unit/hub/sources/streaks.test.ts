@@ -16,6 +16,7 @@ const succeeded = (n: number): EventInput => ({
   type: 'pipeline.succeeded',
   title: 'octo/repo: CI succeeded on main',
   subject,
+  occurredAt: `2025-01-0${n}T12:30:00.000Z`,
   dedupKey: defaultDedupKey('gh', 'pipeline.succeeded', subject),
   data: { runNumber: n },
 });
@@ -42,7 +43,8 @@ describe('pipeline streaks', () => {
     ]);
     expect(out.map((e) => e.data?.failureStreak)).toEqual([1, 2, 3, undefined]);
     expect(out[1]!.summary).toBe('Still failing (2 in a row). Workflow run #2.');
-    expect(out[3]!.summary).toBe('Recovered after 3 failures (failing since 2025-01-01T10:00:00.000Z).');
+    // A person reads it: how long it was red, and since when, in words and a readable time — not raw ISO.
+    expect(out[3]!.summary).toBe('Recovered after 3 failures (failing for 3 d 2 h, since 2025-01-01 10:00 UTC).');
     expect(out[3]!.data).toMatchObject({ recoveredAfter: 3, runNumber: 4 });
   });
 
