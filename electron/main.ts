@@ -73,6 +73,7 @@ async function run(): Promise<void> {
   const notifier = createElectronNotifier({
     openEvent: (eventId) => windows?.show(eventId === undefined ? {} : { eventId }),
     openUrl: (url) => openExternalSafely(url, logError),
+    markRead: (eventId) => void api['events.markRead']({ ids: [eventId] }).catch(logError),
     onCommand: (command) => {
       if (command.kind === 'open') openExternalSafely(command.url, logError);
       else mutePipeline(command.eventId, 'minutes' in command ? { minutes: command.minutes } : { untilPasses: true });

@@ -23,7 +23,7 @@ vi.mock('../../../electron/hub/config/secrets.js', () => ({
 vi.mock('../../../electron/hub/hub.js', () => ({ startHub: vi.fn() }));
 
 import { API_METHODS, type ApiUpdate } from '../../../shared/api.js';
-import { SettingsSchema } from '../../../shared/config.js';
+import { DesktopChannelSchema, SettingsSchema } from '../../../shared/config.js';
 import { emptyBoardCounts } from '../../../shared/board.js';
 import { startHub } from '../../../electron/hub/hub.js';
 import { apiChannel } from '../../../electron/shell/ipc-channels.js';
@@ -135,6 +135,24 @@ describe('main.ts wiring', () => {
     await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
     expect(hub.stop).toHaveBeenCalledTimes(1);
     expect(tray.destroyed).toBe(true);
+  });
+
+  it('clicking a popup opens its run and marks the event read, as a click in the tray does', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      const event = makeEvent({ id: 'e9', url: 'https://ci.example/runs/9' });
+      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+      await expect(desktop.send({ event }, config, {}, new AbortController().signal)).resolves.toMatchObject({ kind: 'ok' });
+      await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
+      electron.created.notifications[0]!.simulateClick();
+      expect(electron.shell.openExternal).toHaveBeenCalledWith('https://ci.example/runs/9');
+      await vi.waitFor(() => expect(hub.api['events.markRead']).toHaveBeenCalledWith({ ids: ['e9'], read: true }));
+    } finally {
+      written.mockRestore();
+    }
   });
 
   it('--hidden (the login item) starts in the tray without a window', async () => {
