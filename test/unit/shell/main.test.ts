@@ -1,22 +1,16 @@
 // main.ts is wiring that cannot run here (no Electron runtime): this drives it against the
 // electron double with a recording hub, to check that the pieces are connected.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', async () => (await import('../../helpers/electron-double.js')).electronModule);
 // electron-store is loaded by Node itself (a dependency), where vi.mock of 'electron' does not
-// reach: the real `electron` package would try to download its runtime. A stand-in keeps the shape.
-vi.mock('electron-store', () => ({
-  default: class {
-    store: Record<string, unknown> = {};
-    readonly path: string;
-    constructor(readonly options: { cwd: string; name: string }) {
-      this.path = path.join(options.cwd, `${options.name}.json`);
-    }
-  },
-}));
+// reach: the real `electron` package would try to download its runtime. Its base class, conf
+// (which electron-store only gives Electron's default folder and IPC), stands in: the same
+// files, the same folder made on first use.
+vi.mock('electron-store', async () => ({ default: (await import('conf')).default }));
 vi.mock('../../../electron/hub/config/secrets.js', () => ({
   openSecretStore: vi.fn(async () => ({ status: { available: false, reason: 'no keychain in this test' } })),
 }));
@@ -150,6 +144,20 @@ describe('main.ts wiring', () => {
       electron.created.notifications[0]!.simulateClick();
       expect(electron.shell.openExternal).toHaveBeenCalledWith('https://ci.example/runs/9');
       await vi.waitFor(() => expect(hub.api['events.markRead']).toHaveBeenCalledWith({ ids: ['e9'], read: true }));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('the first start makes the data dir owner-only before anything is written there (and has nothing to complain about)', async () => {
+    const fresh = path.join(dataDir, 'first-start', 'herald');
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await startMain(['--hidden', '--data-dir', fresh]);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      expect(vi.mocked(startHub).mock.calls[0]![0].dataDir).toBe(fresh);
+      expect(statSync(fresh).mode & 0o777).toBe(0o700);
+      expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toMatch(/others could read/);
     } finally {
       written.mockRestore();
     }
