@@ -119,6 +119,23 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     log(next ? `store: ${next}` : `store: PostgreSQL at ${where.host}:${where.port} is reachable again`);
     for (const listener of problemListeners) listener(next);
   };
+  // ── a full disk at the server (53100 disk_full): the problem until an ingest commits again ──
+  // Not cleared by any statement that works, as unreachable is: reads, and a write that fits
+  // in pages the table has, still work on a full disk while the next events do not.
+  let diskFull: string | undefined;
+  const diskFullChanged = (next: string | undefined) => {
+    if (next === diskFull) return;
+    diskFull = next;
+    log(next ? `store: ${next}` : `store: PostgreSQL at ${where.host}:${where.port} stores events again (disk space)`);
+    for (const listener of problemListeners) listener(problem ?? diskFull);
+  };
+  const noteDiskFull = (error: unknown) => {
+    if ((error as { code?: string }).code !== '53100' || diskFull) return;
+    diskFullChanged(
+      `PostgreSQL at ${where.host}:${where.port} has no disk space left (${(error as Error).message}): events are refused (503, senders retry) until space is freed`,
+    );
+  };
+
   /** Runs a call; an unreachable database becomes StoreUnavailable (and the problem), success clears it. */
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
@@ -168,6 +185,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
           // A pooled connection the server closed while idle (a restart) fails at BEGIN, before
           // anything was sent: a fresh connection may work, so once more.
           if (broken && !begun && attempt === 1) continue;
+          noteDiskFull(error);
           throw error;
         } finally {
           client.off('error', ignore);
@@ -341,6 +359,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
 
     async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
       const result = await transaction((tx) => ingestItems(tx, ingestTables, items, routing));
+      if (diskFull) diskFullChanged(undefined);
       for (const [seq, event] of result.forDelivery) tables.events.keepForDelivery(seq, event);
       if (result.deliveries > 0) deliveriesDue();
       return result.outcomes;
@@ -387,7 +406,7 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     },
 
     get problem() {
-      return problem;
+      return problem ?? diskFull;
     },
     onProblem(listenerFn: (problem: string | undefined) => void) {
       problemListeners.add(listenerFn);

@@ -397,6 +397,35 @@ describe('PostgreSQL going away and coming back', () => {
   });
 });
 
+describe('a full disk at the server', () => {
+  it("says so as the store's problem while events cannot be stored, and not after the next one is", async () => {
+    const url = await cluster.createDatabase();
+    const engine = await open(url);
+    const problems: Array<string | undefined> = [];
+    engine.onProblem((p) => problems.push(p));
+    // PostgreSQL's own error for a table it cannot extend (disk_full, 53100), raised as the
+    // server raises it, by a trigger we switch (a real full disk needs a mount).
+    await engine.query(`CREATE TABLE test_disk (full_now boolean NOT NULL); INSERT INTO test_disk VALUES (true);
+      CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF (SELECT full_now FROM test_disk) THEN RAISE EXCEPTION 'could not extend file "base/1/2": No space left on device' USING ERRCODE = '53100'; END IF;
+        RETURN NEW; END $$;
+      CREATE TRIGGER test_disk_full BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION test_disk_full();`);
+    const ingest = (title: string) => engine.ingest([{ source, inputs: [{ type: 'pipeline.failed', title }] }], { router: routedTo(['hook']) });
+    await expect(ingest('refused')).rejects.toThrow(/No space left on device/);
+    expect(engine.problem).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ has no disk space left \(could not extend file .*\): events are refused/);
+    expect(problems).toEqual([engine.problem]);
+    // A read works on a full disk: the problem stays (it is about storing events).
+    expect(await engine.events.counts()).toEqual({ events: 0, unread: 0 });
+    await expect(ingest('refused again')).rejects.toThrow(/No space left on device/);
+    expect(problems).toHaveLength(1);
+    await engine.query('UPDATE test_disk SET full_now = false');
+    expect(await ingest('stored')).toMatchObject([{ status: 'accepted' }]);
+    expect(engine.problem).toBeUndefined();
+    expect(problems).toEqual([expect.stringMatching(/no disk space left/), undefined]);
+    expect((await engine.events.counts()).events).toBe(1);
+  });
+});
+
 describe('a unix socket URL', () => {
   it('connects through the socket directory named by ?host=, and names it in the location without the password', async () => {
     const url = new URL(await cluster.createDatabase());
