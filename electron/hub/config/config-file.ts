@@ -2,7 +2,7 @@
 // config's shape — { sources, channels, rules, settings } — and holds secret references
 // only. Errors name the file and the place: line:column for syntax, and for the schema the
 // field path with the line:column of its key.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import picomatch from 'picomatch/posix.js';
@@ -22,10 +22,20 @@ export function loadConfigFile(file: string): HeraldConfig {
   const parse = PARSERS[path.extname(file).toLowerCase()];
   if (!parse) throw new ConfigError(`${file}: unsupported file type; use .json, .yaml or .yml`);
   let text: string;
+  let mode: number;
   try {
     text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    mode = statSync(file).mode & 0o777;
   } catch (error) {
     throw new ConfigError(`${file}: cannot read the config file: ${(error as Error).message}`);
+  }
+  // The file decides where events go and which secret references are sent where (a webhook's
+  // secret header may name any env: or file: secret of the hub): as sshd does with its files,
+  // one that anyone may write is refused. Group-writable is left to the owner (umask 002).
+  if (process.platform !== 'win32' && (mode & 0o002) !== 0) {
+    throw new ConfigError(
+      `${file}: the config file is writable by others (mode 0${mode.toString(8).padStart(3, '0')}): anyone on this machine could add a channel that sends your events and secrets elsewhere; run chmod o-w ${file}`,
+    );
   }
   const data = parse(text, file);
   if (data === null || data === undefined) {

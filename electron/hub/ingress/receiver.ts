@@ -27,9 +27,13 @@ export interface ReceiverDeps {
   onRefused?: (sourceId: string, refusal: RejectedRequest) => void;
 }
 
-/** Tells deps.onRefused (if any) and returns the refusal. */
-export function reportRefusal(deps: Pick<ReceiverDeps, 'onRefused'>, sourceId: string, status: number, error: string): ReceiverAnswer {
-  deps.onRefused?.(sourceId, { at: new Date().toISOString(), status, reason: error });
+/**
+ * Tells deps.onRefused (if any) and returns the refusal. `recorded`, when given, is what the
+ * Sources page shows instead: where the hub keeps a source's secret (a file path, a
+ * variable or keychain name) is for its owner, not for whoever sent the request.
+ */
+export function reportRefusal(deps: Pick<ReceiverDeps, 'onRefused'>, sourceId: string, status: number, error: string, recorded = error): ReceiverAnswer {
+  deps.onRefused?.(sourceId, { at: new Date().toISOString(), status, reason: recorded });
   return refuse(status, error);
 }
 
@@ -45,7 +49,7 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   const source = deps.source(sourceId);
   if (!source) return refuse(404, `unknown source "${sourceId}"`);
   // From here on the request was meant for a configured source: a refusal is reported.
-  const refused = (status: number, error: string) => reportRefusal(deps, sourceId, status, error);
+  const refused = (status: number, error: string, recorded?: string) => reportRefusal(deps, sourceId, status, error, recorded);
   const limit = deps.maxBodyBytes?.();
   if (limit !== undefined && request.body.length > limit) return refused(413, `body larger than the limit of ${limit} bytes`);
   if (!source.enabled) return refused(403, `source "${sourceId}" is paused`);
@@ -60,7 +64,8 @@ export async function receiveWebhook(deps: ReceiverDeps, sourceId: string, reque
   try {
     secret = await deps.resolveSecret(source);
   } catch (error) {
-    return refused(503, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
+    // The sender (any host that can reach ingress) learns that, not the file, variable or keychain entry.
+    return refused(503, `the secret of source "${sourceId}" is unavailable on this hub; send again later`, `the secret of source "${sourceId}" is unavailable: ${(error as Error).message}`);
   }
   if (!handler.verify(request, secret, source)) return refused(401, 'signature or token missing or wrong');
 

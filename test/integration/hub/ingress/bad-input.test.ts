@@ -1,7 +1,7 @@
 // Bad input at ingress: each gets its 4xx with a one-line JSON reason, and the store is unchanged.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubProcess, startHubProcess, tempDir, writeConfig } from '../../../helpers/hub-process.js';
+import { type HubProcess, startHubProcess, tempDir, waitFor, writeConfig } from '../../../helpers/hub-process.js';
 
 const SECRET = 'bad-input-secret';
 
@@ -38,7 +38,8 @@ describe('ingress refuses bad input without storing anything', () => {
     { name: 'wrong content type', headers: { 'content-type': 'text/plain' }, body: valid, status: 415, reason: /application\/json.*text\/plain/ },
     { name: 'unknown source', path: '/hooks/nope', body: valid, status: 404, reason: /unknown source "nope"/ },
     { name: 'paused source', path: '/hooks/paused', body: valid, status: 403, reason: /paused/ },
-    { name: 'secret not available', path: '/hooks/nosecret', body: valid, status: 503, reason: /HERALD_UNSET_VARIABLE/ },
+    // Where the hub keeps the secret is not the sender's to know: the Sources page says it (below).
+    { name: 'secret not available', path: '/hooks/nosecret', body: valid, status: 503, reason: /^the secret of source "nosecret" is unavailable on this hub; send again later$/ },
     { name: 'unknown endpoint', path: '/elsewhere', body: valid, status: 404, reason: /POST \/hooks\/<sourceId>/ },
   ];
 
@@ -56,6 +57,12 @@ describe('ingress refuses bad input without storing anything', () => {
       expect(reason).toMatch(c.reason);
     });
   }
+
+  it("shows the hub's owner why the secret was unavailable, which the sender was not told", async () => {
+    type View = { config: { id: string }; lastRejected?: { status: number; reason: string } };
+    const view = await waitFor(async () => (await hub.api<View[]>('sources.list')).find((s) => s.config.id === 'nosecret' && s.lastRejected), 5_000, 'the refusal');
+    expect(view.lastRejected).toMatchObject({ status: 503, reason: expect.stringMatching(/^the secret of source "nosecret" is unavailable: .*HERALD_UNSET_VARIABLE/) });
+  });
 
   it('stored nothing from any of them, and still accepts a good event afterwards', async () => {
     const before = await hub.api<{ total: number }>('events.list', {});

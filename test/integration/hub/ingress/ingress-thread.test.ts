@@ -8,11 +8,13 @@ import { resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RejectedRequest } from '../../../../shared/api.js';
 import { type SourceConfig, SourceSchema } from '../../../../shared/config.js';
 import type { IngestAck } from '../../../../electron/hub/ingest.js';
 import { type IngressListener, startIngress } from '../../../../electron/hub/ingress/listener.js';
 import type { IngestItem } from '../../../../electron/hub/store/ingest-transaction.js';
 import { bindableRaw } from '../../../../electron/hub/store/raw-payload.js';
+import { waitFor } from '../../../helpers/hub-process.js';
 
 const THREAD_SCRIPT = resolve(import.meta.dirname, '../../../../dist/electron/hub/ingress/ingress-thread.js');
 
@@ -29,6 +31,7 @@ function harness() {
   const secretLookups: string[] = [];
   const items: IngestItem[] = [];
   const ignored: string[] = [];
+  const refusals: RejectedRequest[] = [];
   let failIngest: string | undefined;
   let hang: 'secret' | 'ingest' | undefined;
   const never = new Promise<never>(() => undefined);
@@ -50,11 +53,13 @@ function harness() {
       return { status: 'accepted', ids: item.inputs.map((_, i) => `id-${items.length}-${i}`) };
     },
     onIgnored: (source: SourceConfig, reason: string) => ignored.push(`${source.id}: ${reason}`),
+    onRefusedBatch: (_sourceId: string, last: RejectedRequest) => refusals.push(last),
   };
   return {
     deps,
     items,
     ignored,
+    refusals,
     secretLookups,
     secretValues,
     setSources: (next: SourceConfig[]) => (sources = next),
@@ -180,12 +185,14 @@ describe('ingress on its own thread', () => {
     }
   });
 
-  it("names the main thread's failures: a secret it cannot resolve (503), a commit that failed (503)", async () => {
+  it("names the main thread's failures: a secret it cannot resolve (503: why, to the hub's owner only), a commit that failed (503)", async () => {
     const h = harness();
     h.secretValues.A_SECRET = undefined;
     const ingress = await start(h);
     const noSecret = await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'alpha');
-    expect(noSecret).toEqual({ status: 503, body: { error: 'the secret of source "a" is unavailable: environment variable A_SECRET is not set' } });
+    // The sender is not told where the hub keeps its secret (a file path, a variable name); the Sources page is.
+    expect(noSecret).toEqual({ status: 503, body: { error: 'the secret of source "a" is unavailable on this hub; send again later' } });
+    await waitFor(() => h.refusals.some((r) => r.reason === 'the secret of source "a" is unavailable: environment variable A_SECRET is not set'));
     // Not cached: the next request asks again and succeeds once the secret is there.
     h.secretValues.A_SECRET = 'alpha';
     expect((await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'y' }, 'alpha')).status).toBe(202);
@@ -204,7 +211,7 @@ describe('ingress on its own thread', () => {
     const started = Date.now();
     expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'x' }, 'alpha')).toEqual({
       status: 503,
-      body: { error: 'the secret of source "a" is unavailable: the hub did not answer within 0.3 s' },
+      body: { error: 'the secret of source "a" is unavailable on this hub; send again later' },
     });
     h.hang('ingest');
     expect(await post(`${ingress.url}/hooks/a`, { type: 'pipeline.failed', title: 'y' }, 'alpha')).toEqual({

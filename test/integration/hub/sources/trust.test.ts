@@ -76,7 +76,8 @@ describe('sources that cannot work say so', () => {
     chmodSync(secretFile, 0o644);
     const open = await post('filed', FILED);
     expect(open.status).toBe(503);
-    expect(((await open.json()) as { error: string }).error).toContain(`is open to group or others (mode 0644): run chmod 600 ${secretFile}`);
+    // The sender is not told the file's path; the hub's owner is, in the source's view.
+    expect(((await open.json()) as { error: string }).error).toBe('the secret of source "filed" is unavailable on this hub; send again later');
     expect((await view('filed')).needsSecret).toBe(`secret: file ${secretFile} is open to group or others (mode 0644): run chmod 600 ${secretFile}`);
 
     chmodSync(secretFile, 0o600);

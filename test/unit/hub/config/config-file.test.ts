@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,17 @@ describe('loadConfigFile: errors name the file and the field', () => {
   it('names a file that is missing', async () => {
     const missing = path.join(dir, 'nope.yaml');
     expect(() => loadConfigFile(missing)).toThrow(new RegExp(`^${missing}: cannot read the config file: ENOENT`));
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a file anyone on the machine may write: it decides where events and secret values go', () => {
+    const file = write('open.json', JSON.stringify(VALID));
+    chmodSync(file, 0o666);
+    expect(() => loadConfigFile(file)).toThrow(
+      `${file}: the config file is writable by others (mode 0666): anyone on this machine could add a channel that sends your events and secrets elsewhere; run chmod o-w ${file}`,
+    );
+    // Group-writable (a user's private group, umask 002) is the owner's business: loaded.
+    chmodSync(file, 0o664);
+    expect(loadConfigFile(file).sources).toHaveLength(1);
   });
 
   it('reports several bad fields at once', async () => {
