@@ -54,7 +54,12 @@ export interface Resource<T> {
   data: T | undefined;
   error: Error | undefined;
   loading: boolean;
-  reload(): void;
+  /**
+   * Load again. Settles once the answer (or the error) is in `data`/`error` — or a later load's
+   * is — so an action can stay busy until the list it changed is shown (a Rules arrow pressed
+   * again before that would act on the old order).
+   */
+  reload(): Promise<void>;
 }
 
 /**
@@ -70,14 +75,41 @@ export function useResource<M extends ApiMethod>(
   const key = JSON.stringify(input);
   const [state, setState] = useState<{ data?: ApiOutput<M>; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  // reload()'s callers, each with the generation it asked for: a load of that generation or a
+  // later one answers them (an earlier load still in flight is dropped, as its answer is older).
+  const requested = useRef(0);
+  const waiting = useRef<Array<{ generation: number; resolve(): void }>>([]);
+  const reload = useCallback(
+    () =>
+      new Promise<void>((resolve) => {
+        const next = ++requested.current;
+        waiting.current.push({ generation: next, resolve });
+        setGeneration(next);
+      }),
+    [],
+  );
+  const answered = (loaded: number) => {
+    const done = waiting.current.filter((w) => w.generation <= loaded);
+    waiting.current = waiting.current.filter((w) => w.generation > loaded);
+    for (const w of done) w.resolve();
+  };
+  // Unmounted: nobody is left to show an answer to, and nobody may wait for one.
+  useEffect(() => () => answered(Infinity), []);
 
   useEffect(() => {
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     invoke(method, JSON.parse(key) as ApiInput<M>).then(
-      (data) => live && setState({ data, loading: false }),
-      (error: unknown) => live && setState((s) => ({ data: s.data, error: asError(error), loading: false })),
+      (data) => {
+        if (!live) return;
+        setState({ data, loading: false });
+        answered(generation);
+      },
+      (error: unknown) => {
+        if (!live) return;
+        setState((s) => ({ data: s.data, error: asError(error), loading: false }));
+        answered(generation);
+      },
     );
     return () => {
       live = false;
@@ -91,7 +123,7 @@ export function useResource<M extends ApiMethod>(
     if (!reloadOn?.(update) || pending.current) return;
     pending.current = setTimeout(() => {
       pending.current = undefined;
-      reload();
+      void reload();
     }, RELOAD_COALESCE_MS);
   });
 

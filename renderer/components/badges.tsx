@@ -10,14 +10,26 @@ export function SeverityBadge(props: { severity: Severity }) {
 export function HealthBadge(props: { health: HealthState; enabled?: boolean }) {
   if (props.enabled === false) return <span className="badge badge--muted">paused</span>;
   const { health } = props;
-  const title = health.healthy
-    ? health.lastSuccessAt
-      ? `last success ${formatAgo(health.lastSuccessAt)}`
-      : 'no activity yet'
-    : `${health.consecutiveFailures} failures in a row${health.lastError ? `: ${health.lastError}` : ''}`;
+  const failures = `${health.consecutiveFailures} ${health.consecutiveFailures === 1 ? 'failure' : 'failures'}`;
+  if (!health.healthy) {
+    return (
+      <span className="badge badge--bad" title={`${failures} in a row${health.lastError ? `: ${health.lastError}` : ''}`}>
+        unhealthy
+      </span>
+    );
+  }
+  // Failing, not yet unhealthy (a failure or two of the hub's "unhealthy after"): "healthy" beside
+  // the red reason read as a contradiction.
+  if (health.consecutiveFailures > 0) {
+    return (
+      <span className="badge badge--warn" title={`${failures} in a row, not yet unhealthy${health.lastError ? `: ${health.lastError}` : ''}`}>
+        {failures}
+      </span>
+    );
+  }
   return (
-    <span className={`badge ${health.healthy ? 'badge--ok' : 'badge--bad'}`} title={title}>
-      {health.healthy ? 'healthy' : 'unhealthy'}
+    <span className="badge badge--ok" title={health.lastSuccessAt ? `last success ${formatAgo(health.lastSuccessAt)}` : 'no activity yet'}>
+      healthy
     </span>
   );
 }

@@ -13,11 +13,21 @@ import { openPage, SCREENSHOTS, sendEvents, signIn, startHub } from './hub.js';
 
 const SECRET = 'pause-e2e-secret';
 
-// Skipped: failed whole (each case's 30 s timeout) in one of three fresh-clone CI runs at the
-// end of session 9 and once under load in a helper's run; the cause is not yet found (left for
-// the next session: the hub-level tests of the same behaviour, retry-push.test.ts and
-// engines.test.ts, run).
-describe.skip('a channel recovering from its endpoint\'s bad day, in the UI', { timeout: 60_000 }, () => {
+/**
+ * How the Channels page writes a time (renderer/lib/time.ts formatListTime): `HH:MM:SS` on the
+ * day it draws, `YYYY-MM-DD HH:MM` on another (an hour's pause begun after 23:00 ends
+ * tomorrow). One text per moment given: a midnight may pass between drawing and reading.
+ */
+function listTimes(iso: string, ...drawnAt: Date[]): string[] {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const hhmm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return drawnAt.map((now) =>
+    d.toDateString() === now.toDateString() ? `${hhmm}:${pad(d.getSeconds())}` : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hhmm}`,
+  );
+}
+
+describe('a channel recovering from its endpoint\'s bad day, in the UI', { timeout: 60_000 }, () => {
   let hub: HubProcess;
   let browser: Browser;
   let sink: Sink;
@@ -44,14 +54,14 @@ describe.skip('a channel recovering from its endpoint\'s bad day, in the UI', { 
       { type: 'pipeline.failed', title: 'one' },
       { type: 'pipeline.failed', title: 'two' },
     ]);
+    const drawnAfter = new Date();
     await openPage(page, 'Channels');
     const row = page.locator('tr[data-channel-id="sink"]');
     const paused = row.getByTestId('channel-paused');
     await paused.waitFor();
     const until = (await hub.api<Array<{ delivery: { pausedUntil: string } }>>('channels.list'))[0]!.delivery.pausedUntil;
-    const d = new Date(until);
-    const hhmmss = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-    await expect(paused.textContent()).resolves.toBe(`paused until ${hhmmss}: the service asked to wait (HTTP 429: slow down)`);
+    const text = await paused.textContent();
+    expect(listTimes(until, drawnAfter, new Date()).map((t) => `paused until ${t}: the service asked to wait (HTTP 429: slow down)`)).toContain(text);
     await page.screenshot({ path: `${SCREENSHOTS}/channel-paused.png` });
 
     sink.respond(200, 'ok');
@@ -82,11 +92,13 @@ describe.skip('a channel recovering from its endpoint\'s bad day, in the UI', { 
     sink.respond(200, 'ok');
     await retry.click();
     await page.getByText('4 failed deliveries to Team hook queued again').waitFor();
-    await waitFor(() => sink.received.length >= before + 4, 10_000, 'the four failed deliveries sent');
+    // The four, then the channel's own "works again" event (its first success ended the
+    // unhealthy streak), which the rule sends there too: the channel is quiet after it.
+    const titles = () => sink.received.slice(before).map((r) => (r.json as { event: { title: string } }).event.title);
+    await waitFor(() => titles().includes('Team hook (webhook channel) works again'), 10_000, 'the failed deliveries and the recovery sent');
     await retry.waitFor({ state: 'detached' });
     await expect(row.locator('td').nth(3).textContent()).resolves.toBe('0');
-    const titles = sink.received.slice(before).map((r) => (r.json as { event: { title: string } }).event.title);
-    expect(titles.filter((t) => ['three', 'four', 'five'].includes(t)).sort()).toEqual(['five', 'four', 'three']);
+    expect(titles().sort()).toEqual(['Team hook (webhook channel) is failing', 'Team hook (webhook channel) works again', 'five', 'four', 'three']);
     expect(browser.problems).toEqual([]);
   });
 
@@ -97,15 +109,19 @@ describe.skip('a channel recovering from its endpoint\'s bad day, in the UI', { 
     await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'six' });
     const row = page.locator('tr[data-channel-id="sink"]');
     const next = row.getByTestId('channel-next-attempt');
+    const drawnAfter = new Date();
     await next.waitFor();
     const [view] = await hub.api<Array<{ delivery: { nextAttemptAt: string } }>>('channels.list');
-    const [pending] = await hub.api<Array<{ nextAttemptAt: string }>>('deliveries.list', { status: 'pending' });
-    // The delivery's own next attempt, 60–120 s after the first (half the base delay, jittered).
+    const pendings = await hub.api<Array<{ nextAttemptAt: string }>>('deliveries.list', { status: 'pending' });
+    // Its only pending delivery ('six'): the channel's next attempt is that delivery's, 60–120 s
+    // after the first (half the base delay, jittered).
+    expect(pendings).toHaveLength(1);
+    const [pending] = pendings;
     expect(view!.delivery.nextAttemptAt).toBe(pending!.nextAttemptAt);
     expect(Date.parse(pending!.nextAttemptAt) - Date.now()).toBeGreaterThan(50_000);
-    const d = new Date(pending!.nextAttemptAt);
     await page.screenshot({ path: `${SCREENSHOTS}/channel-next-attempt.png` });
-    await expect(next.textContent()).resolves.toBe(`next attempt ${[d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}`);
+    const text = await next.textContent();
+    expect(listTimes(pending!.nextAttemptAt, drawnAfter, new Date()).map((t) => `next attempt ${t}`)).toContain(text);
     expect(browser.problems).toEqual([]);
   });
 });

@@ -94,13 +94,15 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await expect(row('hook').locator('.badge').first().textContent()).resolves.toBe('not used yet');
   });
 
-  it('a failed delivery shows its reason though one failure is not yet unhealthy', async () => {
+  it('a failed delivery shows its reason and "1 failure", though one failure is not yet unhealthy', async () => {
     sink.respond(400, 'payload rejected: missing field "text"');
     await sendEvents(`${hub.ingressUrl}/hooks/ci`, SECRET, { type: 'pipeline.failed', title: 'build failed' });
     await waitFor(async () => (await hub.api<ChannelList>('channels.list')).find((c) => c.config.id === 'hook')!.failed === 1, 10_000, 'delivery failed');
     const hook = row('hook');
     await expect.poll(() => hook.getByTestId('channel-last-error').textContent(), { timeout: 10_000 }).toContain('last attempt failed: HTTP 400');
-    await expect(hook.locator('.badge').first().textContent()).resolves.toBe('healthy');
+    // Neither "healthy" beside the red reason nor "unhealthy" yet.
+    await expect(hook.locator('.badge').first().textContent()).resolves.toBe('1 failure');
+    await expect(hook.locator('.badge').first().getAttribute('class')).resolves.toContain('badge--warn');
   });
 
   it('Pause and Resume from the row', async () => {
@@ -111,7 +113,7 @@ describe('channel state on the Channels page', { timeout: 90_000 }, () => {
     await expect.poll(() => row('hook').locator('.badge').first().textContent()).toBe('paused');
     await page.getByRole('button', { name: 'Resume Picky hook' }).click();
     await waitFor(enabled, 5000, 'resumed');
-    await expect.poll(() => row('hook').locator('.badge').first().textContent()).toBe('healthy');
+    await expect.poll(() => row('hook').locator('.badge').first().textContent()).toBe('1 failure');
     expect(browser.problems).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { buildGroupEvent } from '../../electron/hub/rules/storm-group-sender.js'
 import { makeEvent } from './fake-event.js';
 import { deadPort, startFakeServer, type FakeServer, type RecordedRequest, type Reply } from './fake-http.js';
 import { selfSignedCert } from './fake-tls.js';
+import { forceGc } from './force-gc.js';
 
 /** Event text an attacker controls (a commit message, a branch name): markup, mentions, links, control characters. */
 export const HOSTILE = {
@@ -77,8 +78,15 @@ export function describeChannelConformance<C extends ChannelConfig>(spec: Channe
       for (const secret of spec.secretValues) expect(text, `a secret appears in ${text}`).not.toContain(secret);
     };
 
+    /** Called as each request arrives (before the reply). */
+    let onRequest: (() => void) | undefined;
+
     beforeAll(async () => {
-      server = await startFakeServer(() => next);
+      server = await startFakeServer(() => {
+        onRequest?.();
+        onRequest = undefined;
+        return next;
+      });
     });
     afterAll(async () => {
       await server.close();
@@ -115,16 +123,23 @@ export function describeChannelConformance<C extends ChannelConfig>(spec: Channe
       expectNoSecret(result);
     });
 
-    it('no answer within the timeout → retry, the secret not quoted', async () => {
+    it('no answer within the timeout → retry, the secret not quoted (also when a GC runs while it waits)', async () => {
       next = { status: 200, hang: true };
-      const result = await spec.channel.send(
+      const arrived = new Promise<void>((resolve) => (onRequest = resolve));
+      const sending = spec.channel.send(
         { event: makeEvent() },
-        { ...spec.config(server.url), timeoutMs: 150 } as C,
+        { ...spec.config(server.url), timeoutMs: 500 } as C,
         spec.secrets(server.url),
         signal(),
       );
-      expect(result.kind, resultText(result)).toBe('retry');
-      expectNoSecret(result);
+      // A collection while the request waits must not take its deadline with it (a deadline
+      // signal held only weakly never fired, and the send waited for good).
+      await Promise.race([arrived, sending]);
+      forceGc();
+      const result = await Promise.race([sending, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 10_000).unref())]);
+      expect(result, 'the send is still waiting 10 s after its 500 ms timeout').not.toBe('still waiting');
+      expect((result as SendResult).kind, resultText(result as SendResult)).toBe('retry');
+      expectNoSecret(result as SendResult);
     });
 
     it('untrusted event text is escaped for the channel format', async () => {

@@ -8,6 +8,7 @@ import { escapeSlack, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, ok, retry, type Channel, type Message, type SendResult } from './channel.js';
 import { eventFacts, contextLine, fitListedEvents, headline, listedEvents, listsEvents, safeLink, SEVERITY_STYLE } from './format.js';
 import { classifyHttpResponse, describeFetchError } from './http.js';
+import { deadlineSignal } from '../timeout-signal.js';
 
 export type SlackChannelConfig = Extract<ChannelConfig, { kind: 'slack' }>;
 
@@ -131,7 +132,7 @@ function signalledFetch(signal: AbortSignal, timeoutMs: number) {
   const fetchFn = async (url: string | URL, init?: RequestInit) => {
     // The SDKs ask for `redirect: 'error'`, which surfaces as a bare network error (retried
     // forever); 'manual' hands the 3xx to classifyHttpResponse, which fails it as http.ts does.
-    const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    const response = await fetch(url, { ...init, redirect: 'manual', signal: deadlineSignal(timeoutMs, signal) });
     state.headers = response.headers;
     return response;
   };

@@ -5,6 +5,7 @@ import type { HeraldEvent } from '../../../shared/event.js';
 import { type Channel, type Message, type ResolvedSecrets, type SendResult, withoutSecrets } from './channel.js';
 import { redactSecrets } from '../secret-redaction.js';
 import { channelFor, closeChannel } from './registry.js';
+import { deadlineSignal } from '../timeout-signal.js';
 
 export function testMessage(config: ChannelConfig, now = new Date()): Message {
   const event: HeraldEvent = {
@@ -51,7 +52,7 @@ export async function testChannel(
   options: { signal?: AbortSignal; now?: Date; channel?: Channel } = {},
 ): Promise<{ ok: boolean; detail: string }> {
   const timeoutMs = 'timeoutMs' in config ? config.timeoutMs + 5_000 : 20_000;
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const signal = deadlineSignal(timeoutMs, options.signal);
   const channel = options.channel ?? channelFor(config.kind);
   try {
     return explainResult(withoutSecrets(await channel.send(testMessage(config, options.now), config as never, secrets, signal), secrets));

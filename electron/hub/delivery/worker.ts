@@ -476,7 +476,7 @@ export class DeliveryWorker {
       const delay = Math.max(askedMs, backoffDelay(claimed.attempt, settings.baseDelayMs, settings.maxDelayMs, this.random));
       outcome = { id, result: 'retry', at: now + delay, error: reason };
     } else {
-      const final = result.kind === 'retry' ? `gave up after ${claimed.attempt} attempts: ${reason}` : reason;
+      const final = result.kind === 'retry' ? `gave up after ${claimed.attempt === 1 ? '1 attempt' : `${claimed.attempt} attempts`}: ${reason}` : reason;
       outcome = { id, result: 'failed', error: final };
     }
     return { outcome, channelHealth: { kind: 'channel', id: config.id, ok: false, error: reason, unhealthyAfter: settings.unhealthyAfter } };

@@ -19,6 +19,7 @@ import type { SourceConfig } from '../../../shared/config.js';
 import { defaultDedupKey, type EventInput, type Subject } from '../../../shared/event.js';
 import { compact, compactSubject, httpUrl, isoTime, pipelineTitle, str, type PipelineVerb } from './ci-common.js';
 import type { PollContext, PollingSource, PollResult } from './source.js';
+import { deadlineSignal } from '../timeout-signal.js';
 
 export type CctraySourceConfig = Extract<SourceConfig, { kind: 'cctray' }>;
 
@@ -124,7 +125,7 @@ export function createCctraySource(deps: CctrayDeps = {}): PollingSource<CctrayS
       try {
         res = await doFetch(withoutCredentials(ctx.config.url), {
           headers,
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]),
+          signal: deadlineSignal(timeoutMs, ctx.signal),
           redirect: 'follow',
         });
       } catch (err) {

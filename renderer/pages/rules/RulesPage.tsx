@@ -33,11 +33,13 @@ export function RulesPage() {
   const channelName = (id: string) => channelList.find((c) => c.id === id)?.name ?? `${id} (unknown)`;
   const editing = mode.kind === 'edit' ? rules.data?.find((r) => r.id === mode.id) : undefined;
 
+  // Busy until the list shows the change: an arrow pressed again while the old order is still
+  // shown would save that order again (the second of two quick moves was lost).
   const run = async (what: string, action: () => Promise<unknown>, onFailure?: () => void) => {
     setBusy(true);
     try {
       await action();
-      rules.reload();
+      await rules.reload();
     } catch (e) {
       onFailure?.();
       toast(`${what} failed: ${asError(e).message}`, 'error');

@@ -188,6 +188,11 @@ describe('delivery worker', () => {
     t.worker.start();
     await t.settle(() => t.statuses()[0]!.status === 'failed');
     expect(t.statuses()[0]).toEqual({ status: 'failed', attempts: 4, lastError: 'gave up after 4 attempts: HTTP 503: down' });
+    const once = setup({ send: () => ({ kind: 'retry', reason: 'HTTP 502: bad gateway' }), delivery: { maxAttempts: 1 } });
+    once.ingest(1);
+    once.worker.start();
+    await once.settle(() => once.statuses()[0]!.status === 'failed');
+    expect(once.statuses()[0]).toEqual({ status: 'failed', attempts: 1, lastError: 'gave up after 1 attempt: HTTP 502: bad gateway' });
 
     const f = setup({ send: () => ({ kind: 'fail', reason: 'HTTP 404: channel_not_found' }) });
     f.ingest(1);
