@@ -34,7 +34,8 @@ export function buildDiscordMessage(message: Message, config?: Pick<DiscordChann
   const fields = eventFacts(event)
     .slice(0, DISCORD_LIMITS.fields)
     .map((f) => ({ name: f.label, value: md(f.value, 200), inline: true }));
-  const footer = md(contextLine(event, message.rule, message.test), 300);
+  // The embed's timestamp shows the time, in the reader's own zone: the footer need not repeat it in UTC.
+  const footer = md(contextLine(event, message.rule, message.test, { time: false }), 300);
   // What is left of the 6,000 shared characters goes to the description.
   const used = title.length + footer.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
   const descriptionMax = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.embedTotal - used - 10);

@@ -40,6 +40,11 @@ export interface Fact {
   value: string;
 }
 
+/** `ghcr.io/acme/api@sha256:580ac09da777…`: an image digest as `docker images` shows it (12 hex), not 64 that overflow a field. */
+export function shortDigest(artifact: string): string {
+  return artifact.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}(?![0-9a-f])/i, '@sha256:$1…');
+}
+
 /** Git's and GitHub's short form of a commit: what a developer recognises and pastes. */
 export const SHORT_SHA_CHARS = 7;
 
@@ -51,7 +56,7 @@ export const SHORT_SHA_CHARS = 7;
 export function eventFacts(event: OutboundEvent): Fact[] {
   const { subject } = event;
   const shown = SUBJECT_FIELDS.filter((f) => subject[f] && !(f === 'group' && subject.project?.startsWith(`${subject.group}/`)));
-  const facts: Fact[] = shown.map((f) => ({ label: SUBJECT_LABELS[f], value: f === 'commit' ? subject.commit!.slice(0, SHORT_SHA_CHARS) : subject[f]! }));
+  const facts: Fact[] = shown.map((f) => ({ label: SUBJECT_LABELS[f], value: f === 'commit' ? subject.commit!.slice(0, SHORT_SHA_CHARS) : f === 'artifact' ? shortDigest(subject.artifact!) : subject[f]! }));
   if (event.actor) facts.push({ label: 'Actor', value: event.actor });
   return facts;
 }
@@ -68,13 +73,16 @@ export function formatTime(iso: string): string {
   return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** `Pipeline failed · GitHub · 2025-05-01 08:00 UTC · rule Prod failures` */
-export function contextLine(event: OutboundEvent, rule?: { name: string }, test?: boolean): string {
+/**
+ * `Pipeline failed · GitHub · 2025-05-01 08:00 UTC · rule Prod failures`. `time: false`
+ * where the service shows the time itself (Discord's embed timestamp, in the reader's zone).
+ */
+export function contextLine(event: OutboundEvent, rule?: { name: string }, test?: boolean, options: { time?: boolean } = {}): string {
   return [
     typeLabel(event.type),
     // Herald's own messages (digests, storm groups): "Herald digest · Herald" says it twice.
     event.source.kind === 'herald' ? undefined : event.source.name,
-    formatTime(event.occurredAt),
+    options.time === false ? undefined : formatTime(event.occurredAt),
     rule ? `rule ${rule.name}` : undefined,
     test ? 'test message from Herald' : undefined,
   ]
@@ -194,12 +202,17 @@ export function fitListedEvents(
 export const markdownUrl = (url: string) => url.replace(/\(/g, '%28').replace(/\)/g, '%29');
 
 /**
- * A digest's or storm group's lines as Markdown (Discord, Teams), each title linked to its
- * event (`[title](url)`) while the links fit in `max`; `bullet` starts each line.
+ * A digest's or storm group's lines as Markdown (Discord, Teams), each linked to its event
+ * while the links fit in `max`; `bullet` starts each line. `title`: the title is the link
+ * (`[title](url)`, Discord). `suffix`: the escaped title, then ` · [Open](url)` — Teams'
+ * renderers break a link whose text holds backslash escapes (AdaptiveCards#4628; the
+ * escapes themselves differed between Teams clients), so its link text is plain.
  */
-export function markdownLines(event: OutboundEvent, max: number, separator: string, bullet: string): string {
+export function markdownLines(event: OutboundEvent, max: number, separator: string, bullet: string, link: 'title' | 'suffix' = 'title'): string {
+  const linked = (l: ListedLine) =>
+    link === 'title' ? `[${escapeMarkdown(l.text)}](${markdownUrl(l.url!)})` : `${escapeMarkdown(l.text)} · [Open](${markdownUrl(l.url!)})`;
   return fitListedEvents(listedEvents(event), max, {
-    line: (l, linked) => `${bullet}${escapeMarkdown(l.lead)}${linked ? `[${escapeMarkdown(l.text)}](${markdownUrl(l.url!)})` : escapeMarkdown(l.text)}`,
+    line: (l, withLink) => `${bullet}${escapeMarkdown(l.lead)}${withLink ? linked(l) : escapeMarkdown(l.text)}`,
     more: (n) => `${bullet}…and ${n} more`,
     separator,
   });

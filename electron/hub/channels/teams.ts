@@ -50,7 +50,7 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
   ];
   if (event.summary?.trim() && budget.summary > 0) {
     // A digest or a storm group lists one event per line: a bullet list (Teams joins single line breaks into one paragraph).
-    const text = listsEvents(event) ? markdownLines(event, budget.summary, '\r', '- ') : paragraphs(md(event.summary.trim(), budget.summary));
+    const text = listsEvents(event) ? markdownLines(event, budget.summary, '\r', '- ', 'suffix') : paragraphs(md(event.summary.trim(), budget.summary));
     body.push({ type: 'TextBlock', text, wrap: true });
   }
   const facts = eventFacts(event);

@@ -47,9 +47,9 @@ describe('a digest on every channel', () => {
     expect(adaptiveCardProblems(card)).toEqual([]);
     const list = (card.body as Json[]).find((b) => b.type === 'TextBlock' && String(b.text).startsWith('- '))!.text as string;
     expect(list.split('\r')).toEqual([
-      '- 08:01 UTC · 🔴 [deploy \\<!channel\\> broke](https://github.com/acme/api/actions/runs/1)',
-      '- 08:02 UTC · 🟠 [tests \\*failed\\* on main](https://github.com/acme/api/actions/runs/1)',
-      '- 08:03 UTC · 🔴 [scan found \\<script\\>x\\(\\)\\</script\\>](https://github.com/acme/api/actions/runs/1)',
+      '- 08:01 UTC · 🔴 deploy \\<!channel\\> broke · [Open](https://github.com/acme/api/actions/runs/1)',
+      '- 08:02 UTC · 🟠 tests \\*failed\\* on main · [Open](https://github.com/acme/api/actions/runs/1)',
+      '- 08:03 UTC · 🔴 scan found \\<script\\>x\\(\\)\\</script\\> · [Open](https://github.com/acme/api/actions/runs/1)',
     ]);
     const big = (buildTeamsMessage({ event: many }) as Json).attachments[0].content;
     expect(adaptiveCardProblems(big)).toEqual([]);

@@ -60,3 +60,14 @@ describe('message facts from the Kosli fixture', () => {
     expect(eventFacts(started).find((f) => f.label === 'Commit')?.value).toBe('1ac1570');
   });
 });
+
+describe('an image digest in the facts (the Chainloop attestation fixture\'s subject)', () => {
+  it('shows 12 hex digits, as docker does, instead of 64 that overflow a Slack field or a Discord column', () => {
+    const artifact = 'index.docker.io/bitnami/nginx@sha256:580ac09da7771920dfd0c214964e7bfe4c27903bcbe075769a4044a67c9a390a';
+    const event = makeEvent({ type: 'compliance.noncompliant', subject: { project: 'payments', artifact } });
+    expect(eventFacts(event)).toContainEqual({ label: 'Artifact', value: 'index.docker.io/bitnami/nginx@sha256:580ac09da777…' });
+    expect(JSON.stringify(buildSlackMessage({ event }))).not.toContain('c27903bcbe0757');
+    // Not a digest: as it is.
+    expect(eventFacts(makeEvent({ subject: { artifact: 'ghcr.io/acme/api:1.2.3' } }))).toContainEqual({ label: 'Artifact', value: 'ghcr.io/acme/api:1.2.3' });
+  });
+});

@@ -82,9 +82,9 @@ describe('a storm group on every channel', () => {
     expect(card.body[0].items[0].text).toContain('3 failures in acme/api');
     const list = (card.body as Json[]).find((b) => b.type === 'TextBlock' && String(b.text).startsWith('- '))!.text as string;
     expect(list.split('\r')).toEqual([
-      '- 08:00 UTC · 🔴 [deploy \\<!channel\\> broke](https://github.com/acme/api/actions/runs/1)',
-      '- 08:00 UTC · 🔴 [tests \\*failed\\* on main](https://github.com/acme/api/actions/runs/1)',
-      '- 08:00 UTC · 🔴 [scan found \\<script\\>x\\(\\)\\</script\\>](https://github.com/acme/api/actions/runs/1)',
+      '- 08:00 UTC · 🔴 deploy \\<!channel\\> broke · [Open](https://github.com/acme/api/actions/runs/1)',
+      '- 08:00 UTC · 🔴 tests \\*failed\\* on main · [Open](https://github.com/acme/api/actions/runs/1)',
+      '- 08:00 UTC · 🔴 scan found \\<script\\>x\\(\\)\\</script\\> · [Open](https://github.com/acme/api/actions/runs/1)',
     ]);
     expect(adaptiveCardProblems((buildTeamsMessage({ event: storm }) as Json).attachments[0].content)).toEqual([]);
   });

@@ -97,11 +97,15 @@ describe('a storm of real GitHub failures: every listed line links to its own ru
     expect(discordProblems(buildDiscordMessage({ event: longStorm }) as Json)).toEqual([]);
   });
 
-  it('Teams: a bullet per line, each linked, the card within its size', () => {
+  it('Teams: a bullet per line, each with an Open link whose text holds no escapes, the card within its size', () => {
     const card = (buildTeamsMessage(message) as Json).attachments[0].content;
     expect(adaptiveCardProblems(card)).toEqual([]);
     const list = (card.body as Json[]).find((b) => String(b.text).startsWith('- '))!.text as string;
-    expect(list.split('\r')[0]).toBe(`- 08:00 UTC · 🔴 [octo-org/octo-repo: test failed on master](${runUrl(1)})`);
+    expect(list.split('\r')[0]).toBe(`- 08:00 UTC · 🔴 octo-org/octo-repo: test failed on master · [Open](${runUrl(1)})`);
+    // A title Markdown must escape stays outside the link (Teams breaks links whose text holds a backslash).
+    const hashed = buildGroupEvent(group, [makeEvent({ ...failedRun(1), title: 'build #7 (nightly) failed' })], T0 + 60_000, 'storm-3');
+    const one = (buildTeamsMessage({ event: hashed }) as Json).attachments[0].content.body.find((b: Json) => String(b.text).startsWith('- ')).text;
+    expect(one).toBe(`- 08:00 UTC · 🔴 build \\#7 \\(nightly\\) failed · [Open](${runUrl(1)})`);
     expect(list.split('\r').at(-1)).toBe('- …and 15 more');
     expect(adaptiveCardProblems((buildTeamsMessage({ event: longStorm }) as Json).attachments[0].content)).toEqual([]);
   });
