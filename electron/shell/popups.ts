@@ -2,7 +2,9 @@
 // popup waits briefly for company; once the burst has gone quiet (or waited long enough),
 // a few popups show one by one, more than that become a single "12 new events" popup.
 // The hub paces desktop deliveries (a burst of 5, then 2 per second), so a burst arrives
-// as a trickle: the quiet gap must outlast that pace.
+// as a trickle: the quiet gap must outlast that pace. A storm lasting minutes would still
+// make a summary every 5 s (500 failures: 50 popups, each ringing), so after a summary the
+// next waits for STORM_GAP_MS (notify.ts shows it in the last one's place, silently).
 import type { Settings } from '../../shared/config.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
 import type { PopupAction } from '../hub/channels/popup-decisions.js';
@@ -12,6 +14,11 @@ import { isAllowedExternalUrl } from './url-policy.js';
 export const COLLAPSE_QUIET_MS = 1_000;
 /** …or when its first popup has waited this long, so a steady stream cannot hold popups back. */
 export const COLLAPSE_MAX_WAIT_MS = 5_000;
+/**
+ * After a summary ("12 new events"), the next popups wait until this long after it: a storm
+ * at the hub's pace (2 a second for minutes) makes one summary every 30 s, not one every 5 s.
+ */
+export const STORM_GAP_MS = 30_000;
 /** Up to this many popups in one window are shown separately. */
 export const MAX_SEPARATE_POPUPS = 3;
 /** Titles quoted in a summary popup's body. */
@@ -48,16 +55,23 @@ export interface CollapseOptions {
   quietMs?: number;
   maxWaitMs?: number;
   maxSeparate?: number;
+  stormGapMs?: number;
 }
 
-export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}): CollapseResult {
+/**
+ * `lastSummaryAt`: when the last summary popup was shown (epoch ms), if one was; what comes
+ * within STORM_GAP_MS of it waits for the gap to end.
+ */
+export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}, lastSummaryAt?: number): CollapseResult {
   const quietMs = opts.quietMs ?? COLLAPSE_QUIET_MS;
   const maxWaitMs = opts.maxWaitMs ?? COLLAPSE_MAX_WAIT_MS;
   const maxSeparate = opts.maxSeparate ?? MAX_SEPARATE_POPUPS;
+  const stormGapMs = opts.stormGapMs ?? STORM_GAP_MS;
   if (queue.length === 0) return { show: [], pending: [] };
 
   const times = queue.map((p) => p.queuedAt);
-  const flushAt = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
+  const burstOver = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
+  const flushAt = lastSummaryAt === undefined ? burstOver : Math.max(burstOver, lastSummaryAt + stormGapMs);
   if (now < flushAt) return { show: [], pending: [...queue], wakeAt: flushAt };
 
   const ordered = latestPerKey([...queue].sort((a, b) => a.queuedAt - b.queuedAt));
