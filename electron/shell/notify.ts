@@ -4,7 +4,7 @@
 // run (or the event in Herald's window); its buttons mute the pipeline where the OS has them.
 import { Notification } from 'electron';
 import { popupCommand, type PopupAction, type PopupCommand } from '../hub/channels/popup-decisions.js';
-import { collapsePopups, electronPopupButtons, popupClickTarget, STORM_GAP_MS, type CollapseOptions, type PopupToShow, type QueuedPopup } from './popups.js';
+import { collapsePopups, electronPopupButtons, popupClickTarget, type CollapseOptions, type LastSummary, type PopupToShow, type QueuedPopup } from './popups.js';
 
 /** What the hub asks for: plain text, one event. */
 export interface DesktopPopupRequest {
@@ -78,18 +78,16 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   const byKey = new Map<string, Notification>();
   /** The event each request came with, for its buttons. */
   const events = new Map<string, NonNullable<DesktopPopupRequest['event']>>();
-  /** The last summary popup: the next waits out the storm gap, takes its place and is silent. */
-  let lastSummary: { at: number; notification: Notification } | undefined;
+  /** The last summary popup: the next waits out the storm gap and may take its place (collapsePopups). */
+  let lastSummary: (LastSummary & { notification: Notification }) | undefined;
 
   const show = (popup: PopupToShow, at: number) => {
     const text = popupText(popup, platform);
     const buttons = popup.kind === 'single' && opts.onCommand ? electronPopupButtons(popup.actions, platform) : [];
-    // A storm goes on: its next summary replaces the last one, without another sound.
-    const stormGoesOn = popup.kind === 'summary' && lastSummary !== undefined && at - lastSummary.at < 2 * (opts.collapse?.stormGapMs ?? STORM_GAP_MS);
     const notification = new Notification({
       title: text.title,
       body: text.body,
-      silent: !popup.sound || stormGoesOn,
+      silent: !popup.sound,
       ...(opts.icon ? { icon: opts.icon } : {}),
       ...(buttons.length > 0 && { actions: buttons.map((b) => ({ type: 'button' as const, text: b.label })) }),
     });
@@ -120,8 +118,8 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
     });
     live.add(notification);
     if (popup.kind === 'summary') {
-      const previous = stormGoesOn ? lastSummary?.notification : undefined;
-      lastSummary = { at, notification };
+      const previous = popup.replacesLast ? lastSummary?.notification : undefined;
+      lastSummary = { at, count: popup.count, notification };
       previous?.close();
     }
     // "Still failing (n)" and "recovered" take the place of the pipeline's last popup.
@@ -136,7 +134,7 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   const flush = () => {
     timer = undefined;
     const at = now();
-    const result = collapsePopups(queue, at, opts.collapse, lastSummary?.at);
+    const result = collapsePopups(queue, at, opts.collapse, lastSummary);
     queue = result.pending;
     if (result.wakeAt !== undefined) timer = setTimeout(flush, Math.max(0, result.wakeAt - at));
     if (result.show.length === 0 || opts.muted(new Date(at))) return;

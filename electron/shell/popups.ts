@@ -4,7 +4,7 @@
 // The hub paces desktop deliveries (a burst of 5, then 2 per second), so a burst arrives
 // as a trickle: the quiet gap must outlast that pace. A storm lasting minutes would still
 // make a summary every 5 s (500 failures: 50 popups, each ringing), so after a summary the
-// next waits for STORM_GAP_MS (notify.ts shows it in the last one's place, silently).
+// next waits for STORM_GAP_MS and, counting the storm so far, takes the last one's place silently.
 import type { Settings } from '../../shared/config.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
 import type { PopupAction } from '../hub/channels/popup-decisions.js';
@@ -40,7 +40,23 @@ export interface QueuedPopup {
 
 export type PopupToShow =
   | { kind: 'single'; eventId: string; title: string; body: string; url?: string; sound: boolean; replaceKey?: string; actions?: readonly PopupAction[] }
-  | { kind: 'summary'; eventIds: string[]; title: string; body: string; sound: boolean };
+  | {
+      kind: 'summary';
+      eventIds: string[];
+      /** Events it counts: these, and those of the summaries it continues. */
+      count: number;
+      title: string;
+      body: string;
+      sound: boolean;
+      /** A storm goes on: shown in the last summary's place ("74 new events" counts both). */
+      replacesLast?: true;
+    };
+
+/** The last summary shown: when, and how many events it counted. */
+export interface LastSummary {
+  at: number;
+  count: number;
+}
 
 export interface CollapseResult {
   /** Show these now. */
@@ -59,10 +75,11 @@ export interface CollapseOptions {
 }
 
 /**
- * `lastSummaryAt`: when the last summary popup was shown (epoch ms), if one was; what comes
- * within STORM_GAP_MS of it waits for the gap to end.
+ * `last`: the last summary popup shown, if one was. What comes within STORM_GAP_MS of it
+ * waits for the gap to end; a summary within twice that continues it (its count carried on,
+ * silent, in its place).
  */
-export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}, lastSummaryAt?: number): CollapseResult {
+export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}, last?: LastSummary): CollapseResult {
   const quietMs = opts.quietMs ?? COLLAPSE_QUIET_MS;
   const maxWaitMs = opts.maxWaitMs ?? COLLAPSE_MAX_WAIT_MS;
   const maxSeparate = opts.maxSeparate ?? MAX_SEPARATE_POPUPS;
@@ -71,7 +88,7 @@ export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts:
 
   const times = queue.map((p) => p.queuedAt);
   const burstOver = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
-  const flushAt = lastSummaryAt === undefined ? burstOver : Math.max(burstOver, lastSummaryAt + stormGapMs);
+  const flushAt = last === undefined ? burstOver : Math.max(burstOver, last.at + stormGapMs);
   if (now < flushAt) return { show: [], pending: [...queue], wakeAt: flushAt };
 
   const ordered = latestPerKey([...queue].sort((a, b) => a.queuedAt - b.queuedAt));
@@ -91,16 +108,20 @@ export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts:
       pending: [],
     };
   }
+  const continues = last !== undefined && now - last.at < 2 * stormGapMs;
+  const total = ordered.length + (continues ? last.count : 0);
   const quoted = ordered.slice(-SUMMARY_TITLES).reverse().map((p) => p.title);
-  const rest = ordered.length - quoted.length;
+  const rest = total - quoted.length;
   return {
     show: [
       {
         kind: 'summary',
         eventIds: ordered.map((p) => p.eventId),
-        title: `${ordered.length} new events`,
+        count: total,
+        title: `${total} new events`,
         body: [...quoted, ...(rest > 0 ? [`…and ${rest} more`] : [])].join('\n'),
-        sound,
+        sound: sound && !continues,
+        ...(continues && { replacesLast: true as const }),
       },
     ],
     pending: [],

@@ -50,6 +50,7 @@ describe('collapsePopups', () => {
       {
         kind: 'summary',
         eventIds: queue.map((p) => p.eventId),
+        count: 12,
         title: '12 new events',
         body: 'event 12\nevent 11\nevent 10\n…and 9 more',
         sound: true,
@@ -151,9 +152,12 @@ describe('createElectronNotifier (Electron Notification double)', () => {
     const shown = electron.created.notifications;
     expect(shown.length).toBeLessThanOrEqual(most);
     expect(shown.length).toBeGreaterThan(1);
-    // Every event is counted once across the summaries, and only the first one made a sound.
+    // Each summary counts the storm so far (it takes the last one's place): the last counts every event.
     const counted = shown.map((n) => Number(/^(\d+) new events$/.exec(n.options.title)![1]));
-    expect(counted.reduce((a, b) => a + b, 0)).toBe(count);
+    expect(counted).toEqual([...counted].sort((a, b) => a - b));
+    expect(counted.at(-1)).toBe(count);
+    expect(shown.at(-1)!.options.body).toMatch(new RegExp(`^event ${count}\nevent ${count - 1}\nevent ${count - 2}\n…and ${count - 3} more$`));
+    // Only the first one made a sound.
     expect(shown.map((n) => n.options.silent)).toEqual([false, ...shown.slice(1).map(() => true)]);
     // Each summary took its predecessor's place: all but the last were closed.
     expect(new Set(close.mock.contexts)).toEqual(new Set(shown.slice(0, -1)));
