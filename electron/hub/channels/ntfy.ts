@@ -13,7 +13,7 @@ import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
 import { truncateText } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
-import { contextLine, eventFacts, safeLink } from './format.js';
+import { contextLine, eventFacts, headline, safeLink } from './format.js';
 import { sendJson } from './http.js';
 import { CHANNEL_LIMITS } from './limits.js';
 
@@ -52,7 +52,8 @@ export function buildNtfyMessage(message: Message, topic: string, messageBytes: 
   const link = safeLink(event.url);
   return {
     topic,
-    title: truncateText(event.title.replace(/\s+/g, ' ').trim(), NTFY_LIMITS.title),
+    // The lock screen shows the title first: it names the project as every other channel's heading does (the tag is the emoji).
+    title: truncateText(headline(event, { emoji: false }), NTFY_LIMITS.title),
     message: fitBytes(parts.join('\n\n'), messageBytes),
     priority: NTFY_PRIORITY[event.severity],
     tags: [SEVERITY_TAG[event.severity], event.type],
