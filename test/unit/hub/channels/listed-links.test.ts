@@ -169,3 +169,25 @@ describe('a popup\'s open action says where it opens', () => {
     expect(popupActions(failedRun(1))[0]).toEqual({ id: 'default', label: 'Open the run' });
   });
 });
+
+describe('ntfy and the popup for a storm or a digest', () => {
+  it('ntfy: a tap on the storm opens its latest listed run; a digest is never urgent (priority ≤ 3), a storm keeps its severity', async () => {
+    const { buildNtfyMessage } = await import('../../../../electron/hub/channels/ntfy.js');
+    const storm1 = buildNtfyMessage({ event: storm }, 't');
+    expect(storm1).toMatchObject({ click: runUrl(25), priority: 5 });
+    const criticalDigest = buildDigestEvent(
+      { ruleId: 'hourly', ruleName: 'Hourly', start: T0, end: T0 + 3_600_000 },
+      [failedRun(1), failedRun(2)],
+      T0 + 3_600_000,
+      'digest-2',
+    );
+    expect(criticalDigest.severity).toBe('critical');
+    expect(buildNtfyMessage({ event: criticalDigest }, 't')).toMatchObject({ click: runUrl(2), priority: 3 });
+  });
+
+  it('desktop: a critical storm is a critical popup; a critical digest a normal one (it does not stay until dismissed)', () => {
+    const criticalDigest = buildDigestEvent({ ruleId: 'hourly', ruleName: 'Hourly', start: T0, end: T0 + 3_600_000 }, [failedRun(1)], T0 + 3_600_000, 'digest-3');
+    expect(buildPopup(storm, 'plain').urgency).toBe('critical');
+    expect(buildPopup(criticalDigest, 'plain').urgency).toBe('normal');
+  });
+});
