@@ -74,6 +74,18 @@ function apiToken(dataDir: string, given: string | undefined): string {
   return token;
 }
 
+/** Shorter than this, a token can be guessed by trying: the generated one has 32 characters. */
+const MIN_API_TOKEN_CHARS = 16;
+
+/** What is weak about the api token as given: on the command line, or short. */
+export function apiTokenProblems(fromFlag: string | undefined, token: string): string[] {
+  const problems: string[] = [];
+  // /proc/<pid>/cmdline is readable by every user: the token in it opens the api to all of them.
+  if (fromFlag !== undefined) problems.push('--api-token is visible to every user of this machine (ps); give it as $HERALD_API_TOKEN, or let the hub keep one in the data dir');
+  if (token.length < MIN_API_TOKEN_CHARS) problems.push(`the api token has ${token.length} characters: one that short can be guessed; use at least ${MIN_API_TOKEN_CHARS} (the generated one has 32)`);
+  return problems;
+}
+
 /**
  * The PostgreSQL the hub runs on, if any: the URL from --database or $HERALD_DATABASE_URL,
  * the password from a secret reference (never echoed). Throws one line naming the problem.
@@ -189,6 +201,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   log(`  ui/api:   ${api.url}/?token=${token}`);
   if (boardSwitch.board === false) log('  board:    not kept (HERALD_BENCH_NO_BOARD=1: a benchmark switch)');
   log(`  keychain: ${secrets.status.available ? 'available' : `unavailable: ${secrets.status.reason}`}`);
+  for (const problem of apiTokenProblems(values['api-token'], token)) log(`  warning:  ${problem}`);
   for (const problem of await checkSecretRefs(hub.config, secrets)) log(`  warning:  ${problem}`);
   for (const problem of unknownRuleTypes(hub.config)) log(`  warning:  ${problem}`);
   // What saving the channel would say in the UI (a desktop channel on a hub without a desktop session), said at start for config as code.

@@ -13,10 +13,16 @@ export const REDACTED = '[redacted]';
 /** A path segment that reads like a word (`services`, `webhooks`), not like a token: left in texts. */
 const PLAIN_WORD = /^[a-z][a-z_-]{0,23}$/;
 
+/** `Bearer abc…`, `Token abc…`, `APIToken abc…`: a header value whose credential follows a scheme word. */
+const SCHEME_PREFIXED = /^[A-Za-z][\w-]{0,30} +(\S.*)$/;
+
 /** The forms a server could quote a secret value back in. */
 export function secretForms(value: string): string[] {
   if (value.length < MIN_SECRET_CHARS) return [];
-  const forms = new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), Buffer.from(value, 'utf8').toString('base64')]);
+  // A secret header's value with its scheme (`Bearer xyz`): a reply quotes the credential alone.
+  const credential = SCHEME_PREFIXED.exec(value)?.[1];
+  const plain = credential !== undefined && credential.length >= MIN_SECRET_CHARS ? [value, credential] : [value];
+  const forms = new Set(plain.flatMap((v) => [v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1), Buffer.from(v, 'utf8').toString('base64')]));
   // A webhook URL (Slack, Teams, Discord…): a reply names its path, or the token in it, not the whole URL.
   let url: URL | undefined;
   try {

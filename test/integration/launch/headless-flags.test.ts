@@ -68,6 +68,20 @@ describe('headless flags', { timeout: 60_000 }, () => {
     expect(hub.output()).toContain('  warning:  channel "me": this hub has no desktop session: popups cannot be shown here\n');
   });
 
+  it('an api token on the command line (other users can read it with ps) or a short one is warned about at start; one from the environment is not', async () => {
+    hub = await startHubProcess({ token: 'short' });
+    expect(hub.output()).toContain('  warning:  --api-token is visible to every user of this machine (ps); give it as $HERALD_API_TOKEN, or let the hub keep one in the data dir\n');
+    expect(hub.output()).toContain('  warning:  the api token has 5 characters: one that short can be guessed; use at least 16 (the generated one has 32)\n');
+    await hub.kill();
+    // A token from the environment is not in the process list: only its length is warned about
+    // (that line comes after the one about the flag, so once it is there the other would be too).
+    child = spawn(process.execPath, [HEADLESS, '--data-dir', tempDir(), '--ingress-port', '0', '--api-port', '0'], { env: { ...process.env, HERALD_API_TOKEN: 'shorty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    await waitFor(() => out.includes('the api token has 6 characters'), 20_000, 'the short-token warning');
+    expect(out).not.toContain('--api-token');
+  });
+
   it('--host 0.0.0.0: the printed UI address is a loopback one that works, and a browser on another host name is told how to get in', async () => {
     child = spawn(process.execPath, [HEADLESS, '--data-dir', join(tempDir(), 'data'), '--host', '0.0.0.0', '--ingress-port', '0', '--api-port', '0', '--api-token', 'host-token-0123456789'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

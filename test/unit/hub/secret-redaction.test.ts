@@ -17,6 +17,11 @@ describe('redactSecrets', () => {
     expect(redactSecrets('token=abcdefgh12345 rejected', ['https://ntfy.example.com/topic?auth=abcdefgh12345'])).toBe('token=[redacted] rejected');
   });
 
+  it("cuts a secret header's credential without its scheme word, as a reply quotes it", () => {
+    expect(redactSecrets('invalid token xyz-0123456789', { 'secretHeaders.Authorization': 'Bearer xyz-0123456789' })).toBe('invalid token [redacted]');
+    expect(redactSecrets('a Bearer word', { 'secretHeaders.Authorization': 'Bearer xyz-0123456789' })).toBe('a Bearer word');
+  });
+
   it('leaves texts alone when there is nothing to cut, and ignores values too short to mean anything', () => {
     expect(redactSecrets('HTTP 500: oops', { token: 'abcdef' })).toBe('HTTP 500: oops');
     expect(redactSecrets('a b c', { token: 'a' })).toBe('a b c');
