@@ -10,6 +10,7 @@ import type { ApiUpdate } from '../shared/api.js';
 import type { Settings } from '../shared/config.js';
 import { defaultDataDir } from './headless.js';
 import { parseJsonText } from './hub/config/problems.js';
+import { prepareDataDir } from './hub/data-dir.js';
 import { openSecretStore } from './hub/config/secrets.js';
 import { startHub } from './hub/hub.js';
 import { registerAppScheme, serveRenderer } from './shell/app-protocol.js';
@@ -73,6 +74,7 @@ async function run(): Promise<void> {
   const notifier = createElectronNotifier({
     openEvent: (eventId) => windows?.show(eventId === undefined ? {} : { eventId }),
     openUrl: (url) => openExternalSafely(url, logError),
+    markRead: (eventId) => void api['events.markRead']({ ids: [eventId] }).catch(logError),
     onCommand: (command) => {
       if (command.kind === 'open') openExternalSafely(command.url, logError);
       else mutePipeline(command.eventId, 'minutes' in command ? { minutes: command.minutes } : { untilPasses: true });
@@ -84,6 +86,9 @@ async function run(): Promise<void> {
 
   const dataDir = path.resolve(args.dataDir ?? defaultDataDir());
   const configFile = path.join(dataDir, 'config.json');
+  // Before electron-store, which would create a missing dir with the umask's mode (0755: others
+  // could list it until the hub made it owner-only, and the first start logged that it had to).
+  prepareDataDir(dataDir, log);
   const hub = await startHub({
     dataDir,
     ...(args.configFile && { configFile: path.resolve(args.configFile) }),

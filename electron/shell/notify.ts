@@ -31,6 +31,8 @@ export interface ElectronNotifierOptions {
   openEvent(eventId: string | undefined): void;
   /** Opens a run's web page in the browser (a click on a popup whose event links one). */
   openUrl?(url: string): void;
+  /** A click on a single event's popup: the user has seen it (as a click in the tray marks it read). */
+  markRead?(eventId: string): void;
   /** A popup button was pressed (mute the pipeline). */
   onCommand?(command: PopupCommand): void;
   /** True while popups are paused (snooze, quiet hours). */
@@ -96,6 +98,7 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
     notification.on('click', () => {
       forget();
       if (popup.kind !== 'single') return opts.openEvent(undefined);
+      opts.markRead?.(popup.eventId);
       const target = popupClickTarget(popup);
       if (target.kind === 'url' && opts.openUrl) opts.openUrl(target.url);
       else opts.openEvent(popup.eventId);

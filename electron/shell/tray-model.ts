@@ -79,6 +79,8 @@ export interface TrayState {
   shortcutProblem?: string;
   /** The store takes no events now (a damaged file): the hub's words, with the way out. */
   databaseProblem?: string;
+  /** A part of the hub's state could not be read (the tray shows the last it read of it): "Could not read the board: …". */
+  readProblem?: string;
 }
 
 export interface TrayInputs {
@@ -93,6 +95,8 @@ export interface TrayInputs {
   /** Pipeline mutes now (mutes.list). */
   mutes?: readonly Mute[];
   shortcutProblem?: string;
+  /** Which parts of the state could not be read, and why (tray.ts fetchTrayParts). */
+  readProblem?: string;
 }
 
 const NO_BOARD: NonNullable<TrayInputs['board']> = { items: [], counts: { failing: 0, running: 0, unknown: 0, passing: 0, mutedFailing: 0, rebuilding: 0 } };
@@ -112,7 +116,7 @@ export function deriveBoard({ items, counts }: NonNullable<TrayInputs['board']>)
   };
 }
 
-export function deriveTrayState({ status, latest, criticalUnread, settings, board = NO_BOARD, now, mutes = [], shortcutProblem }: TrayInputs): TrayState {
+export function deriveTrayState({ status, latest, criticalUnread, settings, board = NO_BOARD, now, mutes = [], shortcutProblem, readProblem }: TrayInputs): TrayState {
   // A source the user paused is not failing now, whatever its last health was.
   const failing = [...status.channels, ...status.sources.filter((s) => !s.paused)].filter((item) => !item.health.healthy).map((item) => item.name);
   return {
@@ -126,6 +130,7 @@ export function deriveTrayState({ status, latest, criticalUnread, settings, boar
     pipelines: trayPipelines(latest, mutes),
     ...(shortcutProblem !== undefined && { shortcutProblem }),
     ...(status.database?.ok === false && { databaseProblem: status.database.problem ?? 'the database takes no events now' }),
+    ...(readProblem !== undefined && { readProblem }),
   };
 }
 
@@ -158,7 +163,7 @@ export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute
  * which beats unread.
  */
 export function trayStatus(state: TrayState): TrayStatus {
-  if (state.databaseProblem !== undefined || state.board.red > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
+  if (state.databaseProblem !== undefined || state.readProblem !== undefined || state.board.red > 0 || state.failing.length > 0 || state.criticalUnread > 0) return 'failing';
   if (state.snoozedUntil !== undefined || state.quietHours) return 'snoozed';
   if (state.unread > 0) return 'unread';
   return 'ok';
@@ -192,6 +197,7 @@ export function trayTooltip(state: TrayState, now: Date): string {
   const parts = ['Herald'];
   // First: while it lasts, nothing new arrives at all (the window's sidebar has the way out).
   if (state.databaseProblem !== undefined) parts.push('database takes no new events');
+  if (state.readProblem !== undefined) parts.push('could not read the hub: may be out of date');
   const red = state.board.failing;
   if (state.board.red > 0) parts.push(`${state.board.red} red${red.length > 0 ? `: ${red.map(boardItemLabel).join(', ')}` : ''}`);
   else if (state.board.worst !== undefined) parts.push('all green');
@@ -332,6 +338,11 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
       ? [{ id: 'database-problem', label: menuLabel(`⚠ Database: ${state.databaseProblem}`, platform), click: () => actions.openWindow() }, { type: 'separator' }]
       : [];
 
+  const unread: MenuItemConstructorOptions[] =
+    state.readProblem !== undefined
+      ? [{ id: 'read-problem', label: menuLabel(`⚠ ${state.readProblem}`, platform), click: () => actions.openWindow() }, { type: 'separator' }]
+      : [];
+
   const shortcut: MenuItemConstructorOptions[] = state.shortcutProblem
     ? [{ id: 'shortcut-problem', label: '⚠ Global shortcut not registered: see Settings', click: () => actions.openWindow() }, { type: 'separator' }]
     : [];
@@ -360,6 +371,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
   return [
     ...update,
     ...database,
+    ...unread,
     ...shortcut,
     ...boardMenu(state.board, actions, now, platform),
     ...failing,

@@ -1,9 +1,10 @@
 // The tray icon: fetches the hub's state, then applies what tray-model.ts decides. Refreshes
-// shortly after hub updates (bursts coalesce) and every half minute (snooze expiry, quiet hours).
+// shortly after hub updates (bursts coalesce, one read at a time) and every half minute
+// (snooze expiry, quiet hours).
 import path from 'node:path';
 import { Menu, nativeImage, Tray } from 'electron';
 import type { Api } from '../../shared/api.js';
-import { buildTrayMenu, deriveTrayState, TRAY_BOARD_PAGE, TRAY_MENU_EVENTS, trayIconFor, trayTooltip, type TrayActions, type TrayState } from './tray-model.js';
+import { buildTrayMenu, deriveTrayState, TRAY_BOARD_PAGE, TRAY_MENU_EVENTS, trayIconFor, trayTooltip, type TrayActions, type TrayInputs, type TrayState } from './tray-model.js';
 
 export const TRAY_REFRESH_DEBOUNCE_MS = 300;
 export const TRAY_REFRESH_INTERVAL_MS = 30_000;
@@ -30,8 +31,26 @@ export interface TrayControllerOptions {
   onError?(err: unknown): void;
 }
 
-export async function fetchTrayState(api: TrayControllerOptions['api'], now: Date, shortcutProblem?: string): Promise<TrayState> {
-  const [status, latest, criticalUnread, settings, mutes, board] = await Promise.all([
+type TrayParts = Omit<TrayInputs, 'now' | 'shortcutProblem' | 'readProblem'>;
+
+/** What each part is called in "Could not read the board: …". */
+const PART_NAMES = { status: 'status', latest: 'events', criticalUnread: 'events', settings: 'settings', mutes: 'mutes', board: 'board' } as const;
+
+const EMPTY_PARTS: TrayParts = {
+  status: { counts: { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 }, channels: [], sources: [] },
+  latest: [],
+  criticalUnread: 0,
+  settings: {},
+  mutes: [],
+};
+
+/**
+ * The hub's state for the tray. Each part is read on its own: one that fails (a damaged
+ * store refusing a read while hub.status still says why) keeps what was last read of it
+ * (`previous`) and is named in `readProblem`, instead of leaving the whole tray as it was.
+ */
+export async function fetchTrayParts(api: TrayControllerOptions['api'], previous: TrayParts = EMPTY_PARTS): Promise<{ parts: TrayParts; readProblem?: string }> {
+  const results = await Promise.allSettled([
     api['hub.status']({}),
     api['events.list']({ limit: TRAY_MENU_EVENTS }),
     api['events.list']({ unread: true, severities: ['critical'], limit: 1 }),
@@ -39,17 +58,22 @@ export async function fetchTrayState(api: TrayControllerOptions['api'], now: Dat
     api['mutes.list']({}),
     // Worst first, so what is red leads the page; the counts tell the rest of the board.
     api['board.list']({ limit: TRAY_BOARD_PAGE }),
-  ]);
-  return deriveTrayState({
-    status,
-    latest: latest.items,
-    criticalUnread: criticalUnread.total ?? 0,
-    settings,
-    board,
-    now,
-    mutes: mutes.items,
-    ...(shortcutProblem !== undefined && { shortcutProblem }),
-  });
+  ] as const);
+  const [status, latest, critical, settings, mutes, board] = results;
+  const parts: TrayParts = {
+    status: status.status === 'fulfilled' ? status.value : previous.status,
+    latest: latest.status === 'fulfilled' ? latest.value.items : previous.latest,
+    criticalUnread: critical.status === 'fulfilled' ? (critical.value.total ?? 0) : previous.criticalUnread,
+    settings: settings.status === 'fulfilled' ? settings.value : previous.settings,
+    mutes: mutes.status === 'fulfilled' ? mutes.value.items : previous.mutes,
+    ...(board.status === 'fulfilled' ? { board: board.value } : previous.board && { board: previous.board }),
+  };
+  const names = (Object.keys(PART_NAMES) as Array<keyof typeof PART_NAMES>).map((name, i) => ({ name: PART_NAMES[name], result: results[i]! }));
+  const failed = names.filter((p) => p.result.status === 'rejected');
+  if (failed.length === 0) return { parts };
+  const why = (failed[0]!.result as PromiseRejectedResult).reason;
+  const what = [...new Set(failed.map((p) => p.name))].join(', ');
+  return { parts, readProblem: `Could not read the ${what}: ${why instanceof Error ? why.message : String(why)}` };
 }
 
 export function createTrayController(opts: TrayControllerOptions): TrayController {
@@ -64,9 +88,13 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
   let pending: NodeJS.Timeout | undefined;
   let destroyed = false;
 
-  const refresh = async (): Promise<TrayState> => {
+  let lastParts: TrayParts | undefined;
+  const fetchAndApply = async (): Promise<TrayState> => {
     const at = now();
-    const state = await fetchTrayState(opts.api, at, opts.shortcutProblem?.());
+    const { parts, readProblem } = await fetchTrayParts(opts.api, lastParts);
+    lastParts = parts;
+    const shortcutProblem = opts.shortcutProblem?.();
+    const state = deriveTrayState({ ...parts, now: at, ...(shortcutProblem !== undefined && { shortcutProblem }), ...(readProblem !== undefined && { readProblem }) });
     if (destroyed) return state;
     const icon = trayIconFor(state, opts.platform);
     if (icon !== lastIcon) {
@@ -76,6 +104,25 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
     tray.setToolTip(trayTooltip(state, at));
     tray.setContextMenu(Menu.buildFromTemplate(buildTrayMenu(state, opts.actions, { now: at, platform: opts.platform, restartLabel: opts.restartLabel?.() ?? null })));
     return state;
+  };
+  // One read at a time: a slow hub (a storm) must not pile reads up, nor let an older read
+  // land after a newer one and put the tray back. Calls meanwhile share one read after it.
+  let running: Promise<TrayState> | undefined;
+  let queued: Promise<TrayState> | undefined;
+  const refresh = (): Promise<TrayState> => {
+    if (running === undefined) {
+      running = fetchAndApply().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return refresh();
+      });
+    return queued;
   };
   const refreshQuietly = () => {
     refresh().catch((err: unknown) => opts.onError?.(err));

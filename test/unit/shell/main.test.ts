@@ -1,29 +1,23 @@
 // main.ts is wiring that cannot run here (no Electron runtime): this drives it against the
 // electron double with a recording hub, to check that the pieces are connected.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', async () => (await import('../../helpers/electron-double.js')).electronModule);
 // electron-store is loaded by Node itself (a dependency), where vi.mock of 'electron' does not
-// reach: the real `electron` package would try to download its runtime. A stand-in keeps the shape.
-vi.mock('electron-store', () => ({
-  default: class {
-    store: Record<string, unknown> = {};
-    readonly path: string;
-    constructor(readonly options: { cwd: string; name: string }) {
-      this.path = path.join(options.cwd, `${options.name}.json`);
-    }
-  },
-}));
+// reach: the real `electron` package would try to download its runtime. Its base class, conf
+// (which electron-store only gives Electron's default folder and IPC), stands in: the same
+// files, the same folder made on first use.
+vi.mock('electron-store', async () => ({ default: (await import('conf')).default }));
 vi.mock('../../../electron/hub/config/secrets.js', () => ({
   openSecretStore: vi.fn(async () => ({ status: { available: false, reason: 'no keychain in this test' } })),
 }));
 vi.mock('../../../electron/hub/hub.js', () => ({ startHub: vi.fn() }));
 
 import { API_METHODS, type ApiUpdate } from '../../../shared/api.js';
-import { SettingsSchema } from '../../../shared/config.js';
+import { DesktopChannelSchema, SettingsSchema } from '../../../shared/config.js';
 import { emptyBoardCounts } from '../../../shared/board.js';
 import { startHub } from '../../../electron/hub/hub.js';
 import { apiChannel } from '../../../electron/shell/ipc-channels.js';
@@ -135,6 +129,38 @@ describe('main.ts wiring', () => {
     await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
     expect(hub.stop).toHaveBeenCalledTimes(1);
     expect(tray.destroyed).toBe(true);
+  });
+
+  it('clicking a popup opens its run and marks the event read, as a click in the tray does', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      const event = makeEvent({ id: 'e9', url: 'https://ci.example/runs/9' });
+      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+      await expect(desktop.send({ event }, config, {}, new AbortController().signal)).resolves.toMatchObject({ kind: 'ok' });
+      await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
+      electron.created.notifications[0]!.simulateClick();
+      expect(electron.shell.openExternal).toHaveBeenCalledWith('https://ci.example/runs/9');
+      await vi.waitFor(() => expect(hub.api['events.markRead']).toHaveBeenCalledWith({ ids: ['e9'], read: true }));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('the first start makes the data dir owner-only before anything is written there (and has nothing to complain about)', async () => {
+    const fresh = path.join(dataDir, 'first-start', 'herald');
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await startMain(['--hidden', '--data-dir', fresh]);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      expect(vi.mocked(startHub).mock.calls[0]![0].dataDir).toBe(fresh);
+      expect(statSync(fresh).mode & 0o777).toBe(0o700);
+      expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toMatch(/others could read/);
+    } finally {
+      written.mockRestore();
+    }
   });
 
   it('--hidden (the login item) starts in the tray without a window', async () => {

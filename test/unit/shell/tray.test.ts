@@ -416,6 +416,74 @@ describe('createTrayController (wiring, with the electron double)', () => {
     controller.destroy();
   });
 
+  it('reads one state at a time: a read that finishes late never puts an older state back', async () => {
+    // The first read is slow (the hub busy with a storm) and sees a red board; the next one,
+    // asked for meanwhile, sees it green. The tray must end green, after two reads, not three.
+    const api = fakeApi({ unread: 0 });
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let reads = 0;
+    api['board.list'].mockImplementation(async () => {
+      const read = ++reads;
+      if (read === 1) {
+        await firstHeld;
+        return page([boardItem('ci')]);
+      }
+      return page([boardItem('ci', { state: 'passing' })]);
+    });
+    const controller = createTrayController({ api, actions: recordingActions(), iconDir: ICON_DIR, platform: 'linux', now: () => NOW });
+    const first = controller.refresh();
+    const second = controller.refresh();
+    const third = controller.refresh(); // shares the one read after the first
+    await vi.waitFor(() => expect(api['board.list']).toHaveBeenCalledTimes(1));
+    releaseFirst();
+    const [, s2, s3] = await Promise.all([first, second, third]);
+    expect(s2).toBe(s3);
+    expect(api['board.list']).toHaveBeenCalledTimes(2);
+    const tray = electron.created.trays[0]!;
+    expect(tray.image.path).toBe(path.join(ICON_DIR, 'tray-ok.png'));
+    expect(tray.menu!.items[0]!.label).toBe('✔ Nothing red now');
+    controller.destroy();
+  });
+
+  it('a part the hub cannot answer (a damaged store) still lets the tray say what it can, and that it may be out of date', async () => {
+    const problem = 'the database …/herald.db is damaged (database disk image is malformed): stop Herald, then `npm run db -- check`';
+    const api = fakeApi({ unread: 0, board: [boardItem('ci')] });
+    const controller = createTrayController({ api, actions: recordingActions(), iconDir: ICON_DIR, platform: 'linux', now: () => NOW });
+    await controller.refresh();
+    const tray = electron.created.trays[0]!;
+    const before = tray.menu!.items.map((i) => i.label);
+    // Then the store breaks: the status says so, reading events fails.
+    api['hub.status'].mockImplementation(async () => ({ ...(await fakeApi({ unread: 0 })['hub.status']()), database: { ok: false, problem } }));
+    api['events.list'].mockRejectedValue(new Error('events.list failed: database disk image is malformed'));
+    const s = await controller.refresh();
+    expect(s.databaseProblem).toBe(problem);
+    expect(tray.image.path).toBe(path.join(ICON_DIR, 'tray-failing.png'));
+    expect(tray.tooltip).toMatch(/^Herald · database takes no new events · could not read the hub: may be out of date · 1 red: acme\/api: ci · main/);
+    const labels = tray.menu!.items.map((i) => i.label);
+    expect(labels[0]).toMatch(/^⚠ Database: the database/);
+    expect(labels[2]).toMatch(/^⚠ Could not read the events: events\.list failed: database/);
+    // The events last read are still listed (not "No events yet").
+    expect(labels).toContain(before.find((l) => l.includes('deploy failed')));
+    controller.destroy();
+  });
+
+  it('a hub that answers nothing: the tray turns red and says so, Open and Quit still work', async () => {
+    const api = fakeApi();
+    for (const method of Object.keys(api) as Array<keyof typeof api>) api[method].mockRejectedValue(new Error('the hub is stopping'));
+    const actions = recordingActions();
+    const controller = createTrayController({ api, actions, iconDir: ICON_DIR, platform: 'linux', now: () => NOW });
+    await controller.refresh();
+    const tray = electron.created.trays[0]!;
+    expect(tray.image.path).toBe(path.join(ICON_DIR, 'tray-failing.png'));
+    expect(tray.menu!.items[0]!.label).toBe('⚠ Could not read the status, events, settings, mutes, board: the hub is stopping'.slice(0, 59) + '…');
+    tray.menu!.items[0]!.click();
+    tray.menu!.getMenuItemById('quit')!.click();
+    expect(actions.openWindow).toHaveBeenCalledTimes(1);
+    expect(actions.quit).toHaveBeenCalledTimes(1);
+    controller.destroy();
+  });
+
   it('coalesces a burst of updates into one refresh', async () => {
     vi.useFakeTimers();
     const api = fakeApi({ snoozeUntil: future(30) });
