@@ -110,13 +110,15 @@ describe('a storm of real GitHub failures: every listed line links to its own ru
     expect(adaptiveCardProblems((buildTeamsMessage({ event: longStorm }) as Json).attachments[0].content)).toEqual([]);
   });
 
-  it('email: the HTML links each line; the text part keeps the plain lines', () => {
+  it('email: the HTML links each line; the text part puts each link under its line', () => {
     const mail = buildEmail(message);
     expect(mail.html).toContain(`08:00 UTC · 🔴 <a href="${runUrl(1)}">octo-org/octo-repo: test failed on master</a>\n`);
     expect(mail.html).toContain(`<a href="${runUrl(25)}">`);
     expect(mail.html).not.toContain(`<a href="${runUrl(26)}">`);
     expect(mail.html).toContain('…and 15 more');
-    expect(mail.text).toContain('08:00 UTC · 🔴 octo-org/octo-repo: test failed on master\n');
+    // Mail read as text: each run's link on the line under its line.
+    expect(mail.text).toContain(`08:00 UTC · 🔴 octo-org/octo-repo: test failed on master\n    ${runUrl(1)}\n08:00 UTC · 🔴 octo-org/octo-repo: test failed on master\n    ${runUrl(2)}\n`);
+    expect(mail.text).toContain(`    ${runUrl(25)}\n…and 15 more`);
   });
 
   it('desktop: whole lines, then "…and N more", never a line cut in half; no "via Herald"', () => {
