@@ -106,7 +106,8 @@ export function buildPopup(event: OutboundEvent, format: BodyFormat = DEFAULT_FO
   return {
     title: truncate(title, MAX_TITLE_CHARS),
     body,
-    urgency: event.severity === 'critical' ? 'critical' : 'normal',
+    // A critical popup stays until dismissed; a digest (asked for in batches) never does.
+    urgency: event.severity === 'critical' && event.type !== 'herald.digest' ? 'critical' : 'normal',
   };
 }
 

@@ -50,6 +50,15 @@ export interface EmailContent {
   html: string;
 }
 
+/** A digest's or storm group's lines for the text part: each event's link on the line under it, for mail read as text. */
+function textLines(message: Message): string {
+  return fitListedEvents(listedEvents(message.event), SUMMARY_CHARS, {
+    line: (l, linked) => `${l.lead}${l.text}${linked ? `\n    ${l.url}` : ''}`,
+    more: (n) => `…and ${n} more`,
+    separator: '\n',
+  });
+}
+
 /** A digest's or storm group's lines as HTML, each title linked to its event. */
 function htmlLines(message: Message): string {
   return fitListedEvents(listedEvents(message.event), SUMMARY_CHARS * 8, {
@@ -72,7 +81,7 @@ export function buildEmail(message: Message, subjectPrefix = '[Herald]'): EmailC
 
   const text = [
     truncateText(oneLine(headline(event)), 1_000),
-    ...(summary ? ['', summary] : []),
+    ...(summary ? ['', listsEvents(event) ? textLines(message) : summary] : []),
     ...(facts.length ? ['', ...facts.map((f) => `${f.label}: ${f.value}`)] : []),
     ...(link ? ['', `Open: ${link}`] : []),
     '',

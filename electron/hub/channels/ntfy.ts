@@ -13,7 +13,7 @@ import type { ChannelConfig } from '../../../shared/config.js';
 import type { Severity } from '../../../shared/event.js';
 import { truncateText } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
-import { contextLine, eventFacts, safeLink } from './format.js';
+import { contextLine, eventFacts, headline, listedEvents, listsEvents, safeLink } from './format.js';
 import { sendJson } from './http.js';
 import { CHANNEL_LIMITS } from './limits.js';
 
@@ -28,6 +28,9 @@ export const NTFY_LIMITS = {
 
 /** ntfy priorities: 1 min, 2 low, 3 default, 4 high, 5 max (urgent: it may break through Do Not Disturb). */
 export const NTFY_PRIORITY: Record<Severity, 1 | 2 | 3 | 4 | 5> = { critical: 5, warning: 4, success: 3, info: 2 };
+
+/** A digest's highest priority: ntfy's default (3), however bad what it lists. */
+export const NTFY_DIGEST_MAX_PRIORITY = 3;
 
 /** Tags that are emoji short codes show as the emoji before the title. */
 const SEVERITY_TAG: Record<Severity, string> = { critical: 'rotating_light', warning: 'warning', success: 'white_check_mark', info: 'information_source' };
@@ -49,12 +52,15 @@ export function buildNtfyMessage(message: Message, topic: string, messageBytes: 
   const event = message.event;
   const facts = eventFacts(event).map((f) => `${f.label}: ${f.value}`);
   const parts = [event.summary?.trim(), facts.join(' · '), contextLine(event, message.rule, message.test)].filter((p): p is string => Boolean(p));
-  const link = safeLink(event.url);
+  // A digest or storm group links nowhere itself: a tap opens its latest listed event that has a link.
+  const link = safeLink(event.url) ?? (listsEvents(event) ? [...listedEvents(event).lines].reverse().find((l) => l.url)?.url : undefined);
   return {
     topic,
-    title: truncateText(event.title.replace(/\s+/g, ' ').trim(), NTFY_LIMITS.title),
+    // The lock screen shows the title first: it names the project as every other channel's heading does (the tag is the emoji).
+    title: truncateText(headline(event, { emoji: false }), NTFY_LIMITS.title),
     message: fitBytes(parts.join('\n\n'), messageBytes),
-    priority: NTFY_PRIORITY[event.severity],
+    // A digest is what the user chose to get in batches: never urgent (5 breaks through Do Not Disturb).
+    priority: event.type === 'herald.digest' ? Math.min(NTFY_PRIORITY[event.severity], NTFY_DIGEST_MAX_PRIORITY) : NTFY_PRIORITY[event.severity],
     tags: [SEVERITY_TAG[event.severity], event.type],
     ...(link && { click: link }),
   };

@@ -31,7 +31,7 @@ describe('ntfy channel', () => {
     expect(result).toEqual({ kind: 'ok', detail: 'HTTP 200' });
     expect(ntfy.published[before]).toEqual({
       topic: 'herald-builds',
-      title: 'ci failed on main',
+      title: 'ci failed on main — acme/api',
       message:
         'Job "test" failed.\n\nProject: acme/api · Environment: production · Pipeline: ci · Branch: main · Actor: ana\n\nPipeline failed · GitHub · 2025-05-01 08:00 UTC · rule Prod',
       priority: 5,
@@ -95,7 +95,7 @@ describe('ntfy channel', () => {
     ];
     const digest = formatDigest(events, { start: '2025-05-01T08:00:00Z', end: '2025-05-01T09:00:00Z' }, { id: 'd', name: 'Hourly' });
     const msg = buildNtfyMessage(digest, 't');
-    expect(msg.title).toBe('2 events in the last hour (1 critical, 1 success)');
+    expect(msg.title).toBe('2 events in the last hour (1 critical, 1 success) — acme/api');
     expect(String(msg.message).split('\n').slice(0, 2)).toEqual(['08:00 UTC · 🔴 ci failed on main', '08:10 UTC · ✅ deploy to prod succeeded']);
     expect(msg.tags).toEqual(['rotating_light', 'herald.digest']);
   });

@@ -72,7 +72,7 @@ describe('a digest on every channel', () => {
   it('email: the subject counts them, the text lists them, the HTML escapes them', () => {
     const mail = buildEmail(message);
     expect(mail.subject).toBe('[Herald] 🔴 3 events in the last hour (2 critical, 1 warning) — acme/api');
-    expect(mail.text).toContain(events.map((e, i) => `08:0${i + 1} UTC · ${i === 1 ? '🟠' : '🔴'} ${e.title}`).join('\n'));
+    expect(mail.text).toContain(events.map((e, i) => `08:0${i + 1} UTC · ${i === 1 ? '🟠' : '🔴'} ${e.title}\n    ${e.url}`).join('\n'));
     expect(mail.text).toContain('Herald digest · 2025-05-01 09:00 UTC · rule Hourly');
     expect(mail.html).toContain('scan found &lt;script&gt;x()&lt;/script&gt;');
     expect(mail.html).not.toContain('<script>');

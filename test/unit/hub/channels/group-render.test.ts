@@ -102,7 +102,7 @@ describe('a storm group on every channel', () => {
   it('email: the subject counts them, the text lists them, the HTML escapes them', () => {
     const mail = buildEmail(message);
     expect(mail.subject).toBe('[Herald] 🔴 3 failures in acme/api');
-    expect(mail.text).toContain(lines.join('\n'));
+    expect(mail.text).toContain(lines.map((l) => `${l}\n    https://github.com/acme/api/actions/runs/1`).join('\n'));
     expect(mail.html).toContain('scan found &lt;script&gt;x()&lt;/script&gt;');
     expect(mail.html).not.toContain('<script>');
   });

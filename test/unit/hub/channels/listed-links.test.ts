@@ -110,13 +110,15 @@ describe('a storm of real GitHub failures: every listed line links to its own ru
     expect(adaptiveCardProblems((buildTeamsMessage({ event: longStorm }) as Json).attachments[0].content)).toEqual([]);
   });
 
-  it('email: the HTML links each line; the text part keeps the plain lines', () => {
+  it('email: the HTML links each line; the text part puts each link under its line', () => {
     const mail = buildEmail(message);
     expect(mail.html).toContain(`08:00 UTC · 🔴 <a href="${runUrl(1)}">octo-org/octo-repo: test failed on master</a>\n`);
     expect(mail.html).toContain(`<a href="${runUrl(25)}">`);
     expect(mail.html).not.toContain(`<a href="${runUrl(26)}">`);
     expect(mail.html).toContain('…and 15 more');
-    expect(mail.text).toContain('08:00 UTC · 🔴 octo-org/octo-repo: test failed on master\n');
+    // Mail read as text: each run's link on the line under its line.
+    expect(mail.text).toContain(`08:00 UTC · 🔴 octo-org/octo-repo: test failed on master\n    ${runUrl(1)}\n08:00 UTC · 🔴 octo-org/octo-repo: test failed on master\n    ${runUrl(2)}\n`);
+    expect(mail.text).toContain(`    ${runUrl(25)}\n…and 15 more`);
   });
 
   it('desktop: whole lines, then "…and N more", never a line cut in half; no "via Herald"', () => {
@@ -167,5 +169,27 @@ describe('a popup\'s open action says where it opens', () => {
     const started = makeEvent({ ...parsed.events[0]!, source: { kind: 'kosli-webhook', id: 'kosli', name: 'Kosli' } });
     expect(popupActions(started)[0]).toEqual({ id: 'default', label: 'Open in Kosli' });
     expect(popupActions(failedRun(1))[0]).toEqual({ id: 'default', label: 'Open the run' });
+  });
+});
+
+describe('ntfy and the popup for a storm or a digest', () => {
+  it('ntfy: a tap on the storm opens its latest listed run; a digest is never urgent (priority ≤ 3), a storm keeps its severity', async () => {
+    const { buildNtfyMessage } = await import('../../../../electron/hub/channels/ntfy.js');
+    const storm1 = buildNtfyMessage({ event: storm }, 't');
+    expect(storm1).toMatchObject({ click: runUrl(25), priority: 5 });
+    const criticalDigest = buildDigestEvent(
+      { ruleId: 'hourly', ruleName: 'Hourly', start: T0, end: T0 + 3_600_000 },
+      [failedRun(1), failedRun(2)],
+      T0 + 3_600_000,
+      'digest-2',
+    );
+    expect(criticalDigest.severity).toBe('critical');
+    expect(buildNtfyMessage({ event: criticalDigest }, 't')).toMatchObject({ click: runUrl(2), priority: 3 });
+  });
+
+  it('desktop: a critical storm is a critical popup; a critical digest a normal one (it does not stay until dismissed)', () => {
+    const criticalDigest = buildDigestEvent({ ruleId: 'hourly', ruleName: 'Hourly', start: T0, end: T0 + 3_600_000 }, [failedRun(1)], T0 + 3_600_000, 'digest-3');
+    expect(buildPopup(storm, 'plain').urgency).toBe('critical');
+    expect(buildPopup(criticalDigest, 'plain').urgency).toBe('normal');
   });
 });
