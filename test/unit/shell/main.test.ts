@@ -122,9 +122,11 @@ describe('main.ts wiring', () => {
     });
     expect(hub.api['shortcut.status']).not.toHaveBeenCalled();
 
-    // Closing keeps Herald in the tray; Quit stops the hub, then quits.
+    // Closing keeps Herald in the tray, and says so (the first time); Quit stops the hub, then quits.
     electron.created.windows[0]!.close();
     expect(electron.created.windows[0]!.isDestroyed()).toBe(false);
+    expect(electron.created.notifications.map((n) => [n.options.title, n.shown])).toEqual([['Herald is still running in the tray', true]]);
+    expect(electron.created.notifications[0]!.options.body).toContain('Ctrl+Shift+H');
     tray.menu!.getMenuItemById('quit')!.click();
     await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
     expect(hub.stop).toHaveBeenCalledTimes(1);
