@@ -3,7 +3,7 @@
 // lives in shell/ (pure functions, unit-tested with a test double of `electron`).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, globalShortcut, ipcMain, Notification, session } from 'electron';
+import { app, dialog, globalShortcut, ipcMain, Notification, powerMonitor, session } from 'electron';
 import ElectronStore from 'electron-store';
 import electronUpdater from 'electron-updater';
 import type { ApiUpdate } from '../shared/api.js';
@@ -213,6 +213,12 @@ async function run(): Promise<void> {
   });
   await tray.refresh().catch(logError);
   updates.checkNow().catch(logError); // then daily
+  // Timers do not count the time asleep: on waking, the tray is read again ("red for …", a
+  // pause that ended overnight) and an update check that fell due meanwhile runs.
+  powerMonitor.on('resume', () => {
+    tray?.scheduleRefresh();
+    updates.resumed().catch(logError);
+  });
 
   windows = windowManager;
   const openedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;

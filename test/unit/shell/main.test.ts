@@ -165,6 +165,20 @@ describe('main.ts wiring', () => {
     }
   });
 
+  it('on waking from sleep the tray reads the hub again at once (not up to 30 s later)', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      // The start's own reads: the first, then one as the update state settles (off: a build from sources).
+      await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(2));
+      electron.powerMonitor.emit('resume');
+      await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(3));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
   it('--hidden (the login item) starts in the tray without a window', async () => {
     // Start-up is over once main.ts logs its URLs: the window decision is made before that line.
     const written = vi.spyOn(process.stdout, 'write');
