@@ -6,13 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in xvfb-run dbus-run-session gnome-keyring-daemon notify-send dbus-monitor; do
+for tool in xvfb-run dbus-run-session gnome-keyring-daemon notify-send dbus-monitor nats-server; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 [ -x /usr/lib/notification-daemon/notification-daemon ] || missing+=(notification-daemon)
+# The PostgreSQL tests start a throwaway cluster with the server's own initdb (test/helpers/postgres-cluster.ts).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || [ -n "${HERALD_PG_BINDIR:-}" ] || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "npm test needs: ${missing[*]}"
-  echo "install: sudo apt-get install xvfb xauth dbus-x11 gnome-keyring libsecret-1-dev libnotify-bin notification-daemon chromium"
+  echo "install: sudo apt-get install xvfb xauth dbus-x11 gnome-keyring libsecret-1-dev libnotify-bin notification-daemon chromium nats-server postgresql"
   exit 1
 fi
 

@@ -4,7 +4,7 @@
 // run (or the event in Herald's window); its buttons mute the pipeline where the OS has them.
 import { Notification } from 'electron';
 import { popupCommand, type PopupAction, type PopupCommand } from '../hub/channels/popup-decisions.js';
-import { collapsePopups, electronPopupButtons, popupClickTarget, type CollapseOptions, type PopupToShow, type QueuedPopup } from './popups.js';
+import { collapsePopups, electronPopupButtons, popupClickTarget, type CollapseOptions, type LastSummary, type PopupToShow, type QueuedPopup } from './popups.js';
 
 /** What the hub asks for: plain text, one event. */
 export interface DesktopPopupRequest {
@@ -78,8 +78,10 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   const byKey = new Map<string, Notification>();
   /** The event each request came with, for its buttons. */
   const events = new Map<string, NonNullable<DesktopPopupRequest['event']>>();
+  /** The last summary popup: the next waits out the storm gap and may take its place (collapsePopups). */
+  let lastSummary: (LastSummary & { notification: Notification }) | undefined;
 
-  const show = (popup: PopupToShow) => {
+  const show = (popup: PopupToShow, at: number) => {
     const text = popupText(popup, platform);
     const buttons = popup.kind === 'single' && opts.onCommand ? electronPopupButtons(popup.actions, platform) : [];
     const notification = new Notification({
@@ -115,6 +117,11 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
       opts.onError?.(new Error(`a desktop popup failed: ${error}`));
     });
     live.add(notification);
+    if (popup.kind === 'summary') {
+      const previous = popup.replacesLast ? lastSummary?.notification : undefined;
+      lastSummary = { at, count: popup.count, notification };
+      previous?.close();
+    }
     // "Still failing (n)" and "recovered" take the place of the pipeline's last popup.
     if (key !== undefined) {
       const previous = byKey.get(key);
@@ -127,13 +134,13 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   const flush = () => {
     timer = undefined;
     const at = now();
-    const result = collapsePopups(queue, at, opts.collapse);
+    const result = collapsePopups(queue, at, opts.collapse, lastSummary);
     queue = result.pending;
     if (result.wakeAt !== undefined) timer = setTimeout(flush, Math.max(0, result.wakeAt - at));
     if (result.show.length === 0 || opts.muted(new Date(at))) return;
     for (const popup of result.show) {
       try {
-        show(popup);
+        show(popup, at);
       } catch (err) {
         opts.onError?.(err);
       }

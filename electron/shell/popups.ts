@@ -2,7 +2,9 @@
 // popup waits briefly for company; once the burst has gone quiet (or waited long enough),
 // a few popups show one by one, more than that become a single "12 new events" popup.
 // The hub paces desktop deliveries (a burst of 5, then 2 per second), so a burst arrives
-// as a trickle: the quiet gap must outlast that pace.
+// as a trickle: the quiet gap must outlast that pace. A storm lasting minutes would still
+// make a summary every 5 s (500 failures: 50 popups, each ringing), so after a summary the
+// next waits for STORM_GAP_MS and, counting the storm so far, takes the last one's place silently.
 import type { Settings } from '../../shared/config.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
 import type { PopupAction } from '../hub/channels/popup-decisions.js';
@@ -12,6 +14,11 @@ import { isAllowedExternalUrl } from './url-policy.js';
 export const COLLAPSE_QUIET_MS = 1_000;
 /** …or when its first popup has waited this long, so a steady stream cannot hold popups back. */
 export const COLLAPSE_MAX_WAIT_MS = 5_000;
+/**
+ * After a summary ("12 new events"), the next popups wait until this long after it: a storm
+ * at the hub's pace (2 a second for minutes) makes one summary every 30 s, not one every 5 s.
+ */
+export const STORM_GAP_MS = 30_000;
 /** Up to this many popups in one window are shown separately. */
 export const MAX_SEPARATE_POPUPS = 3;
 /** Titles quoted in a summary popup's body. */
@@ -33,7 +40,23 @@ export interface QueuedPopup {
 
 export type PopupToShow =
   | { kind: 'single'; eventId: string; title: string; body: string; url?: string; sound: boolean; replaceKey?: string; actions?: readonly PopupAction[] }
-  | { kind: 'summary'; eventIds: string[]; title: string; body: string; sound: boolean };
+  | {
+      kind: 'summary';
+      eventIds: string[];
+      /** Events it counts: these, and those of the summaries it continues. */
+      count: number;
+      title: string;
+      body: string;
+      sound: boolean;
+      /** A storm goes on: shown in the last summary's place ("74 new events" counts both). */
+      replacesLast?: true;
+    };
+
+/** The last summary shown: when, and how many events it counted. */
+export interface LastSummary {
+  at: number;
+  count: number;
+}
 
 export interface CollapseResult {
   /** Show these now. */
@@ -48,16 +71,24 @@ export interface CollapseOptions {
   quietMs?: number;
   maxWaitMs?: number;
   maxSeparate?: number;
+  stormGapMs?: number;
 }
 
-export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}): CollapseResult {
+/**
+ * `last`: the last summary popup shown, if one was. What comes within STORM_GAP_MS of it
+ * waits for the gap to end; a summary within twice that continues it (its count carried on,
+ * silent, in its place).
+ */
+export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}, last?: LastSummary): CollapseResult {
   const quietMs = opts.quietMs ?? COLLAPSE_QUIET_MS;
   const maxWaitMs = opts.maxWaitMs ?? COLLAPSE_MAX_WAIT_MS;
   const maxSeparate = opts.maxSeparate ?? MAX_SEPARATE_POPUPS;
+  const stormGapMs = opts.stormGapMs ?? STORM_GAP_MS;
   if (queue.length === 0) return { show: [], pending: [] };
 
   const times = queue.map((p) => p.queuedAt);
-  const flushAt = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
+  const burstOver = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
+  const flushAt = last === undefined ? burstOver : Math.max(burstOver, last.at + stormGapMs);
   if (now < flushAt) return { show: [], pending: [...queue], wakeAt: flushAt };
 
   const ordered = latestPerKey([...queue].sort((a, b) => a.queuedAt - b.queuedAt));
@@ -77,16 +108,20 @@ export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts:
       pending: [],
     };
   }
+  const continues = last !== undefined && now - last.at < 2 * stormGapMs;
+  const total = ordered.length + (continues ? last.count : 0);
   const quoted = ordered.slice(-SUMMARY_TITLES).reverse().map((p) => p.title);
-  const rest = ordered.length - quoted.length;
+  const rest = total - quoted.length;
   return {
     show: [
       {
         kind: 'summary',
         eventIds: ordered.map((p) => p.eventId),
-        title: `${ordered.length} new events`,
+        count: total,
+        title: `${total} new events`,
         body: [...quoted, ...(rest > 0 ? [`…and ${rest} more`] : [])].join('\n'),
-        sound,
+        sound: sound && !continues,
+        ...(continues && { replacesLast: true as const }),
       },
     ],
     pending: [],

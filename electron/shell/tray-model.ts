@@ -127,7 +127,7 @@ export function deriveTrayState({ status, latest, criticalUnread, settings, boar
     quietHours: settings.quietHours ? isInQuietHours(now, settings.quietHours) : false,
     latest: latest.slice(0, TRAY_MENU_EVENTS).map(({ id, title, severity, url, read }) => ({ id, title, severity, url, read })),
     board: deriveBoard(board),
-    pipelines: trayPipelines(latest, mutes),
+    pipelines: trayPipelines(latest, mutes, board.items),
     ...(shortcutProblem !== undefined && { shortcutProblem }),
     ...(status.database?.ok === false && { databaseProblem: status.database.problem ?? 'the database takes no events now' }),
     ...(readProblem !== undefined && { readProblem }),
@@ -135,13 +135,26 @@ export function deriveTrayState({ status, latest, criticalUnread, settings, boar
 }
 
 /**
- * The Mute submenu's pipelines: each pipeline whose newest event in the list failed, newest
- * first, one entry per pipeline; a muted pipeline stays listed (to lift it) whatever came since.
+ * The Mute submenu's pipelines: first the pipelines red on the board and not muted (the
+ * longest red first: what the menu's first lines list), then each pipeline whose newest event
+ * in the list failed, newest first; one entry per pipeline; a muted pipeline among the events
+ * stays listed (to lift it) whatever came since. Without the board's, a red pipeline whose last
+ * failure is older than the ten latest events could not be muted from the tray.
  */
-export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute[]): TrayPipeline[] {
+export function trayPipelines(latest: readonly TrayEvent[], mutes: readonly Mute[], board: readonly TrayBoardItem[] = []): TrayPipeline[] {
   const muteByKey = new Map(mutes.map((m) => [m.key, m]));
   const seen = new Set<string>();
   const out: TrayPipeline[] = [];
+  for (const item of board) {
+    if (item.kind !== 'pipeline' || item.state !== 'failing' || item.mutedUntil !== undefined) continue;
+    const { project, pipeline, branch } = item.subject;
+    const ref = { sourceId: item.source.id, ...(project && { project }), ...(pipeline && { pipeline }), ...(branch && { branch }) };
+    const key = pipelineKey(ref);
+    if (seen.has(key) || muteByKey.has(key)) continue;
+    seen.add(key);
+    out.push({ key, label: describePipeline(ref), eventId: item.lastEventId });
+    if (out.length === TRAY_MUTE_PIPELINES) return out;
+  }
   for (const event of latest) {
     if (!event.type || !event.source || !event.subject) continue;
     const ref = pipelineOf({ type: event.type, source: event.source, subject: event.subject });
@@ -225,12 +238,12 @@ const SEVERITY_MARK: Record<Severity, string> = { critical: '✖', warning: '⚠
  * disguise a label), cut to menu width; on Windows and Linux a single `&` marks a keyboard
  * mnemonic, so it is doubled.
  */
-export function menuLabel(text: string, platform: string): string {
+export function menuLabel(text: string, platform: string, maxChars = MAX_LABEL_CHARS): string {
   const oneLine = text
     .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const cut = truncate(oneLine || '(untitled)', MAX_LABEL_CHARS);
+  const cut = truncate(oneLine || '(untitled)', maxChars);
   return platform === 'darwin' ? cut : cut.replace(/&/g, '&&');
 }
 
@@ -277,12 +290,18 @@ export function boardItemTarget(item: Pick<TrayBoardItem, 'url' | 'lastEventId'>
   return eventClickTarget({ id: item.lastEventId, url: item.url });
 }
 
+/** "✖ acme/api: CI · main — red 3 h 12 min": a long name is cut, never how long it has been red. */
+function redLine(item: TrayBoardItem, now: Date, platform: string): string {
+  const since = ` — red ${formatDuration(now.getTime() - Date.parse(item.since))}`;
+  return menuLabel(`✖ ${boardItemLabel(item)}`, platform, MAX_LABEL_CHARS - since.length) + since;
+}
+
 /** The board's part of the menu: what is red (not muted) first, then a line for the rest. */
 function boardMenu(board: TrayBoard, actions: TrayActions, now: Date, platform: string): MenuItemConstructorOptions[] {
   if (board.worst === undefined && board.mutedFailing === 0) return [];
   const red: MenuItemConstructorOptions[] = board.failing.slice(0, TRAY_MENU_FAILING).map((item) => ({
     id: `board:${item.key}`,
-    label: menuLabel(`✖ ${boardItemLabel(item)} — red ${formatDuration(now.getTime() - Date.parse(item.since))}`, platform),
+    label: redLine(item, now, platform),
     click: () => actions.openEvent(item.lastEventId, boardItemTarget(item)),
   }));
   const more = board.red - red.length;

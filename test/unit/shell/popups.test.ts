@@ -6,7 +6,7 @@ import { DesktopChannelSchema } from '../../../shared/config.js';
 import { buildPopup } from '../../../electron/hub/channels/desktop.js';
 import { createElectronDesktopChannel } from '../../../electron/shell/desktop-channel.js';
 import { createElectronNotifier, popupText } from '../../../electron/shell/notify.js';
-import { collapsePopups, COLLAPSE_MAX_WAIT_MS, COLLAPSE_QUIET_MS, popupsMuted, type QueuedPopup } from '../../../electron/shell/popups.js';
+import { collapsePopups, COLLAPSE_MAX_WAIT_MS, COLLAPSE_QUIET_MS, popupsMuted, STORM_GAP_MS, type QueuedPopup } from '../../../electron/shell/popups.js';
 import { electron, resetElectronDouble } from '../../helpers/electron-double.js';
 import { makeEvent } from '../../helpers/fake-event.js';
 
@@ -50,6 +50,7 @@ describe('collapsePopups', () => {
       {
         kind: 'summary',
         eventIds: queue.map((p) => p.eventId),
+        count: 12,
         title: '12 new events',
         body: 'event 12\nevent 11\nevent 10\n…and 9 more',
         sound: true,
@@ -134,6 +135,48 @@ describe('createElectronNotifier (Electron Notification double)', () => {
     expect(electron.created.notifications[0]!.options.silent).toBe(true);
     electron.created.notifications[0]!.simulateClick();
     expect(openEvent).toHaveBeenCalledWith(undefined);
+  });
+
+  it.each([
+    [50, 2],
+    [500, 10],
+  ])('a storm of %i failures at the hub’s pace makes %i popups at most: the first rings, each next replaces the last, silently', async (count, most) => {
+    const close = vi.spyOn(electron.Notification.prototype, 'close');
+    const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false, platform: 'linux' });
+    // The delivery worker's pace for desktop channels (channels/limits.ts): 5 at once, then 2 a second.
+    for (let i = 1; i <= count; i++) {
+      await notifier.notify({ ...request(i), sound: true });
+      if (i >= 5) await vi.advanceTimersByTimeAsync(500);
+    }
+    await vi.advanceTimersByTimeAsync(STORM_GAP_MS + COLLAPSE_MAX_WAIT_MS);
+    const shown = electron.created.notifications;
+    expect(shown.length).toBeLessThanOrEqual(most);
+    expect(shown.length).toBeGreaterThan(1);
+    // Each summary counts the storm so far (it takes the last one's place): the last counts every event.
+    const counted = shown.map((n) => Number(/^(\d+) new events$/.exec(n.options.title)![1]));
+    expect(counted).toEqual([...counted].sort((a, b) => a - b));
+    expect(counted.at(-1)).toBe(count);
+    expect(shown.at(-1)!.options.body).toMatch(new RegExp(`^event ${count}\nevent ${count - 1}\nevent ${count - 2}\n…and ${count - 3} more$`));
+    // Only the first one made a sound.
+    expect(shown.map((n) => n.options.silent)).toEqual([false, ...shown.slice(1).map(() => true)]);
+    // Each summary took its predecessor's place: all but the last were closed.
+    expect(new Set(close.mock.contexts)).toEqual(new Set(shown.slice(0, -1)));
+    notifier.dispose();
+    close.mockRestore();
+  });
+
+  it('after a storm is over, the next popup rings again on its own', async () => {
+    const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false, platform: 'linux' });
+    for (let i = 1; i <= 6; i++) await notifier.notify({ ...request(i), sound: true });
+    await vi.advanceTimersByTimeAsync(COLLAPSE_QUIET_MS);
+    expect(electron.created.notifications.map((n) => n.options.title)).toEqual(['6 new events']);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    await notifier.notify({ ...request(7), sound: true });
+    await vi.advanceTimersByTimeAsync(COLLAPSE_QUIET_MS);
+    expect(electron.created.notifications.map((n) => [n.options.title, n.options.silent])).toEqual([
+      ['6 new events', false],
+      ['event 7', false],
+    ]);
   });
 
   it('popups queued before the user paused are dropped, not shown', async () => {

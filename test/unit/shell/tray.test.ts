@@ -181,6 +181,27 @@ describe('the board in the tray', () => {
     expect(trayTooltip(t, NOW)).toMatch(/^Herald · 5 red · /);
   });
 
+  it('a long name is cut, never how long it has been red', () => {
+    const long = boardItem('x', { subject: { project: 'platform-engineering/infrastructure-monorepo', pipeline: 'integration & e2e', branch: 'release/2025.05' } });
+    const label = menuOf(deriveTrayState({ ...base, board: page([long]) })).items[0]!.label;
+    expect(label).toMatch(/^✖ platform-engineering\/infra[^ ]*… — red 3 h 12 min$/);
+    expect([...label].length).toBeLessThanOrEqual(60);
+  });
+
+  it('a red pipeline can be muted until green from the tray, even when its last failure is older than the latest events', () => {
+    // Ten newer events about something else fill the latest list; ci and deploy are red, lint red but muted.
+    const latest = Array.from({ length: 10 }, (_, i) => makeEvent({ id: `n${i}`, type: 'security.finding', subject: { project: 'other' } }));
+    const items = [boardItem('ci'), boardItem('lint', { mutedUntil: 'passes' }), boardItem('deploy', { kind: 'deployment', subject: { project: 'acme/api', environment: 'prod' } })];
+    const s = deriveTrayState({ ...base, latest, board: page(items) });
+    const actions = { ...recordingActions(), mute: vi.fn<NonNullable<TrayActions['mute']>>(), liftMute: vi.fn() };
+    const menu = menuOf(s, actions);
+    const submenu = menu.getMenuItemById('mute')!.submenu!;
+    expect(submenu.items.map((i) => i.label)).toEqual(['acme/api · ci · main']);
+    const key = '["gh","acme/api","ci","main"]';
+    menu.getMenuItemById(`mute-pass:${key}`)!.click();
+    expect(actions.mute).toHaveBeenCalledWith('last-ci', { untilPasses: true });
+  });
+
   it('board text is untrusted: one line, no control characters', () => {
     const s = deriveTrayState({ ...base, board: page([boardItem('x', { subject: { project: 'evil\u202e\nproject', pipeline: 'a&b' } })]) });
     expect(menuOf(s).items[0]!.label).toBe('✖ evil project: a&&b — red 3 h 12 min');
