@@ -41,6 +41,18 @@ export function summaryLines(events: readonly OutboundEvent[], common: Subject):
   return lines;
 }
 
+/**
+ * `12 failures`, `3 findings`, `2 events`: a storm group of `*.failed` events counts
+ * failures (`failures: true`); a group or digest of `finding.*` events counts findings, as
+ * DefectDojo says "new findings"; anything else counts events.
+ */
+export function countNoun(events: readonly Pick<OutboundEvent, 'type'>[], options: { failures?: boolean } = {}): string {
+  const n = events.length;
+  const all = (test: (type: string) => boolean) => events.every((e) => test(e.type));
+  const noun = options.failures && all((t) => t.endsWith('.failed')) ? 'failure' : all((t) => t.startsWith('finding.')) ? 'finding' : 'event';
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** Pure: the digest message for `events` (oldest first after sorting) in `window`. */
 export function formatDigest(events: OutboundEvent[], window: DigestWindow, rule?: { id: string; name: string }): Message {
   if (!events.length) throw new Error('a digest needs at least one event');
@@ -68,7 +80,7 @@ export function formatDigest(events: OutboundEvent[], window: DigestWindow, rule
     type: 'herald.digest',
     severity: worst,
     subject,
-    title: `${n} event${n === 1 ? '' : 's'} in the last ${formatDuration(seconds * 1000, 'noun')}${breakdown ? ` (${breakdown})` : ''}`,
+    title: `${countNoun(sorted)} in the last ${formatDuration(seconds * 1000, 'noun')}${breakdown ? ` (${breakdown})` : ''}`,
     summary: lines.join('\n'),
     occurredAt: end,
     receivedAt: end,

@@ -6,7 +6,7 @@
 import { SEVERITY_RANK, type Severity } from '../../../shared/event.js';
 import { groupItemOf, type OutboundEvent } from '../../../shared/template-variables.js';
 import type { Message } from './channel.js';
-import { commonSubject, DIGEST_MAX_DATA_EVENTS, summaryLines } from './digest.js';
+import { commonSubject, countNoun, DIGEST_MAX_DATA_EVENTS, summaryLines } from './digest.js';
 
 export interface GroupFacts {
   ruleId: string;
@@ -15,13 +15,6 @@ export interface GroupFacts {
   by: Record<string, string>;
   /** This message's number within the group: 1 for the first. */
   message: number;
-}
-
-/** `12 failures`, `3 events`, `1 failure`: failures when every event is a `*.failed` one. */
-function countNoun(events: readonly OutboundEvent[]): string {
-  const n = events.length;
-  const noun = events.every((e) => e.type.endsWith('.failed')) ? 'failure' : 'event';
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Pure: the message for a group's events, listed in the order they came (`events` as given). */
@@ -46,7 +39,7 @@ export function formatGroup(events: readonly OutboundEvent[], facts: GroupFacts,
     type: 'herald.group',
     severity: worst,
     subject,
-    title: `${countNoun(events)}${where}${breakdown}`,
+    title: `${countNoun(events, { failures: true })}${where}${breakdown}`,
     summary: summaryLines(events, subject).join('\n'),
     occurredAt: end,
     receivedAt: end,

@@ -150,6 +150,10 @@ describe('a digest of real DefectDojo findings links each finding', () => {
   );
   const digest = buildDigestEvent({ ruleId: 'hourly', ruleName: 'Hourly', start: T0, end: T0 + 3_600_000 }, events, T0 + 3_600_000, 'digest-1');
 
+  it('says what it counts: findings, not events', () => {
+    expect(digest.title).toBe('3 findings in the last hour (3 warning)');
+  });
+
   it('Slack and email link each finding to its page; the context says "Herald digest" once', () => {
     const slack = JSON.stringify(buildSlackMessage({ event: digest }));
     const mail = buildEmail({ event: digest, rule: { id: 'hourly', name: 'Hourly' } });
