@@ -194,7 +194,7 @@ async function run(): Promise<void> {
       markAllRead: () => void api['events.markRead']({ all: true }).catch(logError),
       // Resuming sets the pause to end now; settings.update merges, so no other setting changes.
       setSnooze: (until) => void api['settings.update']({ settings: { snoozeUntil: (until ?? new Date()).toISOString() } }).catch(logError),
-      openWindow: () => windowManager.show(),
+      openWindow: (page) => windowManager.show(page === undefined ? {} : { page }),
       quit: () => app.quit(),
       restartToUpdate: () => void updates.restart(),
       mute: mutePipeline,
