@@ -218,7 +218,7 @@ describe('main.ts wiring', () => {
       const hub = await startMain(['--hidden']);
       await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
       let finishStop!: () => void;
-      hub.stop.mockImplementation(() => new Promise<void>((resolve) => (finishStop = resolve)));
+      hub.stop.mockImplementation(() => new Promise<undefined>((resolve) => (finishStop = () => resolve(undefined))));
       electron.created.trays[0]!.menu!.getMenuItemById('quit')!.click();
       expect(hub.stop).toHaveBeenCalledTimes(1);
       // The user starts Herald again: the new process finds the lock held and leaves.
