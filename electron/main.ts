@@ -53,7 +53,7 @@ if (!app.requestSingleInstanceLock()) {
   run().catch(async (err: unknown) => {
     const dataDir = dataDirOfRun;
     // A damaged database is offered recovery (the hub's own words name a tool the installed app lacks).
-    const outcome = dataDir === undefined ? 'not-damaged' : await offerRecovery({ error: err, dialog, recover: (out) => recoverDatabase(dataDir, out) });
+    const outcome = dataDir === undefined ? 'not-damaged' : await offerRecovery({ error: err, dialog, recover: (out) => recoverDatabase(dataDir, out, new Date(), process.env.HERALD_SQLITE_BINDING) });
     if (outcome === 'recovered') {
       app.relaunch();
       app.exit(0);

@@ -247,7 +247,7 @@ describe('main.ts wiring', () => {
     expect(asked.buttons).toEqual(['Recover and start Herald', 'Quit']);
     expect(asked.detail).toContain(`${file}: it holds events up to #5`);
     expect(asked.detail).not.toContain('npm run db');
-    expect(recoverDatabase).toHaveBeenCalledWith(dataDir, expect.any(Function));
+    expect(recoverDatabase).toHaveBeenCalledWith(dataDir, expect.any(Function), expect.any(Date), process.env.HERALD_SQLITE_BINDING);
     expect((electron.dialog.showMessageBox.mock.calls[1]![0] as { detail: string }).detail).toBe('recovered into …/herald.db: events 5');
     expect(electron.app.relaunch).toHaveBeenCalledTimes(1);
     expect(electron.dialog.showErrorBox).not.toHaveBeenCalled();
