@@ -3,7 +3,7 @@
 // lives in shell/ (pure functions, unit-tested with a test double of `electron`).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, globalShortcut, ipcMain, session } from 'electron';
+import { app, dialog, globalShortcut, ipcMain, Notification, powerMonitor, session } from 'electron';
 import ElectronStore from 'electron-store';
 import electronUpdater from 'electron-updater';
 import type { ApiUpdate } from '../shared/api.js';
@@ -15,6 +15,7 @@ import { openSecretStore } from './hub/config/secrets.js';
 import { startHub } from './hub/hub.js';
 import { registerAppScheme, serveRenderer } from './shell/app-protocol.js';
 import { createAutostart } from './shell/autostart.js';
+import { closeToTrayNotice, createCloseToTrayNotifier } from './shell/close-to-tray.js';
 import { createElectronDesktopChannel } from './shell/desktop-channel.js';
 import { APP_ID, APP_ORIGIN } from './shell/identity.js';
 import { buildIpcHandlers, createValidatedApi, forwardUpdates, registerIpcHandlers } from './shell/ipc.js';
@@ -151,7 +152,18 @@ async function run(): Promise<void> {
   const handlers = withShellHandlers(hub.api, autostart, () => shortcut.state());
   const api = createValidatedApi(handlers, { error: (message, err) => logError(`${message}: ${String(err)}`) });
 
-  const windowManager = createWindowManager({ preloadPath: path.join(here, 'preload.cjs'), isQuitting: quit.isQuitting, onError: logError });
+  const hiddenToTray = createCloseToTrayNotifier({
+    dataDir,
+    notice: () => closeToTrayNotice(process.platform, shortcut.state().registered ? shortcut.state().accelerator : undefined),
+    show: (notice) => new Notification({ ...notice, silent: true, icon: path.join(resources, 'icon.png') }).show(),
+    onError: logError,
+  });
+  const windowManager = createWindowManager({
+    preloadPath: path.join(here, 'preload.cjs'),
+    isQuitting: quit.isQuitting,
+    onHiddenToTray: hiddenToTray,
+    onError: logError,
+  });
   registerIpcHandlers(ipcMain, buildIpcHandlers(handlers), (frameUrl) => originOf(frameUrl) === APP_ORIGIN);
   forwardUpdates((listener) => {
     const off = hub.onUpdate(listener);
@@ -201,6 +213,12 @@ async function run(): Promise<void> {
   });
   await tray.refresh().catch(logError);
   updates.checkNow().catch(logError); // then daily
+  // Timers do not count the time asleep: on waking, the tray is read again ("red for …", a
+  // pause that ended overnight) and an update check that fell due meanwhile runs.
+  powerMonitor.on('resume', () => {
+    tray?.scheduleRefresh();
+    updates.resumed().catch(logError);
+  });
 
   windows = windowManager;
   const openedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;

@@ -49,6 +49,8 @@ export interface WindowManagerOptions {
   preloadPath: string;
   /** True once the user chose Quit: then closing really closes. */
   isQuitting(): boolean;
+  /** The close button hid the window (Herald stays in the tray). */
+  onHiddenToTray?(): void;
   onError?(err: unknown): void;
 }
 
@@ -62,6 +64,7 @@ export function createWindowManager(opts: WindowManagerOptions): WindowManager {
       if (opts.isQuitting()) return;
       event.preventDefault(); // closing keeps Herald in the tray
       created.hide();
+      opts.onHiddenToTray?.();
     });
     created.on('closed', () => {
       if (win === created) win = null;

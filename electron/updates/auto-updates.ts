@@ -1,11 +1,11 @@
 // Checks the configured feed with electron-updater — at start, then daily (hourly after a
-// failure) — and lets it download and verify a newer version; "Restart to update" installs
+// failure), by the clock after the machine slept — and lets it download and verify a newer version; "Restart to update" installs
 // it. What each event means and when to look again is policy.ts; this only wires the
 // updater's events and timers to it. The updater is handed in (Electron's autoUpdater in the
 // app; a plain-Node updater on a loopback feed in the tests), built only when updates are on.
 import type { AppUpdater } from 'electron-updater';
 import type { UpdateFeed } from '../../shared/config.js';
-import { feedOptions, nextCheckIn, reduceUpdate, updateLogLine, updatesOff, type UpdaterEvent, type UpdateState } from './policy.js';
+import { checkDueIn, feedOptions, nextCheckIn, reduceUpdate, updateLogLine, updatesOff, type UpdaterEvent, type UpdateState } from './policy.js';
 
 /** The part of electron-updater's AppUpdater used here. */
 export type Updater = Pick<AppUpdater, 'setFeedURL' | 'checkForUpdates' | 'quitAndInstall' | 'isUpdaterActive' | 'on' | 'autoDownload' | 'autoInstallOnAppQuit' | 'logger'>;
@@ -27,6 +27,8 @@ export interface AutoUpdates {
   checkNow(): Promise<UpdateState>;
   /** The feed setting changed: turn on, off, or look at the new feed now. */
   feedChanged(): Promise<UpdateState>;
+  /** The machine woke up (powerMonitor 'resume'): look now if a check fell due while asleep, else re-arm by the clock. */
+  resumed(): Promise<UpdateState>;
   /** Install the downloaded update and start again; false when none is ready. */
   restart(): boolean;
   stop(): void;
@@ -65,10 +67,9 @@ export function startAutoUpdates(options: AutoUpdatesOptions): AutoUpdates {
     return u;
   };
 
-  const schedule = () => {
+  const schedule = (delay = nextCheckIn(state)) => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    const delay = nextCheckIn(state);
     if (delay === null || stopped) return;
     timer = setTimeout(() => void checkNow(), delay);
     timer.unref();
@@ -114,6 +115,13 @@ export function startAutoUpdates(options: AutoUpdatesOptions): AutoUpdates {
       if (state.status === 'ready') return Promise.resolve(state); // installed at quit whatever the feed says now
       if (state.status !== 'off' && JSON.stringify(options.feed()) === feedKey) return Promise.resolve(state);
       return checkNow();
+    },
+    resumed: () => {
+      const due = stopped ? null : checkDueIn(state, now());
+      if (due === null) return Promise.resolve(state);
+      if (due === 0) return checkNow();
+      schedule(due);
+      return Promise.resolve(state);
     },
     restart: () => {
       if (state.status !== 'ready' || !updater) return false;

@@ -84,6 +84,22 @@ export function nextCheckIn(state: UpdateState): number | null {
   }
 }
 
+/**
+ * After the machine wakes: how long until the next check is due by the clock (0: now); null
+ * when none is waiting. Timers do not count the time asleep, so a laptop asleep two thirds
+ * of the day would otherwise look every three days, not daily.
+ */
+export function checkDueIn(state: UpdateState, now: number): number | null {
+  switch (state.status) {
+    case 'up-to-date':
+      return Math.max(0, state.checkedAt + CHECK_EVERY_MS - now);
+    case 'failed':
+      return Math.max(0, state.at + RETRY_AFTER_FAILURE_MS - now);
+    default:
+      return null;
+  }
+}
+
 /** The tray's "Restart to update" item: only once an update is downloaded. */
 export function restartToUpdateLabel(state: UpdateState): string | null {
   return state.status === 'ready' ? `Restart to update (${state.version})` : null;

@@ -392,6 +392,8 @@ function createObjects() {
     },
     Notification: FakeNotification,
     globalShortcut: new FakeGlobalShortcut(),
+    /** emit('suspend' | 'resume' | 'lock-screen' | 'unlock-screen') as the OS does. */
+    powerMonitor: new EventEmitter(),
     protocol,
     session: { defaultSession: { setPermissionRequestHandler: vi.fn() } },
     dialog: { showErrorBox: vi.fn() },
@@ -399,7 +401,7 @@ function createObjects() {
 }
 
 const objects = (shared.objects ??= createObjects());
-const { app, ipcMain, ipcRenderer, contextBridge, Menu } = objects;
+const { app, ipcMain, ipcRenderer, contextBridge, Menu, powerMonitor } = objects;
 
 export const electron = {
   ...objects,
@@ -414,7 +416,7 @@ export function resetElectronDouble(): void {
   registry.windows.length = 0;
   registry.trays.length = 0;
   registry.notifications.length = 0;
-  for (const emitter of [app, ipcMain, ipcRenderer]) emitter.removeAllListeners();
+  for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor]) emitter.removeAllListeners();
   ipcMain.handlers.clear();
   ipcRenderer.senderUrl = 'app://herald/index.html';
   contextBridge.exposed = {};

@@ -122,9 +122,11 @@ describe('main.ts wiring', () => {
     });
     expect(hub.api['shortcut.status']).not.toHaveBeenCalled();
 
-    // Closing keeps Herald in the tray; Quit stops the hub, then quits.
+    // Closing keeps Herald in the tray, and says so (the first time); Quit stops the hub, then quits.
     electron.created.windows[0]!.close();
     expect(electron.created.windows[0]!.isDestroyed()).toBe(false);
+    expect(electron.created.notifications.map((n) => [n.options.title, n.shown])).toEqual([['Herald is still running in the tray', true]]);
+    expect(electron.created.notifications[0]!.options.body).toContain('Ctrl+Shift+H');
     tray.menu!.getMenuItemById('quit')!.click();
     await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
     expect(hub.stop).toHaveBeenCalledTimes(1);
@@ -158,6 +160,20 @@ describe('main.ts wiring', () => {
       expect(vi.mocked(startHub).mock.calls[0]![0].dataDir).toBe(fresh);
       expect(statSync(fresh).mode & 0o777).toBe(0o700);
       expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toMatch(/others could read/);
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('on waking from sleep the tray reads the hub again at once (not up to 30 s later)', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      // The start's own reads: the first, then one as the update state settles (off: a build from sources).
+      await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(2));
+      electron.powerMonitor.emit('resume');
+      await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(3));
     } finally {
       written.mockRestore();
     }

@@ -11,6 +11,7 @@ import { APP_ORIGIN } from '../../../electron/shell/identity.js';
 import { installNavigationGuards } from '../../../electron/shell/security.js';
 import { classifyNavigation, CONTENT_SECURITY_POLICY, isAllowedExternalUrl } from '../../../electron/shell/url-policy.js';
 import { appPageUrl, createWindowManager, mainWindowOptions } from '../../../electron/shell/windows.js';
+import { closeToTrayNotice, createCloseToTrayNotifier, type CloseToTrayNotice } from '../../../electron/shell/close-to-tray.js';
 import { electron, FakeWebContents, resetElectronDouble } from '../../helpers/electron-double.js';
 
 const PRELOAD = path.resolve('/opt/herald/dist/electron/preload.cjs');
@@ -71,6 +72,40 @@ describe('closing and reopening', () => {
     expect(electron.created.windows).toHaveLength(1);
     expect(win!.visible).toBe(true);
     expect(windows.contents()).toEqual([win!.webContents]);
+  });
+
+  it('the first close says, once ever, that Herald keeps running and how to get back (not a quit)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-close-'));
+    try {
+      const shown: CloseToTrayNotice[] = [];
+      const notifier = () => createCloseToTrayNotifier({ dataDir, show: (n) => shown.push(n), notice: () => closeToTrayNotice('linux', 'CommandOrControl+Shift+H') });
+      let quitting = false;
+      const windows = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => quitting, onHiddenToTray: notifier() });
+      windows.show();
+      const [win] = electron.created.windows;
+      win!.close();
+      windows.show();
+      win!.close();
+      expect(shown).toEqual([
+        {
+          title: 'Herald is still running in the tray',
+          body: 'Closing the window does not stop it: popups keep coming. Open it again with the tray icon, Ctrl+Shift+H or starting Herald again; quit from the tray menu.',
+        },
+      ]);
+      // The next start remembers it was said; a quit's close says nothing.
+      const again = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => quitting, onHiddenToTray: notifier() });
+      again.show();
+      electron.created.windows[1]!.close();
+      quitting = true;
+      win!.close();
+      expect(shown).toHaveLength(1);
+      expect(closeToTrayNotice('darwin', undefined)).toEqual({
+        title: 'Herald is still running in the menu bar',
+        body: 'Closing the window does not stop it: popups keep coming. Open it again with the menu bar icon or starting Herald again; quit from the menu bar menu.',
+      });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('once quitting, closing really closes', () => {

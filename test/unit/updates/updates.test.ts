@@ -169,6 +169,32 @@ describe('the schedule: at start, then daily', () => {
     updates.stop();
   });
 
+  it('after the machine slept past the day (timers do not count sleep), waking looks at once; before that, re-arms by the clock', async () => {
+    vi.useFakeTimers();
+    const { double, updates } = start();
+    await updates.checkNow();
+    // Asleep 20 h: the clock moves, the timers do not (as with a suspended machine).
+    vi.setSystemTime(Date.now() + 20 * 60 * 60_000);
+    await updates.resumed();
+    expect(double.checks).toBe(1);
+    // Due 4 h later by the clock, not 24 h of waking time.
+    await vi.advanceTimersByTimeAsync(4 * 60 * 60_000);
+    expect(double.checks).toBe(2);
+    // Asleep a whole day: the check runs on waking.
+    vi.setSystemTime(Date.now() + CHECK_EVERY_MS + 60_000);
+    await updates.resumed();
+    expect(double.checks).toBe(3);
+    // An hour after a failure, likewise.
+    double.next = (u) => u.emit('error', new Error('net::ERR_INTERNET_DISCONNECTED'));
+    await updates.checkNow();
+    vi.setSystemTime(Date.now() + RETRY_AFTER_FAILURE_MS);
+    double.next = (u) => u.emit('update-not-available', { version: '0.1.0' });
+    await updates.resumed();
+    expect(double.checks).toBe(5);
+    expect(updates.state.status).toBe('up-to-date');
+    updates.stop();
+  });
+
   it('from sources or without a feed: off, electron-updater never built; a feed set later turns it on', async () => {
     let built = 0;
     const fromSources = startAutoUpdates({ updater: () => (built++, new UpdaterDouble() as unknown as Updater), isPackaged: false, feed: () => FEED });
