@@ -19,7 +19,7 @@ import { closeToTrayNotice, createCloseToTrayNotifier } from './shell/close-to-t
 import { createElectronDesktopChannel } from './shell/desktop-channel.js';
 import { APP_ID, APP_ORIGIN } from './shell/identity.js';
 import { buildIpcHandlers, createValidatedApi, forwardUpdates, registerIpcHandlers } from './shell/ipc.js';
-import { installQuitCoordinator, opensWindowAtStart, parseShellArgs, withShellHandlers } from './shell/lifecycle.js';
+import { installQuitCoordinator, opensWindowAtStart, parseShellArgs, whenLaunchedAgain, withShellHandlers } from './shell/lifecycle.js';
 import { createElectronNotifier } from './shell/notify.js';
 import { popupsMuted } from './shell/popups.js';
 import { openExternalSafely } from './shell/security.js';
@@ -61,7 +61,8 @@ async function run(): Promise<void> {
   let windows: WindowManager | undefined;
   let showWhenReady = false;
   const showWindow = () => (windows ? windows.show() : (showWhenReady = true));
-  app.on('second-instance', showWindow);
+  let quitting = () => false;
+  app.on('second-instance', () => (whenLaunchedAgain(quitting()) === 'relaunch-after-quit' ? app.relaunch() : showWindow()));
   app.on('activate', showWindow);
   await app.whenReady();
 
@@ -141,6 +142,7 @@ async function run(): Promise<void> {
     },
     { onError: logError },
   );
+  quitting = quit.isQuitting;
 
   const autostart = createAutostart(app, {
     platform: process.platform,
@@ -192,7 +194,7 @@ async function run(): Promise<void> {
       markAllRead: () => void api['events.markRead']({ all: true }).catch(logError),
       // Resuming sets the pause to end now; settings.update merges, so no other setting changes.
       setSnooze: (until) => void api['settings.update']({ settings: { snoozeUntil: (until ?? new Date()).toISOString() } }).catch(logError),
-      openWindow: () => windowManager.show(),
+      openWindow: (page) => windowManager.show(page === undefined ? {} : { page }),
       quit: () => app.quit(),
       restartToUpdate: () => void updates.restart(),
       mute: mutePipeline,

@@ -39,6 +39,15 @@ export function opensWindowAtStart(args: ShellArgs, openedAtLogin: boolean): boo
   return !args.hidden && !openedAtLogin;
 }
 
+/**
+ * Herald started again while this one runs (the single-instance lock sent the new one away):
+ * show the window — unless this one is quitting (stopping its hub, up to STOP_TIMEOUT_MS), when
+ * the launch would otherwise be lost and Herald not run at all: start again once stopped.
+ */
+export function whenLaunchedAgain(quitting: boolean): 'show-window' | 'relaunch-after-quit' {
+  return quitting ? 'relaunch-after-quit' : 'show-window';
+}
+
 /** The hub's handlers with the shell's own answers: start at login and the global shortcut belong to the desktop app. */
 export function withShellHandlers(hub: ApiHandlers, autostart: Autostart, shortcut?: () => ShortcutState): ApiHandlers {
   return {

@@ -4,6 +4,7 @@
 // turns the icon red, as CCMenu's and CatLight's do; the latest events follow.
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ApiOutput } from '../../shared/api.js';
+import type { AppPage } from '../../shared/app-routes.js';
 import type { Settings } from '../../shared/config.js';
 import { type BoardCounts, type BoardItem, boardItemName, boardProject, type BoardState } from '../../shared/board.js';
 import { formatDuration } from '../../shared/duration.js';
@@ -65,6 +66,8 @@ export interface TrayState {
   criticalUnread: number;
   /** Names of the channels and sources that keep failing. */
   failing: string[];
+  /** The page the failing line opens: Channels when a channel fails, else Sources. */
+  failingPage?: 'channels' | 'sources';
   /** Popups paused by the user until this time (ISO), while that is in the future. */
   snoozedUntil?: string;
   /** Inside the global quiet hours: popups held back too. */
@@ -118,11 +121,13 @@ export function deriveBoard({ items, counts }: NonNullable<TrayInputs['board']>)
 
 export function deriveTrayState({ status, latest, criticalUnread, settings, board = NO_BOARD, now, mutes = [], shortcutProblem, readProblem }: TrayInputs): TrayState {
   // A source the user paused is not failing now, whatever its last health was.
-  const failing = [...status.channels, ...status.sources.filter((s) => !s.paused)].filter((item) => !item.health.healthy).map((item) => item.name);
+  const failingChannels = status.channels.filter((c) => !c.health.healthy).map((c) => c.name);
+  const failing = [...failingChannels, ...status.sources.filter((s) => !s.paused && !s.health.healthy).map((s) => s.name)];
   return {
     unread: status.counts.unread,
     criticalUnread,
     failing,
+    ...(failing.length > 0 && { failingPage: failingChannels.length > 0 ? ('channels' as const) : ('sources' as const) }),
     snoozedUntil: isSnoozed(now, settings.snoozeUntil) ? settings.snoozeUntil : undefined,
     quietHours: settings.quietHours ? isInQuietHours(now, settings.quietHours) : false,
     latest: latest.slice(0, TRAY_MENU_EVENTS).map(({ id, title, severity, url, read }) => ({ id, title, severity, url, read })),
@@ -274,7 +279,8 @@ export interface TrayActions {
   markAllRead(): void;
   /** A date pauses popups until then; null resumes them. */
   setSnooze(until: Date | null): void;
-  openWindow(): void;
+  /** Shows the window; on a page, when given (else where it was). */
+  openWindow(page?: AppPage): void;
   quit(): void;
   /** Install the downloaded update and start again (electron-updater's quitAndInstall). */
   restartToUpdate?(): void;
@@ -312,7 +318,7 @@ function boardMenu(board: TrayBoard, actions: TrayActions, now: Date, platform: 
   ].filter((n): n is string => n !== undefined);
   return [
     ...(board.red === 0 ? [{ id: 'board-green', label: '✔ Nothing red now', enabled: false }] : red),
-    ...(notes.length ? [{ id: 'board-more', label: notes.join(' · '), click: () => actions.openWindow() }] : []),
+    ...(notes.length ? [{ id: 'board-more', label: notes.join(' · '), click: () => actions.openWindow('now') }] : []),
     { type: 'separator' },
   ];
 }
@@ -337,7 +343,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
         {
           id: 'failing',
           label: menuLabel(`⚠ Failing: ${state.failing.join(', ')}`, platform),
-          click: () => actions.openWindow(),
+          click: () => actions.openWindow(state.failingPage),
         },
         { type: 'separator' },
       ]
@@ -363,7 +369,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
       : [];
 
   const shortcut: MenuItemConstructorOptions[] = state.shortcutProblem
-    ? [{ id: 'shortcut-problem', label: '⚠ Global shortcut not registered: see Settings', click: () => actions.openWindow() }, { type: 'separator' }]
+    ? [{ id: 'shortcut-problem', label: '⚠ Global shortcut not registered: see Settings', click: () => actions.openWindow('settings') }, { type: 'separator' }]
     : [];
 
   const pipelines = state.pipelines ?? [];

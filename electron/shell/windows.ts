@@ -1,6 +1,7 @@
 // The Herald window: created on demand with locked-down options, hidden (not destroyed)
 // when closed so Herald stays in the tray, destroyed only when the app quits.
 import { BrowserWindow, type BrowserWindowConstructorOptions, type WebContents } from 'electron';
+import { appPageHref, type AppPage, eventHref } from '../../shared/app-routes.js';
 import { APP_NAME, APP_ORIGIN } from './identity.js';
 import { installNavigationGuards } from './security.js';
 
@@ -32,15 +33,21 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
   };
 }
 
-/** Hash routes the renderer understands: `#/events/<id>` opens one event's detail. */
-export function appPageUrl(route: { eventId?: string } = {}): string {
-  const hash = route.eventId === undefined ? '' : `#/events/${encodeURIComponent(route.eventId)}`;
+/** Where the window opens: one event's detail (in History), a page, or wherever it was. */
+export interface WindowRoute {
+  eventId?: string;
+  page?: AppPage;
+}
+
+/** The renderer's own hash routes (shared/app-routes.ts). */
+export function appPageUrl(route: WindowRoute = {}): string {
+  const hash = route.eventId !== undefined ? eventHref(route.eventId) : route.page !== undefined ? appPageHref(route.page) : '';
   return `${APP_ORIGIN}/index.html${hash}`;
 }
 
 export interface WindowManager {
-  /** Shows the window (creating it if needed); with an event id, opens that event. */
-  show(route?: { eventId?: string }): void;
+  /** Shows the window (creating it if needed); with an event id or a page, opens that. */
+  show(route?: WindowRoute): void;
   /** Every live window's webContents, for pushing updates. */
   contents(): WebContents[];
 }
@@ -81,7 +88,7 @@ export function createWindowManager(opts: WindowManagerOptions): WindowManager {
         win = create(url);
       } else {
         // Same document, new hash: the renderer routes without a reload.
-        if (route.eventId !== undefined) win.loadURL(url).catch((err: unknown) => opts.onError?.(err));
+        if (route.eventId !== undefined || route.page !== undefined) win.loadURL(url).catch((err: unknown) => opts.onError?.(err));
         if (win.isMinimized()) win.restore();
         win.show();
         win.focus();

@@ -1,9 +1,10 @@
 // Hash routes (`#/history`, `#/rules`): they work the same from file:// in Electron and
 // from the hub's HTTP server, and need no server-side routing.
 import { useEffect, useState } from 'react';
+import { APP_PAGES, eventHref } from '../../shared/app-routes.js';
 
 /** The sidebar's pages, in order; Herald opens on the first (Now: what is red right now). */
-export const PAGES = ['now', 'history', 'sources', 'channels', 'rules', 'settings'] as const;
+export const PAGES = APP_PAGES;
 /** Pages reached from another page, not the sidebar: a commit's thread (`#/thread/<sha>`). */
 export const ROUTES = [...PAGES, 'thread'] as const;
 export type Page = (typeof ROUTES)[number];
@@ -27,5 +28,5 @@ export function useRoute() {
 export const pageHref = (page: Page) => `#/${page}`;
 /** A commit's thread. */
 export const threadHref = (commit: string) => `#/thread/${encodeURIComponent(commit)}`;
-/** One event, opened in History. */
-export const eventHref = (id: string) => `#/history/${encodeURIComponent(id)}`;
+/** One event, opened in History (the desktop shell opens the window on the same route). */
+export { eventHref };

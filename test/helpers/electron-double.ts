@@ -332,6 +332,8 @@ class FakeApp extends EventEmitter {
   /** `electron <repo>` in development: the folder holding package.json. */
   readonly getAppPath = vi.fn(() => path.resolve(import.meta.dirname, '../..'));
   readonly exit = vi.fn();
+  /** Start the app again once this instance has exited. */
+  readonly relaunch = vi.fn();
   readonly setLoginItemSettings = vi.fn((settings: { openAtLogin?: boolean; path?: string; args?: string[] }) => {
     this.loginItem = { openAtLogin: settings.openAtLogin ?? false, path: settings.path, args: settings.args };
   });

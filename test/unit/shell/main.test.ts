@@ -212,6 +212,26 @@ describe('main.ts wiring', () => {
     started.mockRestore();
   });
 
+  it('Herald started again while it quits (its hub still stopping) starts again once stopped, instead of being lost', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      let finishStop!: () => void;
+      hub.stop.mockImplementation(() => new Promise<undefined>((resolve) => (finishStop = () => resolve(undefined))));
+      electron.created.trays[0]!.menu!.getMenuItemById('quit')!.click();
+      expect(hub.stop).toHaveBeenCalledTimes(1);
+      // The user starts Herald again: the new process finds the lock held and leaves.
+      electron.app.emit('second-instance');
+      expect(electron.app.relaunch).toHaveBeenCalledTimes(1);
+      expect(electron.created.windows).toHaveLength(0); // no window popping up in a quitting app
+      finishStop();
+      await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
   it('a hub that cannot start is reported in a dialog, and the app exits', async () => {
     vi.mocked(startHub).mockRejectedValueOnce(new Error('could not listen for webhooks: port 8787 in use'));
     process.argv = [process.execPath, '/repo', '--data-dir', dataDir];

@@ -371,9 +371,31 @@ describe('buildTrayMenu', () => {
     menu.items[0]!.click();
     menu.getMenuItemById('open')!.click();
     expect(actions.openWindow).toHaveBeenCalledTimes(2);
+    expect(actions.openWindow).toHaveBeenLastCalledWith(); // where it was
     menu.getMenuItemById('quit')!.click();
     expect(actions.quit).toHaveBeenCalledTimes(1);
     expect(menu.items.at(-1)!.id).toBe('quit');
+  });
+});
+
+describe('warnings open the page that deals with them', () => {
+  const health = (healthy: boolean) => ({ healthy, consecutiveFailures: healthy ? 0 : 3, lastError: null, lastSuccessAt: null, lastFailureAt: null });
+  const counts = { events: 0, unread: 0, pendingDeliveries: 0, failedDeliveries: 0 };
+  const base = { latest: [], criticalUnread: 0, settings: {}, now: NOW };
+
+  it('a failing channel: Channels; only a failing source: Sources; a taken shortcut: Settings; the red beyond the list: Now', () => {
+    const both = deriveTrayState({ ...base, status: { counts, channels: [{ id: 's', name: 'Slack', health: health(false) }], sources: [{ id: 'g', name: 'GitHub', health: health(false) }] } });
+    const actions = recordingActions();
+    menuOf(both, actions).getMenuItemById('failing')!.click();
+    expect(actions.openWindow).toHaveBeenLastCalledWith('channels');
+    const source = deriveTrayState({ ...base, status: { counts, channels: [{ id: 's', name: 'Slack', health: health(true) }], sources: [{ id: 'g', name: 'GitHub', health: health(false) }] } });
+    menuOf(source, actions).getMenuItemById('failing')!.click();
+    expect(actions.openWindow).toHaveBeenLastCalledWith('sources');
+    menuOf(state({ shortcutProblem: 'the shortcut Alt+Space is taken by another app' }), actions).getMenuItemById('shortcut-problem')!.click();
+    expect(actions.openWindow).toHaveBeenLastCalledWith('settings');
+    const many = deriveTrayState({ ...base, status: { counts, channels: [], sources: [] }, board: page(Array.from({ length: 9 }, (_, i) => boardItem(`p${i}`))) });
+    menuOf(many, actions).getMenuItemById('board-more')!.click();
+    expect(actions.openWindow).toHaveBeenLastCalledWith('now');
   });
 });
 

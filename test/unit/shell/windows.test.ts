@@ -11,6 +11,7 @@ import { APP_ORIGIN } from '../../../electron/shell/identity.js';
 import { installNavigationGuards } from '../../../electron/shell/security.js';
 import { classifyNavigation, CONTENT_SECURITY_POLICY, isAllowedExternalUrl } from '../../../electron/shell/url-policy.js';
 import { appPageUrl, createWindowManager, mainWindowOptions } from '../../../electron/shell/windows.js';
+import { PAGES, parseRoute } from '../../../renderer/app/route.js';
 import { closeToTrayNotice, createCloseToTrayNotifier, type CloseToTrayNotice } from '../../../electron/shell/close-to-tray.js';
 import { electron, FakeWebContents, resetElectronDouble } from '../../helpers/electron-double.js';
 
@@ -108,6 +109,19 @@ describe('closing and reopening', () => {
     }
   });
 
+  it('the routes the shell opens are the ones the renderer reads: an event in History, a page, else Now', () => {
+    const routeOf = (url: string) => parseRoute(new URL(url).hash);
+    expect(routeOf(appPageUrl({ eventId: '01JX/ab#c d' }))).toEqual({ page: 'history', param: '01JX/ab#c d' });
+    for (const page of PAGES) expect(routeOf(appPageUrl({ page }))).toEqual({ page });
+    expect(routeOf(appPageUrl())).toEqual({ page: 'now' });
+    // An open window is moved to the page asked for.
+    const windows = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => false });
+    windows.show();
+    windows.show({ page: 'settings' });
+    expect(electron.created.windows).toHaveLength(1);
+    expect(electron.created.windows[0]!.webContents.loadURL).toHaveBeenLastCalledWith('app://herald/index.html#/settings');
+  });
+
   it('once quitting, closing really closes', () => {
     let quitting = false;
     const windows = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => quitting });
@@ -121,7 +135,7 @@ describe('closing and reopening', () => {
   it('opening an event routes the page to it (id encoded)', () => {
     const windows = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => false });
     windows.show({ eventId: 'a/b#c' });
-    expect(electron.created.windows[0]!.webContents.loadURL).toHaveBeenLastCalledWith('app://herald/index.html#/events/a%2Fb%23c');
+    expect(electron.created.windows[0]!.webContents.loadURL).toHaveBeenLastCalledWith('app://herald/index.html#/history/a%2Fb%23c');
     windows.show({ eventId: 'e2' });
     expect(electron.created.windows).toHaveLength(1);
     expect(electron.created.windows[0]!.webContents.loadURL).toHaveBeenLastCalledWith(appPageUrl({ eventId: 'e2' }));
