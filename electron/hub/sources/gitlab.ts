@@ -276,7 +276,8 @@ export function mapJobHook(payload: Record<string, unknown>, sourceId: string): 
       summary: sentences(
         `Job "${jobName}"${str(payload.build_stage) ? ` in stage ${str(payload.build_stage)}` : ''}.`,
         outcome.type === 'pipeline.failed' && str(payload.build_failure_reason) && `Reason: ${str(payload.build_failure_reason)}.`,
-        shortSha(payload.sha) && `Commit ${shortSha(payload.sha)}.`,
+        commitSentence(payload.sha, obj(payload.commit).message, obj(payload.commit).author_name),
+        outcome.type !== 'pipeline.triggered' && tookSentence(num(payload.build_duration) !== undefined ? num(payload.build_duration)! * 1000 : undefined),
       ),
       occurrence: gitlabOccurrence('job', proj.webUrl, jobId, status),
       data: compact({

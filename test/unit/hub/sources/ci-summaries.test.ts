@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitSentence, tookSentence } from '../../../../electron/hub/sources/ci-common.js';
 import { mapWorkflowRun } from '../../../../electron/hub/sources/github.js';
-import { mapPipelineHook } from '../../../../electron/hub/sources/gitlab.js';
+import { mapJobHook, mapPipelineHook } from '../../../../electron/hub/sources/gitlab.js';
 import { parseJenkins } from '../../../../electron/hub/sources/jenkins.js';
 import type { EventInput } from '../../../../shared/event.js';
 import { workflowRun } from '../../../helpers/ci-webhooks.js';
@@ -50,6 +50,14 @@ describe('GitLab Pipeline Hook (GitLab\'s documented payload)', () => {
     payload.object_attributes.status = 'failed';
     for (const b of payload.builds) if (b.status === 'failed') b.allow_failure = true;
     expect(one(mapPipelineHook(payload, 'gl')).summary).not.toContain('Failed job');
+  });
+});
+
+describe('GitLab Job Hook (GitLab\'s documented payload)', () => {
+  it('a failed job: its stage and reason, the commit by author and message, the duration', () => {
+    const payload = fixture('gitlab/job-hook.json');
+    Object.assign(payload, { build_status: 'failed', build_failure_reason: 'script_failure', build_duration: 95.3, build_finished_at: '2021-02-23 02:43:00 UTC' });
+    expect(one(mapJobHook(payload, 'gl')).summary).toBe('Job "test" in stage test. Reason: script_failure. Commit 2293ada by User: test. Took 1 min 35 s.');
   });
 });
 
