@@ -87,7 +87,8 @@ async function run(): Promise<void> {
   const mutePipeline = (eventId: string, how: { minutes: number } | { untilPasses: true }) =>
     void api['mutes.add']({ eventId, ...how }).catch(logError);
   const notifier = createElectronNotifier({
-    openEvent: (eventId) => windows?.show(eventId === undefined ? {} : { eventId }),
+    // A summary ("12 new events") opens History, newest first; one event, its detail there.
+    openEvent: (eventId) => windows?.show(eventId === undefined ? { page: 'history' } : { eventId }),
     openUrl: (url) => openExternalSafely(url, logError),
     markRead: (eventId) => void api['events.markRead']({ ids: [eventId] }).catch(logError),
     onCommand: (command) => {

@@ -155,6 +155,39 @@ describe('main.ts wiring', () => {
     }
   });
 
+  it('clicking a "5 new events" popup opens History', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+      const signal = new AbortController().signal;
+      for (let i = 0; i < 5; i++) await desktop.send({ event: makeEvent({ id: `s${i}`, subject: { project: `p${i}` } }) }, config, {}, signal);
+      await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
+      electron.created.notifications[0]!.simulateClick();
+      expect(electron.created.windows[0]!.webContents.url).toBe('app://herald/index.html#/history');
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('clicking the popup of an event without a web link opens its detail in History', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+      await desktop.send({ event: makeEvent({ id: 'finding-1', type: 'security.finding', url: undefined }) }, config, {}, new AbortController().signal);
+      await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
+      electron.created.notifications[0]!.simulateClick();
+      await vi.waitFor(() => expect(electron.created.windows[0]!.webContents.url).toBe('app://herald/index.html#/history/finding-1'));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
   it('the first start makes the data dir owner-only before anything is written there (and has nothing to complain about)', async () => {
     const fresh = path.join(dataDir, 'first-start', 'herald');
     const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
