@@ -25,7 +25,7 @@ import { startHub } from '../../../electron/hub/hub.js';
 import { recoverDatabase } from '../../../electron/db-tool.js';
 import { DatabaseDamaged } from '../../../electron/hub/store/integrity.js';
 import { apiChannel } from '../../../electron/shell/ipc-channels.js';
-import { electron, resetElectronDouble } from '../../helpers/electron-double.js';
+import { electron, electronEvent, resetElectronDouble } from '../../helpers/electron-double.js';
 import { makeEvent } from '../../helpers/fake-event.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-main-'));
@@ -211,6 +211,21 @@ describe('main.ts wiring', () => {
       await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(2));
       electron.powerMonitor.emit('resume');
       await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(3));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('a system shutdown or logout is asked to wait while the hub stops, then Herald quits', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const shutdown = electronEvent({});
+      electron.powerMonitor.emit('shutdown', shutdown);
+      expect(shutdown.defaultPrevented).toBe(true);
+      expect(hub.stop).toHaveBeenCalledTimes(1);
+      await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
     } finally {
       written.mockRestore();
     }
