@@ -21,7 +21,7 @@ const USAGE = `usage: npm run db -- check|recover [--data-dir DIR]
             runs on the data dir).
 `;
 
-const readOnly = (file: string) => newDatabase(file, { readonly: true, fileMustExist: true });
+const readOnly = (file: string, nativeBinding?: string) => newDatabase(file, { readonly: true, fileMustExist: true, ...(nativeBinding !== undefined && { nativeBinding }) });
 
 export function checkDatabase(dataDir: string, out: (line: string) => void): boolean {
   const file = join(dataDir, DB_FILE);
@@ -45,23 +45,24 @@ export function checkDatabase(dataDir: string, out: (line: string) => void): boo
   return true;
 }
 
-export function recoverDatabase(dataDir: string, out: (line: string) => void, now = new Date()): void {
+/** `nativeBinding`: better-sqlite3's build for the runtime, when not the default one (the desktop app from sources, main.ts). */
+export function recoverDatabase(dataDir: string, out: (line: string) => void, now = new Date(), nativeBinding?: string): void {
   const file = join(dataDir, DB_FILE);
   if (!existsSync(file)) throw new Error(`no database at ${file}`);
   // A hub running on the dir would go on writing into the file renamed from under it.
-  const lock = lockDataDir(dataDir, { doing: 'stop it, then run recover again' });
+  const lock = lockDataDir(dataDir, { doing: 'stop it, then run recover again', nativeBinding });
   try {
-    recoverLocked(file, out, now);
+    recoverLocked(file, out, now, nativeBinding);
   } finally {
     lock.release();
   }
 }
 
-function recoverLocked(file: string, out: (line: string) => void, now: Date): void {
+function recoverLocked(file: string, out: (line: string) => void, now: Date, nativeBinding: string | undefined): void {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const recovered = `${file}.recovered-${stamp}`;
-  const from = readOnly(file);
-  const to = openDatabase(recovered);
+  const from = readOnly(file, nativeBinding);
+  const to = openDatabase(recovered, nativeBinding === undefined ? {} : { nativeBinding });
   let report;
   try {
     report = salvageInto(from, to);

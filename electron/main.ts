@@ -8,6 +8,7 @@ import ElectronStore from 'electron-store';
 import electronUpdater from 'electron-updater';
 import type { ApiUpdate } from '../shared/api.js';
 import type { Settings } from '../shared/config.js';
+import { recoverDatabase } from './db-tool.js';
 import { defaultDataDir } from './headless.js';
 import { parseJsonText } from './hub/config/problems.js';
 import { prepareDataDir } from './hub/data-dir.js';
@@ -16,6 +17,7 @@ import { startHub } from './hub/hub.js';
 import { registerAppScheme, serveRenderer } from './shell/app-protocol.js';
 import { createAutostart } from './shell/autostart.js';
 import { closeToTrayNotice, createCloseToTrayNotifier } from './shell/close-to-tray.js';
+import { offerRecovery } from './shell/damaged-database.js';
 import { createElectronDesktopChannel } from './shell/desktop-channel.js';
 import { APP_ID, APP_ORIGIN } from './shell/identity.js';
 import { buildIpcHandlers, createValidatedApi, forwardUpdates, registerIpcHandlers } from './shell/ipc.js';
@@ -42,11 +44,22 @@ registerAppScheme();
 // semi-space measured both faster and smaller than 4 (it stays in the CPU caches).
 app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc');
 
+/** Known once the arguments are read: where a damaged database would be recovered. */
+let dataDirOfRun: string | undefined;
+
 if (!app.requestSingleInstanceLock()) {
   app.quit(); // the running Herald gets `second-instance` and shows its window
 } else {
-  run().catch((err: unknown) => {
-    dialog.showErrorBox('Herald could not start', err instanceof Error ? err.message : String(err));
+  run().catch(async (err: unknown) => {
+    const dataDir = dataDirOfRun;
+    // A damaged database is offered recovery (the hub's own words name a tool the installed app lacks).
+    const outcome = dataDir === undefined ? 'not-damaged' : await offerRecovery({ error: err, dialog, recover: (out) => recoverDatabase(dataDir, out, new Date(), process.env.HERALD_SQLITE_BINDING) });
+    if (outcome === 'recovered') {
+      app.relaunch();
+      app.exit(0);
+      return;
+    }
+    if (outcome === 'not-damaged') dialog.showErrorBox('Herald could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);
   });
 }
@@ -87,6 +100,7 @@ async function run(): Promise<void> {
   });
 
   const dataDir = path.resolve(args.dataDir ?? defaultDataDir());
+  dataDirOfRun = dataDir;
   const configFile = path.join(dataDir, 'config.json');
   // Before electron-store, which would create a missing dir with the umask's mode (0755: others
   // could list it until the hub made it owner-only, and the first start logged that it had to).

@@ -1,7 +1,7 @@
 // Start at login. macOS and Windows: Electron's login item; Linux: an XDG autostart entry
 // (Electron's login items do not exist there). Only the installed app registers itself: a
 // development build would register the bare Electron binary.
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { App, Settings as LoginItemSettings } from 'electron';
 import { APP_NAME, HIDDEN_FLAG } from './identity.js';
@@ -43,6 +43,30 @@ export function xdgAutostartEntry(executable: string): string {
   ].join('\n');
 }
 
+/**
+ * Whether an autostart entry found on disk starts this Herald at login: it runs this
+ * executable, and the desktop has not turned it off (GNOME's Startup Applications and Tweaks
+ * write `X-GNOME-Autostart-enabled=false`, others `Hidden=true`, into the same file). An entry
+ * for an AppImage since moved or renamed starts nothing: it is off until set again.
+ */
+export function xdgAutostartStarts(contents: string, executable: string): boolean {
+  const keys = new Map<string, string>();
+  let group = '';
+  for (const raw of contents.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      group = header[1]!;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (group === 'Desktop Entry' && eq > 0 && !keys.has(line.slice(0, eq).trim())) keys.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  if (keys.get('Hidden') === 'true' || keys.get('X-GNOME-Autostart-enabled') === 'false') return false;
+  return keys.get('Exec') === `${quoteExecArg(executable)} ${HIDDEN_FLAG}`;
+}
+
 /** What to do to turn start-at-login on or off here. */
 export function autostartPlan(enabled: boolean, env: AutostartEnv): AutostartPlan {
   if (!env.isPackaged) return { kind: 'unsupported', reason: 'start at login works in the installed app, not in a development build' };
@@ -75,7 +99,7 @@ export function createAutostart(app: Pick<App, 'getLoginItemSettings' | 'setLogi
       const { path: exe, args } = probe.settings;
       return app.getLoginItemSettings(exe === undefined ? undefined : { path: exe, args }).openAtLogin;
     }
-    if (probe.kind === 'xdg-autostart') return stat(probe.file).then(() => true, () => false);
+    if (probe.kind === 'xdg-autostart') return readFile(probe.file, 'utf8').then((text) => xdgAutostartStarts(text, env.appImage ?? env.execPath), () => false);
     return false;
   };
   return {

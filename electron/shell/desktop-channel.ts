@@ -4,7 +4,7 @@ import type { Channel, Message } from '../hub/channels/channel.js';
 import { fail, ok, retry } from '../hub/channels/channel.js';
 import { buildPopup, type DesktopChannelConfig } from '../hub/channels/desktop.js';
 import { popupActions, popupReplaceKey, popupSound, type SoundSettings } from '../hub/channels/popup-decisions.js';
-import type { DesktopPopupRequest, ElectronNotifier } from './notify.js';
+import { type DesktopPopupRequest, type ElectronNotifier, NotifierClosed } from './notify.js';
 
 /**
  * The same words as the headless popup, as plain text (notify.ts escapes where the OS wants
@@ -36,7 +36,8 @@ export function createElectronDesktopChannel(notifier: Pick<ElectronNotifier, 'n
         await notifier.notify(popupRequestFor(message, config, settings?.()));
         return ok();
       } catch (err) {
-        // Only "not supported here" gets this far: retrying cannot help.
+        // Quitting: shown at the next start. Otherwise only "not supported here": retrying cannot help.
+        if (err instanceof NotifierClosed) return retry(err.message);
         return fail(err instanceof Error ? err.message : String(err));
       }
     },

@@ -22,8 +22,19 @@ export interface DesktopPopupRequest {
 export interface ElectronNotifier {
   /** Accepts the popup at once (the hub must not wait out the collapse window) and shows it soon. */
   notify(request: DesktopPopupRequest): Promise<void>;
-  /** Drops anything still waiting; no more timers. */
+  /**
+   * Herald is quitting: what waits for company is shown now (silently; the hub counted it
+   * delivered), and later requests are refused with NotifierClosed (the delivery stays queued).
+   */
   dispose(): void;
+}
+
+/** The app is quitting: a popup handed over now is not shown, and its delivery should be tried again at the next start. */
+export class NotifierClosed extends Error {
+  override readonly name = 'NotifierClosed';
+  constructor() {
+    super('Herald is quitting: the popup waits for the next start');
+  }
 }
 
 export interface ElectronNotifierOptions {
@@ -72,6 +83,7 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   const platform = opts.platform ?? process.platform;
   let queue: QueuedPopup[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
   // Electron drops click handlers of notifications that get garbage-collected: keep them.
   const live = new Set<Notification>();
   /** The popup on screen per pipeline: the next one closes it. */
@@ -149,6 +161,7 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
 
   return {
     notify(request) {
+      if (closed) return Promise.reject(new NotifierClosed());
       if (!Notification.isSupported()) {
         return Promise.reject(new Error('desktop notifications are not supported on this system'));
       }
@@ -161,9 +174,23 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
       return Promise.resolve();
     },
     dispose() {
+      if (closed) return;
+      closed = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      const at = now();
+      const waiting = queue;
       queue = [];
+      if (waiting.length === 0 || opts.muted(new Date(at))) return;
+      // No more waiting for company: the burst as it stands, without a sound at quit.
+      const result = collapsePopups(waiting, at, { ...opts.collapse, quietMs: 0, maxWaitMs: 0, stormGapMs: 0 });
+      for (const popup of result.show) {
+        try {
+          show({ ...popup, sound: false }, at);
+        } catch (err) {
+          opts.onError?.(err);
+        }
+      }
     },
   };
 }

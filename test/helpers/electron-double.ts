@@ -398,7 +398,8 @@ function createObjects() {
     powerMonitor: new EventEmitter(),
     protocol,
     session: { defaultSession: { setPermissionRequestHandler: vi.fn() } },
-    dialog: { showErrorBox: vi.fn() },
+    /** showMessageBox answers the first button (mockResolvedValueOnce to choose another). */
+    dialog: { showErrorBox: vi.fn(), showMessageBox: vi.fn(async (_options: { buttons?: string[] }) => ({ response: 0, checkboxChecked: false })) },
   };
 }
 

@@ -37,7 +37,11 @@ export function shellWord(text: string): string {
 }
 
 export class DatabaseDamaged extends Error {
-  constructor(file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    /** What is wrong, without the way out (the desktop app offers its own: shell/damaged-database.ts). */
+    readonly problem: string,
+  ) {
     super(`the database ${file} is damaged: ${problem}. Herald will not use it: ${recoveryHint(file)}`);
     this.name = 'DatabaseDamaged';
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -72,6 +72,24 @@ describe('start at login: setting → what the OS gets', () => {
     expect(await autostart.set(false)).toBe(false);
     expect(existsSync(file)).toBe(false);
     expect(electron.app.setLoginItemSettings).not.toHaveBeenCalled();
+  });
+
+  it('Linux: an entry the desktop turned off, or one for an AppImage since moved, reads as off; setting it on writes it afresh (real files)', async () => {
+    const appImage = '/home/ana/Apps/Herald.AppImage';
+    const autostart = createAutostart(electron.app as unknown as App, { platform: 'linux', isPackaged: true, execPath: '/tmp/.mount_X/herald', appImage, configHome });
+    const file = path.join(configHome, 'autostart', 'herald.desktop');
+    expect(await autostart.set(true)).toBe(true);
+    // GNOME's Startup Applications switch writes this into the same file.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('X-GNOME-Autostart-enabled=true', 'X-GNOME-Autostart-enabled=false'));
+    expect(await autostart.get()).toBe(false);
+    writeFileSync(file, `${xdgAutostartEntry(appImage)}Hidden=true\n`);
+    expect(await autostart.get()).toBe(false);
+    // Written by this Herald when its AppImage lived elsewhere: it would start nothing.
+    writeFileSync(file, xdgAutostartEntry('/home/ana/Downloads/Herald.AppImage'));
+    expect(await autostart.get()).toBe(false);
+    expect(await autostart.set(true)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(xdgAutostartEntry(appImage));
+    await autostart.set(false);
   });
 
   it('Windows: the login item is registered and read back with the same path and args', async () => {

@@ -15,11 +15,15 @@ vi.mock('../../../electron/hub/config/secrets.js', () => ({
   openSecretStore: vi.fn(async () => ({ status: { available: false, reason: 'no keychain in this test' } })),
 }));
 vi.mock('../../../electron/hub/hub.js', () => ({ startHub: vi.fn() }));
+// The db tool's salvage is tested on real damaged files (test/integration/hub/store/integrity.test.ts); here, that the app offers it.
+vi.mock('../../../electron/db-tool.js', () => ({ recoverDatabase: vi.fn((_dir: string, out: (line: string) => void) => out('recovered into …/herald.db: events 5') ) }));
 
 import { API_METHODS, type ApiUpdate } from '../../../shared/api.js';
 import { DesktopChannelSchema, SettingsSchema } from '../../../shared/config.js';
 import { emptyBoardCounts } from '../../../shared/board.js';
 import { startHub } from '../../../electron/hub/hub.js';
+import { recoverDatabase } from '../../../electron/db-tool.js';
+import { DatabaseDamaged } from '../../../electron/hub/store/integrity.js';
 import { apiChannel } from '../../../electron/shell/ipc-channels.js';
 import { electron, resetElectronDouble } from '../../helpers/electron-double.js';
 import { makeEvent } from '../../helpers/fake-event.js';
@@ -230,6 +234,34 @@ describe('main.ts wiring', () => {
     } finally {
       written.mockRestore();
     }
+  });
+
+  it('a damaged database is offered recovery in the app (its `npm run db` is not there when installed): recover, then start again', async () => {
+    const file = path.join(dataDir, 'herald.db');
+    vi.mocked(startHub).mockRejectedValueOnce(new DatabaseDamaged(file, 'it holds events up to #5, but Herald acknowledged events up to #25'));
+    process.argv = [process.execPath, '/repo', '--data-dir', dataDir];
+    vi.resetModules();
+    await import('../../../electron/main.js');
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(0));
+    const asked = electron.dialog.showMessageBox.mock.calls[0]![0] as { buttons: string[]; detail: string };
+    expect(asked.buttons).toEqual(['Recover and start Herald', 'Quit']);
+    expect(asked.detail).toContain(`${file}: it holds events up to #5`);
+    expect(asked.detail).not.toContain('npm run db');
+    expect(recoverDatabase).toHaveBeenCalledWith(dataDir, expect.any(Function), expect.any(Date), process.env.HERALD_SQLITE_BINDING);
+    expect((electron.dialog.showMessageBox.mock.calls[1]![0] as { detail: string }).detail).toBe('recovered into …/herald.db: events 5');
+    expect(electron.app.relaunch).toHaveBeenCalledTimes(1);
+    expect(electron.dialog.showErrorBox).not.toHaveBeenCalled();
+  });
+
+  it('declining recovery quits and touches nothing', async () => {
+    vi.mocked(startHub).mockRejectedValueOnce(new DatabaseDamaged(path.join(dataDir, 'herald.db'), 'database disk image is malformed'));
+    electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 1, checkboxChecked: false });
+    process.argv = [process.execPath, '/repo', '--data-dir', dataDir];
+    vi.resetModules();
+    await import('../../../electron/main.js');
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(1));
+    expect(recoverDatabase).not.toHaveBeenCalled();
+    expect(electron.app.relaunch).not.toHaveBeenCalled();
   });
 
   it('a hub that cannot start is reported in a dialog, and the app exits', async () => {

@@ -200,12 +200,24 @@ describe('createElectronNotifier (Electron Notification double)', () => {
     });
   });
 
-  it('dispose drops what is waiting', async () => {
-    const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false });
-    await notifier.notify(request(1));
+  it('quitting shows at once (silently) what the hub handed over and was waiting for company; what comes after stays queued for the next start', async () => {
+    const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false, platform: 'linux' });
+    await notifier.notify({ ...request(1), sound: true });
+    await notifier.notify(request(2));
     notifier.dispose();
+    expect(electron.created.notifications.map((n) => [n.options.title, n.options.silent, n.shown])).toEqual([
+      ['event 1', true, true],
+      ['event 2', true, true],
+    ]);
     await vi.advanceTimersByTimeAsync(COLLAPSE_MAX_WAIT_MS);
-    expect(electron.created.notifications).toHaveLength(0);
+    expect(electron.created.notifications).toHaveLength(2); // no timer left behind
+    // A delivery finishing while the hub stops: not lost as "delivered", tried again at the next start.
+    await expect(notifier.notify(request(3))).rejects.toThrow('Herald is quitting');
+    const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+    await expect(createElectronDesktopChannel(notifier).send({ event: makeEvent() }, config, {}, new AbortController().signal)).resolves.toEqual({
+      kind: 'retry',
+      reason: 'Herald is quitting: the popup waits for the next start',
+    });
   });
 });
 
