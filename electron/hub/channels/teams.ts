@@ -5,7 +5,7 @@
 import type { ChannelConfig } from '../../../shared/config.js';
 import { escapeMarkdown, fitEscaped } from '../../../shared/text-escaping.js';
 import { fail, type Channel, type Message } from './channel.js';
-import { contextLine, eventFacts, listsEvents, markdownLines, safeLink, SEVERITY_STYLE } from './format.js';
+import { contextLine, eventFacts, headline, listsEvents, markdownLines, safeLink, SEVERITY_STYLE } from './format.js';
 import { sendJson } from './http.js';
 
 export type TeamsChannelConfig = Extract<ChannelConfig, { kind: 'teams' }>;
@@ -39,7 +39,8 @@ function adaptiveCard(message: Message, budget: Budget): Record<string, unknown>
       items: [
         {
           type: 'TextBlock',
-          text: `${style.emoji} ${md(event.title.replace(/\s+/g, ' ').trim(), budget.title)}`,
+          // The project as Slack's heading and the email subject name it (`Critical: New Finding — notif prod`).
+          text: `${style.emoji} ${md(headline(event, { emoji: false }), budget.title)}`,
           weight: 'Bolder',
           size: 'Medium',
           color: style.cardColor,
@@ -95,11 +96,11 @@ function messageCard(message: Message, budget: Budget): Record<string, unknown> 
   const event = message.event;
   const style = SEVERITY_STYLE[event.severity];
   const link = safeLink(event.url);
-  const title = `${style.emoji} ${card(event.title.replace(/\s+/g, ' ').trim(), budget.title)}`;
+  const title = `${style.emoji} ${card(headline(event, { emoji: false }), budget.title)}`;
   return {
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
-    summary: card(event.title.replace(/\s+/g, ' ').trim(), 200),
+    summary: card(headline(event, { emoji: false }), 200),
     themeColor: style.hex.slice(1),
     title,
     sections: [

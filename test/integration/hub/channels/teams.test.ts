@@ -25,7 +25,7 @@ describe('Teams Workflows webhook (Adaptive Card 1.4)', () => {
     const card = teams.accepted[before]!.attachments[0].content;
     expect(adaptiveCardProblems(card)).toEqual([]);
     expect(card.version).toBe('1.4');
-    expect(card.body[0].items[0]).toMatchObject({ type: 'TextBlock', text: '🔴 ci failed on main', color: 'Attention', weight: 'Bolder' });
+    expect(card.body[0].items[0]).toMatchObject({ type: 'TextBlock', text: '🔴 ci failed on main — acme/api', color: 'Attention', weight: 'Bolder' });
     expect(card.body[1]).toMatchObject({ type: 'TextBlock', text: 'Job "test" failed.' });
     expect(card.body[2].facts).toEqual([
       { title: 'Project', value: 'acme/api' },
@@ -75,8 +75,8 @@ describe('Teams legacy connector (MessageCard)', () => {
     expect(card).toMatchObject({
       '@type': 'MessageCard',
       themeColor: 'D40E0D',
-      title: '🔴 ci failed on main',
-      summary: 'ci failed on main',
+      title: '🔴 ci failed on main — acme/api',
+      summary: 'ci failed on main — acme/api',
       potentialAction: [{ '@type': 'OpenUri', name: 'Open', targets: [{ os: 'default', uri: 'https://github.com/acme/api/actions/runs/1' }] }],
     });
     expect(card.sections[0].facts[0]).toEqual({ name: 'Project', value: 'acme/api' });
@@ -86,6 +86,6 @@ describe('Teams legacy connector (MessageCard)', () => {
     const before = teams.accepted.length;
     const event = makeEvent({ title: `Merge branch 'main' of "acme" <b>x</b> & *y*` });
     expect(await send('legacy', 'messagecard', { ...message, event })).toEqual({ kind: 'ok', detail: 'HTTP 200' });
-    expect(teams.accepted[before]!.title).toBe(`🔴 Merge branch 'main' of "acme" &lt;b&gt;x&lt;/b&gt; &amp; \\*y\\*`);
+    expect(teams.accepted[before]!.title).toBe(`🔴 Merge branch 'main' of "acme" &lt;b&gt;x&lt;/b&gt; &amp; \\*y\\* — acme/api`);
   });
 });
