@@ -4,7 +4,8 @@
 // The hub paces desktop deliveries (a burst of 5, then 2 per second), so a burst arrives
 // as a trickle: the quiet gap must outlast that pace. A storm lasting minutes would still
 // make a summary every 5 s (500 failures: 50 popups, each ringing), so after a summary the
-// next waits for STORM_GAP_MS and, counting the storm so far, takes the last one's place silently.
+// next summary waits for STORM_GAP_MS and, counting the storm so far, takes the last one's
+// place silently.
 import type { Settings } from '../../shared/config.js';
 import { isInQuietHours, isSnoozed } from '../../shared/rules.js';
 import type { PopupAction } from '../hub/channels/popup-decisions.js';
@@ -75,9 +76,9 @@ export interface CollapseOptions {
 }
 
 /**
- * `last`: the last summary popup shown, if one was. What comes within STORM_GAP_MS of it
- * waits for the gap to end; a summary within twice that continues it (its count carried on,
- * silent, in its place).
+ * `last`: the last summary popup shown, if one was. A next summary waits until STORM_GAP_MS
+ * after it, and within twice that continues it (its count carried on, silent, in its place);
+ * a few popups once the burst is quiet show as usual (a lone failure after a storm is not held).
  */
 export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts: CollapseOptions = {}, last?: LastSummary): CollapseResult {
   const quietMs = opts.quietMs ?? COLLAPSE_QUIET_MS;
@@ -88,12 +89,13 @@ export function collapsePopups(queue: readonly QueuedPopup[], now: number, opts:
 
   const times = queue.map((p) => p.queuedAt);
   const burstOver = Math.min(Math.max(...times) + quietMs, Math.min(...times) + maxWaitMs);
-  const flushAt = last === undefined ? burstOver : Math.max(burstOver, last.at + stormGapMs);
+  const ordered = latestPerKey([...queue].sort((a, b) => a.queuedAt - b.queuedAt));
+  const summary = ordered.length > maxSeparate;
+  const flushAt = last === undefined || !summary ? burstOver : Math.max(burstOver, last.at + stormGapMs);
   if (now < flushAt) return { show: [], pending: [...queue], wakeAt: flushAt };
 
-  const ordered = latestPerKey([...queue].sort((a, b) => a.queuedAt - b.queuedAt));
   const sound = ordered.some((p) => p.sound === true);
-  if (ordered.length <= maxSeparate) {
+  if (!summary) {
     return {
       show: ordered.map((p) => ({
         kind: 'single',

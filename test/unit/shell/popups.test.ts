@@ -165,6 +165,19 @@ describe('createElectronNotifier (Electron Notification double)', () => {
     close.mockRestore();
   });
 
+  it('a lone failure just after a storm’s summary is not held for the storm gap: it shows once quiet, ringing', async () => {
+    const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false, platform: 'linux' });
+    for (let i = 1; i <= 6; i++) await notifier.notify({ ...request(i), sound: true });
+    await vi.advanceTimersByTimeAsync(COLLAPSE_QUIET_MS);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await notifier.notify({ ...request(7), sound: true });
+    await vi.advanceTimersByTimeAsync(COLLAPSE_QUIET_MS);
+    expect(electron.created.notifications.map((n) => [n.options.title, n.options.silent])).toEqual([
+      ['6 new events', false],
+      ['event 7', false],
+    ]);
+  });
+
   it('after a storm is over, the next popup rings again on its own', async () => {
     const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false, platform: 'linux' });
     for (let i = 1; i <= 6; i++) await notifier.notify({ ...request(i), sound: true });
