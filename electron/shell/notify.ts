@@ -3,6 +3,7 @@
 // popup closes its previous one (replaceKey) instead of stacking; clicking a popup opens its
 // run (or the event in Herald's window); its buttons mute the pipeline where the OS has them.
 import { Notification } from 'electron';
+import { serverCapabilities } from '../hub/channels/notify-send.js';
 import { popupCommand, type PopupAction, type PopupCommand } from '../hub/channels/popup-decisions.js';
 import { collapsePopups, electronPopupButtons, popupClickTarget, type CollapseOptions, type LastSummary, type PopupToShow, type QueuedPopup } from './popups.js';
 
@@ -49,6 +50,8 @@ export interface ElectronNotifierOptions {
   /** True while popups are paused (snooze, quiet hours). */
   muted(now: Date): boolean;
   platform?: string;
+  /** Linux: the notification server's capabilities (default: asked once over D-Bus; escaping is kept until known). */
+  serverCapabilities?: () => Promise<readonly string[]>;
   icon?: string;
   now?: () => number;
   collapse?: CollapseOptions;
@@ -66,21 +69,31 @@ function clean(text: string, max: number, keepNewlines: boolean): string {
 }
 
 /**
- * Title and body as the OS should get them. Linux notification servers read the body as
- * markup (the freedesktop spec) and Electron passes it through, so event text is escaped there.
+ * Title and body as the OS should get them. Linux notification servers that say `body-markup`
+ * read the body as markup (the freedesktop spec) and Electron passes it through, so event text
+ * is escaped for them; one without it shows the body as it is, where `&lt;` would show as such.
  */
-export function popupText(popup: Pick<PopupToShow, 'title' | 'body'>, platform: string): { title: string; body: string } {
+export function popupText(popup: Pick<PopupToShow, 'title' | 'body'>, platform: string, bodyMarkup = true): { title: string; body: string } {
   const title = clean(popup.title, MAX_TITLE_CHARS, false);
   const body = clean(popup.body, MAX_BODY_CHARS, true);
   return {
     title,
-    body: platform === 'linux' ? body.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : body,
+    body: platform === 'linux' && bodyMarkup ? body.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : body,
   };
 }
 
 export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronNotifier {
   const now = opts.now ?? Date.now;
   const platform = opts.platform ?? process.platform;
+  // Until the server has answered (or when it cannot be asked), escape: markup shown as text
+  // is the lesser harm than event text read as markup.
+  let bodyMarkup = true;
+  if (platform === 'linux') {
+    (opts.serverCapabilities ?? (() => serverCapabilities()))().then(
+      (caps) => void (bodyMarkup = caps.length === 0 || caps.includes('body-markup')),
+      () => undefined,
+    );
+  }
   let queue: QueuedPopup[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -94,7 +107,7 @@ export function createElectronNotifier(opts: ElectronNotifierOptions): ElectronN
   let lastSummary: (LastSummary & { notification: Notification }) | undefined;
 
   const show = (popup: PopupToShow, at: number) => {
-    const text = popupText(popup, platform);
+    const text = popupText(popup, platform, bodyMarkup);
     const buttons = popup.kind === 'single' && opts.onCommand ? electronPopupButtons(popup.actions, platform) : [];
     const notification = new Notification({
       title: text.title,

@@ -192,6 +192,17 @@ describe('createElectronNotifier (Electron Notification double)', () => {
     ]);
   });
 
+  it.each([
+    ['a server with body-markup gets the body escaped', ['body', 'body-markup', 'actions'], 'deploy &lt;prod&gt; &amp; db'],
+    ['a server without it shows the body as it is: not escaped (it would show &lt;)', ['body', 'actions'], 'deploy <prod> & db'],
+    ['a server that cannot be asked: escaped, the safe side', [], 'deploy &lt;prod&gt; &amp; db'],
+  ])('Linux: %s', async (_name, caps, body) => {
+    const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => false, platform: 'linux', serverCapabilities: async () => caps });
+    await notifier.notify({ ...request(1), body: 'deploy <prod> & db' });
+    await vi.advanceTimersByTimeAsync(COLLAPSE_QUIET_MS);
+    expect(electron.created.notifications[0]!.options.body).toBe(body);
+  });
+
   it('popups queued before the user paused are dropped, not shown', async () => {
     let muted = false;
     const notifier = createElectronNotifier({ openEvent: vi.fn(), muted: () => muted, platform: 'linux' });
