@@ -87,7 +87,8 @@ async function run(): Promise<void> {
   const mutePipeline = (eventId: string, how: { minutes: number } | { untilPasses: true }) =>
     void api['mutes.add']({ eventId, ...how }).catch(logError);
   const notifier = createElectronNotifier({
-    openEvent: (eventId) => windows?.show(eventId === undefined ? {} : { eventId }),
+    // A summary ("12 new events") opens History, newest first; one event, its detail there.
+    openEvent: (eventId) => windows?.show(eventId === undefined ? { page: 'history' } : { eventId }),
     openUrl: (url) => openExternalSafely(url, logError),
     markRead: (eventId) => void api['events.markRead']({ ids: [eventId] }).catch(logError),
     onCommand: (command) => {
@@ -157,6 +158,15 @@ async function run(): Promise<void> {
     { onError: logError },
   );
   quitting = quit.isQuitting;
+  // The system is shutting down or logging out (Linux, macOS): ask it to wait while the hub
+  // stops (bounded above) instead of quitting in the way of it — on macOS a quit held at
+  // will-quit would otherwise cancel the shutdown.
+  // (Electron's typings give the listener no argument; it gets the event its docs describe.)
+  const onShutdown = (event: Electron.Event) => {
+    event.preventDefault();
+    app.quit();
+  };
+  powerMonitor.on('shutdown', onShutdown as unknown as () => void);
 
   const autostart = createAutostart(app, {
     platform: process.platform,

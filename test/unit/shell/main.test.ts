@@ -25,7 +25,7 @@ import { startHub } from '../../../electron/hub/hub.js';
 import { recoverDatabase } from '../../../electron/db-tool.js';
 import { DatabaseDamaged } from '../../../electron/hub/store/integrity.js';
 import { apiChannel } from '../../../electron/shell/ipc-channels.js';
-import { electron, resetElectronDouble } from '../../helpers/electron-double.js';
+import { electron, electronEvent, resetElectronDouble } from '../../helpers/electron-double.js';
 import { makeEvent } from '../../helpers/fake-event.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-main-'));
@@ -155,6 +155,39 @@ describe('main.ts wiring', () => {
     }
   });
 
+  it('clicking a "5 new events" popup opens History', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+      const signal = new AbortController().signal;
+      for (let i = 0; i < 5; i++) await desktop.send({ event: makeEvent({ id: `s${i}`, subject: { project: `p${i}` } }) }, config, {}, signal);
+      await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
+      electron.created.notifications[0]!.simulateClick();
+      expect(electron.created.windows[0]!.webContents.url).toBe('app://herald/index.html#/history');
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('clicking the popup of an event without a web link opens its detail in History', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+      await desktop.send({ event: makeEvent({ id: 'finding-1', type: 'security.finding', url: undefined }) }, config, {}, new AbortController().signal);
+      await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
+      electron.created.notifications[0]!.simulateClick();
+      await vi.waitFor(() => expect(electron.created.windows[0]!.webContents.url).toBe('app://herald/index.html#/history/finding-1'));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
   it('the first start makes the data dir owner-only before anything is written there (and has nothing to complain about)', async () => {
     const fresh = path.join(dataDir, 'first-start', 'herald');
     const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -178,6 +211,21 @@ describe('main.ts wiring', () => {
       await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(2));
       electron.powerMonitor.emit('resume');
       await vi.waitFor(() => expect(hub.api['hub.status']).toHaveBeenCalledTimes(3));
+    } finally {
+      written.mockRestore();
+    }
+  });
+
+  it('a system shutdown or logout is asked to wait while the hub stops, then Herald quits', async () => {
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const hub = await startMain(['--hidden']);
+      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
+      const shutdown = electronEvent({});
+      electron.powerMonitor.emit('shutdown', shutdown);
+      expect(shutdown.defaultPrevented).toBe(true);
+      expect(hub.stop).toHaveBeenCalledTimes(1);
+      await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
     } finally {
       written.mockRestore();
     }
