@@ -118,7 +118,8 @@ function attestationEvents(run: RunInfo, facts: AttestationFacts): EventInput[] 
   const common = { subject, ...(run.runUrl && { url: run.runUrl }), ...(occurredAt && { occurredAt }) };
   // A stored attestation with no state is a finished run.
   const state = RUN_STATES[run.state ?? 'success'];
-  const digest = run.attestationDigest ? ` Attestation ${run.attestationDigest}.` : '';
+  // 12 hex digits as docker shows a digest: 64 fill a popup's lines (the whole one is in data.attestationDigest).
+  const digest = run.attestationDigest ? ` Attestation ${run.attestationDigest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]{52}$/i, '$1…')}.` : '';
   const commit = facts.commit ? ` Commit ${facts.commit.slice(0, 12)}.` : '';
   const version = facts.metadata.projectVersion ? ` Project version ${facts.metadata.projectVersion}.` : '';
   const events: EventInput[] = [

@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitSentence, tookSentence } from '../../../../electron/hub/sources/ci-common.js';
+import { parseChainloopWebhook } from '../../../../electron/hub/sources/chainloop-webhook.js';
 import { mapWorkflowRun } from '../../../../electron/hub/sources/github.js';
 import { mapJobHook, mapPipelineHook } from '../../../../electron/hub/sources/gitlab.js';
 import { parseJenkins } from '../../../../electron/hub/sources/jenkins.js';
 import type { EventInput } from '../../../../shared/event.js';
+import { executeAttestation, metadata, readStatement, webhookBody } from '../../../helpers/chainloop-fanout.js';
 import { workflowRun } from '../../../helpers/ci-webhooks.js';
 
 type Json = Record<string, any>;
@@ -69,6 +71,21 @@ describe('Jenkins Notification plugin (the multibranch fixture)', () => {
     expect(parsed.events[0]!.summary).toBe(
       'Jenkins main build #42. Commit 9fceb02. 3 of 120 tests failed: InvoiceTest.rounding, InvoiceTest.vat, InvoiceTest.currency. Took 5 min. Culprits: alice.',
     );
+  });
+});
+
+describe('Chainloop attestation (the statement fixture, as the control plane posts it)', () => {
+  it('shows the attestation digest short, keeping the whole one in data', () => {
+    const digest = 'sha256:580ac09da7771920dfd0c214964e7bfe4c27903bcbe075769a4044a67c9a390a';
+    const body = webhookBody(
+      metadata({ workflow: { Name: 'build-and-test', Project: 'payments' }, run: { State: 'success', AttestationDigest: digest } }),
+      'ATTESTATION',
+      executeAttestation(readStatement('statement-with-commit')),
+    );
+    const parsed = parseChainloopWebhook({ headers: { 'content-type': 'application/json' }, body: Buffer.from(body), pathRest: '' });
+    if (parsed.kind !== 'events') throw new Error(JSON.stringify(parsed));
+    expect(parsed.events[0]!.summary).toContain('Attestation sha256:580ac09da777….');
+    expect(parsed.events[0]!.data).toMatchObject({ attestationDigest: digest });
   });
 });
 
