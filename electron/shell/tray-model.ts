@@ -323,8 +323,13 @@ function boardMenu(board: TrayBoard, actions: TrayActions, now: Date, platform: 
   ];
 }
 
-export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { now: Date; platform: string; restartLabel?: string | null }): TrayMenuTemplate {
+/**
+ * `now` words the labels; `clock` is read when an item is clicked (a menu may be left as it
+ * is for minutes: "For 30 minutes" counts from the click, not from when the menu was built).
+ */
+export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { now: Date; platform: string; restartLabel?: string | null; clock?: () => Date }): TrayMenuTemplate {
   const { now, platform } = opts;
+  const clock = opts.clock ?? (() => new Date());
   // A downloaded update comes first: it is the one thing here that waits on the user.
   const update: MenuItemConstructorOptions[] =
     opts.restartLabel && actions.restartToUpdate
@@ -353,7 +358,11 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions, opts: { no
     ...(state.snoozedUntil
       ? [{ id: 'paused-until', label: `Paused until ${formatClock(new Date(state.snoozedUntil), now)}`, enabled: false }, { type: 'separator' as const }]
       : []),
-    ...snoozeChoices(now).map((choice) => ({ id: choice.id, label: choice.label, click: () => actions.setSnooze(choice.until) })),
+    ...snoozeChoices(now).map((choice) => ({
+      id: choice.id,
+      label: choice.label,
+      click: () => actions.setSnooze(snoozeChoices(clock()).find((c) => c.id === choice.id)!.until),
+    })),
     { type: 'separator' },
     { id: 'resume', label: 'Resume notifications', enabled: state.snoozedUntil !== undefined, click: () => actions.setSnooze(null) },
   ];

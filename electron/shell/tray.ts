@@ -85,6 +85,8 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
   if (opts.platform === 'win32') tray.on('click', () => opts.actions.openWindow());
 
   let lastIcon = '';
+  let lastTooltip = '';
+  let lastMenu = '';
   let pending: NodeJS.Timeout | undefined;
   let destroyed = false;
 
@@ -101,8 +103,21 @@ export function createTrayController(opts: TrayControllerOptions): TrayControlle
       tray.setImage(image(icon));
       lastIcon = icon;
     }
-    tray.setToolTip(trayTooltip(state, at));
-    tray.setContextMenu(Menu.buildFromTemplate(buildTrayMenu(state, opts.actions, { now: at, platform: opts.platform, restartLabel: opts.restartLabel?.() ?? null })));
+    const tooltip = trayTooltip(state, at);
+    if (tooltip !== lastTooltip) {
+      tray.setToolTip(tooltip);
+      lastTooltip = tooltip;
+    }
+    // Set again only when it changed: a refresh comes every 30 s (and after each burst of
+    // updates), and a menu replaced while open can be redrawn or closed under the pointer
+    // (Linux AppIndicator menus travel over D-Bus). The signature is what it shows and what
+    // its clicks act on.
+    const template = buildTrayMenu(state, opts.actions, { now: at, platform: opts.platform, restartLabel: opts.restartLabel?.() ?? null, ...(opts.now && { clock: opts.now }) });
+    const signature = JSON.stringify([template, state.latest, state.board.failing, state.pipelines]);
+    if (signature !== lastMenu) {
+      tray.setContextMenu(Menu.buildFromTemplate(template));
+      lastMenu = signature;
+    }
     return state;
   };
   // One read at a time: a slow hub (a storm) must not pile reads up, nor let an older read

@@ -77,7 +77,7 @@ const future = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).t
 
 /** Builds the template through the double's Menu, which rejects malformed items as Electron does. */
 function menuOf(s: TrayState, actions: TrayActions = recordingActions(), platform = 'linux'): FakeMenu {
-  return electron.Menu.buildFromTemplate(buildTrayMenu(s, actions, { now: NOW, platform }));
+  return electron.Menu.buildFromTemplate(buildTrayMenu(s, actions, { now: NOW, platform, clock: () => NOW }));
 }
 
 beforeEach(() => resetElectronDouble());
@@ -524,6 +524,37 @@ describe('createTrayController (wiring, with the electron double)', () => {
     tray.menu!.getMenuItemById('quit')!.click();
     expect(actions.openWindow).toHaveBeenCalledTimes(1);
     expect(actions.quit).toHaveBeenCalledTimes(1);
+    controller.destroy();
+  });
+
+  it('leaves the menu alone when nothing in it changed (on Linux setting it closes an open menu), and the pause counts from the click', async () => {
+    let clock = NOW;
+    const api = fakeApi({ unread: 1, board: [boardItem('ci')] });
+    const actions = recordingActions();
+    const controller = createTrayController({ api, actions, iconDir: ICON_DIR, platform: 'linux', now: () => clock });
+    await controller.refresh();
+    const tray = electron.created.trays[0]!;
+    const setMenu = vi.spyOn(tray, 'setContextMenu');
+    const setTip = vi.spyOn(tray, 'setToolTip');
+    await controller.refresh();
+    await controller.refresh();
+    expect(setMenu).not.toHaveBeenCalled();
+    expect(setTip).not.toHaveBeenCalled();
+    // Ten minutes on: "red 3 h 22 min" now, so the menu is set again; and "For 30 minutes" counts from the click.
+    clock = new Date(NOW.getTime() + 10 * 60_000);
+    await controller.refresh();
+    expect(setMenu).toHaveBeenCalledTimes(1);
+    const menu = tray.menu!;
+    clock = new Date(NOW.getTime() + 25 * 60_000);
+    menu.getMenuItemById('snooze-30m')!.click();
+    expect(actions.setSnooze).toHaveBeenCalledWith(new Date(NOW.getTime() + 55 * 60_000));
+    // What a click acts on changed (a newer failure of the same pipeline), the words did not: set again.
+    api['board.list'].mockImplementation(async () => page([boardItem('ci', { lastEventId: 'newer', url: 'https://github.com/acme/api/actions/runs/newer' })]));
+    clock = new Date(NOW.getTime() + 10 * 60_000);
+    await controller.refresh();
+    expect(setMenu).toHaveBeenCalledTimes(2);
+    tray.menu!.getMenuItemById('board:ci')!.click();
+    expect(actions.openEvent).toHaveBeenLastCalledWith('newer', { kind: 'url', url: 'https://github.com/acme/api/actions/runs/newer' });
     controller.destroy();
   });
 
