@@ -75,7 +75,15 @@ async function run(): Promise<void> {
   let showWhenReady = false;
   const showWindow = () => (windows ? windows.show() : (showWhenReady = true));
   let quitting = () => false;
-  app.on('second-instance', () => (whenLaunchedAgain(quitting()) === 'relaunch-after-quit' ? app.relaunch() : showWindow()));
+  let relaunchAsked = false;
+  app.on('second-instance', () => {
+    const next = whenLaunchedAgain(quitting(), relaunchAsked);
+    if (next === 'show-window') showWindow();
+    else if (next === 'relaunch-after-quit') {
+      relaunchAsked = true;
+      app.relaunch();
+    }
+  });
   app.on('activate', showWindow);
   await app.whenReady();
 

@@ -44,8 +44,10 @@ export function opensWindowAtStart(args: ShellArgs, openedAtLogin: boolean): boo
  * show the window — unless this one is quitting (stopping its hub, up to STOP_TIMEOUT_MS), when
  * the launch would otherwise be lost and Herald not run at all: start again once stopped.
  */
-export function whenLaunchedAgain(quitting: boolean): 'show-window' | 'relaunch-after-quit' {
-  return quitting ? 'relaunch-after-quit' : 'show-window';
+export function whenLaunchedAgain(quitting: boolean, relaunchAsked = false): 'show-window' | 'relaunch-after-quit' | 'nothing' {
+  if (!quitting) return 'show-window';
+  // Each app.relaunch() starts one more Herald after this one exits: one is enough.
+  return relaunchAsked ? 'nothing' : 'relaunch-after-quit';
 }
 
 /** The hub's handlers with the shell's own answers: start at login and the global shortcut belong to the desktop app. */

@@ -275,6 +275,7 @@ describe('main.ts wiring', () => {
       expect(hub.stop).toHaveBeenCalledTimes(1);
       // The user starts Herald again: the new process finds the lock held and leaves.
       electron.app.emit('second-instance');
+      electron.app.emit('second-instance'); // started twice (a double click): still one Herald afterwards
       expect(electron.app.relaunch).toHaveBeenCalledTimes(1);
       expect(electron.created.windows).toHaveLength(0); // no window popping up in a quitting app
       finishStop();
