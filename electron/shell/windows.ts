@@ -77,6 +77,15 @@ export function createWindowManager(opts: WindowManagerOptions): WindowManager {
       if (win === created) win = null;
     });
     created.once('ready-to-show', () => created.show());
+    // The window lives hidden for days: a renderer that crashed or was killed (out of memory)
+    // would leave it blank when next shown. Shown: load the page again; hidden: let it go, the
+    // next show makes a new one.
+    created.webContents.on('render-process-gone', (_event, details) => {
+      if (details.reason === 'clean-exit' || created.isDestroyed()) return; // closed on purpose (Quit)
+      opts.onError?.(new Error(`the window's page stopped (${details.reason}, exit code ${details.exitCode}); ${created.isVisible() ? 'loading it again' : 'it is made anew when next opened'}`));
+      if (created.isVisible()) created.webContents.reload();
+      else created.destroy();
+    });
     created.loadURL(url).catch((err: unknown) => opts.onError?.(err));
     return created;
   };

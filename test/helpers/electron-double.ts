@@ -52,6 +52,11 @@ export class FakeWebContents extends EventEmitter {
   getURL(): string {
     return this.url;
   }
+  readonly reload = vi.fn();
+  /** The renderer process died (Electron's details: reason, exitCode). */
+  simulateRenderProcessGone(reason: string, exitCode = 1): void {
+    this.emit('render-process-gone', electronEvent({}), { reason, exitCode });
+  }
   isDestroyed(): boolean {
     return this.destroyed;
   }

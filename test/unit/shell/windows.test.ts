@@ -122,6 +122,24 @@ describe('closing and reopening', () => {
     expect(electron.created.windows[0]!.webContents.loadURL).toHaveBeenLastCalledWith('app://herald/index.html#/settings');
   });
 
+  it('a page that crashed is not left blank: shown, it loads again; hidden, the next show makes a new window', async () => {
+    const onError = vi.fn();
+    const windows = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => false, onError });
+    windows.show();
+    const [first] = electron.created.windows;
+    await vi.waitFor(() => expect(first!.visible).toBe(true));
+    first!.webContents.simulateRenderProcessGone('crashed');
+    expect(first!.webContents.reload).toHaveBeenCalledTimes(1);
+    expect(first!.isDestroyed()).toBe(false);
+    first!.close(); // to the tray
+    first!.webContents.simulateRenderProcessGone('oom');
+    expect(first!.isDestroyed()).toBe(true);
+    expect(onError).toHaveBeenLastCalledWith(new Error("the window's page stopped (oom, exit code 1); it is made anew when next opened"));
+    windows.show({ eventId: 'e1' });
+    expect(electron.created.windows).toHaveLength(2);
+    expect(electron.created.windows[1]!.webContents.loadURL).toHaveBeenCalledWith('app://herald/index.html#/history/e1');
+  });
+
   it('once quitting, closing really closes', () => {
     let quitting = false;
     const windows = createWindowManager({ preloadPath: PRELOAD, isQuitting: () => quitting });
