@@ -137,55 +137,49 @@ describe('main.ts wiring', () => {
     expect(tray.destroyed).toBe(true);
   });
 
-  it('clicking a popup opens its run and marks the event read, as a click in the tray does', async () => {
+  /** Main started hidden (its start-up line printed), then `body` with the hub, the desktop channel it overrides, and a popup channel's config. */
+  async function withDesktopPopups(
+    body: (started: { hub: Awaited<ReturnType<typeof startMain>>; desktop: NonNullable<NonNullable<Parameters<typeof startHub>[0]['channelOverrides']>['desktop']>; config: ReturnType<typeof DesktopChannelSchema.parse> }) => Promise<void>,
+  ): Promise<void> {
     const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const hub = await startMain(['--hidden']);
       await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
       const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
+      await body({ hub, desktop, config: DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' }) });
+    } finally {
+      written.mockRestore();
+    }
+  }
+
+  it('clicking a popup opens its run and marks the event read, as a click in the tray does', async () => {
+    await withDesktopPopups(async ({ hub, desktop, config }) => {
       const event = makeEvent({ id: 'e9', url: 'https://ci.example/runs/9' });
-      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
       await expect(desktop.send({ event }, config, {}, new AbortController().signal)).resolves.toMatchObject({ kind: 'ok' });
       await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
       electron.created.notifications[0]!.simulateClick();
       expect(electron.shell.openExternal).toHaveBeenCalledWith('https://ci.example/runs/9');
       await vi.waitFor(() => expect(hub.api['events.markRead']).toHaveBeenCalledWith({ ids: ['e9'], read: true }));
-    } finally {
-      written.mockRestore();
-    }
+    });
   });
 
   it('clicking a "5 new events" popup opens History', async () => {
-    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      await startMain(['--hidden']);
-      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
-      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
-      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+    await withDesktopPopups(async ({ desktop, config }) => {
       const signal = new AbortController().signal;
       for (let i = 0; i < 5; i++) await desktop.send({ event: makeEvent({ id: `s${i}`, subject: { project: `p${i}` } }) }, config, {}, signal);
       await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
       electron.created.notifications[0]!.simulateClick();
       expect(electron.created.windows[0]!.webContents.url).toBe('app://herald/index.html#/history');
-    } finally {
-      written.mockRestore();
-    }
+    });
   });
 
   it('clicking the popup of an event without a web link opens its detail in History', async () => {
-    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      await startMain(['--hidden']);
-      await vi.waitFor(() => expect(written.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(/: webhooks at /));
-      const desktop = vi.mocked(startHub).mock.calls[0]![0].channelOverrides!.desktop!;
-      const config = DesktopChannelSchema.parse({ id: 'popup', kind: 'desktop', name: 'Popups' });
+    await withDesktopPopups(async ({ desktop, config }) => {
       await desktop.send({ event: makeEvent({ id: 'finding-1', type: 'security.finding', url: undefined }) }, config, {}, new AbortController().signal);
       await vi.waitFor(() => expect(electron.created.notifications).toHaveLength(1), { timeout: 3_000 });
       electron.created.notifications[0]!.simulateClick();
       await vi.waitFor(() => expect(electron.created.windows[0]!.webContents.url).toBe('app://herald/index.html#/history/finding-1'));
-    } finally {
-      written.mockRestore();
-    }
+    });
   });
 
   it('the first start makes the data dir owner-only before anything is written there (and has nothing to complain about)', async () => {
