@@ -13,16 +13,22 @@
 // Rules route nothing by default (no channel: the intake alone, where the board's share is
 // largest); --sink routes every event, on both hubs, to a loopback webhook sink.
 //
-// Rounds alternate between the hubs (off, on, off, …, off) so a change in the machine's load
-// falls on both alike (see below). Each round: --events requests at --concurrency (events/s
-// by the wall clock from the first POST to the last 202), then the hub is left until it is
-// idle (its deliveries drained, then SETTLE_MS: the board's save after a quiet second,
-// board-feed.ts, lands there when one is due); the hub process's CPU (utime + stime from
-// /proc/<pid>/stat, all its threads) over the round and that wait, per event. Printed:
-// medians over rounds, the mean CPU over all rounds (every save counted), and the CPU per
-// group of threads over all rounds. Not a test.
+// Two hub processes differ from each other by a few µs of CPU per event for their whole
+// life, whichever keeps the board (one run of one pair has shown the hub without the board
+// using more CPU than the one with it). So the run is --pairs (3) pairs of fresh hubs, one
+// after the other, and the figures pool the rounds of every pair. In each pair, after the
+// fill and --warmup (1) unmeasured round each (the hubs' code optimised and heaps grown to
+// hold the board, as in a hub that has been running: the first rounds of a fresh pair ran
+// ~10 % slower with the board), rounds alternate between the hubs (off, on, off, …, off) so
+// a change in the machine's load falls on both alike (see below). Each round: --events
+// requests at --concurrency (events/s by the wall clock from the first POST to the last
+// 202), then the hub is left until it is idle (its deliveries drained, then SETTLE_MS: the
+// board's save after a quiet second, board-feed.ts, lands there when one is due); the hub
+// process's CPU (utime + stime from /proc/<pid>/stat, all its threads) over the round and
+// that wait, per event. Printed: medians over all rounds and per pair, the mean CPU over all
+// rounds (every save counted), and the CPU per group of threads. Not a test.
 //
-//   npm run bench:board-hub -- [--rounds 12] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
+//   npm run bench:board-hub -- [--pairs 3] [--rounds 8] [--warmup 1] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +41,9 @@ import { processCpu, readProcText, statCpu, statName } from './proc-cpu.mjs';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '12' },
+    pairs: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '1' },
     events: { type: 'string', default: '4000' },
     concurrency: { type: 'string', default: '64' },
     things: { type: 'string', default: '5000' },
@@ -44,14 +52,16 @@ const { values } = parseArgs({
   },
   allowNegative: true,
 });
+const PAIRS = Number(values.pairs);
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 const PER_ROUND = Number(values.events);
 const C = Number(values.concurrency);
 const THINGS = Number(values.things);
 /**
  * After a round's last 202: longer than the board's save after a quiet second (board-feed.ts
  * SAVE_AFTER_IDLE_MS), so a save lands in the settling of the round it follows (at most one per
- * SAVE_AT_MOST_EVERY_MS: the default 12 rounds span more than that).
+ * SAVE_AT_MOST_EVERY_MS: a pair's default rounds span more than that).
  */
 const SETTLE_MS = 1_300;
 const SECRET = 'bench-board-hub-secret';
@@ -79,23 +89,20 @@ const eventRequest = (i) =>
     ),
   );
 
-// ── the sink (--sink) and the two hubs ──
+// ── the sink (--sink) and the hubs ──
 let delivered = 0;
 const sink = values.sink ? await leanSink(() => delivered++) : undefined;
 const dirs = [];
-const hubs = {};
-const stopAll = () => {
-  for (const hub of Object.values(hubs)) if (hub.child.exitCode === null) hub.child.kill('SIGTERM');
-  sink?.close();
-};
+const running = new Set();
 process.on('exit', () => {
-  stopAll();
+  for (const hub of running) if (hub.child.exitCode === null) hub.child.kill('SIGTERM');
+  sink?.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
-// The same V8 flags as `npm run serve` (package.json) and bench/ingest.mjs.
-const HUB_NODE_ARGS = ['--max-semi-space-size=2', '--heap-growing-percent=20', '--expose-gc'];
+// The same V8 flags as `npm run serve` (package.json) and bench/ingest.mjs ($BENCH_HUB_NODE_ARGS replaces them: a profile).
+const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '--max-semi-space-size=2 --heap-growing-percent=20 --expose-gc').split(' ').filter(Boolean);
 async function startHub(side) {
   const dir = mkdtempSync(join(tmpdir(), `herald-bench-board-hub-${side}-`));
   dirs.push(dir);
@@ -123,13 +130,27 @@ async function startHub(side) {
     if (ingress && api) {
       if ((side === 'off') !== out.includes('board:    not kept')) throw new Error(`the ${side} hub did not take the switch as meant:\n${out}`);
       const url = new URL(ingress);
-      return { side, child, pid: child.pid, api, pool: leanPool(url.hostname, Number(url.port), C), pushes: { bytes: 0, boardUpdated: 0 } };
+      const hub = { side, child, dir, pid: child.pid, api, pool: leanPool(url.hostname, Number(url.port), C), pushes: { bytes: 0, boardUpdated: 0 }, view: undefined };
+      running.add(hub);
+      return hub;
     }
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the ${side} hub did not start:\n${out}`);
   }
 }
-hubs.on = await startHub('on');
-hubs.off = await startHub('off');
+
+/** Stops a hub and removes its data (the next pair starts afresh). */
+async function stopHub(hub) {
+  hub.view?.destroy();
+  hub.pool.close();
+  if (hub.child.exitCode === null) {
+    const exited = new Promise((done) => hub.child.once('exit', done));
+    hub.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(30_000)]);
+    if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
+  }
+  running.delete(hub);
+  rmSync(hub.dir, { recursive: true, force: true });
+}
 
 async function api(hub, method, input = {}) {
   const res = await fetch(`${hub.api}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(input) });
@@ -151,11 +172,11 @@ function listen(hub) {
       res.on('error', () => undefined);
       done();
     });
-    req.on('error', fail);
+    req.on('error', (error) => (hub.view ? undefined : fail(error)));
     req.end();
+    hub.view = req;
   });
 }
-if (values.view) await Promise.all(Object.values(hubs).map(listen));
 
 // ── CPU of a hub process: utime + stime of all its threads (/proc/<pid>/stat, clock ticks of 1/100 s) ──
 function cpuUs(pid) {
@@ -180,7 +201,6 @@ function threadCpuUs(pid) {
   return groups;
 }
 
-let sent = 0;
 async function burst(hub, requests) {
   let next = 0;
   await Promise.all(
@@ -191,61 +211,17 @@ async function burst(hub, requests) {
       }
     }),
   );
-  sent += requests.length;
+  hub.sent = (hub.sent ?? 0) + requests.length;
 }
 /** Every event sent so far delivered (--sink): a round's deliveries are its own cost, not the next one's. */
-async function drained() {
+let sentToSink = 0;
+async function drained(count) {
   if (!sink) return;
-  for (const deadline = Date.now() + 60_000; delivered < sent; await sleep(20)) {
-    if (Date.now() > deadline) throw new Error(`the sink has ${delivered} of ${sent} deliveries after 60 s`);
+  sentToSink += count;
+  for (const deadline = Date.now() + 60_000; delivered < sentToSink; await sleep(20)) {
+    if (Date.now() > deadline) throw new Error(`the sink has ${delivered} of ${sentToSink} deliveries after 60 s`);
   }
 }
-
-console.log(`load average at start: ${load()}`);
-// Both boards filled: each pipeline once (THINGS things), which also warms both hubs up.
-const fill = Array.from({ length: THINGS }, (_, i) => eventRequest(i));
-for (const hub of [hubs.off, hubs.on]) {
-  await burst(hub, fill);
-  await drained();
-}
-await sleep(SETTLE_MS);
-
-const rounds = { on: [], off: [] };
-let first = THINGS;
-const loadBefore = load();
-const started = performance.now();
-const threadsBefore = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
-// Strictly alternating (off, on, off, on, …, off): each hub idles for the same time (the other's
-// round) before each of its rounds — a hub left idle longer starts its burst slower (ABBA order
-// showed it: whichever ran second, after a longer idle, lost ~25 %). One more round of the hub
-// without closes the run, so each round with the board sits between two without: its ratio is
-// taken to their mean, which cancels a steady drift of the machine's load.
-const measure = async (side, requests) => {
-  const hub = hubs[side];
-  const cpuStart = cpuUs(hub.pid);
-  const start = performance.now();
-  await burst(hub, requests);
-  const seconds = (performance.now() - start) / 1000;
-  await drained();
-  await sleep(SETTLE_MS);
-  rounds[side].push({ rate: requests.length / seconds, cpu: (cpuUs(hub.pid) - cpuStart) / requests.length });
-};
-for (let round = 0; round <= ROUNDS; round++) {
-  // The same events for both hubs, made before either's clock starts.
-  const requests = Array.from({ length: PER_ROUND }, (_, i) => eventRequest(first + i));
-  first += PER_ROUND;
-  await measure('off', requests);
-  if (round < ROUNDS) await measure('on', requests);
-}
-const runSeconds = (performance.now() - started) / 1000;
-const threadsAfter = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
-
-// Both hubs hold every event sent to them; only the one with the board has things on it.
-const status = { on: await api(hubs.on, 'hub.status'), off: await api(hubs.off, 'hub.status') };
-const board = { on: await api(hubs.on, 'board.list', { limit: 0 }), off: await api(hubs.off, 'board.list', { limit: 0 }) };
-const things = (b) => Object.values(b.counts).reduce((a, n) => a + n, 0);
-if (status.on.counts.events < THINGS + ROUNDS * PER_ROUND || status.off.counts.events < THINGS + (ROUNDS + 1) * PER_ROUND) throw new Error(`events stored: ${status.on.counts.events} and ${status.off.counts.events} (with, without): fewer than were sent`);
-if (things(board.on) < THINGS || things(board.off) !== 0) throw new Error(`board: ${things(board.on)} things with the board, ${things(board.off)} without`);
 
 const med = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -253,34 +229,123 @@ const med = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
-/** The hub without the board around round i of the hub with it: the mean of the rounds before and after. */
-const offAround = (i, key) => (rounds.off[i][key] + rounds.off[i + 1][key]) / 2;
-const wall = rounds.on.map((x, i) => x.rate / offAround(i, 'rate'));
-const cpu = rounds.on.map((x, i) => offAround(i, 'cpu') / x.cpu);
-const boardCpu = rounds.on.map((x, i) => x.cpu - offAround(i, 'cpu'));
+const sum = (o) => Object.values(o).reduce((a, n) => a + n, 0);
+
+/** One pair of fresh hubs: fill, warm up, measured rounds; returns its rounds, thread CPU and pushes. */
+async function runPair(pair) {
+  // Which hub starts first alternates between pairs (start order places them in memory and on the cores).
+  const hubs = {};
+  for (const side of pair % 2 === 0 ? ['on', 'off'] : ['off', 'on']) hubs[side] = await startHub(side);
+  if (values.view) await Promise.all(Object.values(hubs).map(listen));
+  // Both boards filled: each pipeline once (THINGS things).
+  const fill = Array.from({ length: THINGS }, (_, i) => eventRequest(i));
+  for (const hub of [hubs.off, hubs.on]) {
+    await burst(hub, fill);
+    await drained(fill.length);
+  }
+  let first = THINGS;
+  const nextRequests = () => {
+    const requests = Array.from({ length: PER_ROUND }, (_, i) => eventRequest(first + i));
+    first += PER_ROUND;
+    return requests;
+  };
+  // Unmeasured: both hubs' code optimised and heaps grown (a fresh hub's first rounds are its start-up).
+  for (let i = 0; i < WARMUP; i++) {
+    const requests = nextRequests();
+    for (const hub of [hubs.off, hubs.on]) {
+      await burst(hub, requests);
+      await drained(requests.length);
+    }
+  }
+  await sleep(SETTLE_MS);
+
+  const rounds = { on: [], off: [] };
+  const threadsBefore = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
+  // Strictly alternating (off, on, off, on, …, off): each hub idles for the same time (the other's
+  // round) before each of its rounds — a hub left idle longer starts its burst slower (ABBA order
+  // showed it: whichever ran second, after a longer idle, lost ~25 %). One more round of the hub
+  // without closes the pair, so each round with the board sits between two without: its ratio is
+  // taken to their mean, which cancels a steady drift of the machine's load.
+  const measure = async (side, requests) => {
+    const hub = hubs[side];
+    const cpuStart = cpuUs(hub.pid);
+    const start = performance.now();
+    await burst(hub, requests);
+    const seconds = (performance.now() - start) / 1000;
+    await drained(requests.length);
+    await sleep(SETTLE_MS);
+    rounds[side].push({ rate: requests.length / seconds, cpu: (cpuUs(hub.pid) - cpuStart) / requests.length });
+  };
+  for (let round = 0; round <= ROUNDS; round++) {
+    // The same events for both hubs, made before either's clock starts.
+    const requests = nextRequests();
+    await measure('off', requests);
+    if (round < ROUNDS) await measure('on', requests);
+  }
+  const threadsAfter = { on: threadCpuUs(hubs.on.pid), off: threadCpuUs(hubs.off.pid) };
+
+  // Both hubs hold every event sent to them; only the one with the board has things on it.
+  const status = { on: await api(hubs.on, 'hub.status'), off: await api(hubs.off, 'hub.status') };
+  const board = { on: await api(hubs.on, 'board.list', { limit: 0 }), off: await api(hubs.off, 'board.list', { limit: 0 }) };
+  for (const side of ['on', 'off']) {
+    if (status[side].counts.events < hubs[side].sent) throw new Error(`pair ${pair + 1}: the ${side} hub stored ${status[side].counts.events} of the ${hubs[side].sent} events sent`);
+  }
+  if (sum(board.on.counts) < THINGS || sum(board.off.counts) !== 0) throw new Error(`pair ${pair + 1}: board: ${sum(board.on.counts)} things with the board, ${sum(board.off.counts)} without`);
+  const pushes = hubs.on.pushes.boardUpdated;
+  const things = sum(board.on.counts);
+  await Promise.all(Object.values(hubs).map(stopHub));
+
+  /** The hub without the board around round i of the hub with it: the mean of the rounds before and after. */
+  const offAround = (i, key) => (rounds.off[i][key] + rounds.off[i + 1][key]) / 2;
+  return {
+    rounds,
+    wall: rounds.on.map((x, i) => x.rate / offAround(i, 'rate')),
+    cpu: rounds.on.map((x, i) => offAround(i, 'cpu') / x.cpu),
+    boardCpu: rounds.on.map((x, i) => x.cpu - offAround(i, 'cpu')),
+    threads: { before: threadsBefore, after: threadsAfter },
+    pushes,
+    things,
+  };
+}
+
+console.log(`load average at start: ${load()}`);
+const loadBefore = load();
+const started = performance.now();
+const pairs = [];
+for (let pair = 0; pair < PAIRS; pair++) {
+  const result = await runPair(pair);
+  pairs.push(result);
+  console.log(
+    `pair ${pair + 1} of ${PAIRS}: with / without the board, per-round ratio median ${pct(med(result.wall))} by the wall clock (rounds ${result.wall.map(pct).join(', ')}), ${pct(med(result.cpu))} by hub CPU per event; load ${load()}`,
+  );
+}
+const runSeconds = (performance.now() - started) / 1000;
+
+const all = (key) => pairs.flatMap((p) => p[key]);
+const allRounds = (side) => pairs.flatMap((p) => p.rounds[side]);
+const wall = all('wall');
+const cpu = all('cpu');
 console.log(
   `\nhub ingest = the hub's webhook intake (POST → ingress thread → ingest transaction → group commit + fsync → 202), two headless hubs, one with the board and one without (HERALD_BENCH_NO_BOARD=1),`,
 );
 console.log(
-  `${ROUNDS} rounds with the board between ${ROUNDS + 1} without (alternating) of ${PER_ROUND.toLocaleString('en-US')} events each at concurrency ${C}, one event per request, generic source, ${things(board.on).toLocaleString('en-US')} things on the board; ` +
+  `${PAIRS} pairs of fresh hubs, each: ${WARMUP} unmeasured round${WARMUP === 1 ? '' : 's'} per hub, then ${ROUNDS} rounds with the board between ${ROUNDS + 1} without (alternating), of ${PER_ROUND.toLocaleString('en-US')} events each at concurrency ${C}, one event per request, generic source, ${pairs[0].things.toLocaleString('en-US')} things on the board; ` +
     `${sink ? 'every event routed to a loopback webhook sink (deliveries drained inside each round)' : 'no channel (rules route nothing)'}; ` +
-    `${values.view ? `a view listening on each (${hubs.on.pushes.boardUpdated} board.updated pushes from the hub with the board)` : 'no view listening'}; ${runSeconds.toFixed(0)} s (load average ${loadBefore} → ${load()}):`,
+    `${values.view ? `a view listening on each (${pairs.reduce((a, p) => a + p.pushes, 0)} board.updated pushes from the hubs with the board)` : 'no view listening'}; ${runSeconds.toFixed(0)} s (load average ${loadBefore} → ${load()}):`,
 );
-console.log(`   events/s (medians over rounds): with ${med(rounds.on.map((x) => x.rate)).toFixed(0)}, without ${med(rounds.off.map((x) => x.rate)).toFixed(0)}; per-round ratio (to the mean of the rounds without around it) median ${pct(med(wall))}`);
-console.log(`      per round: ${wall.map(pct).join(', ')}`);
 console.log(
-  `   hub CPU per event (medians, /proc utime+stime over each round and its settling): with ${med(rounds.on.map((x) => x.cpu)).toFixed(0)} µs, without ${med(rounds.off.map((x) => x.cpu)).toFixed(0)} µs; per-round ratio median ${pct(med(cpu))}; the board's part ${med(boardCpu).toFixed(1)} µs/event`,
+  `   events/s (medians over all ${wall.length} rounds): with ${med(allRounds('on').map((x) => x.rate)).toFixed(0)}, without ${med(allRounds('off').map((x) => x.rate)).toFixed(0)}; per-round ratio (to the mean of the rounds without around it) median ${pct(med(wall))}; per pair ${pairs.map((p) => pct(med(p.wall))).join(', ')}`,
 );
-console.log(`      per round: ${cpu.map(pct).join(', ')}`);
+console.log(
+  `   hub CPU per event (medians, /proc utime+stime over each round and its settling): with ${med(allRounds('on').map((x) => x.cpu)).toFixed(0)} µs, without ${med(allRounds('off').map((x) => x.cpu)).toFixed(0)} µs; per-round ratio median ${pct(med(cpu))}; the board's part ${med(all('boardCpu')).toFixed(1)} µs/event; per pair ${pairs.map((p) => pct(med(p.cpu))).join(', ')}`,
+);
 // The medians leave out a round whose settling held a board save (at most one per
 // SAVE_AT_MOST_EVERY_MS): the totals over every round and its settling count each save.
-const totalCpu = (side) => rounds[side].reduce((a, x) => a + x.cpu, 0) / rounds[side].length;
+const totalCpu = (side) => allRounds(side).reduce((a, x) => a + x.cpu, 0) / allRounds(side).length;
 console.log(`   hub CPU per event over all rounds (mean, every save counted): with ${totalCpu('on').toFixed(1)} µs, without ${totalCpu('off').toFixed(1)} µs: ${pct(totalCpu('off') / totalCpu('on'))}; the board's part ${(totalCpu('on') - totalCpu('off')).toFixed(1)} µs/event`);
-const perEvent = (side, name, events) => ((threadsAfter[side][name] ?? 0) - (threadsBefore[side][name] ?? 0)) / events;
-const groups = [...new Set([...Object.keys(threadsAfter.on), ...Object.keys(threadsAfter.off)])].sort();
-console.log(
-  `   by thread, over all rounds (µs per event, with / without): ${groups.map((name) => `${name} ${perEvent('on', name, ROUNDS * PER_ROUND).toFixed(0)} / ${perEvent('off', name, (ROUNDS + 1) * PER_ROUND).toFixed(0)}`).join(', ')}`,
-);
+const threadUs = (side, name) => pairs.reduce((a, p) => a + (p.threads.after[side][name] ?? 0) - (p.threads.before[side][name] ?? 0), 0);
+const groups = [...new Set(pairs.flatMap((p) => [...Object.keys(p.threads.after.on), ...Object.keys(p.threads.after.off)]))].sort();
+const eventsOf = (side) => PAIRS * (side === 'on' ? ROUNDS : ROUNDS + 1) * PER_ROUND;
+console.log(`   by thread, over all rounds (µs per event, with / without): ${groups.map((name) => `${name} ${(threadUs('on', name) / eventsOf('on')).toFixed(0)} / ${(threadUs('off', name) / eventsOf('off')).toFixed(0)}`).join(', ')}`);
 console.log(`target (hub's webhook intake): ingest with the board ≥ 95 % of without: ${med(wall) >= 0.95 ? 'met' : 'MISSED'} (${pct(med(wall))} by the wall clock, ${pct(med(cpu))} by hub CPU per event)`);
-for (const hub of Object.values(hubs)) hub.pool.close();
 process.exit(0);

@@ -46,7 +46,7 @@ import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startRetention } from './store/retention.js';
 import type { StoreEngine } from './store/engine.js';
 import { type DatabaseChoice, openStoreEngine } from './store/open-engine.js';
-import { createUpdateBus } from './updates.js';
+import { createUpdateBus, type UpdateListenerOptions } from './updates.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -94,7 +94,7 @@ export interface HubOptions {
 
 export interface Hub {
   readonly api: ApiHandlers;
-  onUpdate(listener: (update: ApiUpdate) => void): () => void;
+  onUpdate(listener: (update: ApiUpdate) => void, options?: UpdateListenerOptions): () => void;
   readonly ingressUrl: string;
   /** The store's engine (store/engine.ts): SQLite in the data dir, or PostgreSQL. */
   readonly store: StoreEngine;
@@ -189,7 +189,15 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
     log,
   });
   const live = startLiveConfig(config, now, mutes);
-  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
+  const board = startBoardFeed({
+    store,
+    now,
+    emit: (update) => updates.emit(update),
+    listening: () => updates.listening(),
+    wantsJson: () => updates.wantsJson(),
+    ownSourceId: HERALD_SOURCE.id,
+    log,
+  });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.
@@ -286,7 +294,7 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
     onCommitted: (outcomes) => {
       idleCollector.note(outcomes.length);
       mutes.afterCommit();
-      void board.afterCommit(outcomes);
+      board.afterCommit(outcomes);
       let deliveries = 0;
       for (const outcome of outcomes) {
         if (outcome.status !== 'accepted') continue;
@@ -297,6 +305,9 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
       }
       if (deliveries > 0) worker.wake();
     },
+    // The board's push is made while the commit syncs to disk, and sent after onCommitted's updates.
+    prepareAnnouncement: (outcomes) => board.prepare(outcomes),
+    log,
     onUnconfirmed: () => {
       worker.wake();
       digests.wake();
@@ -423,7 +434,7 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
   let stopped = false;
   return {
     api,
-    onUpdate: (listener) => updates.subscribe(listener),
+    onUpdate: (listener, listenerOptions) => updates.subscribe(listener, listenerOptions),
     ingressUrl: listener.url,
     store,
     get config() {

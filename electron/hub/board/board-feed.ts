@@ -1,11 +1,11 @@
-// The board and commit threads as the api serves them. The board is kept by the ingest
-// transaction (store/board.ts, in memory, saved in batches); once a batch is on disk, the
-// items it changed are pushed to the UI in one `board.updated` (a burst of events on one
-// pipeline sends that pipeline once), and once ingest has been quiet for SAVE_AFTER_IDLE_MS
+// The board and commit threads as the api serves them. The board follows each ingest
+// commit (store/board.ts, in memory, saved in batches); the items a commit changed are made
+// into one `board.updated` while the commit syncs to disk (prepare: a burst of events on one
+// pipeline sends that pipeline once) and pushed to the UI once it is durable; and once ingest has been quiet for SAVE_AFTER_IDLE_MS
 // the board is saved, so a start replays few events — at most once per SAVE_AT_MOST_EVERY_MS. Threads are read from the commit index
 // (store/events.ts); new events of an open thread reach it as `event.created` with their
 // subject.commit.
-import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
+import { ApiError, type ApiHandlers, type ApiUpdate, withAnswerJson } from '../../../shared/api.js';
 import { type BoardItem, type BoardRow, boardItemOf } from '../../../shared/board.js';
 import { mutedUntil } from '../../../shared/mutes.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
@@ -30,6 +30,8 @@ export interface BoardFeedDeps {
   emit: (update: ApiUpdate) => void;
   /** Whether anyone listens (no UI, no tray: nothing to build). */
   listening: () => boolean;
+  /** Whether a listener sends updates as JSON text: the push's JSON is then made with it, while the disk syncs. */
+  wantsJson?: () => boolean;
   /** The source id of Herald's own events (its health events). */
   ownSourceId: string;
   log?: (line: string) => void;
@@ -38,8 +40,14 @@ export interface BoardFeedDeps {
 }
 
 export interface BoardFeed {
-  /** After an ingest commit: push the board items it changed (in commit order; the promise is for tests). */
-  afterCommit(outcomes: readonly IngestOutcome[]): Promise<void>;
+  /**
+   * While an ingest commit syncs to disk (ingest.ts prepareAnnouncement): makes the push of
+   * the board items it changed, and returns what sends it once the commit is durable (pushes
+   * leave in the order sent; the promise is for tests). Undefined: nothing to tell.
+   */
+  prepare(outcomes: readonly IngestOutcome[]): (() => Promise<void>) | undefined;
+  /** After an ingest commit is durable: the board's save is scheduled. */
+  afterCommit(outcomes: readonly IngestOutcome[]): void;
   /**
    * Sources or channels changed: the things of a deleted source, and the health of a
    * deleted channel or source (Herald's own events), leave the board.
@@ -65,8 +73,8 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   const { store } = deps;
   // Updates leave in the order of the commits, though each waits for its mute look-ups.
   let sent: Promise<void> = Promise.resolve();
-  const inOrder = (build: () => Promise<ApiUpdate | undefined>, what: string): Promise<void> => {
-    const built = build();
+  const inOrder = (build: () => Promise<ApiUpdate | undefined>, what: string): Promise<void> => sendInOrder(build(), what);
+  const sendInOrder = (built: Promise<ApiUpdate | undefined>, what: string): Promise<void> => {
     sent = sent
       .then(() => built)
       .then(
@@ -119,8 +127,10 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   return {
     afterCommit(outcomes) {
       if (outcomes.some((o) => o.status === 'accepted')) saveWhenIdle();
+    },
+    prepare(outcomes) {
       // Nothing to build when no view listens (the hub without a UI, a burst before one opens).
-      if (!deps.listening()) return sent;
+      if (!deps.listening()) return undefined;
       // The last change per thing wins: one item (or one removal) per key.
       const last = new Map<string, BoardRow | null>();
       for (const outcome of outcomes) {
@@ -130,8 +140,9 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
           else last.set(change.row.key, change.row);
         }
       }
-      if (last.size === 0) return sent;
-      return inOrder(async () => {
+      if (last.size === 0) return undefined;
+      // Started now (the mutes read, the items made, while the disk syncs); sent when called.
+      const built = (async (): Promise<ApiUpdate> => {
         const now = new Date(deps.now());
         // The mutes that hold now, read once for the whole push (not a query per item).
         const muted = new Map<string, string>();
@@ -149,8 +160,12 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
           const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
           items.push(boardItemOf(row, until));
         }
-        return { type: 'board.updated', items, removed };
-      }, 'tell the UI of board changes');
+        const update: ApiUpdate = { type: 'board.updated', items, removed };
+        return deps.wantsJson?.() ? withAnswerJson(update, JSON.stringify(update)) : update;
+      })();
+      // Not left unhandled if the commit is never confirmed (then it is never sent).
+      built.catch(() => undefined);
+      return () => sendInOrder(built, 'tell the UI of board changes');
     },
     configChanged({ sourceIds, channelIds }) {
       return inOrder(async () => {

@@ -5,14 +5,17 @@
 // primary-key read plus an upsert per event (each dirtying a page of the table in the WAL)
 // cost as much as storing the event itself (bench/board.mjs). Instead the events are the
 // board's journal: a thing's next row is a pure function of its row and the event
-// (nextBoardRow), the ingest transaction applies each event as it stores it, and what a
-// transaction commits is exactly its events. The table holds every row as of
+// (nextBoardRow), and the board follows each ingest transaction's events in the order
+// stored, as soon as the transaction commits and before anything reads the board
+// (ingest-transaction.ts followBoard; the hub does it while the disk syncs the commit, so
+// a sender's 2xx does not wait for it). The table holds every row as of
 // `board_saved.event_seq`; opening the store replays the events after it, so a crash loses
-// nothing the events do not also lose. Saved: inside an ingest transaction once SAVE_EVERY
-// events are unsaved (a bounded replay), by the hub when a burst is over (board-feed.ts),
-// before events are deleted (a replay needs them), when things are pruned, and at close.
-// One process owns a SQLite file, so memory is the truth between saves. (The summaries
-// stored outside ingest, herald.digest and herald.group, have no state: replay and live agree.)
+// nothing the events do not also lose, and the board never holds an event that rolled back.
+// Saved: after an ingest once SAVE_EVERY events are unsaved (a bounded replay), by the hub
+// when a burst is over (board-feed.ts), before events are deleted (a replay needs them),
+// when things are pruned, and at close. One process owns a SQLite file, so memory is the
+// truth between saves. (The summaries stored outside ingest, herald.digest and
+// herald.group, have no state: replay and live agree.)
 //
 // The api is served from memory too: each row's JSON is made once per change and an answer
 // is the join of its rows' JSON (shared/api.ts withAnswerJson), mutes added from the mutes
@@ -42,7 +45,7 @@ import type { Db } from './open.js';
 /** What one event did to the board: a row written, or a thing removed. */
 export type BoardChange = { row: BoardRow } | { removed: string };
 
-/** Events applied but not saved after which an ingest transaction saves the board: what a start after a crash replays at most. */
+/** Events applied but not saved after which an ingest saves the board: what a start after a crash replays at most. */
 export const SAVE_EVERY = 50_000;
 /** Events read per query when replaying. */
 const REPLAY_CHUNK = 2_000;
@@ -52,26 +55,31 @@ export interface BoardStoreDeps {
   events: Pick<EventStore, 'after' | 'lastSeq'>;
   /** The mutes that hold now: shown on their items. */
   mutes: { list(now: Date): Mute[] };
-  /** Events between saves inside ingest (default SAVE_EVERY). */
+  /** Events between saves after ingest (default SAVE_EVERY). */
   saveEvery?: number;
+  /** Where a failed save after ingest is told (the events are committed: the next one tries again). */
+  log?: (line: string) => void;
+  /**
+   * Runs a save after ingest committed without its own fsync (default: as any transaction):
+   * the next ingest's sync takes it to disk, and a save lost to a power cut is replayed.
+   */
+  unsynced?: (fn: () => void) => void;
 }
 
 export class BoardStore {
-  /**
-   * The board, changed in place by the open ingest transaction (a few µs per event is the
-   * budget: no copy of the map, no entry objects); `undo` puts it back on a rollback.
-   */
+  /** The board: a thing's key → its row (a row is never changed, only replaced: the api's caches key on it). */
   private readonly rows = new Map<string, BoardRow>();
   /** Each row as the api carries it (boardItemOf) and its JSON, made when first served; stale likewise. */
   private readonly wire = new Map<string, { row: BoardRow; item: BoardItem; json: string }>();
-  /** The open transaction's changes, oldest first: the keys and their rows before. */
-  private undoKeys: string[] = [];
-  private undoRows: Array<BoardRow | undefined> = [];
-  private transactionEvents = 0;
-  /** Keys changed since the last save (repeats allowed), and how many events were applied since. */
-  private changed: string[] = [];
+  /**
+   * Keys changed since the last save (at most one per thing: a list of every change held a
+   * new key string per event until the save — up to SAVE_EVERY of them, ~3.6 MB the garbage
+   * collector marked again and again), and how many events were applied since.
+   */
+  private changed = new Set<string>();
   private unsavedEvents = 0;
-  private savedInTransaction = false;
+  /** Whether the last save after ingest failed (told once until one succeeds). */
+  private saveFailing = false;
   /** The rows worst first (compareBoardItems), made again after a change (inOrder). */
   private ordered: BoardRow[] | undefined;
   /** The last order made: where the next one starts. */
@@ -95,21 +103,22 @@ export class BoardStore {
   }
 
   /**
-   * Moves the event's thing (if it has one) to its next state. Call inside the ingest
-   * transaction, for every event it stores, in the order stored; then `beforeCommit`, and
-   * `committed` or `rolledBack`. Undefined: no change.
+   * Moves the event's thing (if it has one) to its next state. Call for every event the
+   * store commits, in the order stored, once committed and before the board is read again
+   * (a few µs per event is the budget: no copy of the map); then `saveIfDue`. Undefined:
+   * no change.
    */
   apply(event: HeraldEvent): BoardChange | undefined {
-    this.transactionEvents++;
+    this.unsavedEvents++;
     const found = boardVerdict(event);
     if (!found) return undefined;
     const key = found.thing.key;
     const previous = this.rows.get(key);
     const next = nextBoardRow(previous, event, found);
     if (next === 'unchanged') return undefined;
-    this.undoKeys.push(key);
-    this.undoRows.push(previous);
-    this.changed.push(key);
+    // The row's own key (kept since the thing's first event), not this event's copy of it.
+    this.changed.add(previous ? previous.key : key);
+    this.ordered = undefined;
     if ('remove' in next) {
       this.rows.delete(key);
       return { removed: key };
@@ -118,42 +127,28 @@ export class BoardStore {
     return next;
   }
 
-  /** The ingest transaction's last step (still inside it): saves once enough is unsaved. */
-  beforeCommit(): void {
-    if (this.unsavedEvents + this.transactionEvents < this.saveEvery) return;
-    this.write();
-    this.savedInTransaction = true;
-  }
-
-  /** The ingest transaction committed: its changes stand. */
-  committed(): void {
-    if (this.undoKeys.length > 0) this.ordered = undefined;
-    if (this.savedInTransaction) {
-      this.changed = [];
-      this.unsavedEvents = 0;
-    } else {
-      this.unsavedEvents += this.transactionEvents;
+  /**
+   * After the events of an ingest are applied: saves once SAVE_EVERY are unsaved, so what a
+   * start after a crash replays stays bounded. A failed save (a full disk) is logged and
+   * tried again after the next ingest; it never fails the ingest, whose events are committed.
+   */
+  saveIfDue(): void {
+    if (this.unsavedEvents < this.saveEvery) return;
+    try {
+      if (this.deps.unsynced) this.deps.unsynced(() => this.save());
+      else this.save();
+      this.saveFailing = false;
+    } catch (error) {
+      if (!this.saveFailing) this.deps.log?.(`board: could not save (the events are stored; tried again after the next ingest): ${(error as Error).message}`);
+      this.saveFailing = true;
     }
-    this.endTransaction();
-  }
-
-  /** The ingest transaction rolled back: its changes are undone, newest first. */
-  rolledBack(): void {
-    for (let i = this.undoKeys.length - 1; i >= 0; i--) {
-      const key = this.undoKeys[i]!;
-      const row = this.undoRows[i];
-      if (row) this.rows.set(key, row);
-      else this.rows.delete(key);
-    }
-    this.changed.length -= this.undoKeys.length;
-    this.endTransaction();
   }
 
   /** Writes the rows changed since the last save, and the seq they include, in one transaction. Call outside ingest. */
   save(): void {
-    if (this.changed.length === 0 && this.unsavedEvents === 0) return;
+    if (this.changed.size === 0 && this.unsavedEvents === 0) return;
     this.db.transaction(() => this.write())();
-    this.changed = [];
+    this.changed = new Set();
     this.unsavedEvents = 0;
   }
 
@@ -239,7 +234,7 @@ export class BoardStore {
     for (const key of gone) {
       this.rows.delete(key);
       this.wire.delete(key);
-      this.changed.push(key);
+      this.changed.add(key);
     }
     this.ordered = undefined;
     // Saved at once, with the mark: a replay at the next open must not bring them back.
@@ -251,23 +246,15 @@ export class BoardStore {
     return this.rows.size;
   }
 
-  private endTransaction(): void {
-    if (this.undoKeys.length > 0) {
-      this.undoKeys = [];
-      this.undoRows = [];
-    }
-    this.transactionEvents = 0;
-    this.savedInTransaction = false;
-  }
-
   /**
-   * Writes the changed rows as they are now (inside ingest: with the open transaction's) and
-   * the last event seq. Each row's JSON is made here and not kept: a changed row is a new
+   * Writes the changed rows as they are now and the last event seq (the board has followed
+   * every committed event whenever this runs: it is never called between an ingest's commit
+   * and its followBoard, which run in one synchronous step). Each row's JSON is made here and not kept: a changed row is a new
    * row, so a save never writes the same row twice (a cache of it only held ~0.6 KB per thing
    * in memory for nothing).
    */
   private write(): void {
-    for (const key of new Set(this.changed)) {
+    for (const key of this.changed) {
       const row = this.rows.get(key);
       if (row) this.upsert.run(key, JSON.stringify(row));
       else this.remove.run(key);
@@ -330,7 +317,6 @@ export class BoardStore {
       const events = this.deps.events.after(seq, REPLAY_CHUNK);
       if (events.length === 0) break;
       for (const stored of events) this.apply(stored.event);
-      this.committed();
       seq = events[events.length - 1]!.seq;
     }
     this.save();

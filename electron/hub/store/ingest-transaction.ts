@@ -43,7 +43,7 @@ export type IngestOutcome =
       digested?: number;
       /** Events added to a storm group instead of a delivery (set when any). */
       grouped?: number;
-      /** What the events did to the board (set when any): the UI is told once committed. */
+      /** What the events did to the board (set by followBoard when any): the UI is told once committed. */
       board?: BoardChange[];
     }
   | { status: 'duplicate' };
@@ -67,7 +67,7 @@ export interface IngestTables {
   throttle: ThrottleMemory;
   digests: DigestWindows;
   groups: StormGroups;
-  /** The board the transaction keeps current (left out only by the ingest benchmark). */
+  /** The board, following each transaction's events once committed (left out only by the ingest benchmarks). */
   board?: BoardStore | undefined;
   /** Pipeline mutes routing looks up (and a success lifts); without them nothing is muted. */
   mutes?: MuteStore | undefined;
@@ -97,10 +97,7 @@ export class IngestTransaction {
   ingest(items: IngestItem[], router: Router, now = new Date(), enrich?: Enricher): IngestOutcome[] {
     // Remembered for the worker only once the transaction commits (a rollback frees the seqs).
     const forDelivery: Array<[number, HeraldEvent]> = [];
-    const { board } = this.tables;
-    let outcomes: IngestOutcome[];
-    try {
-      outcomes = this.transaction(() => {
+    const outcomes = this.transaction(() => {
         // Source state is read and written once per key per transaction (streaks of a storm).
         const state = this.tables.sourceState.batch(now.getTime());
         const done = items.map((item) => this.ingestOne(item, router, now, forDelivery, state, enrich));
@@ -108,21 +105,36 @@ export class IngestTransaction {
         // The search index takes the new events once enough wait: one FTS segment per
         // SEARCH_INDEX_BATCH events rather than one per commit (a search catches up first).
         this.tables.events.indexForSearch(undefined, SEARCH_INDEX_BATCH);
-        board?.beforeCommit();
         return done;
       });
-    } catch (error) {
-      board?.rolledBack();
-      throw error;
-    }
-    // The board's changes count once committed (it keeps them in memory: store/board.ts).
-    board?.committed();
     for (const [seq, event] of forDelivery) this.tables.events.keepForDelivery(seq, event);
     return outcomes;
   }
 
+  /**
+   * The board follows the events `ingest` committed, in the order stored (they are its
+   * journal: store/board.ts), and sets each outcome's `board` changes. Call right after
+   * `ingest` returns, in the same synchronous step, before anything reads the board: the
+   * hub does it while the disk syncs the commit (sqlite-engine.ts), so a sender's 2xx does
+   * not wait for it. Never throws for a failed save (the events are committed).
+   */
+  followBoard(outcomes: readonly IngestOutcome[]): void {
+    const { board } = this.tables;
+    if (!board) return;
+    for (const outcome of outcomes) {
+      if (outcome.status !== 'accepted') continue;
+      let changes: BoardChange[] | undefined;
+      for (const event of outcome.events) {
+        const change = board.apply(event);
+        if (change) (changes ??= []).push(change);
+      }
+      if (changes) outcome.board = changes;
+    }
+    board.saveIfDue();
+  }
+
   private ingestOne(item: IngestItem, router: Router, now: Date, forDelivery: Array<[number, HeraldEvent]>, sourceState: SourceStateBatch, enrich?: Enricher): IngestOutcome {
-    const { events: eventTable, outbox, seenDeliveries, throttle, digests, groups, board, mutes } = this.tables;
+    const { events: eventTable, outbox, seenDeliveries, throttle, digests, groups, mutes } = this.tables;
     const nowMs = now.getTime();
     if (item.deliveryId !== undefined && !seenDeliveries.firstTime(item.source.id, item.deliveryId, nowMs)) return { status: 'duplicate' };
     if (item.state) sourceState.set(item.source.id, item.state.key, item.state.value);
@@ -146,7 +158,6 @@ export class IngestTransaction {
       liftMuteOnPass: (key) => mutes?.liftOnPass(key) ?? false,
     };
     const events: HeraldEvent[] = [];
-    let boardChanges: BoardChange[] | undefined;
     let deliveries = 0;
     let digested = 0;
     let grouped = 0;
@@ -155,8 +166,6 @@ export class IngestTransaction {
       throttling.clear();
       const outcomes = router(event, lookups);
       const seq = eventTable.insert(event, nowMs, item.inputs.length === 1 ? raw : null, outcomes);
-      const change = board?.apply(event);
-      if (change) (boardChanges ??= []).push(change);
       for (const outcome of outcomes) {
         if (outcome.outcome !== 'routed') continue;
         if (throttling.has(outcome.ruleId)) throttle.remember(outcome.ruleId, event.dedupKey, nowMs);
@@ -186,7 +195,6 @@ export class IngestTransaction {
       deliveries,
       ...(digested > 0 && { digested }),
       ...(grouped > 0 && { grouped }),
-      ...(boardChanges && { board: boardChanges }),
     };
   }
 

@@ -40,8 +40,14 @@ export class MuteStore {
   private readonly removeUntilPasses;
   private readonly removeExpired;
   private readonly selectNextExpiry;
+  /**
+   * Every row as of the last write, for `list` (the board's pushes read it after each ingest
+   * commit). This store is the table's only writer and one process owns the file; a write
+   * drops it. Not filled inside a transaction, which could still roll back what it read.
+   */
+  private all: Mute[] | undefined;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.upsert = db.prepare(`INSERT INTO mutes (key, source_id, source_name, project, pipeline, branch, until, until_passes, created_at)
       VALUES (@key, @source_id, @source_name, @project, @pipeline, @branch, @until, @until_passes, @created_at)
       ON CONFLICT (key) DO UPDATE SET source_name = excluded.source_name, until = excluded.until,
@@ -57,6 +63,7 @@ export class MuteStore {
   /** Mutes a pipeline (replacing its mute, if any). */
   add(ref: PipelineRef & { sourceName?: string }, end: MuteEnd, nowMs: number): Mute {
     const key = pipelineKey(ref);
+    this.all = undefined;
     this.upsert.run({
       key,
       source_id: ref.sourceId,
@@ -80,22 +87,33 @@ export class MuteStore {
 
   /** Mutes that hold at `now`, newest first. */
   list(now: Date): Mute[] {
-    return (this.selectAll.all() as MuteRow[]).map(rowToMute).filter((m) => isMuteActive(m, now));
+    let all = this.all;
+    if (!all) {
+      all = (this.selectAll.all() as MuteRow[]).map(rowToMute);
+      if (!this.db.inTransaction) this.all = all;
+    }
+    return all.filter((m) => isMuteActive(m, now));
   }
 
   /** Lifts a mute; false when there was none. */
   remove(key: string): boolean {
-    return this.removeOne.run(key).changes > 0;
+    return this.changed(this.removeOne.run(key).changes) > 0;
   }
 
   /** The pipeline passed: an "until it passes" mute ends (inside the ingest transaction). */
   liftOnPass(key: string): boolean {
-    return this.removeUntilPasses.run(key).changes > 0;
+    return this.changed(this.removeUntilPasses.run(key).changes) > 0;
   }
 
   /** Deletes timed mutes that have ended; returns how many. */
   purgeExpired(nowMs: number): number {
-    return this.removeExpired.run(nowMs).changes;
+    return this.changed(this.removeExpired.run(nowMs).changes);
+  }
+
+  /** Rows a write changed: any drops the list kept for `list`. */
+  private changed(rows: number): number {
+    if (rows > 0) this.all = undefined;
+    return rows;
   }
 
   /** When the next timed mute ends (epoch ms), for a wake-up that tells the UI. */

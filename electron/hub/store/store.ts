@@ -9,7 +9,7 @@ import { ThrottleMemory } from '../rules/throttle-memory.js';
 import { BoardStore } from './board.js';
 import { EventStore } from './events.js';
 import { HealthStore } from './health.js';
-import { IngestTransaction } from './ingest-transaction.js';
+import { type IngestOutcome, IngestTransaction } from './ingest-transaction.js';
 import { MuteStore } from './mutes.js';
 import { AckedMark, DatabaseDamaged, findDamage, highestEventSeq, highestEventSeqReader, isCorruption, recoveryHint } from './integrity.js';
 import { type Db, newDatabase, openDatabase, type OpenOptions } from './open.js';
@@ -39,8 +39,12 @@ export interface Store {
   readonly board: BoardStore;
   /** Webhook delivery ids already stored. */
   readonly seenDeliveries: SeenDeliveries;
-  /** Events, rule outcomes, deliveries, digest items and source state: one transaction. */
+  /** Events, rule outcomes, deliveries, digest items and source state: one transaction; then the board follows them. */
   readonly ingest: IngestTransaction['ingest'];
+  /** `ingest` in two steps: the transaction alone; `followBoard(outcomes)` must come next, in the same synchronous step. */
+  readonly commitIngest: IngestTransaction['ingest'];
+  /** The board follows what `commitIngest` committed (ingest-transaction.ts followBoard). */
+  readonly followBoard: IngestTransaction['followBoard'];
   /** A digest window's herald.digest event and deliveries, and its items removed: one transaction. */
   readonly closeDigest: IngestTransaction['closeDigest'];
   /** A due storm group's herald.group event and deliveries, its items removed and its next due time: one transaction. */
@@ -125,7 +129,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     ...(log && { log }),
   });
   const mutes = new MuteStore(db);
-  board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }) });
+  board = new BoardStore(db, { events, mutes, ...(boardSaveEvery !== undefined && { saveEvery: boardSaveEvery }), ...(log && { log }), unsynced: (fn) => withoutFsync(fn) });
   const tables = {
     events,
     outbox: (outbox = new Outbox(db)),
@@ -185,6 +189,15 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       db.pragma('synchronous = FULL');
     }
   };
+  // The commit stands whatever the board does: a failure here (a bug) is logged, never the
+  // sender's error (which would make it send the stored event again); the next start replays it.
+  const followBoard = (outcomes: readonly IngestOutcome[]) => {
+    try {
+      ingest.followBoard(outcomes);
+    } catch (error) {
+      log?.(`board: could not follow the events just stored (they are; the next start rebuilds the board from them): ${(error as Error).message}`);
+    }
+  };
   const eventSeq = highestEventSeqReader(db);
   // Events a crash (or a salvage) left out of the search index go in now, not at the first search.
   // After a salvage that is every event: the log says why the start takes longer.
@@ -201,7 +214,13 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     nativeBinding: options.nativeBinding,
     ...tables,
     health,
-    ingest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
+    ingest: (items, router, now, enrich) => {
+      const outcomes = ingest.ingest(items, router, now, enrich);
+      followBoard(outcomes);
+      return outcomes;
+    },
+    commitIngest: (items, router, now, enrich) => ingest.ingest(items, router, now, enrich),
+    followBoard,
     closeDigest: (window, build, options) => ingest.closeDigest(window, build, options),
     sendGroup: (group, build, options) => ingest.sendGroup(group, build, options),
     enforceRetention: (maxAgeDays, maxEvents, now = new Date()) => {

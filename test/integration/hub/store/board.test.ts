@@ -66,7 +66,7 @@ describe('the board after a crash', () => {
     expect(savedSeq(reopened)).toBe(6);
   });
 
-  it('is saved inside ingest once enough events are unsaved, with the seq it includes', () => {
+  it('is saved after an ingest once enough events are unsaved, with the seq it includes', () => {
     dir = tempDir('herald-board-store-');
     const store = openAt({ boardSaveEvery: 3 });
     ingest(store, [run('pipeline.failed', 'a', 1), run('release.published', 'a', 2)]);

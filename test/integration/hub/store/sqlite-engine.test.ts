@@ -85,6 +85,20 @@ describe('the SQLite engine', () => {
     expect(await engine.mutes.list(new Date())).toEqual([]);
   });
 
+  it('a mute lifted by an ingest that rolled back is still listed (the list kept in memory is not filled inside a transaction)', async () => {
+    const engine = await open();
+    await engine.mutes.add({ sourceId: 'ci', project: 'p' }, { untilPasses: true }, Date.now());
+    const [key] = (await engine.mutes.list(new Date())).map((m) => m.key);
+    const liftsThenFails: EngineRouter = (_event, lookups) => {
+      lookups.liftMuteOnPass(key!);
+      // Read while the lift is not committed: what this sees must not outlive the rollback.
+      expect(engine.sync.mutes.list(new Date())).toEqual([]);
+      throw new Error('router broke after the lift');
+    };
+    await expect(engine.ingest([{ source: SOURCE, inputs: [{ type: 'pipeline.succeeded', title: 'passed' }] }], { router: liftsThenFails })).rejects.toThrow('router broke after the lift');
+    expect((await engine.mutes.list(new Date())).map((m) => m.key)).toEqual([key]);
+  });
+
   it('refuses writes with one line once the file is found damaged, and says so as its problem', async () => {
     const engine = await open();
     const problems: Array<string | undefined> = [];

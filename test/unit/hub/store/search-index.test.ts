@@ -57,13 +57,15 @@ describe('the search index, filled in batches', () => {
   it('a transaction that rolls back leaves the index and its mark as they were', () => {
     const store = storeAt(newDir());
     for (let batch = 0; batch < 15; batch++) ingest(store, Array.from({ length: 8 }, (_, i) => `calm ${batch * 8 + i}`));
-    // The batch that crosses 128 fails after its events and the index were written (the board's step comes after).
+    // The batch that crosses 128 fails after its events and the index were written (its last step).
     let insideTheTransaction = 0;
-    vi.spyOn(store.board, 'beforeCommit').mockImplementationOnce(() => {
+    const indexForSearch = store.events.indexForSearch.bind(store.events);
+    vi.spyOn(store.events, 'indexForSearch').mockImplementationOnce((...args) => {
+      indexForSearch(...args);
       insideTheTransaction = mark(store);
-      throw new Error('board failed');
+      throw new Error('failed after the index');
     });
-    expect(() => ingest(store, Array.from({ length: 8 }, (_, i) => `x ${i}`))).toThrow('board failed');
+    expect(() => ingest(store, Array.from({ length: 8 }, (_, i) => `x ${i}`))).toThrow('failed after the index');
     expect(insideTheTransaction).toBe(128);
     expect(mark(store)).toBe(0);
     expect(indexedRows(store)).toBe(0);
