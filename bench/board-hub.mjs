@@ -8,27 +8,29 @@
 //
 // The board is realistic: --things pipelines (5,000) on branches through the generic source,
 // shaped as bench/board.mjs's events (a third failing, four events per commit), all on the
-// board before the rounds start; a view listens to each hub's /api/updates (the Now page or
-// the tray open: the hub with the board pushes board.updated, both push event.created).
+// board before the rounds start; a view listens to each hub's /api/updates (the Now page
+// open: the hub with the board pushes board.updated, or board.changed in a storm, which the
+// view answers as the Now page does, reading the board again; both push event.created).
 // Rules route nothing by default (no channel: the intake alone, where the board's share is
 // largest); --sink routes every event, on both hubs, to a loopback webhook sink.
 //
 // Two hub processes differ from each other by a few µs of CPU per event for their whole
 // life, whichever keeps the board (one run of one pair has shown the hub without the board
-// using more CPU than the one with it). So the run is --pairs (3) pairs of fresh hubs, one
+// using more CPU than the one with it). So the run is --pairs (4) pairs of fresh hubs, one
 // after the other, and the figures pool the rounds of every pair. In each pair, after the
 // fill and --warmup (1) unmeasured round each (the hubs' code optimised and heaps grown to
 // hold the board, as in a hub that has been running: the first rounds of a fresh pair ran
 // ~10 % slower with the board), rounds alternate between the hubs (off, on, off, …, off) so
 // a change in the machine's load falls on both alike (see below). Each round: --events
-// requests at --concurrency (events/s by the wall clock from the first POST to the last
+// (10,000: a second's ingest, so one major garbage collection more or less in a round moves
+// its ratio by a few per cent, not by ten as in rounds of 4,000) requests at --concurrency (events/s by the wall clock from the first POST to the last
 // 202), then the hub is left until it is idle (its deliveries drained, then SETTLE_MS: the
 // board's save after a quiet second, board-feed.ts, lands there when one is due); the hub
 // process's CPU (utime + stime from /proc/<pid>/stat, all its threads) over the round and
 // that wait, per event. Printed: medians over all rounds and per pair, the mean CPU over all
 // rounds (every save counted), and the CPU per group of threads. Not a test.
 //
-//   npm run bench:board-hub -- [--pairs 3] [--rounds 8] [--warmup 1] [--events 4000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
+//   npm run bench:board-hub -- [--pairs 4] [--rounds 6] [--warmup 1] [--events 10000] [--concurrency 64] [--things 5000] [--sink] [--no-view]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,10 +43,10 @@ import { processCpu, readProcText, statCpu, statName } from './proc-cpu.mjs';
 
 const { values } = parseArgs({
   options: {
-    pairs: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '8' },
+    pairs: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '6' },
     warmup: { type: 'string', default: '1' },
-    events: { type: 'string', default: '4000' },
+    events: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '64' },
     things: { type: 'string', default: '5000' },
     sink: { type: 'boolean', default: false },
@@ -130,7 +132,7 @@ async function startHub(side) {
     if (ingress && api) {
       if ((side === 'off') !== out.includes('board:    not kept')) throw new Error(`the ${side} hub did not take the switch as meant:\n${out}`);
       const url = new URL(ingress);
-      const hub = { side, child, dir, pid: child.pid, api, pool: leanPool(url.hostname, Number(url.port), C), pushes: { bytes: 0, boardUpdated: 0 }, view: undefined };
+      const hub = { side, child, dir, pid: child.pid, api, pool: leanPool(url.hostname, Number(url.port), C), pushes: { bytes: 0, boardUpdated: 0, boardChanged: 0, reloads: 0 }, view: undefined };
       running.add(hub);
       return hub;
     }
@@ -140,6 +142,8 @@ async function startHub(side) {
 
 /** Stops a hub and removes its data (the next pair starts afresh). */
 async function stopHub(hub) {
+  hub.stopping = true;
+  for (const deadline = Date.now() + 10_000; hub.reloading && Date.now() < deadline; ) await sleep(20);
   hub.view?.destroy();
   hub.pool.close();
   if (hub.child.exitCode === null) {
@@ -159,7 +163,34 @@ async function api(hub, method, input = {}) {
   return body;
 }
 
-/** A view on the hub's update stream, as the Now page or the tray keeps one: reads every push, counts the board's. */
+/**
+ * What the Now page reads when told `board.changed` (a storm: board-feed.ts): the page it
+ * shows, the counts of its filters, and the app's red count (renderer NowPage.tsx, App.tsx).
+ * One read at a time; changes told meanwhile make one more.
+ */
+function reloadLikeNow(hub) {
+  if (hub.reloading) {
+    hub.reloadAgain = true;
+    return;
+  }
+  hub.reloading = true;
+  hub.pushes.reloads++;
+  Promise.all([api(hub, 'board.list', { limit: 200 }), api(hub, 'board.list', { limit: 0 }), api(hub, 'board.list', { states: ['failing'], limit: 0 })]).then(
+    () => {
+      hub.reloading = false;
+      if (hub.reloadAgain) {
+        hub.reloadAgain = false;
+        reloadLikeNow(hub);
+      }
+    },
+    (error) => {
+      hub.reloading = false;
+      if (!hub.stopping) console.error(`the ${hub.side} hub's board reload failed: ${error.message}`);
+    },
+  );
+}
+
+/** A view on the hub's update stream, as the Now page keeps one: reads every push, counts the board's, reads the board again when told it changed. */
 function listen(hub) {
   return new Promise((done, fail) => {
     const req = httpRequest(`${hub.api}/api/updates`, { headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
@@ -168,6 +199,10 @@ function listen(hub) {
       res.on('data', (chunk) => {
         hub.pushes.bytes += chunk.length;
         for (let at = chunk.indexOf('"board.updated"'); at >= 0; at = chunk.indexOf('"board.updated"', at + 1)) hub.pushes.boardUpdated++;
+        for (let at = chunk.indexOf('"board.changed"'); at >= 0; at = chunk.indexOf('"board.changed"', at + 1)) {
+          hub.pushes.boardChanged++;
+          reloadLikeNow(hub);
+        }
       });
       res.on('error', () => undefined);
       done();
@@ -291,7 +326,7 @@ async function runPair(pair) {
     if (status[side].counts.events < hubs[side].sent) throw new Error(`pair ${pair + 1}: the ${side} hub stored ${status[side].counts.events} of the ${hubs[side].sent} events sent`);
   }
   if (sum(board.on.counts) < THINGS || sum(board.off.counts) !== 0) throw new Error(`pair ${pair + 1}: board: ${sum(board.on.counts)} things with the board, ${sum(board.off.counts)} without`);
-  const pushes = hubs.on.pushes.boardUpdated;
+  const pushes = hubs.on.pushes;
   const things = sum(board.on.counts);
   await Promise.all(Object.values(hubs).map(stopHub));
 
@@ -331,7 +366,7 @@ console.log(
 console.log(
   `${PAIRS} pairs of fresh hubs, each: ${WARMUP} unmeasured round${WARMUP === 1 ? '' : 's'} per hub, then ${ROUNDS} rounds with the board between ${ROUNDS + 1} without (alternating), of ${PER_ROUND.toLocaleString('en-US')} events each at concurrency ${C}, one event per request, generic source, ${pairs[0].things.toLocaleString('en-US')} things on the board; ` +
     `${sink ? 'every event routed to a loopback webhook sink (deliveries drained inside each round)' : 'no channel (rules route nothing)'}; ` +
-    `${values.view ? `a view listening on each (${pairs.reduce((a, p) => a + p.pushes, 0)} board.updated pushes from the hubs with the board)` : 'no view listening'}; ${runSeconds.toFixed(0)} s (load average ${loadBefore} → ${load()}):`,
+    `${values.view ? `a view listening on each as the Now page does (from the hubs with the board: ${pairs.reduce((a, p) => a + p.pushes.boardUpdated, 0)} board.updated pushes, ${pairs.reduce((a, p) => a + p.pushes.boardChanged, 0)} board.changed, ${pairs.reduce((a, p) => a + p.pushes.reloads, 0)} reloads of the Now page's three board.list reads)` : 'no view listening'}; ${runSeconds.toFixed(0)} s (load average ${loadBefore} → ${load()}):`,
 );
 console.log(
   `   events/s (medians over all ${wall.length} rounds): with ${med(allRounds('on').map((x) => x.rate)).toFixed(0)}, without ${med(allRounds('off').map((x) => x.rate)).toFixed(0)}; per-round ratio (to the mean of the rounds without around it) median ${pct(med(wall))}; per pair ${pairs.map((p) => pct(med(p.wall))).join(', ')}`,

@@ -185,7 +185,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       port: apiPort ?? settings.api.port,
       token,
       handlers: hub.api,
-      subscribe: (listener, listenerOptions) => hub.onUpdate(listener, listenerOptions),
+      subscribe: (listener) => hub.onUpdate(listener),
       rendererDir,
     });
   } catch (error) {

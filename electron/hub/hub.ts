@@ -46,7 +46,7 @@ import { enrichWithStreaks } from './sources/streak-enricher.js';
 import { startRetention } from './store/retention.js';
 import type { StoreEngine } from './store/engine.js';
 import { type DatabaseChoice, openStoreEngine } from './store/open-engine.js';
-import { createUpdateBus, type UpdateListenerOptions } from './updates.js';
+import { createUpdateBus } from './updates.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -94,7 +94,7 @@ export interface HubOptions {
 
 export interface Hub {
   readonly api: ApiHandlers;
-  onUpdate(listener: (update: ApiUpdate) => void, options?: UpdateListenerOptions): () => void;
+  onUpdate(listener: (update: ApiUpdate) => void): () => void;
   readonly ingressUrl: string;
   /** The store's engine (store/engine.ts): SQLite in the data dir, or PostgreSQL. */
   readonly store: StoreEngine;
@@ -194,7 +194,6 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
     now,
     emit: (update) => updates.emit(update),
     listening: () => updates.listening(),
-    wantsJson: () => updates.wantsJson(),
     ownSourceId: HERALD_SOURCE.id,
     log,
   });
@@ -305,9 +304,6 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
       }
       if (deliveries > 0) worker.wake();
     },
-    // The board's push is made while the commit syncs to disk, and sent after onCommitted's updates.
-    prepareAnnouncement: (outcomes) => board.prepare(outcomes),
-    log,
     onUnconfirmed: () => {
       worker.wake();
       digests.wake();
@@ -434,7 +430,7 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
   let stopped = false;
   return {
     api,
-    onUpdate: (listener, listenerOptions) => updates.subscribe(listener, listenerOptions),
+    onUpdate: (listener) => updates.subscribe(listener),
     ingressUrl: listener.url,
     store,
     get config() {

@@ -15,14 +15,6 @@ export interface IngestorDeps {
   /** After commit: tell the UI, wake the delivery worker. */
   onCommitted: (outcomes: IngestOutcome[]) => void;
   /**
-   * While a commit syncs to disk: makes ready what the UI is to be told of it (the board's
-   * push), off the senders' wait. The function it returns is called once the commit is
-   * durable, after onCommitted — never for a commit the disk did not confirm.
-   */
-  prepareAnnouncement?: (outcomes: readonly IngestOutcome[]) => (() => void) | undefined;
-  /** Where a failure to prepare an announcement is told (the commit stands). */
-  log?: (line: string) => void;
-  /**
    * Committed, but the disk did not confirm: the senders are refused, yet the rows are in
    * the database and the worker must still find their deliveries (a redelivery is answered
    * "duplicate" and wakes nothing).
@@ -99,14 +91,7 @@ export class Ingestor {
    * refuses) is refused alone and never costs the others their commit.
    */
   private async commit(batch: Pending[]): Promise<void> {
-    // What each durable commit's announcement is, in commit order (called after onCommitted).
-    const announcements: Array<() => void> = [];
-    const ingest = async (items: IngestItem[]) => {
-      let announce: (() => void) | undefined;
-      const outcomes = await this.deps.store.ingest(items, { router: this.deps.router(), ...this.routingExtras(), whileSyncing: (done) => (announce = this.prepare(done)) });
-      if (announce) announcements.push(announce);
-      return outcomes;
-    };
+    const ingest = (items: IngestItem[]) => this.deps.store.ingest(items, { router: this.deps.router(), ...this.routingExtras() });
     let results: Array<IngestOutcome | Error>;
     try {
       results = await ingest(batch.map((p) => p.item));
@@ -142,17 +127,6 @@ export class Ingestor {
     // the delivery worker claims what is committed, and its fsync may still be on its way —
     // see sqlite-engine.ts ingest.)
     if (stored.length > 0) this.deps.onCommitted(stored);
-    for (const announce of announcements) announce();
-  }
-
-  /** Never throws: the commit it follows stands whatever happens here. */
-  private prepare(outcomes: readonly IngestOutcome[]): (() => void) | undefined {
-    try {
-      return this.deps.prepareAnnouncement?.(outcomes);
-    } catch (error) {
-      this.deps.log?.(`ingest: could not make the UI's update ready: ${(error as Error).message}`);
-      return undefined;
-    }
   }
 
   private routingExtras() {

@@ -9,15 +9,13 @@ import { answerJson, ApiError, type ApiErrorCode, apiContract, type ApiHandlers,
 import { describeZodError } from '../../../shared/event.js';
 import { bearerToken, secretsEqual } from '../secret-compare.js';
 import { StoreUnavailable } from '../store/engine.js';
-import type { UpdateListenerOptions } from '../updates.js';
 
 export interface ApiServerOptions {
   host: string;
   port: number;
   token: string;
   handlers: ApiHandlers;
-  /** The hub's updates; this server sends them as JSON text (a board push made ahead carries its own). */
-  subscribe: (listener: (update: ApiUpdate) => void, options: UpdateListenerOptions) => () => void;
+  subscribe: (listener: (update: ApiUpdate) => void) => () => void;
   /** The built renderer (index.html and assets); absent = api only. */
   rendererDir?: string;
   /** Extra Host names allowed besides 127.0.0.1, localhost and [::1] (a reverse proxy's, as it forwards them). */
@@ -171,8 +169,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         raw.end();
         return;
       }
-      raw.write(`data: ${answerJson(update) ?? JSON.stringify(update)}\n\n`);
-    }, { json: true });
+      raw.write(`data: ${JSON.stringify(update)}\n\n`);
+    });
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 25_000);
     request.raw.on('close', () => {
       clearInterval(heartbeat);

@@ -1,13 +1,16 @@
 // The board and commit threads as the api serves them. The board follows each ingest
-// commit (store/board.ts, in memory, saved in batches); the items a commit changed are made
-// into one `board.updated` while the commit syncs to disk (prepare: a burst of events on one
-// pipeline sends that pipeline once) and pushed to the UI once it is durable; and once ingest has been quiet for SAVE_AFTER_IDLE_MS
+// commit (store/board.ts, in memory, saved in batches). What a commit changed is pushed to
+// the views: the things changed within PUSH_WINDOW_MS in one `board.updated` (each thing
+// once, as it is when the push leaves; the first change after a quiet spell at once). When
+// more than PUSH_MOST_ITEMS things change within one window (a storm), the views are told
+// `board.changed` instead — at most once per RELOAD_AT_MOST_EVERY_MS — and read the page
+// they show again: a push per commit of every item cost the hub's intake more than the
+// board itself (bench/board-hub.mjs), and nobody reads thousands of changes a second.
+// Once ingest has been quiet for SAVE_AFTER_IDLE_MS
 // the board is saved, so a start replays few events — at most once per SAVE_AT_MOST_EVERY_MS. Threads are read from the commit index
 // (store/events.ts); new events of an open thread reach it as `event.created` with their
 // subject.commit.
-import { ApiError, type ApiHandlers, type ApiUpdate, withAnswerJson } from '../../../shared/api.js';
-import { type BoardItem, type BoardRow, boardItemOf } from '../../../shared/board.js';
-import { mutedUntil } from '../../../shared/mutes.js';
+import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
 import type { StoreEngine } from '../store/engine.js';
 
@@ -22,16 +25,20 @@ export const SAVE_AFTER_IDLE_MS = 1_000;
  * more than the store's SAVE_EVERY events. A failed save is tried again this much later.
  */
 export const SAVE_AT_MOST_EVERY_MS = 30_000;
+/** Board changes are gathered at most this long before they are pushed (the first after a quiet spell goes at once). */
+export const PUSH_WINDOW_MS = 100;
+/** More things changed within one window than this: the views are told to read the board again instead. */
+export const PUSH_MOST_ITEMS = 100;
+/** In a storm (windows of more than PUSH_MOST_ITEMS changes), the views read the board again at most this often. */
+export const RELOAD_AT_MOST_EVERY_MS = 1_000;
 
 export interface BoardFeedDeps {
-  store: Pick<StoreEngine, 'board' | 'events' | 'mutes'>;
+  store: Pick<StoreEngine, 'board' | 'events'>;
   /** The hub's clock (epoch ms): mutes end on it. */
   now: () => number;
   emit: (update: ApiUpdate) => void;
   /** Whether anyone listens (no UI, no tray: nothing to build). */
   listening: () => boolean;
-  /** Whether a listener sends updates as JSON text: the push's JSON is then made with it, while the disk syncs. */
-  wantsJson?: () => boolean;
   /** The source id of Herald's own events (its health events). */
   ownSourceId: string;
   log?: (line: string) => void;
@@ -40,13 +47,7 @@ export interface BoardFeedDeps {
 }
 
 export interface BoardFeed {
-  /**
-   * While an ingest commit syncs to disk (ingest.ts prepareAnnouncement): makes the push of
-   * the board items it changed, and returns what sends it once the commit is durable (pushes
-   * leave in the order sent; the promise is for tests). Undefined: nothing to tell.
-   */
-  prepare(outcomes: readonly IngestOutcome[]): (() => Promise<void>) | undefined;
-  /** After an ingest commit is durable: the board's save is scheduled. */
+  /** After an ingest commit is durable: the things it changed are pushed (within PUSH_WINDOW_MS), the board's save scheduled. */
   afterCommit(outcomes: readonly IngestOutcome[]): void;
   /**
    * Sources or channels changed: the things of a deleted source, and the health of a
@@ -118,6 +119,59 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
     }, delay);
     saveTimer.unref();
   };
+  // ── pushes: keys gathered per window; the rows read when the push leaves ──
+  /** Things changed since the last push (keys: the rows are read as they are when it leaves). */
+  const pending = new Set<string>();
+  /** This window had more than PUSH_MOST_ITEMS changes: the views read the board again instead. */
+  let storm = false;
+  let pushTimer: NodeJS.Timeout | undefined;
+  let lastPushAt = Number.NEGATIVE_INFINITY;
+  let lastReloadAt = Number.NEGATIVE_INFINITY;
+  const pushDueAt = () => (storm ? Math.max(lastPushAt + PUSH_WINDOW_MS, lastReloadAt + RELOAD_AT_MOST_EVERY_MS) : lastPushAt + PUSH_WINDOW_MS);
+  const schedulePush = () => {
+    if (pushTimer !== undefined || stopped) return;
+    pushTimer = setTimeout(push, Math.max(0, pushDueAt() - monotonicMs()));
+  };
+  const push = () => {
+    pushTimer = undefined;
+    if (stopped) return;
+    // A storm that began after this timer was set waits for the reload's spacing.
+    const wait = pushDueAt() - monotonicMs();
+    if (wait > 0) return schedulePush();
+    lastPushAt = monotonicMs();
+    if (storm) {
+      storm = false;
+      pending.clear();
+      lastReloadAt = lastPushAt;
+      void sendInOrder(Promise.resolve({ type: 'board.changed' }), 'tell the UI the board changed');
+      return;
+    }
+    const keys = [...pending];
+    pending.clear();
+    if (keys.length === 0) return;
+    void inOrder(async () => {
+      const items = await store.board.items(keys, new Date(deps.now()));
+      const present = new Set(items.map((item) => item.key));
+      return { type: 'board.updated', items, removed: keys.filter((key) => !present.has(key)) };
+    }, 'tell the UI of board changes');
+  };
+  /** The things a durable commit changed join the next push (nothing is gathered while no view listens: one that opens reads the board). */
+  const gather = (outcomes: readonly IngestOutcome[]) => {
+    if (stopped || !deps.listening()) return;
+    for (const outcome of outcomes) {
+      if (storm) break;
+      if (outcome.status !== 'accepted' || !outcome.board) continue;
+      for (const change of outcome.board) {
+        pending.add('removed' in change ? change.removed : change.row.key);
+        if (pending.size > PUSH_MOST_ITEMS) {
+          storm = true;
+          pending.clear();
+          break;
+        }
+      }
+    }
+    if (storm || pending.size > 0) schedulePush();
+  };
   const saveWhenIdle = () => {
     if (stopped) return;
     lastIngestAt = monotonicMs();
@@ -127,45 +181,7 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
   return {
     afterCommit(outcomes) {
       if (outcomes.some((o) => o.status === 'accepted')) saveWhenIdle();
-    },
-    prepare(outcomes) {
-      // Nothing to build when no view listens (the hub without a UI, a burst before one opens).
-      if (!deps.listening()) return undefined;
-      // The last change per thing wins: one item (or one removal) per key.
-      const last = new Map<string, BoardRow | null>();
-      for (const outcome of outcomes) {
-        if (outcome.status !== 'accepted' || !outcome.board) continue;
-        for (const change of outcome.board) {
-          if ('removed' in change) last.set(change.removed, null);
-          else last.set(change.row.key, change.row);
-        }
-      }
-      if (last.size === 0) return undefined;
-      // Started now (the mutes read, the items made, while the disk syncs); sent when called.
-      const built = (async (): Promise<ApiUpdate> => {
-        const now = new Date(deps.now());
-        // The mutes that hold now, read once for the whole push (not a query per item).
-        const muted = new Map<string, string>();
-        for (const mute of await store.mutes.list(now)) {
-          const until = mutedUntil(mute, now);
-          if (until !== undefined) muted.set(mute.key, until);
-        }
-        const items: BoardItem[] = [];
-        const removed: string[] = [];
-        for (const [key, row] of last) {
-          if (row === null) {
-            removed.push(key);
-            continue;
-          }
-          const until = row.muteKey === undefined ? undefined : muted.get(row.muteKey);
-          items.push(boardItemOf(row, until));
-        }
-        const update: ApiUpdate = { type: 'board.updated', items, removed };
-        return deps.wantsJson?.() ? withAnswerJson(update, JSON.stringify(update)) : update;
-      })();
-      // Not left unhandled if the commit is never confirmed (then it is never sent).
-      built.catch(() => undefined);
-      return () => sendInOrder(built, 'tell the UI of board changes');
+      gather(outcomes);
     },
     configChanged({ sourceIds, channelIds }) {
       return inOrder(async () => {
@@ -191,6 +207,8 @@ export function startBoardFeed(deps: BoardFeedDeps): BoardFeed {
       stopped = true;
       if (saveTimer !== undefined) clearTimeout(saveTimer);
       saveTimer = undefined;
+      if (pushTimer !== undefined) clearTimeout(pushTimer);
+      pushTimer = undefined;
     },
   };
 }

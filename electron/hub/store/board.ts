@@ -176,8 +176,10 @@ export class BoardStore {
     if (query.after !== undefined && after === undefined) throw new ApiError('invalid_input', "after: is not a board cursor: pass the previous page's `next` as it is");
     const matches = boardFilter(query);
     const muted = this.mutedNow(now);
-    const ordered = this.inOrder();
-    const start = after === undefined ? 0 : firstAfter(ordered, after);
+    // The counts alone (limit 0: the header's, the tray's) need no order: no sort for them
+    // while ingest keeps changing the board (a storm's reload asks for them twice).
+    const ordered = limit === 0 ? [...this.rows.values()] : this.inOrder();
+    const start = after === undefined || limit === 0 ? 0 : firstAfter(ordered, after);
     const counts = emptyBoardCounts();
     const items: BoardItem[] = [];
     const parts: string[] = [];

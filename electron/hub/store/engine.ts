@@ -103,13 +103,6 @@ export interface IngestRouting {
   enrich?: (item: IngestItem, state: SourceStateTx) => IngestItem['inputs'];
   /** The hub's clock (ingest time); default now. */
   now?: Date;
-  /**
-   * Called once the transaction has committed (and the board followed it), before the ingest
-   * resolves: on SQLite while the WAL's fsync runs, so work done here (the UI's board push
-   * made ready) is not added to the senders' wait. Nothing may be announced from here: the
-   * commit is durable only once the ingest resolves.
-   */
-  whileSyncing?: (outcomes: readonly IngestOutcome[]) => void;
 }
 
 /**

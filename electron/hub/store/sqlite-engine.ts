@@ -165,7 +165,6 @@ export function sqliteEngineOver(
       // added to the sender's wait (bench/board-hub.mjs). Nothing reads the board in between:
       // this runs in the same synchronous step as the commit.
       store.followBoard(outcomes);
-      routing.whileSyncing?.(outcomes);
       try {
         await synced;
       } catch (error) {

@@ -360,8 +360,6 @@ export async function openPostgresEngine(url: string, options: PostgresEngineOpt
     async ingest(items: IngestItem[], routing: IngestRouting): Promise<IngestOutcome[]> {
       const result = await transaction((tx) => ingestItems(tx, ingestTables, items, routing));
       if (diskFull) diskFullChanged(undefined);
-      // Durable already (PostgreSQL's COMMIT is the wait): nothing left to overlap.
-      routing.whileSyncing?.(result.outcomes);
       for (const [seq, event] of result.forDelivery) tables.events.keepForDelivery(seq, event);
       if (result.deliveries > 0) deliveriesDue();
       return result.outcomes;
