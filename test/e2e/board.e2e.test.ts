@@ -370,6 +370,23 @@ describe('Now on a board of more than one page', { timeout: 120_000 }, () => {
     browser.problems.splice(0);
   });
 
+  it('a storm (over 100 things changed within 100 ms) reaches the page as a reload of what was loaded: the red in place, the counts whole', async () => {
+    const { page } = browser;
+    await page.reload();
+    await page.locator('.board-item').nth(199).waitFor();
+    const before = (await hub.api<{ counts: { failing: number; passing: number } }>('board.list', { limit: 0 })).counts;
+    // 150 green things fail in one request: one commit, one push window — the hub says
+    // board.changed (board-feed.ts), not 150 items, and the page reads its 200 again.
+    await send(Array.from({ length: 150 }, (_, i) => event(100 + i, 'pipeline.failed', 0)));
+    const failing = before.failing + 150;
+    const passing = before.passing - 150;
+    await page.locator('.page-header__meta', { hasText: `${failing} failing · ${passing} passing` }).waitFor();
+    await expect.poll(() => page.locator('.board-item[data-state="failing"]').count(), { timeout: 10_000 }).toBe(failing);
+    expect(await page.locator('.board-item').count()).toBe(200);
+    await expect.poll(() => page.title(), { timeout: 5_000 }).toBe(`(${failing}) Now · Herald`);
+    expect(browser.problems).toEqual([]);
+  });
+
   it('the api refuses a page over the maximum, naming it', async () => {
     const refused = await browser.page.evaluate(async () => {
       const res = await fetch('/api/board.list', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 5000 }) });

@@ -6,10 +6,10 @@
 // `board.changed` instead — at most once per RELOAD_AT_MOST_EVERY_MS — and read the page
 // they show again: a push per commit of every item cost the hub's intake more than the
 // board itself (bench/board-hub.mjs), and nobody reads thousands of changes a second.
-// Once ingest has been quiet for SAVE_AFTER_IDLE_MS
-// the board is saved, so a start replays few events — at most once per SAVE_AT_MOST_EVERY_MS. Threads are read from the commit index
-// (store/events.ts); new events of an open thread reach it as `event.created` with their
-// subject.commit.
+// Once ingest has been quiet for SAVE_AFTER_IDLE_MS the board is saved, so a start replays
+// few events — at most once per SAVE_AT_MOST_EVERY_MS. Threads are read from the commit
+// index (store/events.ts); new events of an open thread reach it as `event.created` with
+// their subject.commit.
 import { ApiError, type ApiHandlers, type ApiUpdate } from '../../../shared/api.js';
 import type { IngestOutcome } from '../store/ingest-transaction.js';
 import type { StoreEngine } from '../store/engine.js';

@@ -3,8 +3,9 @@
 // integration), grouped by project, worst first; how long it has been so, who and which
 // commit broke it, a link to the run, and "mute until green". The board comes a page at a
 // time, worst first (a board of thousands is mostly green and needs no fetch until scrolled
-// to); the header counts all of it. Live: the hub pushes each change (board.updated) and it
-// is merged into what is loaded; a mute added or lifted anywhere reloads what is loaded.
+// to); the header counts all of it. Live: the hub pushes what changed (board.updated, at most
+// every 100 ms) and it is merged into what is loaded; a mute added or lifted anywhere, and a
+// storm of changes (board.changed, at most once a second: hub board-feed.ts), reload what is loaded.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BoardItem, BoardPosition, BoardQuery, BoardState } from '../../../shared/board.js';
 import { BOARD_PAGE_DEFAULT, BOARD_PAGE_MAX, BOARD_STATES, boardItemName, boardMuteKey } from '../../../shared/board.js';
