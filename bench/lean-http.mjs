@@ -31,11 +31,13 @@ export async function leanConnection(host, port) {
   const socket = net.connect({ host, port, noDelay: true });
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let waiting;
+  let answered = 0;
   socket.on(
     'data',
     messageReader((head) => {
       const w = waiting;
       waiting = undefined;
+      answered++;
       w?.resolve(Number(head.slice(9, 12)));
     }),
   );
@@ -49,6 +51,10 @@ export async function leanConnection(host, port) {
     /** False once the server closed it (an idle keep-alive connection times out). */
     get alive() {
       return alive;
+    },
+    /** Responses read on it so far (0: a new connection). */
+    get answered() {
+      return answered;
     },
     send(bytes) {
       return new Promise((resolve, reject) => {
@@ -90,11 +96,19 @@ export function leanPool(host, port, size) {
   };
   return {
     async send(bytes) {
-      const connection = await acquire();
-      try {
-        return await connection.send(bytes);
-      } finally {
-        release(connection);
+      for (let attempt = 0; ; attempt++) {
+        const connection = await acquire();
+        const reused = connection.answered > 0;
+        try {
+          return await connection.send(bytes);
+        } catch (error) {
+          // A keep-alive connection the server closed for idleness as this request went out
+          // (its timeout, ~5 s, can end just as a round starts): the server never read it,
+          // so it is sent once more on a new connection, as a browser does.
+          if (attempt > 0 || !reused || !/connection closed|ECONNRESET|EPIPE/.test(`${error.message} ${error.code}`)) throw error;
+        } finally {
+          release(connection);
+        }
       }
     },
     close: () => idle.forEach((c) => c.close()),
