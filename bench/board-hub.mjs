@@ -157,7 +157,12 @@ async function stopHub(hub) {
 }
 
 async function api(hub, method, input = {}) {
-  const res = await fetch(`${hub.api}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(input) });
+  const res = await fetch(`${hub.api}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify(input),
+    signal: AbortSignal.timeout(30_000),
+  });
   const body = await res.json();
   if (!res.ok) throw new Error(`${method}: ${res.status} ${JSON.stringify(body)}`);
   return body;

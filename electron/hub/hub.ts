@@ -189,14 +189,7 @@ async function startHubInDataDir(options: HubOptions): Promise<Hub> {
     log,
   });
   const live = startLiveConfig(config, now, mutes);
-  const board = startBoardFeed({
-    store,
-    now,
-    emit: (update) => updates.emit(update),
-    listening: () => updates.listening(),
-    ownSourceId: HERALD_SOURCE.id,
-    log,
-  });
+  const board = startBoardFeed({ store, now, emit: (update) => updates.emit(update), listening: () => updates.listening(), ownSourceId: HERALD_SOURCE.id, log });
   live.onChange(({ section }) => updates.emit({ type: 'config.changed', what: section }));
 
   // Headless popups: sound from the settings, actions (open the run, mute) back into this hub.

@@ -60,10 +60,10 @@ export interface BoardStoreDeps {
   /** Where a failed save after ingest is told (the events are committed: the next one tries again). */
   log?: (line: string) => void;
   /**
-   * Runs a save after ingest committed without its own fsync (default: as any transaction):
-   * the next ingest's sync takes it to disk, and a save lost to a power cut is replayed.
+   * Runs a save after ingest committed without its own fsync: the next ingest's sync takes
+   * it to disk, and a save lost to a power cut is replayed.
    */
-  unsynced?: (fn: () => void) => void;
+  unsynced: (fn: () => void) => void;
 }
 
 export class BoardStore {
@@ -135,8 +135,7 @@ export class BoardStore {
   saveIfDue(): void {
     if (this.unsavedEvents < this.saveEvery) return;
     try {
-      if (this.deps.unsynced) this.deps.unsynced(() => this.save());
-      else this.save();
+      this.deps.unsynced(() => this.save());
       this.saveFailing = false;
     } catch (error) {
       if (!this.saveFailing) this.deps.log?.(`board: could not save (the events are stored; tried again after the next ingest): ${(error as Error).message}`);
